@@ -1,0 +1,173 @@
+"""The `crlso` command: run, train, search, list runs, and build benchmark tables.
+
+Errors a user can cause print one line and exit 2; no traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .errors import CRLSOError
+from .progress import ProgressEvent
+
+SPACES = ["nb201"]
+DATASETS = ["cifar10", "cifar100", "imagenet16"]
+SUMMARY_KEYS = (
+    "space", "dataset", "preset", "seed", "budget", "queries_used", "best_arch", "best_valid_acc",
+    "best_test_acc", "found_valid_optimum", "recon_acc", "teacher_kendall_tau", "icnn_kendall_tau",
+    "device", "wall_s",
+)
+
+
+class ProgressBars:
+    """One tqdm bar per stage, fed by the same progress callback the app uses."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled, self.stage, self.bar = enabled, None, None
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if event.stage != self.stage:
+            self.close()
+            self.stage = event.stage
+            self.bar = tqdm(total=event.total, desc=event.stage, unit=" queries" if event.stage == "search" else " ep", leave=True, file=sys.stderr)
+        self.bar.n = event.step
+        self.bar.set_postfix({k: f"{v:.4g}" for k, v in event.metrics.items()}, refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _add_run_options(p: argparse.ArgumentParser, with_budget: bool = True) -> None:
+    p.add_argument("--space", choices=SPACES, default="nb201")
+    p.add_argument("--dataset", choices=DATASETS, default="cifar10")
+    p.add_argument("--preset", choices=["smoke", "demo", "paper"], default="demo")
+    p.add_argument("--seed", type=int, default=0)
+    if with_budget:
+        p.add_argument("--budget", type=int, help="total benchmark queries, labelled cells included (preset: 500)")
+    p.add_argument("--labelled", type=int, help="labelled cells drawn at random (preset: 300)")
+    p.add_argument("--rule", choices=["step", "ranked"], help="search rule (default: step, the reference rule)")
+    p.add_argument("--predictor", choices=["icnn", "mlp"], help="latent predictor used by the search")
+    p.add_argument("--no-icnn", action="store_true", help="train the unregularised latent space (LS)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--out", type=Path, help="run folder (default: RUNS_DIR/<name>-<time>)")
+    p.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where runs and their index live")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, help="benchmark data folder (else $CRLSO_DATA_DIR, ./data, ../shared/data)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crlso", description="CR-LSO: convex latent-space search over NAS benchmarks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="train, then search; print the summary")
+    _add_run_options(p)
+    _add_common(p)
+    p = sub.add_parser("train", help="train the teacher and the G-VAE (+ICNN) into a run folder")
+    _add_run_options(p)
+    _add_common(p)
+    p = sub.add_parser("search", help="search from a trained run folder")
+    p.add_argument("--run", type=Path, required=True, help="a folder written by `crlso train` or `crlso run`")
+    p.add_argument("--budget", type=int)
+    p.add_argument("--rule", choices=["step", "ranked"])
+    _add_common(p)
+    p = sub.add_parser("runs", help="list the runs in a runs folder")
+    p.add_argument("--runs-dir", type=Path, default=Path("runs"))
+
+    data = sub.add_parser("data", help="build benchmark tables from official files")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+    p = dsub.add_parser("build-nb201", help="NB201 table from the official NATS-Bench 'simple' folder or .pth")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--nats-dir", type=Path, help="official NATS-tss-v1_0-3ffb9-simple folder")
+    src.add_argument("--pth", type=Path, help="official NAS-Bench-201-v1_*.pth (needs `pip install nas-bench-201`)")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--epochs", choices=["200", "12"], default="200")
+    return parser
+
+
+def _config_from(args: argparse.Namespace):
+    from .config import preset
+
+    config = preset(
+        args.preset, space=args.space, dataset=args.dataset, seed=args.seed,
+        budget=getattr(args, "budget", None), labelled=args.labelled, device=args.device,
+    )
+    if args.rule:
+        config.search.rule = args.rule
+    if args.predictor:
+        config.search.predictor = args.predictor
+    if args.no_icnn:
+        config.gvae.icnn = False
+    return config.validate()
+
+
+def _out_dir(args: argparse.Namespace, config) -> Path:
+    from .runs import new_run_dir
+
+    if args.out:
+        return args.out
+    tag = "ls" if not config.gvae.icnn else "crls"
+    return new_run_dir(args.runs_dir, f"{config.space}-{config.dataset}-{config.preset}-{tag}-s{config.seed}")
+
+
+def _print_summary(summary: dict, run_dir: Path) -> None:
+    shown = {k: summary[k] for k in SUMMARY_KEYS if k in summary}
+    print(json.dumps(shown, indent=2))
+    print(f"run folder: {run_dir}")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    bars = ProgressBars(enabled=not getattr(args, "quiet", False))
+    try:
+        if args.command in ("run", "train"):
+            from .pipeline import full_run, train_run
+
+            config = _config_from(args)
+            out = _out_dir(args, config)
+            job = full_run if args.command == "run" else train_run
+            summary = job(config, out, args.data_dir, bars)
+            bars.close()
+            _print_summary(summary, out)
+        elif args.command == "search":
+            from .pipeline import search_run
+
+            summary = search_run(args.run, args.data_dir, args.budget, args.rule, bars)
+            bars.close()
+            _print_summary(summary, args.run)
+        elif args.command == "runs":
+            from .runs import list_runs
+
+            for r in list_runs(args.runs_dir):
+                print(f"{r['name']}\t{r['status']}\t{r['dataset']}\tvalid={r['best_valid_acc']}\ttest={r['best_test_acc']}")
+        elif args.command == "data":
+            from .benchmarks.nats_simple import read_nats_simple, read_official_pth, write_table
+
+            rows = read_nats_simple(args.nats_dir, args.epochs) if args.nats_dir else read_official_pth(args.pth, args.epochs)
+            write_table(rows, args.out)
+            print(f"wrote {len(rows)} cells to {args.out}")
+        return 0
+    except CRLSOError as exc:
+        bars.close()
+        print(f"crlso: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        bars.close()
+        print("crlso: interrupted; finished files are kept, the unfinished stage was discarded.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""One CR-LSO run end to end: label a random set, train the teacher, train the G-VAE with
+the ICNN over every cell, search, report. `train_run` and `search_run` do one half each;
+the CLI and the app call these, nothing else."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+from torch import nn
+
+from .benchmarks import BenchmarkTable, Oracle, load_table
+from .config import RunConfig
+from .errors import CRLSOError
+from .models import GNNPredictor, GVAE
+from .progress import ProgressFn
+from .runs import (
+    claim_run_dir, index_run, load_latent, load_state, read_csv, read_json, save_latent, save_state,
+    write_csv, write_json,
+)
+from .search.crlso import CRLSOSearch, Step
+from .search.latent import LatentCodes
+from .spaces.base import SearchSpace
+from .training import (
+    encode_all, fit_latent_predictor, kendall_tau, make_predictor, predict_graphs, reconstruction_accuracy,
+    resolve_device, seed_everything, train_gvae, train_teacher,
+)
+
+QUERY_COLUMNS = ["order", "arch", "valid_acc", "source"]
+STEP_COLUMNS = list(Step.__dataclass_fields__)
+
+
+@dataclass
+class Trained:
+    gvae: GVAE
+    predictor: nn.Module  # what the search starts from: the joint ICNN, or one fitted afterwards
+    mu: torch.Tensor  # latent code of every table cell, table order
+
+
+def _gvae_for(config: RunConfig, space: SearchSpace) -> GVAE:
+    g = config.gvae
+    return GVAE(space.node_features, space.edge_features, space.decoder_output_dim, g.latent, g.hidden, g.layers, g.decoder_blocks)
+
+
+def _predictor_for(config: RunConfig) -> nn.Module:
+    g = config.gvae
+    return make_predictor(config.search.predictor, g.latent, g.icnn_hidden, g.icnn_layers)
+
+
+def _base_summary(config: RunConfig, device: torch.device) -> dict:
+    return {
+        "space": config.space, "dataset": config.dataset, "preset": config.preset, "seed": config.seed,
+        "budget": config.budget, "labelled": config.labelled, "device": str(device),
+        "latent_regularised": config.gvae.icnn, "predictor": config.search.predictor, "rule": config.search.rule,
+        "created": time.time(), "torch": torch.__version__, "machine": platform.machine(),
+    }
+
+
+def train_run(config: RunConfig, out: Path, data_dir=None, progress: Optional[ProgressFn] = None) -> dict:
+    """Train into a new run folder; its summary says status "trained"."""
+    config.validate()
+    device = resolve_device(config.device)
+    table = load_table(config.space, data_dir)
+    table.check_dataset(config.dataset)
+    out = claim_run_dir(Path(out))
+    staging = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        summary = _train_into(config, table, device, staging, progress)
+        for item in staging.iterdir():  # move finished files in; the folder is whole or empty
+            item.replace(out / item.name)
+        staging.rmdir()
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    index_run(out, summary)
+    return summary
+
+
+def _train_into(config: RunConfig, table: BenchmarkTable, device, folder: Path, progress) -> dict:
+    space = table.space
+    generator = seed_everything(config.seed)
+    rng = np.random.default_rng(config.seed)
+    oracle = Oracle(table, config.dataset, config.budget)
+    summary = _base_summary(config, device)
+    write_json(folder / "config.json", config.to_dict())
+
+    # Labels cost queries: the labelled set is drawn at random from the run's seed.
+    labelled = space.sample(rng, config.labelled)
+    accuracy = np.array([oracle.query(c, "labelled") for c in labelled]) / 100.0
+
+    t0 = time.perf_counter()
+    teacher = train_teacher(space, labelled, accuracy, config.teacher, device, generator, progress)
+    all_batch = space.graph_batch(table.cells)
+    pseudo = predict_graphs(teacher, all_batch, device)
+    labelled_rows = table.rows(labelled)
+    pseudo[labelled_rows] = accuracy  # true labels where we paid for them
+    t1 = time.perf_counter()
+
+    targets = space.targets(table.cells)
+    joint = train_gvae(space, all_batch, targets, 1.0 - pseudo if config.gvae.icnn else None, config.gvae, device, generator, progress)
+    mu = encode_all(joint.gvae, all_batch, device)
+    if joint.icnn is not None and config.search.predictor == "icnn":
+        predictor = joint.icnn
+    else:  # a predictor fitted on the frozen latent space, with the same pseudo-labels
+        g = config.gvae
+        predictor = fit_latent_predictor(
+            _predictor_for(config).to(device), mu, torch.as_tensor(1.0 - pseudo, dtype=torch.float32),
+            g.epochs, g.lr, g.batch_size, config.search.z_noise, config.search.label_noise, device, generator,
+        )
+    t2 = time.perf_counter()
+
+    # Evaluation reads the table directly (not the oracle): it is reporting, not search.
+    truth = table.valid[config.dataset]
+    outside = np.setdiff1d(np.arange(len(table)), labelled_rows)
+    with torch.no_grad():
+        predicted = 1.0 - predictor(mu.to(device)).cpu().numpy()
+    summary.update(
+        status="trained",
+        recon_acc=reconstruction_accuracy(space, joint.gvae, mu, targets, device),
+        teacher_kendall_tau=kendall_tau(pseudo[outside], truth[outside]),
+        icnn_kendall_tau=kendall_tau(predicted[outside], truth[outside]),
+        queries_used=oracle.used,
+        wall_s={"teacher": round(t1 - t0, 2), "gvae": round(t2 - t1, 2)},
+        final_losses=joint.history[-1],
+    )
+    save_state(folder / "teacher.pt", teacher)
+    save_state(folder / "gvae.pt", joint.gvae)
+    save_state(folder / "predictor.pt", predictor)
+    save_latent(folder / "latent.npz", space.format_many(table.cells), mu)
+    _write_queries(folder, oracle)
+    write_json(folder / "summary.json", summary)
+    return summary
+
+
+def _write_queries(folder: Path, oracle: Oracle) -> None:
+    rows = [{"order": i, "arch": q.arch, "valid_acc": q.valid_acc, "source": q.source} for i, q in enumerate(oracle.history)]
+    write_csv(folder / "queries.csv", rows, QUERY_COLUMNS)
+
+
+def load_trained(run_dir: Path, config: RunConfig, table: BenchmarkTable, device) -> Trained:
+    gvae = load_state(run_dir / "gvae.pt", _gvae_for(config, table.space)).to(device).eval()
+    predictor = load_state(run_dir / "predictor.pt", _predictor_for(config)).to(device).eval()
+    archs, mu = load_latent(run_dir / "latent.npz")
+    if len(archs) != len(table):
+        raise CRLSOError(f"{run_dir / 'latent.npz'} holds {len(archs)} codes, the table {len(table)} cells.")
+    return Trained(gvae, predictor, torch.from_numpy(mu))
+
+
+def search_run(
+    run_dir: Path, data_dir=None, budget: Optional[int] = None, rule: Optional[str] = None,
+    progress: Optional[ProgressFn] = None,
+) -> dict:
+    """Search from a trained run, replacing any earlier search results in it."""
+    run_dir = Path(run_dir)
+    config = RunConfig.from_dict(read_json(run_dir / "config.json"))
+    if budget is not None:
+        config.budget = budget
+    if rule is not None:
+        config.search.rule = rule
+    config.validate()
+    summary = read_json(run_dir / "summary.json")
+    device = resolve_device(config.device)
+    table = load_table(config.space, data_dir)
+    trained = load_trained(run_dir, config, table, device)
+    space = table.space
+
+    oracle = Oracle(table, config.dataset, config.budget)
+    for row in read_csv(run_dir / "queries.csv"):  # the labelled set was paid for in training
+        if row["source"] == "labelled":
+            oracle.query(space.parse(row["arch"]), "labelled")
+
+    t0 = time.perf_counter()
+    generator = torch.Generator().manual_seed(config.seed * 1000 + 1)  # search has its own stream
+    codes = LatentCodes.from_table(space, trained.gvae, device, table.cells, trained.mu)
+    search = CRLSOSearch(space, codes, trained.predictor, oracle, config.search, device, generator)
+    steps = search.run(progress)
+    wall = time.perf_counter() - t0
+
+    best, best_valid = oracle.best()
+    optimum = float(table.valid[config.dataset].max())
+    summary.update(
+        status="complete", budget=config.budget, rule=config.search.rule, queries_used=oracle.used,
+        best_arch=space.format(best), best_valid_acc=best_valid, best_test_acc=oracle.test_accuracy(best),
+        valid_optimum=optimum, found_valid_optimum=bool(best_valid >= optimum),
+        queries_to_best=1 + [q.arch for q in oracle.history].index(space.format(best)),
+        search_steps=len(steps), device=str(device),
+    )
+    summary["wall_s"] = {**summary.get("wall_s", {}), "search": round(wall, 2)}
+    summary["wall_s"]["total"] = round(sum(v for k, v in summary["wall_s"].items() if k != "total"), 2)
+    save_state(run_dir / "predictor_search.pt", trained.predictor)
+    write_csv(run_dir / "trajectories.csv", (s.as_row() for s in steps), STEP_COLUMNS)
+    _write_queries(run_dir, oracle)
+    write_json(run_dir / "config.json", config.to_dict())
+    write_json(run_dir / "summary.json", summary)  # last: a run is complete once this says so
+    index_run(run_dir, summary)
+    return summary
+
+
+def full_run(config: RunConfig, out: Path, data_dir=None, progress: Optional[ProgressFn] = None) -> dict:
+    train_run(config, out, data_dir, progress)
+    return search_run(Path(out), data_dir, progress=progress)

@@ -1,0 +1,191 @@
+"""The CR-LSO search loop: gradient steps on the predicted error in the latent space.
+
+Each round: fine-tune the predictor on every (z, true accuracy) queried so far; take the
+top-k queried cells as starts; step from each start *down* the predicted error (the
+reference code climbed it: its sign was wrong); decode; query unseen cells. Two rules:
+- "step": the reference rule. z = z0 - eta * grad f(z0); if the decoded cell was already
+  queried, eta grows by eta_step and the step is retried.
+- "ranked": each start proposes many steps (several step sizes, with and without
+  exploration noise); decoded cells are de-duplicated, scored by the predictor at their
+  own latent code, and only the best-predicted are queried.
+The budget is never exceeded: the oracle refuses and the loop checks `remaining` first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ..benchmarks.base import Oracle
+from ..config import SearchConfig
+from ..progress import ProgressFn, report
+from ..spaces.base import Cell, SearchSpace
+from ..training import fit_latent_predictor
+from .latent import LatentCodes
+
+
+@dataclass
+class Step:
+    """One proposal of one start in one round; `valid_acc` is set only when queried."""
+
+    round: int
+    start_arch: str
+    attempt: int
+    eta: float
+    z: list[float]
+    arch: str
+    pred_acc_z: float  # predictor's accuracy (percent) at the latent point z
+    pred_acc: float  # predictor's accuracy (percent) at the decoded cell's own code
+    queried: bool
+    valid_acc: Optional[float]
+    source: str
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+class CRLSOSearch:
+    def __init__(
+        self,
+        space: SearchSpace,
+        codes: LatentCodes,
+        predictor: nn.Module,
+        oracle: Oracle,
+        cfg: SearchConfig,
+        device: torch.device,
+        generator: torch.Generator,
+        source: str = "crlso",
+    ):
+        self.space, self.codes, self.predictor, self.oracle = space, codes, predictor, oracle
+        self.cfg, self.device, self.generator, self.source = cfg, device, generator, source
+        self.rng = np.random.default_rng(int(torch.randint(2**31, (1,), generator=generator)))
+        self.steps: list[Step] = []
+
+    # --- predictor -----------------------------------------------------------------------
+    def _refit(self) -> None:
+        cells = list(self.oracle.answers)
+        error = 1.0 - torch.tensor([self.oracle.answers[c] for c in cells], dtype=torch.float32) / 100.0
+        c = self.cfg
+        fit_latent_predictor(
+            self.predictor, self.codes(cells), error, c.finetune_epochs, c.finetune_lr,
+            c.finetune_batch, c.z_noise, c.label_noise, self.device, self.generator,
+        )
+
+    @torch.no_grad()
+    def predicted_accuracy(self, z: Tensor) -> np.ndarray:
+        return 100.0 * (1.0 - self.predictor(z.to(self.device)).cpu().numpy())
+
+    def _gradient(self, z: Tensor) -> Tensor:
+        z = z.to(self.device).clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(self.predictor(z).sum(), z)
+        return grad.cpu()
+
+    # --- the loop ------------------------------------------------------------------------
+    def run(self, progress: Optional[ProgressFn] = None) -> list[Step]:
+        round_ = 0
+        while self.oracle.remaining > 0:
+            round_ += 1
+            self._refit()
+            starts = sorted(self.oracle.answers, key=self.oracle.answers.__getitem__, reverse=True)[: self.cfg.top_k]
+            before = self.oracle.used
+            if self.cfg.rule == "ranked":
+                self._ranked_round(round_, starts)
+            else:
+                self._step_round(round_, starts)
+            if self.oracle.used == before:  # every proposal decoded to a known cell
+                self._fallback_round(round_, starts)
+            if self.oracle.used == before:  # even the starts' neighbourhoods are spent
+                self._random_round(round_)
+            best = max(self.oracle.answers.values())
+            report(progress, "search", self.oracle.used, self.oracle.budget, best_valid=best, round=round_)
+        return self.steps
+
+    def _record(self, round_, start, attempt, eta, z, cell, pred_z, pred, queried, source=None) -> None:
+        self.steps.append(Step(
+            round_, self.space.format(start), attempt, float(eta), [round(float(v), 6) for v in z],
+            self.space.format(cell), float(pred_z), float(pred), queried,
+            self.oracle.answers[cell] if queried else None, source or self.source,
+        ))
+
+    def _step_round(self, round_: int, starts: list[Cell]) -> None:
+        c = self.cfg
+        etas = c.eta0 + c.eta_step * torch.arange(c.max_retries, dtype=torch.float32)
+        z0s = self.codes(starts)
+        grads = self._gradient(z0s)
+        for start, z0, g in zip(starts, z0s, grads):
+            if self.oracle.remaining == 0:
+                return
+            zs = z0 - etas[:, None] * g  # all retries at once; only those up to the first new cell count
+            cells = self.codes.decode(zs)
+            pred_z = self.predicted_accuracy(zs)
+            for attempt, (cell, z) in enumerate(zip(cells, zs)):
+                new = not self.oracle.seen(cell)
+                pred = self.predicted_accuracy(self.codes([cell]))[0]
+                if new:
+                    self.oracle.query(cell, self.source)
+                self._record(round_, start, attempt, etas[attempt], z, cell, pred_z[attempt], pred, new)
+                if new:
+                    break
+
+    def _ranked_round(self, round_: int, starts: list[Cell]) -> None:
+        c = self.cfg
+        z0s = self.codes(starts)
+        grads = self._gradient(z0s)
+        half = max(c.candidates_per_start // 2, 1)
+        etas = c.eta0 * torch.logspace(0, np.log10(1 + c.max_retries), half)  # short to long steps
+        spread = self.codes(list(self.oracle.answers)).std(0).mean()
+        best: dict[Cell, tuple] = {}  # unseen cell -> its best proposal
+        for start, z0, g in zip(starts, z0s, grads):
+            plain = z0 - etas[:, None] * g
+            noisy = plain + c.explore_noise * spread * torch.randn(plain.shape, generator=self.generator)
+            zs = torch.cat([plain, noisy])
+            cells = self.codes.decode(zs)
+            pred_z = self.predicted_accuracy(zs)
+            unseen = [cl for cl in dict.fromkeys(cells) if not self.oracle.seen(cl)]
+            own = dict(zip(unseen, self.predicted_accuracy(self.codes(unseen)))) if unseen else {}
+            for attempt, (cell, z) in enumerate(zip(cells, zs)):
+                proposal = (round_, start, attempt, etas[attempt % half], z, cell, pred_z[attempt])
+                if cell in own and (cell not in best or own[cell] > best[cell][1]):
+                    best[cell] = (proposal, own[cell])
+                elif cell not in own:
+                    self._record(*proposal, self._own_prediction(cell), False)
+        ranked = sorted(best.values(), key=lambda item: item[1], reverse=True)
+        for rank, (proposal, pred) in enumerate(ranked):
+            query = rank < c.top_k and self.oracle.remaining > 0
+            if query:
+                self.oracle.query(proposal[5], self.source)
+            self._record(*proposal, pred, query)
+
+    def _own_prediction(self, cell: Cell) -> float:
+        return float(self.predicted_accuracy(self.codes([cell]))[0])
+
+    def _fallback_round(self, round_: int, starts: list[Cell]) -> None:
+        """No step left the known cells: query, per start, the unseen single-edge
+        neighbour the predictor likes best, so the budget is still spent on search."""
+        for start in starts:
+            if self.oracle.remaining == 0:
+                return
+            options = [n for n in self.space.neighbours(start) if not self.oracle.seen(n)]
+            if not options:
+                continue
+            codes = self.codes(options)
+            preds = self.predicted_accuracy(codes)
+            i = int(np.argmax(preds))
+            self.oracle.query(options[i], self.source + "-fallback")
+            self._record(round_, start, -1, 0.0, codes[i], options[i], preds[i], preds[i], True, self.source + "-fallback")
+
+    def _random_round(self, round_: int) -> None:
+        """Last resort, so the loop always ends: one random unseen cell."""
+        for _ in range(1000):
+            (cell,) = self.space.sample(self.rng, 1)
+            if not self.oracle.seen(cell):
+                z = self.codes([cell])[0]
+                pred = self._own_prediction(cell)
+                self.oracle.query(cell, self.source + "-random")
+                self._record(round_, cell, -1, 0.0, z, cell, pred, pred, True, self.source + "-random")
+                return
+        raise RuntimeError("could not find an unseen cell to query")

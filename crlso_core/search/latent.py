@@ -1,0 +1,33 @@
+"""Latent codes of cells under a trained G-VAE, encoded on demand and cached."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import Tensor
+
+from ..models import GVAE
+from ..spaces.base import Cell, SearchSpace
+
+
+class LatentCodes:
+    def __init__(self, space: SearchSpace, gvae: GVAE, device: torch.device, known: dict[Cell, Tensor] | None = None):
+        self.space, self.gvae, self.device = space, gvae, device
+        self._cache: dict[Cell, Tensor] = dict(known or {})
+
+    @classmethod
+    def from_table(cls, space, gvae, device, cells: Sequence[Cell], mu: Tensor) -> "LatentCodes":
+        return cls(space, gvae, device, dict(zip(cells, mu)))
+
+    @torch.no_grad()
+    def __call__(self, cells: Sequence[Cell]) -> Tensor:
+        missing = [c for c in dict.fromkeys(cells) if c not in self._cache]
+        if missing:
+            mu, _ = self.gvae.encode(self.space.graph_batch(missing).to(self.device))
+            self._cache.update(zip(missing, mu.cpu()))
+        return torch.stack([self._cache[c] for c in cells]) if cells else torch.empty(0, self.gvae.latent)
+
+    @torch.no_grad()
+    def decode(self, z: Tensor) -> list[Cell]:
+        return self.space.decode(self.gvae.decoder(z.to(self.device)))

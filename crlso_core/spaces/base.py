@@ -1,0 +1,116 @@
+"""The contract every search space fulfils, so models and search never special-case one.
+
+A space knows cells: how to parse and print them, sample and mutate them, turn a batch
+of them into dense graph tensors for the encoder, and turn decoder logits back into
+cells. It knows nothing of any benchmark's accuracies.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Hashable, Iterable, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+Cell = Hashable  # each space picks its own immutable cell type (a tuple for NB201)
+
+
+@dataclass
+class GraphBatch:
+    """A batch of small graphs as padded edge lists: cells have a handful of nodes and
+    edges, so fixed-size tensors batch well on every device without sparse scatter.
+
+    Edges are directed (source -> target); a space that wants messages both ways lists
+    both directions. `src`/`dst` are [E] when every graph shares one topology (NB201),
+    else [B, E] with `edge_mask` marking real edges.
+    """
+
+    x: Tensor  # [B, N, node_features]
+    src: Tensor  # [E] or [B, E], long
+    dst: Tensor  # [E] or [B, E], long
+    edge_attr: Tensor  # [B, E, edge_features]
+    edge_mask: Tensor  # [B, E]; 1 for real edges, 0 for padding
+    node_mask: Tensor  # [B, N]; 1 for real nodes, 0 for padding
+
+    def to(self, device: torch.device | str) -> "GraphBatch":
+        return GraphBatch(*(t.to(device) for t in self._fields()))
+
+    def _fields(self) -> tuple[Tensor, ...]:
+        return (self.x, self.src, self.dst, self.edge_attr, self.edge_mask, self.node_mask)
+
+    @property
+    def shared_topology(self) -> bool:
+        return self.src.dim() == 1
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    def index(self, idx: Tensor) -> "GraphBatch":
+        pick = lambda t: t if (t is self.src or t is self.dst) and self.shared_topology else t[idx]  # noqa: E731
+        return GraphBatch(*(pick(t) for t in self._fields()))
+
+
+class SearchSpace(ABC):
+    name: str
+    node_features: int
+    edge_features: int
+    decoder_output_dim: int  # length of the flat logit vector the G-VAE decoder emits
+
+    # --- text form -------------------------------------------------------------------
+    @abstractmethod
+    def parse(self, text: str) -> Cell:
+        """Cell from its string; raises CRLSOError quoting a malformed string."""
+
+    @abstractmethod
+    def format(self, cell: Cell) -> str: ...
+
+    # --- enumeration and sampling --------------------------------------------------------
+    @property
+    def size(self) -> int | None:
+        """Number of cells when the space can be enumerated, else None."""
+        return None
+
+    def all_cells(self) -> list[Cell]:
+        raise NotImplementedError(f"{self.name} cannot be enumerated")
+
+    @abstractmethod
+    def sample(self, rng: np.random.Generator, n: int) -> list[Cell]:
+        """n distinct random valid cells."""
+
+    @abstractmethod
+    def neighbours(self, cell: Cell) -> list[Cell]:
+        """All cells one mutation away."""
+
+    def mutate(self, cell: Cell, rng: np.random.Generator) -> Cell:
+        options = self.neighbours(cell)
+        return options[rng.integers(len(options))]
+
+    # --- tensors for the networks --------------------------------------------------------
+    @abstractmethod
+    def graph_batch(self, cells: Sequence[Cell]) -> GraphBatch: ...
+
+    @abstractmethod
+    def targets(self, cells: Sequence[Cell]) -> Tensor:
+        """What the decoder must reproduce, in the form reconstruction_loss takes."""
+
+    @abstractmethod
+    def reconstruction_loss(self, logits: Tensor, targets: Tensor) -> Tensor: ...
+
+    @abstractmethod
+    def decode(self, logits: Tensor) -> list[Cell]:
+        """Cells from decoder logits; always valid cells (repaired or nearest valid)."""
+
+    def exact_matches(self, logits: Tensor, targets: Tensor) -> Tensor:
+        """Bool per row: does the decoded cell equal the target cell."""
+        raise NotImplementedError
+
+    # --- display ---------------------------------------------------------------------
+    @abstractmethod
+    def to_dot(self, cell: Cell) -> str:
+        """Graphviz DOT text of the cell, for rendering."""
+
+    def format_many(self, cells: Iterable[Cell]) -> list[str]:
+        return [self.format(c) for c in cells]

@@ -1,0 +1,201 @@
+"""Training: the GNN teacher on labelled cells, then the G-VAE jointly with the ICNN over
+every cell, the ICNN learning teacher pseudo-labels (true labels where a cell was queried).
+The ICNN loss flows back into the encoder: that is the convexity regulariser."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from scipy.stats import kendalltau
+from torch import Tensor, nn
+
+from .config import GVAEConfig, TeacherConfig
+from .errors import CRLSOError
+from .models import GVAE, ICNN, GNNPredictor, LatentMLP, kl_divergence
+from .progress import ProgressFn, report
+from .spaces.base import Cell, GraphBatch, SearchSpace
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise CRLSOError("--device cuda was asked for, but PyTorch sees no CUDA GPU; use --device auto or cpu.")
+    if name not in ("cpu", "cuda"):
+        raise CRLSOError(f"Unknown device {name!r}; choose auto, cpu or cuda.")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def _cosine(optimiser: torch.optim.Optimizer, steps: int, lr_min: float):
+    return torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=max(steps, 1), eta_min=lr_min)
+
+
+def _batches(n: int, batch_size: int, generator: torch.Generator) -> list[Tensor]:
+    return list(torch.randperm(n, generator=generator).split(batch_size))
+
+
+# --- teacher ---------------------------------------------------------------------------
+
+
+def train_teacher(
+    space: SearchSpace,
+    cells: Sequence[Cell],
+    accuracy: np.ndarray,  # fractions in [0, 1]
+    cfg: TeacherConfig,
+    device: torch.device,
+    generator: torch.Generator,
+    progress: Optional[ProgressFn] = None,
+) -> GNNPredictor:
+    model = GNNPredictor(space.node_features, space.edge_features, cfg.hidden, cfg.layers).to(device)
+    batch = space.graph_batch(cells).to(device)
+    target = torch.as_tensor(accuracy, dtype=torch.float32, device=device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=cfg.betas)
+    steps_per_epoch = math.ceil(len(cells) / cfg.batch_size)
+    schedule = _cosine(optimiser, cfg.epochs * steps_per_epoch, cfg.lr_min)
+    model.train()
+    for epoch in range(cfg.epochs):
+        total = 0.0
+        for idx in _batches(len(cells), cfg.batch_size, generator):
+            idx = idx.to(device)
+            loss = nn.functional.mse_loss(model(batch.index(idx)), target[idx])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            total += loss.item() * len(idx)
+        report(progress, "teacher", epoch + 1, cfg.epochs, mse=total / len(cells))
+    return model.eval()
+
+
+@torch.no_grad()
+def predict_graphs(model: nn.Module, batch: GraphBatch, device: torch.device, chunk: int = 4096) -> np.ndarray:
+    model.eval()
+    idx = torch.arange(len(batch))
+    out = [model(batch.index(i).to(device)).cpu() for i in idx.split(chunk)]
+    return torch.cat(out).numpy()
+
+
+# --- joint G-VAE + ICNN ---------------------------------------------------------------
+
+
+def make_predictor(kind: str, latent: int, hidden: int, layers: int) -> nn.Module:
+    return ICNN(latent, hidden, layers) if kind == "icnn" else LatentMLP(latent, hidden, layers)
+
+
+@dataclass
+class JointResult:
+    gvae: GVAE
+    icnn: Optional[ICNN]  # None for the unregularised "LS" latent space
+    history: list[dict[str, float]]
+
+
+def train_gvae(
+    space: SearchSpace,
+    batch: GraphBatch,  # every cell of the space
+    targets: Tensor,  # space.targets(cells)
+    error: Optional[np.ndarray],  # ICNN target per cell (1 - accuracy); None when cfg.icnn is False
+    cfg: GVAEConfig,
+    device: torch.device,
+    generator: torch.Generator,
+    progress: Optional[ProgressFn] = None,
+) -> JointResult:
+    gvae = GVAE(
+        space.node_features, space.edge_features, space.decoder_output_dim,
+        cfg.latent, cfg.hidden, cfg.layers, cfg.decoder_blocks,
+    ).to(device)
+    icnn = ICNN(cfg.latent, cfg.icnn_hidden, cfg.icnn_layers).to(device) if cfg.icnn else None
+    params = list(gvae.parameters()) + (list(icnn.parameters()) if icnn else [])
+    optimiser = torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
+    n = len(batch)
+    schedule = _cosine(optimiser, cfg.epochs * math.ceil(n / cfg.batch_size), cfg.lr_min)
+    batch, targets = batch.to(device), targets.to(device)
+    err = torch.as_tensor(error, dtype=torch.float32, device=device) if icnn is not None else None
+    history = []
+    for epoch in range(cfg.epochs):
+        gvae.train()
+        sums = {"recon": 0.0, "kl": 0.0, "icnn": 0.0}
+        for idx in _batches(n, cfg.batch_size, generator):
+            idx = idx.to(device)
+            mu, logvar, z, logits = gvae(batch.index(idx), cfg.noise_scale)
+            recon = space.reconstruction_loss(logits, targets[idx])
+            kl = kl_divergence(mu, logvar)
+            loss = recon + cfg.beta * kl
+            if icnn is not None:
+                fit = nn.functional.mse_loss(icnn(z), err[idx])
+                loss = loss + cfg.icnn_weight * fit
+                sums["icnn"] += fit.item() * len(idx)
+            optimiser.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            optimiser.step()
+            if icnn is not None:
+                icnn.clamp_()
+            schedule.step()
+            sums["recon"] += recon.item() * len(idx)
+            sums["kl"] += kl.item() * len(idx)
+        row = {k: v / n for k, v in sums.items()}
+        history.append(row)
+        report(progress, "gvae", epoch + 1, cfg.epochs, **row)
+    gvae.eval()
+    return JointResult(gvae, icnn.eval() if icnn else None, history)
+
+
+@torch.no_grad()
+def encode_all(gvae: GVAE, batch: GraphBatch, device: torch.device, chunk: int = 4096) -> Tensor:
+    """mu of every graph, on the CPU."""
+    gvae.eval()
+    out = [gvae.encode(batch.index(i).to(device))[0].cpu() for i in torch.arange(len(batch)).split(chunk)]
+    return torch.cat(out)
+
+
+@torch.no_grad()
+def reconstruction_accuracy(space: SearchSpace, gvae: GVAE, mu: Tensor, targets: Tensor, device: torch.device) -> float:
+    """Share of cells whose decoded mu is exactly the cell."""
+    hits = 0
+    for idx in torch.arange(len(mu)).split(4096):
+        logits = gvae.decoder(mu[idx].to(device))
+        hits += int(space.exact_matches(logits, targets[idx].to(device)).sum())
+    return hits / len(mu)
+
+
+def fit_latent_predictor(
+    predictor: nn.Module,
+    z: Tensor,
+    error: Tensor,
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    z_noise: float,
+    label_noise: float,
+    device: torch.device,
+    generator: torch.Generator,
+) -> nn.Module:
+    """Fit f(z) ~ error with small input and label noise (used on a frozen latent space:
+    post-hoc for LS, and every search round on the cells queried so far)."""
+    predictor.train()
+    optimiser = torch.optim.Adam(predictor.parameters(), lr=lr)
+    z, error = z.to(device), error.to(device)
+    for _ in range(epochs):
+        for idx in _batches(len(z), batch_size, generator):
+            idx = idx.to(device)
+            zi = z[idx] + z_noise * torch.randn(len(idx), z.shape[1], generator=generator).to(device)
+            ei = error[idx] + label_noise * torch.randn(len(idx), generator=generator).to(device)
+            loss = nn.functional.mse_loss(predictor(zi), ei)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            predictor.clamp_()
+    return predictor.eval()
+
+
+def kendall_tau(predicted: np.ndarray, true: np.ndarray) -> float:
+    return float(kendalltau(predicted, true).statistic)
