@@ -1,0 +1,66 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crlso_core.cli import main
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _crlso(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "crlso_core.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_train_then_search(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--preset", "smoke", "--seed", "1", "--out", str(out), "--quiet", "--device", "cpu"]) == 0
+    assert json.loads((out / "summary.json").read_text())["status"] == "trained"
+    assert main(["search", "--run", str(out), "--budget", "40", "--quiet"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "complete" and summary["queries_used"] == 40
+    printed = capsys.readouterr().out
+    assert '"best_test_acc"' in printed and str(out) in printed
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "--preset", "smoke", "--budget", "10"], "budget (10) must be at least the labelled cells (30)"),
+        (["search", "--run", "/nonexistent/run"], "is missing"),
+        (["data", "build-nb201", "--nats-dir", "/nonexistent", "--out", "x.csv"], "NATS-tss-v1_0-3ffb9-simple"),
+    ],
+)
+def test_user_errors_print_one_line_without_traceback(tmp_path, args, message):
+    result = _crlso(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("crlso: error:") and message in lines[0]
+
+
+def test_missing_data_tells_where_it_looked(tmp_path):
+    result = _crlso("run", "--preset", "smoke", "--data-dir", str(tmp_path / "nodata"), "--out", str(tmp_path / "r"), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert str(tmp_path / "nodata") in result.stderr
+    assert not (tmp_path / "r").exists()  # nothing half-made
+
+
+def test_existing_run_folder_is_never_overwritten(smoke_run):
+    out, _ = smoke_run
+    before = (out / "summary.json").read_bytes()
+    result = _crlso("run", "--preset", "smoke", "--out", str(out))
+    assert result.returncode == 2 and "already exists" in result.stderr
+    assert (out / "summary.json").read_bytes() == before
+
+
+@pytest.mark.skipif(not (DATA / "nb201").is_dir(), reason="shared data not found")
+def test_build_nb201_from_official_fixture_folder(tmp_path, table):
+    out = tmp_path / "table.csv"
+    assert main(["data", "build-nb201", "--nats-dir", str(DATA / "nb201" / "nats-tss-v1_0-3ffb9-simple"), "--out", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("arch_index,arch_str,cifar10_valid_acc")
+    official = (DATA / "nb201" / "nb201_all_15625_200ep.csv").read_text().splitlines()
+    assert lines[1:] == [official[1 + i] for i in (0, 11, 284)]

@@ -1,0 +1,75 @@
+"""The smoke run (tests/conftest.py) end to end: what a run folder must hold."""
+
+import csv
+import json
+
+import numpy as np
+import torch
+
+from crlso_core.config import RunConfig
+from crlso_core.models import ICNN
+from crlso_core.pipeline import search_run
+from crlso_core.runs import list_runs, load_latent
+
+
+REQUIRED = {
+    "space", "dataset", "preset", "seed", "budget", "queries_used", "best_arch", "best_valid_acc",
+    "best_test_acc", "recon_acc", "teacher_kendall_tau", "icnn_kendall_tau", "device", "wall_s",
+}
+
+
+def test_run_folder_holds_everything(smoke_run, table, space):
+    out, summary = smoke_run
+    assert REQUIRED <= set(summary) and summary["status"] == "complete"
+    assert set(summary["wall_s"]) >= {"teacher", "gvae", "search", "total"}
+    assert summary["queries_used"] == summary["budget"] == 60
+    for name in ["config.json", "summary.json", "queries.csv", "trajectories.csv", "latent.npz",
+                 "teacher.pt", "gvae.pt", "predictor.pt", "predictor_search.pt"]:
+        assert (out / name).is_file(), name
+    assert not any(p.name.startswith(".") for p in out.iterdir())  # no temp files left
+
+    queries = list(csv.DictReader(open(out / "queries.csv")))
+    assert len(queries) == 60 and len({q["arch"] for q in queries}) == 60
+    assert [q["source"] for q in queries[:30]] == ["labelled"] * 30
+    # best_arch is the best-validation query, and its test accuracy comes from the table
+    best = max(queries, key=lambda q: float(q["valid_acc"]))
+    assert summary["best_arch"] == best["arch"]
+    row = table.row(space.parse(best["arch"]))
+    assert summary["best_test_acc"] == table.test["cifar10"][row]
+    assert float(best["valid_acc"]) == table.valid["cifar10"][row]
+
+    archs, mu = load_latent(out / "latent.npz")
+    assert len(archs) == 15625 and mu.shape == (15625, 8) and np.isfinite(mu).all()
+    assert RunConfig.from_dict(json.loads((out / "config.json").read_text())).preset == "smoke"
+    assert any(r["path"] == str(out.resolve()) for r in list_runs(out.parent))
+
+
+def test_every_saved_icnn_is_convex(smoke_run):
+    out, _ = smoke_run
+    for name in ["predictor.pt", "predictor_search.pt"]:
+        state = torch.load(out / name, weights_only=True)
+        for key, value in state.items():
+            if key.startswith(("hidden_path", "out_hidden")):
+                assert bool((value >= 0).all()), (name, key)
+        icnn = ICNN(8, 16, 2)
+        icnn.load_state_dict(state)
+        assert icnn.is_convex_by_construction()
+
+
+def test_labelled_set_is_random_and_seeded(smoke_run, space):
+    out, _ = smoke_run
+    labelled = [q["arch"] for q in csv.DictReader(open(out / "queries.csv")) if q["source"] == "labelled"]
+    expected = space.format_many(space.sample(np.random.default_rng(3), 30))
+    assert labelled == expected  # drawn from the run's seed, not the first rows of the file
+
+
+def test_search_again_with_another_rule_replaces_search_results(smoke_run, tmp_path):
+    import shutil
+
+    out, _ = smoke_run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    summary = search_run(copy, budget=50, rule="ranked")
+    assert summary["rule"] == "ranked" and summary["queries_used"] == 50
+    rows = list(csv.DictReader(open(copy / "queries.csv")))
+    assert len(rows) == 50 and sum(r["source"] == "labelled" for r in rows) == 30

@@ -1,0 +1,60 @@
+import json
+import pickle
+
+import pytest
+import torch
+
+from crlso_core.errors import CRLSOError
+from crlso_core.runs import (
+    index_run, list_runs, load_latent, load_state, read_json, save_latent, write_bytes_atomic, write_json,
+)
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
+    path = tmp_path / "summary.json"
+    write_json(path, {"a": 1})
+    monkeypatch.setattr("crlso_core.runs.os.replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        write_json(path, {"a": 2})
+    assert read_json(path) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]  # no temp file left behind
+
+
+def test_corrupt_json_is_a_clear_error(tmp_path):
+    (tmp_path / "summary.json").write_text("{not json")
+    with pytest.raises(CRLSOError, match="corrupt"):
+        read_json(tmp_path / "summary.json")
+
+
+class Evil:
+    def __reduce__(self):
+        return (print, ("pwned",))
+
+
+def test_model_files_load_with_weights_only(tmp_path):
+    """A pickle that runs code on load is refused as a model state, not executed."""
+    path = tmp_path / "gvae.pt"
+    write_bytes_atomic(path, pickle.dumps({"weight": Evil()}))
+    with pytest.raises(CRLSOError, match="could not be loaded"):
+        load_state(path, torch.nn.Linear(2, 2))
+    (tmp_path / "truncated.pt").write_bytes(b"PK\x03\x04")
+    with pytest.raises(CRLSOError):
+        load_state(tmp_path / "truncated.pt", torch.nn.Linear(2, 2))
+
+
+def test_latent_round_trip_without_pickle(tmp_path):
+    mu = torch.randn(5, 3)
+    save_latent(tmp_path / "latent.npz", ["a", "b", "c", "d", "e"], mu)
+    archs, back = load_latent(tmp_path / "latent.npz")
+    assert archs == ["a", "b", "c", "d", "e"] and torch.equal(torch.from_numpy(back), mu)
+
+
+def test_index_lists_runs_newest_first_and_forgets_deleted_folders(tmp_path):
+    for i, name in enumerate(["old", "new", "gone"]):
+        (tmp_path / name).mkdir()
+        index_run(tmp_path / name, {"space": "nb201", "dataset": "cifar10", "status": "complete", "created": i, "best_valid_acc": 90.0 + i})
+    (tmp_path / "gone").rmdir()
+    runs = list_runs(tmp_path)
+    assert [r["name"] for r in runs] == ["new", "old"]
+    assert json.loads(runs[0]["summary"])["best_valid_acc"] == 91.0
+    assert list_runs(tmp_path / "nothing-here") == []
