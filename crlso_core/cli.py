@@ -86,6 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", help="list the runs in a runs folder")
     p.add_argument("--runs-dir", type=Path, default=Path("runs"))
 
+    p = sub.add_parser("bench", help="compare search methods over datasets, seeds and budgets (resumable)")
+    p.add_argument("--space", choices=SPACES, default="nb201")
+    p.add_argument("--datasets", default="cifar10,cifar100,imagenet16")
+    p.add_argument("--methods", default="crlso,lso,rea,rs,ls", help="comma list; see the README for all methods")
+    p.add_argument("--seeds", default="0-9", help="a range (0-9) or a list (0,1,2)")
+    p.add_argument("--budgets", default="100,200,300,500")
+    p.add_argument("--preset", choices=["smoke", "demo", "paper"], default="demo", help="training preset of the latent methods")
+    p.add_argument("--workers", type=int, default=1, help="parallel processes")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--out", type=Path, required=True)
+    _add_common(p)
+
     data = sub.add_parser("data", help="build benchmark tables from official files")
     dsub = data.add_subparsers(dest="data_command", required=True)
     p = dsub.add_parser("build-nb201", help="NB201 table from the official NATS-Bench 'simple' folder or .pth")
@@ -128,6 +140,37 @@ def _print_summary(summary: dict, run_dir: Path) -> None:
     print(f"run folder: {run_dir}")
 
 
+def _bench(args: argparse.Namespace) -> None:
+    from .benchmarks import load_table
+    from .bench.grid import BenchPlan, parse_list, parse_seeds, run_bench
+    from .bench.report import write_report
+
+    plan = BenchPlan(
+        args.space, parse_list(args.datasets), parse_list(args.methods), parse_seeds(args.seeds),
+        sorted(parse_list(args.budgets, int)), args.preset, args.workers, args.device,
+    )
+    bar = None
+
+    def progress(done: int, total: int, what: str) -> None:
+        nonlocal bar
+        if args.quiet:
+            return
+        from tqdm import tqdm
+
+        bar = bar or tqdm(total=total, desc="bench", unit=" runs", file=sys.stderr)
+        bar.n = done
+        bar.set_postfix_str(what, refresh=True)
+
+    try:
+        results = run_bench(plan, args.out, args.data_dir, progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = write_report(args.out, load_table(args.space, args.data_dir))
+    print(summary.read_text())
+    print(f"results: {results}")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     bars = ProgressBars(enabled=not getattr(args, "quiet", False))
@@ -152,6 +195,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
             for r in list_runs(args.runs_dir):
                 print(f"{r['name']}\t{r['status']}\t{r['dataset']}\tvalid={r['best_valid_acc']}\ttest={r['best_test_acc']}")
+        elif args.command == "bench":
+            _bench(args)
         elif args.command == "data":
             from .benchmarks.nats_simple import read_nats_simple, read_official_pth, write_table
 

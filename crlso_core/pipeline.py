@@ -28,8 +28,8 @@ from .search.crlso import CRLSOSearch, Step
 from .search.latent import LatentCodes
 from .spaces.base import SearchSpace
 from .training import (
-    encode_all, fit_latent_predictor, kendall_tau, make_predictor, predict_graphs, reconstruction_accuracy,
-    resolve_device, seed_everything, train_gvae, train_teacher,
+    encode_all, fit_latent_predictor, kendall_tau, make_predictor, predict_graphs, prepare_torch,
+    reconstruction_accuracy, resolve_device, small_work_threads, seed_everything, train_gvae, train_teacher,
 )
 
 QUERY_COLUMNS = ["order", "arch", "valid_acc", "source"]
@@ -66,6 +66,7 @@ def train_run(config: RunConfig, out: Path, data_dir=None, progress: Optional[Pr
     """Train into a new run folder; its summary says status "trained"."""
     config.validate()
     device = resolve_device(config.device)
+    prepare_torch()
     table = load_table(config.space, data_dir)
     table.check_dataset(config.dataset)
     out = claim_run_dir(Path(out))
@@ -84,57 +85,102 @@ def train_run(config: RunConfig, out: Path, data_dir=None, progress: Optional[Pr
     return summary
 
 
-def _train_into(config: RunConfig, table: BenchmarkTable, device, folder: Path, progress) -> dict:
-    space = table.space
-    generator = seed_everything(config.seed)
-    rng = np.random.default_rng(config.seed)
+def draw_labelled(config: RunConfig, table: BenchmarkTable) -> tuple[Oracle, list, np.ndarray]:
+    """The labelled set, drawn at random from the run's seed; its labels cost queries."""
     oracle = Oracle(table, config.dataset, config.budget)
-    summary = _base_summary(config, device)
-    write_json(folder / "config.json", config.to_dict())
-
-    # Labels cost queries: the labelled set is drawn at random from the run's seed.
-    labelled = space.sample(rng, config.labelled)
+    labelled = table.space.sample(np.random.default_rng(config.seed), config.labelled)
     accuracy = np.array([oracle.query(c, "labelled") for c in labelled]) / 100.0
+    return oracle, labelled, accuracy
 
+
+@dataclass
+class TeacherStage:
+    teacher: GNNPredictor
+    pseudo: np.ndarray  # accuracy (fraction) of every table cell: true where labelled, else predicted
+    labelled_rows: np.ndarray
+    seconds: float
+
+
+def teacher_stage(config, table, labelled, accuracy, device, generator, progress=None) -> TeacherStage:
     t0 = time.perf_counter()
-    teacher = train_teacher(space, labelled, accuracy, config.teacher, device, generator, progress)
-    all_batch = space.graph_batch(table.cells)
-    pseudo = predict_graphs(teacher, all_batch, device)
-    labelled_rows = table.rows(labelled)
-    pseudo[labelled_rows] = accuracy  # true labels where we paid for them
-    t1 = time.perf_counter()
+    with small_work_threads(device):
+        teacher = train_teacher(table.space, labelled, accuracy, config.teacher, device, generator, progress)
+    pseudo = predict_graphs(teacher, table.space.graph_batch(table.cells), device)
+    rows = table.rows(labelled)
+    pseudo[rows] = accuracy  # true labels where we paid for them
+    return TeacherStage(teacher, pseudo, rows, time.perf_counter() - t0)
 
-    targets = space.targets(table.cells)
-    joint = train_gvae(space, all_batch, targets, 1.0 - pseudo if config.gvae.icnn else None, config.gvae, device, generator, progress)
-    mu = encode_all(joint.gvae, all_batch, device)
-    if joint.icnn is not None and config.search.predictor == "icnn":
-        predictor = joint.icnn
-    else:  # a predictor fitted on the frozen latent space, with the same pseudo-labels
-        g = config.gvae
-        predictor = fit_latent_predictor(
-            _predictor_for(config).to(device), mu, torch.as_tensor(1.0 - pseudo, dtype=torch.float32),
-            g.epochs, g.lr, g.batch_size, config.search.z_noise, config.search.label_noise, device, generator,
-        )
-    t2 = time.perf_counter()
 
-    # Evaluation reads the table directly (not the oracle): it is reporting, not search.
+@dataclass
+class LatentStage:
+    gvae: GVAE
+    icnn: Optional[nn.Module]  # the jointly trained ICNN; None for the unregularised latent
+    mu: torch.Tensor
+    recon_acc: float
+    history: list
+    seconds: float
+
+
+def latent_stage(config, table, pseudo, device, generator, progress=None) -> LatentStage:
+    """Joint G-VAE + ICNN training over every cell (G-VAE alone when config.gvae.icnn is off)."""
+    t0 = time.perf_counter()
+    space = table.space
+    batch, targets = space.graph_batch(table.cells), space.targets(table.cells)
+    joint = train_gvae(space, batch, targets, 1.0 - pseudo if config.gvae.icnn else None, config.gvae, device, generator, progress)
+    mu = encode_all(joint.gvae, batch, device)
+    recon = reconstruction_accuracy(space, joint.gvae, mu, targets, device)
+    return LatentStage(joint.gvae, joint.icnn, mu, recon, joint.history, time.perf_counter() - t0)
+
+
+def search_predictor(config, latent: LatentStage, pseudo, device, generator) -> nn.Module:
+    """The joint ICNN when there is one and the search wants an ICNN; otherwise a predictor
+    of the wanted kind fitted on the frozen latent codes with the same pseudo-labels."""
+    if latent.icnn is not None and config.search.predictor == "icnn":
+        return latent.icnn
+    g = config.gvae
+    return fit_latent_predictor(
+        _predictor_for(config).to(device), latent.mu, torch.as_tensor(1.0 - pseudo, dtype=torch.float32),
+        g.epochs, g.lr, g.batch_size, config.search.z_noise, config.search.label_noise, device, generator,
+    )
+
+
+def kendall_taus(config, table, stage: TeacherStage, predictor, mu, device) -> tuple[float, float]:
+    """Teacher's and predictor's Kendall tau on the cells outside the labelled set. Reads the
+    table directly: this is reporting, not search."""
     truth = table.valid[config.dataset]
-    outside = np.setdiff1d(np.arange(len(table)), labelled_rows)
+    outside = np.setdiff1d(np.arange(len(table)), stage.labelled_rows)
     with torch.no_grad():
         predicted = 1.0 - predictor(mu.to(device)).cpu().numpy()
+    return kendall_tau(stage.pseudo[outside], truth[outside]), kendall_tau(predicted[outside], truth[outside])
+
+
+def search_stage(config, table, gvae, predictor, mu, oracle, device, progress=None) -> list[Step]:
+    generator = torch.Generator().manual_seed(config.seed * 1000 + 1)  # search has its own stream
+    codes = LatentCodes.from_table(table.space, gvae, device, table.cells, mu)
+    with small_work_threads(device):
+        return CRLSOSearch(table.space, codes, predictor, oracle, config.search, device, generator).run(progress)
+
+
+def _train_into(config: RunConfig, table: BenchmarkTable, device, folder: Path, progress) -> dict:
+    generator = seed_everything(config.seed)
+    write_json(folder / "config.json", config.to_dict())
+    oracle, labelled, accuracy = draw_labelled(config, table)
+    teacher = teacher_stage(config, table, labelled, accuracy, device, generator, progress)
+    t0 = time.perf_counter()
+    latent = latent_stage(config, table, teacher.pseudo, device, generator, progress)
+    predictor = search_predictor(config, latent, teacher.pseudo, device, generator)
+    latent_seconds = time.perf_counter() - t0
+    teacher_tau, predictor_tau = kendall_taus(config, table, teacher, predictor, latent.mu, device)
+    summary = _base_summary(config, device)
     summary.update(
-        status="trained",
-        recon_acc=reconstruction_accuracy(space, joint.gvae, mu, targets, device),
-        teacher_kendall_tau=kendall_tau(pseudo[outside], truth[outside]),
-        icnn_kendall_tau=kendall_tau(predicted[outside], truth[outside]),
-        queries_used=oracle.used,
-        wall_s={"teacher": round(t1 - t0, 2), "gvae": round(t2 - t1, 2)},
-        final_losses=joint.history[-1],
+        status="trained", recon_acc=latent.recon_acc, teacher_kendall_tau=teacher_tau,
+        icnn_kendall_tau=predictor_tau, queries_used=oracle.used, final_losses=latent.history[-1],
+        wall_s={"teacher": round(teacher.seconds, 2), "gvae": round(latent_seconds, 2)},
     )
-    save_state(folder / "teacher.pt", teacher)
-    save_state(folder / "gvae.pt", joint.gvae)
+    save_state(folder / "teacher.pt", teacher.teacher)
+    save_state(folder / "gvae.pt", latent.gvae)
     save_state(folder / "predictor.pt", predictor)
-    save_latent(folder / "latent.npz", space.format_many(table.cells), mu)
+    save_latent(folder / "latent.npz", table.space.format_many(table.cells), latent.mu)
     _write_queries(folder, oracle)
     write_json(folder / "summary.json", summary)
     return summary
@@ -168,20 +214,17 @@ def search_run(
     config.validate()
     summary = read_json(run_dir / "summary.json")
     device = resolve_device(config.device)
+    prepare_torch()
     table = load_table(config.space, data_dir)
     trained = load_trained(run_dir, config, table, device)
     space = table.space
-
     oracle = Oracle(table, config.dataset, config.budget)
     for row in read_csv(run_dir / "queries.csv"):  # the labelled set was paid for in training
         if row["source"] == "labelled":
             oracle.query(space.parse(row["arch"]), "labelled")
 
     t0 = time.perf_counter()
-    generator = torch.Generator().manual_seed(config.seed * 1000 + 1)  # search has its own stream
-    codes = LatentCodes.from_table(space, trained.gvae, device, table.cells, trained.mu)
-    search = CRLSOSearch(space, codes, trained.predictor, oracle, config.search, device, generator)
-    steps = search.run(progress)
+    steps = search_stage(config, table, trained.gvae, trained.predictor, trained.mu, oracle, device, progress)
     wall = time.perf_counter() - t0
 
     best, best_valid = oracle.best()

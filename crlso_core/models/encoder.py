@@ -6,7 +6,8 @@ as in the reference encoder, with two exact rewrites that cut the arithmetic:
 - W on the concatenation equals W_t h_i + W_s h_j + W_e e_ij, so the node blocks are
   applied once per node, not once per edge;
 - Lin(Lin(h)) is a single affine map, so it is one Linear (the same function class).
-The three node-wise maps run as one matrix multiply.
+The three node-wise maps run as one matrix multiply, and when every graph has the same
+node features (x of shape [1, N, F]) the first layer's maps are computed once per batch.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def gather_nodes(h: Tensor, index: Tensor) -> Tensor:
     """[B, N, d] node states -> [B, E, d] states at each edge's endpoint."""
     if index.dim() == 1:
         return h.index_select(1, index)  # its backward is index_add, far faster on CPU than h[:, index]
+    h = h.expand(index.shape[0], -1, -1)  # node states shared by the batch ([1, N, d]) meet per-graph edges
     return h.gather(1, index.unsqueeze(-1).expand(-1, -1, h.shape[-1]))
 
 

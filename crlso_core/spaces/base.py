@@ -25,10 +25,12 @@ class GraphBatch:
 
     Edges are directed (source -> target); a space that wants messages both ways lists
     both directions. `src`/`dst` are [E] when every graph shares one topology (NB201),
-    else [B, E] with `edge_mask` marking real edges.
+    else [B, E] with `edge_mask` marking real edges. `x` is [1, N, F] when every graph has
+    the same node features (NB201's one-hot node index): the encoder's first layer then
+    computes its node maps once for the whole batch instead of once per graph.
     """
 
-    x: Tensor  # [B, N, node_features]
+    x: Tensor  # [B, N, node_features], or [1, N, node_features] when shared
     src: Tensor  # [E] or [B, E], long
     dst: Tensor  # [E] or [B, E], long
     edge_attr: Tensor  # [B, E, edge_features]
@@ -45,12 +47,18 @@ class GraphBatch:
     def shared_topology(self) -> bool:
         return self.src.dim() == 1
 
+    @property
+    def shared_nodes(self) -> bool:
+        return self.x.shape[0] == 1
+
     def __len__(self) -> int:
-        return self.x.shape[0]
+        return self.edge_attr.shape[0]
 
     def index(self, idx: Tensor) -> "GraphBatch":
-        pick = lambda t: t if (t is self.src or t is self.dst) and self.shared_topology else t[idx]  # noqa: E731
-        return GraphBatch(*(pick(t) for t in self._fields()))
+        shared = {id(self.src), id(self.dst)} if self.shared_topology else set()
+        if self.shared_nodes:
+            shared.add(id(self.x))
+        return GraphBatch(*(t if id(t) in shared else t[idx] for t in self._fields()))
 
 
 class SearchSpace(ABC):

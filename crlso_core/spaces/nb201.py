@@ -109,7 +109,7 @@ class NB201Space(SearchSpace):
         onehot = F.one_hot(self.targets(cells), NUM_OPS).float()  # [B, 6, 5]
         b = len(cells)
         return GraphBatch(
-            x=torch.eye(NUM_NODES).expand(b, -1, -1).contiguous(),  # one-hot node index
+            x=torch.eye(NUM_NODES).unsqueeze(0),  # one-hot node index, the same in every cell
             src=src,
             dst=dst,
             edge_attr=torch.cat([onehot, onehot], dim=1),

@@ -1,0 +1,132 @@
+"""Speed benchmark: one process, one run, every figure against its baseline measured beside it.
+
+    python benchmarks/speed.py [--paper] [--repeats 5] [--out benchmarks/results/speed.json]
+
+1. G-VAE training throughput (cells/s, forward + backward + Adam step, paper sizes: hidden
+   256, 3 layers, latent 16, batch 256) with the dense encoder vs the plain torch_geometric
+   MessagePassing layer of the same function; rounds alternate and the median is reported.
+2. Loading the NB201 table: time and peak resident memory, in a fresh subprocess.
+3. PCA, t-SNE and UMAP of all 15,625 latent codes.
+4. With --paper: wall time per stage of a paper-preset run (teacher, joint G-VAE, search).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from crlso_core.benchmarks import load_table
+from crlso_core.config import preset
+from crlso_core.models import GVAE, ICNN, kl_divergence
+from crlso_core.models.encoder_pyg import PyGGraphEncoder, to_pyg
+
+
+def encoder_throughput(table, repeats: int, batch_size: int = 256, steps: int = 20) -> dict:
+    space = table.space
+    cfg = preset("paper").gvae
+    torch.manual_seed(0)
+    model = GVAE(space.node_features, space.edge_features, space.decoder_output_dim, cfg.latent, cfg.hidden, cfg.layers, cfg.decoder_blocks)
+    pyg_encoder = PyGGraphEncoder(space.node_features, space.edge_features, cfg.hidden, cfg.layers).copy_from(model.encoder)
+    icnn = ICNN(cfg.latent, cfg.icnn_hidden, cfg.icnn_layers)
+    cells = space.sample(np.random.default_rng(0), batch_size * steps)
+    dense_batches = [space.graph_batch(cells[i:i + batch_size]) for i in range(0, len(cells), batch_size)]
+    pyg_batches = [to_pyg(b) for b in dense_batches]  # collated up front: only model time is compared
+    targets = [space.targets(cells[i:i + batch_size]) for i in range(0, len(cells), batch_size)]
+    err = torch.rand(batch_size)
+
+    # identical outputs for identical weights
+    with torch.no_grad():
+        same = torch.allclose(model.encoder(dense_batches[0]), pyg_encoder(pyg_batches[0]), rtol=1e-4, atol=1e-4)
+
+    def loss_of(graph_embedding, t):
+        mu, logvar = model.to_mu(graph_embedding), model.to_logvar(graph_embedding)
+        z = mu + 0.01 * torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return space.reconstruction_loss(model.decoder(z), t) + cfg.beta * kl_divergence(mu, logvar) + torch.nn.functional.mse_loss(icnn(z), err)
+
+    def run(encoder, batches) -> float:
+        params = list(model.parameters()) + list(encoder.parameters()) + list(icnn.parameters())
+        opt = torch.optim.Adam(params, lr=1e-4)
+        t0 = time.perf_counter()
+        for b, t in zip(batches, targets):
+            loss = loss_of(encoder(b), t)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return batch_size * len(batches) / (time.perf_counter() - t0)
+
+    run(model.encoder, dense_batches[:3]), run(pyg_encoder, pyg_batches[:3])  # warm-up
+    dense, plain = [], []
+    for _ in range(repeats):  # alternate, so machine noise hits both alike
+        dense.append(run(model.encoder, dense_batches))
+        plain.append(run(pyg_encoder, pyg_batches))
+    ratios = [d / p for d, p in zip(dense, plain)]
+    return {
+        "dense_cells_per_s": statistics.median(dense), "pyg_cells_per_s": statistics.median(plain),
+        "ratio_median": statistics.median(ratios), "ratios": ratios, "identical_outputs": bool(same),
+        "batch_size": batch_size, "steps_per_round": steps, "rounds": repeats,
+    }
+
+
+_LOAD_SNIPPET = """
+import json, resource, time
+from crlso_core.benchmarks.nb201 import load_nb201
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter(); load_nb201(); t = time.perf_counter() - t0
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": t, "peak_rss_mb_process": after / 1024, "peak_rss_mb_added": (after - before) / 1024}))
+"""
+
+
+def table_load(repeats: int) -> dict:
+    runs = [json.loads(subprocess.run([sys.executable, "-c", _LOAD_SNIPPET], capture_output=True, text=True, check=True).stdout) for _ in range(repeats)]
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def projections(n: int, latent: int = 16) -> dict:
+    from crlso_core.analysis.projections import project
+
+    codes = np.random.default_rng(0).normal(size=(n, latent)).astype(np.float32)
+    return {m: round(project(codes, m).seconds, 2) for m in ("pca", "tsne", "umap")}
+
+
+def paper_stages() -> dict:
+    from crlso_core.pipeline import full_run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = full_run(preset("paper", seed=0), Path(tmp) / "run")
+    return {**summary["wall_s"], "best_valid_acc": summary["best_valid_acc"], "recon_acc": summary["recon_acc"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paper", action="store_true", help="also time a paper-preset run (~10 min on 2 cores)")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/speed.json"))
+    args = parser.parse_args()
+    table = load_table("nb201")
+    result = {
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": torch.get_num_threads(), "torch": torch.__version__},
+        "encoder": encoder_throughput(table, args.repeats),
+        "table_load": table_load(args.repeats),
+        "projections_s": projections(len(table)),
+    }
+    print(json.dumps(result, indent=2))
+    if args.paper:
+        result["paper_preset_s"] = paper_stages()
+        print(json.dumps(result["paper_preset_s"], indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

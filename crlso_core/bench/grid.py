@@ -1,0 +1,204 @@
+"""`crlso bench`: every method x dataset x seed, reported at several budgets.
+
+A method's search does not depend on its total budget (it stops when the budget is spent),
+so one run at the largest budget answers every smaller budget from the prefix of its query
+history. Rows are appended as groups finish; a re-run skips what results.csv already holds.
+Workers are processes, one (dataset, seed) group each; the parent alone writes files.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from ..errors import CRLSOError
+from .methods import METHODS, MethodResult, init_worker, latent_labelled, run_group, torch_threads_for
+
+RESULT_COLUMNS = [
+    "method", "dataset", "seed", "budget", "best_arch", "best_valid_acc", "best_test_acc",
+    "found_valid_optimum", "queries_to_best", "labelled", "wall_s",
+]
+CURVE_COLUMNS = ["method", "dataset", "seed", "queries", "best_valid_acc", "best_test_acc"]
+CURVE_STEP = 10
+
+
+@dataclass
+class BenchPlan:
+    space: str
+    datasets: list[str]
+    methods: list[str]
+    seeds: list[int]
+    budgets: list[int]
+    preset: str = "demo"
+    workers: int = 1
+    device: str = "auto"
+
+    def validate(self) -> "BenchPlan":
+        unknown = [m for m in self.methods if m not in METHODS]
+        if unknown:
+            raise CRLSOError(f"Unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}.")
+        if not self.budgets or min(self.budgets) < 1:
+            raise CRLSOError("Budgets must be positive integers, e.g. --budgets 100,200,300,500.")
+        if self.workers < 1:
+            raise CRLSOError(f"--workers must be at least 1, got {self.workers}.")
+        if not self.seeds:
+            raise CRLSOError("No seeds to run; write e.g. --seeds 0-9.")
+        for m in self.methods:
+            labelled = latent_labelled(m, self.preset)
+            if labelled is not None and labelled > max(self.budgets):
+                raise CRLSOError(f"{m} starts from {labelled} labelled cells, more than the largest budget {max(self.budgets)}.")
+        return self
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'0-9' or '0,3,5' or '2'."""
+    try:
+        seeds: list[int] = []
+        for part in text.split(","):
+            lo, _, hi = part.partition("-")
+            seeds += list(range(int(lo), int(hi) + 1)) if hi else [int(lo)]
+        return seeds
+    except ValueError:
+        raise CRLSOError(f"Bad --seeds {text!r}; write a range like 0-9 or a list like 0,1,2.") from None
+
+
+def parse_list(text: str, kind=str) -> list:
+    try:
+        return [kind(x.strip()) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise CRLSOError(f"Bad list {text!r}: expected comma-separated {kind.__name__} values.") from None
+
+
+def result_rows(result: MethodResult, budgets: list[int], optimum: float) -> list[dict]:
+    rows = []
+    for budget in budgets:
+        if budget < result.labelled or budget > len(result.valid):
+            continue  # a latent method cannot stop before its labelled set is paid for
+        valid = result.valid[:budget]
+        best = int(np.argmax(valid))  # first query reaching the best: ties keep the earliest
+        rows.append({
+            "method": result.method, "dataset": result.dataset, "seed": result.seed, "budget": budget,
+            "best_arch": result.archs[best], "best_valid_acc": float(valid[best]),
+            "best_test_acc": float(result.test[best]), "found_valid_optimum": int(valid[best] >= optimum),
+            "queries_to_best": best + 1, "labelled": result.labelled, "wall_s": round(result.wall_s, 2),
+        })
+    return rows
+
+
+def curve_rows(result: MethodResult) -> list[dict]:
+    best_idx = np.array([int(np.argmax(result.valid[: i + 1])) for i in range(len(result.valid))])
+    rows = []
+    for q in range(CURVE_STEP, len(result.valid) + 1, CURVE_STEP):
+        if q < result.labelled:
+            continue
+        i = best_idx[q - 1]
+        rows.append({
+            "method": result.method, "dataset": result.dataset, "seed": result.seed, "queries": q,
+            "best_valid_acc": float(result.valid[i]), "best_test_acc": float(result.test[i]),
+        })
+    return rows
+
+
+def _append(path: Path, rows: list[dict], columns: list[str]) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        if new:
+            writer.writeheader()
+        writer.writerows(rows)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def done_keys(path: Path, budgets: list[int]) -> set[tuple[str, str, int]]:
+    """Runs whose rows cover every asked budget they can answer (budget >= labelled set)."""
+    if not path.exists():
+        return set()
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    have: dict[tuple, set[int]] = {}
+    labelled: dict[tuple, int] = {}
+    for r in rows:
+        key = (r["method"], r["dataset"], int(r["seed"]))
+        have.setdefault(key, set()).add(int(r["budget"]))
+        labelled[key] = int(r["labelled"])
+    return {k for k, b in have.items() if {x for x in budgets if x >= labelled[k]} <= b}
+
+
+def _keep_only(path: Path, columns: list[str], done: set) -> None:
+    """Drop rows of runs that are not done (interrupted, or asked again with new budgets):
+    they are run again whole."""
+    if not path.exists():
+        return
+    with open(path, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if (r["method"], r["dataset"], int(r["seed"])) in done]
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+
+
+def _group_job(data_dir, space, dataset, seed, methods, budget, preset_name, device):
+    from ..benchmarks import load_table
+
+    table = load_table(space, data_dir)
+    return run_group(table, dataset, seed, methods, budget, preset_name, device)
+
+
+def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
+    """Run what results.csv lacks; returns the results path."""
+    from ..benchmarks import load_table
+
+    plan.validate()
+    table = load_table(plan.space, data_dir)
+    for d in plan.datasets:
+        table.check_dataset(d)
+    out.mkdir(parents=True, exist_ok=True)
+    results, curves = out / "results.csv", out / "curves.csv"
+    done = done_keys(results, plan.budgets)
+    _keep_only(results, RESULT_COLUMNS, done)
+    _keep_only(curves, CURVE_COLUMNS, done)
+    groups = []
+    for dataset in plan.datasets:
+        for seed in plan.seeds:
+            todo = [m for m in plan.methods if (m, dataset, seed) not in done]
+            if todo:
+                groups.append((dataset, seed, todo))
+    total = sum(len(g[2]) for g in groups)
+    budget = max(plan.budgets)
+    finished = 0
+
+    def record(result: MethodResult) -> None:
+        nonlocal finished
+        optimum = float(table.valid[result.dataset].max())
+        _append(curves, curve_rows(result), CURVE_COLUMNS)
+        _append(results, result_rows(result, plan.budgets, optimum), RESULT_COLUMNS)  # last: marks it done
+        finished += 1
+        if progress:
+            progress(finished, total, f"{result.method} {result.dataset} seed {result.seed}")
+
+    if progress:
+        progress(0, total, f"{len(done)} runs already done")
+    if plan.workers == 1:
+        for dataset, seed, todo in groups:
+            run_group(table, dataset, seed, todo, budget, plan.preset, plan.device, on_done=record)
+    else:
+        threads = torch_threads_for(plan.workers)
+        with ProcessPoolExecutor(plan.workers, initializer=init_worker, initargs=(threads,)) as pool:
+            futures = [
+                pool.submit(_group_job, data_dir, plan.space, d, s, todo, budget, plan.preset, plan.device)
+                for d, s, todo in groups
+            ]
+            for future in as_completed(futures):
+                for result in future.result():
+                    record(result)
+    return results

@@ -1,0 +1,161 @@
+"""The methods `crlso bench` compares, and how one (dataset, seed) group runs them.
+
+Latent methods in one group share what they can: one teacher per labelled-set size, one
+G-VAE per (labelled size, regularised or not), one fitted predictor per kind; each search
+starts from its own copy and its own oracle, so methods never see each other's queries.
+A method's wall time counts the training it needs as if it ran alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, replace
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+
+from ..benchmarks.base import BenchmarkTable, Oracle
+from ..config import preset
+from ..pipeline import draw_labelled, latent_stage, search_predictor, search_stage, teacher_stage
+from ..search.baselines import BASELINES
+from ..training import prepare_torch, resolve_device, seed_everything
+
+
+@dataclass(frozen=True)
+class LatentMethod:
+    labelled: Optional[int]  # None: the preset's labelled-set size (300 in demo and paper)
+    regularised: bool  # G-VAE trained with the ICNN term (CR-LS) or without (LS)
+    predictor: str  # "icnn" or "mlp"
+    rule: str  # "step" or "ranked"
+    about: str
+
+
+LATENT_METHODS = {
+    "crlso": LatentMethod(None, True, "icnn", "step", "CR-LSO, reference one-step rule"),
+    "crlso-ranked": LatentMethod(None, True, "icnn", "ranked", "CR-LSO, ranked candidate steps"),
+    "crlso50": LatentMethod(50, True, "icnn", "step", "CR-LSO from 50 labelled cells, step rule"),
+    "crlso50-ranked": LatentMethod(50, True, "icnn", "ranked", "CR-LSO from 50 labelled cells, ranked"),
+    "lso": LatentMethod(None, False, "mlp", "step", "LSO: plain latent, unconstrained MLP, step rule"),
+    "lso-ranked": LatentMethod(None, False, "mlp", "ranked", "LSO: plain latent, unconstrained MLP, ranked"),
+    "crls-mlp": LatentMethod(None, True, "mlp", "step", "regularised latent, unconstrained MLP"),
+    "ls-icnn": LatentMethod(None, False, "icnn", "step", "plain latent, ICNN fitted afterwards"),
+}
+BASELINE_ABOUT = {
+    "rs": "random search",
+    "rea": "regularised evolution (population 10, tournament 3, one-edge mutation)",
+    "ls": "local search (best-improvement over single-edge neighbours, random restart)",
+}
+METHODS = {**{k: v.about for k, v in LATENT_METHODS.items()}, **BASELINE_ABOUT}
+
+
+def latent_labelled(method: str, preset_name: str) -> Optional[int]:
+    """Labelled-set size a latent method starts from; None for the baselines."""
+    spec = LATENT_METHODS.get(method)
+    if spec is None:
+        return None
+    return spec.labelled if spec.labelled is not None else preset(preset_name).labelled
+
+
+@dataclass
+class MethodResult:
+    method: str
+    dataset: str
+    seed: int
+    archs: list  # every query in order
+    valid: np.ndarray
+    test: np.ndarray  # read from the table for reporting only, after the search
+    labelled: int  # queries spent before the method's own search began
+    wall_s: float
+
+
+def run_group(
+    table: BenchmarkTable, dataset: str, seed: int, methods: list[str], budget: int,
+    preset_name: str = "demo", device: str = "auto", on_done: Optional[Callable[[MethodResult], None]] = None,
+) -> list[MethodResult]:
+    prepare_torch()
+    results = []
+    for name in [m for m in methods if m in BASELINES]:
+        t0 = time.perf_counter()
+        oracle = Oracle(table, dataset, budget)
+        BASELINES[name](table.space, oracle, np.random.default_rng(seed))
+        results.append(_result(name, dataset, seed, table, oracle, 0, time.perf_counter() - t0))
+        if on_done:
+            on_done(results[-1])
+    latent = [m for m in methods if m in LATENT_METHODS]
+    if latent:
+        results += _run_latent_methods(table, dataset, seed, latent, budget, preset_name, resolve_device(device), on_done)
+    return results
+
+
+class _RngSnapshot:
+    """Torch's global RNG (model initialisation) and the run's generator (batches, noise) at
+    one point of the pipeline; restoring it before a stage makes that stage exactly what
+    `crlso run` computes, whatever other methods ran before it in this group."""
+
+    def __init__(self, generator: torch.Generator):
+        self.global_state, self.generator_state = torch.get_rng_state(), generator.get_state()
+
+    def restore(self) -> torch.Generator:
+        torch.set_rng_state(self.global_state)
+        return torch.Generator().set_state(self.generator_state)
+
+
+def _run_latent_methods(table, dataset, seed, names, budget, preset_name, device, on_done) -> list[MethodResult]:
+    teachers, latents, predictors, results = {}, {}, {}, []
+    for name in names:
+        spec = LATENT_METHODS[name]
+        config = preset(preset_name, dataset=dataset, seed=seed, budget=budget, labelled=spec.labelled)
+        spec = replace(spec, labelled=config.labelled)
+        config.gvae = replace(config.gvae, icnn=spec.regularised)
+        config.search = replace(config.search, rule=spec.rule, predictor=spec.predictor)
+        config.validate()
+        if spec.labelled not in teachers:
+            generator = seed_everything(seed)
+            _, labelled, accuracy = draw_labelled(config, table)
+            stage = teacher_stage(config, table, labelled, accuracy, device, generator)
+            teachers[spec.labelled] = (labelled, stage, _RngSnapshot(generator))
+        labelled, teacher, after_teacher = teachers[spec.labelled]
+        latent_key = (spec.labelled, spec.regularised)
+        if latent_key not in latents:
+            generator = after_teacher.restore()
+            stage = latent_stage(config, table, teacher.pseudo, device, generator)
+            latents[latent_key] = (stage, _RngSnapshot(generator))
+        latent, after_latent = latents[latent_key]
+        predictor_key = (*latent_key, spec.predictor)
+        if predictor_key not in predictors:
+            t0 = time.perf_counter()
+            fitted = search_predictor(config, latent, teacher.pseudo, device, after_latent.restore())
+            predictors[predictor_key] = (fitted, time.perf_counter() - t0)
+        predictor, predictor_seconds = predictors[predictor_key]
+
+        t0 = time.perf_counter()
+        oracle = Oracle(table, dataset, budget)
+        for cell in labelled:
+            oracle.query(cell, "labelled")
+        search_stage(config, table, latent.gvae, copy.deepcopy(predictor), latent.mu, oracle, device)
+        wall = teacher.seconds + latent.seconds + predictor_seconds + time.perf_counter() - t0
+        results.append(_result(name, dataset, seed, table, oracle, spec.labelled, wall))
+        if on_done:
+            on_done(results[-1])
+    return results
+
+
+def _result(name, dataset, seed, table, oracle, labelled, wall) -> MethodResult:
+    cells = list(oracle.answers)
+    rows = table.rows(cells)
+    return MethodResult(
+        name, dataset, seed, table.space.format_many(cells), np.array([oracle.answers[c] for c in cells]),
+        table.test[dataset][rows], labelled, wall,
+    )
+
+
+def torch_threads_for(workers: int) -> int:
+    import os
+
+    return max(1, (os.cpu_count() or 1) // max(workers, 1))
+
+
+def init_worker(threads: int) -> None:
+    torch.set_num_threads(threads)

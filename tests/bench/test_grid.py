@@ -1,0 +1,61 @@
+import csv
+
+import pytest
+
+from crlso_core.bench.grid import BenchPlan, parse_seeds, run_bench
+from crlso_core.bench.report import write_report
+from crlso_core.errors import CRLSOError
+
+
+def _rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_small_grid_runs_reports_and_resumes(tmp_path, table):
+    plan = BenchPlan("nb201", ["cifar10"], ["crlso", "rea", "rs", "ls"], [0, 1], [40, 60], preset="smoke", device="cpu")
+    results = run_bench(plan, tmp_path)
+    rows = _rows(results)
+    assert len(rows) == 4 * 2 * 2  # method x seed x budget
+    optimum = table.valid["cifar10"].max()
+    by_key = {(r["method"], r["seed"], int(r["budget"])): r for r in rows}
+    for r in rows:
+        cell = table.space.parse(r["best_arch"])
+        row = table.row(cell)
+        assert float(r["best_valid_acc"]) == table.valid["cifar10"][row]
+        assert float(r["best_test_acc"]) == table.test["cifar10"][row]  # reported, never selected on
+        assert int(r["found_valid_optimum"]) == int(float(r["best_valid_acc"]) >= optimum)
+        assert 1 <= int(r["queries_to_best"]) <= int(r["budget"])
+        assert float(by_key[(r["method"], r["seed"], 60)]["best_valid_acc"]) >= float(by_key[(r["method"], r["seed"], 40)]["best_valid_acc"])
+    assert {r["labelled"] for r in rows if r["method"] == "crlso"} == {"30"}
+    # each seed draws its own randomness
+    assert by_key[("rs", "0", 60)]["best_arch"] != by_key[("rs", "1", 60)]["best_arch"] or \
+        by_key[("rea", "0", 60)]["best_arch"] != by_key[("rea", "1", 60)]["best_arch"]
+
+    before = results.read_bytes()
+    calls = []
+    run_bench(plan, tmp_path, progress=lambda done, total, what: calls.append(total))
+    assert results.read_bytes() == before and calls == [0]  # nothing left to run
+
+    summary = write_report(tmp_path, table)
+    text = summary.read_text()
+    assert "| 60 | crlso | 2 |" in text and (tmp_path / "curves.png").stat().st_size > 10_000
+
+
+def test_new_budget_reruns_only_what_lacks_it(tmp_path):
+    plan = BenchPlan("nb201", ["cifar100"], ["rs"], [0], [20], preset="smoke")
+    run_bench(plan, tmp_path)
+    plan.budgets = [20, 30]
+    run_bench(plan, tmp_path)
+    assert sorted(int(r["budget"]) for r in _rows(tmp_path / "results.csv")) == [20, 30]
+
+
+def test_bad_plans_are_clear_errors(tmp_path):
+    with pytest.raises(CRLSOError, match="Unknown method"):
+        run_bench(BenchPlan("nb201", ["cifar10"], ["bogo"], [0], [10]), tmp_path)
+    with pytest.raises(CRLSOError, match="more than the largest budget"):
+        run_bench(BenchPlan("nb201", ["cifar10"], ["crlso50"], [0], [40], preset="smoke"), tmp_path)
+    with pytest.raises(CRLSOError, match="--seeds"):
+        parse_seeds("a-b")
+    assert parse_seeds("0-3,7") == [0, 1, 2, 3, 7]
+    assert not (tmp_path / "results.csv").exists()
