@@ -11,9 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sqlite3
-import tempfile
 import time
 from contextlib import closing
 from pathlib import Path
@@ -23,25 +21,13 @@ import numpy as np
 import torch
 
 from .errors import CRLSOError
+from .files import write_bytes_atomic
 
 INDEX_NAME = "index.sqlite"
 DEFAULT_ROOT = Path("runs")
 
 
 # --- atomic files ----------------------------------------------------------------------
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_json(path: Path, data: Any) -> None:

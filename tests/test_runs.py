@@ -13,7 +13,7 @@ from crlso_core.runs import (
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
     path = tmp_path / "summary.json"
     write_json(path, {"a": 1})
-    monkeypatch.setattr("crlso_core.runs.os.replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr("crlso_core.files.os.replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
         write_json(path, {"a": 2})
     assert read_json(path) == {"a": 1}

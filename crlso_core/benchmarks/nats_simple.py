@@ -35,14 +35,14 @@ from __future__ import annotations
 import bz2
 import csv
 import functools
-import os
+import io
 import pickle
 import re
-import tempfile
 from pathlib import Path
 from statistics import fmean
 
 from crlso_core.errors import CRLSOError
+from crlso_core.files import write_bytes_atomic
 
 TABLE_COLUMNS = (
     "arch_index",
@@ -293,20 +293,11 @@ def write_table(rows: list[dict], out_path: Path) -> None:
             raise ValueError(f"row {position} lacks the column(s) {', '.join(missing)}")
         lines.append([_format_cell(column, row[column]) for column in TABLE_COLUMNS])
 
-    tmp_name = None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TABLE_COLUMNS)
+    writer.writerows(lines)
     try:
-        with tempfile.NamedTemporaryFile(
-            "w", newline="", encoding="utf-8", dir=out_path.parent,
-            prefix=f".{out_path.name}.", suffix=".tmp", delete=False,
-        ) as handle:
-            tmp_name = handle.name
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(TABLE_COLUMNS)
-            writer.writerows(lines)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, out_path)
+        write_bytes_atomic(out_path, buffer.getvalue().encode("utf-8"))
     except OSError as exc:
-        if tmp_name is not None and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
         raise CRLSOError(f"Could not write the table to {out_path}: {exc}") from exc

@@ -149,10 +149,10 @@ class CRLSOSearch:
             own = dict(zip(unseen, self.predicted_accuracy(self.codes(unseen)))) if unseen else {}
             for attempt, (cell, z) in enumerate(zip(cells, zs)):
                 proposal = (round_, start, attempt, etas[attempt % half], z, cell, pred_z[attempt])
-                if cell in own and (cell not in best or own[cell] > best[cell][1]):
+                if cell in own and cell not in best:  # first proposal of an unseen cell competes
                     best[cell] = (proposal, own[cell])
-                elif cell not in own:
-                    self._record(*proposal, self._own_prediction(cell), False)
+                else:  # a known cell, or a repeat proposal: recorded, never queried
+                    self._record(*proposal, own[cell] if cell in own else self._own_prediction(cell), False)
         ranked = sorted(best.values(), key=lambda item: item[1], reverse=True)
         for rank, (proposal, pred) in enumerate(ranked):
             query = rank < c.top_k and self.oracle.remaining > 0

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from crlso_core.benchmarks import nats_simple
 from crlso_core.benchmarks.nats_simple import (
     TABLE_COLUMNS,
     read_nats_simple,
@@ -137,7 +136,7 @@ def test_write_table_failure_keeps_old_file(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(nats_simple.os, "replace", broken_replace)
+    monkeypatch.setattr("crlso_core.files.os.replace", broken_replace)
     with pytest.raises(CRLSOError, match="table.csv"):
         write_table([_row(0)], out)
     assert out.read_text(encoding="utf-8") == "old\n"
