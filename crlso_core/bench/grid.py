@@ -168,8 +168,8 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
     _keep_only(results, RESULT_COLUMNS, done)
     _keep_only(curves, CURVE_COLUMNS, done)
     groups = []
-    for dataset in plan.datasets:
-        for seed in plan.seeds:
+    for seed in plan.seeds:  # seed-major: an interrupted bench still covers every dataset
+        for dataset in plan.datasets:
             todo = [m for m in plan.methods if (m, dataset, seed) not in done]
             if todo:
                 groups.append((dataset, seed, todo))
