@@ -33,17 +33,22 @@ def machine() -> str:
 
 def speed_section(speed: dict) -> str:
     enc, load, proj = speed["encoder"], speed["table_load"], speed["projections_s"]
+    step, only = enc["step"], enc["encoder"]
     lines = [
         "## Speed", "",
-        f"Measured by `python benchmarks/speed.py{' --paper' if 'paper_preset_s' in speed else ''}` in one process.", "",
+        f"Measured by `python benchmarks/speed.py` in one process; each ratio is the median of {enc['rounds']} alternating rounds.", "",
         "| what | ours | baseline (same run) | ratio |", "|---|---|---|---:|",
-        f"| G-VAE training step, cells/s (hidden 256, 3 layers, batch 256) | {enc['dense_cells_per_s']:.0f} (dense encoder) | "
-        f"{enc['pyg_cells_per_s']:.0f} (torch_geometric MessagePassing, same function) | {enc['ratio_median']:.2f}x (median of {enc['rounds']}) |",
-        f"| load the NB201 table (15,625 cells) | {load['seconds']:.2f} s, +{load['peak_rss_mb_added']:.0f} MB peak RSS | "
+        f"| encoder forward + backward, cells/s (hidden 256, 3 layers, batch 256) | {only['dense_cells_per_s']:.0f} (dense encoder) | "
+        f"{only['pyg_cells_per_s']:.0f} (torch_geometric MessagePassing, same function) | {only['ratio_median']:.2f}x |",
+        f"| whole G-VAE + ICNN training step, cells/s | {step['dense_cells_per_s']:.0f} | {step['pyg_cells_per_s']:.0f} | {step['ratio_median']:.2f}x |",
+        f"| load the NB201 table (15,625 cells) | {load['seconds']:.2f} s, +{load['rss_mb_added']:.0f} MB resident "
+        f"({load['peak_rss_mb_process']:.0f} MB peak for the whole process, torch included) | "
         "official API: tens of GB of RAM (not installable here) | |",
         "", f"Outputs of the two encoders are identical for identical weights: {enc['identical_outputs']}.", "",
         "Projections of 15,625 16-d codes: " + ", ".join(f"{k.upper()} {v:.1f} s" for k, v in proj.items()) + ".",
     ]
+    if "paper_preset_s" not in speed:
+        lines += ["", "Paper-preset wall time per stage (5 seeds, `crlso run --preset paper`): see the README's Measured section."]
     if "paper_preset_s" in speed:
         p = speed["paper_preset_s"]
         lines += ["", "Paper preset (NB201 CIFAR-10, seed 0), wall time per stage: "
