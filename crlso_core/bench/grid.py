@@ -19,6 +19,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import CRLSOError
+from ..runs import write_csv
 from .methods import METHODS, MethodResult, init_worker, latent_labelled, run_group, torch_threads_for
 
 RESULT_COLUMNS = [
@@ -139,12 +140,7 @@ def _keep_only(path: Path, columns: list[str], done: set) -> None:
         return
     with open(path, newline="") as f:
         rows = [r for r in csv.DictReader(f) if (r["method"], r["dataset"], int(r["seed"])) in done]
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
+    write_csv(path, rows, columns)
 
 
 def _group_job(data_dir, space, dataset, seed, methods, budget, preset_name, device):

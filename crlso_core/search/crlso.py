@@ -122,9 +122,10 @@ class CRLSOSearch:
             zs = z0 - etas[:, None] * g  # all retries at once; only those up to the first new cell count
             cells = self.codes.decode(zs)
             pred_z = self.predicted_accuracy(zs)
+            own = self.predicted_accuracy(self.codes(cells))  # one batch, not one call per retry
             for attempt, (cell, z) in enumerate(zip(cells, zs)):
                 new = not self.oracle.seen(cell)
-                pred = self.predicted_accuracy(self.codes([cell]))[0]
+                pred = own[attempt]
                 if new:
                     self.oracle.query(cell, self.source)
                 self._record(round_, start, attempt, etas[attempt], z, cell, pred_z[attempt], pred, new)
