@@ -7,7 +7,7 @@ from __future__ import annotations
 import platform
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -18,12 +18,14 @@ from torch import nn
 from .benchmarks import BenchmarkTable, Oracle, load_table
 from .config import RunConfig
 from .errors import CRLSOError
+from .files import uninterrupted
 from .models import GNNPredictor, GVAE
-from .progress import ProgressFn
+from .progress import ProgressFn, report
 from .runs import (
     claim_run_dir, index_run, load_latent, load_state, read_csv, read_json, save_latent, save_state,
     write_csv, write_json,
 )
+from .search.baselines import BASELINES
 from .search.crlso import CRLSOSearch, Step
 from .search.latent import LatentCodes
 from .spaces.base import SearchSpace
@@ -62,8 +64,11 @@ def _base_summary(config: RunConfig, device: torch.device) -> dict:
     }
 
 
-def train_run(config: RunConfig, out: Path, data_dir=None, progress: Optional[ProgressFn] = None) -> dict:
-    """Train into a new run folder; its summary says status "trained"."""
+def train_run(
+    config: RunConfig, out: Path, data_dir=None, progress: Optional[ProgressFn] = None, labels: Optional[dict] = None,
+) -> dict:
+    """Train into a new run folder; its summary says status "trained". `labels` (such as
+    the pair a run belongs to) are stored in the summary."""
     config.validate()
     device = resolve_device(config.device)
     prepare_torch()
@@ -74,12 +79,15 @@ def train_run(config: RunConfig, out: Path, data_dir=None, progress: Optional[Pr
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        summary = _train_into(config, table, device, staging, progress)
-        for item in staging.iterdir():  # move finished files in; the folder is whole or empty
-            item.replace(out / item.name)
-        staging.rmdir()
+        summary = _train_into(config, table, device, staging, progress, labels or {})
+        with uninterrupted():
+            for item in staging.iterdir():  # move finished files in; the folder is whole or empty
+                item.replace(out / item.name)
+            staging.rmdir()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if not any(out.iterdir()):
+            out.rmdir()  # nothing of a failed or cancelled run is left behind
         raise
     index_run(out, summary)
     return summary
@@ -161,7 +169,7 @@ def search_stage(config, table, gvae, predictor, mu, oracle, device, progress=No
         return CRLSOSearch(table.space, codes, predictor, oracle, config.search, device, generator).run(progress)
 
 
-def _train_into(config: RunConfig, table: BenchmarkTable, device, folder: Path, progress) -> dict:
+def _train_into(config: RunConfig, table: BenchmarkTable, device, folder: Path, progress, labels: dict) -> dict:
     generator = seed_everything(config.seed)
     write_json(folder / "config.json", config.to_dict())
     oracle, labelled, accuracy = draw_labelled(config, table)
@@ -173,7 +181,7 @@ def _train_into(config: RunConfig, table: BenchmarkTable, device, folder: Path, 
     teacher_tau, predictor_tau = kendall_taus(config, table, teacher, predictor, latent.mu, device)
     summary = _base_summary(config, device)
     summary.update(
-        status="trained", recon_acc=latent.recon_acc, teacher_kendall_tau=teacher_tau,
+        **labels, status="trained", recon_acc=latent.recon_acc, teacher_kendall_tau=teacher_tau,
         icnn_kendall_tau=predictor_tau, queries_used=oracle.used, final_losses=latent.history[-1],
         wall_s={"teacher": round(teacher.seconds, 2), "gvae": round(latent_seconds, 2)},
     )
@@ -186,9 +194,9 @@ def _train_into(config: RunConfig, table: BenchmarkTable, device, folder: Path, 
     return summary
 
 
-def _write_queries(folder: Path, oracle: Oracle) -> None:
+def _write_queries(folder: Path, oracle: Oracle, name: str = "queries.csv") -> None:
     rows = [{"order": i, "arch": q.arch, "valid_acc": q.valid_acc, "source": q.source} for i, q in enumerate(oracle.history)]
-    write_csv(folder / "queries.csv", rows, QUERY_COLUMNS)
+    write_csv(folder / name, rows, QUERY_COLUMNS)
 
 
 def load_trained(run_dir: Path, config: RunConfig, table: BenchmarkTable, device) -> Trained:
@@ -238,15 +246,74 @@ def search_run(
     )
     summary["wall_s"] = {**summary.get("wall_s", {}), "search": round(wall, 2)}
     summary["wall_s"]["total"] = round(sum(v for k, v in summary["wall_s"].items() if k != "total"), 2)
-    save_state(run_dir / "predictor_search.pt", trained.predictor)
-    write_csv(run_dir / "trajectories.csv", (s.as_row() for s in steps), STEP_COLUMNS)
-    _write_queries(run_dir, oracle)
-    write_json(run_dir / "config.json", config.to_dict())
-    write_json(run_dir / "summary.json", summary)  # last: a run is complete once this says so
-    index_run(run_dir, summary)
+    with uninterrupted():
+        save_state(run_dir / "predictor_search.pt", trained.predictor)
+        write_csv(run_dir / "trajectories.csv", (s.as_row() for s in steps), STEP_COLUMNS)
+        _write_queries(run_dir, oracle)
+        write_json(run_dir / "config.json", config.to_dict())
+        write_json(run_dir / "summary.json", summary)  # last: a run is complete once this says so
+        index_run(run_dir, summary)
     return summary
 
 
 def full_run(config: RunConfig, out: Path, data_dir=None, progress: Optional[ProgressFn] = None) -> dict:
     train_run(config, out, data_dir, progress)
     return search_run(Path(out), data_dir, progress=progress)
+
+
+# --- the pair the paper compares, and baselines beside a run ------------------------------
+
+PAIR_SIDES = ("ls", "crls")  # unregularised latent, convexity-regularised latent
+
+
+def pair_config(config: RunConfig, side: str) -> RunConfig:
+    """The LS side trains the G-VAE alone and searches with an unconstrained MLP fitted on its
+    codes (the paper's plain LSO); the CR-LS side trains G-VAE and ICNN jointly."""
+    if side not in PAIR_SIDES:
+        raise CRLSOError(f"A pair side is ls or crls, got {side!r}.")
+    twin = RunConfig.from_dict(config.to_dict())
+    twin.gvae.icnn = side == "crls"
+    twin.search.predictor = "icnn" if side == "crls" else "mlp"
+    return twin
+
+
+def train_pair(
+    config: RunConfig, root: Path, name: str, data_dir=None, progress: Optional[ProgressFn] = None, sides=PAIR_SIDES,
+) -> dict:
+    """Train LS and CR-LS from the same seed into <root>/<name>-ls and <root>/<name>-crls
+    (or just the sides asked for)."""
+    config.validate()
+    if not sides or any(side not in PAIR_SIDES for side in sides):
+        raise CRLSOError(f"Sides to train must be among {', '.join(PAIR_SIDES)}, got {', '.join(sides) or 'none'}.")
+    summaries = {}
+    for side in sides:
+        phase = (lambda event, side=side: progress(replace(event, stage=f"{side}:{event.stage}"))) if progress else None
+        summaries[side] = train_run(pair_config(config, side), Path(root) / f"{name}-{side}", data_dir, phase, {"pair": name, "side": side})
+    return summaries
+
+
+def baseline_run(run_dir: Path, method: str, budget: int, data_dir=None, progress: Optional[ProgressFn] = None) -> dict:
+    """Run a baseline (rs, rea, ls) on the run's dataset and seed with the given budget;
+    its queries go to baselines/<method>.csv and its result into the run's summary."""
+    if method not in BASELINES:
+        raise CRLSOError(f"Unknown baseline {method!r}; choose one of {', '.join(BASELINES)}.")
+    run_dir = Path(run_dir)
+    config = RunConfig.from_dict(read_json(run_dir / "config.json"))
+    summary = read_json(run_dir / "summary.json")
+    table = load_table(config.space, data_dir)
+    oracle = Oracle(table, config.dataset, budget)
+    report(progress, method, 0, budget)
+    t0 = time.perf_counter()
+    BASELINES[method](table.space, oracle, np.random.default_rng(config.seed))
+    best, best_valid = oracle.best()
+    result = {
+        "budget": budget, "best_arch": table.space.format(best), "best_valid_acc": best_valid,
+        "best_test_acc": oracle.test_accuracy(best), "wall_s": round(time.perf_counter() - t0, 2),
+    }
+    report(progress, method, oracle.used, budget)
+    summary.setdefault("baselines", {})[method] = result
+    with uninterrupted():
+        _write_queries(run_dir, oracle, f"baselines/{method}.csv")
+        write_json(run_dir / "summary.json", summary)
+        index_run(run_dir, summary)
+    return result

@@ -169,3 +169,39 @@ def list_runs(root: Path = DEFAULT_ROOT) -> list[dict[str, Any]]:
 def forget_run(run_dir: Path) -> None:
     with closing(_connect(run_dir.resolve().parent)) as conn, conn:
         conn.execute("DELETE FROM runs WHERE path = ?", (str(run_dir.resolve()),))
+
+
+# --- export and delete -------------------------------------------------------------------
+
+EXPORT_FILES = ("config.json", "summary.json", "queries.csv", "trajectories.csv")
+
+
+def export_zip(run_dir: Path) -> bytes:
+    """A zip of the run's config, summary, queries, trajectories and baseline queries."""
+    import zipfile
+
+    run_dir = Path(run_dir)
+    if not (run_dir / "summary.json").exists():
+        raise CRLSOError(f"{run_dir} is not a finished run (it has no summary.json).")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in EXPORT_FILES:
+            if (run_dir / name).exists():
+                archive.write(run_dir / name, f"{run_dir.name}/{name}")
+        for path in sorted((run_dir / "baselines").glob("*.csv")):
+            archive.write(path, f"{run_dir.name}/baselines/{path.name}")
+    return buffer.getvalue()
+
+
+def delete_run(run_dir: Path) -> None:
+    """Remove a run folder and its index row. The folder is first renamed aside, so a
+    crash midway leaves no half-deleted run that still looks like a run."""
+    import shutil
+
+    run_dir = Path(run_dir).resolve()
+    if not (run_dir / "config.json").exists():
+        raise CRLSOError(f"{run_dir} is not a run folder; nothing deleted.")
+    forget_run(run_dir)
+    trash = run_dir.with_name(f".{run_dir.name}.deleting")
+    run_dir.replace(trash)
+    shutil.rmtree(trash, ignore_errors=True)

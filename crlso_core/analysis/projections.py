@@ -1,4 +1,5 @@
-"""2-D/3-D projections of latent codes (PCA, t-SNE, UMAP). Plain data out, no figures."""
+"""2-D/3-D projections of latent codes (PCA, t-SNE, UMAP), and the way back from a point
+of the plane to a latent code. Plain data out, no figures."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from ..errors import CRLSOError
 
 METHODS = ("pca", "tsne", "umap")
+LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 
 
 @dataclass
@@ -19,20 +21,28 @@ class Projection:
     coords: np.ndarray  # [cells, dims]
     seconds: float
     explained_variance: Optional[np.ndarray] = None  # PCA only: share per component
+    components: Optional[np.ndarray] = None  # PCA only: [dims, latent]
+    mean: Optional[np.ndarray] = None  # PCA only: [latent]
+
+    @property
+    def dims(self) -> int:
+        return int(self.coords.shape[1])
 
 
 def project(codes: np.ndarray, method: str = "pca", dims: int = 2, seed: int = 0) -> Projection:
     if method not in METHODS:
         raise CRLSOError(f"Unknown projection {method!r}; choose one of {', '.join(METHODS)}.")
+    if dims not in (2, 3):
+        raise CRLSOError(f"A projection has 2 or 3 dimensions, got {dims}.")
     codes = np.asarray(codes, dtype=np.float32)
     t0 = time.perf_counter()
-    variance = None
+    extra: dict = {}
     if method == "pca":
         from sklearn.decomposition import PCA
 
         pca = PCA(n_components=dims, random_state=seed)
         coords = pca.fit_transform(codes)
-        variance = pca.explained_variance_ratio_
+        extra = dict(explained_variance=pca.explained_variance_ratio_, components=pca.components_, mean=pca.mean_)
     elif method == "tsne":
         from sklearn.manifold import TSNE
 
@@ -41,4 +51,19 @@ def project(codes: np.ndarray, method: str = "pca", dims: int = 2, seed: int = 0
         import umap
 
         coords = umap.UMAP(n_components=dims, random_state=seed, n_neighbors=15).fit_transform(codes)
-    return Projection(method, np.asarray(coords, dtype=np.float32), time.perf_counter() - t0, variance)
+    return Projection(method, np.asarray(coords, dtype=np.float32), time.perf_counter() - t0, **extra)
+
+
+def plane_to_latent(projection: Projection, codes: np.ndarray, point: np.ndarray, k: int = 8) -> np.ndarray:
+    """A latent code for any point of the projection's plane. PCA inverts exactly (the
+    point's plane through the mean of the codes); t-SNE and UMAP have no inverse, so the
+    code is the inverse-distance-weighted mean of the k cells projected nearest to it."""
+    point = np.asarray(point, dtype=np.float64).reshape(-1)
+    if point.shape[0] != projection.dims:
+        raise CRLSOError(f"The point needs {projection.dims} coordinates, got {point.shape[0]}.")
+    if projection.components is not None:
+        return (projection.mean + point @ projection.components).astype(np.float32)
+    distance = np.linalg.norm(projection.coords - point, axis=1)
+    nearest = np.argsort(distance)[:k]
+    weights = 1.0 / (distance[nearest] + 1e-9)
+    return (weights @ codes[nearest] / weights.sum()).astype(np.float32)

@@ -1,0 +1,48 @@
+"""Projections cached on disk inside a run folder (analysis/<method>-<dims>d.npz), so a
+t-SNE or UMAP of 15,625 codes is paid for once per run, not once per page view."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from ..files import write_bytes_atomic
+from .projections import Projection, project
+
+
+def projection_path(run_dir: Path, method: str, dims: int) -> Path:
+    return Path(run_dir) / "analysis" / f"{method}-{dims}d.npz"
+
+
+def load_projection(run_dir: Path, method: str, dims: int, cells: int) -> Optional[Projection]:
+    """The cached projection, or None when there is none (or it is stale or unreadable:
+    then it is simply recomputed)."""
+    path = projection_path(run_dir, method, dims)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            data = {k: f[k] for k in f.files}
+    except (OSError, ValueError, KeyError):
+        return None
+    if data.get("coords") is None or data["coords"].shape != (cells, dims):
+        return None
+    return Projection(
+        method, data["coords"], float(data["seconds"]), data.get("explained_variance"),
+        data.get("components"), data.get("mean"),
+    )
+
+
+def cached_projection(run_dir: Path, codes: np.ndarray, method: str, dims: int = 2, seed: int = 0) -> Projection:
+    found = load_projection(run_dir, method, dims, len(codes))
+    if found is not None:
+        return found
+    result = project(codes, method, dims, seed)
+    arrays = {k: v for k, v in vars(result).items() if isinstance(v, np.ndarray)}
+    buffer = io.BytesIO()
+    np.savez(buffer, seconds=np.float64(result.seconds), **arrays)
+    path = projection_path(run_dir, method, dims)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(path, buffer.getvalue())
+    return result

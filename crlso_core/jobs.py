@@ -1,0 +1,316 @@
+"""Background jobs: training, search and projections in their own process, so a page stays
+live, a reload loses nothing, and a job can be cancelled.
+
+A job is a folder <runs root>/.jobs/<id>/ holding
+  job.json       what to do (written once by the launcher),
+  state.json     status, pid, error, result (written only by the worker),
+  progress.json  the latest progress event with an ETA (written only by the worker),
+  cancel         present once a cancel was asked for,
+  log.txt        the worker's own output.
+One job runs at a time per runs root (the machine has few cores, and two jobs would
+slow each other several-fold): <root>/.jobs/active names it. A worker that died without
+saying so (killed, out of memory) is seen as "crashed"; its lock is then taken over.
+
+Run as `python -m crlso_core.jobs <job folder>` by `start_job`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from .errors import CRLSOError
+from .progress import ProgressEvent
+from .runs import read_json, write_json
+
+KINDS = ("train_pair", "search", "project")
+ACTIVE = ("queued", "running")
+_children: dict[int, subprocess.Popen] = {}  # reaped on every look, so no zombie looks alive
+
+
+class JobCancelled(BaseException):
+    """Raised in the worker by SIGTERM; a BaseException so that every cleanup runs."""
+
+
+@dataclass
+class JobInfo:
+    id: str
+    path: Path
+    kind: str
+    title: str
+    params: dict
+    created: float
+    status: str  # queued, running, done, failed, cancelled, crashed
+    pid: Optional[int]
+    error: Optional[str]
+    result: Any
+    progress: Optional[dict]
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+def jobs_root(root: Path) -> Path:
+    return Path(root) / ".jobs"
+
+
+def _read(path: Path) -> Optional[dict]:
+    try:
+        return read_json(path)
+    except CRLSOError:
+        return None
+
+
+def _alive(pid: Optional[int]) -> bool:
+    if not pid:
+        return False
+    child = _children.get(pid)
+    if child is not None and child.poll() is not None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    try:  # a zombie answers kill(0) but is dead
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def job_info(path: Path) -> JobInfo:
+    path = Path(path)
+    job = _read(path / "job.json")
+    if job is None:
+        raise CRLSOError(f"{path} is not a job folder (job.json is missing or corrupt).")
+    state = _read(path / "state.json") or {}
+    status = state.get("status", "queued")
+    pid = state.get("pid") or job.get("pid")
+    error = state.get("error")
+    if status in ACTIVE and not _alive(pid) and time.time() - job["created"] > 2:
+        if (path / "cancel").exists():
+            status = "cancelled"
+        else:
+            status, error = "crashed", _crash_message(path)
+    return JobInfo(
+        job["id"], path, job["kind"], job["title"], job["params"], job["created"], status, pid, error,
+        state.get("result"), _read(path / "progress.json"),
+    )
+
+
+def _crash_message(path: Path) -> str:
+    try:
+        tail = (path / "log.txt").read_text(errors="replace").strip().splitlines()[-3:]
+    except OSError:
+        tail = []
+    last = f" Its last output: {' / '.join(tail)}" if tail else ""
+    return f"The job's process ended without finishing (killed, or out of memory?). Nothing it was writing was kept.{last}"
+
+
+def list_jobs(root: Path) -> list[JobInfo]:
+    folder = jobs_root(root)
+    if not folder.is_dir():
+        return []
+    infos = []
+    for path in folder.iterdir():
+        if path.is_dir() and (path / "job.json").exists():
+            try:
+                infos.append(job_info(path))
+            except CRLSOError:
+                continue
+    return sorted(infos, key=lambda j: j.created, reverse=True)
+
+
+def active_job(root: Path) -> Optional[JobInfo]:
+    lock = jobs_root(root) / "active"
+    try:
+        job_id = lock.read_text().strip()
+    except OSError:
+        return None
+    try:
+        info = job_info(jobs_root(root) / job_id)
+    except CRLSOError:
+        return None
+    return info if info.active else None
+
+
+def _take_lock(root: Path, job_id: str) -> None:
+    lock = jobs_root(root) / "active"
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            running = active_job(root)
+            if running is not None:
+                raise CRLSOError(
+                    f"Another job is running: {running.title} (started {time.strftime('%H:%M:%S', time.localtime(running.created))}). "
+                    "Wait for it to finish or cancel it; one job runs at a time."
+                ) from None
+            lock.unlink(missing_ok=True)  # its job ended or crashed: the lock is stale
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(job_id)
+        return
+    raise CRLSOError("Could not take the job lock; try again.")
+
+
+def _release_lock(root: Path, job_id: str) -> None:
+    lock = jobs_root(root) / "active"
+    try:
+        if lock.read_text().strip() == job_id:
+            lock.unlink()
+    except OSError:
+        pass
+
+
+def start_job(root: Path, kind: str, params: dict, title: str) -> JobInfo:
+    """Launch a worker process for the job; refuse when another job is running."""
+    if kind not in KINDS:
+        raise CRLSOError(f"Unknown job kind {kind!r}.")
+    root = Path(root)
+    jobs_root(root).mkdir(parents=True, exist_ok=True)
+    job_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+    _take_lock(root, job_id)
+    path = jobs_root(root) / job_id
+    try:
+        path.mkdir()
+        job = {"id": job_id, "kind": kind, "title": title, "params": params, "created": time.time(), "root": str(root.resolve())}
+        write_json(path / "job.json", job)
+        with open(path / "log.txt", "wb") as log:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "crlso_core.jobs", str(path)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        _children[child.pid] = child
+        job["pid"] = child.pid
+        write_json(path / "job.json", job)
+    except BaseException:
+        _release_lock(root, job_id)
+        raise
+    return job_info(path)
+
+
+def cancel_job(info: JobInfo) -> None:
+    """Ask the worker to stop; it removes whatever it had half-written."""
+    (info.path / "cancel").touch()
+    if info.pid and _alive(info.pid):
+        try:
+            os.killpg(info.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def wait_for(info: JobInfo, timeout: float = 600.0, poll: float = 0.5) -> JobInfo:
+    deadline = time.time() + timeout
+    while True:
+        info = job_info(info.path)
+        if not info.active or time.time() > deadline:
+            return info
+        time.sleep(poll)
+
+
+# --- the worker ------------------------------------------------------------------------------
+
+
+class _ProgressWriter:
+    """Writes the latest event to progress.json at most a few times a second, with the
+    stage's ETA from its own pace so far."""
+
+    def __init__(self, path: Path):
+        self.path, self.stage, self.stage_start, self.last = path, None, 0.0, 0.0
+        self.curves: dict[str, list] = {}  # stage -> [(queries, best validation accuracy)], for live curves
+
+    def __call__(self, event: ProgressEvent) -> None:
+        now = time.time()
+        if "best_valid" in event.metrics:
+            self.curves.setdefault(event.stage, []).append((event.step, float(event.metrics["best_valid"])))
+        if event.stage != self.stage:
+            self.stage, self.stage_start = event.stage, now
+        elif now - self.last < 0.3 and event.step < event.total:
+            return
+        self.last = now
+        elapsed = now - self.stage_start
+        eta = elapsed / event.step * (event.total - event.step) if event.step > 0 else None
+        write_json(self.path, {
+            "stage": event.stage, "step": event.step, "total": event.total,
+            "metrics": {k: float(v) for k, v in event.metrics.items()}, "eta_s": eta, "updated": now,
+            "curves": self.curves,
+        })
+
+
+def _run(job: dict, progress: _ProgressWriter) -> Any:
+    from .config import RunConfig
+
+    params, root = job["params"], Path(job["root"])
+    data_dir = params.get("data_dir")
+    if job["kind"] == "train_pair":
+        from .pipeline import train_pair
+
+        summaries = train_pair(
+            RunConfig.from_dict(params["config"]), root, params["name"], data_dir, progress, params.get("sides", ("ls", "crls")),
+        )
+        return {"runs": [str(root / f"{params['name']}-{side}") for side in summaries]}
+    if job["kind"] == "search":
+        from .pipeline import baseline_run, search_run
+
+        results = {}
+        for run_dir in params["runs"]:
+            side = Path(run_dir).name
+            wrapped = lambda e, side=side: progress(ProgressEvent(f"{side}:{e.stage}", e.step, e.total, e.metrics))
+            results[run_dir] = search_run(Path(run_dir), data_dir, params.get("budget"), params.get("rule"), wrapped)
+        for method in params.get("baselines", []):
+            baseline_run(Path(params["runs"][0]), method, params["budget"], data_dir, progress)
+        return {"runs": list(results)}
+    if job["kind"] == "project":
+        from .analysis.cache import cached_projection
+        from .runs import load_latent
+
+        steps = [(r, m) for r in params["runs"] for m in params["methods"]]
+        for i, (run_dir, method) in enumerate(steps):
+            progress(ProgressEvent(f"{Path(run_dir).name}:{method}", i, len(steps)))
+            _, codes = load_latent(Path(run_dir) / "latent.npz")
+            cached_projection(Path(run_dir), codes, method, params.get("dims", 2))
+        progress(ProgressEvent("projections", len(steps), len(steps)))
+        return {"runs": params["runs"]}
+    raise CRLSOError(f"Unknown job kind {job['kind']!r}.")
+
+
+def _on_sigterm(signum, frame):
+    raise JobCancelled()
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    path = Path((argv or sys.argv[1:])[0])
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    job = read_json(path / "job.json")
+    state: dict[str, Any] = {"status": "running", "pid": os.getpid(), "started": time.time()}
+    write_json(path / "state.json", state)
+    try:
+        if (path / "cancel").exists():
+            raise JobCancelled()
+        state.update(status="done", result=_run(job, _ProgressWriter(path / "progress.json")))
+    except JobCancelled:
+        state.update(status="cancelled")
+    except CRLSOError as exc:
+        state.update(status="failed", error=str(exc))
+    except Exception as exc:  # an unexpected fault: say what it was; the traceback goes to log.txt
+        import traceback
+
+        traceback.print_exc()
+        state.update(status="failed", error=f"Unexpected error: {type(exc).__name__}: {exc}")
+    finally:
+        state["finished"] = time.time()
+        write_json(path / "state.json", state)
+        _release_lock(Path(job["root"]), job["id"])
+    return 0 if state["status"] == "done" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
