@@ -9,7 +9,7 @@ import torch
 from crlso_core.config import RunConfig
 from crlso_core.models import ICNN
 from crlso_core.pipeline import search_run
-from crlso_core.runs import list_runs, load_latent
+from crlso_core.runs import list_runs, load_latent, read_json
 
 
 REQUIRED = {
@@ -73,3 +73,20 @@ def test_search_again_with_another_rule_replaces_search_results(smoke_run, tmp_p
     assert summary["rule"] == "ranked" and summary["queries_used"] == 50
     rows = list(csv.DictReader(open(copy / "queries.csv")))
     assert len(rows) == 50 and sum(r["source"] == "labelled" for r in rows) == 30
+
+
+def test_a_pair_shares_its_seed_and_labelled_set_and_differs_only_in_the_convexity_term(smoke_pair):
+    from crlso_core.runs import read_csv
+
+    ls, crls = (read_json(smoke_pair / f"pair-{s}" / "config.json") for s in ("ls", "crls"))
+    assert ls["seed"] == crls["seed"] and not ls["gvae"]["icnn"] and crls["gvae"]["icnn"]
+    assert ls["search"]["predictor"] == "mlp" and crls["search"]["predictor"] == "icnn"
+    labelled = [[r["arch"] for r in read_csv(smoke_pair / f"pair-{s}" / "queries.csv") if r["source"] == "labelled"] for s in ("ls", "crls")]
+    assert labelled[0] == labelled[1]
+
+
+def test_a_baseline_beside_a_run_uses_the_runs_dataset_and_budget(smoke_pair):
+    summary = read_json(smoke_pair / "pair-crls" / "summary.json")
+    rea = summary["baselines"]["rea"]
+    assert rea["budget"] == 60 and 0 < rea["best_valid_acc"] <= 91.61
+    assert summary["status"] == "complete"  # the search's own result is kept

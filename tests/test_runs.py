@@ -58,3 +58,23 @@ def test_index_lists_runs_newest_first_and_forgets_deleted_folders(tmp_path):
     assert [r["name"] for r in runs] == ["new", "old"]
     assert json.loads(runs[0]["summary"])["best_valid_acc"] == 91.0
     assert list_runs(tmp_path / "nothing-here") == []
+
+
+def test_export_zip_holds_the_runs_record_and_delete_removes_it_from_the_index(smoke_pair, tmp_path):
+    import io
+    import shutil
+    import zipfile
+
+    from crlso_core.runs import delete_run, export_zip
+
+    run = tmp_path / "pair-crls"
+    shutil.copytree(smoke_pair / "pair-crls", run)
+    index_run(run, read_json(run / "summary.json"))
+    names = zipfile.ZipFile(io.BytesIO(export_zip(run))).namelist()
+    assert {"pair-crls/config.json", "pair-crls/summary.json", "pair-crls/queries.csv", "pair-crls/trajectories.csv",
+            "pair-crls/baselines/rea.csv"} <= set(names)
+    assert not any(n.endswith(".pt") for n in names)
+    delete_run(run)
+    assert not run.exists() and list_runs(tmp_path) == []
+    with pytest.raises(CRLSOError, match="not a run folder"):
+        delete_run(tmp_path)

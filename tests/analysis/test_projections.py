@@ -29,3 +29,32 @@ def test_pca_3d_reports_explained_variance(codes):
 def test_unknown_projection_is_a_clear_error(codes):
     with pytest.raises(CRLSOError, match="Unknown projection 'mds'"):
         project(codes, "mds")
+
+
+def test_pca_plane_maps_back_to_the_latent_space_exactly(codes):
+    from crlso_core.analysis.projections import plane_to_latent
+
+    p = project(codes, "pca", dims=2)
+    z = plane_to_latent(p, codes, p.coords[7])
+    # the code maps to the same point of the plane it came from
+    assert np.allclose((z - p.mean) @ p.components.T, p.coords[7], atol=1e-4)
+
+
+def test_plane_point_without_an_inverse_is_a_local_mean_of_codes(codes):
+    from crlso_core.analysis.projections import Projection, plane_to_latent
+
+    coords = np.vstack([np.zeros((100, 2)), np.full((100, 2), 10.0)]).astype(np.float32)
+    z = plane_to_latent(Projection("umap", coords, 0.0), codes, np.array([10.0, 10.0]))
+    assert np.linalg.norm(z - codes[100:].mean(0)) < np.linalg.norm(z - codes[:100].mean(0))
+
+
+def test_projection_cache_survives_a_reload_and_ignores_a_corrupt_file(codes, tmp_path):
+    from crlso_core.analysis.cache import cached_projection, load_projection, projection_path
+
+    first = cached_projection(tmp_path, codes, "pca", 2)
+    again = load_projection(tmp_path, "pca", 2, len(codes))
+    assert np.array_equal(first.coords, again.coords) and np.allclose(first.components, again.components)
+    assert load_projection(tmp_path, "pca", 2, len(codes) + 1) is None  # stale: other codes
+    projection_path(tmp_path, "pca", 2).write_bytes(b"not an npz")
+    assert load_projection(tmp_path, "pca", 2, len(codes)) is None
+    assert np.allclose(cached_projection(tmp_path, codes, "pca", 2).coords, first.coords, atol=1e-5)

@@ -1,0 +1,147 @@
+"""Page state shared by every page: where runs live, what the URL says (run, dataset,
+projection, cell: so a view can be shared or reloaded), cached loading, and the guard
+that turns any error into one message instead of a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Optional
+
+import streamlit as st
+
+from crlso_core.errors import CRLSOError
+from app.navigation import page
+from crlso_core.explore import Pair, RunView, list_pairs, load_view
+
+
+def runs_root() -> Path:
+    """The run store the app reads and writes: $CRLSO_RUNS, else ./runs."""
+    return Path(os.environ.get("CRLSO_RUNS", "runs"))
+
+
+@contextmanager
+def guard():
+    """Errors a user can cause show as one message; anything else shows as one message too,
+    with the traceback in the terminal, never on the page. Streamlit's own stop/rerun
+    signals are BaseExceptions and pass through."""
+    try:
+        yield
+    except CRLSOError as exc:
+        st.error(str(exc), icon=":material/error:")
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        st.error(f"Something went wrong: {type(exc).__name__}: {exc}. The details are in the terminal that runs the app.", icon=":material/error:")
+
+
+# --- the URL ------------------------------------------------------------------------------
+
+
+def url_get(key: str, options: Optional[Iterable[str]] = None, default: Optional[str] = None) -> Optional[str]:
+    value = st.query_params.get(key)
+    if value is None or (options is not None and value not in list(options)):
+        return default
+    return value
+
+
+def url_int(key: str, default: Optional[int] = None, low: int = 0, high: int = 10**9) -> Optional[int]:
+    try:
+        value = int(st.query_params.get(key, ""))
+    except ValueError:
+        return default
+    return value if low <= value <= high else default
+
+
+def url_set(**values) -> None:
+    for key, value in values.items():
+        if value is None:
+            st.query_params.pop(key, None)
+        elif st.query_params.get(key) != str(value):
+            st.query_params[key] = str(value)
+
+
+def url_select(label: str, key: str, options: list[str], default: Optional[str] = None, **kwargs) -> str:
+    """A selectbox whose value lives in the URL."""
+    current = url_get(key, options, default if default in options else options[0])
+    value = st.selectbox(label, options, index=options.index(current), key=f"url-{key}", **kwargs)
+    url_set(**{key: value})
+    return value
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the run's models…")
+def _view(path: str, stamp: float) -> RunView:
+    return load_view(Path(path))
+
+
+def view(path: Path) -> RunView:
+    """The run's models and codes, loaded once per version of its summary."""
+    try:
+        stamp = (Path(path) / "summary.json").stat().st_mtime
+    except OSError:
+        raise CRLSOError(f"The run {Path(path).name} is gone (deleted?). Pick another run.") from None
+    return _view(str(path), stamp)
+
+
+def pick_pair(require_search: bool = False) -> Optional[Pair]:
+    """The sidebar's run picker (its value lives in the URL as ?run=). None, with a message
+    and a link to the Train page, when there is nothing to pick."""
+    pairs = list_pairs(runs_root())
+    if require_search:
+        pairs = [p for p in pairs if any(r["status"] == "complete" for r in p.runs.values())]
+    if not pairs:
+        what = "searched" if require_search else "trained"
+        st.info(f"No {what} runs yet in `{runs_root()}`. Train a pair of latent spaces on the Train page"
+                + (" and search them on the Search page." if require_search else "."))
+        st.page_link(page("train"), label="Go to Train", icon=":material/model_training:")
+        if not require_search:
+            quick_start()
+        return None
+    names = [p.name for p in pairs]
+    with st.sidebar:
+        name = url_select("Run", "run", names, help="The LS/CR-LS pair trained together (or a single run).")
+        pair = pairs[names.index(name)]
+        st.caption(f"{pair.dataset} · " + " + ".join(s.upper() for s in pair.sides))
+    return pair
+
+
+# --- projections --------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _projection(path: str, stamp: float, method: str, dims: int):
+    from crlso_core.analysis.cache import cached_projection, load_projection
+
+    codes = _view(path, stamp).codes
+    if method == "pca":  # a second or less: computed on first sight, then read from disk
+        return cached_projection(Path(path), codes, method, dims)
+    return load_projection(Path(path), method, dims, len(codes))
+
+
+def projection(run: RunView, method: str, dims: int = 2):
+    """The run's cached projection; None for a t-SNE/UMAP not computed yet (a background
+    job computes those: minutes, not seconds)."""
+    stamp = (run.path / "summary.json").stat().st_mtime
+    found = _projection(str(run.path), stamp, method, dims)
+    if found is None:
+        _projection.clear()  # so a projection the job writes later is seen
+    return found
+
+
+def quick_start() -> None:
+    """First visit: one button trains a small LS/CR-LS pair so every page has something to show."""
+    from app.jobs_panel import job_panel
+    from crlso_core.config import preset
+    from crlso_core.jobs import active_job, start_job
+
+    if active_job(runs_root()) is None and st.button("Train a small demo pair now (smoke preset, about a minute on a CPU)", key="quick-start"):
+        config = preset("smoke")
+        start_job(runs_root(), "train_pair", {"config": config.to_dict(), "name": time.strftime("demo-%m%d-%H%M%S")},
+                  "Train LS + CRLS demo pair (smoke preset)")
+    job_panel(("train_pair",))

@@ -1,0 +1,83 @@
+"""Convexity: the learned predictor over the plane of the first two principal components;
+a Jensen-gap check of predicted and true error between random pairs of cells, LS vs CR-LS;
+the cells the decoder makes along the straight line between two cells."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app.cell_render import cell_svg
+from app.figures import contour_figure, jensen_histogram, line_figure, surface_figure
+from app.state import guard, pick_pair, view
+from crlso_core.analysis.convexity import jensen_gaps, line_between, pc_surface
+
+
+def _stamp(run) -> float:
+    return (run.path / "summary.json").stat().st_mtime
+
+
+@st.cache_data(max_entries=16, show_spinner="Evaluating the predictor over the plane…")
+def surface(path: str, stamp: float):
+    run = view(path)
+    return pc_surface(run.codes, run.predict)
+
+
+@st.cache_data(max_entries=32, show_spinner="Checking Jensen's inequality…")
+def jensen(path: str, stamp: float, pairs: int, seed: int):
+    run = view(path)
+    return jensen_gaps(run.codes, run.valid, run.predict, run.decode, pairs=pairs, seed=seed)
+
+
+st.title("Convexity")
+with guard():
+    pair = pick_pair()
+    if pair is None:
+        st.stop()
+    runs = {side: view(pair.path(side)) for side in pair.sides}
+    first = next(iter(runs.values()))
+
+    st.subheader("Predicted accuracy over the PC1/PC2 plane")
+    show = st.radio("Show as", ["contour with the cells", "surface"], horizontal=True, key="surface-kind")
+    columns = st.columns(len(runs))
+    for column, (side, run) in zip(columns, runs.items()):
+        info = surface(str(run.path), _stamp(run))
+        fig = contour_figure(info, run.valid, f"{run.label}") if show.startswith("contour") else surface_figure(info, run.label)
+        column.plotly_chart(fig, key=f"surface-{side}")
+    st.caption("The plane passes through the mean code; dots are the cells at their PC coordinates, coloured by true accuracy.")
+
+    st.subheader("Jensen-gap check")
+    c = st.columns(2)
+    pairs = c[0].slider("Random pairs of cells", 100, 3000, 500, step=100, key="pairs")
+    seed = c[1].number_input("Seed", 0, 10**6, 0, key="jensen-seed")
+    infos = {side: jensen(str(run.path), _stamp(run), pairs, seed) for side, run in runs.items()}
+    st.caption("For each pair (a, b) and t ∈ {0.25, 0.5, 0.75}: error at (1−t)·z_a + t·z_b minus the chord (1−t)·err(a) + t·err(b). "
+               "A convex error has every gap ≤ 0. 'True' uses the benchmark error of the cell the decoder makes at the point.")
+    m = st.columns(2 * len(infos))
+    for i, (side, info) in enumerate(infos.items()):
+        m[2 * i].metric(f"{side.upper()}: violations, true error", f"{100 * info.violation_true:.1f} %")
+        m[2 * i + 1].metric(f"{side.upper()}: violations, predicted error", f"{100 * info.violation_predicted:.1f} %")
+    h = st.columns(2)
+    h[0].plotly_chart(jensen_histogram(infos, "true", "True error of the decoded cell"), key="jensen-true")
+    h[1].plotly_chart(jensen_histogram(infos, "predicted", "Predicted error"), key="jensen-pred")
+
+    st.subheader("Cells along a straight line")
+    best = int(np.argmax(first.valid))
+    default_b = int(np.random.default_rng(seed).integers(len(first.archs)))
+    l = st.columns([2, 2, 1, 1])
+    text_a = l[0].text_input("From cell", first.archs[best], key="line-a")
+    text_b = l[1].text_input("To cell", first.archs[default_b], key="line-b")
+    steps = l[2].number_input("Points", 3, 41, 11, key="line-steps")
+    side = l[3].selectbox("Latent space", list(runs), format_func=str.upper, key="line-side")
+    run = runs[side]
+    row_a, row_b = (run.table.row(run.table.space.parse(t)) for t in (text_a, text_b))
+    line = line_between(run.codes[row_a], run.codes[row_b], run.predict, run.decode, int(steps))
+    st.plotly_chart(line_figure(line.t, run.valid[line.rows], line.predicted, f"{run.label}: from {text_a[:20]}… to {text_b[:20]}…"), key="line")
+    frame = pd.DataFrame({"t": line.t, "decoded cell": [run.archs[r] for r in line.rows], "true valid acc": run.valid[line.rows], "predicted acc": line.predicted})
+    st.dataframe(frame, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("t", "true valid acc", "predicted acc")})
+    distinct = list(dict.fromkeys(int(r) for r in line.rows))
+    st.markdown(f"{len(distinct)} distinct cells along the line:")
+    grid = st.columns(min(4, len(distinct)))
+    for i, r in enumerate(distinct):
+        with grid[i % len(grid)]:
+            st.markdown(cell_svg(run.archs[r], width=280), unsafe_allow_html=True)  # st.html strips SVG
+            st.caption(f"{run.valid[r]:.2f} % · {run.archs[r]}")

@@ -1,0 +1,126 @@
+"""Latent space: every cell's code projected to 2-D/3-D, LS beside CR-LS with one set of
+controls; click a cell to render it and list its nearest neighbours in the latent space;
+box/lasso to summarise a region; decode any point of the plane."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app.cell_render import cell_svg
+from app.figures import latent_scatter
+from app.jobs_panel import job_panel
+from app.state import guard, pick_pair, projection, runs_root, url_get, url_int, url_set, view
+from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
+from crlso_core.jobs import active_job, start_job
+
+COLOURS = {"rank (1 = best)": ("rank", True), "validation accuracy": ("valid", False), "predicted accuracy": ("predicted", False)}
+
+
+def colour_values(run, key: str) -> np.ndarray:
+    return {"valid": run.valid, "rank": run.rank().astype(np.float64), "predicted": run.predicted}[key]
+
+
+def selected_rows(event, order_rows: np.ndarray) -> tuple[list[int], bool]:
+    """Table rows of the selected points, and whether they came from a box or lasso."""
+    if event is None:
+        return [], False
+    selection = event.selection
+    rows = []
+    for p in selection.points:
+        if p.get("curve_number", 0) != 0:
+            continue
+        rows.append(int(order_rows[p["point_index"]]))  # the trace is drawn in order_rows' order
+    region = bool(selection.get("box") or selection.get("lasso"))
+    return rows, region
+
+
+def neighbour_table(run, row: int, k: int) -> pd.DataFrame:
+    rows, distance = run.nearest(row, k)
+    return pd.DataFrame({
+        "cell": [run.archs[r] for r in rows], "latent distance": distance,
+        "valid acc": run.valid[rows], "predicted acc": run.predicted[rows],
+    })
+
+
+st.title("Latent space")
+with guard():
+    pair = pick_pair()
+    if pair is None:
+        st.stop()
+    runs = {side: view(pair.path(side)) for side in pair.sides}
+    c = st.columns(4)
+    method = c[0].selectbox("Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="proj")
+    url_set(proj=method)
+    dims = c[1].radio("Dimensions", [2, 3] if method == "pca" else [2], horizontal=True, key=f"dims-{method}")
+    colour_name = c[2].selectbox("Colour by", list(COLOURS), key="colour")
+    k = c[3].number_input("Neighbours to list", 1, 50, 10, key="k")
+    colour_key, reverse = COLOURS[colour_name]
+
+    projections = {side: projection(run, method, dims) for side, run in runs.items()}
+    missing = [side for side, p in projections.items() if p is None]
+    if missing:
+        st.info(f"{LABELS[method]} of the {len(next(iter(runs.values())).codes):,} codes is not computed yet for "
+                f"{', '.join(s.upper() for s in missing)}. It takes a minute or two per run on a CPU and is then kept with the run.")
+        if active_job(runs_root()) is None and st.button(f"Compute {LABELS[method]}", type="primary"):
+            start_job(runs_root(), "project", {"runs": [str(runs[s].path) for s in missing], "methods": [method], "dims": 2},
+                      f"{LABELS[method]} of {pair.name}")
+        job_panel(("project",))
+        st.stop()
+
+    cell = url_int("cell", None, 0, len(next(iter(runs.values())).archs) - 1)
+    columns = st.columns(len(runs))
+    region: dict[str, list[int]] = {}
+    for column, (side, run) in zip(columns, runs.items()):
+        proj = projections[side]
+        colour = colour_values(run, colour_key)
+        fig = latent_scatter(proj.coords, colour, run.archs, run.valid, run.predicted,
+                             f"{run.label} · {LABELS[method]}", colour_name, reverse, highlight=cell)
+        order_rows = np.argsort(-colour if reverse else colour, kind="stable")
+        with column:
+            event = st.plotly_chart(fig, key=f"scatter-{side}-{method}-{dims}", on_select="rerun",
+                                    selection_mode=("points", "box", "lasso"), config={"scrollZoom": True})
+            rows, is_region = selected_rows(event, order_rows)
+            if is_region and rows:
+                region[side] = rows
+            elif len(rows) == 1 and rows[0] != cell:
+                url_set(cell=rows[0])
+                st.rerun()
+    st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the cell and its accuracies.")
+
+    if cell is not None:
+        st.subheader("Selected cell")
+        first = next(iter(runs.values()))
+        left, right = st.columns([2, 3])
+        with left:
+            st.markdown(cell_svg(first.archs[cell]), unsafe_allow_html=True)  # st.html strips SVG
+            st.code(first.archs[cell], language=None)
+            st.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** (test {first.test[cell]:.2f} %) · "
+                        + " · ".join(f"{s.upper()} predicts {r.predicted[cell]:.2f} %" for s, r in runs.items()))
+        with right:
+            for side, run in runs.items():
+                st.markdown(f"**Nearest {k} cells in the {side.upper()} latent space** (distance in the {run.codes.shape[1]}-d space, not in the plot)")
+                st.dataframe(neighbour_table(run, cell, k), hide_index=True,
+                             column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("latent distance", "valid acc", "predicted acc")})
+
+    for side, rows in region.items():
+        run = runs[side]
+        frame = pd.DataFrame({"cell": [run.archs[r] for r in rows], "valid acc": run.valid[rows], "predicted acc": run.predicted[rows]}).sort_values("valid acc", ascending=False)
+        st.subheader(f"Selected region in {side.upper()}: {len(rows):,} cells")
+        st.markdown(f"mean validation accuracy {frame['valid acc'].mean():.2f} % · best {frame['valid acc'].max():.2f} % (`{frame['cell'].iloc[0]}`) · worst {frame['valid acc'].min():.2f} %")
+        st.dataframe(frame, hide_index=True, height=260)
+
+    if dims == 2:
+        st.subheader("Decode a point of the plane")
+        d = st.columns(4)
+        side = d[0].selectbox("Latent space", list(runs), format_func=str.upper, key="decode-side")
+        proj, run = projections[side], runs[side]
+        start = proj.coords[cell] if cell is not None else proj.coords.mean(0)
+        x = d[1].number_input("x", value=float(start[0]), format="%.3f", key=f"decode-x-{side}-{cell}")
+        y = d[2].number_input("y", value=float(start[1]), format="%.3f", key=f"decode-y-{side}-{cell}")
+        z = plane_to_latent(proj, run.codes, np.array([x, y]))
+        row = int(run.decode(z[None])[0])
+        how = "exactly (PCA inverts)" if method == "pca" else "from the 8 cells projected nearest (t-SNE/UMAP have no inverse)"
+        d[3].metric("Predicted accuracy there", f"{float(run.predict(z[None])[0]):.2f} %")
+        st.markdown(f"The point ({x:.3f}, {y:.3f}) maps to a latent code {how}; the decoder makes `{run.archs[row]}` "
+                    f"(true validation accuracy {run.valid[row]:.2f} %).")
+        st.markdown(cell_svg(run.archs[row]), unsafe_allow_html=True)  # st.html strips SVG

@@ -1,0 +1,91 @@
+"""Runs: list, compare (summaries and curves), delete, and export a run as a zip."""
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app.figures import curves_figure
+from app.state import guard, runs_root
+from crlso_core.benchmarks import load_table
+from crlso_core.errors import CRLSOError
+from crlso_core.explore import optimum, run_curves
+from crlso_core.jobs import active_job
+from crlso_core.runs import delete_run, export_zip, list_runs
+
+
+def run_frame(rows: list[dict]) -> pd.DataFrame:
+    records = []
+    for r in rows:
+        s = json.loads(r["summary"] or "{}")
+        records.append({
+            "run": r["name"], "pair": s.get("pair", ""), "side": (s.get("side") or "").upper(), "dataset": r["dataset"],
+            "preset": r["preset"], "seed": r["seed"], "status": r["status"], "budget": r["budget"],
+            "best valid": r["best_valid_acc"], "best test": r["best_test_acc"], "recon": s.get("recon_acc"),
+            "ICNN τ": s.get("icnn_kendall_tau"), "device": s.get("device"),
+            "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created"])),
+        })
+    return pd.DataFrame(records)
+
+
+def busy_paths() -> set[str]:
+    job = active_job(runs_root())
+    if job is None:
+        return set()
+    p = job.params
+    return {str(Path(x).resolve()) for x in p.get("runs", [])} | ({"*"} if job.kind == "train_pair" else set())
+
+
+st.title("Runs")
+with guard():
+    rows = list_runs(runs_root())
+    if not rows:
+        st.info(f"No runs yet in `{runs_root()}`. Train a pair on the Train page.")
+        st.stop()
+    frame = run_frame(rows)
+    st.dataframe(frame, hide_index=True, key="runs",
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("best valid", "best test", "recon", "ICNN τ")})
+    names = [r["name"] for r in rows]
+    chosen = st.multiselect("Runs to compare, export or delete", names, key="chosen")
+    picked = [rows[names.index(n)] for n in chosen]
+    if not picked:
+        st.stop()
+
+    st.subheader(f"{len(picked)} selected")
+    by_dataset: dict[str, list] = {}
+    for r in picked:
+        table = load_table(r["space"] or "nb201")
+        label = r["name"]
+        by_dataset.setdefault(r["dataset"], []).extend(
+            c for c in run_curves(Path(r["path"]), table, r["dataset"], label)
+        )
+    for dataset, curves in by_dataset.items():
+        if curves:
+            st.plotly_chart(curves_figure(curves, optimum(load_table("nb201"), dataset)[0], f"Best so far on {dataset}"), key=f"cmp-{dataset}")
+        else:
+            st.caption(f"No searched runs among those selected on {dataset}: nothing to plot.")
+
+    cols = st.columns(len(picked) if len(picked) <= 4 else 4)
+    for i, r in enumerate(picked):
+        try:
+            data = export_zip(Path(r["path"]))
+        except CRLSOError as exc:
+            cols[i % len(cols)].caption(str(exc))
+            continue
+        cols[i % len(cols)].download_button(f"Export {r['name']}.zip", data, file_name=f"{r['name']}.zip", mime="application/zip", key=f"zip-{r['path']}")
+
+    with st.form("delete"):
+        sure = st.checkbox(f"Yes, delete the {len(picked)} selected run(s) and their files", key="sure")
+        if st.form_submit_button("Delete"):
+            busy = busy_paths()
+            if not sure:
+                st.warning("Tick the box to confirm.")
+            elif "*" in busy or any(str(Path(r["path"]).resolve()) in busy for r in picked):
+                st.error("A job is running on this run store; wait for it or cancel it before deleting.")
+            else:
+                for r in picked:
+                    delete_run(Path(r["path"]))
+                st.success(f"Deleted {len(picked)} run(s).")
+                st.rerun()

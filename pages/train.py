@@ -1,0 +1,91 @@
+"""Train: presets and the main knobs; one action trains the pair the paper compares (LS and
+CR-LS, same seed) in a background process, with live progress and cancel."""
+
+import re
+import time
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from app.jobs_panel import job_panel
+from app.state import guard, runs_root
+from crlso_core.benchmarks import load_table
+from crlso_core.config import PRESETS, preset
+from crlso_core.errors import CRLSOError
+from crlso_core.jobs import list_jobs, start_job
+from crlso_core.training import resolve_device
+
+SIDES = {"LS and CR-LS (the paper's pair)": ("ls", "crls"), "CR-LS only (ICNN on)": ("crls",), "LS only (ICNN off)": ("ls",)}
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def device_line() -> str:
+    if torch.cuda.is_available():
+        return f"This machine has a GPU: **{torch.cuda.get_device_name(0)}** (auto uses it)."
+    return "This machine has **no CUDA GPU**: training runs on the CPU (auto picks the CPU)."
+
+
+def build_config(values: dict):
+    config = preset(values["preset"], dataset=values["dataset"], seed=values["seed"], labelled=values["labelled"], device=values["device"])
+    config.budget = max(config.budget, config.labelled)  # the search page sets the real budget
+    config.gvae.latent, config.gvae.epochs, config.gvae.beta = values["latent"], values["epochs"], values["beta"]
+    config.teacher.epochs = values["teacher_epochs"]
+    config.validate()
+    resolve_device(config.device)  # a GPU asked for on a machine without one: say so now
+    return config
+
+
+def start(values: dict) -> None:
+    config = build_config(values)
+    name = values["name"].strip() or f"{config.dataset}-{config.preset}-seed{config.seed}-{time.strftime('%m%d-%H%M%S')}"
+    if not NAME.match(name):
+        raise CRLSOError("A run name may use letters, digits, '-', '_' and '.', up to 64 characters.")
+    root = runs_root()
+    taken = [side for side in values["sides"] if (root / f"{name}-{side}").exists()]
+    if taken:
+        raise CRLSOError(f"A run named {name} already exists; choose another name or delete it on the Runs page.")
+    sides = values["sides"]
+    start_job(root, "train_pair", {"config": config.to_dict(), "name": name, "sides": list(sides)},
+              f"Train {' + '.join(s.upper() for s in sides)} '{name}' ({config.preset}, {config.dataset}, seed {config.seed})")
+    st.toast(f"Training {name} started.")
+
+
+st.title("Train")
+with guard():
+    st.markdown(device_line())
+    datasets = load_table("nb201").datasets
+    top = st.columns(3)
+    preset_name = top[0].selectbox("Preset", list(PRESETS), index=list(PRESETS).index("demo"), key="preset",
+                                   help="smoke: seconds, for a first look · demo: a few minutes on a CPU · paper: the paper's settings")
+    base = preset(preset_name)
+    dataset = top[1].selectbox("Dataset", datasets, key="train-dataset")
+    sides_label = top[2].selectbox("Latent spaces", list(SIDES), key="sides")
+    with st.form("knobs"):
+        c = st.columns(4)
+        values = dict(
+            preset=preset_name, dataset=dataset, sides=SIDES[sides_label],
+            labelled=c[0].number_input("Labelled cells", 2, 5000, base.labelled, key=f"labelled-{preset_name}"),
+            latent=c[1].number_input("Latent size", 2, 128, base.gvae.latent, key=f"latent-{preset_name}"),
+            epochs=c[2].number_input("G-VAE epochs", 1, 1000, base.gvae.epochs, key=f"epochs-{preset_name}"),
+            teacher_epochs=c[3].number_input("Teacher epochs", 1, 1000, base.teacher.epochs, key=f"tepochs-{preset_name}"),
+            beta=c[0].number_input("β (KL weight)", 0.0, 10.0, base.gvae.beta, format="%.4f", key=f"beta-{preset_name}"),
+            seed=c[1].number_input("Seed", 0, 10**6, 0, key="seed"),
+            device=c[2].selectbox("Device", ["auto", "cpu", "cuda"], key="device"),
+            name=c[3].text_input("Name (optional)", key="run-name", placeholder="made from the settings"),
+        )
+        submitted = st.form_submit_button("Start training", type="primary")
+    if submitted:
+        start(values)
+
+st.subheader("Progress")
+job_panel(("train_pair",))
+
+with st.expander("Recent jobs"):
+    jobs = list_jobs(runs_root())[:20]
+    if jobs:
+        st.dataframe(pd.DataFrame([{
+            "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(j.created)), "job": j.title, "status": j.status, "error": j.error or "",
+        } for j in jobs]), hide_index=True)
+    else:
+        st.caption("No jobs yet.")

@@ -1,0 +1,35 @@
+import numpy as np
+
+from crlso_core.analysis.convexity import jensen_gaps, line_between, pc_surface
+
+
+def _grid_world():
+    """Cells on a 1-d line of codes; error is a convex (or concave) function of position."""
+    codes = np.linspace(-1, 1, 201, dtype=np.float32)[:, None] * np.array([[1.0, 0.5]], dtype=np.float32)
+    decode = lambda z: np.clip(np.rint((z[:, 0] + 1) * 100).astype(int), 0, 200)  # nearest cell
+    return codes, decode
+
+
+def test_convex_error_has_no_violations_and_concave_error_has_many():
+    codes, decode = _grid_world()
+    x = codes[:, 0]
+    convex_acc = 100 - 50 * x**2  # error = 50 x^2: convex
+    predict_convex = lambda z: 100 - 50 * z[:, 0] ** 2
+    info = jensen_gaps(codes, convex_acc, predict_convex, decode, pairs=300, seed=1)
+    assert info.gap_true.shape == (300, 3)
+    assert info.violation_predicted == 0.0
+    assert info.violation_true < 0.1 and info.gap_true.max() < 0.6  # only from rounding to the nearest grid cell
+    concave_acc = 50 + 50 * x**2 - 50  # error = 100 - 50 x^2: concave
+    info = jensen_gaps(codes, concave_acc, lambda z: 50 * z[:, 0] ** 2, decode, pairs=300, seed=1)
+    assert info.violation_predicted > 0.9 and info.violation_true > 0.9
+
+
+def test_surface_spans_the_cells_and_line_walks_between_two_cells():
+    codes, decode = _grid_world()
+    rng = np.random.default_rng(0)
+    codes2 = np.hstack([codes, rng.normal(0, 0.01, (len(codes), 1)).astype(np.float32)])
+    info = pc_surface(codes2, lambda z: -np.abs(z).sum(1), resolution=20)
+    assert info.predicted.shape == (20, 20) and info.cell_xy.shape == (201, 2)
+    assert info.xs[0] <= info.cell_xy[:, 0].min() and info.xs[-1] >= info.cell_xy[:, 0].max()
+    line = line_between(codes[0], codes[200], lambda z: z[:, 0], decode, steps=5)
+    assert list(line.rows) == [0, 50, 100, 150, 200] and np.allclose(line.predicted, [-1, -0.5, 0, 0.5, 1])

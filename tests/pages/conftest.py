@@ -1,0 +1,66 @@
+"""Drive the real app (app/main.py and its navigation) page by page with AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
+
+
+@pytest.fixture
+def open_page(monkeypatch):
+    def opener(name: str, root: Path, **query) -> AppTest:
+        monkeypatch.setenv("CRLSO_RUNS", str(root))
+        at = AppTest.from_file(str(MAIN), default_timeout=180)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        at.switch_page(f"../pages/{name}.py").run()
+        assert_clean(at)
+        return at
+
+    return opener
+
+
+def assert_clean(at: AppTest) -> None:
+    """No traceback and no error message on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def markdown_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+@pytest.fixture
+def empty_store(tmp_path) -> Path:
+    return tmp_path / "runs"
+
+
+@pytest.fixture
+def busy_store(tmp_path) -> Path:
+    """A store where another tab's job is running (this test process stands in for it)."""
+    import json
+    import os
+    import time
+
+    root = tmp_path / "busy"
+    job = root / ".jobs" / "j1"
+    job.mkdir(parents=True)
+    (job / "job.json").write_text(json.dumps({"id": "j1", "kind": "train_pair", "title": "train other", "params": {}, "created": time.time(), "root": str(root), "pid": os.getpid()}))
+    (job / "state.json").write_text(json.dumps({"status": "running", "pid": os.getpid()}))
+    (root / ".jobs" / "active").write_text("j1")
+    return root
+
+
+@pytest.fixture(name="clean")
+def clean_fixture():
+    return assert_clean
+
+
+@pytest.fixture(name="text_of")
+def text_of_fixture():
+    return markdown_text

@@ -1,0 +1,37 @@
+def _charts(at):
+    return at.get("plotly_chart")
+
+
+def test_without_runs_it_points_to_the_train_page(open_page, empty_store):
+    at = open_page("latent", empty_store)
+    assert "No trained runs yet" in at.info[0].value
+
+
+def test_shows_ls_beside_crls_and_a_selected_cell_with_latent_neighbours(open_page, smoke_pair, text_of):
+    at = open_page("latent", smoke_pair, run="pair", cell="9930")
+    assert len(_charts(at)) == 2
+    assert [h.value for h in at.subheader][:1] == ["Selected cell"]
+    text = text_of(at)
+    assert 'aria-label="cell |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"' in text
+    assert "Nearest 10 cells in the LS latent space" in text and "Nearest 10 cells in the CRLS latent space" in text
+    neighbours = at.dataframe[0].value
+    assert len(neighbours) == 10 and (neighbours["latent distance"].diff().dropna() >= 0).all()
+    at.number_input(key="k").set_value(3).run()
+    assert len(at.dataframe[0].value) == 3
+
+
+def test_decodes_a_point_of_the_plane_and_switches_to_3d(open_page, smoke_pair, clean, text_of):
+    at = open_page("latent", smoke_pair, run="pair")
+    assert "Decode a point of the plane" in [h.value for h in at.subheader]
+    assert "maps to a latent code exactly (PCA inverts)" in text_of(at)
+    at.radio(key="dims-pca").set_value(3).run()
+    clean(at)
+    assert len(_charts(at)) == 2 and "Decode a point of the plane" not in [h.value for h in at.subheader]
+
+
+def test_an_uncomputed_tsne_offers_a_background_job(open_page, smoke_pair):
+    at = open_page("latent", smoke_pair, run="pair")
+    at.selectbox(key="proj").select("tsne").run()
+    assert "t-SNE of the 15,625 codes is not computed yet" in at.info[0].value
+    assert any(b.label == "Compute t-SNE" for b in at.button)
+    assert at.query_params["proj"] == "tsne"

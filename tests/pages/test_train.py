@@ -1,0 +1,48 @@
+import torch
+
+from crlso_core.jobs import cancel_job, list_jobs, wait_for
+
+
+def _start(at):
+    next(b for b in at.button if b.label == "Start training").click().run()
+
+
+def test_renders_with_the_device_and_the_presets_knobs(open_page, empty_store):
+    at = open_page("train", empty_store)
+    assert ("no CUDA GPU" in at.markdown[0].value) != torch.cuda.is_available()
+    assert at.selectbox(key="preset").value == "demo" and at.number_input(key="labelled-demo").value == 300
+    at.selectbox(key="preset").select("smoke").run()
+    assert at.number_input(key="labelled-smoke").value == 30 and at.number_input(key="epochs-smoke").value == 1
+
+
+def test_start_launches_a_background_pair_job(open_page, empty_store, clean):
+    at = open_page("train", empty_store)
+    at.selectbox(key="preset").select("smoke").run()
+    at.text_input(key="run-name").input("mine")
+    _start(at)
+    clean(at)
+    (job,) = list_jobs(empty_store)
+    assert job.kind == "train_pair" and job.params["name"] == "mine" and job.params["sides"] == ["ls", "crls"]
+    assert job.params["config"]["labelled"] == 30 and job.params["config"]["preset"] == "smoke"
+    cancel_job(job)
+    assert wait_for(job, timeout=60).status == "cancelled"
+
+
+def test_bad_settings_are_one_clear_message(open_page, empty_store):
+    at = open_page("train", empty_store)
+    at.text_input(key="run-name").input("no spaces allowed")
+    _start(at)
+    assert not at.exception and "A run name may use letters" in at.error[0].value
+    if not torch.cuda.is_available():
+        at.text_input(key="run-name").input("")
+        at.selectbox(key="device").select("cuda")
+        _start(at)
+        assert not at.exception and "sees no CUDA GPU" in at.error[0].value
+    assert list_jobs(empty_store) == []
+
+
+def test_a_job_running_in_another_tab_blocks_a_second_one_with_a_message(open_page, busy_store):
+    at = open_page("train", busy_store)
+    assert "train other" in at.markdown[1].value  # the other tab's job is shown live
+    _start(at)
+    assert not at.exception and "Another job is running: train other" in at.error[0].value

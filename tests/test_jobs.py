@@ -1,0 +1,62 @@
+"""Background jobs: real worker processes on a real (smoke) run store."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from crlso_core.config import preset
+from crlso_core.errors import CRLSOError
+from crlso_core.jobs import active_job, cancel_job, job_info, list_jobs, start_job, wait_for
+
+
+def _wait_running(info, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        info = job_info(info.path)
+        if info.progress is not None or not info.active:
+            return info
+        time.sleep(0.2)
+    raise AssertionError("the job never reported progress")
+
+
+def test_a_projection_job_runs_in_its_own_process_and_caches_its_result(smoke_pair):
+    from crlso_core.analysis.cache import projection_path
+
+    run = smoke_pair / "pair-ls"
+    info = start_job(smoke_pair, "project", {"runs": [str(run)], "methods": ["pca"]}, "PCA")
+    assert info.pid != os.getpid()
+    done = wait_for(info, timeout=120)
+    assert done.status == "done" and projection_path(run, "pca", 2).exists()
+    assert active_job(smoke_pair) is None
+
+
+def test_a_second_job_is_refused_while_one_runs_and_cancel_leaves_nothing_behind(tmp_path):
+    config = preset("smoke", device="cpu")
+    info = start_job(tmp_path, "train_pair", {"config": config.to_dict(), "name": "c"}, "train c")
+    with pytest.raises(CRLSOError, match="Another job is running: train c"):
+        start_job(tmp_path, "train_pair", {"config": config.to_dict(), "name": "d"}, "train d")
+    _wait_running(info)
+    cancel_job(job_info(info.path))
+    done = wait_for(info, timeout=60)
+    assert done.status == "cancelled"
+    assert not [p for p in tmp_path.iterdir() if p.name != ".jobs" and p.name != "index.sqlite"]  # no half run
+    assert active_job(tmp_path) is None  # the lock is free again
+
+
+def test_a_killed_worker_is_reported_as_crashed_and_frees_the_lock(tmp_path):
+    config = preset("smoke", device="cpu")
+    info = _wait_running(start_job(tmp_path, "train_pair", {"config": config.to_dict(), "name": "k"}, "train k"))
+    os.killpg(info.pid, signal.SIGKILL)
+    crashed = wait_for(info, timeout=30)
+    assert crashed.status == "crashed" and "ended without finishing" in crashed.error
+    follow = start_job(tmp_path, "project", {"runs": [], "methods": ["pca"]}, "nothing")  # lock taken over
+    assert wait_for(follow, timeout=60).status == "done"
+    assert [j.status for j in list_jobs(tmp_path)] == ["done", "crashed"]
+
+
+def test_a_failing_job_reports_its_message(tmp_path):
+    info = start_job(tmp_path, "search", {"runs": [str(tmp_path / "nope")], "budget": 10}, "search nothing")
+    done = wait_for(info, timeout=60)
+    assert done.status == "failed" and "is missing" in done.error
