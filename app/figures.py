@@ -47,7 +47,8 @@ def latent_scatter(
     if three:
         fig = go.Figure(go.Scatter3d(x=xy[rows, 0], y=xy[rows, 1], z=xy[rows, 2], **common))
     else:
-        fig = go.Figure(go.Scattergl(x=xy[rows, 0], y=xy[rows, 1], **common))
+        # after a click the rest of the cloud stays readable
+        fig = go.Figure(go.Scattergl(x=xy[rows, 0], y=xy[rows, 1], unselected=dict(marker=dict(opacity=0.45)), **common))
     if highlight is not None:
         add_marker(fig, xy[highlight], f"selected: {archs[highlight]}")
     fig.update_layout(showlegend=False)  # Streamlit sets the drag and click modes; a lasso dragmode here would turn click-to-select off
@@ -59,7 +60,8 @@ def add_marker(fig: go.Figure, point: np.ndarray, label: str, symbol: str = "sta
     if len(point) == 3:
         fig.add_trace(go.Scatter3d(x=[point[0]], y=[point[1]], z=[point[2]], mode="markers", marker=dict(size=8, color="gold"), hovertext=[label], hoverinfo="text", name="selected"))
     else:
-        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", marker=marker, hovertext=[label], hoverinfo="text", name="selected"))
+        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", marker=marker, hovertext=[label], hoverinfo="text",
+                                 name="selected", unselected=dict(marker=dict(opacity=1))))
 
 
 def add_arrows(fig: go.Figure, starts: np.ndarray, ends: np.ndarray, labels: Sequence[str], limit: int = 300) -> None:

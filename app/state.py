@@ -145,3 +145,11 @@ def quick_start() -> None:
         start_job(runs_root(), "train_pair", {"config": config.to_dict(), "name": time.strftime("demo-%m%d-%H%M%S")},
                   "Train LS + CRLS demo pair (smoke preset)")
     job_panel(("train_pair",))
+
+
+def pair_views() -> tuple[Pair, dict[str, RunView]]:
+    """The picked pair and its runs loaded (side -> view); stops the page when there is none."""
+    pair = pick_pair()
+    if pair is None:
+        st.stop()
+    return pair, {side: view(pair.path(side)) for side in pair.sides}

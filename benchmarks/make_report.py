@@ -57,11 +57,24 @@ def speed_section(speed: dict) -> str:
     return "\n".join(lines)
 
 
+def app_section(app: dict) -> str:
+    lines = [
+        "## Explorer interaction times", "",
+        f"Measured by `python benchmarks/app_speed.py` in headless Chromium against `streamlit run` on this machine, "
+        f"with all {app['cells']:,} cells plotted on each side (LS and CR-LS, demo-preset pair); "
+        "from the action to its result on screen.", "",
+        "| interaction | median s | times measured |", "|---|---:|---:|",
+    ]
+    lines += [f"| {k} | {app['median_s'][k]:.2f} | {len(v)} |" for k, v in app["timings_s"].items()]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bench", type=Path, required=True)
     parser.add_argument("--command", required=True, help="the exact crlso bench command that produced --bench")
     parser.add_argument("--speed", type=Path, default=ROOT / "benchmarks/results/speed.json")
+    parser.add_argument("--app", type=Path, default=ROOT / "benchmarks/results/app_speed.json")
     args = parser.parse_args()
     results = ROOT / "benchmarks" / "results"
     results.mkdir(parents=True, exist_ok=True)
@@ -79,6 +92,8 @@ def main() -> None:
     ]
     if args.speed.exists():
         parts += ["", speed_section(json.loads(args.speed.read_text()))]
+    if args.app.exists():
+        parts += ["", app_section(json.loads(args.app.read_text()))]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(parts) + "\n")
     print(f"wrote {ROOT / 'BENCHMARKS.md'}")
 

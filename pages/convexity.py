@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.cell_render import cell_svg
 from app.figures import contour_figure, jensen_histogram, line_figure, surface_figure
-from app.state import guard, pick_pair, view
+from app.state import guard, pair_views, view
 from crlso_core.analysis.convexity import jensen_gaps, line_between, pc_surface
 
 
@@ -30,10 +30,7 @@ def jensen(path: str, stamp: float, pairs: int, seed: int):
 
 st.title("Convexity")
 with guard():
-    pair = pick_pair()
-    if pair is None:
-        st.stop()
-    runs = {side: view(pair.path(side)) for side in pair.sides}
+    pair, runs = pair_views()
     first = next(iter(runs.values()))
 
     st.subheader("Predicted accuracy over the PC1/PC2 plane")

@@ -9,7 +9,7 @@ import streamlit as st
 from app.cell_render import cell_svg
 from app.figures import latent_scatter
 from app.jobs_panel import job_panel
-from app.state import guard, pick_pair, projection, runs_root, url_get, url_int, url_set, view
+from app.state import guard, pair_views, projection, runs_root, url_get, url_int, url_set
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
 from crlso_core.jobs import active_job, start_job
 
@@ -44,10 +44,7 @@ def neighbour_table(run, row: int, k: int) -> pd.DataFrame:
 
 st.title("Latent space")
 with guard():
-    pair = pick_pair()
-    if pair is None:
-        st.stop()
-    runs = {side: view(pair.path(side)) for side in pair.sides}
+    pair, runs = pair_views()
     c = st.columns(4)
     method = c[0].selectbox("Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="proj")
     url_set(proj=method)

@@ -2,7 +2,6 @@
 chosen budget; live best-so-far curve; trajectories drawn over the projection; step
 through one trajectory cell by cell."""
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -10,7 +9,7 @@ import streamlit as st
 from app.cell_render import cell_svg
 from app.figures import add_arrows, curves_figure, latent_scatter
 from app.jobs_panel import job_panel, stage_label
-from app.state import guard, pick_pair, projection, runs_root, url_get, url_set, view
+from app.state import guard, pair_views, projection, runs_root, url_get, url_set
 from crlso_core.analysis.projections import LABELS, METHODS
 from crlso_core.explore import optimum, run_curves, summary_or_none, trajectories
 from crlso_core.jobs import active_job, start_job
@@ -48,10 +47,7 @@ def results_table(pair, table, dataset) -> pd.DataFrame:
 
 st.title("Search")
 with guard():
-    pair = pick_pair()
-    if pair is None:
-        st.stop()
-    runs = {side: view(pair.path(side)) for side in pair.sides}
+    pair, runs = pair_views()
     first = next(iter(runs.values()))
     table, dataset = first.table, first.config.dataset
     opt_valid, opt_test = optimum(table, dataset)

@@ -4,7 +4,7 @@ with the worst cells, LS beside CR-LS (the paper's heatmaps), with each block's 
 import streamlit as st
 
 from app.figures import similarity_figures
-from app.state import guard, pick_pair, view
+from app.state import guard, pair_views, view
 from crlso_core.analysis.similarity import cosine_blocks
 
 
@@ -16,21 +16,18 @@ def blocks(path: str, stamp: float, k: int):
 
 st.title("Similarity")
 with guard():
-    pair = pick_pair()
-    if pair is None:
-        st.stop()
+    pair, runs = pair_views()
     k = st.slider("k (best and worst cells compared)", 10, 500, 100, step=10, key="k")
     st.caption("Cells are ranked by true validation accuracy. In a well-ordered latent space the best cells' codes point "
                "the same way (high top × top similarity) and away from the worst cells' (low top × worst).")
     columns = st.columns(len(pair.sides))
-    for column, side in zip(columns, pair.sides):
-        run = view(pair.path(side))
+    for column, (side, run) in zip(columns, runs.items()):
         info = blocks(str(run.path), (run.path / "summary.json").stat().st_mtime, k)
         top_top, top_worst = similarity_figures(info, side.upper())
         with column:
             st.markdown(f"#### {run.label}")
             m = st.columns(2)
-            m[0].metric(f"mean top×top", f"{info.mean_top_top:.3f}")
-            m[1].metric(f"mean top×worst", f"{info.mean_top_worst:.3f}")
+            m[0].metric("mean top×top", f"{info.mean_top_top:.3f}")
+            m[1].metric("mean top×worst", f"{info.mean_top_worst:.3f}")
             st.plotly_chart(top_top, key=f"tt-{side}")
             st.plotly_chart(top_worst, key=f"tw-{side}")

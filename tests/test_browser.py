@@ -5,28 +5,13 @@ step go to build/screenshots/ (look at them)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from app.serve import CHROMIUM, POINT_JS, ROOT, app_server, browser_page
+
 SHOTS = ROOT / "build" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -34,44 +19,15 @@ def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium).")
     runs = tmp_path_factory.mktemp("browser-runs")
-    port = _free_port()
-    log = open(runs / "streamlit.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "minimal"],
-        cwd=ROOT, env={**os.environ, "CRLSO_RUNS": str(runs)}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while True:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read().strip() == b"ok":
-                break
-        except OSError:
-            pass
-        if time.time() > deadline or proc.poll() is not None:
-            proc.kill()
-            pytest.fail(f"streamlit did not come up: {(runs / 'streamlit.log').read_text()[-2000:]}")
-        time.sleep(0.5)
-    yield url, runs
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with app_server(runs, runs / "streamlit.log") as url:
+        yield url, runs
 
 
 @pytest.fixture(scope="module")
 def page(server, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
-    profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh user-data dir
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, args=FLAGS, headless=True, viewport={"width": 1400, "height": 1000},
-        )
-        yield context.new_page()
-        context.close()
+    with browser_page(tmp_path_factory.mktemp("chromium-profile")) as page:  # a fresh user-data dir
+        yield page
 
 
 def _wait_idle(page, timeout=60_000):
@@ -105,11 +61,7 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
     _wait_idle(page)
     page.screenshot(path=str(SHOTS / "3-latent.png"), full_page=True)
     # the best cell is drawn last (on top): click exactly where plotly put it
-    x, y, arch = page.evaluate("""() => {
-        const gd = document.querySelector('.js-plotly-plot');
-        const t = gd._fullData[0], n = t.x.length - 1, L = gd._fullLayout, box = gd.getBoundingClientRect();
-        return [box.left + L._size.l + L.xaxis.l2p(t.x[n]), box.top + L._size.t + L.yaxis.l2p(t.y[n]), t.text[n]];
-    }""")
+    x, y, arch = page.evaluate(POINT_JS, -1)
     page.mouse.click(x, y)
     page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
     _wait_idle(page)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
 
 from ..spaces.base import GraphBatch
 from .encoder import GraphEncoder, sum_pool

@@ -40,3 +40,28 @@ def _row(arch):
 
     table = load_table("nb201")
     return table.row(table.space.parse(arch))
+
+
+def test_missing_benchmark_data_is_one_message_that_says_what_to_do(tmp_path):
+    """In a fresh process (the table is cached once loaded): every page that needs the data."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    main = Path(__file__).resolve().parents[2] / "app" / "main.py"
+    script = (
+        "import json, sys\nfrom streamlit.testing.v1 import AppTest\nout = {}\n"
+        "for page in ['benchmark', 'train']:\n"
+        f"    at = AppTest.from_file({str(main)!r}, default_timeout=120); at.run()\n"
+        "    at.switch_page(f'../pages/{page}.py').run()\n"
+        "    out[page] = [[e.value for e in at.error], [e.value for e in at.exception]]\n"
+        "print(json.dumps(out))\n"
+    )
+    env = {**os.environ, "CRLSO_DATA_DIR": str(tmp_path / "no-data"), "CRLSO_RUNS": str(tmp_path / "runs")}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    for page, (errors, exceptions) in result.items():
+        assert not exceptions, page
+        assert len(errors) == 1 and "not found" in errors[0] and "CRLSO_DATA_DIR" in errors[0], page

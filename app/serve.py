@@ -1,0 +1,81 @@
+"""Start the app on 127.0.0.1 and a headless Chromium to drive it: shared by the browser
+test and the interaction-speed benchmark."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; never a Playwright-downloaded browser
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def app_server(runs: Path, log_path: Path, timeout: float = 90.0):
+    """`streamlit run app/main.py` on a free local port, serving the run store `runs`;
+    yields its URL once /_stcore/health answers."""
+    port = free_port()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.port", str(port)],
+            cwd=ROOT, env={**os.environ, "CRLSO_RUNS": str(runs)}, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.time() + timeout
+            while True:
+                try:
+                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read().strip() == b"ok":
+                        break
+                except OSError:
+                    pass
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"streamlit did not come up: {Path(log_path).read_text()[-2000:]}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextmanager
+def browser_page(profile: Path, width: int = 1400, height: int = 1000):
+    """A page in a fresh headless Chromium profile."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium).")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True, viewport={"width": width, "height": height},
+        )
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+POINT_JS = """(n) => {
+    const gd = document.querySelectorAll('.js-plotly-plot')[0];
+    const t = gd._fullData[0], i = n < 0 ? t.x.length + n : n, L = gd._fullLayout, box = gd.getBoundingClientRect();
+    return [box.left + L._size.l + L.xaxis.l2p(t.x[i]), box.top + L._size.t + L.yaxis.l2p(t.y[i]), t.text[i]];
+}"""  # where plotly drew point n of the first chart's cells (n < 0 counts from the end)

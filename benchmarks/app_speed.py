@@ -1,0 +1,100 @@
+"""How fast the explorer answers, measured in a real headless Chromium against
+`streamlit run`: from an action to the moment its result is on screen, with all 15,625
+cells plotted on both sides. Needs a trained, searched pair whose projections are cached
+(the app's own jobs make them).
+
+    python benchmarks/app_speed.py --runs /path/to/store --pair NAME [--repeat 5]
+
+Writes benchmarks/results/app_speed.json and prints a table of medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.serve import POINT_JS, app_server, browser_page  # noqa: E402
+
+CELLS_DRAWN = """(n) => { const p = document.querySelectorAll('.js-plotly-plot');
+    return p.length >= 2 && [...p].slice(0, 2).every(g => g._fullData && g._fullData[0] && g._fullData[0].x.length === n); }"""
+TITLE_HAS = """(t) => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.title && (g._fullLayout.title.text || '').includes(t))"""
+
+
+def timed(action, wait) -> float:
+    t0 = time.perf_counter()
+    action()
+    wait()
+    return time.perf_counter() - t0
+
+
+def measure(page, url: str, pair: str, repeat: int, cells: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    latent = f"{url}/latent?run={pair}&proj=pca"
+    drawn = lambda: page.wait_for_function(CELLS_DRAWN, arg=cells, timeout=120_000)
+    out["latent page, first load (models read from disk)"] = [timed(lambda: page.goto(latent), drawn)]
+    out["latent page, reload"] = [timed(lambda: page.reload(), drawn) for _ in range(repeat)]
+
+    clicks = []
+    for n in range(repeat):
+        drawn()
+        x, y, arch = page.evaluate(POINT_JS, -1 - 37 * n)
+        shown = f'svg.crlso-cell[aria-label="cell {arch}"]'
+        clicks.append(timed(lambda: page.mouse.click(x, y), lambda: page.wait_for_selector(shown, timeout=60_000)))
+    out["click a point -> its cell and latent neighbours shown"] = clicks
+
+    switch = []
+    for n in range(repeat):
+        target = "UMAP" if n % 2 == 0 else "PCA"
+        def choose():
+            page.get_by_role("combobox", name="Projection").click()
+            page.get_by_role("option", name=target, exact=True).click()
+        switch.append(timed(choose, lambda: (page.wait_for_function(TITLE_HAS, arg=f"· {target}", timeout=60_000), drawn())))
+    out["switch projection PCA <-> UMAP (cached)"] = switch
+
+    page.goto(f"{url}/similarity?run={pair}")
+    page.wait_for_function(TITLE_HAS, arg="top-100 × top-100", timeout=120_000)
+    ks = []
+    for n in range(repeat):
+        slider = page.get_by_role("slider").first
+        slider.focus()
+        ks.append(timed(lambda: page.keyboard.press("ArrowRight"),
+                        lambda: page.wait_for_function(TITLE_HAS, arg=f"top-{110 + 10 * n} × top-{110 + 10 * n}", timeout=60_000)))
+    out["similarity: change k (heatmaps recomputed)"] = ks
+
+    convexity = f"{url}/convexity?run={pair}"
+    metric = lambda: page.get_by_text("violations, true error").first.wait_for(timeout=180_000)
+    out["convexity page, first load (surface + 500-pair Jensen check)"] = [timed(lambda: page.goto(convexity), metric)]
+    out["convexity page, reload"] = [timed(lambda: page.reload(), metric) for _ in range(repeat)]
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=Path, required=True)
+    ap.add_argument("--pair", required=True)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "app_speed.json")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile") as page:
+            timings = measure(page, url, args.pair, args.repeat, 15625)
+    result = {"cells": 15625, "repeat": args.repeat, "timings_s": timings,
+              "median_s": {k: round(statistics.median(v), 3) for k, v in timings.items()}}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1))
+    print("| interaction | median s | runs |\n|---|---:|---:|")
+    for k, v in timings.items():
+        print(f"| {k} | {statistics.median(v):.2f} | {len(v)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Screenshots of every page of the explorer on a trained, searched pair, for the README
+and for reviewing the pages by eye:
+
+    python benchmarks/screenshots.py --runs /path/to/store --pair NAME [--out assets/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.serve import POINT_JS, app_server, browser_page  # noqa: E402
+
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
+def settle(page, extra_ms: int = 1500) -> None:
+    page.wait_for_selector("[data-testid='stApp']")
+    page.wait_for_function(IDLE, timeout=180_000)
+    page.wait_for_timeout(extra_ms)  # plotly draws after the script ends
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=Path, required=True)
+    ap.add_argument("--pair", required=True)
+    ap.add_argument("--out", type=Path, default=ROOT / "assets" / "screenshots")
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    q = f"run={args.pair}"
+    with tempfile.TemporaryDirectory() as tmp:
+        with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile", 1500, 1100) as page:
+            shots = [
+                ("benchmark", f"{url}/benchmark?dataset=cifar10&cell=9930"),
+                ("train", f"{url}/train"),
+                ("similarity", f"{url}/similarity?{q}"),
+                ("search", f"{url}/search?{q}&proj=pca"),
+                ("convexity", f"{url}/convexity?{q}"),
+                ("runs", f"{url}/runs"),
+                ("latent-umap", f"{url}/latent?{q}&proj=umap"),
+                ("latent", f"{url}/latent?{q}&proj=pca"),
+            ]
+            for name, address in shots:
+                page.goto(address)
+                settle(page)
+                if name == "latent":  # click the best cell, as a user would
+                    x, y, _ = page.evaluate(POINT_JS, -1)
+                    page.mouse.click(x, y)
+                    page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
+                    settle(page)
+                if name == "runs":
+                    page.get_by_role("combobox", name="Runs to compare, export or delete").click()
+                    page.get_by_role("option").first.click()
+                    page.keyboard.press("Escape")
+                    settle(page)
+                page.screenshot(path=str(args.out / f"{name}.png"), full_page=name != "latent")
+                print(args.out / f"{name}.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
