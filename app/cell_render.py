@@ -21,6 +21,16 @@ NODE_Y = 120
 NODE_NAMES = ("in", "1", "2", "out")
 
 
+SHORT = {"none": "none", "skip_connect": "skip", "nor_conv_1x1": "1x1", "nor_conv_3x3": "3x3", "avg_pool_3x3": "pool"}
+
+
+def compact(arch: str) -> str:
+    """A cell in about a third of the characters, for hover labels of 15,625 points: the ops into
+    node 1 | node 2 | the output, e.g. '3x3 | 3x3 pool | skip 1x1 none'."""
+    groups = [[SHORT[entry.split("~")[0]] for entry in node.strip("|").split("|")] for node in arch.split("+")]
+    return " | ".join(" ".join(g) for g in groups)
+
+
 def _edge_path(s: int, t: int) -> tuple[str, float, float]:
     """An SVG path for edge s->t and where its label goes: neighbours are joined straight,
     span-2 edges arc above, the span-3 edge arcs below."""

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
 from crlso_core.analysis.similarity import SimilarityInfo
+from app.cell_render import compact
 from crlso_core.explore import Curve
 
 SCALE = "RdBu"  # low = red, high = blue
@@ -25,21 +26,27 @@ def _layout(fig: go.Figure, title: str, height: int = 460, **kwargs) -> go.Figur
     return fig
 
 
+def draw_order(colour: np.ndarray, reverse: bool = False) -> np.ndarray:
+    """Table rows in drawing order: best last, so the best cells are drawn on top."""
+    return np.argsort(-colour if reverse else colour, kind="stable")
+
+
 def latent_scatter(
     xy: np.ndarray, colour: np.ndarray, archs: Sequence[str], true_acc: np.ndarray, pred_acc: np.ndarray,
     title: str, colour_label: str, reverse: bool = False, highlight: Optional[int] = None,
 ) -> go.Figure:
-    """Every cell at its projected position. `reverse` for ranks (1 = best = blue).
-    customdata[0] is the table row, so a selection maps back to cells."""
-    order = np.argsort(-colour if reverse else colour, kind="stable")  # best last: drawn on top
-    rows = order.astype(np.int64)
-    custom = np.stack([rows, true_acc[rows], pred_acc[rows]], 1)
+    """Every cell at its projected position, in `draw_order` (best last, on top); a selected
+    point's index maps back to its cell through that order. `reverse` for ranks (1 = best =
+    blue). Hover labels use the compact cell notation and float32 numbers: the chart is
+    sent to the browser whole on every change, so its size is the app's latency."""
+    rows = draw_order(colour, reverse)
+    custom = np.stack([true_acc[rows], pred_acc[rows]], 1).astype(np.float32)
     three = xy.shape[1] == 3
     common = dict(
-        mode="markers", customdata=custom, text=[archs[i] for i in rows],
-        hovertemplate="%{text}<br>true %{customdata[1]:.2f} % · predicted %{customdata[2]:.2f} %<extra></extra>",
+        mode="markers", customdata=custom, text=[compact(archs[i]) for i in rows],
+        hovertemplate="%{text}<br>true %{customdata[0]:.2f} % · predicted %{customdata[1]:.2f} %<extra></extra>",
         marker=dict(
-            color=colour[rows], colorscale=SCALE, reversescale=reverse, size=3 if three else 5,
+            color=colour[rows].astype(np.float32), colorscale=SCALE, reversescale=reverse, size=3 if three else 5,
             colorbar=dict(title=colour_label, thickness=12), opacity=0.85,
         ),
         name="cells",
@@ -55,13 +62,14 @@ def latent_scatter(
     return _layout(fig, title)
 
 
-def add_marker(fig: go.Figure, point: np.ndarray, label: str, symbol: str = "star", colour: str = "black") -> None:
-    marker = dict(symbol=symbol, size=16, color="gold", line=dict(color=colour, width=2))
+def add_marker(fig: go.Figure, point: np.ndarray, label: str) -> None:
+    """Point at the selected cell: in 2-D an annotation, drawn above the WebGL cells."""
     if len(point) == 3:
-        fig.add_trace(go.Scatter3d(x=[point[0]], y=[point[1]], z=[point[2]], mode="markers", marker=dict(size=8, color="gold"), hovertext=[label], hoverinfo="text", name="selected"))
-    else:
-        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", marker=marker, hovertext=[label], hoverinfo="text",
-                                 name="selected", unselected=dict(marker=dict(opacity=1))))
+        fig.add_trace(go.Scatter3d(x=[point[0]], y=[point[1]], z=[point[2]], mode="markers",
+                                   marker=dict(size=8, color="gold", line=dict(color="black", width=2)), hovertext=[label], hoverinfo="text", name="selected"))
+        return
+    fig.add_annotation(x=float(point[0]), y=float(point[1]), text="selected", hovertext=label, showarrow=True, arrowhead=2,
+                       arrowsize=1.3, arrowwidth=2.5, arrowcolor="black", ax=40, ay=-40, bgcolor="gold", bordercolor="black", font=dict(size=12))
 
 
 def add_arrows(fig: go.Figure, starts: np.ndarray, ends: np.ndarray, labels: Sequence[str], limit: int = 300) -> None:
@@ -72,7 +80,7 @@ def add_arrows(fig: go.Figure, starts: np.ndarray, ends: np.ndarray, labels: Seq
             arrowhead=2, arrowsize=1.2, arrowwidth=1.5, arrowcolor="black", opacity=0.8, hovertext=label, text="",
         )
     if len(ends):
-        fig.add_trace(go.Scatter(x=ends[:, 0], y=ends[:, 1], mode="markers", marker=dict(size=7, color="black", symbol="x"),
+        fig.add_trace(go.Scattergl(x=ends[:, 0], y=ends[:, 1], mode="markers", marker=dict(size=7, color="black", symbol="x"),
                                  hovertext=list(labels), hoverinfo="text", name="found"))
 
 
@@ -107,6 +115,9 @@ def curves_figure(curves: Sequence[Curve], optimum: float, title: str, metric: s
         fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y, mode="lines", name=curve.label,
                                  line=dict(color=METHOD_COLOURS[i % len(METHOD_COLOURS)], width=2)))
     fig.add_hline(y=optimum, line=dict(color="green", dash="dash"), annotation_text=f"validation optimum {optimum:.2f}" if metric == "valid" else f"test acc. of the validation optimum {optimum:.2f}")
+    settled = [c for curve in curves if len(y := getattr(curve, metric)) > 20 for c in [y[19]]]
+    if settled:  # start the axis where the curves are after 20 queries: the first few drown the rest
+        fig.update_yaxes(range=[min(settled) - 0.5, optimum + 0.4])
     fig.update_xaxes(title="benchmark queries")
     fig.update_yaxes(title="best-so-far validation accuracy (%)" if metric == "valid" else "test accuracy of best-validation cell (%)")
     return _layout(fig, title, height=380, legend=dict(orientation="h", y=-0.2))
@@ -121,11 +132,13 @@ def surface_figure(info: SurfaceInfo, title: str) -> go.Figure:
 def contour_figure(info: SurfaceInfo, true_acc: np.ndarray, title: str) -> go.Figure:
     fig = go.Figure(go.Contour(x=info.xs, y=info.ys, z=info.predicted, colorscale=SCALE, ncontours=25,
                                colorbar=dict(title="pred. acc", thickness=12), contours=dict(showlabels=True)))
-    order = np.argsort(true_acc, kind="stable")
+    order = np.argsort(true_acc, kind="stable")  # best on top
+    rank = np.empty(len(order))
+    rank[order] = np.arange(len(order)) / max(1, len(order) - 1)  # by rank: accuracies bunch near the top
     fig.add_trace(go.Scattergl(
-        x=info.cell_xy[order, 0], y=info.cell_xy[order, 1], mode="markers", name="cells",
-        marker=dict(size=3, color=true_acc[order], colorscale=SCALE, line=dict(width=0.3, color="black"), showscale=False),
-        hovertemplate="true %{marker.color:.2f} %<extra></extra>",
+        x=info.cell_xy[order, 0], y=info.cell_xy[order, 1], mode="markers", name="cells", customdata=true_acc[order],
+        marker=dict(size=3, color=rank[order], colorscale=SCALE, opacity=0.5, showscale=False),
+        hovertemplate="true accuracy %{customdata:.2f} %<extra></extra>",
     ))
     fig.update_xaxes(title=f"PC1 ({100 * info.explained_variance[0]:.0f} % of variance)")
     fig.update_yaxes(title=f"PC2 ({100 * info.explained_variance[1]:.0f} % of variance)")

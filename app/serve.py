@@ -74,8 +74,35 @@ def browser_page(profile: Path, width: int = 1400, height: int = 1000):
             context.close()
 
 
-POINT_JS = """(n) => {
+POINT_JS = """(window) => {
     const gd = document.querySelectorAll('.js-plotly-plot')[0];
-    const t = gd._fullData[0], i = n < 0 ? t.x.length + n : n, L = gd._fullLayout, box = gd.getBoundingClientRect();
-    return [box.left + L._size.l + L.xaxis.l2p(t.x[i]), box.top + L._size.t + L.yaxis.l2p(t.y[i]), t.text[i]];
-}"""  # where plotly drew point n of the first chart's cells (n < 0 counts from the end)
+    const t = gd._fullData[0], L = gd._fullLayout, box = gd.getBoundingClientRect(), n = t.x.length;
+    const px = i => L.xaxis.l2p(t.x[i]), py = i => L.yaxis.l2p(t.y[i]);
+    let best = n - 1, bestGap = -1;
+    for (let i = n - 1 - window * 200; i > n - 1 - (window + 1) * 200 && i >= 0; i--) {
+        let gap = Infinity;
+        for (let j = 0; j < n; j++) {
+            if (j === i) continue;
+            const d = (px(i) - px(j)) ** 2 + (py(i) - py(j)) ** 2;
+            if (d < gap) gap = d;
+        }
+        if (gap > bestGap) { bestGap = gap; best = i; }
+    }
+    return [box.left + L._size.l + px(best), box.top + L._size.t + py(best), t.text[best]];
+}"""  # screen position and cell of the most isolated of 200 cells of the first chart (window 0: the 200
+# drawn last, the best): a click there hits that cell and no neighbour
+
+
+def wait_for_cell(page, hover_text: str, timeout: float = 60.0) -> str:
+    """Wait until a rendered cell (svg.crlso-cell) is the one a chart labelled `hover_text`
+    (compact notation); returns its full cell string."""
+    from app.cell_render import compact
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for label in page.locator("svg.crlso-cell").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))"):
+            arch = (label or "").removeprefix("cell ")
+            if arch and compact(arch) == hover_text:
+                return arch
+        page.wait_for_timeout(50)
+    raise TimeoutError(f"no rendered cell {hover_text!r} within {timeout:.0f} s")

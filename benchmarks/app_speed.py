@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.serve import POINT_JS, app_server, browser_page  # noqa: E402
+from app.serve import POINT_JS, app_server, browser_page, wait_for_cell  # noqa: E402
 
 CELLS_DRAWN = """(n) => { const p = document.querySelectorAll('.js-plotly-plot');
     return p.length >= 2 && [...p].slice(0, 2).every(g => g._fullData && g._fullData[0] && g._fullData[0].x.length === n); }"""
@@ -45,9 +45,9 @@ def measure(page, url: str, pair: str, repeat: int, cells: int) -> dict[str, lis
     clicks = []
     for n in range(repeat):
         drawn()
-        x, y, arch = page.evaluate(POINT_JS, -1 - 37 * n)
-        shown = f'svg.crlso-cell[aria-label="cell {arch}"]'
-        clicks.append(timed(lambda: page.mouse.click(x, y), lambda: page.wait_for_selector(shown, timeout=60_000)))
+        page.wait_for_timeout(1000)  # let the chart wire up its click handlers (not timed)
+        x, y, label = page.evaluate(POINT_JS, n)
+        clicks.append(timed(lambda: page.mouse.click(x, y), lambda: wait_for_cell(page, label)))
     out["click a point -> its cell and latent neighbours shown"] = clicks
 
     switch = []

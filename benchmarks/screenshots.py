@@ -16,13 +16,19 @@ sys.path.insert(0, str(ROOT))
 
 from app.serve import POINT_JS, app_server, browser_page  # noqa: E402
 
-IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+CHARTS_DRAWN = """(n) => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData && g._fullData.length).length >= n"""
+READY = {  # what shows that a page has finished drawing: (charts drawn, text on the page)
+    "benchmark": (1, "Rank"), "train": (0, "Start training"), "similarity": (4, "mean top×worst"),
+    "search": (2, "True validation accuracy"), "convexity": (5, "distinct cells along the line"),
+    "runs": (0, "Runs to compare"), "latent-umap": (2, "Decode a point"), "latent": (2, "Decode a point"),
+}
 
 
-def settle(page, extra_ms: int = 1500) -> None:
-    page.wait_for_selector("[data-testid='stApp']")
-    page.wait_for_function(IDLE, timeout=180_000)
-    page.wait_for_timeout(extra_ms)  # plotly draws after the script ends
+def settle(page, name: str) -> None:
+    charts, text = READY[name]
+    page.get_by_text(text).first.wait_for(timeout=300_000)
+    page.wait_for_function(CHARTS_DRAWN, arg=charts, timeout=300_000)
+    page.wait_for_timeout(1500)  # let plotly finish its transitions
 
 
 def main(argv=None) -> int:
@@ -47,17 +53,18 @@ def main(argv=None) -> int:
             ]
             for name, address in shots:
                 page.goto(address)
-                settle(page)
+                settle(page, name)
                 if name == "latent":  # click the best cell, as a user would
-                    x, y, _ = page.evaluate(POINT_JS, -1)
+                    x, y, _ = page.evaluate(POINT_JS, 0)
                     page.mouse.click(x, y)
                     page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
-                    settle(page)
+                    settle(page, name)
                 if name == "runs":
                     page.get_by_role("combobox", name="Runs to compare, export or delete").click()
                     page.get_by_role("option").first.click()
                     page.keyboard.press("Escape")
-                    settle(page)
+                    page.wait_for_function(CHARTS_DRAWN, arg=1, timeout=120_000)
+                    page.wait_for_timeout(1500)
                 page.screenshot(path=str(args.out / f"{name}.png"), full_page=name != "latent")
                 print(args.out / f"{name}.png")
     return 0

@@ -309,6 +309,7 @@ def baseline_run(run_dir: Path, method: str, budget: int, data_dir=None, progres
     result = {
         "budget": budget, "best_arch": table.space.format(best), "best_valid_acc": best_valid,
         "best_test_acc": oracle.test_accuracy(best), "wall_s": round(time.perf_counter() - t0, 2),
+        "queries_to_best": 1 + [q.arch for q in oracle.history].index(table.space.format(best)),
     }
     report(progress, method, oracle.used, budget)
     summary.setdefault("baselines", {})[method] = result

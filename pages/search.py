@@ -41,7 +41,8 @@ def results_table(pair, table, dataset) -> pd.DataFrame:
                          "test acc": s["best_test_acc"], "found optimum": s["found_valid_optimum"], "queries to best": s["queries_to_best"]})
         for name, b in s.get("baselines", {}).items():
             rows.append({"method": name.upper(), "budget": b["budget"], "best cell": b["best_arch"], "valid acc": b["best_valid_acc"],
-                         "test acc": b["best_test_acc"], "found optimum": b["best_valid_acc"] >= optimum(table, dataset)[0], "queries to best": None})
+                         "test acc": b["best_test_acc"], "found optimum": b["best_valid_acc"] >= optimum(table, dataset)[0],
+                         "queries to best": b.get("queries_to_best")})
     return pd.DataFrame(rows)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.serve import CHROMIUM, POINT_JS, ROOT, app_server, browser_page
+from app.serve import CHROMIUM, POINT_JS, ROOT, app_server, browser_page, wait_for_cell
 
 SHOTS = ROOT / "build" / "screenshots"
 
@@ -61,16 +61,15 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
     _wait_idle(page)
     page.screenshot(path=str(SHOTS / "3-latent.png"), full_page=True)
     # the best cell is drawn last (on top): click exactly where plotly put it
-    x, y, arch = page.evaluate(POINT_JS, -1)
+    x, y, label = page.evaluate(POINT_JS, 0)
     page.mouse.click(x, y)
     page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
-    _wait_idle(page)
+    arch = wait_for_cell(page, label)  # the cell drawn is the one clicked (charts label cells compactly)
     selected = page.locator("svg.crlso-cell").first
-    selected.wait_for()
     assert selected.get_attribute("aria-label") == f"cell {arch}"
     assert "cell=" in page.url  # the selection lives in the URL
     page.get_by_text("Nearest 10 cells in the CRLS latent space").wait_for()
-    selected.scroll_into_view_if_needed()
+    _wait_idle(page)
     page.screenshot(path=str(SHOTS / "4-latent-selected.png"), full_page=True)
 
     page.reload()  # a shared or reloaded URL shows the same cell

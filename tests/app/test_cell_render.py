@@ -19,3 +19,10 @@ def test_every_edge_is_drawn_with_its_op_label():
 def test_a_malformed_cell_is_a_clear_error():
     with pytest.raises(CRLSOError, match="Not a NAS-Bench-201 cell string"):
         cell_svg("|conv~0|+")
+
+
+def test_compact_notation_keeps_every_op_in_about_a_third_of_the_characters():
+    from app.cell_render import compact
+
+    assert compact(ARCH) == "3x3 | 3x3 pool | skip 1x1 none"
+    assert len(compact(ARCH)) * 2.5 < len(ARCH)

@@ -1,6 +1,14 @@
 import numpy as np
 
 from app import figures
+from app.cell_render import compact
+from crlso_core.spaces import get_space
+
+SPACE = get_space("nb201")
+
+
+def _archs(n):
+    return [SPACE.format(SPACE.cell_at(i * 31)) for i in range(n)]
 from crlso_core.analysis.similarity import cosine_blocks
 from crlso_core.explore import Curve
 
@@ -8,21 +16,22 @@ from crlso_core.explore import Curve
 def test_latent_scatter_is_webgl_and_draws_the_best_cells_on_top():
     rng = np.random.default_rng(0)
     xy, acc = rng.normal(size=(500, 2)), rng.uniform(10, 90, 500)
-    archs = [f"cell{i}" for i in range(500)]
+    archs = _archs(500)
     fig = figures.latent_scatter(xy, acc, archs, acc, acc - 1, "t", "acc", highlight=3)
     cells = fig.data[0]
     assert cells.type == "scattergl" and len(cells.x) == 500
-    assert cells.text[-1] == archs[int(np.argmax(acc))]  # drawn last, on top
+    assert cells.text[-1] == compact(archs[int(np.argmax(acc))])  # drawn last, on top
+    assert np.allclose(np.asarray(cells.customdata)[-1], [acc.max(), acc.max() - 1], atol=1e-3)  # hover: true, predicted
     assert np.all(np.diff(np.asarray(cells.marker.color)) >= 0)
-    assert fig.data[1].name == "selected"
+    assert fig.layout.annotations[0].text == "selected"
     rank = np.argsort(np.argsort(-acc)) + 1.0
     by_rank = figures.latent_scatter(xy, rank, archs, acc, acc, "t", "rank", reverse=True)
-    assert by_rank.data[0].text[-1] == archs[int(np.argmax(acc))] and by_rank.data[0].marker.reversescale
+    assert by_rank.data[0].text[-1] == compact(archs[int(np.argmax(acc))]) and by_rank.data[0].marker.reversescale
 
 
 def test_pca_3d_scatter_and_heatmaps_and_curves():
     rng = np.random.default_rng(1)
-    fig = figures.latent_scatter(rng.normal(size=(50, 3)), rng.uniform(size=50), ["c"] * 50, np.ones(50), np.ones(50), "t", "acc")
+    fig = figures.latent_scatter(rng.normal(size=(50, 3)), rng.uniform(size=50), _archs(50), np.ones(50), np.ones(50), "t", "acc")
     assert fig.data[0].type == "scatter3d"
     info = cosine_blocks(rng.normal(size=(100, 4)), rng.uniform(size=100), k=10)
     top_top, top_worst = figures.similarity_figures(info, "CRLS")
