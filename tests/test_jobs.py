@@ -60,3 +60,16 @@ def test_a_failing_job_reports_its_message(tmp_path):
     info = start_job(tmp_path, "search", {"runs": [str(tmp_path / "nope")], "budget": 10}, "search nothing")
     done = wait_for(info, timeout=60)
     assert done.status == "failed" and "is missing" in done.error
+
+
+def test_progress_keeps_the_search_curve_for_the_live_chart(tmp_path):
+    from crlso_core.jobs import _ProgressWriter
+    from crlso_core.progress import ProgressEvent
+    from crlso_core.runs import read_json
+
+    write = _ProgressWriter(tmp_path / "progress.json")
+    for used, best in [(30, 88.0), (40, 89.5), (60, 91.0)]:
+        write(ProgressEvent("crls:search", used, 60, {"best_valid": best}))
+    progress = read_json(tmp_path / "progress.json")
+    assert progress["curves"]["crls:search"] == [[30, 88.0], [40, 89.5], [60, 91.0]]
+    assert progress["step"] == 60 and progress["eta_s"] == 0.0
