@@ -47,8 +47,8 @@ def _edge_path(s: int, t: int) -> tuple[str, float, float]:
 def cell_svg(arch: str, space: str = "nb201", width: int = 570) -> str:
     ops = [OPS[i] for i in get_space(space).parse(arch)]  # raises CRLSOError on a bad string
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 570 240" width="{width}" role="img" '
-        f'aria-label="cell {html.escape(arch)}" class="crlso-cell" style="font-family:sans-serif">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 570 240" width="100%" role="img" '
+        f'aria-label="cell {html.escape(arch)}" class="crlso-cell" style="font-family:sans-serif;max-width:{width}px">',
         "<defs>" + "".join(
             f'<marker id="arrow-{op}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
             f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'

@@ -88,7 +88,7 @@ def accuracy_histogram(values: np.ndarray, optimum: float, title: str, selected:
     fig = go.Figure(go.Histogram(x=values, nbinsx=80, marker_color="#4c78a8", name="cells"))
     fig.add_vline(x=optimum, line=dict(color="green", dash="dash"), annotation_text=f"optimum {optimum:.2f}")
     if selected is not None:
-        fig.add_vline(x=selected, line=dict(color="red"), annotation_text=f"selected {selected:.2f}", annotation_position="top left")
+        fig.add_vline(x=selected, line=dict(color="red"), annotation_text=f"selected {selected:.2f}", annotation_position="bottom left")
     fig.update_xaxes(title="accuracy (%)")
     fig.update_yaxes(title="cells")
     return _layout(fig, title, height=320)

@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile", 1500, 1100) as page:
             shots = [
-                ("benchmark", f"{url}/benchmark?dataset=cifar10&cell=9930"),
+                ("benchmark", f"{url}/?dataset=cifar10&cell=9930"),  # the default page lives at /
                 ("train", f"{url}/train"),
                 ("similarity", f"{url}/similarity?{q}"),
                 ("search", f"{url}/search?{q}&proj=pca"),

@@ -77,7 +77,8 @@ with guard():
         st.stop()
 
     cell = url_int("cell", None, 0, len(next(iter(runs.values())).archs) - 1)
-    # Read the charts' selections before drawing them, so a click redraws once, with its star
+    # Read the charts' selections before drawing them: a click then costs one rerun, and the charts
+    # (cached, unchanged unless the mark is on) are not redrawn
     colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
     orders = {side: draw_order(colours[side], reverse) for side in runs}
     keys = {side: f"scatter-{side}-{method}-{dims}" for side in runs}
