@@ -18,6 +18,7 @@ from .errors import CRLSOError
 from .models import GVAE
 from .pipeline import load_trained
 from .runs import list_runs, read_csv, read_json
+from .search.baselines import LABELS as BASELINE_LABELS
 from .training import prepare_torch
 
 SIDE_LABELS = {"ls": "LS (no convexity term)", "crls": "CR-LS (convexity-regularised)"}
@@ -169,16 +170,16 @@ def query_curve(view_or_table, dataset: str, rows: list[dict], label: str) -> Cu
     return Curve(label, best_so_far(valid), np.array(test))
 
 
-def run_curves(run_dir: Path, table: BenchmarkTable, dataset: str, label: str = "CR-LSO") -> list[Curve]:
+def run_curves(run_dir: Path, table: BenchmarkTable, dataset: str, label: str = "CR-LSO", prefix: str = "") -> list[Curve]:
     """The latent search's curve (labelled set included: those queries were paid for) and
-    any baselines' run beside it."""
+    any baselines' run beside it (labelled `prefix` + their name)."""
     run_dir = Path(run_dir)
     curves = []
     summary = summary_or_none(run_dir) or {}
     if summary.get("status") == "complete" and (run_dir / "queries.csv").exists():
         curves.append(query_curve(table, dataset, read_csv(run_dir / "queries.csv"), label))
     for path in sorted((run_dir / "baselines").glob("*.csv")):
-        curves.append(query_curve(table, dataset, read_csv(path), path.stem.upper()))
+        curves.append(query_curve(table, dataset, read_csv(path), prefix + BASELINE_LABELS.get(path.stem, path.stem)))
     return curves
 
 

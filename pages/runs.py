@@ -59,7 +59,7 @@ with guard():
         table = load_table(r["space"] or "nb201")
         label = r["name"]
         by_dataset.setdefault(r["dataset"], []).extend(
-            c for c in run_curves(Path(r["path"]), table, r["dataset"], label)
+            c for c in run_curves(Path(r["path"]), table, r["dataset"], label, prefix=f"{label}: ")
         )
     for dataset, curves in by_dataset.items():
         if curves:

@@ -13,10 +13,9 @@ from app.state import guard, pair_views, projection, runs_root, url_get, url_set
 from crlso_core.analysis.projections import LABELS, METHODS
 from crlso_core.explore import optimum, run_curves, summary_or_none, trajectories
 from crlso_core.jobs import active_job, start_job
-from crlso_core.search.baselines import BASELINES
+from crlso_core.search.baselines import BASELINES, LABELS as BASELINE_LABELS
 
 LATENT_LABEL = {"crls": "CR-LSO", "ls": "LSO"}
-BASELINE_NAMES = {"rea": "regularised evolution", "rs": "random search", "ls": "local search"}
 
 
 @st.fragment(run_every=1.0)
@@ -40,7 +39,7 @@ def results_table(pair, table, dataset) -> pd.DataFrame:
             rows.append({"method": LATENT_LABEL[side], "budget": s["budget"], "best cell": s["best_arch"], "valid acc": s["best_valid_acc"],
                          "test acc": s["best_test_acc"], "found optimum": s["found_valid_optimum"], "queries to best": s["queries_to_best"]})
         for name, b in s.get("baselines", {}).items():
-            rows.append({"method": name.upper(), "budget": b["budget"], "best cell": b["best_arch"], "valid acc": b["best_valid_acc"],
+            rows.append({"method": BASELINE_LABELS.get(name, name), "budget": b["budget"], "best cell": b["best_arch"], "valid acc": b["best_valid_acc"],
                          "test acc": b["best_test_acc"], "found optimum": b["best_valid_acc"] >= optimum(table, dataset)[0],
                          "queries to best": b.get("queries_to_best")})
     return pd.DataFrame(rows)
@@ -59,7 +58,7 @@ with guard():
                                    max(first.config.budget, first.config.labelled), key="budget")
         rule = c[1].selectbox("Step rule", ["step", "ranked"], key="rule",
                               help="step: the reference one-step rule · ranked: many candidate steps per start, query the best-predicted")
-        baselines = c[2].multiselect("Baselines beside it", list(BASELINES), default=["rea"], format_func=BASELINE_NAMES.get, key="baselines")
+        baselines = c[2].multiselect("Baselines beside it", list(BASELINES), default=["rea"], format_func=BASELINE_LABELS.get, key="baselines")
         go_search = st.form_submit_button("Start search", type="primary")
     if go_search:
         start_job(runs_root(), "search", {"runs": [str(r.path) for r in runs.values()], "budget": int(budget), "rule": rule, "baselines": baselines},

@@ -68,3 +68,4 @@ def local_search(space: SearchSpace, oracle: Oracle, rng: np.random.Generator) -
 
 
 BASELINES = {"rs": random_search, "rea": regularised_evolution, "ls": local_search}
+LABELS = {"rs": "random search", "rea": "REA", "ls": "local search"}  # "LS" alone would read as the latent space
