@@ -33,7 +33,8 @@ def _eta(seconds: Optional[float]) -> str:
 
 def show_progress(job: JobInfo) -> None:
     p = job.progress
-    st.markdown(f"**{job.title}** · {job.status} · started {time.strftime('%H:%M:%S', time.localtime(job.created))}")
+    elapsed = time.time() - job.created
+    st.markdown(f"**{job.title}** · {job.status} · started {time.strftime('%H:%M:%S', time.localtime(job.created))}, {elapsed:.0f} s ago")
     if not p:
         st.progress(0.0, text="starting (loading PyTorch and the table)…")
         return

@@ -10,6 +10,7 @@ import streamlit as st
 
 from app.cell_render import cell_svg
 from app.figures import draw_order, latent_scatter
+from app.selection import selected_rows
 from app.jobs_panel import job_panel
 from app.state import guard, pair_views, projection, runs_root, url_get, url_int, url_set, view
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
@@ -20,20 +21,6 @@ COLOURS = {"rank (1 = best)": ("rank", True), "validation accuracy": ("valid", F
 
 def colour_values(run, key: str) -> np.ndarray:
     return {"valid": run.valid, "rank": run.rank().astype(np.float64), "predicted": run.predicted}[key]
-
-
-def selected_rows(event, order_rows: np.ndarray) -> tuple[list[int], bool]:
-    """Table rows of the selected points, and whether they came from a box or lasso."""
-    if not event:
-        return [], False
-    selection = event["selection"]
-    rows = []
-    for p in selection.get("points", []):
-        if p.get("curve_number", 0) != 0:
-            continue
-        rows.append(int(order_rows[p["point_index"]]))  # the trace is drawn in order_rows' order
-    region = bool(selection.get("box") or selection.get("lasso"))
-    return rows, region
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
