@@ -71,4 +71,4 @@ with guard():
             r = frame.iloc[row]
             st.markdown(f"**Rank {r['rank']:,}** of {len(frame):,} · valid {r['valid acc']:.2f} % · test {r['test acc']:.2f} %")
             st.markdown(cell_svg(r["cell"], space), unsafe_allow_html=True)  # st.html strips SVG
-            st.code(r["cell"], language=None)
+            st.code(r["cell"], language=None, wrap_lines=True)

@@ -90,7 +90,7 @@ with guard():
         first = next(iter(runs.values()))
         left, right = st.columns([3, 2])
         left.markdown(cell_svg(first.archs[cell]), unsafe_allow_html=True)  # st.html strips SVG
-        right.code(first.archs[cell], language=None)
+        right.code(first.archs[cell], language=None, wrap_lines=True)
         right.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** (test {first.test[cell]:.2f} %)  \n"
                        + "  \n".join(f"{s.upper()} predicts {r.predicted[cell]:.2f} %" for s, r in runs.items()))
         for column, (side, run) in zip(st.columns(len(runs)), runs.items()):

@@ -112,4 +112,4 @@ with guard():
         f"Predicted by the search's predictor: **{step['pred_acc']:.2f} %** at the decoded cell ({step['pred_acc_z']:.2f} % at the stepped point)  \n"
         f"True validation accuracy: **{run.valid[row]:.2f} %** " + ("(queried)" if step["queried"] else "(not queried: already known, or a retry)")
     )
-    right.code(step["arch"], language=None)
+    right.code(step["arch"], language=None, wrap_lines=True)

@@ -75,3 +75,19 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
     page.reload()  # a shared or reloaded URL shows the same cell
     page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
     assert page.locator("svg.crlso-cell").first.get_attribute("aria-label") == f"cell {arch}"
+
+    # a box drawn with the chart's own tool summarises the cells inside it
+    chart = page.locator(".js-plotly-plot").first
+    chart.hover()
+    page.locator('.modebar-btn[data-title="Box Select"]').first.click()
+    area = chart.locator(".nsewdrag").first.bounding_box()
+    x0, y0 = area["x"] + area["width"] * 0.3, area["y"] + area["height"] * 0.3
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + area["width"] * 0.3, y0 + area["height"] * 0.3, steps=8)
+    page.mouse.up()
+    region = page.get_by_text("Selected region in LS")
+    region.wait_for(timeout=60_000)
+    assert int(region.inner_text().split(":")[1].split("cells")[0].replace(",", "")) > 0
+    _wait_idle(page)
+    page.screenshot(path=str(SHOTS / "5-latent-box.png"), full_page=True)
