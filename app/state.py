@@ -115,7 +115,7 @@ def pick_pair(require_search: bool = False) -> Optional[Pair]:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _projection(path: str, stamp: float, method: str, dims: int):
+def _projection(path: str, stamp: float, method: str, dims: int, file_stamp: Optional[float]):
     from crlso_core.analysis.cache import cached_projection, load_projection
 
     codes = _view(path, stamp).codes
@@ -126,12 +126,15 @@ def _projection(path: str, stamp: float, method: str, dims: int):
 
 def projection(run: RunView, method: str, dims: int = 2):
     """The run's cached projection; None for a t-SNE/UMAP not computed yet (a background
-    job computes those: minutes, not seconds)."""
-    stamp = (run.path / "summary.json").stat().st_mtime
-    found = _projection(str(run.path), stamp, method, dims)
-    if found is None:
-        _projection.clear()  # so a projection the job writes later is seen
-    return found
+    job computes those: minutes, not seconds). The file's own time is in the cache key, so
+    a projection a job writes later is seen."""
+    from crlso_core.analysis.cache import projection_path
+
+    file = projection_path(run.path, method, dims)
+    file_stamp = file.stat().st_mtime if file.exists() else None
+    if file_stamp is None and method != "pca":
+        return None
+    return _projection(str(run.path), (run.path / "summary.json").stat().st_mtime, method, dims, file_stamp)
 
 
 def quick_start() -> None:

@@ -4,6 +4,7 @@ space, decoding, the search's trajectories and curves, and the LS/CR-LS pairs.""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -135,8 +136,6 @@ def list_pairs(root: Path) -> list[Pair]:
 
 
 def _summary_of(row: dict) -> dict:
-    import json
-
     try:
         return json.loads(row.get("summary") or "{}")
     except ValueError:
@@ -157,15 +156,13 @@ class Curve:
     test: np.ndarray  # test accuracy of the best-so-far-by-validation cell
 
 
-def query_curve(view_or_table, dataset: str, rows: list[dict], label: str) -> Curve:
-    table = view_or_table if isinstance(view_or_table, BenchmarkTable) else view_or_table.table
+def query_curve(table: BenchmarkTable, dataset: str, rows: list[dict], label: str) -> Curve:
     valid = np.array([float(r["valid_acc"]) for r in rows])
     test_all = table.test[dataset]
-    index = {a: i for i, a in enumerate(table.space.format_many(table.cells))}
     test, best, best_test = [], -np.inf, np.nan
     for r, v in zip(rows, valid):
         if v > best:
-            best, best_test = v, float(test_all[index[r["arch"]]])
+            best, best_test = v, float(test_all[table.row(table.space.parse(r["arch"]))])
         test.append(best_test)
     return Curve(label, best_so_far(valid), np.array(test))
 

@@ -199,6 +199,12 @@ def _write_queries(folder: Path, oracle: Oracle, name: str = "queries.csv") -> N
     write_csv(folder / name, rows, QUERY_COLUMNS)
 
 
+def _queries_to_best(oracle: Oracle, best) -> int:
+    """How many queries it took to first see the final best cell."""
+    arch = oracle.table.space.format(best)
+    return 1 + next(i for i, q in enumerate(oracle.history) if q.arch == arch)
+
+
 def load_trained(run_dir: Path, config: RunConfig, table: BenchmarkTable, device) -> Trained:
     gvae = load_state(run_dir / "gvae.pt", _gvae_for(config, table.space)).to(device).eval()
     predictor = load_state(run_dir / "predictor.pt", _predictor_for(config)).to(device).eval()
@@ -241,7 +247,7 @@ def search_run(
         status="complete", budget=config.budget, rule=config.search.rule, queries_used=oracle.used,
         best_arch=space.format(best), best_valid_acc=best_valid, best_test_acc=oracle.test_accuracy(best),
         valid_optimum=optimum, found_valid_optimum=bool(best_valid >= optimum),
-        queries_to_best=1 + [q.arch for q in oracle.history].index(space.format(best)),
+        queries_to_best=_queries_to_best(oracle, best),
         search_steps=len(steps), device=str(device),
     )
     summary["wall_s"] = {**summary.get("wall_s", {}), "search": round(wall, 2)}
@@ -309,7 +315,7 @@ def baseline_run(run_dir: Path, method: str, budget: int, data_dir=None, progres
     result = {
         "budget": budget, "best_arch": table.space.format(best), "best_valid_acc": best_valid,
         "best_test_acc": oracle.test_accuracy(best), "wall_s": round(time.perf_counter() - t0, 2),
-        "queries_to_best": 1 + [q.arch for q in oracle.history].index(table.space.format(best)),
+        "queries_to_best": _queries_to_best(oracle, best),
     }
     report(progress, method, oracle.used, budget)
     summary.setdefault("baselines", {})[method] = result

@@ -10,7 +10,6 @@ import streamlit as st
 from app.figures import curves_figure
 from app.state import guard, runs_root
 from crlso_core.benchmarks import load_table
-from crlso_core.errors import CRLSOError
 from crlso_core.explore import optimum, run_curves
 from crlso_core.jobs import active_job
 from crlso_core.runs import delete_run, export_zip, list_runs
@@ -69,12 +68,13 @@ with guard():
 
     cols = st.columns(len(picked) if len(picked) <= 4 else 4)
     for i, r in enumerate(picked):
-        try:
-            data = export_zip(Path(r["path"]))
-        except CRLSOError as exc:
-            cols[i % len(cols)].caption(str(exc))
+        path = Path(r["path"])
+        if not (path / "summary.json").exists():
+            cols[i % len(cols)].caption(f"{r['name']} is not a finished run: nothing to export.")
             continue
-        cols[i % len(cols)].download_button(f"Export {r['name']}.zip", data, file_name=f"{r['name']}.zip", mime="application/zip", key=f"zip-{r['path']}")
+        # the zip is built when the button is pressed, not on every rerun of the page
+        cols[i % len(cols)].download_button(f"Export {r['name']}.zip", lambda path=path: export_zip(path), file_name=f"{r['name']}.zip",
+                                            mime="application/zip", key=f"zip-{r['path']}")
 
     with st.form("delete"):
         sure = st.checkbox(f"Yes, delete the {len(picked)} selected run(s) and their files", key="sure")

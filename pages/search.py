@@ -78,7 +78,8 @@ with guard():
                                   f"Best so far on {dataset}", "valid" if metric == "validation" else "test"), key="curves")
 
     st.subheader("Trajectories")
-    searched = [s for s in runs if trajectories(runs[s].path)]
+    steps_of = {s: trajectories(run.path) for s, run in runs.items()}
+    searched = [s for s, paths in steps_of.items() if paths]
     if not searched:
         st.stop()
     c = st.columns(3)
@@ -90,7 +91,7 @@ with guard():
     if proj is None:
         st.info(f"{LABELS[method]} is not computed for this run yet; compute it on the Latent space page, or pick PCA.")
         st.stop()
-    paths = trajectories(run.path)
+    paths = steps_of[side]
     queried = [(run.row_of[s["start_arch"]], run.row_of[s["arch"]], s) for t in paths for s in t.steps if s["queried"]]
     fig = latent_scatter(proj.coords, run.valid, run.archs, run.valid, run.predicted, f"{run.label}: search steps", "validation accuracy")
     if queried:
