@@ -1,19 +1,25 @@
-"""The contract every search space fulfils, so models and search never special-case one.
+"""The contract every search space fulfils, so models, search and the app never
+special-case one.
 
-A space knows cells: how to parse and print them, sample and mutate them, turn a batch
-of them into dense graph tensors for the encoder, and turn decoder logits back into
-cells. It knows nothing of any benchmark's accuracies.
+A space knows cells: how to parse and print them (one canonical string per cell, so that
+two spellings of one cell are one cell), validity, sampling and mutation, dense graph
+tensors for the encoder, decoder logits back to valid cells, and how to draw and label a
+cell. It knows nothing of any benchmark's accuracies.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Hashable, Iterable, Sequence
+from functools import cached_property
+from types import MappingProxyType
+from typing import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
 from torch import Tensor
+
+from .drawing import CellDrawing, to_dot
 
 Cell = Hashable  # each space picks its own immutable cell type (a tuple for NB201)
 
@@ -61,19 +67,53 @@ class GraphBatch:
         return GraphBatch(*(t if id(t) in shared else t[idx] for t in self._fields()))
 
 
+class CellList:
+    """Mixin for what holds a list `cells` (a benchmark's table, a run's pool): where each
+    cell stands in it."""
+
+    cells: list
+
+    @cached_property
+    def _position(self) -> dict:
+        return {cell: i for i, cell in enumerate(self.cells)}
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def rows(self, cells: Sequence[Cell]) -> np.ndarray:
+        """Position of each cell; -1 for a cell not in the list."""
+        position = self._position
+        return np.fromiter((position.get(c, -1) for c in cells), dtype=np.int64, count=len(cells))
+
+
 class SearchSpace(ABC):
     name: str
+    title: str  # e.g. "NAS-Bench-201"
     node_features: int
     edge_features: int
     decoder_output_dim: int  # length of the flat logit vector the G-VAE decoder emits
+    op_names: tuple[str, ...]  # the ops a cell is built from, in a fixed order (filters, colours)
+    op_colours: Mapping[str, str] = MappingProxyType({})  # op -> colour in drawings; others take a palette colour
 
-    # --- text form -------------------------------------------------------------------
+    # --- text form and identity ------------------------------------------------------------
     @abstractmethod
     def parse(self, text: str) -> Cell:
-        """Cell from its string; raises CRLSOError quoting a malformed string."""
+        """The canonical cell of a string; raises CRLSOError quoting a malformed or invalid
+        string. Two strings that spell one cell parse to equal cells."""
 
     @abstractmethod
-    def format(self, cell: Cell) -> str: ...
+    def format(self, cell: Cell) -> str:
+        """The canonical string of a cell: format(parse(s)) is the same for every spelling."""
+
+    def format_many(self, cells: Iterable[Cell]) -> list[str]:
+        return [self.format(c) for c in cells]
+
+    def parse_many(self, texts: Iterable[str]) -> list[Cell]:
+        return [self.parse(t) for t in texts]
+
+    @abstractmethod
+    def is_valid(self, cell: Cell) -> bool:
+        """Whether a cell object is a valid, canonical cell of this space."""
 
     # --- enumeration and sampling --------------------------------------------------------
     @property
@@ -90,7 +130,7 @@ class SearchSpace(ABC):
 
     @abstractmethod
     def neighbours(self, cell: Cell) -> list[Cell]:
-        """All cells one mutation away."""
+        """All valid cells one mutation away, without repeats."""
 
     def mutate(self, cell: Cell, rng: np.random.Generator) -> Cell:
         options = self.neighbours(cell)
@@ -111,14 +151,27 @@ class SearchSpace(ABC):
     def decode(self, logits: Tensor) -> list[Cell]:
         """Cells from decoder logits; always valid cells (repaired or nearest valid)."""
 
+    @abstractmethod
     def exact_matches(self, logits: Tensor, targets: Tensor) -> Tensor:
         """Bool per row: does the decoded cell equal the target cell."""
-        raise NotImplementedError
 
     # --- display ---------------------------------------------------------------------
     @abstractmethod
-    def to_dot(self, cell: Cell) -> str:
-        """Graphviz DOT text of the cell, for rendering."""
+    def drawing(self, cell: Cell) -> list[CellDrawing]:
+        """The cell as drawing data: one CellDrawing per cell of the architecture."""
 
-    def format_many(self, cells: Iterable[Cell]) -> list[str]:
-        return [self.format(c) for c in cells]
+    @abstractmethod
+    def label(self, cell: Cell) -> str:
+        """A short label for hover text over thousands of points (a third of the string or less)."""
+
+    def ops_in(self, cell: Cell) -> set[str]:
+        """The ops a cell uses (for filtering), read off its drawing."""
+        ops = set()
+        for drawing in self.drawing(cell):
+            ops.update(e.op for e in drawing.edges if e.op)
+            ops.update(n.op for n in drawing.nodes if n.op)
+        return ops
+
+    def to_dot(self, cell: Cell) -> str:
+        """Graphviz DOT text of the cell."""
+        return to_dot(self.drawing(cell))

@@ -7,6 +7,7 @@ edges (0→1), (0→2), (1→2), (0→3), (1→3), (2→3). All 5**6 = 15,625 ce
 from __future__ import annotations
 
 from functools import cached_property
+from types import MappingProxyType
 from typing import Sequence
 
 import numpy as np
@@ -16,6 +17,7 @@ from torch.nn import functional as F
 
 from ..errors import CRLSOError
 from .base import GraphBatch, SearchSpace
+from .drawing import CellDrawing, DrawnEdge, DrawnNode
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # (source, target), string order
@@ -24,12 +26,20 @@ NUM_EDGES = len(EDGES)
 NUM_OPS = len(OPS)
 _OP_INDEX = {op: i for i, op in enumerate(OPS)}
 _PLACES = 5 ** np.arange(NUM_EDGES - 1, -1, -1)  # first edge is the most significant digit
+SHORT = {"none": "none", "skip_connect": "skip", "nor_conv_1x1": "1x1", "nor_conv_3x3": "3x3", "avg_pool_3x3": "pool"}
+_DRAWN = {"none": "none", "skip_connect": "skip", "nor_conv_1x1": "conv 1×1", "nor_conv_3x3": "conv 3×3", "avg_pool_3x3": "avg pool 3×3"}
+_NODES = (DrawnNode("in"), DrawnNode("1"), DrawnNode("2"), DrawnNode("out"))
 
 Cell = tuple[int, ...]
 
 
 class NB201Space(SearchSpace):
     name = "nb201"
+    title = "NAS-Bench-201"
+    op_names = OPS
+    op_colours = MappingProxyType({
+        "none": "#b0b0b0", "skip_connect": "#4d4d4d", "nor_conv_1x1": "#1f77b4", "nor_conv_3x3": "#d62728", "avg_pool_3x3": "#2ca02c",
+    })
     node_features = NUM_NODES  # one-hot node index, as in the reference encoding
     edge_features = NUM_OPS  # one-hot op on each edge
     decoder_output_dim = NUM_EDGES * NUM_OPS
@@ -65,6 +75,9 @@ class NB201Space(SearchSpace):
     def format(self, cell: Cell) -> str:
         names = [f"{OPS[op]}~{src}" for op, (src, _) in zip(cell, EDGES)]
         return "|" + "|+|".join(["|".join(names[0:1]), "|".join(names[1:3]), "|".join(names[3:6])]) + "|"
+
+    def is_valid(self, cell: Cell) -> bool:
+        return isinstance(cell, tuple) and len(cell) == NUM_EDGES and all(isinstance(op, int) and 0 <= op < NUM_OPS for op in cell)
 
     # --- enumeration -----------------------------------------------------------------
     @property
@@ -131,12 +144,13 @@ class NB201Space(SearchSpace):
         return (logits.reshape(-1, NUM_EDGES, NUM_OPS).argmax(-1) == targets).all(-1)
 
     # --- display ---------------------------------------------------------------------
-    def to_dot(self, cell: Cell) -> str:
-        names = ["input", "node 1", "node 2", "output"]
-        lines = ["digraph cell {", "  rankdir=LR;", "  node [shape=box, style=rounded];"]
-        lines += [f'  n{i} [label="{name}"];' for i, name in enumerate(names)]
-        for op, (s, t) in zip(cell, EDGES):
-            style = ', style=dashed, color=gray, fontcolor=gray' if OPS[op] == "none" else ""
-            lines.append(f'  n{s} -> n{t} [label="{OPS[op]}"{style}];')
-        lines.append("}")
-        return "\n".join(lines)
+    def drawing(self, cell: Cell) -> list[CellDrawing]:
+        edges = tuple(
+            DrawnEdge(src, dst, OPS[op], _DRAWN[OPS[op]], faint=OPS[op] == "none") for op, (src, dst) in zip(cell, EDGES)
+        )
+        return [CellDrawing(_NODES, edges)]
+
+    def label(self, cell: Cell) -> str:
+        """The ops into node 1 | node 2 | the output, e.g. '3x3 | 3x3 pool | skip 1x1 none'."""
+        ops = [SHORT[OPS[op]] for op in cell]
+        return " | ".join([ops[0], " ".join(ops[1:3]), " ".join(ops[3:6])])

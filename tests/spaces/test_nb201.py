@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from crlso_core.errors import CRLSOError
-from crlso_core.spaces import NB201Space, get_space
+from crlso_core.registry import get_space
+from crlso_core.spaces import NB201Space
 from crlso_core.spaces.nb201 import EDGES, NUM_OPS, OPS
 
 
@@ -12,18 +13,18 @@ def nb201():
     return NB201Space()
 
 
-def test_all_cells_round_trip(nb201, table):
+def test_all_cells_round_trip(nb201, benchmark):
     """Every official cell string parses and prints back; index <-> cell is a bijection."""
-    assert nb201.size == len(table) == 15625
+    assert nb201.size == len(benchmark) == 15625
     seen = set()
-    for cell in table.cells:
+    for cell in benchmark.cells:
         text = nb201.format(cell)
         assert nb201.parse(text) == cell
         index = nb201.index_of(cell)
         assert nb201.cell_at(index) == cell
         seen.add(index)
     assert seen == set(range(15625))
-    assert set(nb201.all_cells()) == set(table.cells)
+    assert set(nb201.all_cells()) == set(benchmark.cells)
 
 
 def test_known_string(nb201):
@@ -93,3 +94,16 @@ def test_decoding_one_hot_logits_gives_back_every_cell(nb201):
 def test_dot_names_every_op(nb201):
     dot = nb201.to_dot((0, 1, 2, 3, 4, 1))
     assert dot.startswith("digraph") and all(op in dot for op in OPS)
+
+
+def test_label_keeps_every_op_in_about_a_third_of_the_characters(nb201):
+    arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|"
+    assert nb201.label(nb201.parse(arch)) == "3x3 | 3x3 pool | skip 1x1 none"
+    assert len(nb201.label(nb201.parse(arch))) * 2.5 < len(arch)
+
+
+def test_drawing_puts_each_op_on_its_edge_and_none_faint(nb201):
+    (drawing,) = nb201.drawing((0, 1, 2, 3, 4, 1))
+    assert [n.label for n in drawing.nodes] == ["in", "1", "2", "out"]
+    assert [(e.src, e.dst, e.op) for e in drawing.edges] == [(s, t, OPS[o]) for (s, t), o in zip(EDGES, (0, 1, 2, 3, 4, 1))]
+    assert [e.faint for e in drawing.edges] == [True, False, False, False, False, False]
