@@ -1,18 +1,11 @@
-"""Benchmarks, one module each; `load_table` picks one by space name."""
+"""Benchmarks, one module each (the oracle's contract is in base.py); the registry in
+crlso_core.registry says which benchmark answers which space."""
 
-from ..errors import CRLSOError
-from .base import BenchmarkTable, BudgetExceeded, Oracle, QueryRecord
-from .nb201 import load_nb201
+from .base import (
+    NO_TEST, Benchmark, BudgetExceeded, Optimum, Oracle, QueryRecord, SurrogateBenchmark, TabularBenchmark, Unanswerable,
+)
 
-_LOADERS = {"nb201": load_nb201}
-
-
-def load_table(space: str, data_dir=None) -> BenchmarkTable:
-    try:
-        loader = _LOADERS[space]
-    except KeyError:
-        raise CRLSOError(f"No benchmark table for space {space!r}; choose one of {', '.join(_LOADERS)}.") from None
-    return loader(data_dir)
-
-
-__all__ = ["BenchmarkTable", "BudgetExceeded", "Oracle", "QueryRecord", "load_table"]
+__all__ = [
+    "NO_TEST", "Benchmark", "BudgetExceeded", "Optimum", "Oracle", "QueryRecord", "SurrogateBenchmark", "TabularBenchmark",
+    "Unanswerable",
+]

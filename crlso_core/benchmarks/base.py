@@ -1,58 +1,178 @@
-"""Benchmark tables and the oracle through which search code sees accuracies.
+"""The benchmark contract, its two kinds, and the oracle through which search code sees
+accuracies.
+
+A benchmark answers validation accuracy (percent) for the cells it can answer, on each of
+its datasets. A *tabular* benchmark holds measured rows (all of a space, as NB201, or part
+of one, as NB101's offline 30,001 cells) and may have test accuracy; a *surrogate* benchmark
+predicts any valid cell (NB301) and usually has none. Nothing downstream indexes a table:
+it asks the benchmark about cells.
 
 The oracle is the budget's bookkeeper: it counts *unique* cells queried, refuses a query
-past the budget, and hands search code validation accuracy only. Test accuracy is read
-once, for the final report, through `test_accuracy`.
+past the budget or for a cell the benchmark cannot answer, and hands search code
+validation accuracy only. Test accuracy is read once, for the final report, through
+`test_accuracy`.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import ClassVar, Optional, Sequence
 
 import numpy as np
 
 from ..errors import CRLSOError
-from ..spaces.base import Cell, SearchSpace
+from ..spaces.base import Cell, CellList, SearchSpace
+
+NO_TEST = "no test accuracy in this benchmark"
 
 
 class BudgetExceeded(CRLSOError):
     """A query past the budget: search code must stop before this happens."""
 
 
+class Unanswerable(CRLSOError):
+    """A query for a cell the benchmark holds no answer for: search code must ask first."""
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """The best cell of a benchmark by validation accuracy, and that cell's test accuracy."""
+
+    cell: Cell
+    valid: float
+    test: Optional[float]  # None when the benchmark has no test accuracy
+
+
+class Benchmark(ABC):
+    kind: ClassVar[str]  # "tabular" or "surrogate"
+
+    def __init__(self, space: SearchSpace, datasets: Sequence[str], title: str, source: str = ""):
+        self.space, self.datasets, self.title, self.source = space, tuple(datasets), title, source
+
+    def check_dataset(self, dataset: str) -> None:
+        if dataset not in self.datasets:
+            raise CRLSOError(f"Unknown dataset {dataset!r} for {self.title}; choose one of {', '.join(self.datasets)}.")
+
+    @abstractmethod
+    def can_answer(self, cells: Sequence[Cell]) -> np.ndarray:
+        """Bool per cell: does the benchmark hold (or predict) its accuracy."""
+
+    @abstractmethod
+    def valid_accuracy(self, cells: Sequence[Cell], dataset: str) -> np.ndarray:
+        """Validation accuracy (percent) per cell; NaN for a cell it cannot answer."""
+
+    def has_test(self, dataset: str) -> bool:
+        return False
+
+    def test_accuracy(self, cells: Sequence[Cell], dataset: str) -> Optional[np.ndarray]:
+        """Test accuracy (percent) per cell, NaN where unknown; None when the benchmark has none."""
+        return None
+
+    def optimum(self, dataset: str) -> Optional[Optimum]:
+        """The benchmark's best cell by validation accuracy, when it is known."""
+        return None
+
+    def listed_cells(self) -> Optional[list[Cell]]:
+        """Every cell the benchmark holds, in its own order, when it holds a list (tables)."""
+        return None
+
+    @property
+    def complete(self) -> bool:
+        """Whether it answers every valid cell of its space."""
+        return False
+
+    def sample(self, rng: np.random.Generator, n: int) -> list[Cell]:
+        """n distinct random cells it can answer (the space's own sampler when it answers all)."""
+        if self.complete:
+            return self.space.sample(rng, n)
+        listed = self.listed_cells()
+        if listed is None:
+            raise NotImplementedError(f"{type(self).__name__} must say how to sample cells it can answer")
+        if not 0 <= n <= len(listed):
+            raise CRLSOError(f"Cannot draw {n} distinct cells from the {len(listed):,} that {self.title} holds.")
+        return [listed[int(i)] for i in rng.choice(len(listed), size=n, replace=False)]
+
+
 @dataclass
-class BenchmarkTable:
-    """Accuracies (percent) of a set of cells, one row per cell."""
+class TabularBenchmark(CellList, Benchmark):
+    """Measured accuracies (percent) of a list of cells, one row per cell."""
+
+    kind: ClassVar[str] = "tabular"
 
     space: SearchSpace
     cells: list[Cell]
     valid: dict[str, np.ndarray]  # dataset -> [rows]
-    test: dict[str, np.ndarray]
+    test: dict[str, np.ndarray]  # empty, or one array per dataset
+    title: str
+    source: str = ""  # the file it was read from
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. params_mb, arch_index
-    _row: dict[Cell, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._row = {cell: i for i, cell in enumerate(self.cells)}
+        Benchmark.__init__(self, self.space, list(self.valid), self.title, self.source)
+
+    def _lookup(self, column: np.ndarray, cells: Sequence[Cell]) -> np.ndarray:
+        rows = self.rows(cells)
+        out = column[np.maximum(rows, 0)].astype(np.float64)
+        out[rows < 0] = np.nan
+        return out
+
+    def can_answer(self, cells: Sequence[Cell]) -> np.ndarray:
+        return self.rows(cells) >= 0
+
+    def valid_accuracy(self, cells: Sequence[Cell], dataset: str) -> np.ndarray:
+        self.check_dataset(dataset)
+        return self._lookup(self.valid[dataset], cells)
+
+    def has_test(self, dataset: str) -> bool:
+        return dataset in self.test
+
+    def test_accuracy(self, cells: Sequence[Cell], dataset: str) -> Optional[np.ndarray]:
+        self.check_dataset(dataset)
+        return self._lookup(self.test[dataset], cells) if self.has_test(dataset) else None
+
+    def optimum(self, dataset: str) -> Optional[Optimum]:
+        self.check_dataset(dataset)
+        row = int(np.argmax(self.valid[dataset]))
+        test = float(self.test[dataset][row]) if self.has_test(dataset) else None
+        return Optimum(self.cells[row], float(self.valid[dataset][row]), test)
+
+    def listed_cells(self) -> list[Cell]:
+        return self.cells
 
     @property
-    def datasets(self) -> list[str]:
-        return list(self.valid)
+    def complete(self) -> bool:
+        return self.space.size is not None and len(self.cells) == self.space.size
 
-    def check_dataset(self, dataset: str) -> None:
-        if dataset not in self.valid:
-            raise CRLSOError(f"Unknown dataset {dataset!r}; choose one of {', '.join(self.valid)}.")
 
-    def row(self, cell: Cell) -> int:
-        try:
-            return self._row[cell]
-        except KeyError:
-            raise CRLSOError(f"Cell {self.space.format(cell)} is not in the benchmark table.") from None
+class SurrogateBenchmark(Benchmark):
+    """A model that predicts the validation accuracy of any valid cell. Answers are kept, so
+    a cell asked twice gets the same answer at no cost."""
 
-    def rows(self, cells: Sequence[Cell]) -> np.ndarray:
-        return np.fromiter((self.row(c) for c in cells), dtype=np.int64, count=len(cells))
+    kind: ClassVar[str] = "surrogate"
 
-    def __len__(self) -> int:
-        return len(self.cells)
+    def __init__(self, space: SearchSpace, datasets: Sequence[str], title: str, source: str = ""):
+        super().__init__(space, datasets, title, source)
+        self._answers: dict[tuple[str, Cell], float] = {}
+
+    @abstractmethod
+    def predict(self, cells: Sequence[Cell], dataset: str) -> np.ndarray:
+        """The surrogate's validation accuracy (percent) of valid cells, in one batch."""
+
+    @property
+    def complete(self) -> bool:
+        return True
+
+    def can_answer(self, cells: Sequence[Cell]) -> np.ndarray:
+        return np.fromiter((self.space.is_valid(c) for c in cells), dtype=bool, count=len(cells))
+
+    def valid_accuracy(self, cells: Sequence[Cell], dataset: str) -> np.ndarray:
+        self.check_dataset(dataset)
+        missing = [c for c in dict.fromkeys(cells) if (dataset, c) not in self._answers]
+        answerable = [c for c, ok in zip(missing, self.can_answer(missing)) if ok]
+        if answerable:
+            self._answers.update(zip(((dataset, c) for c in answerable), map(float, self.predict(answerable, dataset))))
+        return np.array([self._answers.get((dataset, c), np.nan) for c in cells], dtype=np.float64)
 
 
 @dataclass
@@ -65,12 +185,12 @@ class QueryRecord:
 class Oracle:
     """Answers validation-accuracy queries on one dataset under a budget of unique cells."""
 
-    def __init__(self, table: BenchmarkTable, dataset: str, budget: int):
-        table.check_dataset(dataset)
+    def __init__(self, benchmark: Benchmark, dataset: str, budget: int):
+        benchmark.check_dataset(dataset)
         if budget < 1:
             raise CRLSOError(f"The query budget must be at least 1, got {budget}.")
-        self.table, self.dataset, self.budget = table, dataset, budget
-        self._valid = table.valid[dataset]
+        self.benchmark, self.dataset, self.budget = benchmark, dataset, budget
+        self.space = benchmark.space
         self.history: list[QueryRecord] = []
         self.answers: dict[Cell, float] = {}  # every cell queried so far, in order
 
@@ -85,15 +205,20 @@ class Oracle:
     def seen(self, cell: Cell) -> bool:
         return cell in self.answers
 
+    def can_answer(self, cell: Cell) -> bool:
+        return cell in self.answers or bool(self.benchmark.can_answer([cell])[0])
+
     def query(self, cell: Cell, source: str) -> float:
         """Validation accuracy (percent); a repeat query is free and returns the same answer."""
         if cell in self.answers:
             return self.answers[cell]
         if self.remaining <= 0:
             raise BudgetExceeded(f"The budget of {self.budget} benchmark queries is spent.")
-        acc = float(self._valid[self.table.row(cell)])
+        acc = float(self.benchmark.valid_accuracy([cell], self.dataset)[0])
+        if not np.isfinite(acc):
+            raise Unanswerable(f"{self.benchmark.title} has no accuracy for the cell {self.space.format(cell)}.")
         self.answers[cell] = acc
-        self.history.append(QueryRecord(self.table.space.format(cell), acc, source))
+        self.history.append(QueryRecord(self.space.format(cell), acc, source))
         return acc
 
     def best(self) -> tuple[Cell, float]:
@@ -103,6 +228,8 @@ class Oracle:
         cell = max(self.answers, key=self.answers.__getitem__)
         return cell, self.answers[cell]
 
-    def test_accuracy(self, cell: Cell) -> float:
-        """For the final report only; search code must never call this."""
-        return float(self.table.test[self.dataset][self.table.row(cell)])
+    def test_accuracy(self, cell: Cell) -> Optional[float]:
+        """For the final report only; search code must never call this. None when the
+        benchmark has no test accuracy."""
+        test = self.benchmark.test_accuracy([cell], self.dataset)
+        return None if test is None else float(test[0])

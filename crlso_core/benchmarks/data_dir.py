@@ -1,5 +1,8 @@
 """Where the benchmark files live: --data-dir, else $CRLSO_DATA_DIR, else ./data, else
-../shared/data (the layout of the team's machines). Files are read in place."""
+../shared/data (the layout of the team's machines), and last the compact copies shipped
+inside the package (crlso_core/data/), so that a fresh clone or a `pip install` runs with
+no data folder at all. Files are read in place; a gzipped copy (NAME.gz) is as good as
+the file itself."""
 
 from __future__ import annotations
 
@@ -9,36 +12,41 @@ from pathlib import Path
 from ..errors import CRLSOError
 
 ENV_VAR = "CRLSO_DATA_DIR"
+PACKAGED = Path(__file__).resolve().parents[1] / "data"
 _REPO_ROOT = Path(__file__).resolve().parents[2]
-
-HOW_TO_GET = {
-    "nb201/nb201_all_15625_200ep.csv": (
-        "the NAS-Bench-201 table (one row per cell, 200-epoch accuracies). Build it from the "
-        "official NATS-Bench topology folder 'NATS-tss-v1_0-3ffb9-simple' (Google Drive id "
-        "17_saCsj_krKjlCBLOJEpNtzPXArMCqxU) with `crlso data build-nb201 --nats-dir DIR --out FILE`"
-    ),
-}
 
 
 def candidate_dirs(explicit: str | os.PathLike | None = None) -> list[Path]:
-    """The folders searched, in order of precedence."""
+    """The folders searched, in order of precedence (the packaged copies come last)."""
     if explicit:
-        return [Path(explicit)]
-    if os.environ.get(ENV_VAR):
-        return [Path(os.environ[ENV_VAR])]
-    return [Path("data"), Path("..") / "shared" / "data", _REPO_ROOT.parent / "shared" / "data"]
+        first = [Path(explicit)]
+    elif os.environ.get(ENV_VAR):
+        first = [Path(os.environ[ENV_VAR])]
+    else:
+        first = [Path("data"), Path("..") / "shared" / "data", _REPO_ROOT.parent / "shared" / "data"]
+    return first + [PACKAGED]
 
 
-def find_data_file(relative: str, explicit: str | os.PathLike | None = None) -> Path:
-    """Path of a benchmark file, or a CRLSOError naming every place looked and how to get it."""
+def find_data_file(relative: str, explicit: str | os.PathLike | None = None, how: str = "the benchmark file") -> Path:
+    """Path of a benchmark file (or its .gz copy), or a CRLSOError naming every place
+    looked and, in `how`, what the file is and how to get it."""
     looked = []
     for folder in candidate_dirs(explicit):
-        path = folder / relative
-        if path.is_file():
-            return path
-        looked.append(str(path.resolve()))
-    how = HOW_TO_GET.get(relative, "the benchmark file")
+        for name in (relative, relative + ".gz"):
+            path = folder / name
+            if path.is_file():
+                return path
+        looked.append(str((folder / relative).resolve()))
     raise CRLSOError(
         f"Benchmark file {relative!r} not found. Looked in: {'; '.join(dict.fromkeys(looked))}. "
         f"It is {how}. Point at the data folder with --data-dir DIR or {ENV_VAR}=DIR."
     )
+
+
+def open_text(path: Path):
+    """Open a data file for reading text, gzipped or not."""
+    if path.suffix == ".gz":
+        import gzip
+
+        return gzip.open(path, "rt", newline="")
+    return open(path, newline="")

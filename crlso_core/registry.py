@@ -1,0 +1,58 @@
+"""The registry of search spaces, read by the CLI, the presets, the bench and every page.
+Adding a space is one module (its space class, its benchmark loader and its SpaceSpec)
+plus one `register` line at the bottom of this file."""
+
+from __future__ import annotations
+
+from .benchmarks.base import Benchmark
+from .errors import CRLSOError
+from .spaces.base import SearchSpace
+from .benchmarks.spec import DataDir, SpaceSpec
+
+_SPACES: dict[str, SpaceSpec] = {}
+
+
+def register(entry: SpaceSpec) -> SpaceSpec:
+    _SPACES[entry.name] = entry
+    return entry
+
+
+def unregister(name: str) -> None:
+    _SPACES.pop(name, None)
+
+
+def names() -> list[str]:
+    return list(_SPACES)
+
+
+def specs() -> list[SpaceSpec]:
+    return list(_SPACES.values())
+
+
+def get_spec(name: str) -> SpaceSpec:
+    try:
+        return _SPACES[name]
+    except KeyError:
+        raise CRLSOError(f"Unknown search space {name!r}; choose one of {', '.join(_SPACES)}.") from None
+
+
+def get_space(name: str) -> SearchSpace:
+    return get_spec(name).space()
+
+
+def load_benchmark(name: str, data_dir: DataDir = None) -> Benchmark:
+    return get_spec(name).load_benchmark(data_dir)
+
+
+def dataset_title(dataset: str) -> str:
+    """A dataset's display name, from whichever space knows it."""
+    for s in _SPACES.values():
+        if dataset in s.datasets:
+            return s.datasets[dataset]
+    return dataset
+
+
+# --- the spaces -----------------------------------------------------------------------------
+from .benchmarks import nb201  # noqa: E402  (each space's module imports only the contracts above)
+
+register(nb201.SPEC)

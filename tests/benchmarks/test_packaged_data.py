@@ -1,0 +1,43 @@
+"""The compact copies shipped inside the package (crlso_core/data/) are the team's files,
+byte for byte, and a fresh clone with no data folder reads them."""
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crlso_core.benchmarks.data_dir import PACKAGED
+from tests.conftest import SHARED_DATA
+
+SHIPPED = sorted(PACKAGED.rglob("*.gz"))
+
+
+def test_every_shipped_file_is_small_and_named_in_the_readme():
+    readme = (PACKAGED / "README.md").read_text()
+    assert SHIPPED
+    for path in SHIPPED:
+        assert path.stat().st_size < 4 * 2**20
+        assert str(path.relative_to(PACKAGED)) in readme
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(PACKAGED)))
+def test_shipped_copy_equals_the_teams_file(path):
+    original = SHARED_DATA / str(path.relative_to(PACKAGED)).removesuffix(".gz")
+    if not original.exists():
+        pytest.skip(f"{original} is not on this machine")
+    assert gzip.decompress(path.read_bytes()) == original.read_bytes()
+
+
+def test_without_any_data_folder_nb201_loads_from_the_package(tmp_path):
+    """In a fresh process, from a folder with no data beside it and no CRLSO_DATA_DIR."""
+    env = {k: v for k, v in os.environ.items() if k != "CRLSO_DATA_DIR"}
+    code = ("import crlso_core.benchmarks.data_dir as d; d._REPO_ROOT = d.Path('/nonexistent');"
+            "from crlso_core.registry import load_benchmark; b = load_benchmark('nb201');"
+            "print(b.source); print(len(b), round(b.optimum('cifar10').valid, 2))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    source, sizes = done.stdout.strip().splitlines()
+    assert Path(source).is_relative_to(PACKAGED) and sizes == "15625 91.61"
