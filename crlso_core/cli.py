@@ -10,16 +10,10 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from . import registry
+from .config import DEVICES, PRESET_NAMES, PREDICTORS, RULES
 from .errors import CRLSOError
 from .progress import ProgressEvent
-
-SPACES = ["nb201"]
-DATASETS = ["cifar10", "cifar100", "imagenet16"]
-SUMMARY_KEYS = (
-    "space", "dataset", "preset", "seed", "budget", "queries_used", "best_arch", "best_valid_acc",
-    "best_test_acc", "found_valid_optimum", "recon_acc", "teacher_kendall_tau", "icnn_kendall_tau",
-    "device", "wall_s",
-)
 
 
 class ProgressBars:
@@ -47,20 +41,34 @@ class ProgressBars:
             self.bar = None
 
 
+def _datasets_help() -> str:
+    return "; ".join(f"{s.name}: {', '.join(s.datasets)}" for s in registry.specs())
+
+
+def _add_space(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--space", choices=registry.names(), default="nb201",
+                   help="; ".join(f"{s.name}: {s.title}, {s.about}" for s in registry.specs()))
+
+
 def _add_run_options(p: argparse.ArgumentParser, with_budget: bool = True) -> None:
-    p.add_argument("--space", choices=SPACES, default="nb201")
-    p.add_argument("--dataset", choices=DATASETS, default="cifar10")
-    p.add_argument("--preset", choices=["smoke", "demo", "paper"], default="demo")
+    _add_space(p)
+    p.add_argument("--dataset", help=f"the space's dataset (default: its first) - {_datasets_help()}")
+    p.add_argument("--preset", choices=PRESET_NAMES, default="demo")
     p.add_argument("--seed", type=int, default=0)
     if with_budget:
         p.add_argument("--budget", type=int, help="total benchmark queries, labelled cells included (preset: 500)")
     p.add_argument("--labelled", type=int, help="labelled cells drawn at random (preset: 300)")
-    p.add_argument("--rule", choices=["step", "ranked"], help="search rule (default: step, the reference rule)")
-    p.add_argument("--predictor", choices=["icnn", "mlp"], help="latent predictor used by the search")
+    p.add_argument("--pool", type=int, help="cells in the G-VAE's pool (default: the space's; NB201: all 15,625)")
+    p.add_argument("--rule", choices=RULES, help="search rule (default: step, the reference rule)")
+    p.add_argument("--predictor", choices=PREDICTORS, help="latent predictor used by the search")
     p.add_argument("--no-icnn", action="store_true", help="train the unregularised latent space (LS)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--out", type=Path, help="run folder (default: RUNS_DIR/<name>-<time>)")
-    p.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where runs and their index live")
+    _add_runs_dir(p)
+
+
+def _add_runs_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runs-dir", type=Path, help="where runs and their index live (default: $CRLSO_RUNS, else ./runs)")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -81,20 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="search from a trained run folder")
     p.add_argument("--run", type=Path, required=True, help="a folder written by `crlso train` or `crlso run`")
     p.add_argument("--budget", type=int)
-    p.add_argument("--rule", choices=["step", "ranked"])
+    p.add_argument("--rule", choices=RULES)
     _add_common(p)
     p = sub.add_parser("runs", help="list the runs in a runs folder")
-    p.add_argument("--runs-dir", type=Path, default=Path("runs"))
+    _add_runs_dir(p)
 
     p = sub.add_parser("bench", help="compare search methods over datasets, seeds and budgets (resumable)")
-    p.add_argument("--space", choices=SPACES, default="nb201")
-    p.add_argument("--datasets", default="cifar10,cifar100,imagenet16")
-    p.add_argument("--methods", default="crlso,lso,rea,rs,ls", help="comma list; see the README for all methods")
+    _add_space(p)
+    p.add_argument("--datasets", help=f"comma list (default: all of the space's) - {_datasets_help()}")
+    p.add_argument("--methods", default="crlso,lso,rea,rs,local", help="comma list; see the README for all methods")
     p.add_argument("--seeds", default="0-9", help="a range (0-9) or a list (0,1,2)")
     p.add_argument("--budgets", default="100,200,300,500")
-    p.add_argument("--preset", choices=["smoke", "demo", "paper"], default="demo", help="training preset of the latent methods")
+    p.add_argument("--preset", choices=PRESET_NAMES, default="demo", help="training preset of the latent methods")
     p.add_argument("--workers", type=int, default=1, help="parallel processes")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--out", type=Path, required=True)
     _add_common(p)
 
@@ -112,9 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _config_from(args: argparse.Namespace):
     from .config import preset
 
+    dataset = args.dataset or registry.get_spec(args.space).default_dataset
     config = preset(
-        args.preset, space=args.space, dataset=args.dataset, seed=args.seed,
-        budget=getattr(args, "budget", None), labelled=args.labelled, device=args.device,
+        args.preset, space=args.space, dataset=dataset, seed=args.seed,
+        budget=getattr(args, "budget", None), labelled=args.labelled, device=args.device, pool=args.pool,
     )
     if args.rule:
         config.search.rule = args.rule
@@ -125,28 +134,33 @@ def _config_from(args: argparse.Namespace):
     return config.validate()
 
 
+def _runs_dir(args: argparse.Namespace) -> Path:
+    from .runs import default_root
+
+    return args.runs_dir if args.runs_dir is not None else default_root()
+
+
 def _out_dir(args: argparse.Namespace, config) -> Path:
     from .runs import new_run_dir
 
     if args.out:
         return args.out
     tag = "ls" if not config.gvae.icnn else "crls"
-    return new_run_dir(args.runs_dir, f"{config.space}-{config.dataset}-{config.preset}-{tag}-s{config.seed}")
+    return new_run_dir(_runs_dir(args), f"{config.space}-{config.dataset}-{config.preset}-{tag}-s{config.seed}")
 
 
-def _print_summary(summary: dict, run_dir: Path) -> None:
-    shown = {k: summary[k] for k in SUMMARY_KEYS if k in summary}
-    print(json.dumps(shown, indent=2))
+def _print_summary(summary, run_dir: Path) -> None:
+    print(json.dumps(summary.headline(), indent=2))
     print(f"run folder: {run_dir}")
 
 
 def _bench(args: argparse.Namespace) -> None:
-    from .benchmarks import load_table
-    from .bench.grid import BenchPlan, parse_list, parse_seeds, run_bench
-    from .bench.report import write_report
+    from .compare.grid import BenchPlan, parse_list, parse_seeds, run_bench
+    from .compare.report import write_report
 
+    datasets = parse_list(args.datasets) if args.datasets else list(registry.get_spec(args.space).datasets)
     plan = BenchPlan(
-        args.space, parse_list(args.datasets), parse_list(args.methods), parse_seeds(args.seeds),
+        args.space, datasets, parse_list(args.methods), parse_seeds(args.seeds),
         sorted(parse_list(args.budgets, int)), args.preset, args.workers, args.device,
     )
     bar = None
@@ -166,9 +180,13 @@ def _bench(args: argparse.Namespace) -> None:
     finally:
         if bar is not None:
             bar.close()
-    summary = write_report(args.out, load_table(args.space, args.data_dir))
+    summary = write_report(args.out, registry.load_benchmark(args.space, args.data_dir))
     print(summary.read_text())
     print(f"results: {results}")
+
+
+def _shown(value, missing: str = "-") -> str:
+    return missing if value is None else f"{value:.2f}"
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -193,8 +211,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         elif args.command == "runs":
             from .runs import list_runs
 
-            for r in list_runs(args.runs_dir):
-                print(f"{r['name']}\t{r['status']}\t{r['dataset']}\tvalid={r['best_valid_acc']}\ttest={r['best_test_acc']}")
+            for r in list_runs(_runs_dir(args)):
+                s = r.summary
+                print(f"{r.name}\t{s.status}\t{s.space}\t{s.dataset}\tvalid={_shown(s.best_valid_acc)}\ttest={_shown(s.best_test_acc, 'none')}")
         elif args.command == "bench":
             _bench(args)
         elif args.command == "data":

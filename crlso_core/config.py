@@ -1,4 +1,5 @@
-"""Typed configuration, one dataclass per stage, and the named presets.
+"""Typed configuration, one dataclass per stage, the named presets, and the option lists
+that the CLI, the checks and the pages all read from here.
 
 The CLI and the app build the same dataclasses; a run's `config.json` is `asdict` of
 its RunConfig, and `RunConfig.from_dict` rebuilds it to reproduce the run.
@@ -7,9 +8,13 @@ its RunConfig, and `RunConfig.from_dict` rebuilds it to reproduce the run.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Optional
 
 from .errors import CRLSOError
+
+RULES = ("step", "ranked")  # the search's step rules (see SearchConfig)
+PREDICTORS = ("icnn", "mlp")  # the latent predictor the search steps on
+DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass
@@ -74,6 +79,7 @@ class RunConfig:
     dataset: str = "cifar10"
     preset: str = "demo"
     seed: int = 0
+    pool: Optional[int] = None  # cells in the G-VAE's pool; None: the space's default (NB201: all 15,625)
     labelled: int = 300
     budget: int = 500
     device: str = "auto"
@@ -98,12 +104,16 @@ class RunConfig:
             raise CRLSOError(f"config.json does not describe a run: {exc}.") from None
 
     def validate(self) -> "RunConfig":
+        from .registry import get_spec
+
+        get_spec(self.space).check_dataset(self.dataset)
         checks = [
             (self.labelled >= 2, f"labelled cells must be at least 2, got {self.labelled}"),
             (self.budget >= self.labelled, f"budget ({self.budget}) must be at least the labelled cells ({self.labelled}), which count toward it"),
-            (self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}"),
-            (self.search.rule in ("step", "ranked"), f"search rule must be step or ranked, got {self.search.rule!r}"),
-            (self.search.predictor in ("icnn", "mlp"), f"predictor must be icnn or mlp, got {self.search.predictor!r}"),
+            (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, got {self.device!r}"),
+            (self.search.rule in RULES, f"search rule must be one of {', '.join(RULES)}, got {self.search.rule!r}"),
+            (self.search.predictor in PREDICTORS, f"predictor must be one of {', '.join(PREDICTORS)}, got {self.search.predictor!r}"),
+            (self.pool is None or self.pool >= self.labelled, f"the pool ({self.pool}) must hold at least the labelled cells ({self.labelled})"),
             (self.gvae.latent >= 1 and self.gvae.hidden >= 1, "latent and hidden sizes must be positive"),
             (self.gvae.epochs >= 1 and self.teacher.epochs >= 1, "epochs must be at least 1"),
             (self.gvae.beta >= 0, f"beta must be non-negative, got {self.gvae.beta}"),
@@ -150,11 +160,22 @@ def _smoke() -> RunConfig:
 
 
 PRESETS = {"smoke": _smoke, "demo": _demo, "paper": _paper}
+PRESET_NAMES = tuple(PRESETS)
 
 
 def preset(name: str, **overrides: Any) -> RunConfig:
-    """A preset's config with top-level fields overridden (None values are ignored)."""
+    """A preset's config, tuned for its space (the registry's preset overrides), with
+    top-level fields overridden (None values are ignored)."""
+    from .registry import get_spec
+
     if name not in PRESETS:
         raise CRLSOError(f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
     config = PRESETS[name]()
-    return replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    tuned = get_spec(overrides.get("space", config.space)).preset_overrides.get(name)
+    if tuned:
+        merged = config.to_dict()
+        for key, value in tuned.items():
+            merged[key] = {**merged[key], **value} if isinstance(value, dict) else value
+        config = RunConfig.from_dict(merged)
+    return replace(config, **overrides)

@@ -1,63 +1,93 @@
 """What the explorer needs of a run, as plain data: the trained models loaded once, every
-cell's latent code with its true and predicted accuracy, nearest neighbours in the latent
-space, decoding, the search's trajectories and curves, and the LS/CR-LS pairs."""
+pool cell's latent code with its true and predicted accuracy, nearest neighbours in the
+latent space, decoding (to cells inside or outside the pool), the search's trajectories
+and curves, and the LS/CR-LS pairs."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
 
-from .benchmarks import BenchmarkTable, load_table
+from .benchmarks.base import Benchmark, Optimum
 from .config import RunConfig
 from .errors import CRLSOError
+from .files import read_json
+from .model_store import load_trained
 from .models import GVAE
-from .pipeline import load_trained
-from .runs import list_runs, read_csv, read_json
+from .pool import CellPool
+from .records import (
+    LEGACY_BASELINES, SIDE_LABELS, QueryRow, RunSummary, TrajectoryStep, read_queries, read_summary, read_trajectory,
+    summary_or_none,
+)
+from .registry import load_benchmark
+from .runs import IndexedRun, list_runs
 from .search.baselines import LABELS as BASELINE_LABELS
+from .spaces.base import SearchSpace
 from .training import prepare_torch
-
-SIDE_LABELS = {"ls": "LS (no convexity term)", "crls": "CR-LS (convexity-regularised)"}
 
 
 @dataclass
 class RunView:
     path: Path
     config: RunConfig
-    summary: dict
-    table: BenchmarkTable
+    summary: RunSummary
+    benchmark: Benchmark
     gvae: GVAE
     predictor: torch.nn.Module
-    codes: np.ndarray  # [cells, latent], table order
+    pool: CellPool
+    codes: np.ndarray  # [pool, latent], pool order
+
+    @property
+    def space(self) -> SearchSpace:
+        return self.pool.space
+
+    @property
+    def dataset(self) -> str:
+        return self.config.dataset
 
     @property
     def side(self) -> str:
-        return self.summary.get("side") or ("crls" if self.config.gvae.icnn else "ls")
+        return self.summary.side or ("crls" if self.config.gvae.icnn else "ls")
 
     @property
     def label(self) -> str:
         return SIDE_LABELS[self.side]
 
     @property
-    def valid(self) -> np.ndarray:
-        return self.table.valid[self.config.dataset]
-
-    @property
-    def test(self) -> np.ndarray:
-        return self.table.test[self.config.dataset]
+    def archs(self) -> list[str]:
+        return self.pool.archs
 
     @cached_property
-    def archs(self) -> list[str]:
-        return self.table.space.format_many(self.table.cells)
+    def labels(self) -> list[str]:
+        """Short hover labels, one per pool cell."""
+        return [self.space.label(c) for c in self.pool.cells]
 
     @cached_property
     def row_of(self) -> dict[str, int]:
         return {a: i for i, a in enumerate(self.archs)}
+
+    @cached_property
+    def valid(self) -> np.ndarray:
+        """True validation accuracy of every pool cell (NaN where the benchmark has none)."""
+        return self.benchmark.valid_accuracy(self.pool.cells, self.dataset)
+
+    @property
+    def has_test(self) -> bool:
+        return self.benchmark.has_test(self.dataset)
+
+    @cached_property
+    def test(self) -> Optional[np.ndarray]:
+        """Test accuracy of every pool cell; None when the benchmark has none."""
+        return self.benchmark.test_accuracy(self.pool.cells, self.dataset)
+
+    @cached_property
+    def optimum(self) -> Optional[Optimum]:
+        return self.benchmark.optimum(self.dataset)
 
     @cached_property
     def predicted(self) -> np.ndarray:
@@ -70,36 +100,67 @@ class RunView:
         return 100.0 * (1.0 - error.reshape(-1).numpy())
 
     @torch.no_grad()
-    def decode(self, z: np.ndarray) -> np.ndarray:
-        """Table rows of the cells the decoder makes at latent codes."""
+    def decode(self, z: np.ndarray) -> list[str]:
+        """The cells (strings) the decoder makes at latent codes; they may lie outside the pool."""
         logits = self.gvae.decoder(torch.as_tensor(np.asarray(z, dtype=np.float32)).reshape(-1, self.codes.shape[1]))
-        return self.table.rows(self.table.space.decode(logits))
+        return self.space.format_many(self.space.decode(logits))
+
+    def _split(self, archs: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        rows = np.array([self.row_of.get(a, -1) for a in archs], dtype=np.int64)
+        return rows, [i for i, r in enumerate(rows) if r < 0]
+
+    def accuracy_of(self, archs: Sequence[str]) -> np.ndarray:
+        """True validation accuracy of any cells (NaN where the benchmark cannot answer)."""
+        rows, outside = self._split(archs)
+        out = self.valid[np.maximum(rows, 0)].astype(np.float64)
+        if outside:
+            out[outside] = self.benchmark.valid_accuracy(self.space.parse_many([archs[i] for i in outside]), self.dataset)
+        return out
+
+    def test_of(self, archs: Sequence[str]) -> Optional[np.ndarray]:
+        if not self.has_test:
+            return None
+        return self.benchmark.test_accuracy(self.space.parse_many(archs), self.dataset)
+
+    @torch.no_grad()
+    def codes_of(self, archs: Sequence[str]) -> np.ndarray:
+        """Latent codes of any cells: stored for pool cells, encoded by the G-VAE otherwise."""
+        rows, outside = self._split(archs)
+        out = self.codes[np.maximum(rows, 0)].copy()
+        if outside:
+            batch = self.space.graph_batch(self.space.parse_many([archs[i] for i in outside]))
+            out[outside] = self.gvae.encode(batch)[0].numpy()
+        return out
 
     def nearest(self, row: int, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """The k cells nearest to a cell in the latent space itself (Euclidean), and distances."""
+        """The k pool cells nearest to a cell in the latent space itself (Euclidean), and distances."""
         distance = np.linalg.norm(self.codes - self.codes[row], axis=1)
         distance[row] = np.inf
         rows = np.argsort(distance, kind="stable")[:k]
         return rows, distance[rows]
 
     def rank(self) -> np.ndarray:
-        """1 = best validation accuracy."""
-        order = np.argsort(-self.valid, kind="stable")
+        """1 = best validation accuracy in the pool (cells without one rank last)."""
+        order = np.argsort(-np.nan_to_num(self.valid, nan=-np.inf), kind="stable")
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(1, len(order) + 1)
         return rank
 
 
+RUN_FILES = ("config.json", "summary.json", "gvae.pt", "predictor.pt", "latent.npz")
+
+
 def load_view(run_dir: Path, data_dir=None) -> RunView:
     run_dir = Path(run_dir)
-    for name in ("config.json", "summary.json", "gvae.pt", "predictor.pt", "latent.npz"):
+    for name in RUN_FILES:
         if not (run_dir / name).exists():
             raise CRLSOError(f"{run_dir} is not a trained run: {name} is missing. Train it again or delete it on the Runs page.")
     config = RunConfig.from_dict(read_json(run_dir / "config.json"))
+    summary = read_summary(run_dir)
     prepare_torch()
-    table = load_table(config.space, data_dir)
-    trained = load_trained(run_dir, config, table, torch.device("cpu"))  # views are small: the CPU answers fastest
-    return RunView(run_dir, config, read_json(run_dir / "summary.json"), table, trained.gvae, trained.predictor, trained.mu.numpy())
+    benchmark = load_benchmark(config.space, data_dir)
+    trained = load_trained(run_dir, config, benchmark.space, torch.device("cpu"))  # views are small: the CPU answers fastest
+    return RunView(run_dir, config, summary, benchmark, trained.gvae, trained.predictor, trained.pool, trained.mu.numpy())
 
 
 # --- pairs ---------------------------------------------------------------------------------
@@ -110,36 +171,35 @@ class Pair:
     """The LS and CR-LS runs trained together (a run trained alone is a pair of one)."""
 
     name: str
-    runs: dict[str, dict] = field(default_factory=dict)  # side -> index row
+    runs: dict[str, IndexedRun] = field(default_factory=dict)  # side -> indexed run
 
     @property
     def sides(self) -> list[str]:
         return [s for s in ("ls", "crls") if s in self.runs]
 
     def path(self, side: str) -> Path:
-        return Path(self.runs[side]["path"])
+        return self.runs[side].path
+
+    @property
+    def first(self) -> RunSummary:
+        return next(iter(self.runs.values())).summary
 
     @property
     def dataset(self) -> str:
-        return next(iter(self.runs.values()))["dataset"]
+        return self.first.dataset
+
+    @property
+    def space(self) -> str:
+        return self.first.space
 
 
 def list_pairs(root: Path) -> list[Pair]:
     """Pairs of the runs indexed under root, newest first."""
     pairs: dict[str, Pair] = {}
-    for row in list_runs(Path(root)):
-        summary = _summary_of(row)
-        name = summary.get("pair") or row["name"]
-        side = summary.get("side") or ("crls" if summary.get("latent_regularised", True) else "ls")
-        pairs.setdefault(name, Pair(name)).runs.setdefault(side, row)
+    for run in list_runs(Path(root)):
+        name = run.summary.pair or run.name
+        pairs.setdefault(name, Pair(name)).runs.setdefault(run.summary.side_name, run)
     return list(pairs.values())
-
-
-def _summary_of(row: dict) -> dict:
-    try:
-        return json.loads(row.get("summary") or "{}")
-    except ValueError:
-        return {}
 
 
 # --- search results ------------------------------------------------------------------------
@@ -153,37 +213,39 @@ def best_so_far(values: np.ndarray) -> np.ndarray:
 class Curve:
     label: str
     valid: np.ndarray  # best-so-far validation accuracy after each query
-    test: np.ndarray  # test accuracy of the best-so-far-by-validation cell
+    test: Optional[np.ndarray]  # test accuracy of the best-so-far-by-validation cell; None without test accuracy
 
 
-def query_curve(table: BenchmarkTable, dataset: str, rows: list[dict], label: str) -> Curve:
-    valid = np.array([float(r["valid_acc"]) for r in rows])
-    test_all = table.test[dataset]
-    test, best, best_test = [], -np.inf, np.nan
-    for r, v in zip(rows, valid):
-        if v > best:
-            best, best_test = v, float(test_all[table.row(table.space.parse(r["arch"]))])
-        test.append(best_test)
-    return Curve(label, best_so_far(valid), np.array(test))
+def query_curve(benchmark: Benchmark, dataset: str, queries: list[QueryRow], label: str) -> Curve:
+    valid = np.array([q.valid_acc for q in queries], dtype=np.float64)
+    if not benchmark.has_test(dataset):
+        return Curve(label, best_so_far(valid), None)
+    improved = [i for i in range(len(valid)) if i == 0 or valid[i] > valid[:i].max()]
+    tests = benchmark.test_accuracy(benchmark.space.parse_many([queries[i].arch for i in improved]), dataset)
+    test = np.empty(len(valid))
+    for k, i in enumerate(improved):
+        test[i:] = tests[k]  # each improvement holds until the next one
+    return Curve(label, best_so_far(valid), test)
 
 
-def run_curves(run_dir: Path, table: BenchmarkTable, dataset: str, label: str = "CR-LSO", prefix: str = "") -> list[Curve]:
+def run_curves(run_dir: Path, benchmark: Benchmark, dataset: str, label: str = "CR-LSO", prefix: str = "") -> list[Curve]:
     """The latent search's curve (labelled set included: those queries were paid for) and
     any baselines' run beside it (labelled `prefix` + their name)."""
     run_dir = Path(run_dir)
     curves = []
-    summary = summary_or_none(run_dir) or {}
-    if summary.get("status") == "complete" and (run_dir / "queries.csv").exists():
-        curves.append(query_curve(table, dataset, read_csv(run_dir / "queries.csv"), label))
+    summary = summary_or_none(run_dir)
+    if summary is not None and summary.complete and (run_dir / "queries.csv").exists():
+        curves.append(query_curve(benchmark, dataset, read_queries(run_dir / "queries.csv"), label))
     for path in sorted((run_dir / "baselines").glob("*.csv")):
-        curves.append(query_curve(table, dataset, read_csv(path), prefix + BASELINE_LABELS.get(path.stem, path.stem)))
+        name = LEGACY_BASELINES.get(path.stem, path.stem)
+        curves.append(query_curve(benchmark, dataset, read_queries(path), prefix + BASELINE_LABELS.get(name, name)))
     return curves
 
 
 @dataclass
 class Trajectory:
     start_arch: str
-    steps: list[dict]  # the rows of trajectories.csv for this start, in order
+    steps: list[TrajectoryStep]  # the proposals stepped from this start, in search order
 
 
 def trajectories(run_dir: Path) -> list[Trajectory]:
@@ -191,26 +253,7 @@ def trajectories(run_dir: Path) -> list[Trajectory]:
     path = Path(run_dir) / "trajectories.csv"
     if not path.exists():
         return []
-    grouped: dict[str, list[dict]] = {}
-    for row in read_csv(path):
-        row["queried"] = row["queried"] == "True"
-        for key in ("round", "attempt"):
-            row[key] = int(row[key])
-        for key in ("eta", "pred_acc", "pred_acc_z"):
-            row[key] = float(row[key])
-        row["valid_acc"] = float(row["valid_acc"]) if row["valid_acc"] not in ("", "None") else None
-        grouped.setdefault(row["start_arch"], []).append(row)
+    grouped: dict[str, list[TrajectoryStep]] = {}
+    for step in read_trajectory(path):
+        grouped.setdefault(step.start_arch, []).append(step)
     return [Trajectory(start, steps) for start, steps in grouped.items()]
-
-
-def optimum(table: BenchmarkTable, dataset: str) -> tuple[float, float]:
-    """The validation optimum and its cell's test accuracy."""
-    row = int(np.argmax(table.valid[dataset]))
-    return float(table.valid[dataset][row]), float(table.test[dataset][row])
-
-
-def summary_or_none(run_dir: Path) -> Optional[dict]:
-    try:
-        return read_json(Path(run_dir) / "summary.json")
-    except CRLSOError:
-        return None

@@ -28,7 +28,7 @@ from typing import Any, Optional
 
 from .errors import CRLSOError
 from .progress import ProgressEvent
-from .runs import read_json, write_json
+from .files import read_json, write_json
 
 KINDS = ("train_pair", "search", "project")
 ACTIVE = ("queued", "running")
@@ -270,7 +270,7 @@ def _run(job: dict, progress: _ProgressWriter) -> Any:
         return {"runs": list(results)}
     if job["kind"] == "project":
         from .analysis.cache import cached_projection
-        from .runs import load_latent
+        from .model_store import load_latent
 
         steps = [(r, m) for r in params["runs"] for m in params["methods"]]
         for i, (run_dir, method) in enumerate(steps):

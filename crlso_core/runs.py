@@ -1,105 +1,33 @@
 """The run store: one folder per run, files written atomically, and a SQLite index of
-runs per store root so the app can find and compare them.
+runs per store root so the app and `crlso runs` can find and compare them.
 
 A run folder holds config.json (enough to reproduce it), summary.json, queries.csv,
-trajectories.csv, latent.npz (mu of every cell under the final model, with the cell
-strings) and model state dicts (*.pt, loadable with weights_only=True).
+trajectories.csv (records.py), latent.npz (the pool's cell strings with their codes under
+the final model) and model state dicts (*.pt, loadable with weights_only=True; model_store.py).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+import os
 import sqlite3
 import time
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
-
-import numpy as np
-import torch
 
 from .errors import CRLSOError
-from .files import write_bytes_atomic
+from .files import to_jsonable
+from .records import RunSummary
 
 INDEX_NAME = "index.sqlite"
-DEFAULT_ROOT = Path("runs")
+ENV_VAR = "CRLSO_RUNS"
 
 
-# --- atomic files ----------------------------------------------------------------------
-
-
-def write_json(path: Path, data: Any) -> None:
-    write_bytes_atomic(path, (json.dumps(data, indent=2, default=_jsonable) + "\n").encode())
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    if isinstance(value, tuple):
-        return list(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise CRLSOError(f"{path} is missing: is {path.parent} a run folder?") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CRLSOError(f"{path} is corrupt ({exc}); the run cannot be read.") from None
-
-
-def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: list[str]) -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in row.items()})
-    write_bytes_atomic(path, buffer.getvalue().encode())
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    try:
-        with open(path, newline="") as f:
-            return list(csv.DictReader(f))
-    except FileNotFoundError:
-        raise CRLSOError(f"{path} is missing: is {path.parent} a complete run folder?") from None
-
-
-def save_state(path: Path, module: torch.nn.Module) -> None:
-    buffer = io.BytesIO()
-    torch.save(module.state_dict(), buffer)
-    write_bytes_atomic(path, buffer.getvalue())
-
-
-def load_state(path: Path, module: torch.nn.Module) -> torch.nn.Module:
-    """Load a state dict with weights_only=True: a run folder may come from anyone."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        module.load_state_dict(state)
-    except FileNotFoundError:
-        raise CRLSOError(f"{path} is missing: the run has no trained model there.") from None
-    except Exception as exc:  # unpickling errors, wrong shapes, truncated files
-        raise CRLSOError(f"{path} could not be loaded as a model state ({type(exc).__name__}: {exc}).") from None
-    return module
-
-
-def save_latent(path: Path, archs: list[str], mu: torch.Tensor) -> None:
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, arch=np.array(archs), mu=mu.numpy().astype(np.float32))
-    write_bytes_atomic(path, buffer.getvalue())
-
-
-def load_latent(path: Path) -> tuple[list[str], np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return data["arch"].tolist(), data["mu"]
-    except FileNotFoundError:
-        raise CRLSOError(f"{path} is missing: the run has no latent codes yet.") from None
-    except Exception as exc:
-        raise CRLSOError(f"{path} is corrupt ({type(exc).__name__}: {exc}).") from None
+def default_root() -> Path:
+    """Where runs live unless told otherwise: $CRLSO_RUNS, else ./runs (the app and the CLI)."""
+    return Path(os.environ.get(ENV_VAR) or "runs")
 
 
 # --- run folders -----------------------------------------------------------------------
@@ -142,28 +70,44 @@ def _connect(root: Path) -> sqlite3.Connection:
     return conn
 
 
-def index_run(run_dir: Path, summary: Mapping[str, Any]) -> None:
+def index_run(run_dir: Path, summary: RunSummary) -> None:
     """Insert or update the run in the index of the folder that holds it."""
-    run_dir = run_dir.resolve()
+    run_dir = Path(run_dir).resolve()
     now = time.time()
+    s = summary
     row = (
-        str(run_dir), run_dir.name, summary.get("space"), summary.get("dataset"), summary.get("preset"),
-        summary.get("seed"), summary.get("budget"), summary.get("status"), summary.get("created", now), now,
-        summary.get("best_arch"), summary.get("best_valid_acc"), summary.get("best_test_acc"),
-        json.dumps(summary, default=_jsonable),
+        str(run_dir), run_dir.name, s.space, s.dataset, s.preset, s.seed, s.budget, s.status, s.created or now, now,
+        s.best_arch, s.best_valid_acc, s.best_test_acc, json.dumps(s.to_dict(), default=to_jsonable),
     )
     with closing(_connect(run_dir.parent)) as conn, conn:
         conn.execute(f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * len(row))})", row)
 
 
-def list_runs(root: Path = DEFAULT_ROOT) -> list[dict[str, Any]]:
-    """Indexed runs whose folders still exist, newest first."""
+@dataclass
+class IndexedRun:
+    path: Path
+    name: str
+    summary: RunSummary
+    updated: float
+
+
+def list_runs(root: Path | None = None) -> list[IndexedRun]:
+    """Indexed runs whose folders still exist, newest first. A row whose summary cannot be
+    read is left out (the folder itself says what is wrong when opened)."""
+    root = Path(root) if root is not None else default_root()
     if not (root / INDEX_NAME).exists():
         return []
     with closing(_connect(root)) as conn:
-        conn.row_factory = sqlite3.Row
-        rows = [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY created DESC")]
-    return [r for r in rows if Path(r["path"]).is_dir()]
+        rows = list(conn.execute("SELECT path, name, updated, summary FROM runs ORDER BY created DESC"))
+    runs = []
+    for path, name, updated, summary in rows:
+        if not Path(path).is_dir():
+            continue
+        try:
+            runs.append(IndexedRun(Path(path), name, RunSummary.from_dict(json.loads(summary or "{}")), updated))
+        except (CRLSOError, ValueError, TypeError):
+            continue
+    return runs
 
 
 def forget_run(run_dir: Path) -> None:

@@ -1,5 +1,6 @@
-"""Shared fixtures: the real NB201 table (read in place from the shared data folder) and
-one smoke run, trained once per session, that many tests inspect."""
+"""Shared fixtures: the NB201 benchmark (the team's data folder when it is there, else the
+copy shipped in the package), the toy space registered beside NB201, and smoke runs and
+pairs, trained once per session, that many tests inspect."""
 
 from __future__ import annotations
 
@@ -8,39 +9,81 @@ from pathlib import Path
 import pytest
 import torch
 
-from crlso_core.benchmarks import load_table
 from crlso_core.config import preset
 from crlso_core.pipeline import full_run
+from crlso_core.registry import load_benchmark, register
+from tests.toy_space import TOY
 
 torch.set_num_threads(2)
+register(TOY)  # adding a space: one module (tests/toy_space.py) and this line
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
-def table():
-    return load_table("nb201")
+def benchmark():
+    return load_benchmark("nb201")
 
 
 @pytest.fixture(scope="session")
-def space(table):
-    return table.space
+def space(benchmark):
+    return benchmark.space
 
 
 @pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory) -> tuple[Path, dict]:
+def smoke_run(tmp_path_factory) -> tuple[Path, object]:
     out = tmp_path_factory.mktemp("runs") / "smoke"
     summary = full_run(preset("smoke", seed=3, device="cpu"), out)
     return out, summary
 
 
-@pytest.fixture(scope="session")
-def smoke_pair(tmp_path_factory) -> Path:
-    """A run store holding one smoke LS/CR-LS pair, both searched, with REA beside CR-LS:
-    what the app's pages read."""
+def _searched_pair(root: Path, config, name: str) -> Path:
+    """A run store holding one LS/CR-LS pair, both searched, with REA beside CR-LS: what
+    the app's pages read."""
     from crlso_core.pipeline import baseline_run, search_run, train_pair
 
-    root = tmp_path_factory.mktemp("store")
-    train_pair(preset("smoke", seed=5, device="cpu"), root, "pair")
+    train_pair(config, root, name)
     for side in ("ls", "crls"):
-        search_run(root / f"pair-{side}")
-    baseline_run(root / "pair-crls", "rea", 60)
+        search_run(root / f"{name}-{side}")
+    baseline_run(root / f"{name}-crls", "rea", config.budget)
+    return root
+
+
+@pytest.fixture(scope="session")
+def smoke_pair(tmp_path_factory) -> Path:
+    return _searched_pair(tmp_path_factory.mktemp("store"), preset("smoke", seed=5, device="cpu"), "pair")
+
+
+@pytest.fixture(scope="session")
+def toy_pair(tmp_path_factory) -> Path:
+    """The same on the toy space: a sampled pool, a surrogate, no test accuracy."""
+    config = preset("smoke", space="toy", dataset="synthetic", seed=2, device="cpu")
+    return _searched_pair(tmp_path_factory.mktemp("toy-store"), config, "toy")
+
+
+@pytest.fixture(scope="session")
+def legacy_pair(smoke_pair, tmp_path_factory) -> Path:
+    """The smoke pair as the code before run format 2 wrote it (commit 7dbc1db): no pool,
+    benchmark or run_format in the summary, no pool in the config, and local search stored
+    under its old name 'ls'. latent.npz and the model files did not change."""
+    import shutil
+
+    from crlso_core.files import read_json, write_json
+    from crlso_core.pipeline import baseline_run
+    from crlso_core.records import read_summary
+    from crlso_core.runs import index_run
+
+    root = tmp_path_factory.mktemp("legacy-store")
+    for side in ("ls", "crls"):
+        shutil.copytree(smoke_pair / f"pair-{side}", root / f"pair-{side}")
+    baseline_run(root / "pair-crls", "local", 60)
+    (root / "pair-crls" / "baselines" / "local.csv").rename(root / "pair-crls" / "baselines" / "ls.csv")
+    (root / "index.sqlite").unlink()
+    for side in ("ls", "crls"):
+        run = root / f"pair-{side}"
+        summary = {k: v for k, v in read_json(run / "summary.json").items() if k not in ("benchmark", "pool_size", "run_format")}
+        summary["baselines"] = {("ls" if k == "local" else k): v for k, v in summary.get("baselines", {}).items()}
+        write_json(run / "summary.json", summary)
+        write_json(run / "config.json", {k: v for k, v in read_json(run / "config.json").items() if k != "pool"})
+        index_run(run, read_summary(run))
     return root

@@ -7,7 +7,7 @@ import pytest
 
 from crlso_core.cli import main
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from tests.conftest import SHARED_DATA as DATA
 
 
 def _crlso(*args, cwd=None):
@@ -41,11 +41,35 @@ def test_user_errors_print_one_line_without_traceback(tmp_path, args, message):
     assert len(lines) == 1 and lines[0].startswith("crlso: error:") and message in lines[0]
 
 
-def test_missing_data_tells_where_it_looked(tmp_path):
-    result = _crlso("run", "--preset", "smoke", "--data-dir", str(tmp_path / "nodata"), "--out", str(tmp_path / "r"), cwd=tmp_path)
+def test_a_corrupt_table_in_the_data_folder_is_one_line_and_nothing_half_made(tmp_path):
+    (tmp_path / "data" / "nb201").mkdir(parents=True)
+    (tmp_path / "data" / "nb201" / "nb201_all_15625_200ep.csv").write_text("arch_index,arch_str\n0,|bad|\n")
+    result = _crlso("run", "--preset", "smoke", "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "r"), cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert str(tmp_path / "nodata") in result.stderr
+    assert "not a readable NAS-Bench-201 table" in result.stderr and str(tmp_path / "data") in result.stderr
     assert not (tmp_path / "r").exists()  # nothing half-made
+
+
+def test_a_dataset_of_another_space_is_refused_with_the_spaces_own(tmp_path):
+    result = _crlso("run", "--preset", "smoke", "--dataset", "mnist", "--out", str(tmp_path / "r"), cwd=tmp_path)
+    assert result.returncode == 2 and "Unknown dataset 'mnist' for NAS-Bench-201" in result.stderr and "cifar100" in result.stderr
+
+
+def test_runs_lists_the_store_from_crlso_runs_like_the_app(smoke_pair, tmp_path):
+    import os
+
+    done = subprocess.run([sys.executable, "-m", "crlso_core.cli", "runs"], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "CRLSO_RUNS": str(smoke_pair)})
+    lines = sorted(done.stdout.splitlines())
+    assert done.returncode == 0 and len(lines) == 2
+    assert lines[0].startswith("pair-crls\tcomplete\tnb201\tcifar10\tvalid=") and "test=" in lines[0]
+
+
+def test_a_space_registered_beside_nb201_runs_from_the_command_line(tmp_path, capsys):
+    out = tmp_path / "toy"
+    assert main(["run", "--space", "toy", "--preset", "smoke", "--out", str(out), "--quiet", "--device", "cpu"]) == 0
+    printed = capsys.readouterr().out
+    assert '"best_test_acc": null' in printed and '"dataset": "synthetic"' in printed
 
 
 def test_existing_run_folder_is_never_overwritten(smoke_run):
@@ -57,7 +81,7 @@ def test_existing_run_folder_is_never_overwritten(smoke_run):
 
 
 @pytest.mark.skipif(not (DATA / "nb201").is_dir(), reason="shared data not found")
-def test_build_nb201_from_official_fixture_folder(tmp_path, table):
+def test_build_nb201_from_official_fixture_folder(tmp_path):
     out = tmp_path / "table.csv"
     assert main(["data", "build-nb201", "--nats-dir", str(DATA / "nb201" / "nats-tss-v1_0-3ffb9-simple"), "--out", str(out)]) == 0
     lines = out.read_text().splitlines()

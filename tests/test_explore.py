@@ -2,36 +2,79 @@ import numpy as np
 import pytest
 
 from crlso_core.errors import CRLSOError
-from crlso_core.explore import list_pairs, load_view, optimum, run_curves, trajectories
+from crlso_core.explore import list_pairs, load_view, run_curves, trajectories
+from crlso_core.records import read_queries, read_trajectory
 
 
 def test_pairs_group_the_ls_and_crls_runs_trained_together(smoke_pair):
     (pair,) = list_pairs(smoke_pair)
-    assert pair.name == "pair" and pair.sides == ["ls", "crls"] and pair.dataset == "cifar10"
+    assert pair.name == "pair" and pair.sides == ["ls", "crls"] and pair.dataset == "cifar10" and pair.space == "nb201"
 
 
-def test_view_predicts_decodes_and_finds_neighbours_in_the_latent_space(smoke_pair):
+def test_view_predicts_decodes_and_finds_neighbours_in_the_latent_space(smoke_pair, benchmark):
     run = load_view(smoke_pair / "pair-crls")
     assert run.side == "crls" and run.codes.shape == (15625, 8)
     assert run.predicted.shape == (15625,) and np.isfinite(run.predicted).all()
+    assert np.array_equal(run.valid, benchmark.valid["cifar10"]) and np.array_equal(run.test, benchmark.test["cifar10"])
     rows, distance = run.nearest(42, 5)
     assert 42 not in rows and np.all(np.diff(distance) >= 0)
     assert np.isclose(distance[0], np.linalg.norm(run.codes[rows[0]] - run.codes[42]))
     assert run.rank()[int(np.argmax(run.valid))] == 1
-    assert run.decode(run.codes[:3]).shape == (3,)
+    decoded = run.decode(run.codes[:3])
+    assert len(decoded) == 3 and np.array_equal(run.accuracy_of(decoded), run.valid[[run.row_of[a] for a in decoded]])
+    assert np.allclose(run.codes_of(run.archs[:2]), run.codes[:2])
 
 
-def test_curves_and_trajectories_come_from_the_searched_runs(smoke_pair, table):
-    curves = run_curves(smoke_pair / "pair-crls", table, "cifar10")
+def test_a_view_of_a_sampled_pool_decodes_and_encodes_cells_outside_it(toy_pair):
+    run = load_view(toy_pair / "toy-crls")
+    assert run.test is None and run.optimum is None and not run.has_test
+    outside = [a for a in run.space.format_many(run.space.all_cells()) if a not in run.row_of]
+    assert outside  # 216 cells, a pool of about 150
+    assert np.isfinite(run.accuracy_of(outside)).all()  # the surrogate answers them
+    codes = run.codes_of(outside[:5])
+    assert codes.shape == (5, run.codes.shape[1]) and np.isfinite(codes).all()
+    assert all(run.space.parse(a) for a in run.decode(codes))
+
+
+def test_curves_follow_the_searched_queries(smoke_pair, benchmark):
+    curves = run_curves(smoke_pair / "pair-crls", benchmark, "cifar10")
     assert [c.label for c in curves] == ["CR-LSO", "REA"]
+    queries = read_queries(smoke_pair / "pair-crls" / "queries.csv")
+    assert np.array_equal(curves[0].valid, np.maximum.accumulate([q.valid_acc for q in queries]))
     for c in curves:
         assert len(c.valid) == 60 and np.all(np.diff(c.valid) >= 0)  # best so far never drops
-    assert curves[0].valid[-1] <= optimum(table, "cifar10")[0]
+        best_cell = benchmark.space.parse(max(read_queries(smoke_pair / "pair-crls" / ("queries.csv" if c.label == "CR-LSO" else "baselines/rea.csv")), key=lambda q: q.valid_acc).arch)
+        assert c.test[-1] == benchmark.test_accuracy([best_cell], "cifar10")[0]  # the best-validation cell's test accuracy
+    assert curves[0].valid[-1] <= benchmark.optimum("cifar10").valid
+
+
+def test_trajectories_hold_every_step_once_in_search_order(smoke_pair):
+    steps = read_trajectory(smoke_pair / "pair-crls" / "trajectories.csv")
     paths = trajectories(smoke_pair / "pair-crls")
-    assert paths and all(s["start_arch"] == t.start_arch for t in paths for s in t.steps)
+    assert sum(len(t.steps) for t in paths) == len(steps) and len({t.start_arch for t in paths}) == len(paths)
+    for t in paths:
+        positions = [steps.index(s) for s in t.steps]
+        assert positions == sorted(positions)  # a start's steps keep the search's order
+    queried = [s.arch for s in steps if s.queried]
+    searched = [q.arch for q in read_queries(smoke_pair / "pair-crls" / "queries.csv") if q.source != "labelled"]
+    assert queried == searched  # every query the search paid for is a queried step, in order
 
 
 def test_a_run_with_missing_files_is_a_clear_error(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(CRLSOError, match="is not a trained run: summary.json is missing"):
         load_view(tmp_path)
+
+
+def test_a_run_of_the_older_format_loads_and_searches_again(legacy_pair, tmp_path):
+    import shutil
+
+    from crlso_core.pipeline import search_run
+    from crlso_core.records import RUN_FORMAT, read_summary
+
+    run = load_view(legacy_pair / "pair-crls")
+    assert run.summary.run_format == 1 and list(run.summary.baselines) == ["rea", "local"]
+    assert [c.label for c in run_curves(legacy_pair / "pair-crls", run.benchmark, "cifar10")] == ["CR-LSO", "local search", "REA"]
+    shutil.copytree(legacy_pair / "pair-crls", tmp_path / "again")
+    summary = search_run(tmp_path / "again", budget=40)
+    assert summary.run_format == RUN_FORMAT and summary.pool_size == 15625 and read_summary(tmp_path / "again").queries_used == 40

@@ -65,7 +65,7 @@ def test_a_failing_job_reports_its_message(tmp_path):
 def test_progress_keeps_the_search_curve_for_the_live_chart(tmp_path):
     from crlso_core.jobs import _ProgressWriter
     from crlso_core.progress import ProgressEvent
-    from crlso_core.runs import read_json
+    from crlso_core.files import read_json
 
     write = _ProgressWriter(tmp_path / "progress.json")
     for used, best in [(30, 88.0), (40, 89.5), (60, 91.0)]:

@@ -7,22 +7,21 @@ import numpy as np
 import torch
 
 from crlso_core.config import RunConfig
+from crlso_core.files import read_csv, read_json
+from crlso_core.model_store import load_latent
 from crlso_core.models import ICNN
 from crlso_core.pipeline import search_run
-from crlso_core.runs import list_runs, load_latent, read_json
+from crlso_core.records import RUN_FORMAT, read_summary
+from crlso_core.runs import list_runs
 
 
-REQUIRED = {
-    "space", "dataset", "preset", "seed", "budget", "queries_used", "best_arch", "best_valid_acc",
-    "best_test_acc", "recon_acc", "teacher_kendall_tau", "icnn_kendall_tau", "device", "wall_s",
-}
-
-
-def test_run_folder_holds_everything(smoke_run, table, space):
+def test_run_folder_holds_everything(smoke_run, benchmark, space):
     out, summary = smoke_run
-    assert REQUIRED <= set(summary) and summary["status"] == "complete"
-    assert set(summary["wall_s"]) >= {"teacher", "gvae", "search", "total"}
-    assert summary["queries_used"] == summary["budget"] == 60
+    assert summary.complete and summary == read_summary(out) and summary.run_format == RUN_FORMAT
+    assert summary.benchmark == benchmark.title and summary.pool_size == 15625
+    assert None not in (summary.recon_acc, summary.teacher_kendall_tau, summary.icnn_kendall_tau, summary.best_test_acc)
+    assert set(summary.wall_s) >= {"teacher", "gvae", "search", "total"}
+    assert summary.queries_used == summary.budget == 60
     for name in ["config.json", "summary.json", "queries.csv", "trajectories.csv", "latent.npz",
                  "teacher.pt", "gvae.pt", "predictor.pt", "predictor_search.pt"]:
         assert (out / name).is_file(), name
@@ -33,15 +32,17 @@ def test_run_folder_holds_everything(smoke_run, table, space):
     assert [q["source"] for q in queries[:30]] == ["labelled"] * 30
     # best_arch is the best-validation query, and its test accuracy comes from the table
     best = max(queries, key=lambda q: float(q["valid_acc"]))
-    assert summary["best_arch"] == best["arch"]
-    row = table.row(space.parse(best["arch"]))
-    assert summary["best_test_acc"] == table.test["cifar10"][row]
-    assert float(best["valid_acc"]) == table.valid["cifar10"][row]
+    assert summary.best_arch == best["arch"]
+    cell = space.parse(best["arch"])
+    assert summary.best_test_acc == benchmark.test_accuracy([cell], "cifar10")[0]
+    assert float(best["valid_acc"]) == benchmark.valid_accuracy([cell], "cifar10")[0]
+    assert summary.valid_optimum == benchmark.optimum("cifar10").valid
 
     archs, mu = load_latent(out / "latent.npz")
-    assert len(archs) == 15625 and mu.shape == (15625, 8) and np.isfinite(mu).all()
+    assert archs == space.format_many(benchmark.cells)  # NB201's pool: every cell, in the table's order
+    assert mu.shape == (15625, 8) and np.isfinite(mu).all()
     assert RunConfig.from_dict(json.loads((out / "config.json").read_text())).preset == "smoke"
-    assert any(r["path"] == str(out.resolve()) for r in list_runs(out.parent))
+    assert any(r.path == out.resolve() for r in list_runs(out.parent))
 
 
 def test_every_saved_icnn_is_convex(smoke_run):
@@ -70,14 +71,12 @@ def test_search_again_with_another_rule_replaces_search_results(smoke_run, tmp_p
     copy = tmp_path / "copy"
     shutil.copytree(out, copy)
     summary = search_run(copy, budget=50, rule="ranked")
-    assert summary["rule"] == "ranked" and summary["queries_used"] == 50
+    assert summary.rule == "ranked" and summary.queries_used == 50
     rows = list(csv.DictReader(open(copy / "queries.csv")))
     assert len(rows) == 50 and sum(r["source"] == "labelled" for r in rows) == 30
 
 
 def test_a_pair_shares_its_seed_and_labelled_set_and_differs_only_in_the_convexity_term(smoke_pair):
-    from crlso_core.runs import read_csv
-
     ls, crls = (read_json(smoke_pair / f"pair-{s}" / "config.json") for s in ("ls", "crls"))
     assert ls["seed"] == crls["seed"] and not ls["gvae"]["icnn"] and crls["gvae"]["icnn"]
     assert ls["search"]["predictor"] == "mlp" and crls["search"]["predictor"] == "icnn"
@@ -86,7 +85,29 @@ def test_a_pair_shares_its_seed_and_labelled_set_and_differs_only_in_the_convexi
 
 
 def test_a_baseline_beside_a_run_uses_the_runs_dataset_and_budget(smoke_pair):
-    summary = read_json(smoke_pair / "pair-crls" / "summary.json")
-    rea = summary["baselines"]["rea"]
-    assert rea["budget"] == 60 and 0 < rea["best_valid_acc"] <= 91.61
-    assert summary["status"] == "complete"  # the search's own result is kept
+    summary = read_summary(smoke_pair / "pair-crls")
+    rea = summary.baselines["rea"]
+    assert rea.budget == 60 and 0 < rea.best_valid_acc <= 91.61 and rea.best_test_acc is not None
+    assert summary.complete  # the search's own result is kept
+
+
+def test_a_sampled_pool_without_test_accuracy_runs_end_to_end(toy_pair):
+    """The toy space: a pool of 150 sampled cells plus the labelled ones, a surrogate with
+    no test accuracy and no known optimum; said as None, never 0 or NaN."""
+    from crlso_core.registry import load_benchmark
+
+    toy = load_benchmark("toy")
+    for side in ("ls", "crls"):
+        run = toy_pair / f"toy-{side}"
+        summary = read_summary(run)
+        assert summary.complete and summary.space == "toy" and summary.queries_used == 60
+        assert summary.best_test_acc is None and summary.valid_optimum is None and summary.found_valid_optimum is None
+        if side == "crls":  # REA ran beside CR-LS
+            assert summary.baselines["rea"].best_test_acc is None and summary.baselines["rea"].budget == 60
+        archs, mu = load_latent(run / "latent.npz")
+        assert 150 <= len(archs) <= 180 and len(set(archs)) == len(archs) and summary.pool_size == len(archs)
+        labelled = [r["arch"] for r in read_csv(run / "queries.csv") if r["source"] == "labelled"]
+        assert set(labelled) <= set(archs)  # the labelled cells are always in the pool
+        queried = [toy.space.parse(r["arch"]) for r in read_csv(run / "queries.csv")]
+        assert toy.can_answer(queried).all() and summary.best_valid_acc == toy.valid_accuracy(queried, "synthetic").max()
+        assert "NaN" not in (run / "summary.json").read_text()

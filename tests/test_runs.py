@@ -1,13 +1,14 @@
-import json
 import pickle
+from pathlib import Path
 
 import pytest
 import torch
 
 from crlso_core.errors import CRLSOError
-from crlso_core.runs import (
-    index_run, list_runs, load_latent, load_state, read_json, save_latent, write_bytes_atomic, write_json,
-)
+from crlso_core.files import read_json, write_bytes_atomic, write_json
+from crlso_core.model_store import load_latent, load_state, save_latent
+from crlso_core.records import RunSummary, read_summary
+from crlso_core.runs import default_root, index_run, list_runs
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
@@ -52,12 +53,37 @@ def test_latent_round_trip_without_pickle(tmp_path):
 def test_index_lists_runs_newest_first_and_forgets_deleted_folders(tmp_path):
     for i, name in enumerate(["old", "new", "gone"]):
         (tmp_path / name).mkdir()
-        index_run(tmp_path / name, {"space": "nb201", "dataset": "cifar10", "status": "complete", "created": i, "best_valid_acc": 90.0 + i})
+        index_run(tmp_path / name, RunSummary(dataset="cifar10", status="complete", created=i + 1, best_valid_acc=90.0 + i))
     (tmp_path / "gone").rmdir()
     runs = list_runs(tmp_path)
-    assert [r["name"] for r in runs] == ["new", "old"]
-    assert json.loads(runs[0]["summary"])["best_valid_acc"] == 91.0
+    assert [r.name for r in runs] == ["new", "old"]
+    assert runs[0].summary.best_valid_acc == 91.0 and runs[0].path == (tmp_path / "new").resolve()
     assert list_runs(tmp_path / "nothing-here") == []
+
+
+def test_the_runs_root_is_one_setting_for_the_app_and_the_cli(tmp_path, monkeypatch):
+    monkeypatch.delenv("CRLSO_RUNS", raising=False)
+    assert default_root() == Path("runs")
+    monkeypatch.setenv("CRLSO_RUNS", str(tmp_path))
+    assert default_root() == tmp_path
+    (tmp_path / "r").mkdir()
+    index_run(tmp_path / "r", RunSummary(dataset="cifar10", status="trained", created=1.0))
+    assert [r.name for r in list_runs()] == ["r"]
+
+
+def test_summaries_of_older_runs_read_with_their_old_names(tmp_path):
+    """Format 1 (before the benchmark contract): no pool, benchmark or format keys, and local
+    search's baseline under its old name 'ls'."""
+    old = {"space": "nb201", "dataset": "cifar10", "status": "complete", "best_test_acc": 94.37, "extra_key": 1,
+           "baselines": {"ls": {"budget": 500, "best_arch": "x", "best_valid_acc": 91.6, "best_test_acc": 94.4,
+                                "wall_s": 0.1, "queries_to_best": 90}}}
+    write_json(tmp_path / "summary.json", old)
+    summary = read_summary(tmp_path)
+    assert summary.run_format == 1 and summary.pool_size is None and summary.best_test_acc == 94.37
+    assert list(summary.baselines) == ["local"] and summary.baselines["local"].queries_to_best == 90
+    write_json(tmp_path / "summary.json", {**old, "run_format": 99})
+    with pytest.raises(CRLSOError, match="newer crlso"):
+        read_summary(tmp_path)
 
 
 def test_export_zip_holds_the_runs_record_and_delete_removes_it_from_the_index(smoke_pair, tmp_path):
@@ -69,7 +95,7 @@ def test_export_zip_holds_the_runs_record_and_delete_removes_it_from_the_index(s
 
     run = tmp_path / "pair-crls"
     shutil.copytree(smoke_pair / "pair-crls", run)
-    index_run(run, read_json(run / "summary.json"))
+    index_run(run, read_summary(run))
     names = zipfile.ZipFile(io.BytesIO(export_zip(run))).namelist()
     assert {"pair-crls/config.json", "pair-crls/summary.json", "pair-crls/queries.csv", "pair-crls/trajectories.csv",
             "pair-crls/baselines/rea.csv"} <= set(names)

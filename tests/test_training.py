@@ -30,9 +30,12 @@ def test_ls_variant_trains_without_an_icnn(space):
     assert result.icnn is None and result.history[0]["icnn"] == 0.0
 
 
-def test_device_choice():
+def test_device_choice_follows_what_pytorch_sees(monkeypatch):
     assert resolve_device("cpu").type == "cpu"
-    assert resolve_device("auto").type in ("cpu", "cuda")
-    if not torch.cuda.is_available():
-        with pytest.raises(CRLSOError, match="no CUDA"):
-            resolve_device("cuda")
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the same on a GPU machine
+    assert resolve_device("auto").type == "cpu"
+    with pytest.raises(CRLSOError, match="no CUDA"):
+        resolve_device("cuda")
+    with pytest.raises(CRLSOError, match="Unknown device"):
+        resolve_device("tpu")

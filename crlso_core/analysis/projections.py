@@ -67,3 +67,20 @@ def plane_to_latent(projection: Projection, codes: np.ndarray, point: np.ndarray
     nearest = np.argsort(distance)[:k]
     weights = 1.0 / (distance[nearest] + 1e-9)
     return (weights @ codes[nearest] / weights.sum()).astype(np.float32)
+
+
+def place(projection: Projection, codes: np.ndarray, new_codes: np.ndarray, k: int = 8) -> np.ndarray:
+    """Positions in the projection for codes it was not fitted on (cells outside the pool).
+    PCA projects them exactly; t-SNE and UMAP have no transform for new points, so each goes
+    to the inverse-distance-weighted mean position of its k nearest codes (nearest in the
+    latent space itself)."""
+    new_codes = np.asarray(new_codes, dtype=np.float64).reshape(-1, codes.shape[1])
+    if projection.components is not None:
+        return ((new_codes - projection.mean) @ projection.components.T).astype(np.float32)
+    out = np.empty((len(new_codes), projection.dims), dtype=np.float32)
+    for i, z in enumerate(new_codes):
+        distance = np.linalg.norm(codes - z, axis=1)
+        nearest = np.argsort(distance)[:k]
+        weights = 1.0 / (distance[nearest] + 1e-9)
+        out[i] = weights @ projection.coords[nearest] / weights.sum()
+    return out

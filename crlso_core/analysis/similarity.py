@@ -14,8 +14,8 @@ from ..errors import CRLSOError
 @dataclass
 class SimilarityInfo:
     k: int
-    top_rows: np.ndarray  # table rows of the k best cells, best first
-    worst_rows: np.ndarray  # table rows of the k worst cells, worst first
+    top_rows: np.ndarray  # rows of the k best cells, best first
+    worst_rows: np.ndarray  # rows of the k worst cells, worst first
     top_top: np.ndarray  # [k, k] cosine similarity
     top_worst: np.ndarray  # [k, k]
     mean_top_top: float  # off the diagonal (the diagonal is 1 by definition)
@@ -28,10 +28,13 @@ def _unit(codes: np.ndarray) -> np.ndarray:
 
 
 def cosine_blocks(codes: np.ndarray, accuracy: np.ndarray, k: int = 100) -> SimilarityInfo:
+    """Cells with an unknown accuracy (NaN) are left out of the ranking."""
     codes = np.asarray(codes, dtype=np.float64)
-    if not 2 <= k <= len(codes) // 2:
-        raise CRLSOError(f"k must be between 2 and {len(codes) // 2} (half the cells), got {k}.")
-    order = np.argsort(-np.asarray(accuracy), kind="stable")
+    accuracy = np.asarray(accuracy, dtype=np.float64)
+    known = np.flatnonzero(np.isfinite(accuracy))
+    if not 2 <= k <= len(known) // 2:
+        raise CRLSOError(f"k must be between 2 and {len(known) // 2} (half the cells with a known accuracy), got {k}.")
+    order = known[np.argsort(-accuracy[known], kind="stable")]
     top, worst = order[:k], order[::-1][:k]
     unit = _unit(codes)
     top_top = unit[top] @ unit[top].T

@@ -9,11 +9,11 @@ reference code climbed it: its sign was wrong); decode; query unseen cells. Two 
   exploration noise); decoded cells are de-duplicated, scored by the predictor at their
   own latent code, and only the best-predicted are queried.
 The budget is never exceeded: the oracle refuses and the loop checks `remaining` first.
+Only cells the benchmark can answer are queried; any other decoded cell counts as known.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Optional
 
 import numpy as np
@@ -23,29 +23,10 @@ from torch import Tensor, nn
 from ..benchmarks.base import Oracle
 from ..config import SearchConfig
 from ..progress import ProgressFn, report
+from ..records import TrajectoryStep
 from ..spaces.base import Cell, SearchSpace
 from ..training import fit_latent_predictor
 from .latent import LatentCodes
-
-
-@dataclass
-class Step:
-    """One proposal of one start in one round; `valid_acc` is set only when queried."""
-
-    round: int
-    start_arch: str
-    attempt: int
-    eta: float
-    z: list[float]
-    arch: str
-    pred_acc_z: float  # predictor's accuracy (percent) at the latent point z
-    pred_acc: float  # predictor's accuracy (percent) at the decoded cell's own code
-    queried: bool
-    valid_acc: Optional[float]
-    source: str
-
-    def as_row(self) -> dict:
-        return asdict(self)
 
 
 class CRLSOSearch:
@@ -63,7 +44,7 @@ class CRLSOSearch:
         self.space, self.codes, self.predictor, self.oracle = space, codes, predictor, oracle
         self.cfg, self.device, self.generator, self.source = cfg, device, generator, source
         self.rng = np.random.default_rng(int(torch.randint(2**31, (1,), generator=generator)))
-        self.steps: list[Step] = []
+        self.steps: list[TrajectoryStep] = []
 
     # --- predictor -----------------------------------------------------------------------
     def _refit(self) -> None:
@@ -85,7 +66,7 @@ class CRLSOSearch:
         return grad.cpu()
 
     # --- the loop ------------------------------------------------------------------------
-    def run(self, progress: Optional[ProgressFn] = None) -> list[Step]:
+    def run(self, progress: Optional[ProgressFn] = None) -> list[TrajectoryStep]:
         round_ = 0
         while self.oracle.remaining > 0:
             round_ += 1
@@ -105,7 +86,7 @@ class CRLSOSearch:
         return self.steps
 
     def _record(self, round_, start, attempt, eta, z, cell, pred_z, pred, queried, source=None) -> None:
-        self.steps.append(Step(
+        self.steps.append(TrajectoryStep(
             round_, self.space.format(start), attempt, float(eta), [round(float(v), 6) for v in z],
             self.space.format(cell), float(pred_z), float(pred), queried,
             self.oracle.answers[cell] if queried else None, source or self.source,
@@ -124,7 +105,7 @@ class CRLSOSearch:
             pred_z = self.predicted_accuracy(zs)
             own = self.predicted_accuracy(self.codes(cells))  # one batch, not one call per retry
             for attempt, (cell, z) in enumerate(zip(cells, zs)):
-                new = not self.oracle.seen(cell)
+                new = self._new(cell)
                 pred = own[attempt]
                 if new:
                     self.oracle.query(cell, self.source)
@@ -146,7 +127,7 @@ class CRLSOSearch:
             zs = torch.cat([plain, noisy])
             cells = self.codes.decode(zs)
             pred_z = self.predicted_accuracy(zs)
-            unseen = [cl for cl in dict.fromkeys(cells) if not self.oracle.seen(cl)]
+            unseen = [cl for cl in dict.fromkeys(cells) if self._new(cl)]
             own = dict(zip(unseen, self.predicted_accuracy(self.codes(unseen)))) if unseen else {}
             for attempt, (cell, z) in enumerate(zip(cells, zs)):
                 proposal = (round_, start, attempt, etas[attempt % half], z, cell, pred_z[attempt])
@@ -161,6 +142,11 @@ class CRLSOSearch:
                 self.oracle.query(proposal[5], self.source)
             self._record(*proposal, pred, query)
 
+    def _new(self, cell: Cell) -> bool:
+        """Worth a query: not queried yet, and the benchmark can answer it (a decoded cell
+        it cannot answer is treated like a known one: the step is retried further)."""
+        return not self.oracle.seen(cell) and self.oracle.can_answer(cell)
+
     def _own_prediction(self, cell: Cell) -> float:
         return float(self.predicted_accuracy(self.codes([cell]))[0])
 
@@ -170,7 +156,7 @@ class CRLSOSearch:
         for start in starts:
             if self.oracle.remaining == 0:
                 return
-            options = [n for n in self.space.neighbours(start) if not self.oracle.seen(n)]
+            options = [n for n in self.space.neighbours(start) if self._new(n)]
             if not options:
                 continue
             codes = self.codes(options)
@@ -182,8 +168,8 @@ class CRLSOSearch:
     def _random_round(self, round_: int) -> None:
         """Last resort, so the loop always ends: one random unseen cell."""
         for _ in range(1000):
-            (cell,) = self.space.sample(self.rng, 1)
-            if not self.oracle.seen(cell):
+            (cell,) = self.oracle.benchmark.sample(self.rng, 1)
+            if self._new(cell):
                 z = self.codes([cell])[0]
                 pred = self._own_prediction(cell)
                 self.oracle.query(cell, self.source + "-random")

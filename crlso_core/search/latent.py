@@ -17,7 +17,7 @@ class LatentCodes:
         self._cache: dict[Cell, Tensor] = dict(known or {})
 
     @classmethod
-    def from_table(cls, space, gvae, device, cells: Sequence[Cell], mu: Tensor) -> "LatentCodes":
+    def from_pool(cls, space, gvae, device, cells: Sequence[Cell], mu: Tensor) -> "LatentCodes":
         return cls(space, gvae, device, dict(zip(cells, mu)))
 
     @torch.no_grad()

@@ -15,13 +15,23 @@ def test_convex_error_has_no_violations_and_concave_error_has_many():
     x = codes[:, 0]
     convex_acc = 100 - 50 * x**2  # error = 50 x^2: convex
     predict_convex = lambda z: 100 - 50 * z[:, 0] ** 2
-    info = jensen_gaps(codes, convex_acc, predict_convex, decode, pairs=300, seed=1)
+    info = jensen_gaps(codes, convex_acc, predict_convex, lambda z: convex_acc[decode(z)], pairs=300, seed=1)
     assert info.gap_true.shape == (300, 3)
     assert info.violation_predicted == 0.0
     assert info.violation_true < 0.1 and info.gap_true.max() < 0.6  # only from rounding to the nearest grid cell
     concave_acc = 50 + 50 * x**2 - 50  # error = 100 - 50 x^2: concave
-    info = jensen_gaps(codes, concave_acc, lambda z: 50 * z[:, 0] ** 2, decode, pairs=300, seed=1)
+    info = jensen_gaps(codes, concave_acc, lambda z: 50 * z[:, 0] ** 2, lambda z: concave_acc[decode(z)], pairs=300, seed=1)
     assert info.violation_predicted > 0.9 and info.violation_true > 0.9
+
+
+def test_cells_without_a_known_accuracy_are_never_ends_and_their_points_are_left_out():
+    codes, decode = _grid_world()
+    acc = 100 - 50 * codes[:, 0] ** 2
+    acc[::2] = np.nan  # the benchmark cannot answer every other cell
+    info = jensen_gaps(codes, acc, lambda z: 100 - 50 * z[:, 0] ** 2, lambda z: acc[decode(z)], pairs=200, seed=2)
+    assert np.isfinite(acc[info.pairs]).all()
+    assert np.isnan(info.gap_true).any() and np.isfinite(info.violation_true)
+    assert info.violation_true == (info.gap_true[np.isfinite(info.gap_true)] > info.tol).mean()
 
 
 def test_surface_spans_the_cells_and_line_walks_between_two_cells():
@@ -31,5 +41,9 @@ def test_surface_spans_the_cells_and_line_walks_between_two_cells():
     info = pc_surface(codes2, lambda z: -np.abs(z).sum(1), resolution=20)
     assert info.predicted.shape == (20, 20) and info.cell_xy.shape == (201, 2)
     assert info.xs[0] <= info.cell_xy[:, 0].min() and info.xs[-1] >= info.cell_xy[:, 0].max()
-    line = line_between(codes[0], codes[200], lambda z: z[:, 0], decode, steps=5)
-    assert list(line.rows) == [0, 50, 100, 150, 200] and np.allclose(line.predicted, [-1, -0.5, 0, 0.5, 1])
+    names = [f"cell{i}" for i in range(len(codes))]
+    acc = np.arange(len(codes), dtype=np.float64)
+    line = line_between(codes[0], codes[200], lambda z: z[:, 0], lambda z: [names[i] for i in decode(z)],
+                        lambda archs: acc[[names.index(a) for a in archs]], steps=5)
+    assert line.archs == ["cell0", "cell50", "cell100", "cell150", "cell200"] and np.allclose(line.predicted, [-1, -0.5, 0, 0.5, 1])
+    assert list(line.valid) == [0, 50, 100, 150, 200]

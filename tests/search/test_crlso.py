@@ -16,11 +16,11 @@ class NoTestOracle(Oracle):
         raise AssertionError("search code read a test accuracy")
 
 
-def _search(table, space, rule, budget, labelled=20, seed=0):
+def _search(benchmark, space, rule, budget, labelled=20, seed=0):
     torch.manual_seed(seed)
     gvae = GVAE(space.node_features, space.edge_features, space.decoder_output_dim, latent=6, hidden=16, layers=2).eval()
     icnn = ICNN(6, hidden=16, layers=2)
-    oracle = NoTestOracle(table, "cifar10", budget)
+    oracle = NoTestOracle(benchmark, "cifar10", budget)
     for cell in space.sample(np.random.default_rng(seed), labelled):
         oracle.query(cell, "labelled")
     cfg = SearchConfig(rule=rule, top_k=4, finetune_epochs=2, max_retries=4, candidates_per_start=6)
@@ -30,8 +30,8 @@ def _search(table, space, rule, budget, labelled=20, seed=0):
 
 
 @pytest.mark.parametrize("rule", ["step", "ranked"])
-def test_search_spends_exactly_the_budget_and_records_every_step(table, space, rule):
-    search, oracle, steps = _search(table, space, rule, budget=45)
+def test_search_spends_exactly_the_budget_and_records_every_step(benchmark, space, rule):
+    search, oracle, steps = _search(benchmark, space, rule, budget=45)
     assert oracle.used == 45  # spent, never exceeded (the oracle would raise)
     queried = [s for s in steps if s.queried]
     assert len(queried) == 45 - 20
@@ -43,17 +43,17 @@ def test_search_spends_exactly_the_budget_and_records_every_step(table, space, r
             assert s.valid_acc == oracle.answers[space.parse(s.arch)]
 
 
-def test_step_rule_descends_the_predicted_error(table, space):
+def test_step_rule_descends_the_predicted_error(benchmark, space):
     """The reference code climbed the error; ours must step downhill."""
-    search, oracle, _ = _search(table, space, "step", budget=21)
+    search, oracle, _ = _search(benchmark, space, "step", budget=21)
     z = search.codes([next(iter(oracle.answers))])
     g = search._gradient(z)
     with torch.no_grad():
         assert search.predictor(z - 1e-3 * g).item() < search.predictor(z).item()
 
 
-def test_step_rule_grows_eta_on_repeats(table, space):
-    _, _, steps = _search(table, space, "step", budget=40)
+def test_step_rule_grows_eta_on_repeats(benchmark, space):
+    _, _, steps = _search(benchmark, space, "step", budget=40)
     by_start = {}
     for s in steps:
         if s.attempt >= 0:
@@ -63,7 +63,25 @@ def test_step_rule_grows_eta_on_repeats(table, space):
         assert etas == sorted(etas) and all(not s.queried for s in attempts[:-1])
 
 
-def test_search_is_reproducible(table, space):
-    _, a, _ = _search(table, space, "ranked", budget=35, seed=5)
-    _, b, _ = _search(table, space, "ranked", budget=35, seed=5)
+def test_search_is_reproducible(benchmark, space):
+    _, a, _ = _search(benchmark, space, "ranked", budget=35, seed=5)
+    _, b, _ = _search(benchmark, space, "ranked", budget=35, seed=5)
     assert [q.arch for q in a.history] == [q.arch for q in b.history]
+
+
+def test_a_decoded_cell_the_benchmark_cannot_answer_is_never_queried(benchmark, space):
+    """On a benchmark that holds only part of the space, every query the search makes is a
+    cell it can answer; the rest count as known and the step is retried."""
+    from crlso_core.benchmarks import TabularBenchmark
+
+    half = TabularBenchmark(space, benchmark.cells[::2], {"cifar10": benchmark.valid["cifar10"][::2]}, {}, "every other row")
+    torch.manual_seed(0)
+    gvae = GVAE(space.node_features, space.edge_features, space.decoder_output_dim, latent=6, hidden=16, layers=2).eval()
+    oracle = Oracle(half, "cifar10", 40)
+    for cell in half.sample(np.random.default_rng(0), 20):
+        oracle.query(cell, "labelled")
+    cfg = SearchConfig(rule="step", top_k=4, finetune_epochs=2, max_retries=4)
+    steps = CRLSOSearch(space, LatentCodes(space, gvae, torch.device("cpu")), ICNN(6, hidden=16, layers=2), oracle, cfg,
+                        torch.device("cpu"), torch.Generator().manual_seed(0)).run()
+    assert oracle.used == 40 and half.can_answer(list(oracle.answers)).all()
+    assert any(not s.queried and not half.can_answer([space.parse(s.arch)])[0] for s in steps)  # some were skipped

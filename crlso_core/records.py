@@ -1,0 +1,206 @@
+"""The run records, typed, in one place: a run's summary (with the baselines run beside
+it), its benchmark queries and its search trajectory. They are written here and read
+here; every other module works with these dataclasses, never with their JSON/CSV keys.
+
+Old run folders load: keys a summary lacks take their defaults, and the old name of local
+search ("ls", which also meant the unregularised latent space) reads as "local".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from .errors import CRLSOError
+from .files import read_csv, read_json, write_csv, write_json
+
+RUN_FORMAT = 2  # 1: before benchmarks had a contract (NB201 only); 2: pools, optional test accuracy
+LEGACY_BASELINES = {"ls": "local"}  # old baseline names -> today's
+SUMMARY_FILE = "summary.json"
+PAIR_SIDES = ("ls", "crls")  # a pair's sides: the unregularised latent space, the convexity-regularised one
+SIDE_LABELS = {"ls": "LS (no convexity term)", "crls": "CR-LS (convexity-regularised)"}
+SIDE_METHODS = {"ls": "LSO", "crls": "CR-LSO"}  # the search each side runs
+
+
+def _known(cls, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+@dataclass
+class BaselineResult:
+    """A baseline run beside a trained run, on its dataset and seed."""
+
+    budget: int
+    best_arch: str
+    best_valid_acc: float
+    best_test_acc: Optional[float] = None  # None: the benchmark has no test accuracy
+    queries_to_best: Optional[int] = None
+    wall_s: float = 0.0
+
+
+@dataclass
+class RunSummary:
+    # what was run
+    space: str = "nb201"
+    dataset: str = ""
+    preset: str = ""
+    seed: int = 0
+    budget: int = 0
+    labelled: int = 0
+    device: str = ""
+    latent_regularised: bool = True  # trained with the ICNN term (CR-LS) or without (LS)
+    predictor: str = "icnn"
+    rule: str = "step"
+    benchmark: Optional[str] = None  # the benchmark's title; None in runs of format 1 (NB201's table)
+    pool_size: Optional[int] = None  # cells in the G-VAE's pool
+    pair: Optional[str] = None  # the LS/CR-LS pair the run belongs to
+    side: Optional[str] = None  # "ls" or "crls" within the pair
+    created: float = 0.0
+    torch: str = ""
+    machine: str = ""
+    run_format: int = 1
+    # training
+    status: str = "trained"  # "trained", then "complete" once searched
+    recon_acc: Optional[float] = None
+    teacher_kendall_tau: Optional[float] = None
+    icnn_kendall_tau: Optional[float] = None
+    queries_used: int = 0
+    final_losses: dict[str, float] = field(default_factory=dict)
+    wall_s: dict[str, float] = field(default_factory=dict)
+    # search
+    best_arch: Optional[str] = None
+    best_valid_acc: Optional[float] = None
+    best_test_acc: Optional[float] = None  # None: the benchmark has no test accuracy
+    valid_optimum: Optional[float] = None  # None: the benchmark's optimum is not known
+    found_valid_optimum: Optional[bool] = None
+    queries_to_best: Optional[int] = None
+    search_steps: Optional[int] = None
+    baselines: dict[str, BaselineResult] = field(default_factory=dict)
+
+    HEADLINE = (
+        "space", "dataset", "preset", "seed", "budget", "queries_used", "best_arch", "best_valid_acc",
+        "best_test_acc", "found_valid_optimum", "recon_acc", "teacher_kendall_tau", "icnn_kendall_tau",
+        "device", "wall_s",
+    )
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complete"
+
+    @property
+    def side_name(self) -> str:
+        return self.side or ("crls" if self.latent_regularised else "ls")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RunSummary":
+        if not isinstance(data, dict):
+            raise CRLSOError("summary.json does not describe a run.")
+        fmt = data.get("run_format", 1)
+        if not isinstance(fmt, int) or fmt > RUN_FORMAT:
+            raise CRLSOError(f"This run was written by a newer crlso (run format {fmt}); update crlso to read it.")
+        values = _known(cls, data)
+        baselines = values.pop("baselines", None) or {}
+        summary = cls(**values)
+        try:
+            summary.baselines = {
+                LEGACY_BASELINES.get(name, name): BaselineResult(**_known(BaselineResult, result))
+                for name, result in baselines.items()
+            }
+        except (TypeError, AttributeError):
+            raise CRLSOError("summary.json holds a malformed baseline result.") from None
+        return summary
+
+    def headline(self) -> dict[str, Any]:
+        """The fields the `crlso` command prints after a run."""
+        data = self.to_dict()
+        return {k: data[k] for k in self.HEADLINE}
+
+
+def read_summary(run_dir: Path) -> RunSummary:
+    return RunSummary.from_dict(read_json(Path(run_dir) / SUMMARY_FILE))
+
+
+def summary_or_none(run_dir: Path) -> Optional[RunSummary]:
+    try:
+        return read_summary(run_dir)
+    except CRLSOError:
+        return None
+
+
+def write_summary(run_dir: Path, summary: RunSummary) -> None:
+    write_json(Path(run_dir) / SUMMARY_FILE, summary.to_dict())
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+@dataclass
+class QueryRow:
+    """One benchmark query, in the order it was made, with what asked for it."""
+
+    order: int
+    arch: str
+    valid_acc: float
+    source: str  # "labelled", "crlso", "rea", ...
+
+
+QUERY_COLUMNS = [f.name for f in fields(QueryRow)]
+
+
+def write_queries(path: Path, rows: Iterable[QueryRow]) -> None:
+    write_csv(path, (asdict(r) for r in rows), QUERY_COLUMNS)
+
+
+def read_queries(path: Path) -> list[QueryRow]:
+    try:
+        return [QueryRow(int(r["order"]), r["arch"], float(r["valid_acc"]), r["source"]) for r in read_csv(path)]
+    except (KeyError, ValueError, TypeError):
+        raise CRLSOError(f"{path} is corrupt: it is not a table of benchmark queries.") from None
+
+
+# --- trajectories ----------------------------------------------------------------------------
+
+
+@dataclass
+class TrajectoryStep:
+    """One proposal of one start in one round of the latent search; `valid_acc` is set
+    only when the proposed cell was queried."""
+
+    round: int
+    start_arch: str
+    attempt: int  # -1 for a fallback or random query
+    eta: float
+    z: list[float]
+    arch: str
+    pred_acc_z: float  # predictor's accuracy (percent) at the latent point z
+    pred_acc: float  # predictor's accuracy (percent) at the decoded cell's own code
+    queried: bool
+    valid_acc: Optional[float]
+    source: str
+
+
+TRAJECTORY_COLUMNS = [f.name for f in fields(TrajectoryStep)]
+
+
+def write_trajectory(path: Path, steps: Iterable[TrajectoryStep]) -> None:
+    write_csv(path, (asdict(s) for s in steps), TRAJECTORY_COLUMNS)
+
+
+def read_trajectory(path: Path) -> list[TrajectoryStep]:
+    try:
+        return [
+            TrajectoryStep(
+                int(r["round"]), r["start_arch"], int(r["attempt"]), float(r["eta"]), json.loads(r["z"]), r["arch"],
+                float(r["pred_acc_z"]), float(r["pred_acc"]), r["queried"] == "True",
+                float(r["valid_acc"]) if r["valid_acc"] not in ("", "None") else None, r["source"],
+            )
+            for r in read_csv(path)
+        ]
+    except (KeyError, ValueError, TypeError):
+        raise CRLSOError(f"{path} is corrupt: it is not a search trajectory.") from None

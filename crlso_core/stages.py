@@ -1,0 +1,121 @@
+"""The stages of a CR-LSO run, each a function of the previous ones' results: draw and
+query the labelled set, build the pool, train the teacher, train the latent space, fit the
+search's predictor, measure Kendall tau, search. `pipeline` strings them into a run folder;
+`compare` shares them between the methods of one bench group."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import torch
+from torch import nn
+
+from .benchmarks.base import Benchmark, Oracle
+from .config import RunConfig
+from .models import GNNPredictor, GVAE
+from .pool import CellPool, build_pool
+from .records import TrajectoryStep
+from .registry import get_spec
+from .search.crlso import CRLSOSearch
+from .search.latent import LatentCodes
+from .training import (
+    encode_all, fit_latent_predictor, kendall_tau, predict_graphs, reconstruction_accuracy, small_work_threads,
+    train_gvae, train_teacher,
+)
+from .model_store import predictor_for
+
+
+def draw_labelled(config: RunConfig, benchmark: Benchmark) -> tuple[Oracle, list, np.ndarray]:
+    """The labelled set, drawn at random from the run's seed among the cells the benchmark
+    can answer; its labels cost queries. Accuracy comes back as fractions."""
+    oracle = Oracle(benchmark, config.dataset, config.budget)
+    labelled = benchmark.sample(np.random.default_rng(config.seed), config.labelled)
+    accuracy = np.array([oracle.query(c, "labelled") for c in labelled]) / 100.0
+    return oracle, labelled, accuracy
+
+
+def run_pool(config: RunConfig, benchmark: Benchmark, labelled: list) -> CellPool:
+    """The run's pool: its configured size, else its space's default (see crlso_core.pool)."""
+    size = config.pool if config.pool is not None else get_spec(config.space).pool_size
+    return build_pool(benchmark, size, config.seed, include=labelled)
+
+
+@dataclass
+class TeacherStage:
+    teacher: GNNPredictor
+    pseudo: np.ndarray  # accuracy (fraction) of every pool cell: true where labelled, else predicted
+    labelled_rows: np.ndarray  # pool rows of the labelled cells
+    seconds: float
+
+
+def teacher_stage(config, pool: CellPool, labelled, accuracy, device, generator, progress=None) -> TeacherStage:
+    t0 = time.perf_counter()
+    with small_work_threads(device):
+        teacher = train_teacher(pool.space, labelled, accuracy, config.teacher, device, generator, progress)
+    pseudo = predict_graphs(teacher, pool.space.graph_batch(pool.cells), device)
+    rows = pool.rows(labelled)
+    pseudo[rows] = accuracy  # true labels where we paid for them
+    return TeacherStage(teacher, pseudo, rows, time.perf_counter() - t0)
+
+
+@dataclass
+class LatentStage:
+    gvae: GVAE
+    icnn: Optional[nn.Module]  # the jointly trained ICNN; None for the unregularised latent
+    mu: torch.Tensor  # [pool, latent]
+    recon_acc: float  # share of pool cells decoded back exactly
+    history: list
+    seconds: float
+
+
+def latent_stage(config, pool: CellPool, pseudo, device, generator, progress=None) -> LatentStage:
+    """Joint G-VAE + ICNN training over every pool cell (G-VAE alone when config.gvae.icnn is off)."""
+    t0 = time.perf_counter()
+    space = pool.space
+    batch, targets = space.graph_batch(pool.cells), space.targets(pool.cells)
+    joint = train_gvae(space, batch, targets, 1.0 - pseudo if config.gvae.icnn else None, config.gvae, device, generator, progress)
+    mu = encode_all(joint.gvae, batch, device)
+    recon = reconstruction_accuracy(space, joint.gvae, mu, targets, device)
+    return LatentStage(joint.gvae, joint.icnn, mu, recon, joint.history, time.perf_counter() - t0)
+
+
+def search_predictor(config, latent: LatentStage, pseudo, device, generator) -> nn.Module:
+    """The joint ICNN when there is one and the search wants an ICNN; otherwise a predictor
+    of the wanted kind fitted on the frozen latent codes with the same pseudo-labels."""
+    if latent.icnn is not None and config.search.predictor == "icnn":
+        return latent.icnn
+    g = config.gvae
+    return fit_latent_predictor(
+        predictor_for(config).to(device), latent.mu, torch.as_tensor(1.0 - pseudo, dtype=torch.float32),
+        g.epochs, g.lr, g.batch_size, config.search.z_noise, config.search.label_noise, device, generator,
+    )
+
+
+def kendall_taus(config, benchmark: Benchmark, pool: CellPool, stage: TeacherStage, predictor, mu, device):
+    """Teacher's and predictor's Kendall tau on the pool cells outside the labelled set that
+    the benchmark can answer (None when there are too few). Asks the benchmark directly:
+    this is reporting, not search."""
+    truth = benchmark.valid_accuracy(pool.cells, config.dataset)
+    outside = np.setdiff1d(np.arange(len(pool)), stage.labelled_rows)
+    outside = outside[np.isfinite(truth[outside])]
+    if len(outside) < 2:
+        return None, None
+    with torch.no_grad():
+        predicted = 1.0 - predictor(mu.to(device)).cpu().numpy()
+    return kendall_tau(stage.pseudo[outside], truth[outside]), kendall_tau(predicted[outside], truth[outside])
+
+
+def search_stage(config, pool: CellPool, gvae, predictor, mu, oracle, device, progress=None) -> list[TrajectoryStep]:
+    generator = torch.Generator().manual_seed(config.seed * 1000 + 1)  # search has its own stream
+    codes = LatentCodes.from_pool(pool.space, gvae, device, pool.cells, mu)
+    with small_work_threads(device):
+        return CRLSOSearch(pool.space, codes, predictor, oracle, config.search, device, generator).run(progress)
+
+
+def queries_to_best(oracle: Oracle, best) -> int:
+    """How many queries it took to first see the final best cell."""
+    arch = oracle.space.format(best)
+    return 1 + next(i for i, q in enumerate(oracle.history) if q.arch == arch)
