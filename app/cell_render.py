@@ -1,74 +1,114 @@
-"""A NAS-Bench-201 cell as an inline SVG: the four nodes left to right, each edge an arrow
-labelled with its op and coloured by it; 'none' edges are faint and dashed (they carry
-nothing)."""
+"""Any space's cell as an inline SVG, drawn from the space's drawing data
+(crlso_core.spaces.drawing): nodes left to right in topological order; edges between
+neighbours straight, longer ones as arcs (even spans above, odd below, higher the longer);
+an op on an edge colours the edge and labels it, an op on a node colours the node; an edge
+that carries nothing is faint and dashed. An architecture of several cells (NB301's normal
+and reduction cells) is drawn as one row per cell."""
 
 from __future__ import annotations
 
 import html
+from typing import Optional
 
-from crlso_core.spaces import get_space
-from crlso_core.spaces.nb201 import EDGES, OPS
+from crlso_core.registry import get_space
+from crlso_core.spaces.base import SearchSpace
+from crlso_core.spaces.drawing import CellDrawing
 
-OP_STYLE = {  # colour, short label
-    "none": ("#b0b0b0", "none"),
-    "skip_connect": ("#4d4d4d", "skip"),
-    "nor_conv_1x1": ("#1f77b4", "conv 1×1"),
-    "nor_conv_3x3": ("#d62728", "conv 3×3"),
-    "avg_pool_3x3": ("#2ca02c", "avg pool 3×3"),
-}
-NODE_X = (45, 205, 365, 525)
-NODE_Y = 120
-NODE_NAMES = ("in", "1", "2", "out")
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+FAINT = "#b0b0b0"
+PLAIN = "#4d4d4d"  # an edge with no op
+NODE_R, MARGIN, TITLE_H = 21, 45, 22
 
 
-SHORT = {"none": "none", "skip_connect": "skip", "nor_conv_1x1": "1x1", "nor_conv_3x3": "3x3", "avg_pool_3x3": "pool"}
+def op_colour(space: SearchSpace, op: Optional[str]) -> str:
+    if op is None:
+        return PLAIN
+    if op in space.op_colours:
+        return space.op_colours[op]
+    index = space.op_names.index(op) if op in space.op_names else len(space.op_names)
+    return PALETTE[index % len(PALETTE)]
 
 
-def compact(arch: str) -> str:
-    """A cell in about a third of the characters, for hover labels of 15,625 points: the ops into
-    node 1 | node 2 | the output, e.g. '3x3 | 3x3 pool | skip 1x1 none'."""
-    groups = [[SHORT[entry.split("~")[0]] for entry in node.strip("|").split("|")] for node in arch.split("+")]
-    return " | ".join(" ".join(g) for g in groups)
+def _gap(nodes: int) -> float:
+    return 160.0 if nodes <= 5 else 110.0
 
 
-def _edge_path(s: int, t: int) -> tuple[str, float, float]:
-    """An SVG path for edge s->t and where its label goes: neighbours are joined straight,
-    span-2 edges arc above, the span-3 edge arcs below."""
-    x0, x1 = NODE_X[s] + 22, NODE_X[t] - 22
-    span = t - s
-    if span == 1:
-        return f"M{x0},{NODE_Y} L{x1},{NODE_Y}", (x0 + x1) / 2, NODE_Y - 8
-    lift = -78 if span == 2 else 92
-    cx, cy = (x0 + x1) / 2, NODE_Y + 2 * lift
-    y0 = NODE_Y + (-14 if lift < 0 else 14)
-    return f"M{x0 - 6},{y0} Q{cx},{cy} {x1 + 6},{y0}", cx, NODE_Y + lift + (4 if lift < 0 else 4)
+def _lift(span: int) -> float:
+    """How far an edge spanning `span` node positions bends away from the row (signed: up < 0)."""
+    return 0.0 if span <= 1 else (-39.0 * span if span % 2 == 0 else 30.7 * span)
+
+
+def _edge_path(x: list[float], y: float, s: int, t: int) -> tuple[str, float, float]:
+    """An SVG path for edge s->t and where its label goes."""
+    x0, x1 = x[s] + NODE_R + 1, x[t] - NODE_R - 1
+    lift = _lift(t - s)
+    if lift == 0:
+        return f"M{x0:.1f},{y:.1f} L{x1:.1f},{y:.1f}", (x0 + x1) / 2, y - 8
+    cx, cy = (x0 + x1) / 2, y + 2 * lift
+    y0 = y + (-14 if lift < 0 else 14)
+    return f"M{x0 - 6:.1f},{y0:.1f} Q{cx:.1f},{cy:.1f} {x1 + 6:.1f},{y0:.1f}", cx, y + lift + 4
+
+
+def _extent(drawing: CellDrawing) -> tuple[float, float]:
+    """Room needed above and below the node row."""
+    lifts = [_lift(e.dst - e.src) for e in drawing.edges] + [0.0]
+    return max(NODE_R, -min(lifts)) + 24, max(NODE_R, max(lifts)) + 24
+
+
+def _draw(space: SearchSpace, drawing: CellDrawing, top: float) -> tuple[list[str], float, set[str]]:
+    """SVG elements of one drawing whose area starts at `top`; returns them, its height and
+    the arrow colours used."""
+    above, below = _extent(drawing)
+    title = TITLE_H if drawing.title else 0
+    y = top + title + above
+    x = [MARGIN + i * _gap(len(drawing.nodes)) for i in range(len(drawing.nodes))]
+    parts, labels, colours = [], [], set()
+    if drawing.title:
+        parts.append(f'<text x="{MARGIN - NODE_R}" y="{top + 15:.1f}" font-size="13" font-weight="bold" fill="#333">{html.escape(drawing.title)}</text>')
+    for edge in drawing.edges:
+        colour = FAINT if edge.faint else op_colour(space, edge.op)
+        colours.add(colour)
+        path, lx, ly = _edge_path(x, y, edge.src, edge.dst)
+        dash = ' stroke-dasharray="5,4" opacity="0.7"' if edge.faint else ""
+        parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dash} marker-end="url(#arrow-{colour[1:]})"/>')
+        if edge.label:
+            w = 8 + 7.2 * len(edge.label)
+            labels.append(
+                f'<rect x="{lx - w / 2:.1f}" y="{ly - 13:.1f}" width="{w:.1f}" height="18" rx="4" fill="white" stroke="{colour}" stroke-width="1"/>'
+                f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" font-size="12" fill="{colour}"'
+                f'{f" data-op={chr(34)}{html.escape(edge.op)}{chr(34)}" if edge.op else ""}>{html.escape(edge.label)}</text>'
+            )
+    for xi, node in zip(x, drawing.nodes):
+        fill = "#f5f5f5" if node.op is None else op_colour(space, node.op)
+        text_fill = "#000" if node.op is None else "#fff"
+        op = f' data-op="{html.escape(node.op)}"' if node.op else ""
+        parts.append(f'<circle cx="{xi:.1f}" cy="{y:.1f}" r="{NODE_R}" fill="{fill}" stroke="#333" stroke-width="1.5"{op}/>')
+        size = 13 if len(node.label) <= 4 else 10
+        parts.append(f'<text x="{xi:.1f}" y="{y + 5:.1f}" text-anchor="middle" font-size="{size}" font-weight="bold" fill="{text_fill}">{html.escape(node.label)}</text>')
+    return parts + labels, title + above + below, colours  # labels last, so no edge crosses them
+
+
+def drawings_svg(space: SearchSpace, drawings: list[CellDrawing], aria: str, width: int = 570) -> str:
+    parts, top, colours, right = [], 0.0, set(), 0.0
+    for drawing in drawings:
+        elements, height, used = _draw(space, drawing, top)
+        parts += elements
+        colours |= used
+        top += height
+        right = max(right, 2 * MARGIN + (len(drawing.nodes) - 1) * _gap(len(drawing.nodes)))
+    markers = "".join(
+        f'<marker id="arrow-{c[1:]}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
+        f'<path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
+        for c in sorted(colours)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {right:.0f} {top:.0f}" width="100%" role="img" '
+        f'aria-label="{html.escape(aria)}" class="crlso-cell" style="font-family:sans-serif;max-width:{width}px">'
+        f"<defs>{markers}</defs>" + "".join(parts) + "</svg>"
+    )
 
 
 def cell_svg(arch: str, space: str = "nb201", width: int = 570) -> str:
-    ops = [OPS[i] for i in get_space(space).parse(arch)]  # raises CRLSOError on a bad string
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 570 240" width="100%" role="img" '
-        f'aria-label="cell {html.escape(arch)}" class="crlso-cell" style="font-family:sans-serif;max-width:{width}px">',
-        "<defs>" + "".join(
-            f'<marker id="arrow-{op}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
-            f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
-            for op, (colour, _) in OP_STYLE.items()
-        ) + "</defs>",
-    ]
-    labels = []
-    for op, (s, t) in zip(ops, EDGES):
-        colour, short = OP_STYLE[op]
-        path, lx, ly = _edge_path(s, t)
-        dash = ' stroke-dasharray="5,4" opacity="0.7"' if op == "none" else ""
-        parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dash} marker-end="url(#arrow-{op})"/>')
-        w = 8 + 7.2 * len(short)
-        labels.append(
-            f'<rect x="{lx - w / 2:.1f}" y="{ly - 13:.1f}" width="{w:.1f}" height="18" rx="4" fill="white" stroke="{colour}" stroke-width="1"/>'
-            f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" font-size="12" fill="{colour}" data-op="{op}">{short}</text>'
-        )
-    for x, name in zip(NODE_X, NODE_NAMES):
-        parts.append(f'<circle cx="{x}" cy="{NODE_Y}" r="21" fill="#f5f5f5" stroke="#333" stroke-width="1.5"/>')
-        parts.append(f'<text x="{x}" y="{NODE_Y + 5}" text-anchor="middle" font-size="13" font-weight="bold">{name}</text>')
-    parts += labels  # labels last, so no edge crosses them
-    parts.append("</svg>")
-    return "".join(parts)
+    """The cell of a string in the named space; raises CRLSOError on a malformed string."""
+    the_space = get_space(space)
+    return drawings_svg(the_space, the_space.drawing(the_space.parse(arch)), f"cell {arch}", width)

@@ -1,8 +1,9 @@
 """Figure builders: plain data in (arrays and crlso_core's info dataclasses), Plotly figure
 out. No Streamlit here, so each builder can be tested on its own.
 
-Scatter plots of all 15,625 cells use WebGL (Scattergl) and draw the best cells last, on
-top; colour runs from red (worst) to blue (best), as in the paper's figures."""
+Scatter plots of a run's whole pool (15,625 cells on NB201) use WebGL (Scattergl) and draw
+the best cells last, on top; colour runs from red (worst) to blue (best), as in the paper's
+figures. Hover labels are the space's short cell labels."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import plotly.graph_objects as go
 
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
 from crlso_core.analysis.similarity import SimilarityInfo
-from app.cell_render import compact
 from crlso_core.explore import Curve
 
 SCALE = "RdBu"  # low = red, high = blue
@@ -32,18 +32,18 @@ def draw_order(colour: np.ndarray, reverse: bool = False) -> np.ndarray:
 
 
 def latent_scatter(
-    xy: np.ndarray, colour: np.ndarray, archs: Sequence[str], true_acc: np.ndarray, pred_acc: np.ndarray,
-    title: str, colour_label: str, reverse: bool = False, highlight: Optional[int] = None,
+    xy: np.ndarray, colour: np.ndarray, labels: Sequence[str], true_acc: np.ndarray, pred_acc: np.ndarray,
+    title: str, colour_label: str, reverse: bool = False, highlight: Optional[int] = None, highlight_label: str = "",
 ) -> go.Figure:
     """Every cell at its projected position, in `draw_order` (best last, on top); a selected
     point's index maps back to its cell through that order. `reverse` for ranks (1 = best =
-    blue). Hover labels use the compact cell notation and float32 numbers: the chart is
-    sent to the browser whole on every change, so its size is the app's latency."""
+    blue). Hover labels are the short cell labels, numbers float32: the chart is sent to
+    the browser whole on every change, so its size is the app's latency."""
     rows = draw_order(colour, reverse)
     custom = np.stack([true_acc[rows], pred_acc[rows]], 1).astype(np.float32)
     three = xy.shape[1] == 3
     common = dict(
-        mode="markers", customdata=custom, text=[compact(archs[i]) for i in rows],
+        mode="markers", customdata=custom, text=[labels[i] for i in rows],
         hovertemplate="%{text}<br>true %{customdata[0]:.2f} % · predicted %{customdata[1]:.2f} %<extra></extra>",
         marker=dict(
             color=colour[rows].astype(np.float32), colorscale=SCALE, reversescale=reverse, size=3 if three else 5,
@@ -57,7 +57,7 @@ def latent_scatter(
         # after a click the rest of the cloud stays readable
         fig = go.Figure(go.Scattergl(x=xy[rows, 0], y=xy[rows, 1], unselected=dict(marker=dict(opacity=0.45)), **common))
     if highlight is not None:
-        add_marker(fig, xy[highlight], f"selected: {archs[highlight]}")
+        add_marker(fig, xy[highlight], f"selected: {highlight_label or labels[highlight]}")
     fig.update_layout(showlegend=False)  # Streamlit sets the drag and click modes; a lasso dragmode here would turn click-to-select off
     return _layout(fig, title)
 
@@ -84,9 +84,10 @@ def add_arrows(fig: go.Figure, starts: np.ndarray, ends: np.ndarray, labels: Seq
                                  hovertext=list(labels), hoverinfo="text", name="found"))
 
 
-def accuracy_histogram(values: np.ndarray, optimum: float, title: str, selected: Optional[float] = None) -> go.Figure:
+def accuracy_histogram(values: np.ndarray, optimum: Optional[float], title: str, selected: Optional[float] = None) -> go.Figure:
     fig = go.Figure(go.Histogram(x=values, nbinsx=80, marker_color="#4c78a8", name="cells"))
-    fig.add_vline(x=optimum, line=dict(color="green", dash="dash"), annotation_text=f"optimum {optimum:.2f}")
+    if optimum is not None:
+        fig.add_vline(x=optimum, line=dict(color="green", dash="dash"), annotation_text=f"optimum {optimum:.2f}")
     if selected is not None:
         fig.add_vline(x=selected, line=dict(color="red"), annotation_text=f"selected {selected:.2f}", annotation_position="bottom left")
     fig.update_xaxes(title="accuracy (%)")
@@ -108,16 +109,22 @@ def similarity_figures(info: SimilarityInfo, label: str) -> tuple[go.Figure, go.
     )
 
 
-def curves_figure(curves: Sequence[Curve], optimum: float, title: str, metric: str = "valid") -> go.Figure:
+def curves_figure(curves: Sequence[Curve], optimum: Optional[float], title: str, metric: str = "valid") -> go.Figure:
+    """Best-so-far curves; `optimum` (validation optimum, or its cell's test accuracy) is
+    drawn when the benchmark knows it. Curves without the metric (no test accuracy) are left out."""
     fig = go.Figure()
-    for i, curve in enumerate(curves):
+    shown = [c for c in curves if getattr(c, metric) is not None]
+    for i, curve in enumerate(shown):
         y = getattr(curve, metric)
         fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y, mode="lines", name=curve.label,
                                  line=dict(color=METHOD_COLOURS[i % len(METHOD_COLOURS)], width=2)))
-    fig.add_hline(y=optimum, line=dict(color="green", dash="dash"), annotation_text=f"validation optimum {optimum:.2f}" if metric == "valid" else f"test acc. of the validation optimum {optimum:.2f}")
-    settled = [c for curve in curves if len(y := getattr(curve, metric)) > 20 for c in [y[19]]]
-    if settled:  # start the axis where the curves are after 20 queries: the first few drown the rest
-        fig.update_yaxes(range=[min(settled) - 0.5, optimum + 0.4])
+    top = max([float(getattr(c, metric).max()) for c in shown if len(getattr(c, metric))], default=None)
+    if optimum is not None:
+        fig.add_hline(y=optimum, line=dict(color="green", dash="dash"), annotation_text=f"validation optimum {optimum:.2f}" if metric == "valid" else f"test acc. of the validation optimum {optimum:.2f}")
+        top = optimum if top is None else max(top, optimum)
+    settled = [c for curve in shown if len(y := getattr(curve, metric)) > 20 for c in [y[19]]]
+    if settled and top is not None:  # start the axis where the curves are after 20 queries: the first few drown the rest
+        fig.update_yaxes(range=[min(settled) - 0.5, top + 0.4])
     fig.update_xaxes(title="benchmark queries")
     fig.update_yaxes(title="best-so-far validation accuracy (%)" if metric == "valid" else "test accuracy of best-validation cell (%)")
     return _layout(fig, title, height=380, legend=dict(orientation="h", y=-0.2))

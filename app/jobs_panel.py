@@ -8,14 +8,14 @@ from typing import Optional
 
 import streamlit as st
 
-from app.state import runs_root
+from crlso_core.runs import default_root as runs_root
 from crlso_core.jobs import JobInfo, active_job, cancel_job, list_jobs
 
 STAGES = {
     "teacher": "teacher (GNN predictor on the labelled cells)",
     "gvae": "joint G-VAE training",
     "search": "latent search",
-    "rea": "regularised evolution", "rs": "random search", "ls": "local search",
+    "rea": "regularised evolution", "rs": "random search", "local": "local search",
 }
 
 

@@ -93,16 +93,17 @@ POINT_JS = """(window) => {
 # drawn last, the best): a click there hits that cell and no neighbour
 
 
-def wait_for_cell(page, hover_text: str, timeout: float = 60.0) -> str:
+def wait_for_cell(page, hover_text: str, timeout: float = 60.0, space: str = "nb201") -> str:
     """Wait until a rendered cell (svg.crlso-cell) is the one a chart labelled `hover_text`
-    (compact notation); returns its full cell string."""
-    from app.cell_render import compact
+    (the space's short label); returns its full cell string."""
+    from crlso_core.registry import get_space
 
+    the_space = get_space(space)
     deadline = time.time() + timeout
     while time.time() < deadline:
         for label in page.locator("svg.crlso-cell").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))"):
             arch = (label or "").removeprefix("cell ")
-            if arch and compact(arch) == hover_text:
+            if arch and the_space.label(the_space.parse(arch)) == hover_text:
                 return arch
         page.wait_for_timeout(50)
     raise TimeoutError(f"no rendered cell {hover_text!r} within {timeout:.0f} s")

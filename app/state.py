@@ -1,12 +1,11 @@
 """Page state shared by every page: where runs live, what the URL says (run, dataset,
 projection, cell: so a view can be shared or reloaded), cached loading, and the guard
-that turns any error into one message instead of a traceback."""
+that turns any error into one message instead of a traceback. No widgets of its own
+beyond URL-backed select boxes (the run picker is app/run_picker.py)."""
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,13 +14,13 @@ from typing import Iterable, Optional
 import streamlit as st
 
 from crlso_core.errors import CRLSOError
-from app.navigation import page
-from crlso_core.explore import Pair, RunView, list_pairs, load_view
+from crlso_core.explore import RunView, load_view
+from crlso_core.runs import default_root
 
 
 def runs_root() -> Path:
-    """The run store the app reads and writes: $CRLSO_RUNS, else ./runs."""
-    return Path(os.environ.get("CRLSO_RUNS", "runs"))
+    """The run store the app reads and writes: $CRLSO_RUNS, else ./runs (as `crlso runs`)."""
+    return default_root()
 
 
 @contextmanager
@@ -89,28 +88,6 @@ def view(path: Path) -> RunView:
     return _view(str(path), stamp)
 
 
-def pick_pair(require_search: bool = False) -> Optional[Pair]:
-    """The sidebar's run picker (its value lives in the URL as ?run=). None, with a message
-    and a link to the Train page, when there is nothing to pick."""
-    pairs = list_pairs(runs_root())
-    if require_search:
-        pairs = [p for p in pairs if any(r["status"] == "complete" for r in p.runs.values())]
-    if not pairs:
-        what = "searched" if require_search else "trained"
-        st.info(f"No {what} runs yet in `{runs_root()}`. Train a pair of latent spaces on the Train page"
-                + (" and search them on the Search page." if require_search else "."))
-        st.page_link(page("train"), label="Go to Train", icon=":material/model_training:")
-        if not require_search:
-            quick_start()
-        return None
-    names = [p.name for p in pairs]
-    with st.sidebar:
-        name = url_select("Run", "run", names, help="The LS/CR-LS pair trained together (or a single run).")
-        pair = pairs[names.index(name)]
-        st.caption(f"{pair.dataset} · " + " + ".join(s.upper() for s in pair.sides))
-    return pair
-
-
 # --- projections --------------------------------------------------------------------------
 
 
@@ -135,24 +112,3 @@ def projection(run: RunView, method: str, dims: int = 2):
     if file_stamp is None and method != "pca":
         return None
     return _projection(str(run.path), (run.path / "summary.json").stat().st_mtime, method, dims, file_stamp)
-
-
-def quick_start() -> None:
-    """First visit: one button trains a small LS/CR-LS pair so every page has something to show."""
-    from app.jobs_panel import job_panel
-    from crlso_core.config import preset
-    from crlso_core.jobs import active_job, start_job
-
-    if active_job(runs_root()) is None and st.button("Train a small demo pair now (smoke preset, about a minute on a CPU)", key="quick-start"):
-        config = preset("smoke")
-        start_job(runs_root(), "train_pair", {"config": config.to_dict(), "name": time.strftime("demo-%m%d-%H%M%S")},
-                  "Train LS + CRLS demo pair (smoke preset)")
-    job_panel(("train_pair",))
-
-
-def pair_views() -> tuple[Pair, dict[str, RunView]]:
-    """The picked pair and its runs loaded (side -> view); stops the page when there is none."""
-    pair = pick_pair()
-    if pair is None:
-        st.stop()
-    return pair, {side: view(pair.path(side)) for side in pair.sides}

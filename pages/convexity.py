@@ -8,7 +8,8 @@ import streamlit as st
 
 from app.cell_render import cell_svg
 from app.figures import contour_figure, jensen_histogram, line_figure, surface_figure
-from app.state import guard, pair_views, view
+from app.run_picker import pair_views
+from app.state import guard, view
 from crlso_core.analysis.convexity import jensen_gaps, line_between, pc_surface
 
 
@@ -25,7 +26,7 @@ def surface(path: str, stamp: float):
 @st.cache_data(max_entries=32, show_spinner="Checking Jensen's inequality…")
 def jensen(path: str, stamp: float, pairs: int, seed: int):
     run = view(path)
-    return jensen_gaps(run.codes, run.valid, run.predict, run.decode, pairs=pairs, seed=seed)
+    return jensen_gaps(run.codes, run.valid, run.predict, lambda z: run.accuracy_of(run.decode(z)), pairs=pairs, seed=seed)
 
 
 st.title("Convexity")
@@ -51,14 +52,15 @@ with guard():
                "A convex error has every gap ≤ 0. 'True' uses the benchmark error of the cell the decoder makes at the point.")
     m = st.columns(2 * len(infos))
     for i, (side, info) in enumerate(infos.items()):
-        m[2 * i].metric(f"{side.upper()}: violations, true error", f"{100 * info.violation_true:.1f} %")
+        true_rate = f"{100 * info.violation_true:.1f} %" if np.isfinite(info.violation_true) else "no decoded cell answered"
+        m[2 * i].metric(f"{side.upper()}: violations, true error", true_rate)
         m[2 * i + 1].metric(f"{side.upper()}: violations, predicted error", f"{100 * info.violation_predicted:.1f} %")
     h = st.columns(2)
     h[0].plotly_chart(jensen_histogram(infos, "true", "True error of the decoded cell"), key="jensen-true")
     h[1].plotly_chart(jensen_histogram(infos, "predicted", "Predicted error"), key="jensen-pred")
 
     st.subheader("Cells along a straight line")
-    best = int(np.argmax(first.valid))
+    best = int(np.nanargmax(first.valid))
     default_b = int(np.random.default_rng(seed).integers(len(first.archs)))
     l = st.columns([2, 2, 1, 1])
     text_a = l[0].text_input("From cell", first.archs[best], key="line-a")
@@ -66,15 +68,16 @@ with guard():
     steps = l[2].number_input("Points", 3, 41, 11, key="line-steps")
     side = l[3].selectbox("Latent space", list(runs), format_func=str.upper, key="line-side")
     run = runs[side]
-    row_a, row_b = (run.table.row(run.table.space.parse(t)) for t in (text_a, text_b))
-    line = line_between(run.codes[row_a], run.codes[row_b], run.predict, run.decode, int(steps))
-    st.plotly_chart(line_figure(line.t, run.valid[line.rows], line.predicted, f"{run.label}: from {text_a[:20]}… to {text_b[:20]}…"), key="line")
-    frame = pd.DataFrame({"t": line.t, "decoded cell": [run.archs[r] for r in line.rows], "true valid acc": run.valid[line.rows], "predicted acc": line.predicted})
+    ends = [run.space.format(run.space.parse(t)) for t in (text_a, text_b)]  # any spelling of a cell, inside the pool or not
+    z_a, z_b = run.codes_of(ends)
+    line = line_between(z_a, z_b, run.predict, run.decode, run.accuracy_of, int(steps))
+    st.plotly_chart(line_figure(line.t, line.valid, line.predicted, f"{run.label}: from {text_a[:20]}… to {text_b[:20]}…"), key="line")
+    frame = pd.DataFrame({"t": line.t, "decoded cell": line.archs, "true valid acc": line.valid, "predicted acc": line.predicted})
     st.dataframe(frame, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("t", "true valid acc", "predicted acc")})
-    distinct = list(dict.fromkeys(int(r) for r in line.rows))
+    distinct = {arch: valid for arch, valid in zip(line.archs, line.valid)}
     st.markdown(f"{len(distinct)} distinct cells along the line:")
     grid = st.columns(min(4, len(distinct)))
-    for i, r in enumerate(distinct):
+    for i, (arch, valid) in enumerate(distinct.items()):
         with grid[i % len(grid)]:
-            st.markdown(cell_svg(run.archs[r], width=280), unsafe_allow_html=True)  # st.html strips SVG
-            st.caption(f"{run.valid[r]:.2f} % · {run.archs[r]}")
+            st.markdown(cell_svg(arch, run.config.space, width=280), unsafe_allow_html=True)  # st.html strips SVG
+            st.caption(f"{valid:.2f} % · {arch}")

@@ -1,5 +1,5 @@
-"""Latent space: every cell's code projected to 2-D/3-D, LS beside CR-LS with one set of
-controls; click a cell to render it and list its nearest neighbours in the latent space;
+"""Latent space: every pool cell's code projected to 2-D/3-D, LS beside CR-LS with one set
+of controls; click a cell to render it and list its nearest neighbours in the latent space;
 box/lasso to summarise a region; decode any point of the plane."""
 
 from typing import Optional
@@ -12,8 +12,10 @@ from app.cell_render import cell_svg
 from app.figures import draw_order, latent_scatter
 from app.selection import selected_rows
 from app.jobs_panel import job_panel
-from app.state import guard, pair_views, projection, runs_root, url_get, url_int, url_set, view
+from app.run_picker import pair_views
+from app.state import guard, projection, runs_root, url_get, url_int, url_set, view
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
+from crlso_core.benchmarks import NO_TEST
 from crlso_core.jobs import active_job, start_job
 
 COLOURS = {"rank (1 = best)": ("rank", True), "validation accuracy": ("valid", False), "predicted accuracy": ("predicted", False)}
@@ -29,8 +31,9 @@ def scatter_figure(path: str, stamp: float, method: str, dims: int, colour_name:
     sends the browser the same figure, which it does not redraw."""
     run = view(path)
     colour_key, reverse = COLOURS[colour_name]
-    return latent_scatter(projection(run, method, dims).coords, colour_values(run, colour_key), run.archs, run.valid, run.predicted,
-                          f"{run.label} · {LABELS[method]}", colour_name, reverse, highlight=mark)
+    return latent_scatter(projection(run, method, dims).coords, colour_values(run, colour_key), run.labels, run.valid, run.predicted,
+                          f"{run.label} · {LABELS[method]}", colour_name, reverse, highlight=mark,
+                          highlight_label=run.archs[mark] if mark is not None else "")
 
 
 def neighbour_table(run, row: int, k: int) -> pd.DataFrame:
@@ -89,9 +92,10 @@ with guard():
         st.subheader("Selected cell")
         first = next(iter(runs.values()))
         left, right = st.columns([3, 2])
-        left.markdown(cell_svg(first.archs[cell]), unsafe_allow_html=True)  # st.html strips SVG
+        left.markdown(cell_svg(first.archs[cell], first.config.space), unsafe_allow_html=True)  # st.html strips SVG
         right.code(first.archs[cell], language=None, wrap_lines=True)
-        right.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** (test {first.test[cell]:.2f} %)  \n"
+        test = f"test {first.test[cell]:.2f} %" if first.test is not None else NO_TEST
+        right.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** ({test})  \n"
                        + "  \n".join(f"{s.upper()} predicts {r.predicted[cell]:.2f} %" for s, r in runs.items()))
         for column, (side, run) in zip(st.columns(len(runs)), runs.items()):
             column.markdown(f"**Nearest {k} cells in the {side.upper()} latent space** (distance in the {run.codes.shape[1]}-d space, not in the plot)")
@@ -114,9 +118,11 @@ with guard():
         x = d[1].number_input("x", value=float(start[0]), format="%.3f", key=f"decode-x-{side}-{cell}")
         y = d[2].number_input("y", value=float(start[1]), format="%.3f", key=f"decode-y-{side}-{cell}")
         z = plane_to_latent(proj, run.codes, np.array([x, y]))
-        row = int(run.decode(z[None])[0])
+        (arch,) = run.decode(z[None])
+        (valid,) = run.accuracy_of([arch])
         how = "exactly (PCA inverts)" if method == "pca" else "from the 8 cells projected nearest (t-SNE/UMAP have no inverse)"
+        where = "" if arch in run.row_of else ", a cell outside the run's pool"
+        truth = f"true validation accuracy {valid:.2f} %" if np.isfinite(valid) else f"{run.benchmark.title} has no accuracy for it"
         d[3].metric("Predicted accuracy there", f"{float(run.predict(z[None])[0]):.2f} %")
-        st.markdown(f"The point ({x:.3f}, {y:.3f}) maps to a latent code {how}; the decoder makes `{run.archs[row]}` "
-                    f"(true validation accuracy {run.valid[row]:.2f} %).")
-        st.markdown(cell_svg(run.archs[row]), unsafe_allow_html=True)  # st.html strips SVG
+        st.markdown(f"The point ({x:.3f}, {y:.3f}) maps to a latent code {how}; the decoder makes `{arch}` ({truth}{where}).")
+        st.markdown(cell_svg(arch, run.config.space), unsafe_allow_html=True)  # st.html strips SVG

@@ -1,6 +1,5 @@
 """Runs: list, compare (summaries and curves), delete, and export a run as a zip."""
 
-import json
 import time
 from pathlib import Path
 
@@ -9,22 +8,22 @@ import streamlit as st
 
 from app.figures import curves_figure
 from app.state import guard, runs_root
-from crlso_core.benchmarks import load_table
-from crlso_core.explore import optimum, run_curves
+from crlso_core.explore import run_curves
 from crlso_core.jobs import active_job
-from crlso_core.runs import delete_run, export_zip, list_runs
+from crlso_core.registry import dataset_title, get_spec, load_benchmark
+from crlso_core.runs import IndexedRun, delete_run, export_zip, list_runs
 
 
-def run_frame(rows: list[dict]) -> pd.DataFrame:
+def run_frame(rows: list[IndexedRun]) -> pd.DataFrame:
     records = []
     for r in rows:
-        s = json.loads(r["summary"] or "{}")
+        s = r.summary
         records.append({
-            "run": r["name"], "pair": s.get("pair", ""), "side": (s.get("side") or "").upper(), "dataset": r["dataset"],
-            "preset": r["preset"], "seed": r["seed"], "status": r["status"], "budget": r["budget"],
-            "best valid": r["best_valid_acc"], "best test": r["best_test_acc"], "recon": s.get("recon_acc"),
-            "ICNN τ": s.get("icnn_kendall_tau"), "device": s.get("device"),
-            "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created"])),
+            "run": r.name, "pair": s.pair or "", "side": s.side_name.upper(), "space": s.space, "dataset": s.dataset,
+            "preset": s.preset, "seed": s.seed, "status": s.status, "budget": s.budget,
+            "best valid": s.best_valid_acc, "best test": s.best_test_acc, "recon": s.recon_acc,
+            "ICNN τ": s.icnn_kendall_tau, "device": s.device,
+            "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created)),
         })
     return pd.DataFrame(records)
 
@@ -46,35 +45,34 @@ with guard():
     frame = run_frame(rows)
     st.dataframe(frame, hide_index=True, key="runs",
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("best valid", "best test", "recon", "ICNN τ")})
-    names = [r["name"] for r in rows]
+    names = [r.name for r in rows]
     chosen = st.multiselect("Runs to compare, export or delete", names, key="chosen")
     picked = [rows[names.index(n)] for n in chosen]
     if not picked:
         st.stop()
 
     st.subheader(f"{len(picked)} selected")
-    by_dataset: dict[str, list] = {}
+    by_problem: dict[tuple[str, str], list] = {}  # curves compare only on one space and dataset
     for r in picked:
-        table = load_table(r["space"] or "nb201")
-        label = r["name"]
-        by_dataset.setdefault(r["dataset"], []).extend(
-            c for c in run_curves(Path(r["path"]), table, r["dataset"], label, prefix=f"{label}: ")
+        by_problem.setdefault((r.summary.space, r.summary.dataset), []).extend(
+            run_curves(r.path, load_benchmark(r.summary.space), r.summary.dataset, r.name, prefix=f"{r.name}: ")
         )
-    for dataset, curves in by_dataset.items():
+    for (space, dataset), curves in by_problem.items():
+        where = f"{get_spec(space).title}, {dataset_title(dataset)}"
         if curves:
-            st.plotly_chart(curves_figure(curves, optimum(load_table("nb201"), dataset)[0], f"Best so far on {dataset}"), key=f"cmp-{dataset}")
+            best = load_benchmark(space).optimum(dataset)
+            st.plotly_chart(curves_figure(curves, best.valid if best else None, f"Best so far on {where}"), key=f"cmp-{space}-{dataset}")
         else:
-            st.caption(f"No searched runs among those selected on {dataset}: nothing to plot.")
+            st.caption(f"No searched runs among those selected on {where}: nothing to plot.")
 
     cols = st.columns(len(picked) if len(picked) <= 4 else 4)
     for i, r in enumerate(picked):
-        path = Path(r["path"])
-        if not (path / "summary.json").exists():
-            cols[i % len(cols)].caption(f"{r['name']} is not a finished run: nothing to export.")
+        if not (r.path / "summary.json").exists():
+            cols[i % len(cols)].caption(f"{r.name} is not a finished run: nothing to export.")
             continue
         # the zip is built when the button is pressed, not on every rerun of the page
-        cols[i % len(cols)].download_button(f"Export {r['name']}.zip", lambda path=path: export_zip(path), file_name=f"{r['name']}.zip",
-                                            mime="application/zip", key=f"zip-{r['path']}")
+        cols[i % len(cols)].download_button(f"Export {r.name}.zip", lambda path=r.path: export_zip(path), file_name=f"{r.name}.zip",
+                                            mime="application/zip", key=f"zip-{r.path}")
 
     with st.form("delete"):
         sure = st.checkbox(f"Yes, delete the {len(picked)} selected run(s) and their files", key="sure")
@@ -82,10 +80,10 @@ with guard():
             busy = busy_paths()
             if not sure:
                 st.warning("Tick the box to confirm.")
-            elif "*" in busy or any(str(Path(r["path"]).resolve()) in busy for r in picked):
+            elif "*" in busy or any(str(r.path.resolve()) in busy for r in picked):
                 st.error("A job is running on this run store; wait for it or cancel it before deleting.")
             else:
                 for r in picked:
-                    delete_run(Path(r["path"]))
+                    delete_run(r.path)
                 st.success(f"Deleted {len(picked)} run(s).")
                 st.rerun()

@@ -1,10 +1,12 @@
 """Similarity: cosine similarity of the latent codes of the best cells with each other and
 with the worst cells, LS beside CR-LS (the paper's heatmaps), with each block's mean."""
 
+import numpy as np
 import streamlit as st
 
 from app.figures import similarity_figures
-from app.state import guard, pair_views, view
+from app.run_picker import pair_views
+from app.state import guard, view
 from crlso_core.analysis.similarity import cosine_blocks
 
 
@@ -17,7 +19,9 @@ def blocks(path: str, stamp: float, k: int):
 st.title("Similarity")
 with guard():
     pair, runs = pair_views()
-    k = st.slider("k (best and worst cells compared)", 10, 500, 100, step=10, key="k")
+    known = min(int(np.isfinite(run.valid).sum()) for run in runs.values())
+    top = max(2, min(500, known // 2))  # at most half the cells with a known accuracy
+    k = st.slider("k (best and worst cells compared)", min(10, top), top, min(100, top), step=10 if top >= 20 else 1, key="k")
     st.caption("Cells are ranked by true validation accuracy. In a well-ordered latent space the best cells' codes point "
                "the same way (high top × top similarity) and away from the worst cells' (low top × worst).")
     columns = st.columns(len(pair.sides))

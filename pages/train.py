@@ -10,10 +10,10 @@ import torch
 
 from app.jobs_panel import job_panel
 from app.state import guard, runs_root
-from crlso_core.benchmarks import load_table
-from crlso_core.config import PRESETS, preset
+from crlso_core.config import DEVICES, PRESET_NAMES, preset
 from crlso_core.errors import CRLSOError
 from crlso_core.jobs import list_jobs, start_job
+from crlso_core.registry import get_spec, names
 from crlso_core.training import resolve_device
 
 SIDES = {"LS and CR-LS (the paper's pair)": ("ls", "crls"), "CR-LS only (ICNN on)": ("crls",), "LS only (ICNN off)": ("ls",)}
@@ -27,7 +27,8 @@ def device_line() -> str:
 
 
 def build_config(values: dict):
-    config = preset(values["preset"], dataset=values["dataset"], seed=values["seed"], labelled=values["labelled"], device=values["device"])
+    config = preset(values["preset"], space=values["space"], dataset=values["dataset"], seed=values["seed"],
+                    labelled=values["labelled"], device=values["device"])
     config.budget = max(config.budget, config.labelled)  # the search page sets the real budget
     config.gvae.latent, config.gvae.epochs, config.gvae.beta = values["latent"], values["epochs"], values["beta"]
     config.teacher.epochs = values["teacher_epochs"]
@@ -38,7 +39,7 @@ def build_config(values: dict):
 
 def start(values: dict) -> None:
     config = build_config(values)
-    name = values["name"].strip() or f"{config.dataset}-{config.preset}-seed{config.seed}-{time.strftime('%m%d-%H%M%S')}"
+    name = values["name"].strip() or f"{config.space}-{config.dataset}-{config.preset}-seed{config.seed}-{time.strftime('%m%d-%H%M%S')}"
     if not NAME.match(name):
         raise CRLSOError("A run name may use letters, digits, '-', '_' and '.', up to 64 characters.")
     root = runs_root()
@@ -47,31 +48,34 @@ def start(values: dict) -> None:
         raise CRLSOError(f"A run named {name} already exists; choose another name or delete it on the Runs page.")
     sides = values["sides"]
     start_job(root, "train_pair", {"config": config.to_dict(), "name": name, "sides": list(sides)},
-              f"Train {' + '.join(s.upper() for s in sides)} '{name}' ({config.preset}, {config.dataset}, seed {config.seed})")
+              f"Train {' + '.join(s.upper() for s in sides)} '{name}' ({get_spec(config.space).title}, {config.preset}, {config.dataset}, seed {config.seed})")
     st.toast(f"Training {name} started.")
 
 
 st.title("Train")
 with guard():
     st.markdown(device_line())
-    datasets = load_table("nb201").datasets
-    top = st.columns(3)
-    preset_name = top[0].selectbox("Preset", list(PRESETS), index=list(PRESETS).index("demo"), key="preset",
+    top = st.columns(4)
+    space = top[0].selectbox("Search space", names(), format_func=lambda n: get_spec(n).title, key="train-space",
+                             help=" · ".join(f"{get_spec(n).title}: {get_spec(n).about}" for n in names()))
+    spec = get_spec(space)
+    preset_name = top[1].selectbox("Preset", PRESET_NAMES, index=PRESET_NAMES.index("demo"), key="preset",
                                    help="smoke: seconds, for a first look · demo: a few minutes on a CPU · paper: the paper's settings")
-    base = preset(preset_name)
-    dataset = top[1].selectbox("Dataset", datasets, key="train-dataset")
-    sides_label = top[2].selectbox("Latent spaces", list(SIDES), key="sides")
+    base = preset(preset_name, space=space)
+    dataset = top[2].selectbox("Dataset", list(spec.datasets), format_func=spec.dataset_title, key=f"train-dataset-{space}")
+    sides_label = top[3].selectbox("Latent spaces", list(SIDES), key="sides")
     with st.form("knobs"):
         c = st.columns(4)
+        knob = f"{space}-{preset_name}"  # a knob starts at its preset's value for this space
         values = dict(
-            preset=preset_name, dataset=dataset, sides=SIDES[sides_label],
-            labelled=c[0].number_input("Labelled cells", 2, 5000, base.labelled, key=f"labelled-{preset_name}"),
-            latent=c[1].number_input("Latent size", 2, 128, base.gvae.latent, key=f"latent-{preset_name}"),
-            epochs=c[2].number_input("G-VAE epochs", 1, 1000, base.gvae.epochs, key=f"epochs-{preset_name}"),
-            teacher_epochs=c[3].number_input("Teacher epochs", 1, 1000, base.teacher.epochs, key=f"tepochs-{preset_name}"),
-            beta=c[0].number_input("β (KL weight)", 0.0, 10.0, base.gvae.beta, format="%.4f", key=f"beta-{preset_name}"),
+            space=space, preset=preset_name, dataset=dataset, sides=SIDES[sides_label],
+            labelled=c[0].number_input("Labelled cells", 2, 5000, base.labelled, key=f"labelled-{knob}"),
+            latent=c[1].number_input("Latent size", 2, 128, base.gvae.latent, key=f"latent-{knob}"),
+            epochs=c[2].number_input("G-VAE epochs", 1, 1000, base.gvae.epochs, key=f"epochs-{knob}"),
+            teacher_epochs=c[3].number_input("Teacher epochs", 1, 1000, base.teacher.epochs, key=f"tepochs-{knob}"),
+            beta=c[0].number_input("β (KL weight)", 0.0, 10.0, base.gvae.beta, format="%.4f", key=f"beta-{knob}"),
             seed=c[1].number_input("Seed", 0, 10**6, 0, key="seed"),
-            device=c[2].selectbox("Device", ["auto", "cpu", "cuda"], key="device"),
+            device=c[2].selectbox("Device", DEVICES, key="device"),
             name=c[3].text_input("Name (optional)", key="run-name", placeholder="made from the settings"),
         )
         submitted = st.form_submit_button("Start training", type="primary")

@@ -21,8 +21,15 @@ def test_a_malformed_cell_is_a_clear_error():
         cell_svg("|conv~0|+")
 
 
-def test_compact_notation_keeps_every_op_in_about_a_third_of_the_characters():
-    from app.cell_render import compact
+def test_a_space_with_ops_on_nodes_and_its_own_topology_draws_too():
+    from app.cell_render import drawings_svg
+    from tests.toy_space import ToySpace
 
-    assert compact(ARCH) == "3x3 | 3x3 pool | skip 1x1 none"
-    assert len(compact(ARCH)) * 2.5 < len(ARCH)
+    toy = ToySpace()
+    cell = toy.parse("conv-pool-id/101")
+    svg = cell_svg("conv-pool-id/101", "toy")
+    assert svg.count("<circle") == 5 and svg.count("marker-end") == 4 + 2  # the chain and two skip edges
+    assert re.findall(r'<circle[^>]*data-op="(\w+)"', svg) == ["conv", "pool", "id"]
+    assert "stroke-dasharray" not in svg  # nothing here is faint
+    two = drawings_svg(toy, [*toy.drawing(cell), *toy.drawing(toy.parse("id-id-id/000"))], "two cells")
+    assert two.count("<circle") == 10  # an architecture of two cells is drawn as two rows

@@ -57,6 +57,23 @@ def busy_store(tmp_path) -> Path:
     return root
 
 
+@pytest.fixture(name="copy_pair")
+def copy_pair_fixture():
+    """Copy a stored pair's runs into another store and index them there."""
+    import shutil
+
+    from crlso_core.records import read_summary
+    from crlso_core.runs import index_run
+
+    def copy(source: Path, root: Path, name: str = "pair") -> Path:
+        for side in ("ls", "crls"):
+            shutil.copytree(source / f"{name}-{side}", root / f"{name}-{side}")
+            index_run(root / f"{name}-{side}", read_summary(root / f"{name}-{side}"))
+        return root
+
+    return copy
+
+
 @pytest.fixture(name="clean")
 def clean_fixture():
     return assert_clean

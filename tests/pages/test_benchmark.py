@@ -36,32 +36,47 @@ def test_dataset_lives_in_the_url(open_page, empty_store):
 
 
 def _row(arch):
-    from crlso_core.benchmarks import load_table
+    from crlso_core.registry import load_benchmark
 
-    table = load_table("nb201")
-    return table.row(table.space.parse(arch))
+    benchmark = load_benchmark("nb201")
+    return int(benchmark.rows([benchmark.space.parse(arch)])[0])
 
 
-def test_missing_benchmark_data_is_one_message_that_says_what_to_do(tmp_path):
-    """In a fresh process (the table is cached once loaded): every page that needs the data."""
+def test_with_no_data_folder_the_packaged_table_shows_and_missing_data_is_one_message(tmp_path):
+    """In a fresh process (tables and frames are cached once loaded), with CRLSO_DATA_DIR an
+    empty folder: NB201 comes from the copy in the package; a space whose file is nowhere
+    gets one message that says where it looked and what to do."""
     import json
     import os
     import subprocess
     import sys
     from pathlib import Path
 
-    main = Path(__file__).resolve().parents[2] / "app" / "main.py"
-    script = (
-        "import json, sys\nfrom streamlit.testing.v1 import AppTest\nout = {}\n"
-        "for page in ['benchmark', 'train']:\n"
-        f"    at = AppTest.from_file({str(main)!r}, default_timeout=120); at.run()\n"
-        "    at.switch_page(f'../pages/{page}.py').run()\n"
-        "    out[page] = [[e.value for e in at.error], [e.value for e in at.exception]]\n"
-        "print(json.dumps(out))\n"
-    )
+    root = Path(__file__).resolve().parents[2]
+    script = f"""
+import json, sys
+sys.path.insert(0, {str(root)!r})
+from streamlit.testing.v1 import AppTest
+from crlso_core.benchmarks.data_dir import find_data_file
+from crlso_core.registry import get_spec, register
+from crlso_core.benchmarks.spec import SpaceSpec
+nb201 = get_spec("nb201")
+register(SpaceSpec("missing", "Missing data", "a space whose file is nowhere", nb201.space,
+                   lambda d: find_data_file("missing/table.csv", d, "a file nobody has"), {{"cifar10": "CIFAR-10"}}))
+out = {{}}
+for space in ["nb201", "missing"]:
+    at = AppTest.from_file({str(root / "app" / "main.py")!r}, default_timeout=120)
+    at.query_params["space"] = space
+    at.run()
+    out[space] = [[e.value for e in at.error], [e.value for e in at.exception], len(at.dataframe[0].value) if at.dataframe else 0,
+                  [c.value for c in at.caption]]
+print(json.dumps(out))
+"""
     env = {**os.environ, "CRLSO_DATA_DIR": str(tmp_path / "no-data"), "CRLSO_RUNS": str(tmp_path / "runs")}
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    for page, (errors, exceptions) in result.items():
-        assert not exceptions, page
-        assert len(errors) == 1 and "not found" in errors[0] and "CRLSO_DATA_DIR" in errors[0], page
+    errors, exceptions, rows, captions = result["nb201"]
+    assert not errors and not exceptions and rows == 15625 and "validation optimum 91.61" in captions[0]
+    errors, exceptions, rows, _ = result["missing"]
+    assert not exceptions and len(errors) == 1
+    assert "not found" in errors[0] and "CRLSO_DATA_DIR" in errors[0] and "a file nobody has" in errors[0]

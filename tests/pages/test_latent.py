@@ -37,15 +37,8 @@ def test_an_uncomputed_tsne_offers_a_background_job(open_page, smoke_pair):
     assert at.query_params["proj"] == "tsne"
 
 
-def test_a_corrupt_run_file_is_one_clear_message(open_page, smoke_pair, tmp_path):
-    import shutil
-
-    from crlso_core.runs import index_run, read_json
-
-    root = tmp_path / "store"
-    for side in ("ls", "crls"):
-        shutil.copytree(smoke_pair / f"pair-{side}", root / f"pair-{side}")
-        index_run(root / f"pair-{side}", read_json(root / f"pair-{side}" / "summary.json"))
+def test_a_corrupt_run_file_is_one_clear_message(open_page, smoke_pair, tmp_path, copy_pair):
+    root = copy_pair(smoke_pair, tmp_path / "store")
     (root / "pair-crls" / "latent.npz").write_bytes(b"garbage")
     at = open_page("latent", root, expect_clean=False, run="pair")
     assert not at.exception and len(at.error) == 1 and "latent.npz is corrupt" in at.error[0].value

@@ -1,21 +1,12 @@
-import shutil
-
-from crlso_core.runs import index_run, list_runs, read_json
-
-
-def _copy(smoke_pair, root):
-    for side in ("ls", "crls"):
-        shutil.copytree(smoke_pair / f"pair-{side}", root / f"pair-{side}")
-        index_run(root / f"pair-{side}", read_json(root / f"pair-{side}" / "summary.json"))
+from crlso_core.runs import list_runs
 
 
 def test_without_runs_it_says_so(open_page, empty_store):
     assert "No runs yet" in open_page("runs", empty_store).info[0].value
 
 
-def test_lists_compares_exports_and_deletes(open_page, smoke_pair, tmp_path, clean):
-    root = tmp_path / "store"
-    _copy(smoke_pair, root)
+def test_lists_compares_exports_and_deletes(open_page, smoke_pair, tmp_path, clean, copy_pair):
+    root = copy_pair(smoke_pair, tmp_path / "store")
     at = open_page("runs", root)
     assert sorted(at.dataframe[0].value["run"]) == ["pair-crls", "pair-ls"]
     at.multiselect(key="chosen").select("pair-crls").select("pair-ls").run()
@@ -28,3 +19,14 @@ def test_lists_compares_exports_and_deletes(open_page, smoke_pair, tmp_path, cle
     next(b for b in at.button if b.label == "Delete").click().run()
     clean(at)
     assert list_runs(root) == [] and not (root / "pair-crls").exists()
+
+
+def test_runs_of_two_spaces_compare_each_on_its_own_benchmark(open_page, smoke_pair, toy_pair, tmp_path, clean, copy_pair):
+    root = copy_pair(toy_pair, copy_pair(smoke_pair, tmp_path / "store"), "toy")
+    at = open_page("runs", root)
+    assert sorted(at.dataframe[0].value["space"]) == ["nb201", "nb201", "toy", "toy"]
+    at.multiselect(key="chosen").select("pair-crls").select("toy-crls").run()
+    clean(at)
+    titles = sorted(c.proto.spec for c in at.get("plotly_chart"))
+    assert len(titles) == 2  # one chart per space and dataset, never NB201's optimum on the toy's curves
+    assert any("Toy chain space, Synthetic" in t for t in titles) and any("NAS-Bench-201, CIFAR-10" in t for t in titles)

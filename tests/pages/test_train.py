@@ -10,9 +10,11 @@ def _start(at):
 def test_renders_with_the_device_and_the_presets_knobs(open_page, empty_store):
     at = open_page("train", empty_store)
     assert ("no CUDA GPU" in at.markdown[0].value) != torch.cuda.is_available()
-    assert at.selectbox(key="preset").value == "demo" and at.number_input(key="labelled-demo").value == 300
+    assert at.selectbox(key="train-space").value == "nb201"
+    assert at.selectbox(key="preset").value == "demo" and at.number_input(key="labelled-nb201-demo").value == 300
     at.selectbox(key="preset").select("smoke").run()
-    assert at.number_input(key="labelled-smoke").value == 30 and at.number_input(key="epochs-smoke").value == 1
+    assert at.number_input(key="labelled-nb201-smoke").value == 30 and at.number_input(key="epochs-nb201-smoke").value == 1
+    assert at.selectbox(key="train-dataset-nb201").options == ["CIFAR-10", "CIFAR-100", "ImageNet16-120"]
 
 
 def test_start_launches_a_background_pair_job(open_page, empty_store, clean):
@@ -26,6 +28,20 @@ def test_start_launches_a_background_pair_job(open_page, empty_store, clean):
     assert job.params["config"]["labelled"] == 30 and job.params["config"]["preset"] == "smoke"
     cancel_job(job)
     assert wait_for(job, timeout=60).status == "cancelled"
+
+
+def test_another_space_trains_with_its_own_datasets(open_page, empty_store, clean):
+    at = open_page("train", empty_store)
+    at.selectbox(key="train-space").select("toy").run()
+    assert at.selectbox(key="train-dataset-toy").options == ["Synthetic"]
+    at.selectbox(key="preset").select("smoke").run()
+    at.text_input(key="run-name").input("toy-run")
+    _start(at)
+    clean(at)
+    (job,) = list_jobs(empty_store)
+    assert job.params["config"]["space"] == "toy" and job.params["config"]["dataset"] == "synthetic"
+    cancel_job(job)
+    wait_for(job, timeout=60)
 
 
 def test_bad_settings_are_one_clear_message(open_page, empty_store):

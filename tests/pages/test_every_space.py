@@ -1,0 +1,43 @@
+"""Every page on the toy space: a sampled pool, a surrogate benchmark, no test accuracy and
+no known optimum. Nothing on a page may assume NB201's complete table."""
+
+import pytest
+
+from crlso_core.benchmarks import NO_TEST
+
+PAGES = ["latent", "similarity", "search", "convexity", "runs"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_renders_a_toy_pair(open_page, toy_pair, name, clean):
+    at = open_page(name, toy_pair, run="toy")
+    clean(at)
+    assert at.title[0].value
+
+
+def test_benchmark_page_draws_a_sample_of_a_surrogate_space_without_test_accuracy(open_page, empty_store, text_of, clean):
+    at = open_page("benchmark", empty_store, space="toy")
+    frame = at.dataframe[0].value
+    assert len(frame) == 100 and "test acc" not in frame.columns
+    caption = at.caption[0].value
+    assert "random cells" in caption and NO_TEST in caption and "optimum of Toy surrogate (a formula) is not known" in caption
+    at.multiselect(key="filter-ops").select("pool").run()
+    assert 0 < len(at.dataframe[0].value) < 100 and at.dataframe[0].value["cell"].str.contains("pool").all()
+    at.text_input(key="typed-cell").input("id-id-id/000").run()
+    clean(at)
+    assert 'class="crlso-cell"' in text_of(at)
+
+
+def test_search_page_says_there_is_no_test_accuracy(open_page, toy_pair):
+    at = open_page("search", toy_pair, run="toy")
+    results = at.dataframe[0].value
+    assert list(results["method"]) == ["LSO", "CR-LSO", "REA"] and "test acc" not in results.columns
+    assert set(results["found optimum"]) == {"optimum not known"}
+    assert any(NO_TEST in c.value for c in at.caption)
+    assert at.radio(key="metric").options == ["validation"]
+
+
+def test_latent_page_shows_a_selected_cell_without_test_accuracy(open_page, toy_pair, text_of):
+    at = open_page("latent", toy_pair, run="toy", cell="3")
+    text = text_of(at)
+    assert NO_TEST in text and 'class="crlso-cell"' in text
