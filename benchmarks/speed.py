@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from crlso_core.benchmarks import load_table
+from crlso_core.registry import load_benchmark
 from crlso_core.config import preset
 from crlso_core.models import GVAE, ICNN, kl_divergence
 from crlso_core.models.encoder_pyg import PyGGraphEncoder, to_pyg
@@ -123,7 +123,7 @@ def paper_stages() -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         summary = full_run(preset("paper", seed=0), Path(tmp) / "run")
-    return {**summary["wall_s"], "best_valid_acc": summary["best_valid_acc"], "recon_acc": summary["recon_acc"]}
+    return {**summary.wall_s, "best_valid_acc": summary.best_valid_acc, "recon_acc": summary.recon_acc}
 
 
 def main() -> None:
@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/speed.json"))
     args = parser.parse_args()
-    table = load_table("nb201")
+    table = load_benchmark("nb201")
     result = {
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": torch.get_num_threads(), "torch": torch.__version__},
         "encoder": encoder_throughput(table, args.repeats),

@@ -13,12 +13,15 @@ import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
+from ..benchmarks.base import Benchmark
 from ..errors import CRLSOError
-from ..runs import write_csv
-from .methods import METHODS, MethodResult, init_worker, latent_labelled, run_group, torch_threads_for
+from ..files import write_csv
+from ..registry import get_spec, load_benchmark
+from .methods import MethodResult, check_methods, init_worker, latent_labelled, run_group, torch_threads_for
 
 RESULT_COLUMNS = [
     "method", "dataset", "seed", "budget", "best_arch", "best_valid_acc", "best_test_acc",
@@ -40,9 +43,10 @@ class BenchPlan:
     device: str = "auto"
 
     def validate(self) -> "BenchPlan":
-        unknown = [m for m in self.methods if m not in METHODS]
-        if unknown:
-            raise CRLSOError(f"Unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}.")
+        spec = get_spec(self.space)
+        for dataset in self.datasets:
+            spec.check_dataset(dataset)
+        check_methods(self.methods)
         if not self.budgets or min(self.budgets) < 1:
             raise CRLSOError("Budgets must be positive integers, e.g. --budgets 100,200,300,500.")
         if self.workers < 1:
@@ -50,7 +54,7 @@ class BenchPlan:
         if not self.seeds:
             raise CRLSOError("No seeds to run; write e.g. --seeds 0-9.")
         for m in self.methods:
-            labelled = latent_labelled(m, self.preset)
+            labelled = latent_labelled(m, self.preset, self.space)
             if labelled is not None and labelled > max(self.budgets):
                 raise CRLSOError(f"{m} starts from {labelled} labelled cells, more than the largest budget {max(self.budgets)}.")
         return self
@@ -75,7 +79,14 @@ def parse_list(text: str, kind=str) -> list:
         raise CRLSOError(f"Bad list {text!r}: expected comma-separated {kind.__name__} values.") from None
 
 
-def result_rows(result: MethodResult, budgets: list[int], optimum: float) -> list[dict]:
+def _number(value) -> object:
+    """A CSV cell: the value, or empty when it is unknown (no test accuracy, no known optimum)."""
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+
+def result_rows(result: MethodResult, budgets: list[int], optimum: Optional[float]) -> list[dict]:
+    """One row per budget the run can answer. `optimum` is the benchmark's validation optimum
+    (None when it is not known: found_valid_optimum is then left empty)."""
     rows = []
     for budget in budgets:
         if budget < result.labelled or budget > len(result.valid):
@@ -85,7 +96,8 @@ def result_rows(result: MethodResult, budgets: list[int], optimum: float) -> lis
         rows.append({
             "method": result.method, "dataset": result.dataset, "seed": result.seed, "budget": budget,
             "best_arch": result.archs[best], "best_valid_acc": float(valid[best]),
-            "best_test_acc": float(result.test[best]), "found_valid_optimum": int(valid[best] >= optimum),
+            "best_test_acc": _number(float(result.test[best]) if result.test is not None else None),
+            "found_valid_optimum": _number(int(valid[best] >= optimum) if optimum is not None else None),
             "queries_to_best": best + 1, "labelled": result.labelled, "wall_s": round(result.wall_s, 2),
         })
     return rows
@@ -100,7 +112,8 @@ def curve_rows(result: MethodResult) -> list[dict]:
         i = best_idx[q - 1]
         rows.append({
             "method": result.method, "dataset": result.dataset, "seed": result.seed, "queries": q,
-            "best_valid_acc": float(result.valid[i]), "best_test_acc": float(result.test[i]),
+            "best_valid_acc": float(result.valid[i]),
+            "best_test_acc": _number(float(result.test[i]) if result.test is not None else None),
         })
     return rows
 
@@ -142,20 +155,13 @@ def _keep_only(path: Path, columns: list[str], done: set) -> None:
 
 
 def _group_job(data_dir, space, dataset, seed, methods, budget, preset_name, device):
-    from ..benchmarks import load_table
-
-    table = load_table(space, data_dir)
-    return run_group(table, dataset, seed, methods, budget, preset_name, device)
+    return run_group(load_benchmark(space, data_dir), space, dataset, seed, methods, budget, preset_name, device)
 
 
 def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
     """Run what results.csv lacks; returns the results path."""
-    from ..benchmarks import load_table
-
     plan.validate()
-    table = load_table(plan.space, data_dir)
-    for d in plan.datasets:
-        table.check_dataset(d)
+    benchmark: Benchmark = load_benchmark(plan.space, data_dir)
     out.mkdir(parents=True, exist_ok=True)
     results, curves = out / "results.csv", out / "curves.csv"
     done = done_keys(results, plan.budgets)
@@ -173,7 +179,8 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
 
     def record(result: MethodResult) -> None:
         nonlocal finished
-        optimum = float(table.valid[result.dataset].max())
+        best = benchmark.optimum(result.dataset)
+        optimum = best.valid if best is not None else None
         _append(curves, curve_rows(result), CURVE_COLUMNS)
         _append(results, result_rows(result, plan.budgets, optimum), RESULT_COLUMNS)  # last: marks it done
         finished += 1
@@ -184,7 +191,7 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
         progress(0, total, f"{len(done)} runs already done")
     if plan.workers == 1:
         for dataset, seed, todo in groups:
-            run_group(table, dataset, seed, todo, budget, plan.preset, plan.device, on_done=record)
+            run_group(benchmark, plan.space, dataset, seed, todo, budget, plan.preset, plan.device, on_done=record)
     else:
         threads = torch_threads_for(plan.workers)
         with ProcessPoolExecutor(plan.workers, initializer=init_worker, initargs=(threads,)) as pool:

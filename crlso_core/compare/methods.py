@@ -16,10 +16,11 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 
-from ..benchmarks.base import BenchmarkTable, Oracle
+from ..benchmarks.base import Benchmark, Oracle
 from ..config import preset
-from ..pipeline import draw_labelled, latent_stage, search_predictor, search_stage, teacher_stage
+from ..errors import CRLSOError
 from ..search.baselines import BASELINES
+from ..stages import draw_labelled, latent_stage, run_pool, search_predictor, search_stage, teacher_stage
 from ..training import prepare_torch, resolve_device, seed_everything
 
 
@@ -45,17 +46,27 @@ LATENT_METHODS = {
 BASELINE_ABOUT = {
     "rs": "random search",
     "rea": "regularised evolution (population 10, tournament 3, one-edge mutation)",
-    "ls": "local search (best-improvement over single-edge neighbours, random restart)",
+    "local": "local search (best-improvement over the neighbours one mutation away, random restart)",
 }
 METHODS = {**{k: v.about for k, v in LATENT_METHODS.items()}, **BASELINE_ABOUT}
+RENAMED = {"ls": "local"}  # "ls" also named the unregularised latent space; local search is "local"
 
 
-def latent_labelled(method: str, preset_name: str) -> Optional[int]:
+def check_methods(methods: list[str]) -> None:
+    renamed = [m for m in methods if m in RENAMED]
+    if renamed:
+        raise CRLSOError(f"Method {renamed[0]!r} is now called {RENAMED[renamed[0]]!r} (local search).")
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise CRLSOError(f"Unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}.")
+
+
+def latent_labelled(method: str, preset_name: str, space: str = "nb201") -> Optional[int]:
     """Labelled-set size a latent method starts from; None for the baselines."""
     spec = LATENT_METHODS.get(method)
     if spec is None:
         return None
-    return spec.labelled if spec.labelled is not None else preset(preset_name).labelled
+    return spec.labelled if spec.labelled is not None else preset(preset_name, space=space).labelled
 
 
 @dataclass
@@ -65,27 +76,27 @@ class MethodResult:
     seed: int
     archs: list  # every query in order
     valid: np.ndarray
-    test: np.ndarray  # read from the table for reporting only, after the search
+    test: Optional[np.ndarray]  # read from the benchmark for reporting only, after the search; None without test accuracy
     labelled: int  # queries spent before the method's own search began
     wall_s: float
 
 
 def run_group(
-    table: BenchmarkTable, dataset: str, seed: int, methods: list[str], budget: int,
+    benchmark: Benchmark, space: str, dataset: str, seed: int, methods: list[str], budget: int,
     preset_name: str = "demo", device: str = "auto", on_done: Optional[Callable[[MethodResult], None]] = None,
 ) -> list[MethodResult]:
     prepare_torch()
     results = []
     for name in [m for m in methods if m in BASELINES]:
         t0 = time.perf_counter()
-        oracle = Oracle(table, dataset, budget)
-        BASELINES[name](table.space, oracle, np.random.default_rng(seed))
-        results.append(_result(name, dataset, seed, table, oracle, 0, time.perf_counter() - t0))
+        oracle = Oracle(benchmark, dataset, budget)
+        BASELINES[name](benchmark.space, oracle, np.random.default_rng(seed))
+        results.append(_result(name, dataset, seed, benchmark, oracle, 0, time.perf_counter() - t0))
         if on_done:
             on_done(results[-1])
     latent = [m for m in methods if m in LATENT_METHODS]
     if latent:
-        results += _run_latent_methods(table, dataset, seed, latent, budget, preset_name, resolve_device(device), on_done)
+        results += _run_latent_methods(benchmark, space, dataset, seed, latent, budget, preset_name, resolve_device(device), on_done)
     return results
 
 
@@ -102,25 +113,26 @@ class _RngSnapshot:
         return torch.Generator().set_state(self.generator_state)
 
 
-def _run_latent_methods(table, dataset, seed, names, budget, preset_name, device, on_done) -> list[MethodResult]:
+def _run_latent_methods(benchmark, space, dataset, seed, names, budget, preset_name, device, on_done) -> list[MethodResult]:
     teachers, latents, predictors, results = {}, {}, {}, []
     for name in names:
         spec = LATENT_METHODS[name]
-        config = preset(preset_name, dataset=dataset, seed=seed, budget=budget, labelled=spec.labelled)
+        config = preset(preset_name, space=space, dataset=dataset, seed=seed, budget=budget, labelled=spec.labelled)
         spec = replace(spec, labelled=config.labelled)
         config.gvae = replace(config.gvae, icnn=spec.regularised)
         config.search = replace(config.search, rule=spec.rule, predictor=spec.predictor)
         config.validate()
         if spec.labelled not in teachers:
             generator = seed_everything(seed)
-            _, labelled, accuracy = draw_labelled(config, table)
-            stage = teacher_stage(config, table, labelled, accuracy, device, generator)
-            teachers[spec.labelled] = (labelled, stage, _RngSnapshot(generator))
-        labelled, teacher, after_teacher = teachers[spec.labelled]
+            _, labelled, accuracy = draw_labelled(config, benchmark)
+            pool = run_pool(config, benchmark, labelled)
+            stage = teacher_stage(config, pool, labelled, accuracy, device, generator)
+            teachers[spec.labelled] = (labelled, pool, stage, _RngSnapshot(generator))
+        labelled, pool, teacher, after_teacher = teachers[spec.labelled]
         latent_key = (spec.labelled, spec.regularised)
         if latent_key not in latents:
             generator = after_teacher.restore()
-            stage = latent_stage(config, table, teacher.pseudo, device, generator)
+            stage = latent_stage(config, pool, teacher.pseudo, device, generator)
             latents[latent_key] = (stage, _RngSnapshot(generator))
         latent, after_latent = latents[latent_key]
         predictor_key = (*latent_key, spec.predictor)
@@ -131,23 +143,22 @@ def _run_latent_methods(table, dataset, seed, names, budget, preset_name, device
         predictor, predictor_seconds = predictors[predictor_key]
 
         t0 = time.perf_counter()
-        oracle = Oracle(table, dataset, budget)
+        oracle = Oracle(benchmark, dataset, budget)
         for cell in labelled:
             oracle.query(cell, "labelled")
-        search_stage(config, table, latent.gvae, copy.deepcopy(predictor), latent.mu, oracle, device)
+        search_stage(config, pool, latent.gvae, copy.deepcopy(predictor), latent.mu, oracle, device)
         wall = teacher.seconds + latent.seconds + predictor_seconds + time.perf_counter() - t0
-        results.append(_result(name, dataset, seed, table, oracle, spec.labelled, wall))
+        results.append(_result(name, dataset, seed, benchmark, oracle, spec.labelled, wall))
         if on_done:
             on_done(results[-1])
     return results
 
 
-def _result(name, dataset, seed, table, oracle, labelled, wall) -> MethodResult:
+def _result(name, dataset, seed, benchmark: Benchmark, oracle, labelled, wall) -> MethodResult:
     cells = list(oracle.answers)
-    rows = table.rows(cells)
     return MethodResult(
-        name, dataset, seed, table.space.format_many(cells), np.array([oracle.answers[c] for c in cells]),
-        table.test[dataset][rows], labelled, wall,
+        name, dataset, seed, benchmark.space.format_many(cells), np.array([oracle.answers[c] for c in cells]),
+        benchmark.test_accuracy(cells, dataset), labelled, wall,
     )
 
 

@@ -1,21 +1,23 @@
 """Summaries and plots of `crlso bench` results: information first (plain tables), then
-rendering (markdown, PNG)."""
+rendering (markdown, PNG). A benchmark without test accuracy (a surrogate, NB101's offline
+table) leaves those cells empty in results.csv; the report says so instead of showing 0 or NaN."""
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
+from ..benchmarks.base import NO_TEST, Benchmark
+from ..registry import dataset_title
 from .methods import METHODS
-
-DATASET_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16": "ImageNet16-120"}
 
 
 @dataclass
-class Cell:
+class SummaryRow:
     """One method x dataset x budget over its seeds."""
 
     method: str
@@ -24,9 +26,9 @@ class Cell:
     seeds: int
     valid_mean: float
     valid_se: float
-    test_mean: float
-    test_se: float
-    found_share: float
+    test_mean: Optional[float]  # None: no test accuracy in this benchmark
+    test_se: Optional[float]
+    found_share: Optional[float]  # None: the benchmark's optimum is not known
     median_queries_to_best: float
 
 
@@ -40,34 +42,47 @@ def _mean_se(values: np.ndarray) -> tuple[float, float]:
     return float(values.mean()), float(se)
 
 
-def summarise(results_csv: Path) -> list[Cell]:
+def _known(rows: list[dict], key: str) -> Optional[np.ndarray]:
+    """The column as numbers, or None when any row leaves it empty (unknown)."""
+    values = [r[key] for r in rows]
+    return None if any(v in ("", None) for v in values) else np.array([float(v) for v in values])
+
+
+def summarise(results_csv: Path) -> list[SummaryRow]:
     groups: dict[tuple, list[dict]] = {}
     for r in _read(results_csv):
         groups.setdefault((r["method"], r["dataset"], int(r["budget"])), []).append(r)
-    cells = []
+    summary = []
     for (method, dataset, budget), rows in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
         valid = np.array([float(r["best_valid_acc"]) for r in rows])
-        test = np.array([float(r["best_test_acc"]) for r in rows])
-        cells.append(Cell(
-            method, dataset, budget, len(rows), *_mean_se(valid), *_mean_se(test),
-            float(np.mean([int(r["found_valid_optimum"]) for r in rows])),
+        test, found = _known(rows, "best_test_acc"), _known(rows, "found_valid_optimum")
+        summary.append(SummaryRow(
+            method, dataset, budget, len(rows), *_mean_se(valid), *(_mean_se(test) if test is not None else (None, None)),
+            float(found.mean()) if found is not None else None,
             float(np.median([int(r["queries_to_best"]) for r in rows])),
         ))
-    return cells
+    return summary
 
 
-def markdown_table(cells: list[Cell]) -> str:
+def _pm(mean: float, se: float) -> str:
+    """'mean ± s.e.', or the mean alone when one seed gives no standard error."""
+    return f"{mean:.2f} ± {se:.2f}" if np.isfinite(se) else f"{mean:.2f}"
+
+
+def markdown_table(rows: list[SummaryRow]) -> str:
     lines = []
-    for dataset in dict.fromkeys(c.dataset for c in cells):
+    for dataset in dict.fromkeys(r.dataset for r in rows):
         lines += [
-            f"#### {DATASET_NAMES.get(dataset, dataset)}", "",
+            f"#### {dataset_title(dataset)}", "",
             "| budget | method | seeds | valid acc (mean ± s.e.) | test acc (mean ± s.e.) | found valid optimum | median queries to best |",
             "|---:|---|---:|---|---|---:|---:|",
         ]
-        for c in (c for c in cells if c.dataset == dataset):
+        for r in (r for r in rows if r.dataset == dataset):
+            test = _pm(r.test_mean, r.test_se) if r.test_mean is not None else NO_TEST
+            found = f"{100 * r.found_share:.0f} %" if r.found_share is not None else "optimum not known"
             lines.append(
-                f"| {c.budget} | {c.method} | {c.seeds} | {c.valid_mean:.2f} ± {c.valid_se:.2f} | "
-                f"{c.test_mean:.2f} ± {c.test_se:.2f} | {100 * c.found_share:.0f} % | {c.median_queries_to_best:.0f} |"
+                f"| {r.budget} | {r.method} | {r.seeds} | {_pm(r.valid_mean, r.valid_se)} | "
+                f"{test} | {found} | {r.median_queries_to_best:.0f} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -84,21 +99,27 @@ class CurveBand:
 
 
 def curve_bands(curves_csv: Path) -> list[CurveBand]:
+    """Mean and standard error of the best-so-far curves; test bands only where every run
+    has a test accuracy."""
     data: dict[tuple, dict[int, list[tuple[float, float]]]] = {}
     for r in _read(curves_csv):
+        test = float(r["best_test_acc"]) if r["best_test_acc"] not in ("", None) else float("nan")
         data.setdefault((r["method"], r["dataset"]), {}).setdefault(int(r["queries"]), []).append(
-            (float(r["best_valid_acc"]), float(r["best_test_acc"]))
+            (float(r["best_valid_acc"]), test)
         )
     bands = []
     for (method, dataset), by_q in sorted(data.items()):
         qs = np.array(sorted(by_q))
-        for k, metric in enumerate(("valid", "test")):
+        has_test = all(np.isfinite(v[1]) for q in qs for v in by_q[q])
+        for k, metric in enumerate(("valid", "test") if has_test else ("valid",)):
             stats = [_mean_se(np.array([v[k] for v in by_q[q]])) for q in qs]
             bands.append(CurveBand(method, dataset, metric, qs, np.array([s[0] for s in stats]), np.nan_to_num(np.array([s[1] for s in stats]))))
     return bands
 
 
-def plot_curves(bands: list[CurveBand], optima: dict[str, dict[str, float]], out_png: Path) -> None:
+def plot_curves(bands: list[CurveBand], optima: dict[str, dict[str, Optional[float]]], out_png: Path) -> None:
+    """One column per dataset; a row for validation and, when any band has one, a row for
+    test accuracy. The dashed line is the optimum where the benchmark knows it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -106,20 +127,24 @@ def plot_curves(bands: list[CurveBand], optima: dict[str, dict[str, float]], out
 
     datasets = list(dict.fromkeys(b.dataset for b in bands))
     methods = list(dict.fromkeys(b.method for b in bands))
+    metrics = [m for m in ("valid", "test") if any(b.metric == m for b in bands)]
     colours = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(methods)}
-    fig, axes = plt.subplots(2, len(datasets), figsize=(5.5 * len(datasets), 8), squeeze=False)
+    fig, axes = plt.subplots(len(metrics), len(datasets), figsize=(5.5 * len(datasets), 4 * len(metrics)), squeeze=False)
     for col, dataset in enumerate(datasets):
-        for row, metric in enumerate(("valid", "test")):
+        for row, metric in enumerate(metrics):
             ax = axes[row][col]
-            for b in (b for b in bands if b.dataset == dataset and b.metric == metric):
+            shown = [b for b in bands if b.dataset == dataset and b.metric == metric]
+            for b in shown:
                 ax.plot(b.queries, b.mean, label=b.method, color=colours[b.method], lw=1.5)
                 ax.fill_between(b.queries, b.mean - b.se, b.mean + b.se, color=colours[b.method], alpha=0.2)
-            opt = optima[dataset][metric]
-            ax.axhline(opt, color="black", ls="--", lw=1, label=f"optimum {opt:.2f}")
-            shown = [b.mean for b in bands if b.dataset == dataset and b.metric == metric]
-            top = max(opt, max(m.max() for m in shown))  # on test, a method can pass the validation pick
-            ax.set_ylim(max(min(m.min() for m in shown), opt - 3), top + 0.3)
-            ax.set_title(f"{DATASET_NAMES.get(dataset, dataset)}: best-validation cell's {metric} accuracy")
+            opt = optima.get(dataset, {}).get(metric)
+            if shown:
+                low, top = min(b.mean.min() for b in shown), max(b.mean.max() for b in shown)
+                if opt is not None:
+                    ax.axhline(opt, color="black", ls="--", lw=1, label=f"optimum {opt:.2f}")
+                    low, top = max(low, opt - 3), max(top, opt)  # on test, a method can pass the validation pick
+                ax.set_ylim(low, top + 0.3)
+            ax.set_title(f"{dataset_title(dataset)}: best-validation cell's {metric} accuracy")
             ax.set_xlabel("benchmark queries")
             ax.set_ylabel(f"{metric} accuracy (%)")
             ax.grid(alpha=0.3)
@@ -133,19 +158,27 @@ def method_legend(methods: list[str]) -> str:
     return "\n".join(f"- `{m}`: {METHODS.get(m, '')}" for m in methods)
 
 
-def write_report(out: Path, table) -> Path:
+def optima_of(benchmark: Benchmark, datasets: list[str]) -> dict[str, dict[str, Optional[float]]]:
+    """Per dataset the validation optimum and its cell's test accuracy (None where unknown)."""
+    out = {}
+    for dataset in datasets:
+        best = benchmark.optimum(dataset)
+        out[dataset] = {"valid": best.valid if best else None, "test": best.test if best else None}
+    return out
+
+
+def write_report(out: Path, benchmark: Benchmark) -> Path:
     """summary.md and curves.png beside results.csv; returns the markdown path."""
-    cells = summarise(out / "results.csv")
-    optima = {
-        d: {"valid": float(table.valid[d].max()), "test": float(table.test[d][int(table.valid[d].argmax())])}
-        for d in table.datasets
-    }
-    plot_curves(curve_bands(out / "curves.csv"), optima, out / "curves.png")
-    methods = list(dict.fromkeys(c.method for c in cells))
-    text = "\n".join([
-        "Test accuracy is that of the best-*validation* cell; the dashed line is the validation",
-        "optimum and its test accuracy (what selecting by validation can reach).", "",
-        method_legend(methods), "", markdown_table(cells),
-    ])
+    rows = summarise(out / "results.csv")
+    datasets = list(dict.fromkeys(r.dataset for r in rows))
+    plot_curves(curve_bands(out / "curves.csv"), optima_of(benchmark, datasets), out / "curves.png")
+    methods = list(dict.fromkeys(r.method for r in rows))
+    has_test = all(benchmark.has_test(d) for d in datasets)
+    note = (
+        ["Test accuracy is that of the best-*validation* cell; the dashed line is the validation",
+         "optimum and its test accuracy (what selecting by validation can reach)."]
+        if has_test else [f"Results on {benchmark.title}: {NO_TEST}; methods are compared on validation accuracy."]
+    )
+    text = "\n".join([*note, "", method_legend(methods), "", markdown_table(rows)])
     (out / "summary.md").write_text(text)
     return out / "summary.md"
