@@ -2,9 +2,10 @@ import csv
 
 import pytest
 
-from crlso_core.bench.grid import BenchPlan, parse_seeds, run_bench
-from crlso_core.bench.report import write_report
+from crlso_core.compare.grid import BenchPlan, parse_seeds, run_bench
+from crlso_core.compare.report import write_report
 from crlso_core.errors import CRLSOError
+from crlso_core.registry import load_benchmark
 
 
 def _rows(path):
@@ -12,18 +13,17 @@ def _rows(path):
         return list(csv.DictReader(f))
 
 
-def test_small_grid_runs_reports_and_resumes(tmp_path, table):
-    plan = BenchPlan("nb201", ["cifar10"], ["crlso", "rea", "rs", "ls"], [0, 1], [40, 60], preset="smoke", device="cpu")
+def test_small_grid_runs_reports_and_resumes(tmp_path, benchmark):
+    plan = BenchPlan("nb201", ["cifar10"], ["crlso", "rea", "rs", "local"], [0, 1], [40, 60], preset="smoke", device="cpu")
     results = run_bench(plan, tmp_path)
     rows = _rows(results)
     assert len(rows) == 4 * 2 * 2  # method x seed x budget
-    optimum = table.valid["cifar10"].max()
+    optimum = benchmark.optimum("cifar10").valid
     by_key = {(r["method"], r["seed"], int(r["budget"])): r for r in rows}
     for r in rows:
-        cell = table.space.parse(r["best_arch"])
-        row = table.row(cell)
-        assert float(r["best_valid_acc"]) == table.valid["cifar10"][row]
-        assert float(r["best_test_acc"]) == table.test["cifar10"][row]  # reported, never selected on
+        cell = benchmark.space.parse(r["best_arch"])
+        assert float(r["best_valid_acc"]) == benchmark.valid_accuracy([cell], "cifar10")[0]
+        assert float(r["best_test_acc"]) == benchmark.test_accuracy([cell], "cifar10")[0]  # reported, never selected on
         assert int(r["found_valid_optimum"]) == int(float(r["best_valid_acc"]) >= optimum)
         assert 1 <= int(r["queries_to_best"]) <= int(r["budget"])
         assert float(by_key[(r["method"], r["seed"], 60)]["best_valid_acc"]) >= float(by_key[(r["method"], r["seed"], 40)]["best_valid_acc"])
@@ -37,7 +37,7 @@ def test_small_grid_runs_reports_and_resumes(tmp_path, table):
     run_bench(plan, tmp_path, progress=lambda done, total, what: calls.append(total))
     assert results.read_bytes() == before and calls == [0]  # nothing left to run
 
-    summary = write_report(tmp_path, table)
+    summary = write_report(tmp_path, benchmark)
     text = summary.read_text()
     assert "| 60 | crlso | 2 |" in text and (tmp_path / "curves.png").stat().st_size > 10_000
 
@@ -50,9 +50,22 @@ def test_new_budget_reruns_only_what_lacks_it(tmp_path):
     assert sorted(int(r["budget"]) for r in _rows(tmp_path / "results.csv")) == [20, 30]
 
 
+def test_a_space_without_test_accuracy_leaves_those_cells_empty_and_says_so(tmp_path):
+    plan = BenchPlan("toy", ["synthetic"], ["crlso", "rea", "local"], [0], [40, 60], preset="smoke", device="cpu")
+    rows = _rows(run_bench(plan, tmp_path))
+    assert len(rows) == 3 * 2 and {r["best_test_acc"] for r in rows} == {""} and {r["found_valid_optimum"] for r in rows} == {""}
+    assert all(60 < float(r["best_valid_acc"]) <= 100 for r in rows)
+    text = write_report(tmp_path, load_benchmark("toy")).read_text()
+    assert "no test accuracy in this benchmark" in text and "nan" not in text.lower()
+
+
 def test_bad_plans_are_clear_errors(tmp_path):
     with pytest.raises(CRLSOError, match="Unknown method"):
         run_bench(BenchPlan("nb201", ["cifar10"], ["bogo"], [0], [10]), tmp_path)
+    with pytest.raises(CRLSOError, match="'ls' is now called 'local'"):
+        run_bench(BenchPlan("nb201", ["cifar10"], ["ls"], [0], [10]), tmp_path)
+    with pytest.raises(CRLSOError, match="Unknown dataset 'synthetic'"):
+        run_bench(BenchPlan("nb201", ["synthetic"], ["rs"], [0], [10]), tmp_path)
     with pytest.raises(CRLSOError, match="more than the largest budget"):
         run_bench(BenchPlan("nb201", ["cifar10"], ["crlso50"], [0], [40], preset="smoke"), tmp_path)
     with pytest.raises(CRLSOError, match="--seeds"):
