@@ -23,6 +23,8 @@ def cell_frame(space: str, dataset: str) -> tuple[pd.DataFrame, str]:
     else:
         cells = benchmark.space.sample(np.random.default_rng(0), spec.browse_sample)
         what = f"{len(cells):,} random cells (seed 0) answered by {benchmark.title}, which answers any cell"
+    if benchmark.source:
+        what += f", read from {benchmark.source}"
     valid = benchmark.valid_accuracy(cells, dataset)
     rank = np.empty(len(valid), dtype=np.int64)
     rank[np.argsort(-valid, kind="stable")] = np.arange(1, len(valid) + 1)
