@@ -1,5 +1,11 @@
 """Atomic file writing and the plain JSON/CSV readers, shared by the run store, the run
-records, the model store and the table builders."""
+records, the model store and the table builders.
+
+Every write goes to a temporary file beside its target and is renamed over it, so no
+reader ever sees half a file; files that belong together (a search's results) are written
+as a FileGroup: all of them or none. Files get the mode the user's umask gives a new
+file. Readers bound what they read: a file handed over by anyone cannot make us allocate
+more than its own size allows."""
 
 from __future__ import annotations
 
@@ -19,19 +25,108 @@ import numpy as np
 from .errors import CRLSOError
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: a crash never leaves half a file."""
+MAX_JSON_BYTES = 16 * 2**20  # a config or summary is a few KB
+MAX_CSV_BYTES = 512 * 2**20  # a run's queries or trajectory: well under a MB per thousand rows
+GROUP_JOURNAL = ".group.json"
+
+
+def _umask() -> int:
+    try:  # read without changing it (os.umask would, for a moment, for every thread)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_temp(path: Path, data: bytes) -> Path:
+    """The bytes in a synced temporary file beside `path`, with the mode a new file gets."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: a table built for a shared folder must stay readable
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: a crash never leaves half a file."""
+    tmp = _write_temp(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class FileGroup:
+    """Files in one folder that must agree with each other, written all or none: every
+    file's bytes first reach disk under a temporary name (a full disk fails here, and
+    nothing was replaced); then a journal names the renames, which run with signals held
+    back, the file named last at the end. A process killed among the renames leaves the
+    journal, and `finish_group` completes them the next time the folder is opened."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.files = Path(folder), {}
+
+    def add(self, name: str, data: bytes) -> None:
+        self.files[name] = data
+
+    def commit(self) -> None:
+        temps: dict[str, Path] = {}
+        try:
+            for name, data in self.files.items():
+                temps[name] = _write_temp(self.folder / name, data)
+            journal = {name: str(tmp.relative_to(self.folder)) for name, tmp in temps.items()}
+            write_bytes_atomic(self.folder / GROUP_JOURNAL, json.dumps(journal).encode())
+        except BaseException:
+            for tmp in temps.values():
+                tmp.unlink(missing_ok=True)
+            raise
+        with uninterrupted():
+            _rename_all(self.folder, journal)
+
+
+def _rename_all(folder: Path, journal: dict[str, str]) -> None:
+    for name, tmp in journal.items():  # insertion order: the summary, added last, lands last
+        if (folder / tmp).exists():
+            os.replace(folder / tmp, folder / name)
+    (folder / GROUP_JOURNAL).unlink(missing_ok=True)
+
+
+def finish_group(folder: Path) -> None:
+    """Complete the renames of a FileGroup whose process was killed among them. The journal
+    comes from a folder that may come from anyone: only plain names inside the folder count."""
+    folder = Path(folder)
+    path = folder / GROUP_JOURNAL
+    if not path.is_file():
+        return
+    journal = read_json(path)
+    ok = isinstance(journal, dict) and all(
+        isinstance(k, str) and isinstance(v, str) and _inside(folder, k) and _inside(folder, v) and Path(v).name.startswith(".")
+        for k, v in journal.items()
+    )
+    if not ok:
+        raise CRLSOError(f"{path} is not a journal this program wrote; delete it and run the search again.")
+    try:
+        _rename_all(folder, journal)
+    except OSError as exc:
+        raise CRLSOError(f"{folder}'s last save was interrupted and cannot be completed ({exc.strerror}); "
+                         "make the folder writable or run the search again.") from None
+
+
+def _inside(folder: Path, name: str) -> bool:
+    parts = Path(name).parts
+    return bool(parts) and not Path(name).is_absolute() and ".." not in parts and not (folder / name).is_symlink()
 
 
 @contextmanager
@@ -49,8 +144,13 @@ def uninterrupted():
         signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
+def json_bytes(data: Any) -> bytes:
+    """Strict JSON: a NaN or infinity is a bug upstream (unknown values are null), never a bare token."""
+    return (json.dumps(data, indent=2, default=to_jsonable, allow_nan=False) + "\n").encode()
+
+
 def write_json(path: Path, data: Any) -> None:
-    write_bytes_atomic(path, (json.dumps(data, indent=2, default=to_jsonable) + "\n").encode())
+    write_bytes_atomic(path, json_bytes(data))
 
 
 def to_jsonable(value: Any) -> Any:
@@ -61,27 +161,52 @@ def to_jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _check_size(path: Path, limit: int) -> None:
+    size = path.stat().st_size
+    if size > limit:
+        raise CRLSOError(f"{path} is {size:,} bytes, more than such a file ever holds ({limit:,}); it is not a file this program wrote.")
+
+
 def read_json(path: Path) -> Any:
+    path = Path(path)
     try:
+        _check_size(path, MAX_JSON_BYTES)
         return json.loads(path.read_text())
     except FileNotFoundError:
         raise CRLSOError(f"{path} is missing: is {path.parent} a run folder?") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CRLSOError(f"{path} is corrupt ({exc}); the run cannot be read.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise CRLSOError(f"{path} is corrupt ({str(exc)[:120]}); it cannot be read.") from None
+    except OSError as exc:
+        raise CRLSOError(f"{path} cannot be read: {exc.strerror}.") from None
 
 
-def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: list[str]) -> None:
+def csv_bytes(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in row.items()})
-    write_bytes_atomic(path, buffer.getvalue().encode())
+    return buffer.getvalue().encode()
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
+def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: list[str]) -> None:
+    write_bytes_atomic(path, csv_bytes(rows, columns))
+
+
+def read_csv(path: Path, columns: Iterable[str] = ()) -> list[dict[str, str]]:
+    """Rows as dicts; a file without the given columns, not text, or not CSV is one CRLSOError."""
+    path = Path(path)
     try:
+        _check_size(path, MAX_CSV_BYTES)
         with open(path, newline="") as f:
-            return list(csv.DictReader(f))
+            reader = csv.DictReader(f)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise CRLSOError(f"{path} is corrupt: it has no column {missing[0]!r}.")
+            return list(reader)
     except FileNotFoundError:
         raise CRLSOError(f"{path} is missing: is {path.parent} a complete run folder?") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise CRLSOError(f"{path} is corrupt ({str(exc)[:120]}); it cannot be read.") from None
+    except OSError as exc:
+        raise CRLSOError(f"{path} cannot be read: {exc.strerror}.") from None

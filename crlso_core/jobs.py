@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import CRLSOError
+from .errors import CRLSOError, quoted
 from .progress import ProgressEvent
 from .files import read_json, write_json
+from .runs import clean_stale
 
 KINDS = ("train_pair", "search", "project")
 ACTIVE = ("queued", "running")
@@ -99,6 +100,7 @@ def job_info(path: Path) -> JobInfo:
             status = "cancelled"
         else:
             status, error = "crashed", _crash_message(path)
+        clean_stale(Path(job.get("root", path.parent.parent)))  # what it was writing is removed: the message says so
     return JobInfo(
         job["id"], path, job["kind"], job["title"], job["params"], job["created"], status, pid, error,
         state.get("result"), _read(path / "progress.json"),
@@ -110,7 +112,7 @@ def _crash_message(path: Path) -> str:
         tail = (path / "log.txt").read_text(errors="replace").strip().splitlines()[-3:]
     except OSError:
         tail = []
-    last = f" Its last output: {' / '.join(tail)}" if tail else ""
+    last = f" Its last output: {' / '.join(tail)[-300:]}" if tail else ""
     return f"The job's process ended without finishing (killed, or out of memory?). Nothing it was writing was kept.{last}"
 
 
@@ -173,7 +175,7 @@ def _release_lock(root: Path, job_id: str) -> None:
 def start_job(root: Path, kind: str, params: dict, title: str) -> JobInfo:
     """Launch a worker process for the job; refuse when another job is running."""
     if kind not in KINDS:
-        raise CRLSOError(f"Unknown job kind {kind!r}.")
+        raise CRLSOError(f"Unknown job kind {quoted(kind, 40)}.")
     root = Path(root)
     jobs_root(root).mkdir(parents=True, exist_ok=True)
     job_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
@@ -279,7 +281,7 @@ def _run(job: dict, progress: _ProgressWriter) -> Any:
             cached_projection(Path(run_dir), codes, method, params.get("dims", 2))
         progress(ProgressEvent("projections", len(steps), len(steps)))
         return {"runs": params["runs"]}
-    raise CRLSOError(f"Unknown job kind {job['kind']!r}.")
+    raise CRLSOError(f"Unknown job kind {quoted(job['kind'], 40)}.")
 
 
 def _on_sigterm(signum, frame):

@@ -6,7 +6,6 @@ LS/CR-LS pair the paper compares, and baselines run beside a run."""
 from __future__ import annotations
 
 import platform
-import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -17,16 +16,16 @@ import torch
 
 from .benchmarks.base import Benchmark, Oracle
 from .config import RunConfig
-from .errors import CRLSOError
-from .files import read_json, uninterrupted, write_json
-from .model_store import load_trained, save_latent, save_state
+from .errors import CRLSOError, quoted
+from .files import FileGroup, finish_group, json_bytes, write_json
+from .model_store import load_trained, save_latent, save_state, state_bytes
 from .progress import ProgressFn, report
 from .records import (
-    PAIR_SIDES, RUN_FORMAT, BaselineResult, QueryRow, RunSummary, read_queries, read_summary, write_queries, write_summary,
-    write_trajectory,
+    PAIR_SIDES, RUN_FORMAT, BaselineResult, QueryRow, RunSummary, queries_bytes, read_queries, read_summary, summary_bytes,
+    trajectory_bytes, write_queries, write_summary,
 )
 from .registry import load_benchmark
-from .runs import claim_run_dir, index_run
+from .runs import RunClaim, index_run
 from .search.baselines import BASELINES
 from .stages import (
     draw_labelled, kendall_taus, latent_stage, queries_to_best, run_pool, search_predictor, search_stage, teacher_stage,
@@ -43,32 +42,32 @@ def _new_summary(config: RunConfig, benchmark: Benchmark, device: torch.device, 
     )
 
 
+def check_budget(benchmark: Benchmark, budget: int) -> None:
+    """Refuse, before any training, a budget the benchmark cannot spend."""
+    capacity = benchmark.capacity
+    if capacity is not None and budget > capacity:
+        raise CRLSOError(f"A budget of {budget:,} queries is more than the {capacity:,} cells {benchmark.title} can answer; "
+                         f"choose at most {capacity:,}.")
+
+
 def train_run(
     config: RunConfig, out: Path, data_dir=None, progress: Optional[ProgressFn] = None, labels: Optional[dict] = None,
+    index_root: Optional[Path] = None,
 ) -> RunSummary:
     """Train into a new run folder; its summary says status "trained". `labels` (the pair
-    and side a run belongs to) are stored in the summary."""
+    and side a run belongs to) are stored in the summary. The folder appears, whole, only
+    when training is done (RunClaim); it is listed in the index of `index_root` (default:
+    the folder that holds it)."""
     config.validate()
     device = resolve_device(config.device)
     prepare_torch()
     benchmark = load_benchmark(config.space, data_dir)
-    benchmark.check_dataset(config.dataset)
-    out = claim_run_dir(Path(out))
-    staging = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
+    check_budget(benchmark, config.budget)
+    claim = RunClaim(Path(out))
+    with claim as staging:
         summary = _train_into(config, benchmark, device, staging, progress, labels or {})
-        with uninterrupted():
-            for item in staging.iterdir():  # move finished files in; the folder is whole or empty
-                item.replace(out / item.name)
-            staging.rmdir()
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if not any(out.iterdir()):
-            out.rmdir()  # nothing of a failed or cancelled run is left behind
-        raise
-    index_run(out, summary)
+        claim.commit()
+    index_run(Path(out), summary, index_root)
     return summary
 
 
@@ -97,8 +96,16 @@ def _train_into(config: RunConfig, benchmark: Benchmark, device, folder: Path, p
     return summary
 
 
+def _query_rows(oracle: Oracle) -> list[QueryRow]:
+    return [QueryRow(i, q.arch, q.valid_acc, q.source) for i, q in enumerate(oracle.history)]
+
+
 def _write_queries(path: Path, oracle: Oracle) -> None:
-    write_queries(path, (QueryRow(i, q.arch, q.valid_acc, q.source) for i, q in enumerate(oracle.history)))
+    write_queries(path, _query_rows(oracle))
+
+
+def _queries_bytes(oracle: Oracle) -> bytes:
+    return queries_bytes(_query_rows(oracle))
 
 
 def _optimum_fields(benchmark: Benchmark, dataset: str, best_valid: float) -> dict:
@@ -108,22 +115,33 @@ def _optimum_fields(benchmark: Benchmark, dataset: str, best_valid: float) -> di
     return {"valid_optimum": optimum.valid, "found_valid_optimum": bool(best_valid >= optimum.valid)}
 
 
+def open_run(run_dir: Path) -> tuple[Path, RunConfig, RunSummary]:
+    """A run folder to work in: a save that a killed process left half done is completed
+    first, then its config and summary are read and checked."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        what = "a file" if run_dir.exists() else "missing"
+        raise CRLSOError(f"{run_dir} is not a run folder (it is {what}); give a folder written by `crlso train` or `crlso run`.")
+    finish_group(run_dir)
+    return run_dir, RunConfig.read(run_dir), read_summary(run_dir)
+
+
 def search_run(
     run_dir: Path, data_dir=None, budget: Optional[int] = None, rule: Optional[str] = None,
-    progress: Optional[ProgressFn] = None,
+    progress: Optional[ProgressFn] = None, index_root: Optional[Path] = None,
 ) -> RunSummary:
-    """Search from a trained run, replacing any earlier search results in it."""
-    run_dir = Path(run_dir)
-    config = RunConfig.from_dict(read_json(run_dir / "config.json"))
+    """Search from a trained run, replacing any earlier search results in it: the new
+    results (predictor, trajectory, queries, config, summary) replace the old all at once."""
+    run_dir, config, summary = open_run(run_dir)
     if budget is not None:
         config.budget = budget
     if rule is not None:
         config.search.rule = rule
     config.validate()
-    summary = read_summary(run_dir)
     device = resolve_device(config.device)
     prepare_torch()
     benchmark = load_benchmark(config.space, data_dir)
+    check_budget(benchmark, config.budget)
     trained = load_trained(run_dir, config, benchmark.space, device)
     oracle = Oracle(benchmark, config.dataset, config.budget)
     for row in read_queries(run_dir / "queries.csv"):  # the labelled set was paid for in training
@@ -144,19 +162,22 @@ def search_run(
         search_steps=len(steps), device=str(device), wall_s=wall_s, benchmark=benchmark.title,
         pool_size=len(trained.pool), run_format=RUN_FORMAT,
     )
-    with uninterrupted():
-        save_state(run_dir / "predictor_search.pt", trained.predictor)
-        write_trajectory(run_dir / "trajectories.csv", steps)
-        _write_queries(run_dir / "queries.csv", oracle)
-        write_json(run_dir / "config.json", config.to_dict())
-        write_summary(run_dir, summary)  # last: a run is complete once this says so
-        index_run(run_dir, summary)
+    group = FileGroup(run_dir)
+    group.add("predictor_search.pt", state_bytes(trained.predictor))
+    group.add("trajectories.csv", trajectory_bytes(steps))
+    group.add("queries.csv", _queries_bytes(oracle))
+    group.add("config.json", json_bytes(config.to_dict()))
+    group.add("summary.json", summary_bytes(summary))  # last: a run is complete once this says so
+    group.commit()
+    index_run(run_dir, summary, index_root)
     return summary
 
 
-def full_run(config: RunConfig, out: Path, data_dir=None, progress: Optional[ProgressFn] = None) -> RunSummary:
-    train_run(config, out, data_dir, progress)
-    return search_run(Path(out), data_dir, progress=progress)
+def full_run(
+    config: RunConfig, out: Path, data_dir=None, progress: Optional[ProgressFn] = None, index_root: Optional[Path] = None,
+) -> RunSummary:
+    train_run(config, out, data_dir, progress, index_root=index_root)
+    return search_run(Path(out), data_dir, progress=progress, index_root=index_root)
 
 
 # --- the pair the paper compares, and baselines beside a run ------------------------------
@@ -187,15 +208,17 @@ def train_pair(
     return summaries
 
 
-def baseline_run(run_dir: Path, method: str, budget: int, data_dir=None, progress: Optional[ProgressFn] = None) -> BaselineResult:
+def baseline_run(
+    run_dir: Path, method: str, budget: int, data_dir=None, progress: Optional[ProgressFn] = None,
+    index_root: Optional[Path] = None,
+) -> BaselineResult:
     """Run a baseline (rs, rea, local) on the run's dataset and seed with the given budget;
     its queries go to baselines/<method>.csv and its result into the run's summary."""
     if method not in BASELINES:
-        raise CRLSOError(f"Unknown baseline {method!r}; choose one of {', '.join(BASELINES)}.")
-    run_dir = Path(run_dir)
-    config = RunConfig.from_dict(read_json(run_dir / "config.json"))
-    summary = read_summary(run_dir)
+        raise CRLSOError(f"Unknown baseline {quoted(method, 40)}; choose one of {', '.join(BASELINES)}.")
+    run_dir, config, summary = open_run(run_dir)
     benchmark = load_benchmark(config.space, data_dir)
+    check_budget(benchmark, budget)
     oracle = Oracle(benchmark, config.dataset, budget)
     report(progress, method, 0, budget)
     t0 = time.perf_counter()
@@ -207,8 +230,9 @@ def baseline_run(run_dir: Path, method: str, budget: int, data_dir=None, progres
     )
     report(progress, method, oracle.used, budget)
     summary.baselines[method] = result
-    with uninterrupted():
-        _write_queries(run_dir / "baselines" / f"{method}.csv", oracle)
-        write_summary(run_dir, summary)
-        index_run(run_dir, summary)
+    group = FileGroup(run_dir)
+    group.add(f"baselines/{method}.csv", _queries_bytes(oracle))
+    group.add("summary.json", summary_bytes(summary))
+    group.commit()
+    index_run(run_dir, summary, index_root)
     return result

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.figures import curves_figure
 from app.state import guard, runs_root
+from crlso_core.errors import CRLSOError
 from crlso_core.explore import run_curves
 from crlso_core.jobs import active_job
 from crlso_core.registry import dataset_title, get_spec, load_benchmark
@@ -45,7 +46,10 @@ with guard():
     frame = run_frame(rows)
     st.dataframe(frame, hide_index=True, key="runs",
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("best valid", "best test", "recon", "ICNN τ")})
-    names = [r.name for r in rows]
+    counts = {}
+    for r in rows:
+        counts[r.name] = counts.get(r.name, 0) + 1
+    names = [r.name if counts[r.name] == 1 else str(r.path) for r in rows]  # a run made elsewhere may share a name
     chosen = st.multiselect("Runs to compare, export or delete", names, key="chosen")
     picked = [rows[names.index(n)] for n in chosen]
     if not picked:
@@ -54,9 +58,12 @@ with guard():
     st.subheader(f"{len(picked)} selected")
     by_problem: dict[tuple[str, str], list] = {}  # curves compare only on one space and dataset
     for r in picked:
-        by_problem.setdefault((r.summary.space, r.summary.dataset), []).extend(
-            run_curves(r.path, load_benchmark(r.summary.space), r.summary.dataset, r.name, prefix=f"{r.name}: ")
-        )
+        try:  # one unreadable run must not keep the others from being compared, exported or deleted
+            curves = run_curves(r.path, load_benchmark(r.summary.space), r.summary.dataset, r.name, prefix=f"{r.name}: ")
+        except CRLSOError as exc:
+            st.warning(f"{r.name}: {exc}", icon=":material/warning:")
+            curves = []
+        by_problem.setdefault((r.summary.space, r.summary.dataset), []).extend(curves)
     for (space, dataset), curves in by_problem.items():
         where = f"{get_spec(space).title}, {dataset_title(dataset)}"
         if curves:
@@ -67,7 +74,7 @@ with guard():
 
     cols = st.columns(len(picked) if len(picked) <= 4 else 4)
     for i, r in enumerate(picked):
-        if not (r.path / "summary.json").exists():
+        if r.path.is_symlink() or not (r.path / "summary.json").is_file():
             cols[i % len(cols)].caption(f"{r.name} is not a finished run: nothing to export.")
             continue
         # the zip is built when the button is pressed, not on every rerun of the page
@@ -75,7 +82,8 @@ with guard():
                                             mime="application/zip", key=f"zip-{r.path}")
 
     with st.form("delete"):
-        sure = st.checkbox(f"Yes, delete the {len(picked)} selected run(s) and their files", key="sure")
+        sure = st.checkbox(f"Yes, delete the {len(picked)} selected run(s) and their files (runs made outside "
+                           f"{runs_root()} are only removed from this list)", key="sure")
         if st.form_submit_button("Delete"):
             busy = busy_paths()
             if not sure:
@@ -83,7 +91,8 @@ with guard():
             elif "*" in busy or any(str(r.path.resolve()) in busy for r in picked):
                 st.error("A job is running on this run store; wait for it or cancel it before deleting.")
             else:
-                for r in picked:
-                    delete_run(r.path)
-                st.success(f"Deleted {len(picked)} run(s).")
+                deleted = sum(delete_run(r.path, runs_root()) for r in picked)
+                kept = len(picked) - deleted
+                st.toast(f"Deleted {deleted} run(s)." + (f" {kept} run(s) made outside {runs_root()} were removed from "
+                                                          "this list; their files were kept." if kept else ""))
                 st.rerun()
