@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Optional
 
-from .errors import CRLSOError
+from .checks import check_ranges, check_types
+from .errors import CRLSOError, quoted
 
 RULES = ("step", "ranked")  # the search's step rules (see SearchConfig)
 PREDICTORS = ("icnn", "mlp")  # the latent predictor the search steps on
@@ -92,6 +93,8 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
+        if not isinstance(data, dict) or not all(isinstance(data.get(k, {}), dict) for k in ("teacher", "gvae", "search")):
+            raise CRLSOError("config.json does not describe a run: it is not an object of settings.")
         try:
             nested = {
                 "teacher": _build(TeacherConfig, data.get("teacher", {})),
@@ -103,10 +106,39 @@ class RunConfig:
         except TypeError as exc:
             raise CRLSOError(f"config.json does not describe a run: {exc}.") from None
 
+    @classmethod
+    def read(cls, run_dir) -> "RunConfig":
+        """A run folder's config.json, checked: its numbers decide what gets allocated."""
+        from pathlib import Path
+
+        from .files import read_json
+
+        path = Path(run_dir) / "config.json"
+        try:
+            return cls.from_dict(read_json(path)).validate()
+        except CRLSOError as exc:
+            message = str(exc)
+            raise CRLSOError(message if str(path) in message else f"{path}: {message}") from None
+
     def validate(self) -> "RunConfig":
+        """Types, choices and bounds. The bounds keep a config from a file from asking for
+        more memory than any real run needs (a latent size of 10**8 would take tens of GB)."""
         from .registry import get_spec
 
+        for part, where in ((self, "config"), (self.teacher, "teacher"), (self.gvae, "gvae"), (self.search, "search")):
+            check_types(part, f"Bad setting in {where}")
         get_spec(self.space).check_dataset(self.dataset)
+        check_ranges(self, "Bad setting", {"seed": (0, 2**32 - 1), "labelled": (2, 10**6), "budget": (2, 10**7), "pool": (2, 10**7)})
+        check_ranges(self.teacher, "Bad teacher setting", {
+            "hidden": (1, 1024), "layers": (1, 16), "epochs": (1, 100_000), "batch_size": (1, 100_000), "lr": (1e-12, 10), "lr_min": (0, 10)})
+        check_ranges(self.gvae, "Bad G-VAE setting", {
+            "latent": (1, 512), "hidden": (1, 2048), "layers": (1, 16), "decoder_blocks": (0, 16), "epochs": (1, 100_000),
+            "batch_size": (1, 100_000), "lr": (1e-12, 10), "lr_min": (0, 10), "weight_decay": (0, 10), "beta": (0, 1e6),
+            "noise_scale": (0, 1e3), "icnn_weight": (0, 1e6), "icnn_hidden": (1, 2048), "icnn_layers": (1, 16), "grad_clip": (1e-12, 1e12)})
+        check_ranges(self.search, "Bad search setting", {
+            "top_k": (1, 10_000), "finetune_epochs": (0, 100_000), "finetune_lr": (1e-12, 10), "finetune_batch": (1, 100_000),
+            "z_noise": (0, 1e3), "label_noise": (0, 1e3), "eta0": (0, 1e6), "eta_step": (0, 1e6), "max_retries": (1, 10_000),
+            "candidates_per_start": (1, 10_000), "explore_noise": (0, 1e3)})
         checks = [
             (self.labelled >= 2, f"labelled cells must be at least 2, got {self.labelled}"),
             (self.budget >= self.labelled, f"budget ({self.budget}) must be at least the labelled cells ({self.labelled}), which count toward it"),
@@ -114,10 +146,7 @@ class RunConfig:
             (self.search.rule in RULES, f"search rule must be one of {', '.join(RULES)}, got {self.search.rule!r}"),
             (self.search.predictor in PREDICTORS, f"predictor must be one of {', '.join(PREDICTORS)}, got {self.search.predictor!r}"),
             (self.pool is None or self.pool >= self.labelled, f"the pool ({self.pool}) must hold at least the labelled cells ({self.labelled})"),
-            (self.gvae.latent >= 1 and self.gvae.hidden >= 1, "latent and hidden sizes must be positive"),
-            (self.gvae.epochs >= 1 and self.teacher.epochs >= 1, "epochs must be at least 1"),
-            (self.gvae.beta >= 0, f"beta must be non-negative, got {self.gvae.beta}"),
-            (self.search.top_k >= 1, f"top_k must be at least 1, got {self.search.top_k}"),
+            (len(self.teacher.betas) == 2 and len(self.gvae.betas) == 2, "Adam's betas are two numbers"),
         ]
         for ok, message in checks:
             if not ok:
@@ -169,7 +198,7 @@ def preset(name: str, **overrides: Any) -> RunConfig:
     from .registry import get_spec
 
     if name not in PRESETS:
-        raise CRLSOError(f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
+        raise CRLSOError(f"Unknown preset {quoted(name, 40)}; choose one of {', '.join(PRESETS)}.")
     overrides = {k: v for k, v in overrides.items() if v is not None}
     config = PRESETS[name]()
     tuned = get_spec(overrides.get("space", config.space)).preset_overrides.get(name)

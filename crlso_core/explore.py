@@ -16,7 +16,7 @@ import torch
 from .benchmarks.base import Benchmark, Optimum
 from .config import RunConfig
 from .errors import CRLSOError
-from .files import read_json
+from .files import finish_group
 from .model_store import load_trained
 from .models import GVAE
 from .pool import CellPool
@@ -153,9 +153,10 @@ RUN_FILES = ("config.json", "summary.json", "gvae.pt", "predictor.pt", "latent.n
 def load_view(run_dir: Path, data_dir=None) -> RunView:
     run_dir = Path(run_dir)
     for name in RUN_FILES:
-        if not (run_dir / name).exists():
+        if not (run_dir / name).is_file():
             raise CRLSOError(f"{run_dir} is not a trained run: {name} is missing. Train it again or delete it on the Runs page.")
-    config = RunConfig.from_dict(read_json(run_dir / "config.json"))
+    finish_group(run_dir)
+    config = RunConfig.read(run_dir)
     summary = read_summary(run_dir)
     prepare_torch()
     benchmark = load_benchmark(config.space, data_dir)

@@ -1,9 +1,14 @@
 """The model store: the trained networks and latent codes of a run folder, saved as state
-dicts and .npz and loaded without ever unpickling (a run folder may come from anyone)."""
+dicts and .npz and loaded without ever unpickling (a run folder may come from anyone).
+
+Loading trusts no number in a file: a state dict must fit the network its validated
+config describes, and an .npz the shapes the config allows, both checked on the files'
+headers before anything is read into memory."""
 
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,38 +25,90 @@ from .spaces.base import SearchSpace
 from .training import make_predictor
 
 
-def save_state(path: Path, module: torch.nn.Module) -> None:
+MAX_POOL = 5_000_000  # cells a latent.npz may hold (NB101's whole space is 423,624)
+MAX_ARCH_CHARS = 4096  # characters of one cell string
+
+
+def state_bytes(module: torch.nn.Module) -> bytes:
     buffer = io.BytesIO()
     torch.save(module.state_dict(), buffer)
-    write_bytes_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def save_state(path: Path, module: torch.nn.Module) -> None:
+    write_bytes_atomic(path, state_bytes(module))
+
+
+def _unpacked_bytes(path: Path) -> int:
+    """What a zip-format .pt unpacks to, read from its directory, not by unpacking it."""
+    with zipfile.ZipFile(path) as archive:
+        return sum(info.file_size for info in archive.infolist())
 
 
 def load_state(path: Path, module: torch.nn.Module) -> torch.nn.Module:
-    """Load a state dict with weights_only=True: a run folder may come from anyone."""
+    """Load a state dict into `module` with weights_only=True (no code runs), after checking
+    that the file cannot unpack to more than the module's own weights (and some slack)."""
+    expected = sum(t.numel() * t.element_size() for t in module.state_dict().values())
     try:
+        if _unpacked_bytes(path) > 2 * expected + 2**20:
+            raise CRLSOError(f"{path} holds far more than the network its config describes; it is not this run's model.")
         state = torch.load(path, map_location="cpu", weights_only=True)
         module.load_state_dict(state)
+    except CRLSOError:
+        raise
     except FileNotFoundError:
         raise CRLSOError(f"{path} is missing: the run has no trained model there.") from None
-    except Exception as exc:  # unpickling errors, wrong shapes, truncated files
-        raise CRLSOError(f"{path} could not be loaded as a model state ({type(exc).__name__}: {exc}).") from None
+    except Exception as exc:  # not a zip, unpickling refused, wrong shapes, truncated files
+        raise CRLSOError(f"{path} could not be loaded as a model state ({type(exc).__name__}: {str(exc)[:160]}).") from None
     return module
 
 
-def save_latent(path: Path, archs: list[str], mu: torch.Tensor) -> None:
+def latent_bytes(archs: list[str], mu: torch.Tensor) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, arch=np.array(archs), mu=mu.numpy().astype(np.float32))
-    write_bytes_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
-def load_latent(path: Path) -> tuple[list[str], np.ndarray]:
+def save_latent(path: Path, archs: list[str], mu: torch.Tensor) -> None:
+    write_bytes_atomic(path, latent_bytes(archs, mu))
+
+
+def _npy_header(archive: zipfile.ZipFile, name: str) -> tuple[tuple, np.dtype]:
+    fmt = np.lib.format
+    with archive.open(name) as f:
+        version = fmt.read_magic(f)
+        read = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}.get(version)
+        if read is None:
+            raise CRLSOError(f"{name} is in .npy format {version}, which this program never writes.")
+        shape, _, dtype = read(f)  # the header only: no data read
+    return shape, dtype
+
+
+def load_latent(path: Path, width: int | None = None) -> tuple[list[str], np.ndarray]:
+    """The pool's cell strings and their codes; the shapes are checked on the headers (and
+    `width`, the config's latent size, when given) before any array is read."""
     try:
+        with zipfile.ZipFile(path) as archive:
+            arch_shape, arch_type = _npy_header(archive, "arch.npy")
+            mu_shape, mu_type = _npy_header(archive, "mu.npy")
+        rows = arch_shape[0] if len(arch_shape) == 1 else -1
+        if not (0 < rows <= MAX_POOL and arch_type.kind == "U" and arch_type.itemsize <= 4 * MAX_ARCH_CHARS
+                and mu_shape[:1] == (rows,) and len(mu_shape) == 2 and mu_type.kind == "f" and mu_type.itemsize <= 8
+                and (width is None or mu_shape[1] == width) and 0 < mu_shape[1] <= 4096):
+            expect = f" of width {width}" if width is not None else ""
+            raise CRLSOError(f"{path} does not hold one code{expect} per cell string (cells {arch_shape}, codes {mu_shape}); "
+                             "train the run again.")
         with np.load(path, allow_pickle=False) as data:
-            return data["arch"].tolist(), data["mu"]
+            archs, mu = data["arch"].tolist(), data["mu"]
+    except CRLSOError:
+        raise
     except FileNotFoundError:
         raise CRLSOError(f"{path} is missing: the run has no latent codes yet.") from None
     except Exception as exc:
-        raise CRLSOError(f"{path} is corrupt ({type(exc).__name__}: {exc}).") from None
+        raise CRLSOError(f"{path} is corrupt ({type(exc).__name__}: {str(exc)[:160]}).") from None
+    if not np.isfinite(mu).all():
+        raise CRLSOError(f"{path} holds codes that are not finite numbers; train the run again.")
+    return archs, mu
 
 
 def gvae_for(config: RunConfig, space: SearchSpace) -> GVAE:
@@ -75,10 +132,7 @@ class Trained:
 def load_trained(run_dir: Path, config: RunConfig, space: SearchSpace, device) -> Trained:
     gvae = load_state(run_dir / "gvae.pt", gvae_for(config, space)).to(device).eval()
     predictor = load_state(run_dir / "predictor.pt", predictor_for(config)).to(device).eval()
-    archs, mu = load_latent(run_dir / "latent.npz")
-    if len(archs) != len(mu) or mu.ndim != 2 or mu.shape[1] != config.gvae.latent:
-        raise CRLSOError(f"{run_dir / 'latent.npz'} holds {len(archs)} cells and codes of shape {mu.shape}; "
-                         f"the run's config says latent size {config.gvae.latent}. Train the run again.")
+    archs, mu = load_latent(run_dir / "latent.npz", config.gvae.latent)
     try:
         pool = CellPool.from_archs(space, archs)
     except CRLSOError as exc:

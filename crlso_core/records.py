@@ -9,12 +9,14 @@ search ("ls", which also meant the unregularised latent space) reads as "local".
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from .errors import CRLSOError
-from .files import read_csv, read_json, write_csv, write_json
+from .checks import check_types
+from .errors import CRLSOError, quoted
+from .files import csv_bytes, json_bytes, read_csv, read_json, write_csv, write_json
 
 RUN_FORMAT = 2  # 1: before benchmarks had a contract (NB201 only); 2: pools, optional test accuracy
 LEGACY_BASELINES = {"ls": "local"}  # old baseline names -> today's
@@ -95,31 +97,47 @@ class RunSummary:
         return self.side or ("crls" if self.latent_regularised else "ls")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As JSON-ready data; a number that is not finite is unknown, so null."""
+        return _finite(asdict(self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunSummary":
         if not isinstance(data, dict):
-            raise CRLSOError("summary.json does not describe a run.")
+            raise CRLSOError("summary.json does not describe a run: it is not an object.")
         fmt = data.get("run_format", 1)
         if not isinstance(fmt, int) or fmt > RUN_FORMAT:
-            raise CRLSOError(f"This run was written by a newer crlso (run format {fmt}); update crlso to read it.")
+            raise CRLSOError(f"This run was written by a newer crlso (run format {quoted(fmt, 20)}); update crlso to read it.")
         values = _known(cls, data)
         baselines = values.pop("baselines", None) or {}
         summary = cls(**values)
+        check_types(summary, "summary.json")
+        if not isinstance(baselines, dict) or not all(isinstance(r, dict) for r in baselines.values()):
+            raise CRLSOError("summary.json holds a malformed baseline result.")
         try:
             summary.baselines = {
                 LEGACY_BASELINES.get(name, name): BaselineResult(**_known(BaselineResult, result))
                 for name, result in baselines.items()
             }
-        except (TypeError, AttributeError):
-            raise CRLSOError("summary.json holds a malformed baseline result.") from None
+        except TypeError:
+            raise CRLSOError("summary.json holds a baseline result without its budget, cell or accuracy.") from None
+        for result in summary.baselines.values():
+            check_types(result, "summary.json's baseline result")
         return summary
 
     def headline(self) -> dict[str, Any]:
         """The fields the `crlso` command prints after a run."""
         data = self.to_dict()
         return {k: data[k] for k in self.HEADLINE}
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def read_summary(run_dir: Path) -> RunSummary:
@@ -135,6 +153,10 @@ def summary_or_none(run_dir: Path) -> Optional[RunSummary]:
 
 def write_summary(run_dir: Path, summary: RunSummary) -> None:
     write_json(Path(run_dir) / SUMMARY_FILE, summary.to_dict())
+
+
+def summary_bytes(summary: RunSummary) -> bytes:
+    return json_bytes(summary.to_dict())
 
 
 # --- queries ---------------------------------------------------------------------------------
@@ -157,11 +179,18 @@ def write_queries(path: Path, rows: Iterable[QueryRow]) -> None:
     write_csv(path, (asdict(r) for r in rows), QUERY_COLUMNS)
 
 
+def queries_bytes(rows: Iterable[QueryRow]) -> bytes:
+    return csv_bytes((asdict(r) for r in rows), QUERY_COLUMNS)
+
+
 def read_queries(path: Path) -> list[QueryRow]:
     try:
-        return [QueryRow(int(r["order"]), r["arch"], float(r["valid_acc"]), r["source"]) for r in read_csv(path)]
+        rows = [QueryRow(int(r["order"]), r["arch"], float(r["valid_acc"]), r["source"]) for r in read_csv(path, QUERY_COLUMNS)]
     except (KeyError, ValueError, TypeError):
         raise CRLSOError(f"{path} is corrupt: it is not a table of benchmark queries.") from None
+    if not all(math.isfinite(r.valid_acc) for r in rows):
+        raise CRLSOError(f"{path} is corrupt: it holds an accuracy that is not a number.")
+    return rows
 
 
 # --- trajectories ----------------------------------------------------------------------------
@@ -192,6 +221,10 @@ def write_trajectory(path: Path, steps: Iterable[TrajectoryStep]) -> None:
     write_csv(path, (asdict(s) for s in steps), TRAJECTORY_COLUMNS)
 
 
+def trajectory_bytes(steps: Iterable[TrajectoryStep]) -> bytes:
+    return csv_bytes((asdict(s) for s in steps), TRAJECTORY_COLUMNS)
+
+
 def read_trajectory(path: Path) -> list[TrajectoryStep]:
     try:
         return [
@@ -200,7 +233,7 @@ def read_trajectory(path: Path) -> list[TrajectoryStep]:
                 float(r["pred_acc_z"]), float(r["pred_acc"]), r["queried"] == "True",
                 float(r["valid_acc"]) if r["valid_acc"] not in ("", "None") else None, r["source"],
             )
-            for r in read_csv(path)
+            for r in read_csv(path, TRAJECTORY_COLUMNS)
         ]
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, json.JSONDecodeError, RecursionError):
         raise CRLSOError(f"{path} is corrupt: it is not a search trajectory.") from None

@@ -108,10 +108,8 @@ class _RestrictedUnpickler(pickle.Unpickler):
     raw bytes into a number).  Anything else, e.g. ``os.system``, is refused.
     """
 
-    _BUILTINS = frozenset(
-        {"bool", "int", "float", "complex", "str", "bytes", "bytearray",
-         "list", "tuple", "dict", "set", "frozenset"}
-    )
+    # No bytes/bytearray: bytearray(N) would let a 106-byte file allocate N bytes.
+    _BUILTINS = frozenset({"bool", "int", "float", "complex", "str", "list", "tuple", "dict", "set", "frozenset"})
 
     def find_class(self, module: str, name: str):
         if module == "builtins" and name in self._BUILTINS:
@@ -124,11 +122,34 @@ class _RestrictedUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refused to load the global {module}.{name}")
 
 
+MAX_UNPACKED = 64 * 2**20  # an official per-cell file unpacks to about 0.3 MB, meta.pickle.pbz2 to 1.4 MB
+
+
+class _Bounded(io.RawIOBase):
+    """A reader that refuses to hand out more than `limit` bytes in all: a small bz2 file
+    that unpacks to gigabytes stops here, not in memory."""
+
+    def __init__(self, handle, limit: int):
+        self.handle, self.left = handle, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.left <= 0:
+            raise pickle.UnpicklingError(f"it unpacks to more than {MAX_UNPACKED:,} bytes")
+        data = self.handle.read(min(len(buffer), self.left))
+        buffer[: len(data)] = data
+        self.left -= len(data)
+        return len(data)
+
+
 def _load_pbz2(path: Path) -> object:
-    """Load one bz2-compressed pickle with the restricted unpickler."""
+    """Load one bz2-compressed pickle with the restricted unpickler, reading at most
+    MAX_UNPACKED bytes of it."""
     try:
         with bz2.open(path, "rb") as handle:
-            return _RestrictedUnpickler(handle).load()
+            return _RestrictedUnpickler(io.BufferedReader(_Bounded(handle, MAX_UNPACKED))).load()
     except Exception as exc:  # bz2, pickle and refused globals all raise different types
         raise CRLSOError(
             f"Could not read {path}: {exc}. It is not a valid official NATS-Bench file; "

@@ -3,7 +3,6 @@ space's registry record."""
 
 from __future__ import annotations
 
-import csv
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +13,8 @@ from ..errors import CRLSOError
 from ..spaces.nb201 import NB201Space
 from .spec import SpaceSpec
 from .base import TabularBenchmark
-from .data_dir import find_data_file, open_text
+from .data_dir import find_data_file
+from .table_file import number_column, read_rows, where
 
 DEFAULT_TABLE = "nb201/nb201_all_15625_200ep.csv"
 DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16": "ImageNet16-120"}
@@ -32,24 +32,31 @@ def load_nb201(data_dir: str | os.PathLike | None = None) -> TabularBenchmark:
     return _load(find_data_file(DEFAULT_TABLE, data_dir, HOW_TO_GET).resolve())
 
 
+FIX = ("It is not a readable NAS-Bench-201 table: rebuild it with `crlso data build-nb201`, or remove it "
+       "(the copy inside the package is then used).")
+COLUMNS = ("arch_index", "arch_str", *(f"{d}_{s}_acc" for d in DATASETS for s in ("valid", "test")), "params_mb")
+
+
 @lru_cache(maxsize=4)
 def _load(path: Path) -> TabularBenchmark:
+    """The table, checked row by row: every cell parses, once, in official index order, and
+    every accuracy is a number from 0 to 100."""
     space = NB201Space()
-    try:
-        with open_text(path) as f:
-            rows = list(csv.DictReader(f))
-        cells = [space.parse(r["arch_str"]) for r in rows]
-        col = lambda name, dtype=np.float64: np.array([r[name] for r in rows], dtype=dtype)  # noqa: E731
-        valid = {d: col(f"{d}_valid_acc") for d in DATASETS}
-        test = {d: col(f"{d}_test_acc") for d in DATASETS}
-        extra = {"arch_index": col("arch_index", np.int64), "params_mb": col("params_mb")}
-    except (KeyError, ValueError, OSError, EOFError, CRLSOError) as exc:
-        raise CRLSOError(
-            f"{path} is not a readable NAS-Bench-201 table ({exc}). Rebuild it with "
-            "`crlso data build-nb201` or point --data-dir at the team's data folder."
-        ) from None
-    if len(cells) != space.size or len(set(cells)) != space.size:
-        raise CRLSOError(f"{path} should hold all {space.size} distinct cells, found {len(set(cells))}.")
+    rows = read_rows(path, COLUMNS, FIX)
+    if len(rows) != space.size:
+        raise CRLSOError(f"{path} should hold all {space.size:,} cells, one per row; it has {len(rows):,} rows. {FIX}")
+    cells = []
+    for i, row in enumerate(rows):
+        try:
+            cells.append(space.parse(row["arch_str"]))
+        except CRLSOError as exc:
+            raise CRLSOError(f"{path}, {where(i)}: {exc} {FIX}") from None
+    index = number_column(path, rows, "arch_index", 0, space.size - 1, FIX, integer=True)
+    if not np.array_equal(index, np.arange(space.size)) or len(set(cells)) != space.size:
+        raise CRLSOError(f"{path} does not hold each cell once in official index order. {FIX}")
+    valid = {d: number_column(path, rows, f"{d}_valid_acc", 0, 100, FIX) for d in DATASETS}
+    test = {d: number_column(path, rows, f"{d}_test_acc", 0, 100, FIX) for d in DATASETS}
+    extra = {"arch_index": index, "params_mb": number_column(path, rows, "params_mb", 0, 1e4, FIX)}
     return TabularBenchmark(space, cells, valid, test, TITLE, str(path), extra)
 
 
