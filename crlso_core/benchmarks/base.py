@@ -82,6 +82,14 @@ class Benchmark(ABC):
         """Whether it answers every valid cell of its space."""
         return False
 
+    @property
+    def capacity(self) -> Optional[int]:
+        """How many distinct cells it can answer (None: more than any budget)."""
+        listed = self.listed_cells()
+        if listed is not None:
+            return len(listed)
+        return self.space.size if self.complete else None
+
     def sample(self, rng: np.random.Generator, n: int) -> list[Cell]:
         """n distinct random cells it can answer (the space's own sampler when it answers all)."""
         if self.complete:
@@ -185,10 +193,15 @@ class QueryRecord:
 class Oracle:
     """Answers validation-accuracy queries on one dataset under a budget of unique cells."""
 
+    RANDOM_TRIES = 10_000  # random draws before listing the unseen cells instead
+
     def __init__(self, benchmark: Benchmark, dataset: str, budget: int):
         benchmark.check_dataset(dataset)
         if budget < 1:
             raise CRLSOError(f"The query budget must be at least 1, got {budget}.")
+        if benchmark.capacity is not None and budget > benchmark.capacity:
+            raise CRLSOError(f"A budget of {budget:,} queries is more than the {benchmark.capacity:,} cells "
+                             f"{benchmark.title} can answer; choose at most {benchmark.capacity:,}.")
         self.benchmark, self.dataset, self.budget = benchmark, dataset, budget
         self.space = benchmark.space
         self.history: list[QueryRecord] = []
@@ -220,6 +233,22 @@ class Oracle:
         self.answers[cell] = acc
         self.history.append(QueryRecord(self.space.format(cell), acc, source))
         return acc
+
+    def random_unseen(self, rng: np.random.Generator) -> Cell:
+        """A random cell the benchmark can answer and nobody queried yet. Random draws first
+        (the usual case, and what reproducible runs rely on); when they keep hitting known
+        cells, a draw among the unseen cells listed outright, so the search always ends."""
+        for _ in range(self.RANDOM_TRIES):
+            (cell,) = self.benchmark.sample(rng, 1)
+            if not self.seen(cell):
+                return cell
+        listed = self.benchmark.listed_cells()
+        if listed is None and self.space.size is not None:
+            listed = [c for c in self.space.all_cells() if self.benchmark.can_answer([c])[0]]
+        unseen = [c for c in (listed or []) if not self.seen(c)]
+        if not unseen:
+            raise CRLSOError(f"No cell of {self.benchmark.title} is left unqueried; lower the budget.")
+        return unseen[int(rng.integers(len(unseen)))]
 
     def best(self) -> tuple[Cell, float]:
         """The queried cell with the best validation accuracy."""

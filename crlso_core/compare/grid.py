@@ -18,7 +18,7 @@ from typing import Optional
 import numpy as np
 
 from ..benchmarks.base import Benchmark
-from ..errors import CRLSOError
+from ..errors import CRLSOError, quoted
 from ..files import write_csv
 from ..registry import get_spec, load_benchmark
 from .methods import MethodResult, check_methods, init_worker, latent_labelled, run_group, torch_threads_for
@@ -47,10 +47,10 @@ class BenchPlan:
         for dataset in self.datasets:
             spec.check_dataset(dataset)
         check_methods(self.methods)
-        if not self.budgets or min(self.budgets) < 1:
-            raise CRLSOError("Budgets must be positive integers, e.g. --budgets 100,200,300,500.")
-        if self.workers < 1:
-            raise CRLSOError(f"--workers must be at least 1, got {self.workers}.")
+        if not self.budgets or min(self.budgets) < 1 or max(self.budgets) > 10**7:
+            raise CRLSOError("Budgets must be integers from 1 to 10,000,000, e.g. --budgets 100,200,300,500.")
+        if not 1 <= self.workers <= 256:
+            raise CRLSOError(f"--workers must be between 1 and 256, got {self.workers}.")
         if not self.seeds:
             raise CRLSOError("No seeds to run; write e.g. --seeds 0-9.")
         for m in self.methods:
@@ -60,23 +60,31 @@ class BenchPlan:
         return self
 
 
+MAX_SEEDS = 10_000  # seeds one bench may list (each is a group of runs)
+
+
 def parse_seeds(text: str) -> list[int]:
-    """'0-9' or '0,3,5' or '2'."""
+    """'0-9' or '0,3,5' or '2'; seeds 0 .. 2**32-1, at most MAX_SEEDS of them."""
+    seeds: list[int] = []
     try:
-        seeds: list[int] = []
         for part in text.split(","):
-            lo, _, hi = part.partition("-")
-            seeds += list(range(int(lo), int(hi) + 1)) if hi else [int(lo)]
+            lo, _, hi = part.strip().partition("-")
+            lo, hi = int(lo), int(hi) if hi else int(lo)
+            if not 0 <= lo <= hi < 2**32:
+                raise ValueError
+            if len(seeds) + hi - lo + 1 > MAX_SEEDS:
+                raise CRLSOError(f"--seeds {quoted(text, 40)} lists more than {MAX_SEEDS:,} seeds; run fewer at a time.")
+            seeds += list(range(lo, hi + 1))
         return seeds
     except ValueError:
-        raise CRLSOError(f"Bad --seeds {text!r}; write a range like 0-9 or a list like 0,1,2.") from None
+        raise CRLSOError(f"Bad --seeds {quoted(text, 40)}; write a range like 0-9 or a list like 0,1,2 (seeds 0 to 4,294,967,295).") from None
 
 
 def parse_list(text: str, kind=str) -> list:
     try:
         return [kind(x.strip()) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise CRLSOError(f"Bad list {text!r}: expected comma-separated {kind.__name__} values.") from None
+        raise CRLSOError(f"Bad list {quoted(text, 40)}: expected comma-separated {kind.__name__} values.") from None
 
 
 def _number(value) -> object:
@@ -162,6 +170,8 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
     """Run what results.csv lacks; returns the results path."""
     plan.validate()
     benchmark: Benchmark = load_benchmark(plan.space, data_dir)
+    if benchmark.capacity is not None and max(plan.budgets) > benchmark.capacity:
+        raise CRLSOError(f"A budget of {max(plan.budgets):,} is more than the {benchmark.capacity:,} cells {benchmark.title} can answer.")
     out.mkdir(parents=True, exist_ok=True)
     results, curves = out / "results.csv", out / "curves.csv"
     done = done_keys(results, plan.budgets)

@@ -18,7 +18,7 @@ import torch
 
 from ..benchmarks.base import Benchmark, Oracle
 from ..config import preset
-from ..errors import CRLSOError
+from ..errors import CRLSOError, quoted
 from ..search.baselines import BASELINES
 from ..stages import draw_labelled, latent_stage, run_pool, search_predictor, search_stage, teacher_stage
 from ..training import prepare_torch, resolve_device, seed_everything
@@ -58,7 +58,7 @@ def check_methods(methods: list[str]) -> None:
         raise CRLSOError(f"Method {renamed[0]!r} is now called {RENAMED[renamed[0]]!r} (local search).")
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        raise CRLSOError(f"Unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}.")
+        raise CRLSOError(f"Unknown method(s) {quoted(', '.join(unknown), 60)}; choose from {', '.join(METHODS)}.")
 
 
 def latent_labelled(method: str, preset_name: str, space: str = "nb201") -> Optional[int]:

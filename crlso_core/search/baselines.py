@@ -12,16 +12,9 @@ from ..benchmarks.base import Oracle
 from ..spaces.base import Cell, SearchSpace
 
 
-def _unseen_random(oracle: Oracle, rng: np.random.Generator) -> Cell:
-    while True:
-        (cell,) = oracle.benchmark.sample(rng, 1)
-        if not oracle.seen(cell):
-            return cell
-
-
 def random_search(space: SearchSpace, oracle: Oracle, rng: np.random.Generator) -> None:
     while oracle.remaining > 0:
-        oracle.query(_unseen_random(oracle, rng), "rs")
+        oracle.query(oracle.random_unseen(rng), "rs")
 
 
 def regularised_evolution(
@@ -33,7 +26,7 @@ def regularised_evolution(
     free, so they would stall the count."""
     members: deque[tuple[Cell, float]] = deque()
     while oracle.remaining > 0 and len(members) < population:
-        cell = _unseen_random(oracle, rng)
+        cell = oracle.random_unseen(rng)
         members.append((cell, oracle.query(cell, "rea")))
     while oracle.remaining > 0:
         picks = rng.choice(len(members), size=min(sample, len(members)), replace=False)
@@ -44,7 +37,7 @@ def regularised_evolution(
                 break
             child = space.mutate(child, rng)
         else:
-            child = _unseen_random(oracle, rng)
+            child = oracle.random_unseen(rng)
         members.append((child, oracle.query(child, "rea")))
         members.popleft()
 
@@ -53,7 +46,7 @@ def local_search(space: SearchSpace, oracle: Oracle, rng: np.random.Generator) -
     """Best-improvement hill climbing over the answerable neighbours (one mutation away);
     restart at a random unseen cell when no neighbour improves."""
     while oracle.remaining > 0:
-        current = _unseen_random(oracle, rng)
+        current = oracle.random_unseen(rng)
         value = oracle.query(current, "local")
         while oracle.remaining > 0:
             best, best_value = current, value

@@ -167,12 +167,8 @@ class CRLSOSearch:
 
     def _random_round(self, round_: int) -> None:
         """Last resort, so the loop always ends: one random unseen cell."""
-        for _ in range(1000):
-            (cell,) = self.oracle.benchmark.sample(self.rng, 1)
-            if self._new(cell):
-                z = self.codes([cell])[0]
-                pred = self._own_prediction(cell)
-                self.oracle.query(cell, self.source + "-random")
-                self._record(round_, cell, -1, 0.0, z, cell, pred, pred, True, self.source + "-random")
-                return
-        raise RuntimeError("could not find an unseen cell to query")
+        cell = self.oracle.random_unseen(self.rng)
+        z = self.codes([cell])[0]
+        pred = self._own_prediction(cell)
+        self.oracle.query(cell, self.source + "-random")
+        self._record(round_, cell, -1, 0.0, z, cell, pred, pred, True, self.source + "-random")
