@@ -13,7 +13,8 @@ from typing import Iterable, Optional
 
 import streamlit as st
 
-from crlso_core.errors import CRLSOError
+from crlso_core.errorlog import log_exception
+from crlso_core.errors import CRLSOError, describe_os_error
 from crlso_core.explore import RunView, load_view
 from crlso_core.runs import default_root
 
@@ -25,16 +26,21 @@ def runs_root() -> Path:
 
 @contextmanager
 def guard():
-    """Errors a user can cause show as one message; anything else shows as one message too,
-    with the traceback in the terminal, never on the page. Streamlit's own stop/rerun
-    signals are BaseExceptions and pass through."""
+    """The app's error boundary: errors a user can cause show as their one message; a full
+    disk or an unwritable folder as one message too; anything else (a bug) as one line
+    that says where its traceback went (the error log, and the terminal), never on the
+    page. Streamlit's own stop/rerun signals are BaseExceptions and pass through."""
     try:
         yield
     except CRLSOError as exc:
         st.error(str(exc), icon=":material/error:")
+    except OSError as exc:
+        st.error(describe_os_error(exc), icon=":material/error:")
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)
-        st.error(f"Something went wrong: {type(exc).__name__}: {exc}. The details are in the terminal that runs the app.", icon=":material/error:")
+        log = log_exception(exc, "app")
+        st.error(f"Something went wrong ({type(exc).__name__}: {str(exc)[:200]}). This is a bug; the traceback is in {log}. "
+                 "Please report it.", icon=":material/error:")
 
 
 # --- the URL ------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """The `crlso` command: run, train, search, list runs, and build benchmark tables.
 
-Errors a user can cause print one line and exit 2; no traceback."""
+One error boundary: errors a user can cause (a CRLSOError, a bad option, a full disk, a
+folder that cannot be written) print one line and exit 2; SIGINT and SIGTERM stop the
+work, discard the unfinished stage and exit 130 / 143; anything else is a bug, printed
+as one line with the error log's path (where the traceback went) and exit 1."""
 
 from __future__ import annotations
 
@@ -12,8 +15,21 @@ from typing import Optional, Sequence
 
 from . import registry
 from .config import DEVICES, PRESET_NAMES, PREDICTORS, RULES
-from .errors import CRLSOError
+from .errors import CRLSOError, describe_os_error
 from .progress import ProgressEvent
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """A bad option is one line, like every other error."""
+
+    def error(self, message: str):
+        print(f"crlso: error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+class Terminated(BaseException):
+    """SIGTERM (what timeout, kill and container stops send): unwind like Ctrl-C, so the
+    unfinished stage is discarded on the way out."""
 
 
 class ProgressBars:
@@ -77,7 +93,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crlso", description="CR-LSO: convex latent-space search over NAS benchmarks.")
+    parser = OneLineParser(prog="crlso", description="CR-LSO: convex latent-space search over NAS benchmarks.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="train, then search; print the summary")
@@ -90,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", type=Path, required=True, help="a folder written by `crlso train` or `crlso run`")
     p.add_argument("--budget", type=int)
     p.add_argument("--rule", choices=RULES)
+    _add_runs_dir(p)
     _add_common(p)
     p = sub.add_parser("runs", help="list the runs in a runs folder")
     _add_runs_dir(p)
@@ -189,48 +206,80 @@ def _shown(value, missing: str = "-") -> str:
     return missing if value is None else f"{value:.2f}"
 
 
+def _dispatch(args: argparse.Namespace, bars: ProgressBars) -> None:
+    if args.command in ("run", "train"):
+        from .pipeline import full_run, train_run
+
+        config = _config_from(args)
+        out = _out_dir(args, config)
+        job = full_run if args.command == "run" else train_run
+        summary = job(config, out, args.data_dir, bars, index_root=_runs_dir(args))
+        bars.close()
+        _print_summary(summary, out)
+    elif args.command == "search":
+        from .pipeline import search_run
+
+        summary = search_run(args.run, args.data_dir, args.budget, args.rule, bars, index_root=_runs_dir(args))
+        bars.close()
+        _print_summary(summary, args.run)
+    elif args.command == "runs":
+        from .runs import list_runs
+
+        for r in list_runs(_runs_dir(args)):
+            s = r.summary
+            print(f"{r.name}\t{s.status}\t{s.space}\t{s.dataset}\tvalid={_shown(s.best_valid_acc)}\ttest={_shown(s.best_test_acc, 'none')}")
+    elif args.command == "bench":
+        _bench(args)
+    elif args.command == "data":
+        from .benchmarks.nats_simple import read_nats_simple, read_official_pth, write_table
+
+        rows = read_nats_simple(args.nats_dir, args.epochs) if args.nats_dir else read_official_pth(args.pth, args.epochs)
+        write_table(rows, args.out)
+        print(f"wrote {len(rows)} cells to {args.out}")
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
-    bars = ProgressBars(enabled=not getattr(args, "quiet", False))
     try:
-        if args.command in ("run", "train"):
-            from .pipeline import full_run, train_run
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a bad option already said in one line
+        return int(exc.code or 0)
+    bars = ProgressBars(enabled=not getattr(args, "quiet", False))
+    import signal
+    import threading
 
-            config = _config_from(args)
-            out = _out_dir(args, config)
-            job = full_run if args.command == "run" else train_run
-            summary = job(config, out, args.data_dir, bars)
-            bars.close()
-            _print_summary(summary, out)
-        elif args.command == "search":
-            from .pipeline import search_run
-
-            summary = search_run(args.run, args.data_dir, args.budget, args.rule, bars)
-            bars.close()
-            _print_summary(summary, args.run)
-        elif args.command == "runs":
-            from .runs import list_runs
-
-            for r in list_runs(_runs_dir(args)):
-                s = r.summary
-                print(f"{r.name}\t{s.status}\t{s.space}\t{s.dataset}\tvalid={_shown(s.best_valid_acc)}\ttest={_shown(s.best_test_acc, 'none')}")
-        elif args.command == "bench":
-            _bench(args)
-        elif args.command == "data":
-            from .benchmarks.nats_simple import read_nats_simple, read_official_pth, write_table
-
-            rows = read_nats_simple(args.nats_dir, args.epochs) if args.nats_dir else read_official_pth(args.pth, args.epochs)
-            write_table(rows, args.out)
-            print(f"wrote {len(rows)} cells to {args.out}")
+    handler = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
+    try:
+        _dispatch(args, bars)
         return 0
     except CRLSOError as exc:
-        bars.close()
-        print(f"crlso: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(bars, f"crlso: error: {exc}", 2)
     except KeyboardInterrupt:
-        bars.close()
-        print("crlso: interrupted; finished files are kept, the unfinished stage was discarded.", file=sys.stderr)
-        return 130
+        return _fail(bars, "crlso: interrupted; finished files are kept, the unfinished stage was discarded.", 130)
+    except Terminated:
+        return _fail(bars, "crlso: terminated; finished files are kept, the unfinished stage was discarded.", 143)
+    except OSError as exc:  # a full disk, a folder that cannot be written, a file in the way
+        return _fail(bars, f"crlso: error: {describe_os_error(exc)}", 2)
+    except MemoryError:
+        return _fail(bars, "crlso: error: out of memory; use a smaller preset, pool or batch.", 2)
+    except Exception as exc:  # a bug: one line here, the traceback in the error log
+        from .errorlog import log_exception
+
+        where = log_exception(exc, f"crlso {args.command}")
+        return _fail(bars, f"crlso: unexpected error ({type(exc).__name__}: {str(exc)[:200]}). This is a bug; "
+                           f"the traceback is in {where}. Please report it.", 1)
+    finally:
+        if handler is not None:
+            signal.signal(signal.SIGTERM, handler)
+
+
+def _fail(bars: ProgressBars, message: str, code: int) -> int:
+    bars.close()
+    print(message, file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ plus one `register` line at the bottom of this file."""
 from __future__ import annotations
 
 from .benchmarks.base import Benchmark
-from .errors import CRLSOError
+from .errors import CRLSOError, quoted
 from .spaces.base import SearchSpace
 from .benchmarks.spec import DataDir, SpaceSpec
 
@@ -33,7 +33,7 @@ def get_spec(name: str) -> SpaceSpec:
     try:
         return _SPACES[name]
     except KeyError:
-        raise CRLSOError(f"Unknown search space {name!r}; choose one of {', '.join(_SPACES)}.") from None
+        raise CRLSOError(f"Unknown search space {quoted(name, 40)}; choose one of {', '.join(_SPACES)}.") from None
 
 
 def get_space(name: str) -> SearchSpace:

@@ -15,7 +15,7 @@ from scipy.stats import kendalltau
 from torch import Tensor, nn
 
 from .config import GVAEConfig, TeacherConfig
-from .errors import CRLSOError
+from .errors import CRLSOError, quoted
 from .models import GVAE, ICNN, GNNPredictor, LatentMLP, kl_divergence
 from .progress import ProgressFn, report
 from .spaces.base import Cell, GraphBatch, SearchSpace
@@ -27,7 +27,7 @@ def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise CRLSOError("--device cuda was asked for, but PyTorch sees no CUDA GPU; use --device auto or cpu.")
     if name not in ("cpu", "cuda"):
-        raise CRLSOError(f"Unknown device {name!r}; choose auto, cpu or cuda.")
+        raise CRLSOError(f"Unknown device {quoted(name, 40)}; choose auto, cpu or cuda.")
     return torch.device(name)
 
 

@@ -22,7 +22,7 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from crlso_core.benchmarks.base import SurrogateBenchmark
-from crlso_core.errors import CRLSOError
+from crlso_core.errors import CRLSOError, quoted
 from crlso_core.spaces.base import GraphBatch, SearchSpace
 from crlso_core.spaces.drawing import CellDrawing, DrawnEdge, DrawnNode
 from crlso_core.benchmarks.spec import SpaceSpec
@@ -51,7 +51,7 @@ class ToySpace(SearchSpace):
         except (ValueError, AttributeError):
             cell = ()
         if not self.is_valid(cell):
-            raise CRLSOError(f"Not a toy cell: {text!r}. Expected 'op-op-op/bbb', ops from {', '.join(OPS)}, bits 0 or 1.")
+            raise CRLSOError(f"Not a toy cell: {quoted(text)}. Expected 'op-op-op/bbb', ops from {', '.join(OPS)}, bits 0 or 1.")
         return cell
 
     def format(self, cell: Cell) -> str:
