@@ -51,6 +51,7 @@ def test_a_killed_worker_is_reported_as_crashed_and_frees_the_lock(tmp_path):
     os.killpg(info.pid, signal.SIGKILL)
     crashed = wait_for(info, timeout=30)
     assert crashed.status == "crashed" and "ended without finishing" in crashed.error
+    assert not [p.name for p in tmp_path.iterdir() if p.name not in (".jobs", "index.sqlite")]  # what it wrote is gone: the message is true
     follow = start_job(tmp_path, "project", {"runs": [], "methods": ["pca"]}, "nothing")  # lock taken over
     assert wait_for(follow, timeout=60).status == "done"
     assert [j.status for j in list_jobs(tmp_path)] == ["done", "crashed"]

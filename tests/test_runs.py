@@ -100,7 +100,8 @@ def test_export_zip_holds_the_runs_record_and_delete_removes_it_from_the_index(s
     assert {"pair-crls/config.json", "pair-crls/summary.json", "pair-crls/queries.csv", "pair-crls/trajectories.csv",
             "pair-crls/baselines/rea.csv"} <= set(names)
     assert not any(n.endswith(".pt") for n in names)
-    delete_run(run)
+    assert delete_run(run, tmp_path)
     assert not run.exists() and list_runs(tmp_path) == []
+    (tmp_path / "not-a-run").mkdir()
     with pytest.raises(CRLSOError, match="not a run folder"):
-        delete_run(tmp_path)
+        delete_run(tmp_path / "not-a-run", tmp_path)

@@ -235,3 +235,30 @@ def test_official_pth_needs_the_official_api(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "nas_201_api", None)  # makes the import fail
     with pytest.raises(CRLSOError, match="pip install nas-bench-201"):
         read_official_pth(tmp_path / "NAS-Bench-201-v1_0-e61699.pth")
+
+
+class _Allocates:
+    """A 100-odd-byte pickle that asks for bytearray(2**31): 2 GB from a file this small."""
+
+    def __reduce__(self):
+        return (bytearray, (2**31,))
+
+
+def test_a_tiny_file_cannot_make_the_reader_allocate(tmp_path):
+    folder = _fake_folder(tmp_path)
+    bad = folder / "000000.pickle.pbz2"
+    _write_pbz2(bad, pickle.dumps({"200": _Allocates()}))
+    assert bad.stat().st_size < 200
+    with pytest.raises(CRLSOError, match="bytearray"):
+        read_nats_simple(folder)
+
+
+def test_a_file_that_unpacks_to_gigabytes_is_cut_off(tmp_path, monkeypatch):
+    import crlso_core.benchmarks.nats_simple as nats
+
+    monkeypatch.setattr(nats, "MAX_UNPACKED", 2**20)  # the same check, at a size a test can afford
+    folder = _fake_folder(tmp_path)
+    bad = folder / "000000.pickle.pbz2"
+    _write_pbz2(bad, pickle.dumps({"200": bytes(8 * 2**20)}))  # 8 MB of zeros packs to a few hundred bytes
+    with pytest.raises(CRLSOError, match="unpacks to more than"):
+        read_nats_simple(folder)
