@@ -26,7 +26,7 @@ from .errors import CRLSOError
 
 
 MAX_JSON_BYTES = 16 * 2**20  # a config or summary is a few KB
-MAX_CSV_BYTES = 512 * 2**20  # a run's queries or trajectory: well under a MB per thousand rows
+MAX_CSV_BYTES = 64 * 2**20  # a run's queries or trajectory: about a MB per thousand queries
 GROUP_JOURNAL = ".group.json"
 
 
@@ -210,3 +210,26 @@ def read_csv(path: Path, columns: Iterable[str] = ()) -> list[dict[str, str]]:
         raise CRLSOError(f"{path} is corrupt ({str(exc)[:120]}); it cannot be read.") from None
     except OSError as exc:
         raise CRLSOError(f"{path} cannot be read: {exc.strerror}.") from None
+
+
+def npz_headers(path: Path) -> dict[str, tuple[tuple, np.dtype]]:
+    """Shape and dtype of every array of an .npz, read from the .npy headers alone (no array
+    data is read), so a file's claims can be checked before anything is allocated."""
+    import zipfile
+
+    fmt = np.lib.format
+    out = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as f:
+                version = fmt.read_magic(f)
+                read = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}.get(version)
+                if read is None:
+                    raise ValueError(f"{info.filename} is in .npy format {version}, which this program never writes")
+                shape, _, dtype = read(f)
+            out[info.filename.removesuffix(".npy")] = (shape, dtype)
+    return out
+
+
+def array_bytes(shape: tuple, dtype: np.dtype) -> int:
+    return int(np.prod(shape, dtype=np.float64)) * dtype.itemsize

@@ -199,10 +199,21 @@ def start_job(root: Path, kind: str, params: dict, title: str) -> JobInfo:
     return job_info(path)
 
 
+def _is_worker(pid: int, path: Path) -> bool:
+    """Whether pid runs this job's worker: a job folder may come from anyone, and its pid
+    must never be taken for any other process's."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    job_id = path.name.encode()
+    return b"crlso_core.jobs" in command and any(arg == job_id or arg.endswith(b"/" + job_id) for arg in command)
+
+
 def cancel_job(info: JobInfo) -> None:
     """Ask the worker to stop; it removes whatever it had half-written."""
     (info.path / "cancel").touch()
-    if info.pid and _alive(info.pid):
+    if info.pid and _alive(info.pid) and _is_worker(info.pid, info.path):
         try:
             os.killpg(info.pid, signal.SIGTERM)
         except (ProcessLookupError, PermissionError):

@@ -18,7 +18,7 @@ from torch import nn
 
 from .config import RunConfig
 from .errors import CRLSOError
-from .files import write_bytes_atomic
+from .files import array_bytes, npz_headers, write_bytes_atomic
 from .models import GVAE
 from .pool import CellPool
 from .spaces.base import SearchSpace
@@ -27,6 +27,7 @@ from .training import make_predictor
 
 MAX_POOL = 5_000_000  # cells a latent.npz may hold (NB101's whole space is 423,624)
 MAX_ARCH_CHARS = 4096  # characters of one cell string
+MAX_LATENT_BYTES = 2 * 2**30  # NB101's whole space at latent 64 is about 0.3 GB
 
 
 def state_bytes(module: torch.nn.Module) -> bytes:
@@ -73,28 +74,17 @@ def save_latent(path: Path, archs: list[str], mu: torch.Tensor) -> None:
     write_bytes_atomic(path, latent_bytes(archs, mu))
 
 
-def _npy_header(archive: zipfile.ZipFile, name: str) -> tuple[tuple, np.dtype]:
-    fmt = np.lib.format
-    with archive.open(name) as f:
-        version = fmt.read_magic(f)
-        read = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}.get(version)
-        if read is None:
-            raise CRLSOError(f"{name} is in .npy format {version}, which this program never writes.")
-        shape, _, dtype = read(f)  # the header only: no data read
-    return shape, dtype
-
-
 def load_latent(path: Path, width: int | None = None) -> tuple[list[str], np.ndarray]:
     """The pool's cell strings and their codes; the shapes are checked on the headers (and
     `width`, the config's latent size, when given) before any array is read."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            arch_shape, arch_type = _npy_header(archive, "arch.npy")
-            mu_shape, mu_type = _npy_header(archive, "mu.npy")
+        headers = npz_headers(path)
+        (arch_shape, arch_type), (mu_shape, mu_type) = headers["arch"], headers["mu"]
         rows = arch_shape[0] if len(arch_shape) == 1 else -1
         if not (0 < rows <= MAX_POOL and arch_type.kind == "U" and arch_type.itemsize <= 4 * MAX_ARCH_CHARS
                 and mu_shape[:1] == (rows,) and len(mu_shape) == 2 and mu_type.kind == "f" and mu_type.itemsize <= 8
-                and (width is None or mu_shape[1] == width) and 0 < mu_shape[1] <= 4096):
+                and (width is None or mu_shape[1] == width) and 0 < mu_shape[1] <= 4096
+                and array_bytes(arch_shape, arch_type) + array_bytes(mu_shape, mu_type) <= MAX_LATENT_BYTES):
             expect = f" of width {width}" if width is not None else ""
             raise CRLSOError(f"{path} does not hold one code{expect} per cell string (cells {arch_shape}, codes {mu_shape}); "
                              "train the run again.")

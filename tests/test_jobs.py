@@ -74,3 +74,25 @@ def test_progress_keeps_the_search_curve_for_the_live_chart(tmp_path):
     progress = read_json(tmp_path / "progress.json")
     assert progress["curves"]["crls:search"] == [[30, 88.0], [40, 89.5], [60, 91.0]]
     assert progress["step"] == 60 and progress["eta_s"] == 0.0
+
+
+def test_cancel_never_signals_a_process_that_is_not_the_jobs_worker(tmp_path):
+    """A job folder may come from anyone: a pid in it that belongs to another process is
+    left alone (here, a sleeping process standing for any victim)."""
+    import json
+    import subprocess
+    import sys
+
+    victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    try:
+        job = tmp_path / ".jobs" / "j1"
+        job.mkdir(parents=True)
+        (job / "job.json").write_text(json.dumps({"id": "j1", "kind": "search", "title": "forged", "params": {}, "created": time.time(),
+                                                  "root": str(tmp_path), "pid": victim.pid}))
+        (job / "state.json").write_text(json.dumps({"status": "running", "pid": victim.pid}))
+        cancel_job(job_info(job))
+        time.sleep(0.5)
+        assert victim.poll() is None  # still running: not signalled
+    finally:
+        victim.kill()
+        victim.wait()

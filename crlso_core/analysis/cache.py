@@ -4,12 +4,13 @@ t-SNE or UMAP of 15,625 codes is paid for once per run, not once per page view."
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
-from ..files import write_bytes_atomic
+from ..files import array_bytes, npz_headers, write_bytes_atomic
 from .projections import Projection, project
 
 
@@ -21,10 +22,14 @@ def load_projection(run_dir: Path, method: str, dims: int, cells: int) -> Option
     """The cached projection, or None when there is none (or it is stale or unreadable:
     then it is simply recomputed)."""
     path = projection_path(run_dir, method, dims)
-    try:
+    try:  # a run folder may come from anyone: the arrays must be the sizes a projection has
+        headers = npz_headers(path)
+        if headers.get("coords", ((), None))[0] != (cells, dims) or \
+                sum(array_bytes(*h) for h in headers.values()) > 8 * (cells * dims + 2**16):
+            return None
         with np.load(path, allow_pickle=False) as f:
             data = {k: f[k] for k in f.files}
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
         return None
     if data.get("coords") is None or data["coords"].shape != (cells, dims):
         return None

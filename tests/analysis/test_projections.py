@@ -58,3 +58,20 @@ def test_projection_cache_survives_a_reload_and_ignores_a_corrupt_file(codes, tm
     projection_path(tmp_path, "pca", 2).write_bytes(b"not an npz")
     assert load_projection(tmp_path, "pca", 2, len(codes)) is None
     assert np.allclose(cached_projection(tmp_path, codes, "pca", 2).coords, first.coords, atol=1e-5)
+
+
+def test_a_cached_projection_claiming_huge_arrays_is_recomputed_without_reading_them(codes, tmp_path):
+    """analysis/*.npz comes with a run folder, from anyone: headers that claim 10**12 numbers
+    are not believed (nothing is allocated), and the projection is simply computed again."""
+    import zipfile
+
+    from crlso_core.analysis.cache import cached_projection, projection_path
+
+    path = projection_path(tmp_path, "pca", 2)
+    path.parent.mkdir(parents=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, shape in (("coords", (len(codes), 2)), ("components", (10**6, 10**6))):
+            with archive.open(f"{name}.npy", "w") as f:
+                np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    result = cached_projection(tmp_path, codes, "pca", 2)
+    assert result.coords.shape == (len(codes), 2) and result.components.shape == (2, codes.shape[1])
