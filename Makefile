@@ -1,5 +1,5 @@
-# Two commands for a new user: `make run` (the explorer app on the default NB201 data, at
-# http://127.0.0.1:8501) and `make test` (the whole suite, with a real-browser test).
+# Two commands for a new user: `make run` (the explorer app, `crlso app`, on the default NB201
+# data, at http://127.0.0.1:8501) and `make test` (the whole suite, with a real-browser test).
 # Both create .venv and install when it is missing; `make test` also installs Debian's
 # chromium when it is missing (the browser test drives it).
 PYTHON ?= python3
@@ -18,8 +18,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	@echo "CR-LSO explorer: open http://127.0.0.1:8501 (Ctrl-C stops it)"
-	$(VENV)/bin/streamlit run app/main.py
+	$(VENV)/bin/crlso app
 
 demo: $(STAMP)  # one CR-LSO run from the command line, no app
 	$(VENV)/bin/crlso run --space nb201 --dataset cifar10 --preset demo --seed 0

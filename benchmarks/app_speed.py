@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.serve import POINT_JS, app_server, browser_page, wait_for_cell  # noqa: E402
+from crlso_app.serve import POINT_JS, app_server, browser_page, wait_for_cell  # noqa: E402
 
 CELLS_DRAWN = """(n) => { const p = document.querySelectorAll('.js-plotly-plot');
     return p.length >= 2 && [...p].slice(0, 2).every(g => g._fullData && g._fullData[0] && g._fullData[0].x.length === n); }"""

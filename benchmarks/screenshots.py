@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.serve import POINT_JS, app_server, browser_page  # noqa: E402
+from crlso_app.serve import POINT_JS, app_server, browser_page  # noqa: E402
 
 CHARTS_DRAWN = """(n) => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData && g._fullData.length).length >= n"""
 READY = {  # what shows that a page has finished drawing: (charts drawn, text on the page)

@@ -123,6 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     _add_common(p)
 
+    p = sub.add_parser("app", help="start the explorer in the browser (http://127.0.0.1:8501)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on; anything but 127.0.0.1 lets whoever reaches it train and delete runs")
+    _add_runs_dir(p)
+
+    p = sub.add_parser("figures", help="train LS/CR-LS pairs over seeds and measure every figure's statistic (resumable)")
+    _add_space(p)
+    p.add_argument("--dataset", help="the space's dataset (default: its first)")
+    p.add_argument("--presets", default="demo", help="comma list of presets, e.g. demo,paper")
+    p.add_argument("--seeds", default="0-4", help="a range (0-4) or a list (0,1,2)")
+    p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--out", type=Path, required=True, help="folder for the pairs and figures.csv")
+    _add_common(p)
+
     data = sub.add_parser("data", help="build benchmark tables from official files")
     dsub = data.add_subparsers(dest="data_command", required=True)
     p = dsub.add_parser("build-nb201", help="NB201 table from the official NATS-Bench 'simple' folder or .pth")
@@ -206,6 +221,44 @@ def _shown(value, missing: str = "-") -> str:
     return missing if value is None else f"{value:.2f}"
 
 
+def _figures(args: argparse.Namespace) -> None:
+    from .compare.figures import FigurePlan, compare, markdown, run_figures
+    from .compare.grid import parse_list, parse_seeds
+
+    dataset = args.dataset or registry.get_spec(args.space).default_dataset
+    registry.get_spec(args.space).check_dataset(dataset)
+    plan = FigurePlan(args.space, dataset, parse_list(args.presets), parse_seeds(args.seeds), args.device)
+
+    def progress(done: int, total: int, what: str) -> None:
+        if not args.quiet:
+            print(f"figures: {done}/{total} pairs · {what}", file=sys.stderr, flush=True)
+
+    path = run_figures(plan, args.out, args.data_dir, progress)
+    print(markdown(compare(path)))
+    print(f"results: {path}")
+
+
+def _app(args: argparse.Namespace) -> None:
+    """Start the explorer, found as an installed package (the core never imports it)."""
+    import importlib.util
+    import os
+    import subprocess
+
+    found = importlib.util.find_spec("crlso_app")
+    if found is None or found.origin is None:
+        raise CRLSOError("The explorer (the crlso_app package) is not installed; install the project with `pip install .`.")
+    if not 1 <= args.port <= 65535:
+        raise CRLSOError(f"--port must be between 1 and 65535, got {args.port}.")
+    env = dict(os.environ)
+    if args.runs_dir is not None:
+        env["CRLSO_RUNS"] = str(args.runs_dir)
+    print(f"CR-LSO explorer: open http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
+    code = subprocess.call([sys.executable, "-m", "streamlit", "run", str(Path(found.origin).parent / "main.py"),
+                            "--server.address", args.host, "--server.port", str(args.port)], env=env)
+    if code not in (0, -2, 130):
+        raise CRLSOError(f"The explorer stopped with exit code {code}; its messages are above.")
+
+
 def _dispatch(args: argparse.Namespace, bars: ProgressBars) -> None:
     if args.command in ("run", "train"):
         from .pipeline import full_run, train_run
@@ -230,6 +283,10 @@ def _dispatch(args: argparse.Namespace, bars: ProgressBars) -> None:
             print(f"{r.name}\t{s.status}\t{s.space}\t{s.dataset}\tvalid={_shown(s.best_valid_acc)}\ttest={_shown(s.best_test_acc, 'none')}")
     elif args.command == "bench":
         _bench(args)
+    elif args.command == "figures":
+        _figures(args)
+    elif args.command == "app":
+        _app(args)
     elif args.command == "data":
         from .benchmarks.nats_simple import read_nats_simple, read_official_pth, write_table
 

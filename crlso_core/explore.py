@@ -244,9 +244,60 @@ def run_curves(run_dir: Path, benchmark: Benchmark, dataset: str, label: str = "
 
 
 @dataclass
+class Move:
+    """Consecutive proposals of one round from one start that decoded to the same cell: the
+    step rule grows eta until the decoded cell changes, so most retries land back on a known
+    cell (often the start itself); a move shows them as one."""
+
+    round: int
+    arch: str
+    steps: list[TrajectoryStep]
+    kind: str  # "step" (a gradient step), "fallback" (best-predicted unseen neighbour), "random"
+
+    @property
+    def queried(self) -> bool:
+        return any(s.queried for s in self.steps)
+
+    @property
+    def valid_acc(self) -> Optional[float]:
+        return next((s.valid_acc for s in self.steps if s.queried), None)
+
+    @property
+    def etas(self) -> tuple[float, float]:
+        return self.steps[0].eta, self.steps[-1].eta
+
+    def describe(self, start_arch: str) -> str:
+        """What happened, in words a class can follow."""
+        if self.kind == "fallback":
+            return f"Round {self.round}: no step left the known cells, so the best-predicted unseen neighbour of the start was queried"
+        if self.kind == "random":
+            return f"Round {self.round}: nothing near the known cells was left, so a random unseen cell was queried"
+        low, high = self.etas
+        eta = f"η = {low:.2f}" if len(self.steps) == 1 else f"η = {low:.2f} to {high:.2f} ({len(self.steps)} step sizes)"
+        where = "back to the start cell" if self.arch == start_arch else ("to a new cell, queried" if self.queried else "to a cell already known")
+        return f"Round {self.round}: {eta} decoded {where}"
+
+
+@dataclass
 class Trajectory:
     start_arch: str
     steps: list[TrajectoryStep]  # the proposals stepped from this start, in search order
+
+    @cached_property
+    def moves(self) -> list[Move]:
+        moves: list[Move] = []
+        for step in self.steps:
+            kind = "fallback" if step.source.endswith("-fallback") else "random" if step.source.endswith("-random") else "step"
+            last = moves[-1] if moves else None
+            if last is not None and last.kind == kind == "step" and last.round == step.round and last.arch == step.arch:
+                last.steps.append(step)
+            else:
+                moves.append(Move(step.round, step.arch, [step], kind))
+        return moves
+
+    @property
+    def found(self) -> list[Move]:
+        return [m for m in self.moves if m.queried]
 
 
 def trajectories(run_dir: Path) -> list[Trajectory]:

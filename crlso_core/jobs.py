@@ -20,6 +20,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -232,15 +233,26 @@ def wait_for(info: JobInfo, timeout: float = 600.0, poll: float = 0.5) -> JobInf
 # --- the worker ------------------------------------------------------------------------------
 
 
+# Seconds a projection of 15,625 codes takes on a 2-core CPU (measured in the app); a job
+# without finer progress shows its estimate from these, scaled by the number of codes.
+PROJECTION_SECONDS = {"pca": 2.0, "tsne": 30.0, "umap": 65.0}
+
+
 class _ProgressWriter:
     """Writes the latest event to progress.json at most a few times a second, with the
-    stage's ETA from its own pace so far."""
+    stage's ETA from its own pace so far, and where the stage stands in the job's plan (the
+    stages it will run, in order), so a page can show one bar for the whole job."""
 
-    def __init__(self, path: Path):
-        self.path, self.stage, self.stage_start, self.last = path, None, 0.0, 0.0
+    def __init__(self, path: Path, plan: Optional[list[str]] = None):
+        self.path, self.plan, self.stage, self.stage_start, self.last = path, plan or [], None, 0.0, 0.0
         self.curves: dict[str, list] = {}  # stage -> [(queries, best validation accuracy)], for live curves
+        self.lock = threading.Lock()
 
     def __call__(self, event: ProgressEvent) -> None:
+        with self.lock:
+            self._write(event)
+
+    def _write(self, event: ProgressEvent) -> None:
         now = time.time()
         if "best_valid" in event.metrics:
             self.curves.setdefault(event.stage, []).append((event.step, float(event.metrics["best_valid"])))
@@ -251,11 +263,64 @@ class _ProgressWriter:
         self.last = now
         elapsed = now - self.stage_start
         eta = elapsed / event.step * (event.total - event.step) if event.step > 0 else None
+        index = self.plan.index(event.stage) if event.stage in self.plan else None
         write_json(self.path, {
             "stage": event.stage, "step": event.step, "total": event.total,
             "metrics": {k: float(v) for k, v in event.metrics.items()}, "eta_s": eta, "updated": now,
-            "curves": self.curves,
+            "curves": self.curves, "plan": self.plan, "index": index,
         })
+
+
+def _timed(progress, stage: str, expected_s: float, work):
+    """Run `work`, reporting each second an estimate (elapsed against the expected time) for
+    a stage that has no progress of its own (t-SNE, UMAP)."""
+    stop = threading.Event()
+    total = max(1, int(expected_s))
+
+    def tick() -> None:
+        start = time.time()
+        while not stop.wait(1.0):
+            progress(ProgressEvent(stage, min(int(time.time() - start), int(0.95 * total)), total, {"estimated": 1.0}))
+
+    progress(ProgressEvent(stage, 0, total, {"estimated": 1.0}))
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        return work()
+    finally:
+        stop.set()
+        ticker.join()
+        progress(ProgressEvent(stage, total, total))
+
+
+def _project(progress, side: str, run_dir: Path, methods: list[str], dims: int = 2) -> None:
+    from .analysis.cache import cached_projection
+    from .model_store import load_latent
+
+    _, codes = load_latent(run_dir / "latent.npz")
+    for method in methods:
+        expected = PROJECTION_SECONDS.get(method, 30.0) * len(codes) / 15_625
+        _timed(progress, f"{side}:{method}", expected, lambda m=method: cached_projection(run_dir, codes, m, dims))
+
+
+def _side(run_dir: str) -> str:
+    from .records import read_summary
+
+    return read_summary(Path(run_dir)).side_name
+
+
+def plan_of(job: dict) -> list[str]:
+    """The stages a job will report, in order."""
+    params = job["params"]
+    if job["kind"] == "train_pair":
+        sides = list(params.get("sides", ("ls", "crls")))
+        return [f"{s}:{stage}" for s in sides for stage in ("teacher", "gvae")] + \
+            [f"{s}:{m}" for s in sides for m in params.get("projections", [])]
+    if job["kind"] == "search":
+        return [f"{_side(r)}:search" for r in params.get("runs", [])] + list(params.get("baselines", []))
+    if job["kind"] == "project":
+        return [f"{_side(r)}:{m}" for r in params.get("runs", []) for m in params.get("methods", [])]
+    return []
 
 
 def _run(job: dict, progress: _ProgressWriter) -> Any:
@@ -269,28 +334,24 @@ def _run(job: dict, progress: _ProgressWriter) -> Any:
         summaries = train_pair(
             RunConfig.from_dict(params["config"]), root, params["name"], data_dir, progress, params.get("sides", ("ls", "crls")),
         )
-        return {"runs": [str(root / f"{params['name']}-{side}") for side in summaries]}
+        runs = {side: root / f"{params['name']}-{side}" for side in summaries}
+        for side, run_dir in runs.items():  # t-SNE and UMAP with the training, when asked for
+            _project(progress, side, run_dir, list(params.get("projections", [])))
+        return {"runs": [str(r) for r in runs.values()]}
     if job["kind"] == "search":
         from .pipeline import baseline_run, search_run
 
         results = {}
         for run_dir in params["runs"]:
-            side = Path(run_dir).name
+            side = _side(run_dir)
             wrapped = lambda e, side=side: progress(ProgressEvent(f"{side}:{e.stage}", e.step, e.total, e.metrics))
             results[run_dir] = search_run(Path(run_dir), data_dir, params.get("budget"), params.get("rule"), wrapped)
         for method in params.get("baselines", []):
             baseline_run(Path(params["runs"][0]), method, params["budget"], data_dir, progress)
         return {"runs": list(results)}
     if job["kind"] == "project":
-        from .analysis.cache import cached_projection
-        from .model_store import load_latent
-
-        steps = [(r, m) for r in params["runs"] for m in params["methods"]]
-        for i, (run_dir, method) in enumerate(steps):
-            progress(ProgressEvent(f"{Path(run_dir).name}:{method}", i, len(steps)))
-            _, codes = load_latent(Path(run_dir) / "latent.npz")
-            cached_projection(Path(run_dir), codes, method, params.get("dims", 2))
-        progress(ProgressEvent("projections", len(steps), len(steps)))
+        for run_dir in params["runs"]:
+            _project(progress, _side(run_dir), Path(run_dir), list(params["methods"]), params.get("dims", 2))
         return {"runs": params["runs"]}
     raise CRLSOError(f"Unknown job kind {quoted(job['kind'], 40)}.")
 
@@ -308,7 +369,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         if (path / "cancel").exists():
             raise JobCancelled()
-        state.update(status="done", result=_run(job, _ProgressWriter(path / "progress.json")))
+        writer = _ProgressWriter(path / "progress.json", plan_of(job))
+        state.update(status="done", result=_run(job, writer))
     except JobCancelled:
         state.update(status="cancelled")
     except CRLSOError as exc:

@@ -282,35 +282,6 @@ def forget_run(run_dir: Path, root: Optional[Path] = None) -> None:
 
 # --- export and delete -------------------------------------------------------------------
 
-EXPORT_FILES = ("config.json", "summary.json", "queries.csv", "trajectories.csv")
-
-
-def _own_file(run_dir: Path, path: Path) -> bool:
-    """A regular file really inside the run folder: a link (to /etc/passwd, say) is not."""
-    return path.is_file() and not path.is_symlink() and path.resolve().parent in (run_dir.resolve(), (run_dir / "baselines").resolve())
-
-
-def export_zip(run_dir: Path) -> bytes:
-    """A zip of the run's config, summary, queries, trajectories and baseline queries:
-    regular files of the folder only, never what a link points to."""
-    import zipfile
-
-    run_dir = Path(run_dir)
-    if run_dir.is_symlink() or not _own_file(run_dir, run_dir / "summary.json"):
-        raise CRLSOError(f"{run_dir} is not a finished run (it has no summary.json of its own).")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in EXPORT_FILES:
-            if _own_file(run_dir, run_dir / name):
-                archive.write(run_dir / name, f"{run_dir.name}/{name}")
-        baselines = run_dir / "baselines"
-        if baselines.is_dir() and not baselines.is_symlink():
-            for path in sorted(baselines.glob("*.csv")):
-                if _own_file(run_dir, path):
-                    archive.write(path, f"{run_dir.name}/baselines/{path.name}")
-    return buffer.getvalue()
-
-
 def delete_run(run_dir: Path, root: Path) -> bool:
     """Remove a run of the root: its folder (renamed aside first, so a crash midway leaves no
     half-deleted run that still looks like one) and its index row. Only a real folder

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.serve import CHROMIUM, POINT_JS, ROOT, app_server, browser_page, wait_for_cell
+from crlso_app.serve import CHROMIUM, POINT_JS, ROOT, app_server, browser_page, wait_for_cell
 
 SHOTS = ROOT / "build" / "screenshots"
 
@@ -68,7 +68,7 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
     selected = page.locator("svg.crlso-cell").first
     assert selected.get_attribute("aria-label") == f"cell {arch}"
     assert "cell=" in page.url  # the selection lives in the URL
-    page.get_by_text("Nearest 10 cells in the CRLS latent space").wait_for()
+    page.get_by_text("Nearest 10 cells in the CR-LS latent space").wait_for()
     _wait_idle(page)
     page.screenshot(path=str(SHOTS / "4-latent-selected.png"), full_page=True)
 

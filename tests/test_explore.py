@@ -78,3 +78,17 @@ def test_a_run_of_the_older_format_loads_and_searches_again(legacy_pair, tmp_pat
     shutil.copytree(legacy_pair / "pair-crls", tmp_path / "again")
     summary = search_run(tmp_path / "again", budget=40)
     assert summary.run_format == RUN_FORMAT and summary.pool_size == 15625 and read_summary(tmp_path / "again").queries_used == 40
+
+
+def test_moves_group_the_retries_that_decode_to_one_cell(smoke_pair):
+    for t in trajectories(smoke_pair / "pair-crls"):
+        assert [s for m in t.moves for s in m.steps] == t.steps  # every step once, in order
+        for before, after in zip(t.moves, t.moves[1:]):
+            if before.kind == after.kind == "step" and before.round == after.round:
+                assert before.arch != after.arch  # a run of one cell is one move
+        for m in t.moves:
+            assert len({s.arch for s in m.steps}) == 1 and sum(s.queried for s in m.steps) <= 1
+            assert [s.eta for s in m.steps] == sorted(s.eta for s in m.steps)
+            assert m.describe(t.start_arch).startswith(f"Round {m.round}")
+    fallbacks = [m for t in trajectories(smoke_pair / "pair-crls") for m in t.moves if m.kind == "fallback"]
+    assert all("best-predicted unseen neighbour" in m.describe("x") for m in fallbacks)

@@ -22,7 +22,8 @@ from crlso_core.cli import main
 from crlso_core.config import preset
 from crlso_core.errors import CRLSOError
 from crlso_core.records import read_summary
-from crlso_core.runs import delete_run, export_zip, index_run, list_runs
+from crlso_core.bundles import export_zip
+from crlso_core.runs import delete_run, index_run, list_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -241,21 +242,24 @@ def test_a_latent_search_spends_a_budget_as_large_as_the_space(tmp_path):
 # --- 2. the app's server answers on this machine only ---------------------------------------------------
 
 
-def test_the_app_listens_on_127_0_0_1_wherever_it_is_started(tmp_path):
+@pytest.mark.parametrize("how", ["streamlit run", "crlso app"])
+def test_the_app_listens_on_127_0_0_1_wherever_it_is_started(tmp_path, how):
     import psutil
 
-    from app.serve import free_port
+    from crlso_app.serve import free_port
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.port", str(port)],
-                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "CRLSO_RUNS": str(tmp_path)})
+    command = ([sys.executable, "-m", "streamlit", "run", str(ROOT / "crlso_app" / "main.py"), "--server.port", str(port)]
+               if how == "streamlit run" else [sys.executable, "-m", "crlso_core.cli", "app", "--port", str(port)])
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "CRLSO_RUNS": str(tmp_path)}, start_new_session=True)
     try:
         def listening():
             return [c.laddr for c in psutil.net_connections("tcp") if c.status == "LISTEN" and c.laddr.port == port]
         assert _wait_for(lambda: listening(), timeout=60)
         assert {addr.ip for addr in listening()} == {"127.0.0.1"}
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
 
 

@@ -91,15 +91,16 @@ def test_export_zip_holds_the_runs_record_and_delete_removes_it_from_the_index(s
     import shutil
     import zipfile
 
-    from crlso_core.runs import delete_run, export_zip
+    from crlso_core.bundles import export_zip
+    from crlso_core.runs import delete_run
 
     run = tmp_path / "pair-crls"
     shutil.copytree(smoke_pair / "pair-crls", run)
     index_run(run, read_summary(run))
     names = zipfile.ZipFile(io.BytesIO(export_zip(run))).namelist()
     assert {"pair-crls/config.json", "pair-crls/summary.json", "pair-crls/queries.csv", "pair-crls/trajectories.csv",
-            "pair-crls/baselines/rea.csv"} <= set(names)
-    assert not any(n.endswith(".pt") for n in names)
+            "pair-crls/baselines/rea.csv", "pair-crls/latent.npz", "pair-crls/gvae.pt", "pair-crls/predictor.pt"} <= set(names)
+    assert not any("index.sqlite" in n or "/." in n for n in names)  # the run's own files, nothing of the store
     assert delete_run(run, tmp_path)
     assert not run.exists() and list_runs(tmp_path) == []
     (tmp_path / "not-a-run").mkdir()

@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from app.jobs_panel import job_panel
-from app.state import guard, runs_root
+from crlso_app.figures import side_name
+from crlso_app.jobs_panel import job_panel
+from crlso_app.state import guard, runs_root
 from crlso_core.config import DEVICES, PRESET_NAMES, preset
 from crlso_core.errors import CRLSOError
 from crlso_core.jobs import list_jobs, start_job
@@ -18,6 +19,11 @@ from crlso_core.training import resolve_device
 
 SIDES = {"LS and CR-LS (the paper's pair)": ("ls", "crls"), "CR-LS only (ICNN on)": ("crls",), "LS only (ICNN off)": ("ls",)}
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# Wall time of an NB201 LS/CR-LS pair on this 2-core CPU (measured: smoke in the fresh-clone
+# trial, demo in the classroom trial, paper from README's five paper-preset runs x 2 sides).
+PRESET_TIME = {"smoke": "about 10 s for a pair: for a first look, nothing learned",
+               "demo": "about 80 s for a pair on a 2-core CPU", "paper": "about 17 min for a pair on a 2-core CPU: the paper's settings"}
+PROJECTION_TIME = "about 3 min more on a 2-core CPU for a pair"
 
 
 def device_line() -> str:
@@ -47,9 +53,9 @@ def start(values: dict) -> None:
     if taken:
         raise CRLSOError(f"A run named {name} already exists; choose another name or delete it on the Runs page.")
     sides = values["sides"]
-    start_job(root, "train_pair", {"config": config.to_dict(), "name": name, "sides": list(sides)},
-              f"Train {' + '.join(s.upper() for s in sides)} '{name}' ({get_spec(config.space).title}, {config.preset}, {config.dataset}, seed {config.seed})")
-    st.toast(f"Training {name} started.")
+    projections = ["tsne", "umap"] if values["projections"] else []
+    start_job(root, "train_pair", {"config": config.to_dict(), "name": name, "sides": list(sides), "projections": projections},
+              f"Train {' + '.join(side_name(s) for s in sides)} '{name}' ({get_spec(config.space).title}, {config.preset}, {config.dataset}, seed {config.seed})")
 
 
 st.title("Train")
@@ -60,7 +66,7 @@ with guard():
                              help=" · ".join(f"{get_spec(n).title}: {get_spec(n).about}" for n in names()))
     spec = get_spec(space)
     preset_name = top[1].selectbox("Preset", PRESET_NAMES, index=PRESET_NAMES.index("demo"), key="preset",
-                                   help="smoke: seconds, for a first look · demo: a few minutes on a CPU · paper: the paper's settings")
+                                   help=" · ".join(f"{n}: {t}" for n, t in PRESET_TIME.items()))
     base = preset(preset_name, space=space)
     dataset = top[2].selectbox("Dataset", list(spec.datasets), format_func=spec.dataset_title, key=f"train-dataset-{space}")
     sides_label = top[3].selectbox("Latent spaces", list(SIDES), key="sides")
@@ -77,7 +83,10 @@ with guard():
             seed=c[1].number_input("Seed", 0, 10**6, 0, key="seed"),
             device=c[2].selectbox("Device", DEVICES, key="device"),
             name=c[3].text_input("Name (optional)", key="run-name", placeholder="made from the settings"),
+            projections=st.checkbox(f"Also compute t-SNE and UMAP of the codes ({PROJECTION_TIME}); PCA is always there",
+                                    key="with-projections"),
         )
+        st.caption(f"{preset_name}: {PRESET_TIME.get(preset_name, '')}.")
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
         start(values)

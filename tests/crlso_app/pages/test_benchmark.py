@@ -18,7 +18,10 @@ def test_filters_by_op_and_string_and_shows_a_typed_cell(open_page, empty_store,
     assert 0 < len(frame) < with_none and frame["cell"].str.contains("avg_pool_3x3~0|+", regex=False).all()
     at.text_input(key="typed-cell").input(ARCH).run()
     clean(at)
-    assert at.query_params["cell"] == str(_row(ARCH))
+    assert at.query_params["cell"] == ARCH  # the cell string: it means the same cell on every page
+    assert at.query_params["filter"] == "avg_pool_3x3~0|+" and at.query_params["ops"] == "none"  # a reload keeps the filters
+    hist = next(c for c in at.get("plotly_chart") if c.key == "hist")
+    assert f"selected {_valid(ARCH):.2f}" in hist.proto.spec  # the typed cell moves the histogram's mark
     text = text_of(at)
     assert "Rank" in text and 'class="crlso-cell"' in text and 'data-op="nor_conv_3x3"' in text
 
@@ -35,11 +38,11 @@ def test_dataset_lives_in_the_url(open_page, empty_store):
     assert "validation optimum 73.49" in at.caption[0].value
 
 
-def _row(arch):
+def _valid(arch):
     from crlso_core.registry import load_benchmark
 
     benchmark = load_benchmark("nb201")
-    return int(benchmark.rows([benchmark.space.parse(arch)])[0])
+    return float(benchmark.valid_accuracy([benchmark.space.parse(arch)], "cifar10")[0])
 
 
 def test_with_no_data_folder_the_packaged_table_shows_and_missing_data_is_one_message(tmp_path):
@@ -52,7 +55,7 @@ def test_with_no_data_folder_the_packaged_table_shows_and_missing_data_is_one_me
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     script = f"""
 import json, sys
 sys.path.insert(0, {str(root)!r})
@@ -65,7 +68,7 @@ register(SpaceSpec("missing", "Missing data", "a space whose file is nowhere", n
                    lambda d: find_data_file("missing/table.csv", d, "a file nobody has"), {{"cifar10": "CIFAR-10"}}))
 out = {{}}
 for space in ["nb201", "missing"]:
-    at = AppTest.from_file({str(root / "app" / "main.py")!r}, default_timeout=120)
+    at = AppTest.from_file({str(root / "crlso_app" / "main.py")!r}, default_timeout=120)
     at.query_params["space"] = space
     at.run()
     out[space] = [[e.value for e in at.error], [e.value for e in at.exception], len(at.dataframe[0].value) if at.dataframe else 0,

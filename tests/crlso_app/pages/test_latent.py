@@ -13,7 +13,7 @@ def test_shows_ls_beside_crls_and_a_selected_cell_with_latent_neighbours(open_pa
     assert [h.value for h in at.subheader][:1] == ["Selected cell"]
     text = text_of(at)
     assert 'aria-label="cell |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"' in text
-    assert "Nearest 10 cells in the LS latent space" in text and "Nearest 10 cells in the CRLS latent space" in text
+    assert "Nearest 10 cells in the LS latent space" in text and "Nearest 10 cells in the CR-LS latent space" in text
     neighbours = at.dataframe[0].value
     assert len(neighbours) == 10 and (neighbours["latent distance"].diff().dropna() >= 0).all()
     at.number_input(key="k").set_value(3).run()

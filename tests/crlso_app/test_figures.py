@@ -1,6 +1,6 @@
 import numpy as np
 
-from app import figures
+from crlso_app import figures
 from crlso_core.analysis.similarity import cosine_blocks
 from crlso_core.explore import Curve
 from crlso_core.registry import get_space

@@ -30,3 +30,13 @@ def test_runs_of_two_spaces_compare_each_on_its_own_benchmark(open_page, smoke_p
     titles = sorted(c.proto.spec for c in at.get("plotly_chart"))
     assert len(titles) == 2  # one chart per space and dataset, never NB201's optimum on the toy's curves
     assert any("Toy chain space, Synthetic" in t for t in titles) and any("NAS-Bench-201, CIFAR-10" in t for t in titles)
+
+
+def test_a_run_imported_from_a_bundle_is_listed_and_the_page_offers_imports(open_page, smoke_pair, tmp_path):
+    from crlso_core.bundles import export_zip, import_zip  # the upload itself is driven in the browser test
+
+    root = tmp_path / "class"
+    import_zip(export_zip(smoke_pair / "pair-crls"), root)
+    at = open_page("runs", root)
+    assert list(at.dataframe[0].value["run"]) == ["pair-crls"]
+    assert any("Import a run bundle" in e.label for e in at.expander)

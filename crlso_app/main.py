@@ -1,24 +1,20 @@
-"""Entry point: `streamlit run app/main.py` (what `make run` does)."""
+"""Entry point of the explorer: `crlso app` (what `make run` does) runs
+`streamlit run crlso_app/main.py` on 127.0.0.1. The package is installed (`pip install .`,
+or `pip install -e .` by the Makefile), so the pages import it like any other."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # streamlit puts only app/ on the path; pages import app.*
-    sys.path.insert(0, str(ROOT))
-
-import streamlit as st  # noqa: E402
-
-from app.navigation import build_navigation  # noqa: E402
+from crlso_app.navigation import build_navigation
+from crlso_app.state import restore_url
 
 
 LOCAL = ("127.0.0.1", "localhost", "::1")
 
 
 def warn_if_reachable() -> None:
-    """app/.streamlit/config.toml binds 127.0.0.1 wherever the app starts; say so plainly
+    """crlso_app/.streamlit/config.toml binds 127.0.0.1 wherever the app starts; say so plainly
     when someone asked for another address, since whoever reaches it can train and delete runs."""
     address = st.get_option("server.address")
     if address not in LOCAL:
@@ -29,7 +25,9 @@ def warn_if_reachable() -> None:
 def main() -> None:
     st.set_page_config(page_title="CR-LSO explorer", page_icon=":material/scatter_plot:", layout="wide")
     warn_if_reachable()
-    build_navigation().run()
+    navigation = build_navigation()
+    restore_url()
+    navigation.run()
 
 
 main()

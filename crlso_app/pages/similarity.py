@@ -4,9 +4,10 @@ with the worst cells, LS beside CR-LS (the paper's heatmaps), with each block's 
 import numpy as np
 import streamlit as st
 
-from app.figures import similarity_figures
-from app.run_picker import pair_views
-from app.state import guard, view
+from crlso_app.figures import side_name, similarity_figures
+from crlso_app.reference import over_seeds
+from crlso_app.run_picker import pair_views
+from crlso_app.state import guard, view
 from crlso_core.analysis.similarity import cosine_blocks
 
 
@@ -27,7 +28,7 @@ with guard():
     columns = st.columns(len(pair.sides))
     for column, (side, run) in zip(columns, runs.items()):
         info = blocks(str(run.path), (run.path / "summary.json").stat().st_mtime, k)
-        top_top, top_worst = similarity_figures(info, side.upper())
+        top_top, top_worst = similarity_figures(info, side_name(side))
         with column:
             st.markdown(f"#### {run.label}")
             m = st.columns(2)
@@ -35,3 +36,5 @@ with guard():
             m[1].metric("mean top×worst", f"{info.mean_top_worst:.3f}")
             st.plotly_chart(top_top, key=f"tt-{side}")
             st.plotly_chart(top_worst, key=f"tw-{side}")
+    measured = min((50, 100, 200), key=lambda m: abs(m - k))
+    over_seeds(pair.space, pair.dataset, pair.first.preset, [f"top_top_{measured}", f"top_worst_{measured}"])

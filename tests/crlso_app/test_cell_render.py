@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from app.cell_render import cell_svg
+from crlso_app.cell_render import cell_svg
 from crlso_core.errors import CRLSOError
 
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|"
@@ -22,7 +22,7 @@ def test_a_malformed_cell_is_a_clear_error():
 
 
 def test_a_space_with_ops_on_nodes_and_its_own_topology_draws_too():
-    from app.cell_render import drawings_svg
+    from crlso_app.cell_render import drawings_svg
     from tests.toy_space import ToySpace
 
     toy = ToySpace()

@@ -5,11 +5,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.cell_render import cell_svg
-from app.figures import accuracy_histogram
-from app.state import guard, url_int, url_select, url_set
+from crlso_app.cell_render import cell_svg
+from crlso_app.figures import accuracy_histogram
+from crlso_app.navigation import page
+from crlso_app.state import guard, md, runs_root, url_cell, url_get, url_select, url_set
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.registry import get_spec, load_benchmark, names
+from crlso_core.runs import list_runs
 
 
 @st.cache_data(show_spinner="Reading the benchmark…")
@@ -62,8 +64,25 @@ def show_cell(space: str, arch: str, heading: str) -> None:
     st.code(arch, language=None, wrap_lines=True)
 
 
+def introduction() -> None:
+    """What this app is, for a first visit (open until a pair has been trained)."""
+    with st.expander("What is this? Start here", expanded=not list_runs(runs_root())):
+        st.markdown(
+            "**CR-LSO** searches for good neural-network cells by taking gradient steps in a *latent space*: a graph "
+            "autoencoder turns every cell into a vector and back, and while it learns, a convex network (an ICNN) must "
+            "predict each cell's error from its vector, so the space is laid out with error close to convex in it. "
+            "The paper compares that space (**CR-LS**) with one trained without the convexity term (**LS**).\n\n"
+            "1. This page lists the benchmark's cells with their accuracies.\n"
+            "2. **Train** a pair, LS and CR-LS from the same seed (the demo preset takes about 80 s).\n"
+            "3. **Latent space**, **Similarity** and **Convexity** show the two spaces side by side.\n"
+            "4. **Search** runs CR-LSO, LSO and baselines and shows each step the search took."
+        )
+        st.page_link(page("train"), label="Train a pair", icon=":material/model_training:")
+
+
 st.title("Benchmark")
 with guard():
+    introduction()
     left, right = st.columns(2)
     with left:
         space = url_select("Search space", "space", names(), format_func=lambda n: get_spec(n).title,
@@ -74,42 +93,49 @@ with guard():
     benchmark = load_benchmark(space)
     frame, what = cell_frame(space, dataset)
     has_test = "test acc" in frame
+    row_of = dict(zip(frame["cell"], range(len(frame))))
 
-    f1, f2 = st.columns([2, 3])
-    text = f1.text_input("Filter by cell string", placeholder="a part of a cell string", key="filter-text")
-    ops = f2.multiselect("Cells that use every one of these ops", benchmark.space.op_names, key="filter-ops")
+    f1, f2, f3 = st.columns([2, 2, 3])
+    text = f1.text_input("Filter by cell string", value=url_get("filter") or "", placeholder="a part of a cell string", key="filter-text")
+    chosen_ops = [o for o in (url_get("ops") or "").split(",") if o in benchmark.space.op_names]
+    ops = f2.multiselect("Cells that use every one of these ops", benchmark.space.op_names, default=chosen_ops, key="filter-ops")
+    typed = f3.text_input("Find a cell (type or paste its string)", key="typed-cell", placeholder="a cell string, as in the table")
+    url_set(filter=text or None, ops=",".join(ops) or None)
+    outside = None
+    if typed.strip():
+        arch = benchmark.space.format(benchmark.space.parse(typed))
+        if arch in row_of:
+            url_set(cell=arch)
+        else:
+            outside = arch
     shown = filtered(frame, text, ops)
-    st.caption(f"{len(shown):,} of {len(frame):,} cells shown: {what} · {optimum_line(benchmark, dataset)}"
+    row = url_cell(row_of, len(frame))
+    st.caption(f"{len(shown):,} of {len(frame):,} cells shown: {md(what)} · {optimum_line(benchmark, dataset)}"
                + ("" if has_test else f" · {NO_TEST}") + " · click a row to see the cell, click a header to sort")
     numbers = {c: st.column_config.NumberColumn(format="%.2f") for c in ("valid acc", "test acc")}
+    shown = shown.assign(picked=np.where(shown.index == row, "▶", ""))  # the picked cell stands out in the table
     event = st.dataframe(
         shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="cells", height=360,
-        column_order=[c for c in ("cell", "valid acc", "test acc", "rank") if c in frame], column_config=numbers,
+        column_order=[c for c in ("picked", "cell", "valid acc", "test acc", "rank") if c in shown],
+        column_config={**numbers, "picked": st.column_config.TextColumn("", width=30)},
     )
     picked = event.selection.rows if event is not None else []
-    if picked:
-        url_set(cell=int(shown.index[picked[0]]))
-    row = url_int("cell", None, 0, len(frame) - 1)
+    if picked and st.session_state.get("seen-pick") != picked[0]:  # a new click in the table
+        st.session_state["seen-pick"] = picked[0]
+        row = int(shown.index[picked[0]])
+        url_set(cell=frame["cell"].iloc[row])
 
     chart, cell = st.columns([3, 2])
     best = benchmark.optimum(dataset)
-    selected = float(frame["valid acc"].iloc[row]) if row is not None else None
+    selected = float(frame["valid acc"].iloc[row]) if row is not None and outside is None else None
     chart.plotly_chart(accuracy_histogram(frame["valid acc"].to_numpy(), best.valid if best else None,
                                           f"Validation accuracy on {spec.dataset_title(dataset)}", selected), key="hist")
     with cell:
-        typed = st.text_input("Or type a cell string", key="typed-cell", placeholder="a cell string, as in the table")
-        if typed.strip():
-            arch = benchmark.space.format(benchmark.space.parse(typed))
-            at = np.flatnonzero(frame["cell"].to_numpy() == arch)
-            if len(at):
-                row = int(at[0])
-                url_set(cell=row)
-            else:  # a cell the table does not show: ask the benchmark about it
-                valid = benchmark.valid_accuracy([benchmark.space.parse(arch)], dataset)[0]
-                answer = f"valid {valid:.2f} %" if np.isfinite(valid) else f"{benchmark.title} has no accuracy for it"
-                show_cell(space, arch, f"**Not among the cells shown** · {answer}")
-                st.stop()
-        if row is None:
+        if outside is not None:  # a cell the table does not show: ask the benchmark about it
+            valid = benchmark.valid_accuracy([benchmark.space.parse(outside)], dataset)[0]
+            answer = f"valid {valid:.2f} %" if np.isfinite(valid) else f"{md(benchmark.title)} has no accuracy for it"
+            show_cell(space, outside, f"**Not among the cells shown** · {answer}")
+        elif row is None:
             st.info("Pick a row of the table (or type a cell string) to see the cell.")
         else:
             r = frame.iloc[row]

@@ -8,9 +8,10 @@ from typing import Optional
 
 import streamlit as st
 
-from app.jobs_panel import job_panel
-from app.navigation import page
-from app.state import runs_root, url_select, view
+from crlso_app.figures import side_name
+from crlso_app.jobs_panel import job_panel
+from crlso_app.navigation import page
+from crlso_app.state import runs_root, url_select, view
 from crlso_core.config import preset
 from crlso_core.explore import Pair, RunView, list_pairs
 from crlso_core.jobs import active_job, start_job
@@ -30,13 +31,13 @@ def pick_pair() -> Optional[Pair]:
     with st.sidebar:
         name = url_select("Run", "run", names, help="The LS/CR-LS pair trained together (or a single run).")
         pair = pairs[names.index(name)]
-        st.caption(f"{get_spec(pair.space).title} · {dataset_title(pair.dataset)} · " + " + ".join(s.upper() for s in pair.sides))
+        st.caption(f"{get_spec(pair.space).title} · {dataset_title(pair.dataset)} · " + " + ".join(side_name(s) for s in pair.sides))
     return pair
 
 
 def quick_start() -> None:
     """First visit: one button trains a small LS/CR-LS pair so every page has something to show."""
-    if active_job(runs_root()) is None and st.button("Train a small demo pair now (smoke preset, about a minute on a CPU)", key="quick-start"):
+    if active_job(runs_root()) is None and st.button("Train a small pair now (smoke preset: about 10 s, nothing learned yet)", key="quick-start"):
         config = preset("smoke")
         start_job(runs_root(), "train_pair", {"config": config.to_dict(), "name": time.strftime("demo-%m%d-%H%M%S")},
                   "Train LS + CRLS demo pair (smoke preset)")

@@ -6,13 +6,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app.figures import curves_figure
-from app.state import guard, runs_root
+from crlso_app.figures import curves_figure, side_name
+from crlso_app.state import guard, runs_root
 from crlso_core.errors import CRLSOError
 from crlso_core.explore import run_curves
 from crlso_core.jobs import active_job
 from crlso_core.registry import dataset_title, get_spec, load_benchmark
-from crlso_core.runs import IndexedRun, delete_run, export_zip, list_runs
+from crlso_core.bundles import export_zip, import_zip
+from crlso_core.runs import IndexedRun, delete_run, list_runs
 
 
 def run_frame(rows: list[IndexedRun]) -> pd.DataFrame:
@@ -20,11 +21,10 @@ def run_frame(rows: list[IndexedRun]) -> pd.DataFrame:
     for r in rows:
         s = r.summary
         records.append({
-            "run": r.name, "pair": s.pair or "", "side": s.side_name.upper(), "space": s.space, "dataset": s.dataset,
-            "preset": s.preset, "seed": s.seed, "status": s.status, "budget": s.budget,
-            "best valid": s.best_valid_acc, "best test": s.best_test_acc, "recon": s.recon_acc,
-            "ICNN τ": s.icnn_kendall_tau, "device": s.device,
-            "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created)),
+            "run": r.name, "status": s.status, "best valid": s.best_valid_acc, "best test": s.best_test_acc,
+            "recon %": 100 * s.recon_acc if s.recon_acc is not None else None, "predictor τ": s.icnn_kendall_tau,
+            "side": side_name(s.side_name), "space": s.space, "dataset": s.dataset, "preset": s.preset, "seed": s.seed,
+            "budget": s.budget, "device": s.device, "created": time.strftime("%m-%d %H:%M", time.localtime(s.created)),
         })
     return pd.DataFrame(records)
 
@@ -37,15 +37,27 @@ def busy_paths() -> set[str]:
     return {str(Path(x).resolve()) for x in p.get("runs", [])} | ({"*"} if job.kind == "train_pair" else set())
 
 
+def import_panel() -> None:
+    """Bring a run (or a pair) exported elsewhere into this runs folder."""
+    with st.expander("Import a run bundle (a zip written by Export)", expanded=not list_runs(runs_root())):
+        bundle = st.file_uploader("Run bundle", type=["zip"], key="bundle", label_visibility="collapsed")
+        if bundle is not None and st.button("Import", key="import"):
+            folders = import_zip(bundle.getvalue(), runs_root())
+            st.success(f"Imported {', '.join(f.name for f in folders)}.", icon=":material/check_circle:")
+
+
 st.title("Runs")
 with guard():
+    import_panel()
     rows = list_runs(runs_root())
     if not rows:
         st.info(f"No runs yet in `{runs_root()}`. Train a pair on the Train page.")
         st.stop()
     frame = run_frame(rows)
-    st.dataframe(frame, hide_index=True, key="runs",
-                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("best valid", "best test", "recon", "ICNN τ")})
+    st.dataframe(frame, hide_index=True, key="runs", column_config={
+        "run": st.column_config.TextColumn(pinned=True), "best valid": st.column_config.NumberColumn(format="%.2f"),
+        "best test": st.column_config.NumberColumn(format="%.2f"), "recon %": st.column_config.NumberColumn(format="%.0f"),
+        "predictor τ": st.column_config.NumberColumn(format="%.2f")})
     counts = {}
     for r in rows:
         counts[r.name] = counts.get(r.name, 0) + 1

@@ -1,6 +1,6 @@
 import numpy as np
 
-from app.selection import selected_rows
+from crlso_app.selection import selected_rows
 
 ORDER = np.array([7, 3, 9, 1])  # table rows in the order the chart drew them
 

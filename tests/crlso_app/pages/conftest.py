@@ -1,4 +1,4 @@
-"""Drive the real app (app/main.py and its navigation) page by page with AppTest."""
+"""Drive the real app (crlso_app/main.py and its navigation) page by page with AppTest."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
+MAIN = Path(__file__).resolve().parents[3] / "crlso_app" / "main.py"
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def open_page(monkeypatch):
         for key, value in query.items():
             at.query_params[key] = value
         at.run()
-        at.switch_page(f"../pages/{name}.py").run()
+        at.switch_page(f"pages/{name}.py").run()
         if expect_clean:
             assert_clean(at)
         return at

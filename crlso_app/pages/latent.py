@@ -8,21 +8,28 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.cell_render import cell_svg
-from app.figures import draw_order, latent_scatter
-from app.selection import selected_rows
-from app.jobs_panel import job_panel
-from app.run_picker import pair_views
-from app.state import guard, projection, runs_root, url_get, url_int, url_set, view
+from crlso_app.cell_render import cell_svg
+from crlso_app.figures import draw_order, latent_scatter, side_name
+from crlso_app.jobs_panel import job_panel
+from crlso_app.run_picker import pair_views
+from crlso_app.selection import selected_rows
+from crlso_app.state import guard, md, projection, runs_root, url_cell, url_get, url_set, view
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.jobs import active_job, start_job
 
 COLOURS = {"rank (1 = best)": ("rank", True), "validation accuracy": ("valid", False), "predicted accuracy": ("predicted", False)}
+COLOUR_KEYS = {v[0]: k for k, v in COLOURS.items()}
 
 
 def colour_values(run, key: str) -> np.ndarray:
     return {"valid": run.valid, "rank": run.rank().astype(np.float64), "predicted": run.predicted}[key]
+
+
+def axis_titles(proj, dims: int) -> tuple[str, ...]:
+    if proj.explained_variance is None:
+        return tuple(f"{LABELS[proj.method]} {i + 1}" for i in range(dims))
+    return tuple(f"PC{i + 1} ({100 * v:.0f} % of variance)" for i, v in enumerate(proj.explained_variance[:dims]))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -31,42 +38,59 @@ def scatter_figure(path: str, stamp: float, method: str, dims: int, colour_name:
     sends the browser the same figure, which it does not redraw."""
     run = view(path)
     colour_key, reverse = COLOURS[colour_name]
-    return latent_scatter(projection(run, method, dims).coords, colour_values(run, colour_key), run.labels, run.valid, run.predicted,
+    proj = projection(run, method, dims)
+    return latent_scatter(proj.coords, colour_values(run, colour_key), run.labels, run.valid, run.predicted,
                           f"{run.label} · {LABELS[method]}", colour_name, reverse, highlight=mark,
-                          highlight_label=run.archs[mark] if mark is not None else "")
+                          highlight_label=run.archs[mark] if mark is not None else "", axis_titles=axis_titles(proj, dims))
 
 
 def neighbour_table(run, row: int, k: int) -> pd.DataFrame:
     rows, distance = run.nearest(row, k)
     return pd.DataFrame({
-        "cell": [run.archs[r] for r in rows], "latent distance": distance,
-        "valid acc": run.valid[rows], "predicted acc": run.predicted[rows],
+        "latent distance": distance, "valid acc": run.valid[rows], "predicted acc": run.predicted[rows],
+        "cell": [run.labels[r] for r in rows], "cell string": [run.archs[r] for r in rows],
     })
+
+
+NUMBERS = {c: st.column_config.NumberColumn(format="%.2f") for c in ("valid acc", "predicted acc")}
+NUMBERS["latent distance"] = st.column_config.NumberColumn(format="%.3f")
+
+
+def offer_projection(pair, runs, method: str, missing: list[str]) -> None:
+    """t-SNE/UMAP are a background job: a button while none runs, the job's progress while it does."""
+    job = active_job(runs_root())
+    if job is None:
+        st.info(f"{LABELS[method]} of the {len(next(iter(runs.values())).codes):,} codes is not computed yet for "
+                f"{' and '.join(side_name(s) for s in missing)}: about {30 if method == 'tsne' else 60} s per run on this CPU, "
+                "then kept with the run. The Train page can compute both with the training.")
+        if st.button(f"Compute {LABELS[method]}", type="primary"):
+            start_job(runs_root(), "project", {"runs": [str(runs[s].path) for s in missing], "methods": [method], "dims": 2},
+                      f"{LABELS[method]} of {pair.name}")
+            st.rerun()
+    job_panel(("project",))
 
 
 st.title("Latent space")
 with guard():
     pair, runs = pair_views()
+    first = next(iter(runs.values()))
     c = st.columns(4)
     method = c[0].selectbox("Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="proj")
-    url_set(proj=method)
-    dims = c[1].radio("Dimensions", [2, 3] if method == "pca" else [2], horizontal=True, key=f"dims-{method}")
-    colour_name = c[2].selectbox("Colour by", list(COLOURS), key="colour")
+    dims = c[1].radio("Dimensions", [2, 3] if method == "pca" else [2], horizontal=True, key=f"dims-{method}",
+                      help="3-D: drag to turn the cloud, scroll to zoom")
+    colour_key = url_get("colour", list(COLOUR_KEYS), "rank")
+    colour_name = c[2].selectbox("Colour by", list(COLOURS), index=list(COLOURS).index(COLOUR_KEYS[colour_key]), key="colour")
     k = c[3].number_input("Neighbours to list", 1, 50, 10, key="k")
     colour_key, reverse = COLOURS[colour_name]
+    url_set(proj=method, colour=colour_key)
 
     projections = {side: projection(run, method, dims) for side, run in runs.items()}
     missing = [side for side, p in projections.items() if p is None]
     if missing:
-        st.info(f"{LABELS[method]} of the {len(next(iter(runs.values())).codes):,} codes is not computed yet for "
-                f"{', '.join(s.upper() for s in missing)}. It takes a minute or two per run on a CPU and is then kept with the run.")
-        if active_job(runs_root()) is None and st.button(f"Compute {LABELS[method]}", type="primary"):
-            start_job(runs_root(), "project", {"runs": [str(runs[s].path) for s in missing], "methods": [method], "dims": 2},
-                      f"{LABELS[method]} of {pair.name}")
-        job_panel(("project",))
+        offer_projection(pair, runs, method, missing)
         st.stop()
 
-    cell = url_int("cell", None, 0, len(next(iter(runs.values())).archs) - 1)
+    cell = url_cell(first.row_of, len(first.archs))
     # Read the charts' selections before drawing them: a click then costs one rerun, and the charts
     # (cached, unchanged unless the mark is on) are not redrawn
     colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
@@ -79,40 +103,43 @@ with guard():
             region[side] = rows
         elif len(rows) == 1 and st.session_state.get(f"seen-{keys[side]}") != rows[0]:
             st.session_state[f"seen-{keys[side]}"] = cell = rows[0]  # a new click
-            url_set(cell=cell)
-    mark = cell if st.session_state.get("mark") else None
+    if cell is not None:
+        url_set(cell=first.archs[cell])
+    marked = st.checkbox("Mark the selected cell on both plots", value=url_get("mark") == "1", key="mark-box",
+                         help="The clicked plot shows its point large and gold at once. Marking it on both redraws both plots on every click.")
+    url_set(mark="1" if marked else None)
+    mark = cell if marked else None
     for column, (side, run) in zip(st.columns(len(runs)), runs.items()):
         fig = scatter_figure(str(run.path), (run.path / "summary.json").stat().st_mtime, method, dims, colour_name, mark)
         column.plotly_chart(fig, key=keys[side], on_select="rerun", selection_mode=("points", "box", "lasso"), config={"scrollZoom": True})
-    st.checkbox("Mark the selected cell on both plots", key="mark",
-                help="The clicked plot always highlights its point. Marking it on both redraws both plots on every click: about 2 s instead of under 1 s on a 2-core CPU.")
-    st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the cell and its accuracies.")
+    st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the "
+               "cell and its accuracies · colours span the 2nd to 98th percentile, so a few broken cells do not paint the rest one colour.")
 
     if cell is not None:
         st.subheader("Selected cell")
-        first = next(iter(runs.values()))
         left, right = st.columns([3, 2])
         left.markdown(cell_svg(first.archs[cell], first.config.space), unsafe_allow_html=True)  # st.html strips SVG
         right.code(first.archs[cell], language=None, wrap_lines=True)
         test = f"test {first.test[cell]:.2f} %" if first.test is not None else NO_TEST
         right.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** ({test})  \n"
-                       + "  \n".join(f"{s.upper()} predicts {r.predicted[cell]:.2f} %" for s, r in runs.items()))
+                       + "  \n".join(f"{side_name(s)} predicts {r.predicted[cell]:.2f} %" for s, r in runs.items()))
         for column, (side, run) in zip(st.columns(len(runs)), runs.items()):
-            column.markdown(f"**Nearest {k} cells in the {side.upper()} latent space** (distance in the {run.codes.shape[1]}-d space, not in the plot)")
-            column.dataframe(neighbour_table(run, cell, k), hide_index=True,
-                             column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("latent distance", "valid acc", "predicted acc")})
+            column.markdown(f"**Nearest {k} cells in the {side_name(side)} latent space** (distance in the {run.codes.shape[1]}-d space, not in the plot)")
+            column.dataframe(neighbour_table(run, cell, k), hide_index=True, column_config=NUMBERS)
 
     for side, rows in region.items():
         run = runs[side]
-        frame = pd.DataFrame({"cell": [run.archs[r] for r in rows], "valid acc": run.valid[rows], "predicted acc": run.predicted[rows]}).sort_values("valid acc", ascending=False)
-        st.subheader(f"Selected region in {side.upper()}: {len(rows):,} cells")
-        st.markdown(f"mean validation accuracy {frame['valid acc'].mean():.2f} % · best {frame['valid acc'].max():.2f} % (`{frame['cell'].iloc[0]}`) · worst {frame['valid acc'].min():.2f} %")
-        st.dataframe(frame, hide_index=True, height=260)
+        frame = pd.DataFrame({"valid acc": run.valid[rows], "predicted acc": run.predicted[rows], "cell": [run.labels[r] for r in rows],
+                              "cell string": [run.archs[r] for r in rows]}).sort_values("valid acc", ascending=False)
+        st.subheader(f"Selected region in {side_name(side)}: {len(rows):,} cells")
+        st.markdown(f"mean validation accuracy {frame['valid acc'].mean():.2f} % · best {frame['valid acc'].max():.2f} % "
+                    f"(`{frame['cell string'].iloc[0]}`) · worst {frame['valid acc'].min():.2f} %")
+        st.dataframe(frame, hide_index=True, height=260, column_config=NUMBERS)
 
     if dims == 2:
         st.subheader("Decode a point of the plane")
         d = st.columns(4)
-        side = d[0].selectbox("Latent space", list(runs), format_func=str.upper, key="decode-side")
+        side = d[0].selectbox("Latent space", list(runs), format_func=side_name, key="decode-side")
         proj, run = projections[side], runs[side]
         start = proj.coords[cell] if cell is not None else proj.coords.mean(0)
         x = d[1].number_input("x", value=float(start[0]), format="%.3f", key=f"decode-x-{side}-{cell}")
@@ -122,7 +149,7 @@ with guard():
         (valid,) = run.accuracy_of([arch])
         how = "exactly (PCA inverts)" if method == "pca" else "from the 8 cells projected nearest (t-SNE/UMAP have no inverse)"
         where = "" if arch in run.row_of else ", a cell outside the run's pool"
-        truth = f"true validation accuracy {valid:.2f} %" if np.isfinite(valid) else f"{run.benchmark.title} has no accuracy for it"
+        truth = f"true validation accuracy {valid:.2f} %" if np.isfinite(valid) else f"{md(run.benchmark.title)} has no accuracy for it"
         d[3].metric("Predicted accuracy there", f"{float(run.predict(z[None])[0]):.2f} %")
         st.markdown(f"The point ({x:.3f}, {y:.3f}) maps to a latent code {how}; the decoder makes `{arch}` ({truth}{where}).")
         st.markdown(cell_svg(arch, run.config.space), unsafe_allow_html=True)  # st.html strips SVG

@@ -33,9 +33,9 @@ def guard():
     try:
         yield
     except CRLSOError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md(str(exc)), icon=":material/error:")
     except OSError as exc:
-        st.error(describe_os_error(exc), icon=":material/error:")
+        st.error(md(describe_os_error(exc)), icon=":material/error:")
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)
         log = log_exception(exc, "app")
@@ -43,7 +43,27 @@ def guard():
                  "Please report it.", icon=":material/error:")
 
 
+def md(text: str) -> str:
+    """Text shown through Markdown as written: a cell string's '~' would strike text through
+    (GitHub's single-tilde strikethrough), a '$' start LaTeX, a '*' emphasis."""
+    return "".join("\\" + ch if ch in "~$*`" else ch for ch in text)
+
+
 # --- the URL ------------------------------------------------------------------------------
+
+KEPT = ("run", "cell", "proj", "dataset", "space", "colour", "mark", "side")  # what a page passes on to the next
+
+
+def restore_url() -> None:
+    """Streamlit's page menu drops the query string: what a page put in the URL is kept in
+    the session and put back on the next page, so a picked run and cell follow the user."""
+    kept = st.session_state.setdefault("_kept_url", {})
+    for key, value in kept.items():
+        if key not in st.query_params:
+            st.query_params[key] = value
+    for key in KEPT:
+        if key in st.query_params:
+            kept[key] = st.query_params[key]
 
 
 def url_get(key: str, options: Optional[Iterable[str]] = None, default: Optional[str] = None) -> Optional[str]:
@@ -62,11 +82,31 @@ def url_int(key: str, default: Optional[int] = None, low: int = 0, high: int = 1
 
 
 def url_set(**values) -> None:
+    kept = st.session_state.setdefault("_kept_url", {})
     for key, value in values.items():
         if value is None:
             st.query_params.pop(key, None)
-        elif st.query_params.get(key) != str(value):
-            st.query_params[key] = str(value)
+            kept.pop(key, None)
+        else:
+            if st.query_params.get(key) != str(value):
+                st.query_params[key] = str(value)
+            if key in KEPT:
+                kept[key] = str(value)
+
+
+def url_cell(row_of: dict[str, int], rows: int) -> Optional[int]:
+    """The cell in the URL (?cell=): a cell string, found in this page's list of cells (so it
+    means the same cell on every page), or a row number (links written before)."""
+    value = st.query_params.get("cell")
+    if value is None:
+        return None
+    if value in row_of:
+        return row_of[value]
+    try:
+        row = int(value)
+    except ValueError:
+        return None
+    return row if 0 <= row < rows else None
 
 
 def url_select(label: str, key: str, options: list[str], default: Optional[str] = None, **kwargs) -> str:

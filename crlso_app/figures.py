@@ -1,0 +1,253 @@
+"""Figure builders: plain data in (arrays and crlso_core's info dataclasses), Plotly figure
+out. No Streamlit here, so each builder can be tested on its own.
+
+Scatter plots of a run's whole pool (15,625 cells on NB201) use WebGL (Scattergl) and draw
+the best cells last, on top; colour runs from red (worst) to blue (best), as in the paper's
+figures, over the 2nd to 98th percentile of the values so that a few broken cells do not
+paint the rest one colour. Hover labels are the space's short cell labels. Every method and
+side has one colour everywhere."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
+from crlso_core.analysis.similarity import SimilarityInfo
+from crlso_core.explore import Curve
+
+SCALE = "RdBu"  # low = red, high = blue
+SIDE_NAMES = {"ls": "LS", "crls": "CR-LS"}  # the paper's names, in every title, widget and metric
+SIDE_COLOURS = {"ls": "#e8710a", "crls": "#1f63b4"}
+METHOD_COLOURS = {  # the same colour for a method on every page
+    "CR-LSO": "#1f63b4", "LSO": "#e8710a", "REA": "#2a9d3a", "random search": "#8e44ad", "local search": "#8c564b",
+}
+OTHER_COLOURS = ["#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
+CLOUD = "#c8c8c8"  # cells behind a trajectory: light, so the path stands out
+PATH, CURRENT = "#d62728", "#ffbf00"
+
+
+def side_name(side: str) -> str:
+    return SIDE_NAMES.get(side, side.upper())
+
+
+def method_colour(label: str, i: int = 0) -> str:
+    """A curve's colour from its method (a label may carry a run's name first: 'run: REA')."""
+    return METHOD_COLOURS.get(label.rsplit(": ", 1)[-1], OTHER_COLOURS[i % len(OTHER_COLOURS)])
+
+
+def _layout(fig: go.Figure, title: str, height: int = 460, **kwargs) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="keep", **kwargs)
+    return fig
+
+
+def draw_order(colour: np.ndarray, reverse: bool = False) -> np.ndarray:
+    """Rows in drawing order: best last, so the best cells are drawn on top."""
+    return np.argsort(-colour if reverse else colour, kind="stable")
+
+
+def robust_range(values: np.ndarray) -> tuple[float, float]:
+    """The colour range: 2nd to 98th percentile of the finite values."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return 0.0, 1.0
+    low, high = np.percentile(finite, [2, 98])
+    return float(low), float(high if high > low else low + 1e-6)
+
+
+def latent_scatter(
+    xy: np.ndarray, colour: np.ndarray, labels: Sequence[str], true_acc: np.ndarray, pred_acc: np.ndarray,
+    title: str, colour_label: str, reverse: bool = False, highlight: Optional[int] = None, highlight_label: str = "",
+    axis_titles: Sequence[str] = ("", "", ""),
+) -> go.Figure:
+    """Every cell at its projected position, in `draw_order` (best last, on top); a selected
+    point's index maps back to its cell through that order. `reverse` for ranks (1 = best =
+    blue). A clicked point turns large and gold in the browser itself (no redraw); `highlight`
+    also marks a cell in the figure. Numbers are float32: the chart is sent to the browser
+    whole on every change, so its size is the app's latency."""
+    rows = draw_order(colour, reverse)
+    custom = np.stack([true_acc[rows], pred_acc[rows]], 1).astype(np.float32)
+    three = xy.shape[1] == 3
+    low, high = robust_range(colour)
+    common = dict(
+        mode="markers", customdata=custom, text=[labels[i] for i in rows],
+        hovertemplate="%{text}<br>true %{customdata[0]:.2f} % · predicted %{customdata[1]:.2f} %<extra></extra>",
+        marker=dict(
+            color=colour[rows].astype(np.float32), colorscale=SCALE, reversescale=reverse, cmin=low, cmax=high,
+            size=3 if three else 5, colorbar=dict(title=colour_label, thickness=12), opacity=0.85,
+        ),
+        name="cells",
+    )
+    if three:
+        fig = go.Figure(go.Scatter3d(x=xy[rows, 0], y=xy[rows, 1], z=xy[rows, 2], **common))
+        fig.update_layout(scene=dict(dragmode="orbit", xaxis_title=axis_titles[0], yaxis_title=axis_titles[1],
+                                     zaxis_title=axis_titles[2]), scene_camera=dict(eye=dict(x=1.6, y=1.6, z=1.1)))
+    else:
+        fig = go.Figure(go.Scattergl(
+            x=xy[rows, 0], y=xy[rows, 1], selected=dict(marker=dict(color=CURRENT, size=16, opacity=1.0)),
+            unselected=dict(marker=dict(opacity=0.45)), **common,  # after a click the rest of the cloud stays readable
+        ))
+        fig.update_xaxes(title=axis_titles[0])
+        fig.update_yaxes(title=axis_titles[1])
+    if highlight is not None:
+        add_marker(fig, xy[highlight], f"selected: {highlight_label or labels[highlight]}")
+    fig.update_layout(showlegend=False)  # Streamlit sets the drag and click modes; a lasso dragmode here would turn click-to-select off
+    return _layout(fig, title, height=470 if three else 460)
+
+
+def add_marker(fig: go.Figure, point: np.ndarray, label: str) -> None:
+    """Point at the selected cell: in 2-D an annotation, drawn above the WebGL cells."""
+    if len(point) == 3:
+        fig.add_trace(go.Scatter3d(x=[point[0]], y=[point[1]], z=[point[2]], mode="markers",
+                                   marker=dict(size=8, color=CURRENT, line=dict(color="black", width=2)), hovertext=[label], hoverinfo="text", name="selected"))
+        return
+    fig.add_annotation(x=float(point[0]), y=float(point[1]), text="selected", hovertext=label, showarrow=True, arrowhead=2,
+                       arrowsize=1.3, arrowwidth=2.5, arrowcolor="black", ax=40, ay=-40, bgcolor=CURRENT, bordercolor="black", font=dict(size=12))
+
+
+def _cloud(xy: np.ndarray, labels: Sequence[str]) -> go.Scattergl:
+    return go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", text=list(labels), hovertemplate="%{text}<extra></extra>",
+                        marker=dict(size=4, color=CLOUD, opacity=0.6), name="cells")
+
+
+def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple[list, list]:
+    xs, ys = [], []
+    for (x0, y0), (x1, y1) in zip(starts, ends):
+        xs += [float(x0), float(x1), None]
+        ys += [float(y0), float(y1), None]
+    return xs, ys
+
+
+def trajectory_overview(
+    xy: np.ndarray, labels: Sequence[str], starts: np.ndarray, ends: np.ndarray, found: Sequence[str],
+    title: str, current: Optional[tuple[np.ndarray, np.ndarray]] = None,
+) -> go.Figure:
+    """Every queried step of the search as a segment from its start cell to the cell it found
+    (ending in an arrowhead), over the light cloud of the pool; `current` (its segments'
+    starts and ends) is drawn thicker, in the highlight colour."""
+    fig = go.Figure(_cloud(xy, labels))
+    xs, ys = _segments(starts, ends)
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=PATH, width=1.2), opacity=0.55, hoverinfo="skip", name="steps"))
+    fig.add_trace(go.Scatter(x=ends[:, 0], y=ends[:, 1], mode="markers", text=list(found), hovertemplate="%{text}<extra></extra>",
+                             marker=dict(symbol="arrow", angleref="previous", size=9, color=PATH), name="found"))
+    if current is not None and len(current[0]):
+        xs, ys = _segments(*current)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", line=dict(color=CURRENT, width=3.5),
+                                 marker=dict(size=8, color=CURRENT, line=dict(color="black", width=1)), hoverinfo="skip", name="this trajectory"))
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, height=460)
+
+
+def trajectory_detail(
+    xy: np.ndarray, labels: Sequence[str], path: np.ndarray, path_labels: Sequence[str], current: int, title: str,
+) -> go.Figure:
+    """One trajectory: its start and the cell of each move, joined in order and numbered, over
+    a light sample of the pool; the move on show is large and gold. Small, so a slider move
+    redraws it at once."""
+    fig = go.Figure(_cloud(xy, labels))
+    fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers+text", text=[str(i) for i in range(len(path))],
+                             textposition="top center", hovertext=list(path_labels), hoverinfo="text",
+                             line=dict(color=PATH, width=2), marker=dict(size=8, color=PATH), name="moves"))
+    fig.add_trace(go.Scatter(x=[path[current, 0]], y=[path[current, 1]], mode="markers", hovertext=[path_labels[current]], hoverinfo="text",
+                             marker=dict(size=18, color=CURRENT, line=dict(color="black", width=2)), name="this move"))
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, height=380)
+
+
+def accuracy_histogram(values: np.ndarray, optimum: Optional[float], title: str, selected: Optional[float] = None) -> go.Figure:
+    fig = go.Figure(go.Histogram(x=values, nbinsx=80, marker_color="#4c78a8", name="cells"))
+    if optimum is not None:
+        fig.add_vline(x=optimum, line=dict(color="green", dash="dash"), annotation_text=f"optimum {optimum:.2f}",
+                      annotation_position="top left", annotation_yshift=12)
+    if selected is not None:
+        fig.add_vline(x=selected, line=dict(color="#d62728", width=2), annotation_text=f"selected {selected:.2f}",
+                      annotation_position="top left", annotation_bgcolor="white")
+    fig.update_xaxes(title="accuracy (%)")
+    fig.update_yaxes(title="cells")
+    return _layout(fig, title, height=320)
+
+
+def similarity_heatmap(matrix: np.ndarray, title: str, x_label: str, y_label: str) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=matrix, zmin=-1, zmax=1, colorscale=SCALE, colorbar=dict(title="cosine", thickness=12)))
+    fig.update_xaxes(title=x_label)
+    fig.update_yaxes(title=y_label, autorange="reversed")
+    return _layout(fig, title, height=420)
+
+
+def similarity_figures(info: SimilarityInfo, label: str) -> tuple[go.Figure, go.Figure]:
+    return (
+        similarity_heatmap(info.top_top, f"{label}: top-{info.k} × top-{info.k}", "top cells (best first)", "top cells"),
+        similarity_heatmap(info.top_worst, f"{label}: top-{info.k} × worst-{info.k}", "worst cells (worst first)", "top cells"),
+    )
+
+
+def curves_figure(curves: Sequence[Curve], optimum: Optional[float], title: str, metric: str = "valid") -> go.Figure:
+    """Best-so-far curves, each in its method's colour; `optimum` (validation optimum, or its
+    cell's test accuracy) is drawn when the benchmark knows it. Curves without the metric (no
+    test accuracy) are left out."""
+    fig = go.Figure()
+    shown = [c for c in curves if getattr(c, metric) is not None]
+    runs = list(dict.fromkeys(c.label.rsplit(": ", 1)[0] for c in shown if ": " in c.label))
+    for i, curve in enumerate(shown):
+        y = getattr(curve, metric)
+        dash = ["solid", "dash", "dot", "dashdot"][runs.index(curve.label.rsplit(": ", 1)[0]) % 4] if ": " in curve.label else "solid"
+        fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y, mode="lines", name=curve.label,
+                                 line=dict(color=method_colour(curve.label, i), width=2, dash=dash)))
+    top = max([float(getattr(c, metric).max()) for c in shown if len(getattr(c, metric))], default=None)
+    if optimum is not None:
+        fig.add_hline(y=optimum, line=dict(color="green", dash="dash"), annotation_text=f"validation optimum {optimum:.2f}" if metric == "valid" else f"test acc. of the validation optimum {optimum:.2f}")
+        top = optimum if top is None else max(top, optimum)
+    settled = [c for curve in shown if len(y := getattr(curve, metric)) > 20 for c in [y[19]]]
+    if settled and top is not None:  # start the axis where the curves are after 20 queries: the first few drown the rest
+        fig.update_yaxes(range=[min(settled) - 0.5, top + 0.4])
+    fig.update_xaxes(title="benchmark queries")
+    fig.update_yaxes(title="best-so-far validation accuracy (%)" if metric == "valid" else "test accuracy of best-validation cell (%)")
+    return _layout(fig, title, height=380, legend=dict(orientation="h", y=-0.2))
+
+
+def surface_figure(info: SurfaceInfo, title: str) -> go.Figure:
+    fig = go.Figure(go.Surface(x=info.xs, y=info.ys, z=info.predicted, colorscale=SCALE, colorbar=dict(title="pred. acc", thickness=12)))
+    fig.update_layout(scene=dict(xaxis_title="PC1", yaxis_title="PC2", zaxis_title="predicted accuracy (%)", dragmode="orbit"))
+    return _layout(fig, title, height=460)
+
+
+def contour_figure(info: SurfaceInfo, true_acc: np.ndarray, title: str) -> go.Figure:
+    fig = go.Figure(go.Contour(x=info.xs, y=info.ys, z=info.predicted, colorscale=SCALE, ncontours=25,
+                               colorbar=dict(title="pred. acc", thickness=12), contours=dict(showlabels=True)))
+    order = np.argsort(np.nan_to_num(true_acc, nan=-np.inf), kind="stable")  # best on top
+    rank = np.empty(len(order))
+    rank[order] = np.arange(len(order)) / max(1, len(order) - 1)  # by rank: accuracies bunch near the top
+    fig.add_trace(go.Scattergl(
+        x=info.cell_xy[order, 0], y=info.cell_xy[order, 1], mode="markers", name="cells", customdata=true_acc[order],
+        marker=dict(size=3, color=rank[order], colorscale=SCALE, opacity=0.5, showscale=False),
+        hovertemplate="true accuracy %{customdata:.2f} %<extra></extra>",
+    ))
+    fig.update_xaxes(title=f"PC1 ({100 * info.explained_variance[0]:.0f} % of variance)")
+    fig.update_yaxes(title=f"PC2 ({100 * info.explained_variance[1]:.0f} % of variance)")
+    return _layout(fig, title, height=460, showlegend=False)
+
+
+def jensen_histogram(infos: dict[str, JensenInfo], which: str, title: str) -> go.Figure:
+    """Distribution of gap = value at the point − chord; right of 0 is a convexity violation."""
+    fig = go.Figure()
+    for side, info in infos.items():
+        gaps = (info.gap_true if which == "true" else info.gap_predicted).ravel()
+        fig.add_trace(go.Histogram(x=gaps, name=side_name(side), opacity=0.55, nbinsx=60, marker=dict(
+            color=SIDE_COLOURS.get(side), line=dict(color=SIDE_COLOURS.get(side), width=1))))
+    fig.add_vline(x=0, line=dict(color="black", dash="dash"), annotation_text="chord")
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(title="error at the point − chord (points of error); > 0 violates convexity")
+    fig.update_yaxes(title="points")
+    return _layout(fig, title, height=360)
+
+
+def line_figure(t: np.ndarray, true_acc: np.ndarray, predicted: np.ndarray, title: str) -> go.Figure:
+    fig = go.Figure([
+        go.Scatter(x=t, y=true_acc, mode="lines+markers", name="true (decoded cell)", line=dict(color="#2a9d3a")),
+        go.Scatter(x=t, y=predicted, mode="lines+markers", name="predicted at the point", line=dict(color="#1f63b4")),
+    ])
+    fig.update_xaxes(title="t (0 = first cell, 1 = second cell)")
+    fig.update_yaxes(title="accuracy (%)")
+    return _layout(fig, title, height=320)

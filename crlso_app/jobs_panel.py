@@ -1,0 +1,111 @@
+"""Live view of the background job: one bar for the whole job (stage k of n) and one for the
+stage, with its ETA and losses, a cancel button, and the outcome of the latest job (for a
+training, what the pair reached and a link onward). Refreshes itself every second without
+rerunning the page."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from crlso_app.figures import side_name
+from crlso_app.navigation import page
+from crlso_core.jobs import JobInfo, active_job, cancel_job, list_jobs
+from crlso_core.records import summary_or_none
+from crlso_core.runs import default_root as runs_root
+
+STAGES = {
+    "teacher": "teacher (GNN predictor on the labelled cells)",
+    "gvae": "G-VAE training",
+    "search": "latent search",
+    "rea": "regularised evolution", "rs": "random search", "local": "local search",
+    "pca": "PCA", "tsne": "t-SNE", "umap": "UMAP",
+}
+METRICS = {  # what the losses mean, in words; KL is left out (its first epochs run to 1e5: true, but no help in a class)
+    "mse": "teacher MSE", "recon": "reconstruction loss", "icnn": "ICNN fit (MSE)", "best_valid": "best validation accuracy %",
+}
+
+
+def stage_label(stage: str) -> str:
+    side, _, name = stage.rpartition(":")
+    prefix = f"{side_name(side)} · " if side else ""
+    return prefix + STAGES.get(name, name)
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def show_progress(job: JobInfo) -> None:
+    p = job.progress
+    elapsed = time.time() - job.created
+    st.markdown(f"**{job.title}** · started {time.strftime('%H:%M:%S', time.localtime(job.created))}, {_seconds(elapsed)} ago")
+    if (job.path / "cancel").exists():
+        st.caption("Stopping: what this job was writing is being removed…")
+    if not p:
+        st.progress(0.0, text="starting (loading PyTorch and the benchmark)…")
+        return
+    stage_fraction = min(1.0, p["step"] / max(1, p["total"]))
+    plan, index = p.get("plan") or [], p.get("index")
+    if plan and index is not None:
+        overall = (index + stage_fraction) / len(plan)
+        left = f" · about {_seconds(elapsed / overall * (1 - overall))} left in all" if overall > 0.02 else ""
+        st.progress(overall, text=f"Stage {index + 1} of {len(plan)}: {stage_label(p['stage'])}{left}")
+    eta = p.get("eta_s")
+    estimated = "estimated " if p.get("metrics", {}).get("estimated") else ""
+    unit = "s" if estimated else ("queries" if p["stage"].endswith("search") or ":" not in p["stage"] else "epochs")
+    st.progress(stage_fraction, text=f"{stage_label(p['stage'])}: {p['step']} / {p['total']} {unit}"
+                + (f" · {estimated}{_seconds(eta)} left in this stage" if eta is not None else ""))
+    shown = {METRICS[k]: v for k, v in p.get("metrics", {}).items() if k in METRICS}
+    if shown:
+        st.caption(" · ".join(f"{k} {v:.3g}" for k, v in shown.items()))
+
+
+def _pair_outcome(job: JobInfo) -> None:
+    """What a finished training reached, side by side, and where to look at it."""
+    parts = []
+    for run in (job.result or {}).get("runs", []):
+        s = summary_or_none(Path(run))
+        if s is not None and s.recon_acc is not None:
+            tau = f", predictor τ {s.icnn_kendall_tau:.2f}" if s.icnn_kendall_tau is not None else ""
+            parts.append(f"{side_name(s.side_name)}: reconstruction {100 * s.recon_acc:.0f} %{tau}")
+    if parts:
+        st.caption(" · ".join(parts))
+    name = job.params.get("name")
+    if name:
+        st.page_link(page("latent"), label="Open the latent space of this pair", icon=":material/scatter_plot:", query_params={"run": name})
+
+
+def show_outcome(job: JobInfo) -> None:
+    when = time.strftime("%H:%M:%S", time.localtime(job.created))
+    if job.status == "done":
+        st.success(f"{job.title} (started {when}) finished.", icon=":material/check_circle:")
+        if job.kind == "train_pair":
+            _pair_outcome(job)
+    elif job.status == "cancelled":
+        st.warning(f"{job.title} (started {when}) was cancelled; nothing half-written was kept.", icon=":material/stop_circle:")
+    elif job.status in ("failed", "crashed"):
+        st.error(f"{job.title} (started {when}) {job.status}: {job.error}", icon=":material/error:")
+
+
+@st.fragment(run_every=1.0)
+def job_panel(kinds: tuple[str, ...] = ()) -> None:
+    """The running job (any kind: one runs at a time) or, when idle, the outcome of the
+    latest job of the given kinds. Reruns the whole page once when a job ends."""
+    root = runs_root()
+    job = active_job(root)
+    watched = st.session_state.get("watched_job")
+    if job is not None:
+        st.session_state["watched_job"] = job.id
+        show_progress(job)
+        if not (job.path / "cancel").exists() and st.button("Cancel job", key=f"cancel-{job.id}", type="secondary"):
+            cancel_job(job)
+        return
+    latest = [j for j in list_jobs(root) if not kinds or j.kind in kinds][:1]
+    if latest:
+        show_outcome(latest[0])
+    if watched is not None:  # the job we were showing has ended: refresh the page's data
+        st.session_state["watched_job"] = None
+        st.rerun(scope="app")

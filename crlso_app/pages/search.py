@@ -1,0 +1,200 @@
+"""Search: run CR-LSO (and LSO on the LS side, and the baselines) from a trained pair with a
+chosen budget; live best-so-far curve; every queried step drawn over the projection; walk
+one trajectory move by move, each move drawn on the projection and as a cell."""
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from crlso_app.cell_render import cell_svg
+from crlso_app.figures import curves_figure, side_name, trajectory_detail, trajectory_overview
+from crlso_app.jobs_panel import job_panel, stage_label
+from crlso_app.run_picker import pair_views
+from crlso_app.state import guard, md, projection, runs_root, url_get, url_set, view
+from crlso_core.analysis.projections import LABELS, METHODS, place
+from crlso_core.benchmarks import NO_TEST
+from crlso_core.config import RULES
+from crlso_core.explore import Trajectory, run_curves, trajectories
+from crlso_core.jobs import active_job, start_job
+from crlso_core.records import SIDE_METHODS, summary_or_none
+from crlso_core.registry import dataset_title
+from crlso_core.search.baselines import BASELINES, LABELS as BASELINE_LABELS
+
+SAMPLE = 2500  # cells drawn behind one trajectory: enough to see the cloud, light enough to redraw at once
+
+
+@st.fragment(run_every=1.0)
+def live_curve(opt: Optional[float]) -> None:
+    job = active_job(runs_root())
+    if job is None or job.kind != "search" or not job.progress or not job.progress.get("curves"):
+        return
+    fig = go.Figure([go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines+markers", name=stage_label(stage))
+                     for stage, pts in job.progress["curves"].items()])
+    if opt is not None:
+        fig.add_hline(y=opt, line=dict(color="green", dash="dash"), annotation_text=f"validation optimum {opt:.2f}")
+    fig.update_layout(title="Live: best-so-far validation accuracy", height=320, margin=dict(l=10, r=10, t=40, b=10),
+                      xaxis_title="benchmark queries", yaxis_title="accuracy (%)")
+    st.plotly_chart(fig, key="live-curve")
+
+
+def results_table(pair, optimum: Optional[float], has_test: bool, label) -> pd.DataFrame:
+    rows = []
+
+    def row(method, budget, arch, valid, test, queries_to_best):
+        found = bool(valid >= optimum) if optimum is not None else "optimum not known"
+        out = {"method": method, "budget": budget, "valid acc": valid, "test acc": test, "found optimum": found,
+               "queries to best": queries_to_best, "best cell": label(arch), "cell string": arch}
+        if not has_test:  # the caption says so; no column of blanks
+            del out["test acc"]
+        return out
+
+    for side in pair.sides:
+        s = summary_or_none(pair.path(side))
+        if s is None:
+            continue
+        if s.complete:
+            rows.append(row(SIDE_METHODS[side], s.budget, s.best_arch, s.best_valid_acc, s.best_test_acc, s.queries_to_best))
+        for name, b in s.baselines.items():
+            rows.append(row(BASELINE_LABELS.get(name, name), b.budget, b.best_arch, b.best_valid_acc, b.best_test_acc, b.queries_to_best))
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Walks:
+    """A run's trajectories placed on one projection."""
+
+    paths: list[Trajectory]
+    xy: dict  # cell string -> its position on the projection (cells outside the pool placed by their codes)
+    starts: np.ndarray  # [queried moves, 2]
+    ends: np.ndarray
+    found: list[str]  # hover text of each queried move
+    sample: np.ndarray  # pool rows drawn behind one trajectory
+    outside: int  # found cells outside the pool
+
+
+def _stamp(run) -> float:
+    return (run.path / "summary.json").stat().st_mtime
+
+
+@st.cache_resource(max_entries=8, show_spinner="Placing the trajectories on the projection…")
+def walks(path: str, stamp: float, method: str) -> Walks:
+    run = view(path)
+    proj = projection(run, method, 2)
+    paths = trajectories(run.path)
+    archs = list(dict.fromkeys(a for t in paths for a in [t.start_arch, *(m.arch for m in t.moves)]))
+    xy = dict(zip(archs, place(proj, run.codes, run.codes_of(archs)))) if archs else {}
+    steps = [(t.start_arch, m) for t in paths for m in t.found]
+    starts = np.array([xy[a] for a, _ in steps]).reshape(-1, 2)
+    ends = np.array([xy[m.arch] for _, m in steps]).reshape(-1, 2)
+    found = [f"round {m.round}: {run.space.label(run.space.parse(m.arch))} · {m.valid_acc:.2f} %" for _, m in steps]
+    sample = np.random.default_rng(0).choice(len(run.codes), size=min(SAMPLE, len(run.codes)), replace=False)
+    outside = sum(m.arch not in run.row_of for _, m in steps)
+    return Walks(paths, xy, starts, ends, found, sample, outside)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def overview(path: str, stamp: float, method: str) -> go.Figure:
+    run, w = view(path), walks(path, stamp, method)
+    coords = projection(run, method, 2).coords
+    return trajectory_overview(coords, run.labels, w.starts, w.ends, w.found, f"{run.label}: every queried step ({LABELS[method]})")
+
+
+@st.fragment
+def walk_one(path: str, stamp: float, method: str, side: str) -> None:
+    """Pick a trajectory and walk its moves; only this part reruns on each move."""
+    run, w = view(path), walks(path, stamp, method)
+    label = lambda arch: run.space.label(run.space.parse(arch))  # noqa: E731
+    options = list(range(len(w.paths)))
+    names = []
+    for i, t in enumerate(w.paths):
+        best = max((m.valid_acc for m in t.found), default=None)
+        names.append(f"#{i + 1} from {label(t.start_arch)} · {len(t.found)} found" + (f", best {best:.2f} %" if best is not None else ""))
+    pick = st.selectbox("Trajectory (from one start cell)", options, format_func=lambda i: names[i], key=f"traj-{side}")
+    t = w.paths[pick]
+    moves = t.moves
+    index = st.slider("Move (0 = the start cell)", 0, len(moves), 0, key=f"move-{side}-{pick}")
+    path_archs = [t.start_arch, *(m.arch for m in moves)]
+    points = np.array([w.xy[a] for a in path_archs])
+    texts = ["start: " + label(t.start_arch)] + [f"{i + 1}. round {m.round}: {label(m.arch)}" for i, m in enumerate(moves)]
+    sample = w.sample
+    chart, cell = st.columns([3, 2])
+    coords = projection(run, method, 2).coords
+    chart.plotly_chart(trajectory_detail(coords[sample], [run.labels[r] for r in sample], points, texts, index,
+                                         f"Trajectory #{pick + 1}, move {index} of {len(moves)}"), key=f"detail-{side}")
+    arch = path_archs[index]
+    (valid,) = run.accuracy_of([arch])
+    truth = f"**{valid:.2f} %**" if np.isfinite(valid) else f"unknown ({md(run.benchmark.title)} cannot answer this cell)"
+    with cell:
+        st.markdown(cell_svg(arch, run.config.space, width=420), unsafe_allow_html=True)  # st.html strips SVG
+        if index == 0:
+            st.markdown(f"The start cell, one of the best queried when the round began. True validation accuracy {truth}.")
+        else:
+            move = moves[index - 1]
+            last = move.steps[-1]
+            st.markdown(f"{md(move.describe(t.start_arch))}.  \n"
+                        f"Predicted by the search's predictor: **{last.pred_acc:.2f} %** at the decoded cell  \n"
+                        f"True validation accuracy: {truth} " + ("(queried)" if move.queried else "(not queried: already known)"))
+        st.code(arch, language=None, wrap_lines=True)
+
+
+st.title("Search")
+with guard():
+    pair, runs = pair_views()
+    first = next(iter(runs.values()))
+    benchmark, dataset = first.benchmark, first.dataset
+    best = first.optimum
+    opt_valid = best.valid if best else None
+
+    with st.form("search"):
+        c = st.columns(3)
+        budget = c[0].number_input("Budget (benchmark queries, labelled set included)", first.config.labelled, 5000,
+                                   max(first.config.budget, first.config.labelled), key="budget")
+        rule = c[1].selectbox("Step rule", RULES, key="rule",
+                              help="step: the reference one-step rule · ranked: many candidate steps per start, query the best-predicted")
+        baselines = c[2].multiselect("Baselines beside it", list(BASELINES), default=["rea"], format_func=BASELINE_LABELS.get, key="baselines")
+        go_search = st.form_submit_button("Start search", type="primary")
+    if go_search:
+        start_job(runs_root(), "search", {"runs": [str(r.path) for r in runs.values()], "budget": int(budget), "rule": rule, "baselines": baselines},
+                  f"Search {pair.name} ({rule}, {budget} queries)")
+    job_panel(("search",))
+    live_curve(opt_valid)
+
+    curves = [c for side, run in runs.items() for c in run_curves(run.path, benchmark, dataset, SIDE_METHODS[side])]
+    if not curves:
+        if active_job(runs_root()) is None:
+            st.info("No search results for this run yet: start a search above.")
+        st.stop()
+    st.subheader("Results")
+    st.caption(f"On {benchmark.title}, {dataset_title(dataset)}" + ("" if first.has_test else f": {NO_TEST}; methods compare on validation accuracy"))
+    percent = st.column_config.NumberColumn(format="%.2f")
+    st.dataframe(results_table(pair, opt_valid, first.has_test, lambda a: first.space.label(first.space.parse(a))), hide_index=True,
+                 column_config={"valid acc": percent, "test acc": percent, "cell string": st.column_config.TextColumn(width="small")})
+    metrics = ["validation", "test"] if first.has_test else ["validation"]
+    metric = st.radio("Curve", metrics, horizontal=True, key="metric")
+    st.plotly_chart(curves_figure(curves, opt_valid if metric == "validation" else (best.test if best else None),
+                                  f"Best so far on {dataset_title(dataset)}", "valid" if metric == "validation" else "test"), key="curves")
+
+    st.subheader("Trajectories")
+    searched = [s for s, run in runs.items() if (run.path / "trajectories.csv").exists()]
+    if not searched:
+        st.stop()
+    c = st.columns(2)
+    default_side = url_get("side", searched, "crls" if "crls" in searched else searched[0])
+    side = c[0].selectbox("Latent space", searched, index=searched.index(default_side), format_func=side_name, key="traj-side")
+    method = c[1].selectbox("Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="traj-proj")
+    url_set(proj=method, side=side)
+    run = runs[side]
+    if projection(run, method, 2) is None:
+        st.info(f"{LABELS[method]} is not computed for this run yet; compute it on the Latent space page, or pick PCA.")
+        st.stop()
+    stamp = _stamp(run)
+    w = walks(str(run.path), stamp, method)
+    st.plotly_chart(overview(str(run.path), stamp, method), key=f"overview-{side}-{method}")
+    st.caption(f"{len(w.found)} queried steps from {len(w.paths)} start cells: each line runs from a start cell to the cell "
+               "it found" + (f"; {w.outside} found cells lie outside the pool and are placed by their latent codes" if w.outside else "")
+               + ". Retries that decoded to the same cell count as one move.")
+    walk_one(str(run.path), stamp, method, side)
