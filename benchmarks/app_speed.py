@@ -1,11 +1,12 @@
 """How fast the explorer answers, measured in a real headless Chromium against
 `streamlit run`: from an action to the moment its result is on screen, with all 15,625
-cells plotted on both sides. Needs a trained, searched pair whose projections are cached
-(the app's own jobs make them).
+cells plotted on both sides. Needs a trained, searched pair whose UMAP is cached (the app's
+own jobs make it).
 
     python benchmarks/app_speed.py --runs /path/to/store --pair NAME [--repeat 5]
 
-Writes benchmarks/results/app_speed.json and prints a table of medians.
+Writes benchmarks/results/app_speed.json and prints a table of medians. Each figure is the
+whole time a user waits: the server's script, the transfer and the browser's drawing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from crlso_app.serve import POINT_JS, app_server, browser_page, wait_for_cell  #
 CELLS_DRAWN = """(n) => { const p = document.querySelectorAll('.js-plotly-plot');
     return p.length >= 2 && [...p].slice(0, 2).every(g => g._fullData && g._fullData[0] && g._fullData[0].x.length === n); }"""
 TITLE_HAS = """(t) => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.title && (g._fullLayout.title.text || '').includes(t))"""
+IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
 
 
 def timed(action, wait) -> float:
@@ -35,13 +37,17 @@ def timed(action, wait) -> float:
     return time.perf_counter() - t0
 
 
-def measure(page, url: str, pair: str, repeat: int, cells: int) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {}
-    latent = f"{url}/latent?run={pair}&proj=pca"
-    drawn = lambda: page.wait_for_function(CELLS_DRAWN, arg=cells, timeout=120_000)
-    out["latent page, first load (models read from disk)"] = [timed(lambda: page.goto(latent), drawn)]
-    out["latent page, reload"] = [timed(lambda: page.reload(), drawn) for _ in range(repeat)]
+def idle(page, timeout=60_000):
+    page.wait_for_timeout(100)  # let the click reach the server before asking whether it is done
+    page.wait_for_function(IDLE, timeout=timeout)
 
+
+def latent(page, url: str, pair: str, repeat: int, cells: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    address = f"{url}/latent?run={pair}&proj=pca"
+    drawn = lambda: page.wait_for_function(CELLS_DRAWN, arg=cells, timeout=120_000)  # noqa: E731
+    out["latent page, first load (models read from disk)"] = [timed(lambda: page.goto(address), drawn)]
+    out["latent page, reload"] = [timed(lambda: page.reload(), drawn) for _ in range(repeat)]
     clicks = []
     for n in range(repeat):
         drawn()
@@ -49,16 +55,50 @@ def measure(page, url: str, pair: str, repeat: int, cells: int) -> dict[str, lis
         x, y, label = page.evaluate(POINT_JS, n)
         clicks.append(timed(lambda: page.mouse.click(x, y), lambda: wait_for_cell(page, label)))
     out["click a point -> its cell and latent neighbours shown"] = clicks
-
     switch = []
     for n in range(repeat):
         target = "UMAP" if n % 2 == 0 else "PCA"
+
         def choose():
             page.get_by_role("combobox", name="Projection").click()
             page.get_by_role("option", name=target, exact=True).click()
         switch.append(timed(choose, lambda: (page.wait_for_function(TITLE_HAS, arg=f"· {target}", timeout=60_000), drawn())))
     out["switch projection PCA <-> UMAP (cached)"] = switch
+    return out
 
+
+def search(page, url: str, pair: str, repeat: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    page.goto(f"{url}/search?run={pair}&proj=pca")
+    page.get_by_text("Move (0 = the start cell)").first.wait_for(timeout=120_000)
+    idle(page)
+    slider = page.get_by_role("slider").last
+    moves = []
+    for _ in range(repeat):
+        slider.focus()
+        moves.append(timed(lambda: page.keyboard.press("ArrowRight"), lambda: idle(page)))
+    out["search: one move along a trajectory"] = moves
+    picks = []
+    for n in range(repeat):
+        def pick(n=n):
+            page.get_by_role("combobox", name="Trajectory (from one start cell)").click()
+            page.get_by_role("option").nth(n + 1).click()
+        picks.append(timed(pick, lambda: idle(page)))
+    out["search: pick another trajectory"] = picks
+    sides = []
+    for n in range(repeat):
+        target = "LS" if n % 2 == 0 else "CR-LS"
+
+        def side(target=target):
+            page.get_by_role("combobox", name="Latent space").click()
+            page.get_by_role("option", name=target, exact=True).click()
+        sides.append(timed(side, lambda: (page.wait_for_function(TITLE_HAS, arg="every queried step", timeout=60_000), idle(page))))
+    out["search: switch LS <-> CR-LS (trajectories redrawn)"] = sides
+    return out
+
+
+def other_pages(page, url: str, pair: str, repeat: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
     page.goto(f"{url}/similarity?run={pair}")
     page.wait_for_function(TITLE_HAS, arg="top-100 × top-100", timeout=120_000)
     ks = []
@@ -66,13 +106,14 @@ def measure(page, url: str, pair: str, repeat: int, cells: int) -> dict[str, lis
         slider = page.get_by_role("slider").first
         slider.focus()
         ks.append(timed(lambda: page.keyboard.press("ArrowRight"),
-                        lambda: page.wait_for_function(TITLE_HAS, arg=f"top-{110 + 10 * n} × top-{110 + 10 * n}", timeout=60_000)))
+                        lambda n=n: page.wait_for_function(TITLE_HAS, arg=f"top-{110 + 10 * n} × top-{110 + 10 * n}", timeout=60_000)))
     out["similarity: change k (heatmaps recomputed)"] = ks
-
     convexity = f"{url}/convexity?run={pair}"
-    metric = lambda: page.get_by_text("violations, true error").first.wait_for(timeout=180_000)
+    metric = lambda: page.get_by_text("violations, true error").first.wait_for(timeout=180_000)  # noqa: E731
     out["convexity page, first load (surface + 500-pair Jensen check)"] = [timed(lambda: page.goto(convexity), metric)]
     out["convexity page, reload"] = [timed(lambda: page.reload(), metric) for _ in range(repeat)]
+    table = lambda: page.get_by_text("cells shown").first.wait_for(timeout=120_000)  # noqa: E731
+    out["benchmark page, load (15,625 cells)"] = [timed(lambda: page.goto(f"{url}/benchmark"), table) for _ in range(repeat)]
     return out
 
 
@@ -85,7 +126,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile") as page:
-            timings = measure(page, url, args.pair, args.repeat, 15625)
+            timings = latent(page, url, args.pair, args.repeat, 15625)
+            timings |= search(page, url, args.pair, args.repeat)
+            timings |= other_pages(page, url, args.pair, args.repeat)
     result = {"cells": 15625, "repeat": args.repeat, "timings_s": timings,
               "median_s": {k: round(statistics.median(v), 3) for k, v in timings.items()}}
     args.out.parent.mkdir(parents=True, exist_ok=True)

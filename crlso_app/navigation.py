@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+PAGES_DIR = Path(__file__).resolve().parent / "views"  # not "pages": Streamlit would list a pages/ folder by itself
 PAGES = {  # file stem -> (title, icon)
     "benchmark": ("Benchmark", ":material/table_chart:"),
     "train": ("Train", ":material/model_training:"),

@@ -197,9 +197,12 @@ class Pair:
 def list_pairs(root: Path) -> list[Pair]:
     """Pairs of the runs indexed under root, newest first."""
     pairs: dict[str, Pair] = {}
-    for run in list_runs(Path(root)):
+    runs = list_runs(Path(root))
+    for run in sorted(runs, key=lambda r: not r.inside_root):  # a run of the root wins over one of that name made elsewhere
         name = run.summary.pair or run.name
         pairs.setdefault(name, Pair(name)).runs.setdefault(run.summary.side_name, run)
+    order = {r.summary.pair or r.name: i for i, r in reversed(list(enumerate(runs)))}
+    pairs = dict(sorted(pairs.items(), key=lambda kv: order[kv[0]]))  # newest first, as listed
     return list(pairs.values())
 
 

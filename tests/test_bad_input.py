@@ -5,7 +5,7 @@ unchanged, and no new folder (no half-made run). The classes follow the reliabil
 claims, tables, bounds, budgets, tracebacks, atomic saves, trust, small things.
 
 App and signal cases, which need a page or a process, are at the end of this file and in
-tests/crlso_app/pages/test_bad_input_pages.py."""
+tests/crlso_app/views/test_bad_input_pages.py."""
 
 from __future__ import annotations
 

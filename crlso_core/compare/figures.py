@@ -54,7 +54,11 @@ def measure(run_dir: Path) -> dict:
 
     run = load_view(run_dir)
     row: dict = {}
+    known = int(np.isfinite(run.valid).sum())
     for k in KS:
+        if k > known // 2:  # a small pool has no 200 best and 200 worst cells apart: left empty
+            row[f"top_top_{k}"] = row[f"top_worst_{k}"] = ""
+            continue
         info = cosine_blocks(run.codes, run.valid, k)
         row[f"top_top_{k}"], row[f"top_worst_{k}"] = info.mean_top_top, info.mean_top_worst
     jensen = jensen_gaps(run.codes, run.valid, run.predict, lambda z: run.accuracy_of(run.decode(z)),
@@ -139,6 +143,8 @@ def compare(path: Path) -> list[Comparison]:
         if not pairs:
             continue
         for statistic, (_, claim) in STATISTICS.items():
+            if any(p[side][statistic] in ("", None) for p in pairs for side in PAIR_SIDES):
+                continue  # not measured (a pool too small for that k)
             try:
                 ls = np.array([float(p["ls"][statistic]) for p in pairs])
                 crls = np.array([float(p["crls"][statistic]) for p in pairs])

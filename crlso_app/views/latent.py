@@ -95,7 +95,7 @@ with guard():
     # (cached, unchanged unless the mark is on) are not redrawn
     colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
     orders = {side: draw_order(colours[side], reverse) for side in runs}
-    keys = {side: f"scatter-{side}-{method}-{dims}" for side in runs}
+    keys = {side: f"scatter-{side}-{dims}" for side in runs}  # one chart per side across projections: Plotly redraws it in place, without a new WebGL context
     region: dict[str, list[int]] = {}
     for side in runs:
         rows, is_region = selected_rows(st.session_state.get(keys[side]), orders[side])

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from crlso_app.cell_render import cell_svg
-from crlso_app.figures import contour_figure, jensen_histogram, line_figure, side_name, surface_figure
+from crlso_app.figures import CONTOUR_DOTS, contour_figure, jensen_histogram, line_figure, side_name, surface_figure
 from crlso_app.reference import over_seeds
 from crlso_app.run_picker import pair_views
 from crlso_app.state import guard, view
@@ -42,8 +42,8 @@ with guard():
         info = surface(str(run.path), _stamp(run))
         fig = contour_figure(info, run.valid, f"{run.label}") if show.startswith("contour") else surface_figure(info, run.label)
         column.plotly_chart(fig, key=f"surface-{side}")
-    st.caption("The plane passes through the mean code" + ("; dots are the cells at their PC coordinates, coloured by the rank of "
-               "their true accuracy." if show.startswith("contour") else "; drag to turn the surface."))
+    st.caption("The plane passes through the mean code" + (f"; dots are {CONTOUR_DOTS:,} cells (a fixed random sample) at their PC "
+               "coordinates, coloured by the rank of their true accuracy." if show.startswith("contour") else "; drag to turn the surface."))
 
     st.subheader("Jensen-gap check")
     c = st.columns(2)

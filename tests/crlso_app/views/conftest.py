@@ -18,7 +18,7 @@ def open_page(monkeypatch):
         for key, value in query.items():
             at.query_params[key] = value
         at.run()
-        at.switch_page(f"pages/{name}.py").run()
+        at.switch_page(f"views/{name}.py").run()
         if expect_clean:
             assert_clean(at)
         return at
