@@ -83,7 +83,7 @@ def latent_scatter(
     if three:
         fig = go.Figure(go.Scatter3d(x=xy[rows, 0], y=xy[rows, 1], z=xy[rows, 2], **common))
         fig.update_layout(scene=dict(dragmode="orbit", xaxis_title=axis_titles[0], yaxis_title=axis_titles[1],
-                                     zaxis_title=axis_titles[2]), scene_camera=dict(eye=dict(x=1.6, y=1.6, z=1.1)))
+                                     zaxis_title=axis_titles[2]), scene_camera=dict(eye=dict(x=1.8, y=1.8, z=1.2)))
     else:
         fig = go.Figure(go.Scattergl(
             x=xy[rows, 0], y=xy[rows, 1], selected=dict(marker=dict(color=CURRENT, size=16, opacity=1.0)),

@@ -270,6 +270,8 @@ def list_runs(root: Path | None = None) -> list[IndexedRun]:
             runs.append(IndexedRun(path, name, RunSummary.from_dict(json.loads(summary or "{}")), updated, path.parent == real_root))
         except (CRLSOError, ValueError, TypeError):
             continue
+    own = {(r.name, r.summary.created) for r in runs if r.inside_root}
+    runs = [r for r in runs if r.inside_root or (r.name, r.summary.created) not in own]  # a copied store's index names the originals
     return sorted(runs, key=lambda r: r.summary.created, reverse=True)
 
 

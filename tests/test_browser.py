@@ -91,3 +91,29 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
     assert int(region.inner_text().split(":")[1].split("cells")[0].replace(",", "")) > 0
     _wait_idle(page)
     page.screenshot(path=str(SHOTS / "5-latent-box.png"), full_page=True)
+
+    # the picked cell follows to another page through the menu (which drops the query string)
+    page.get_by_role("link", name="Benchmark").click()
+    page.get_by_text("Rank").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    assert page.locator("svg.crlso-cell").first.get_attribute("aria-label") == f"cell {arch}"
+    page.screenshot(path=str(SHOTS / "6-benchmark-same-cell.png"), full_page=True)
+
+    # a run exported from this store imports into another through the Runs page's uploader
+    from crlso_core.bundles import export_zip
+    from crlso_core.runs import list_runs
+
+    crls = next(r for r in list_runs(runs) if r.name.endswith("-crls"))
+    bundle = runs.parent / "class-bundle.zip"
+    bundle.write_bytes(export_zip(crls.path))
+    for r in list_runs(runs):
+        from crlso_core.runs import delete_run
+
+        delete_run(r.path, runs)  # the store is empty again: the import must bring the run back
+    page.get_by_role("link", name="Runs").click()
+    page.get_by_text("Import a run bundle").first.wait_for(timeout=60_000)
+    page.locator("input[type=file]").set_input_files(str(bundle))
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text(f"Imported {crls.name}").wait_for(timeout=60_000)
+    assert [r.name for r in list_runs(runs)] == [crls.name]
+    page.screenshot(path=str(SHOTS / "7-runs-imported.png"), full_page=True)

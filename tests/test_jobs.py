@@ -96,3 +96,18 @@ def test_cancel_never_signals_a_process_that_is_not_the_jobs_worker(tmp_path):
     finally:
         victim.kill()
         victim.wait()
+
+
+def test_a_training_job_can_compute_projections_and_reports_its_whole_plan(tmp_path):
+    from crlso_core.analysis.cache import projection_path
+    from crlso_core.files import read_json
+
+    config = preset("smoke", device="cpu")
+    info = start_job(tmp_path, "train_pair", {"config": config.to_dict(), "name": "p", "projections": ["pca"]}, "train p")
+    done = wait_for(info, timeout=300)
+    assert done.status == "done", done.error
+    for side in ("ls", "crls"):
+        assert projection_path(tmp_path / f"p-{side}", "pca", 2).exists()
+    progress = read_json(info.path / "progress.json")
+    assert progress["plan"] == ["ls:teacher", "ls:gvae", "crls:teacher", "crls:gvae", "ls:pca", "crls:pca"]
+    assert progress["index"] == 5 and progress["step"] == progress["total"]  # the last stage, finished

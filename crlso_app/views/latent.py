@@ -29,7 +29,8 @@ def colour_values(run, key: str) -> np.ndarray:
 def axis_titles(proj, dims: int) -> tuple[str, ...]:
     if proj.explained_variance is None:
         return tuple(f"{LABELS[proj.method]} {i + 1}" for i in range(dims))
-    return tuple(f"PC{i + 1} ({100 * v:.0f} % of variance)" for i, v in enumerate(proj.explained_variance[:dims]))
+    words = " of variance" if dims == 2 else ""  # 3-D axis titles must be short, or they run off the chart
+    return tuple(f"PC{i + 1} ({100 * v:.0f} %{words})" for i, v in enumerate(proj.explained_variance[:dims]))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

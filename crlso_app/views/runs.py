@@ -25,6 +25,7 @@ def run_frame(rows: list[IndexedRun]) -> pd.DataFrame:
             "recon %": 100 * s.recon_acc if s.recon_acc is not None else None, "predictor τ": s.icnn_kendall_tau,
             "side": side_name(s.side_name), "space": s.space, "dataset": s.dataset, "preset": s.preset, "seed": s.seed,
             "budget": s.budget, "device": s.device, "created": time.strftime("%m-%d %H:%M", time.localtime(s.created)),
+            "folder": "in this runs folder" if r.inside_root else str(r.path),
         })
     return pd.DataFrame(records)
 

@@ -10,6 +10,7 @@ import torch
 
 from crlso_app.figures import side_name
 from crlso_app.jobs_panel import job_panel
+from crlso_app.reference import preset_effects
 from crlso_app.state import guard, runs_root
 from crlso_core.config import DEVICES, PRESET_NAMES, preset
 from crlso_core.errors import CRLSOError
@@ -87,6 +88,7 @@ with guard():
                                     key="with-projections"),
         )
         st.caption(f"{preset_name}: {PRESET_TIME.get(preset_name, '')}.")
+        preset_effects(space, dataset, preset_name)
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
         start(values)

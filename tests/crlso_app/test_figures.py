@@ -9,7 +9,7 @@ SPACE = get_space("nb201")
 
 
 def _labels(n):
-    return [SPACE.label(SPACE.cell_at(i * 31)) for i in range(n)]
+    return [SPACE.label(SPACE.cell_at(i * 31 % SPACE.size)) for i in range(n)]
 
 
 def test_latent_scatter_is_webgl_and_draws_the_best_cells_on_top():
@@ -45,3 +45,35 @@ def test_without_test_accuracy_or_an_optimum_curves_show_what_is_known():
     assert [d.name for d in valid.data] == ["CR-LSO", "REA"] and not valid.layout.shapes  # no optimum line
     assert len(figures.curves_figure(curves, None, "t", metric="test").data) == 0
     assert not figures.accuracy_histogram(np.array([1.0, 2.0]), None, "t").layout.shapes
+
+
+def test_colours_span_the_bulk_of_the_values_not_a_few_broken_cells():
+    rng = np.random.default_rng(2)
+    acc = np.concatenate([rng.uniform(85, 92, 990), np.full(10, 10.0)])  # ten broken cells near 10 %
+    fig = figures.latent_scatter(rng.normal(size=(1000, 2)), acc, _labels(1000), acc, acc, "t", "acc")
+    low, high = fig.data[0].marker.cmin, fig.data[0].marker.cmax
+    assert 84 < low < 86 and 91 < high <= 92  # the 2nd to 98th percentile, not 10 to 92
+
+
+def test_a_click_shows_the_point_large_and_gold_and_3d_turns_with_pc_axes():
+    rng = np.random.default_rng(3)
+    flat = figures.latent_scatter(rng.normal(size=(50, 2)), rng.uniform(size=50), _labels(50), np.ones(50), np.ones(50), "t", "acc")
+    assert flat.data[0].selected.marker.color == figures.CURRENT and flat.data[0].selected.marker.size >= 14
+    cube = figures.latent_scatter(rng.normal(size=(50, 3)), rng.uniform(size=50), _labels(50), np.ones(50), np.ones(50), "t", "acc",
+                                  axis_titles=("PC1 (9 %)", "PC2 (8 %)", "PC3 (7 %)"))
+    assert cube.layout.scene.dragmode == "orbit" and cube.layout.scene.zaxis.title.text == "PC3 (7 %)"
+
+
+def test_a_method_has_one_colour_on_every_page():
+    assert figures.method_colour("REA") == figures.method_colour("pair-crls: REA") != figures.method_colour("CR-LSO")
+    assert figures.side_name("crls") == "CR-LS" and figures.side_name("ls") == "LS"
+
+
+def test_a_trajectory_is_drawn_as_moves_from_its_start_with_the_current_one_highlighted():
+    rng = np.random.default_rng(4)
+    path = np.array([[0.0, 0.0], [1.0, 0.5], [0.0, 0.0], [-1.0, 1.0]])  # the start, then three moves (one back to the start)
+    fig = figures.trajectory_detail(rng.normal(size=(200, 2)), _labels(200), path, ["s", "1", "2", "3"], 3, "t")
+    moves = next(t for t in fig.data if t.name == "moves")
+    assert list(moves.x) == [0.0, 1.0, None, 0.0, 0.0, None, 0.0, -1.0, None]  # every segment leaves the start
+    current = next(t for t in fig.data if t.name == "this move")
+    assert list(current.x) == [0.0, -1.0] and current.line.color == figures.CURRENT

@@ -83,3 +83,16 @@ print(json.dumps(out))
     errors, exceptions, rows, _ = result["missing"]
     assert not exceptions and len(errors) == 1
     assert "not found" in errors[0] and "CRLSO_DATA_DIR" in errors[0] and "a file nobody has" in errors[0]
+
+
+def test_a_first_visit_says_what_cr_lso_is_and_where_to_start(open_page, empty_store):
+    at = open_page("benchmark", empty_store)
+    intro = next(e for e in at.expander if "Start here" in e.label)
+    assert "CR-LSO" in intro.markdown[0].value and "Train" in intro.markdown[0].value
+
+
+def test_a_bad_cell_string_reads_as_typed_not_struck_through(open_page, empty_store):
+    at = open_page("benchmark", empty_store)
+    at.text_input(key="typed-cell").input("|conv~0|+|none~1|").run()
+    message = at.error[0].value
+    assert "\\~0" in message and "~" not in message.replace("\\~", "")  # every '~' escaped: Markdown would strike text through

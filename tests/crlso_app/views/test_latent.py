@@ -42,3 +42,15 @@ def test_a_corrupt_run_file_is_one_clear_message(open_page, smoke_pair, tmp_path
     (root / "pair-crls" / "latent.npz").write_bytes(b"garbage")
     at = open_page("latent", root, expect_clean=False, run="pair")
     assert not at.exception and len(at.error) == 1 and "latent.npz is corrupt" in at.error[0].value
+
+
+def test_neighbour_tables_put_numbers_first(open_page, smoke_pair):
+    at = open_page("latent", smoke_pair, run="pair", cell="9930")
+    assert list(at.dataframe[0].value.columns) == ["latent distance", "valid acc", "predicted acc", "cell", "cell string"]
+
+
+def test_while_a_job_runs_the_projection_offer_gives_way_to_its_progress(open_page, smoke_pair, busy_store, copy_pair, text_of):
+    copy_pair(smoke_pair, busy_store)
+    at = open_page("latent", busy_store, run="pair", proj="tsne")
+    assert not any(b.label.startswith("Compute") for b in at.button)
+    assert "train other" in text_of(at)  # the running job is shown instead

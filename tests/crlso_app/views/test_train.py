@@ -62,3 +62,20 @@ def test_a_job_running_in_another_tab_blocks_a_second_one_with_a_message(open_pa
     assert "train other" in at.markdown[1].value  # the other tab's job is shown live
     _start(at)
     assert not at.exception and "Another job is running: train other" in at.error[0].value
+
+
+def test_a_finished_training_says_what_the_pair_reached_and_links_onward(open_page, smoke_pair, tmp_path, copy_pair, text_of):
+    import json
+    import time
+
+    root = copy_pair(smoke_pair, tmp_path / "store")
+    job = root / ".jobs" / "j1"
+    job.mkdir(parents=True)
+    runs = [str(root / "pair-ls"), str(root / "pair-crls")]
+    (job / "job.json").write_text(json.dumps({"id": "j1", "kind": "train_pair", "title": "Train LS + CR-LS 'pair'", "params": {"name": "pair"},
+                                              "created": time.time() - 60, "root": str(root)}))
+    (job / "state.json").write_text(json.dumps({"status": "done", "result": {"runs": runs}}))
+    at = open_page("train", root)
+    captions = " ".join(c.value for c in at.caption)
+    assert "LS: reconstruction" in captions and "CR-LS: reconstruction" in captions and "predictor τ" in captions
+    assert any("latent space of this pair" in link.label for link in at.get("page_link"))
