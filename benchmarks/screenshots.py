@@ -18,10 +18,12 @@ from crlso_app.serve import POINT_JS, app_server, browser_page  # noqa: E402
 
 CHARTS_DRAWN = """(n) => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData && g._fullData.length).length >= n"""
 READY = {  # what shows that a page has finished drawing: (charts drawn, text on the page)
-    "benchmark": (1, "Rank"), "train": (0, "Start training"), "similarity": (4, "mean top×worst"),
-    "search": (2, "True validation accuracy"), "convexity": (5, "distinct cells along the line"),
-    "runs": (0, "Runs to compare"), "latent-umap": (2, "Decode a point"), "latent": (2, "Decode a point"),
+    "benchmark": (1, "of 15,625 · valid"), "train": (0, "Start training"), "similarity": (4, "mean top×worst"),
+    "search": (3, "Move (0 = the start cell)"), "search-walk": (3, "Move (0 = the start cell)"),
+    "convexity": (5, "distinct cells along the line"), "runs": (0, "Runs to compare"),
+    "latent-umap": (2, "Decode a point"), "latent": (2, "Decode a point"),
 }
+SCROLL_TO = {"search-walk": "Trajectory (from one start cell)"}  # the main area scrolls inside the page: shoot a later part
 
 
 def settle(page, name: str) -> None:
@@ -40,12 +42,13 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     q = f"run={args.pair}"
     with tempfile.TemporaryDirectory() as tmp:
-        with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile", 1500, 1100) as page:
+        with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile", 1500, 1250) as page:
             shots = [
                 ("benchmark", f"{url}/?dataset=cifar10&cell=9930"),  # the default page lives at /
                 ("train", f"{url}/train"),
                 ("similarity", f"{url}/similarity?{q}"),
                 ("search", f"{url}/search?{q}&proj=pca"),
+                ("search-walk", f"{url}/search?{q}&proj=pca"),
                 ("convexity", f"{url}/convexity?{q}"),
                 ("runs", f"{url}/runs"),
                 ("latent-umap", f"{url}/latent?{q}&proj=umap"),
@@ -59,13 +62,22 @@ def main(argv=None) -> int:
                     page.mouse.click(x, y)
                     page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
                     settle(page, name)
+                if name == "search-walk":  # three moves on, as a class would step
+                    slider = page.get_by_role("slider").last
+                    slider.focus()
+                    for _ in range(3):
+                        page.keyboard.press("ArrowRight")
+                        page.wait_for_timeout(600)
+                if name in SCROLL_TO:
+                    page.get_by_text(SCROLL_TO[name]).first.scroll_into_view_if_needed()
+                    page.wait_for_timeout(1000)
                 if name == "runs":
                     page.get_by_role("combobox", name="Runs to compare, export or delete").click()
                     page.get_by_role("option").first.click()
                     page.keyboard.press("Escape")
                     page.wait_for_function(CHARTS_DRAWN, arg=1, timeout=120_000)
                     page.wait_for_timeout(1500)
-                page.screenshot(path=str(args.out / f"{name}.png"), full_page=name != "latent")
+                page.screenshot(path=str(args.out / f"{name}.png"))
                 print(args.out / f"{name}.png")
     return 0
 
