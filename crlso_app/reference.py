@@ -32,9 +32,13 @@ def preset_effects(space: str, dataset: str, preset: str) -> None:
     if not rows:
         st.caption(f"The figures' statistics were not measured over seeds for the {preset} preset here (`crlso figures` does that).")
         return
+    seeds = rows[0].seeds
+    if seeds < 2:
+        st.caption(f"The {preset} preset was measured on {seeds} seed only: one pair says nothing about the spread over "
+                   "seeds, so no claim is called reproduced or not (`crlso figures` with more seeds does that).")
+        return
     held = [STATISTICS[c.statistic][0] for c in rows if c.reproduced]
     missed = [STATISTICS[c.statistic][0] for c in rows if not c.reproduced]
-    seeds = rows[0].seeds
     if held:
         st.caption(f"Over {seeds} seeds of the {preset} preset, the paper's direction for CR-LS holds for: {'; '.join(held)}. "
                    f"It does not hold for: {'; '.join(missed) or 'none'}.")

@@ -165,7 +165,7 @@ def markdown(comparisons: list[Comparison]) -> str:
     for name in dict.fromkeys(c.preset for c in comparisons):
         rows = [c for c in comparisons if c.preset == name]
         lines += [
-            f"#### Preset `{name}`, {rows[0].seeds} seeds", "",
+            f"#### Preset `{name}`, {rows[0].seeds} seed{'s' if rows[0].seeds != 1 else ''}", "",
             "| statistic | LS | CR-LS | CR-LS − LS (paired) | seeds CR-LS higher | paper's claim for CR-LS | reproduced |",
             "|---|---|---|---|---:|---|---|",
         ]

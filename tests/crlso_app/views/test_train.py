@@ -79,3 +79,22 @@ def test_a_finished_training_says_what_the_pair_reached_and_links_onward(open_pa
     captions = " ".join(c.value for c in at.caption)
     assert "LS: reconstruction" in captions and "CR-LS: reconstruction" in captions and "predictor τ" in captions
     assert any("latent space of this pair" in link.label for link in at.get("page_link"))
+
+
+def test_each_preset_says_which_of_the_papers_claims_it_reproduces_over_seeds(open_page, empty_store):
+    from crlso_core.compare.figures import reference
+
+    ref = reference("nb201", "cifar10")  # the committed crlso figures table
+    at = open_page("train", empty_store)
+    for name in ("demo", "paper", "smoke"):
+        at.selectbox(key="preset").select(name).run()
+        said = " ".join(c.value for c in at.caption)
+        seeds = {c.seeds for (p, _), c in ref.items() if p == name}
+        if not seeds:
+            assert f"not measured over seeds for the {name} preset" in said
+        elif seeds == {1}:
+            assert "measured on 1 seed only" in said and "holds for" not in said
+        else:
+            held = [c for (p, _), c in ref.items() if p == name and c.reproduced]
+            assert f"Over {seeds.pop()} seeds of the {name} preset" in said
+            assert ("holds for" in said) == bool(held) and ("none of the paper's claims" in said) == (not held)
