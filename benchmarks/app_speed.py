@@ -80,6 +80,9 @@ def search(page, url: str, pair: str, repeat: int) -> dict[str, list[float]]:
     out["search: one move along a trajectory"] = moves
     picks = []
     for n in range(repeat):
+        page.get_by_role("combobox", name="Trajectory (from one start cell)").scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+
         def pick(n=n):
             page.get_by_role("combobox", name="Trajectory (from one start cell)").click()
             page.get_by_role("option").nth(n + 1).click()
@@ -92,6 +95,9 @@ def search(page, url: str, pair: str, repeat: int) -> dict[str, list[float]]:
         def side(target=target):
             page.get_by_role("combobox", name="Latent space").click()
             page.get_by_role("option", name=target, exact=True).click()
+        # the main area scrolls inside the page: a click that must scroll first may land mid-scroll (not timed)
+        page.get_by_role("combobox", name="Latent space").scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
         sides.append(timed(side, lambda: (page.wait_for_function(TITLE_HAS, arg="every queried step", timeout=60_000), idle(page))))
     out["search: switch LS <-> CR-LS (trajectories redrawn)"] = sides
     return out
