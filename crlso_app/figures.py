@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
+from crlso_core.analysis.found import FoundMap
 from crlso_core.analysis.similarity import SimilarityInfo
 from crlso_core.explore import Curve
 
@@ -218,6 +219,27 @@ def curves_figure(curves: Sequence[Curve], optimum: Optional[float], title: str,
     fig.update_xaxes(title="benchmark queries")
     fig.update_yaxes(title="best-so-far validation accuracy (%)" if metric == "valid" else "test accuracy of best-validation cell (%)")
     return _layout(fig, title, height=380, legend=dict(orientation="h", y=-0.2))
+
+
+def found_figure(found: FoundMap, title: str) -> go.Figure:
+    """Every cell each method queried, one t-SNE for all, one colour per method; each
+    method's best cell drawn large."""
+    fig = go.Figure()
+    methods = list(dict.fromkeys(found.methods))
+    at = np.asarray(found.methods)
+    for i, method in enumerate(methods):
+        rows = np.flatnonzero(at == method)
+        colour = method_colour(method, i)
+        text = [f"{method}: {found.valid[r]:.2f} %" for r in rows]
+        fig.add_trace(go.Scatter(x=found.xy[rows, 0], y=found.xy[rows, 1], mode="markers", name=method, text=text,
+                                 hoverinfo="text", marker=dict(color=colour, size=6, opacity=0.65)))
+        best = rows[int(np.argmax(found.valid[rows]))]
+        fig.add_trace(go.Scatter(x=[found.xy[best, 0]], y=[found.xy[best, 1]], mode="markers", showlegend=False,
+                                 hoverinfo="text", text=[f"{method}'s best: {found.valid[best]:.2f} %"],
+                                 marker=dict(color=colour, size=16, symbol="star", line=dict(color="black", width=1))))
+    fig.update_xaxes(showticklabels=False, title=None)
+    fig.update_yaxes(showticklabels=False, title=None)
+    return _layout(fig, title, height=480, legend=dict(orientation="h", y=-0.05))
 
 
 def surface_figure(info: SurfaceInfo, title: str) -> go.Figure:

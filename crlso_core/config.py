@@ -16,6 +16,7 @@ from .errors import CRLSOError, quoted
 RULES = ("step", "ranked")  # the search's step rules (see SearchConfig)
 PREDICTORS = ("icnn", "mlp")  # the latent predictor the search steps on
 DEVICES = ("auto", "cpu", "cuda")
+READOUTS = ("sum", "mean")  # how the G-VAE pools node states into a graph embedding
 
 
 @dataclass
@@ -52,6 +53,7 @@ class GVAEConfig:
     icnn_hidden: int = 128
     icnn_layers: int = 4
     grad_clip: float = 5.0
+    readout: str = "sum"  # graph embedding: "sum" of node states (the reference) or "mean" (large graphs)
 
 
 @dataclass
@@ -143,6 +145,7 @@ class RunConfig:
             (self.labelled >= 2, f"labelled cells must be at least 2, got {self.labelled}"),
             (self.budget >= self.labelled, f"budget ({self.budget}) must be at least the labelled cells ({self.labelled}), which count toward it"),
             (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, got {self.device!r}"),
+            (self.gvae.readout in READOUTS, f"G-VAE readout must be one of {', '.join(READOUTS)}, got {self.gvae.readout!r}"),
             (self.search.rule in RULES, f"search rule must be one of {', '.join(RULES)}, got {self.search.rule!r}"),
             (self.search.predictor in PREDICTORS, f"predictor must be one of {', '.join(PREDICTORS)}, got {self.search.predictor!r}"),
             (self.pool is None or self.pool >= self.labelled, f"the pool ({self.pool}) must hold at least the labelled cells ({self.labelled})"),

@@ -103,7 +103,7 @@ def load_latent(path: Path, width: int | None = None) -> tuple[list[str], np.nda
 
 def gvae_for(config: RunConfig, space: SearchSpace) -> GVAE:
     g = config.gvae
-    return GVAE(space.node_features, space.edge_features, space.decoder_output_dim, g.latent, g.hidden, g.layers, g.decoder_blocks)
+    return GVAE(space.node_features, space.edge_features, space.decoder_output_dim, g.latent, g.hidden, g.layers, g.decoder_blocks, g.readout)
 
 
 def predictor_for(config: RunConfig) -> nn.Module:

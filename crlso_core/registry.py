@@ -53,6 +53,7 @@ def dataset_title(dataset: str) -> str:
 
 
 # --- the spaces -----------------------------------------------------------------------------
-from .benchmarks import nb201  # noqa: E402  (each space's module imports only the contracts above)
+from .benchmarks import nb201, nb301  # noqa: E402  (each space's module imports only the contracts above)
 
 register(nb201.SPEC)
+register(nb301.SPEC)

@@ -132,7 +132,7 @@ def train_gvae(
 ) -> JointResult:
     gvae = GVAE(
         space.node_features, space.edge_features, space.decoder_output_dim,
-        cfg.latent, cfg.hidden, cfg.layers, cfg.decoder_blocks,
+        cfg.latent, cfg.hidden, cfg.layers, cfg.decoder_blocks, cfg.readout,
     ).to(device)
     icnn = ICNN(cfg.latent, cfg.icnn_hidden, cfg.icnn_layers).to(device) if cfg.icnn else None
     params = list(gvae.parameters()) + (list(icnn.parameters()) if icnn else [])

@@ -62,6 +62,13 @@ def toy_pair(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def nb301_pair(tmp_path_factory) -> Path:
+    """The same on NAS-Bench-301: a sampled pool of genotypes, the ONNX surrogate."""
+    config = preset("smoke", space="nb301", seed=1, device="cpu")
+    return _searched_pair(tmp_path_factory.mktemp("nb301-store"), config, "darts")
+
+
+@pytest.fixture(scope="session")
 def legacy_pair(smoke_pair, tmp_path_factory) -> Path:
     """The smoke pair as the code before run format 2 wrote it (commit 7dbc1db): no pool,
     benchmark or run_format in the summary, no pool in the config, and local search stored

@@ -15,12 +15,18 @@ from crlso_core.runs import list_runs
 
 
 @st.cache_data(show_spinner="Reading the benchmark…")
-def cell_frame(space: str, dataset: str) -> tuple[pd.DataFrame, str]:
+def cell_frame(space: str, dataset: str, sample: str = "random") -> tuple[pd.DataFrame, str]:
     """One row per cell shown, with one hidden boolean column per op (for the op filter), and
-    a line saying which cells these are."""
+    a line saying which cells these are. `sample="reference"`: the space's published sample,
+    with the accuracy its source recorded beside the benchmark's."""
     benchmark, spec = load_benchmark(space), get_spec(space)
     cells = benchmark.listed_cells()
-    if cells is not None:
+    recorded = None
+    if sample == "reference" and spec.reference is not None:
+        label, loader = spec.reference
+        cells, recorded = map(list, zip(*loader(None)))
+        what = f"{label}, with the accuracy their source recorded and {benchmark.title}'s"
+    elif cells is not None:
         what = f"all {len(cells):,} cells of {benchmark.title}"
     else:
         cells = benchmark.space.sample(np.random.default_rng(0), spec.browse_sample)
@@ -31,6 +37,8 @@ def cell_frame(space: str, dataset: str) -> tuple[pd.DataFrame, str]:
     rank = np.empty(len(valid), dtype=np.int64)
     rank[np.argsort(-valid, kind="stable")] = np.arange(1, len(valid) + 1)
     frame = pd.DataFrame({"cell": benchmark.space.format_many(cells), "valid acc": valid})
+    if recorded is not None:
+        frame["recorded acc"] = recorded
     test = benchmark.test_accuracy(cells, dataset)
     if test is not None:
         frame["test acc"] = test
@@ -91,7 +99,11 @@ with guard():
     with right:
         dataset = url_select("Dataset", "dataset", list(spec.datasets), format_func=spec.dataset_title)
     benchmark = load_benchmark(space)
-    frame, what = cell_frame(space, dataset)
+    sample = "random"
+    if spec.reference is not None:
+        sample = url_select("Cells shown", "sample", ["random", "reference"],
+                            format_func={"random": f"{spec.browse_sample:,} random cells", "reference": spec.reference[0]}.get)
+    frame, what = cell_frame(space, dataset, sample)
     has_test = "test acc" in frame
     row_of = dict(zip(frame["cell"], range(len(frame))))
 
@@ -116,8 +128,8 @@ with guard():
     shown = shown.assign(picked=np.where(shown.index == row, "▶", ""))  # the picked cell stands out in the table
     event = st.dataframe(
         shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="cells", height=360,
-        column_order=[c for c in ("picked", "cell", "valid acc", "test acc", "rank") if c in shown],
-        column_config={**numbers, "picked": st.column_config.TextColumn("", width=30)},
+        column_order=[c for c in ("picked", "cell", "valid acc", "recorded acc", "test acc", "rank") if c in shown],
+        column_config={**numbers, "recorded acc": st.column_config.NumberColumn(format="%.2f", help="as the sample's source recorded it"), "picked": st.column_config.TextColumn("", width=30)},
     )
     picked = event.selection.rows if event is not None else []
     if picked and st.session_state.get("seen-pick") != picked[0]:  # a new click in the table

@@ -5,16 +5,19 @@ one trajectory move by move, each move drawn on the projection and as a cell."""
 from dataclasses import dataclass
 from typing import Optional
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from crlso_app.cell_render import cell_svg
-from crlso_app.figures import curves_figure, side_name, trajectory_detail, trajectory_overview
+from crlso_app.figures import curves_figure, found_figure, side_name, trajectory_detail, trajectory_overview
 from crlso_app.jobs_panel import job_panel, stage_label
 from crlso_app.run_picker import pair_views
 from crlso_app.state import guard, md, projection, runs_root, url_get, url_set, view
+from crlso_core.analysis.found import found_map, queried
 from crlso_core.analysis.projections import LABELS, METHODS, place
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.config import RULES
@@ -141,6 +144,40 @@ def walk_one(path: str, stamp: float, method: str, side: str) -> None:
         st.code(arch, language=None, wrap_lines=True)
 
 
+@st.cache_data(show_spinner="Laying out every queried cell (t-SNE)…", max_entries=8)
+def where_methods_looked(paths: dict[str, str], coder: str, stamps: tuple):
+    sources = {}
+    for side, path in paths.items():
+        run_dir = Path(path)
+        if (run_dir / "queries.csv").exists() and summary_or_none(run_dir) is not None and summary_or_none(run_dir).complete:
+            sources[SIDE_METHODS[side]] = run_dir / "queries.csv"
+        for csv in sorted((run_dir / "baselines").glob("*.csv")):
+            sources.setdefault(BASELINE_LABELS.get(csv.stem, csv.stem), csv)
+    by_method = queried(sources)
+    return found_map(by_method, view(Path(coder)).codes_of) if by_method else None
+
+
+def found_section(runs) -> None:
+    """The paper's NB301 figure, on any space: where each method's queries lie."""
+    st.subheader("Where each method looked")
+    if not st.toggle("Lay out every queried cell of every method in one t-SNE (a few seconds the first time)", key="found-on",
+                     value=url_get("found") == "1"):
+        url_set(found=None)
+        return
+    url_set(found="1")
+    coder = runs.get("crls") or next(iter(runs.values()))
+    stamps = tuple(_stamp(r) for r in runs.values())
+    found = where_methods_looked({s: str(r.path) for s, r in runs.items()}, str(coder.path), stamps)
+    if found is None:
+        st.info("No queried cells yet.")
+        return
+    st.plotly_chart(found_figure(found, f"Every queried cell, coded by {side_name(coder.side)} and laid out by one t-SNE"),
+                    key="found")
+    st.caption("Each dot is a cell a method queried (the labelled set, the same random cells for every latent method, is "
+               "left out); a star marks each method's best. Methods that search near each other overlap; the t-SNE keeps "
+               "neighbours in the latent space together, not distances between groups.")
+
+
 st.title("Search")
 with guard():
     pair, runs = pair_views()
@@ -177,6 +214,8 @@ with guard():
     metric = st.radio("Curve", metrics, horizontal=True, key="metric")
     st.plotly_chart(curves_figure(curves, opt_valid if metric == "validation" else (best.test if best else None),
                                   f"Best so far on {dataset_title(dataset)}", "valid" if metric == "validation" else "test"), key="curves")
+
+    found_section(runs)
 
     st.subheader("Trajectories")
     searched = [s for s, run in runs.items() if (run.path / "trajectories.csv").exists()]

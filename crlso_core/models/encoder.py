@@ -54,9 +54,10 @@ def scatter_to_nodes(messages: Tensor, dst: Tensor, num_nodes: int) -> Tensor:
 class GraphEncoder(nn.Module):
     """Node embedding, then `layers` message-passing layers; keeps every layer's states."""
 
-    def __init__(self, node_features: int, edge_features: int, hidden: int, layers: int):
+    def __init__(self, node_features: int, edge_features: int, hidden: int, layers: int, readout: str = "sum"):
         super().__init__()
         self.embed = nn.Linear(node_features, hidden)
+        self.readout = readout
         self.layers = nn.ModuleList(EdgeMessageLayer(hidden, edge_features) for _ in range(layers))
         self.hidden = hidden
 
@@ -69,9 +70,16 @@ class GraphEncoder(nn.Module):
         return states
 
     def forward(self, batch: GraphBatch) -> Tensor:
-        """Sum-pooled graph embedding [B, hidden] from the last layer."""
-        return sum_pool(self.node_states(batch)[-1], batch.node_mask)
+        """Pooled graph embedding [B, hidden] from the last layer: summed (the reference), or
+        averaged, which keeps a graph of many nodes (NB301: 14) from starting with codes so
+        large that exp(logvar) overflows the first epoch's loss."""
+        h = self.node_states(batch)[-1]
+        return sum_pool(h, batch.node_mask) if self.readout == "sum" else mean_pool(h, batch.node_mask)
 
 
 def sum_pool(h: Tensor, node_mask: Tensor) -> Tensor:
     return (h * node_mask.unsqueeze(-1)).sum(1)
+
+
+def mean_pool(h: Tensor, node_mask: Tensor) -> Tensor:
+    return sum_pool(h, node_mask) / node_mask.sum(1, keepdim=True).clamp(min=1)

@@ -40,9 +40,10 @@ class GVAE(nn.Module):
         hidden: int = 256,
         layers: int = 3,
         decoder_blocks: int = 2,
+        readout: str = "sum",
     ):
         super().__init__()
-        self.encoder = GraphEncoder(node_features, edge_features, hidden, layers)
+        self.encoder = GraphEncoder(node_features, edge_features, hidden, layers, readout)
         self.to_mu = nn.Linear(hidden, latent)
         self.to_logvar = nn.Linear(hidden, latent)
         self.decoder = Decoder(latent, hidden, decoder_output_dim, decoder_blocks)

@@ -1,0 +1,76 @@
+"""Every page on an NB301 pair: genotypes drawn as a normal and a reduction cell, the
+surrogate's accuracies, no test accuracy."""
+
+import html
+import re
+
+import pytest
+
+from crlso_core.benchmarks import NO_TEST
+from crlso_core.registry import get_space
+
+PAGES = ["latent", "similarity", "search", "convexity", "runs", "train"]
+GENOTYPE = ("Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('skip_connect', 0), ('sep_conv_3x3', 1), "
+            "('skip_connect', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('skip_connect', 2)], normal_concat=[2, 3, 4, 5], "
+            "reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 0), ('max_pool_3x3', 0), "
+            "('skip_connect', 2), ('skip_connect', 2), ('avg_pool_3x3', 0)], reduce_concat=[2, 3, 4, 5])")  # DARTS-V2
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_renders_an_nb301_pair(open_page, nb301_pair, name, clean):
+    at = open_page(name, nb301_pair, run="darts")
+    clean(at)
+    assert at.title[0].value
+
+
+def test_latent_page_draws_a_picked_genotype_as_two_cells(open_page, nb301_pair, text_of, clean):
+    from crlso_core.explore import load_view
+
+    arch = load_view(nb301_pair / "darts-crls").archs[0]
+    at = open_page("latent", nb301_pair, run="darts", cell=arch)
+    clean(at)
+    text = text_of(at)
+    assert 'class="crlso-cell"' in text and "normal cell" in text and "reduction cell" in text and NO_TEST in text
+
+
+def test_benchmark_page_draws_a_pasted_darts_genotype(open_page, empty_store, text_of, clean):
+    at = open_page("benchmark", empty_store, space="nb301")
+    frame = at.dataframe[0].value
+    assert len(frame) > 0 and "test acc" not in frame.columns
+    assert frame["valid acc"].between(80, 100).all()  # the surrogate's accuracies, in percent
+    at.text_input(key="typed-cell").input(GENOTYPE).run()
+    clean(at)
+    text = text_of(at)
+    assert 'class="crlso-cell"' in text and "normal cell" in text and "reduction cell" in text
+    assert 'aria-label="cell Genotype(normal=[(&#x27;sep_conv_3x3&#x27;, 0)' in text or "cell Genotype(normal=[('sep_conv_3x3', 0)" in text
+    at.text_input(key="typed-cell").input("Genotype(normal=[('sep_conv_9x9', 0)])").run()
+    assert not at.exception and "Not a NAS-Bench-301 architecture" in at.error[0].value
+
+
+def test_search_trajectories_decode_to_genotypes(open_page, nb301_pair, text_of, clean):
+    at = open_page("search", nb301_pair, run="darts")
+    clean(at)
+    results = at.dataframe[0].value
+    assert "test acc" not in results.columns and set(results["found optimum"]) == {"optimum not known"}
+    space = get_space("nb301")
+    shown = re.findall(r"Genotype\(normal=.*?reduce_concat=\[2, 3, 4, 5\]\)", text_of(at))
+    assert shown and all(space.is_valid(space.parse(html.unescape(g))) for g in shown)  # the walk's cells, drawn and printed
+
+
+def test_benchmark_page_lists_the_500_reference_genotypes_beside_the_surrogate(open_page, empty_store, clean):
+    at = open_page("benchmark", empty_store, space="nb301", sample="reference")
+    clean(at)
+    frame = at.dataframe[0].value
+    assert len(frame) == 500 and {"valid acc", "recorded acc"} <= set(frame.columns)
+    assert frame[["valid acc", "recorded acc"]].corr(method="spearman").iloc[0, 1] >= 0.90  # the surrogate ranks them as recorded
+
+
+def test_search_page_lays_out_where_each_method_looked(open_page, nb301_pair, clean):
+    at = open_page("search", nb301_pair, run="darts", found="1")
+    clean(at)
+    chart = next(c for c in at.get("plotly_chart") if "t-SNE" in c.proto.spec)
+    import json
+
+    traces = [t for t in json.loads(chart.proto.spec)["data"] if t.get("showlegend", True) is not False]
+    assert {t["name"] for t in traces} == {"LSO", "CR-LSO", "REA"}  # every method of the pair, one colour each
+    assert len({t["marker"]["color"] for t in traces}) == 3
