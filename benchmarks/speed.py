@@ -118,6 +118,36 @@ def projections(n: int, latent: int = 16) -> dict:
     return {m: round(project(codes, m).seconds, 2) for m in ("pca", "tsne", "umap")}
 
 
+def nb301_surrogate(n: int = 10_000) -> dict:
+    """Microseconds per cell: the shipped model one cell per call (its batch is fixed to 1)
+    beside the same model with the batch made symbolic, as crlso loads it; and the G-VAE's
+    input for a pool of n cells."""
+    import onnxruntime as ort
+
+    from crlso_core.benchmarks.nb301 import EPOCH, MODEL_FILE, load_nb301
+    from crlso_core.benchmarks.data_dir import find_data_file
+
+    bench = load_nb301()
+    cells = bench.space.sample(np.random.default_rng(0), n)
+    x = bench.encode(cells)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    single = ort.InferenceSession(find_data_file(MODEL_FILE, None, "").read_bytes(), options, providers=["CPUExecutionProvider"])
+    epoch = np.full((1, 1), EPOCH, dtype=np.float32)
+    t0 = time.perf_counter()
+    for row in x:
+        single.run(None, {"x_cat": row[None], "x_cont": epoch})
+    one = (time.perf_counter() - t0) / n * 1e6
+    t0 = time.perf_counter()
+    bench.outputs(cells)
+    batched = (time.perf_counter() - t0) / n * 1e6
+    t0 = time.perf_counter()
+    bench.space.graph_batch(cells)
+    graphs = (time.perf_counter() - t0) / n * 1e6
+    return {"cells": n, "one_per_call_us": round(one, 1), "batched_us": round(batched, 1), "speedup": round(one / batched, 2),
+            "graph_batch_us": round(graphs, 1)}
+
+
 def paper_stages() -> dict:
     from crlso_core.pipeline import full_run
 
@@ -138,6 +168,7 @@ def main() -> None:
         "encoder": encoder_throughput(table, args.repeats),
         "table_load": table_load(args.repeats),
         "projections_s": projections(len(table)),
+        "nb301_surrogate": nb301_surrogate(),
     }
     print(json.dumps(result, indent=2))
     if args.paper:

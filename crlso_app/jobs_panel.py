@@ -70,7 +70,8 @@ def _pair_outcome(job: JobInfo) -> None:
         s = summary_or_none(Path(run))
         if s is not None and s.recon_acc is not None:
             tau = f", predictor τ {s.icnn_kendall_tau:.2f}" if s.icnn_kendall_tau is not None else ""
-            parts.append(f"{side_name(s.side_name)}: reconstruction {100 * s.recon_acc:.0f} %{tau}")
+            unseen = f" (unseen cells {100 * s.recon_heldout:.0f} %)" if s.recon_heldout is not None else ""
+            parts.append(f"{side_name(s.side_name)}: reconstruction {100 * s.recon_acc:.0f} %{unseen}{tau}")
     if parts:
         st.caption(" · ".join(parts))
     name = job.params.get("name")

@@ -83,7 +83,7 @@ def _train_into(config: RunConfig, benchmark: Benchmark, device, folder: Path, p
     latent_seconds = time.perf_counter() - t0
     teacher_tau, predictor_tau = kendall_taus(config, benchmark, pool, teacher, predictor, latent.mu, device)
     summary = replace(
-        _new_summary(config, benchmark, device, len(pool)), **labels, status="trained", recon_acc=latent.recon_acc,
+        _new_summary(config, benchmark, device, len(pool)), **labels, status="trained", recon_acc=latent.recon_acc, recon_heldout=latent.recon_heldout,
         teacher_kendall_tau=teacher_tau, icnn_kendall_tau=predictor_tau, queries_used=oracle.used,
         final_losses=latent.history[-1], wall_s={"teacher": round(teacher.seconds, 2), "gvae": round(latent_seconds, 2)},
     )

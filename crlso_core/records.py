@@ -67,6 +67,7 @@ class RunSummary:
     # training
     status: str = "trained"  # "trained", then "complete" once searched
     recon_acc: Optional[float] = None
+    recon_heldout: Optional[float] = None  # exact reconstruction of random cells outside the pool (sampled pools)
     teacher_kendall_tau: Optional[float] = None
     icnn_kendall_tau: Optional[float] = None
     queries_used: int = 0
@@ -84,7 +85,7 @@ class RunSummary:
 
     HEADLINE = (
         "space", "dataset", "preset", "seed", "budget", "queries_used", "best_arch", "best_valid_acc",
-        "best_test_acc", "found_valid_optimum", "recon_acc", "teacher_kendall_tau", "icnn_kendall_tau",
+        "best_test_acc", "found_valid_optimum", "recon_acc", "recon_heldout", "teacher_kendall_tau", "icnn_kendall_tau",
         "device", "wall_s",
     )
 

@@ -69,6 +69,21 @@ class LatentStage:
     recon_acc: float  # share of pool cells decoded back exactly
     history: list
     seconds: float
+    recon_heldout: Optional[float] = None  # the same on random cells outside the pool; None when the pool is the space
+
+
+HELDOUT_CELLS, _HELDOUT_STREAM = 2_000, 104_729
+
+
+def heldout_cells(pool: CellPool, seed: int) -> list:
+    """Random cells the G-VAE never saw (none when the pool holds the whole space): a latent
+    search decodes points between codes, so decoding must generalise beyond the pool."""
+    space = pool.space
+    if space.size is not None and space.size - len(pool) < HELDOUT_CELLS:
+        return []
+    rng = np.random.default_rng([seed, _HELDOUT_STREAM])
+    fresh = [c for c in space.sample(rng, 2 * HELDOUT_CELLS) if pool.rows([c])[0] < 0]
+    return fresh[:HELDOUT_CELLS]
 
 
 def latent_stage(config, pool: CellPool, pseudo, device, generator, progress=None) -> LatentStage:
@@ -79,7 +94,11 @@ def latent_stage(config, pool: CellPool, pseudo, device, generator, progress=Non
     joint = train_gvae(space, batch, targets, 1.0 - pseudo if config.gvae.icnn else None, config.gvae, device, generator, progress)
     mu = encode_all(joint.gvae, batch, device)
     recon = reconstruction_accuracy(space, joint.gvae, mu, targets, device)
-    return LatentStage(joint.gvae, joint.icnn, mu, recon, joint.history, time.perf_counter() - t0)
+    unseen, heldout = heldout_cells(pool, config.seed), None
+    if unseen:
+        unseen_batch = space.graph_batch(unseen)
+        heldout = reconstruction_accuracy(space, joint.gvae, encode_all(joint.gvae, unseen_batch, device), space.targets(unseen), device)
+    return LatentStage(joint.gvae, joint.icnn, mu, recon, joint.history, time.perf_counter() - t0, heldout)
 
 
 def search_predictor(config, latent: LatentStage, pseudo, device, generator) -> nn.Module:

@@ -111,3 +111,12 @@ def test_a_sampled_pool_without_test_accuracy_runs_end_to_end(toy_pair):
         queried = [toy.space.parse(r["arch"]) for r in read_csv(run / "queries.csv")]
         assert toy.can_answer(queried).all() and summary.best_valid_acc == toy.valid_accuracy(queried, "synthetic").max()
         assert "NaN" not in (run / "summary.json").read_text()
+
+
+def test_a_sampled_pool_reports_reconstruction_of_cells_it_never_saw(nb301_pair, smoke_pair):
+    from crlso_core.records import read_summary
+    from crlso_core.stages import HELDOUT_CELLS
+
+    darts = read_summary(nb301_pair / "darts-crls")
+    assert darts.recon_heldout is not None and 0.0 <= darts.recon_heldout <= 1.0 and HELDOUT_CELLS == 2_000
+    assert read_summary(smoke_pair / "pair-crls").recon_heldout is None  # NB201's pool is the whole space: nothing held out

@@ -22,7 +22,8 @@ def run_frame(rows: list[IndexedRun]) -> pd.DataFrame:
         s = r.summary
         records.append({
             "run": r.name, "status": s.status, "best valid": s.best_valid_acc, "best test": s.best_test_acc,
-            "recon %": 100 * s.recon_acc if s.recon_acc is not None else None, "predictor τ": s.icnn_kendall_tau,
+            "recon %": 100 * s.recon_acc if s.recon_acc is not None else None,
+            "recon unseen %": 100 * s.recon_heldout if s.recon_heldout is not None else None, "predictor τ": s.icnn_kendall_tau,
             "side": side_name(s.side_name), "space": s.space, "dataset": s.dataset, "preset": s.preset, "seed": s.seed,
             "budget": s.budget, "device": s.device, "created": time.strftime("%m-%d %H:%M", time.localtime(s.created)),
             "folder": "in this runs folder" if r.inside_root else str(r.path),
@@ -58,6 +59,7 @@ with guard():
     st.dataframe(frame, hide_index=True, key="runs", column_config={
         "run": st.column_config.TextColumn(pinned=True), "best valid": st.column_config.NumberColumn(format="%.2f"),
         "best test": st.column_config.NumberColumn(format="%.2f"), "recon %": st.column_config.NumberColumn(format="%.0f"),
+        "recon unseen %": st.column_config.NumberColumn(format="%.0f", help="exact reconstruction of 2,000 random cells outside the pool"),
         "predictor τ": st.column_config.NumberColumn(format="%.2f")})
     counts = {}
     for r in rows:
