@@ -118,3 +118,25 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
     page.get_by_text(f"Imported {crls.name}").wait_for(timeout=60_000)
     assert [r.name for r in list_runs(runs)] == [crls.name]
     page.screenshot(path=str(SHOTS / "7-runs-imported.png"), full_page=True)
+
+
+def test_a_pasted_darts_genotype_is_drawn_as_two_cells_on_nb301(server, page):
+    from crlso_core.registry import get_space
+
+    url, _ = server
+    darts_v2 = ("Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), "
+                "('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], "
+                "reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
+                "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])")
+    page.goto(f"{url}/?space=nb301&sample=reference")
+    page.get_by_text("500 of 500 cells shown").wait_for(timeout=120_000)  # the reference genotypes, with the surrogate's accuracies
+    box = page.get_by_role("textbox", name="Find a cell (type or paste its string)")
+    box.fill(darts_v2)
+    box.press("Enter")
+    canonical = get_space("nb301").format(get_space("nb301").parse(darts_v2))  # a node's two inputs in canonical order
+    drawn = page.locator(f'svg.crlso-cell[aria-label="cell {canonical}"]')
+    drawn.wait_for(timeout=60_000)
+    assert drawn.get_by_text("normal cell").count() == 1 and drawn.get_by_text("reduction cell").count() == 1
+    assert drawn.locator("text[data-op='sep_conv_3x3']").count() >= 4  # op-labelled edges of the normal cell
+    _wait_idle(page)
+    page.screenshot(path=str(SHOTS / "8-nb301-genotype.png"), full_page=True)
