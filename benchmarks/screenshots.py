@@ -18,12 +18,13 @@ from crlso_app.serve import POINT_JS, app_server, browser_page  # noqa: E402
 
 CHARTS_DRAWN = """(n) => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData && g._fullData.length).length >= n"""
 READY = {  # what shows that a page has finished drawing: (charts drawn, text on the page)
-    "benchmark": (1, "of 15,625 · valid"), "train": (0, "Start training"), "similarity": (4, "mean top×worst"),
+    "benchmark": (1, "cells shown:"), "train": (0, "Start training"), "similarity": (4, "mean top×worst"),
     "search": (3, "Move (0 = the start cell)"), "search-walk": (3, "Move (0 = the start cell)"),
     "convexity": (5, "distinct cells along the line"), "runs": (0, "Runs to compare"),
     "latent-umap": (2, "Decode a point"), "latent": (2, "Decode a point"),
+    "search-found": (4, "Where each method looked"),
 }
-SCROLL_TO = {"search-walk": "Trajectory (from one start cell)"}  # the main area scrolls inside the page: shoot a later part
+SCROLL_TO = {"search-walk": "Trajectory (from one start cell)", "search-found": "a star marks each method's best"}  # the main area scrolls inside the page: shoot a later part
 
 
 def settle(page, name: str) -> None:
@@ -38,13 +39,18 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=Path, required=True)
     ap.add_argument("--pair", required=True)
     ap.add_argument("--out", type=Path, default=ROOT / "assets" / "screenshots")
+    ap.add_argument("--space", default="nb201", help="the pair's space; other spaces' shots are named SPACE-PAGE.png")
+    ap.add_argument("--found", action="store_true", help="also shoot the Search page's t-SNE of every method's queries")
+    ap.add_argument("--only", nargs="*", help="shoot only these pages (names as in the output files)")
     args = ap.parse_args(argv)
+    prefix = "" if args.space == "nb201" else f"{args.space}-"
+    first = "?dataset=cifar10&cell=9930" if args.space == "nb201" else f"?space={args.space}&sample=reference"
     args.out.mkdir(parents=True, exist_ok=True)
     q = f"run={args.pair}"
     with tempfile.TemporaryDirectory() as tmp:
         with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile", 1500, 1250) as page:
             shots = [
-                ("benchmark", f"{url}/?dataset=cifar10&cell=9930"),  # the default page lives at /
+                ("benchmark", f"{url}/{first}"),  # the default page lives at /
                 ("train", f"{url}/train"),
                 ("similarity", f"{url}/similarity?{q}"),
                 ("search", f"{url}/search?{q}&proj=pca"),
@@ -53,8 +59,8 @@ def main(argv=None) -> int:
                 ("runs", f"{url}/runs"),
                 ("latent-umap", f"{url}/latent?{q}&proj=umap"),
                 ("latent", f"{url}/latent?{q}&proj=pca"),
-            ]
-            for name, address in shots:
+            ] + ([("search-found", f"{url}/search?{q}&proj=pca&found=1")] if args.found else [])
+            for name, address in [s for s in shots if not args.only or s[0] in args.only]:
                 page.goto(address)
                 settle(page, name)
                 if name == "latent":  # click the best cell, as a user would
@@ -77,8 +83,8 @@ def main(argv=None) -> int:
                     page.keyboard.press("Escape")
                     page.wait_for_function(CHARTS_DRAWN, arg=1, timeout=120_000)
                     page.wait_for_timeout(1500)
-                page.screenshot(path=str(args.out / f"{name}.png"))
-                print(args.out / f"{name}.png")
+                page.screenshot(path=str(args.out / f"{prefix}{name}.png"))
+                print(args.out / f"{prefix}{name}.png")
     return 0
 
 

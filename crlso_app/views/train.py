@@ -20,10 +20,6 @@ from crlso_core.training import resolve_device
 
 SIDES = {"LS and CR-LS (the paper's pair)": ("ls", "crls"), "CR-LS only (ICNN on)": ("crls",), "LS only (ICNN off)": ("ls",)}
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-# Wall time of an NB201 LS/CR-LS pair on this 2-core CPU (measured: smoke in the fresh-clone
-# trial, demo in the classroom trial, paper from README's five paper-preset runs x 2 sides).
-PRESET_TIME = {"smoke": "about 10 s for a pair: for a first look, nothing learned",
-               "demo": "about 80 s for a pair on a 2-core CPU", "paper": "about 17 min for a pair on a 2-core CPU: the paper's settings"}
 PROJECTION_TIME = "about 3 min more on a 2-core CPU for a pair"
 
 
@@ -67,7 +63,7 @@ with guard():
                              help=" · ".join(f"{get_spec(n).title}: {get_spec(n).about}" for n in names()))
     spec = get_spec(space)
     preset_name = top[1].selectbox("Preset", PRESET_NAMES, index=PRESET_NAMES.index("demo"), key="preset",
-                                   help=" · ".join(f"{n}: {t}" for n, t in PRESET_TIME.items()))
+                                   help=" · ".join(f"{n}: {t}" for n, t in spec.preset_times.items()) or None)
     base = preset(preset_name, space=space)
     dataset = top[2].selectbox("Dataset", list(spec.datasets), format_func=spec.dataset_title, key=f"train-dataset-{space}")
     sides_label = top[3].selectbox("Latent spaces", list(SIDES), key="sides")
@@ -87,7 +83,8 @@ with guard():
             projections=st.checkbox(f"Also compute t-SNE and UMAP of the codes ({PROJECTION_TIME}); PCA is always there",
                                     key="with-projections"),
         )
-        st.caption(f"{preset_name}: {PRESET_TIME.get(preset_name, '')}.")
+        if preset_name in spec.preset_times:
+            st.caption(f"{preset_name}: {spec.preset_times[preset_name]}.")
         preset_effects(space, dataset, preset_name)
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:

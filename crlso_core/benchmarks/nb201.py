@@ -68,4 +68,8 @@ SPEC = SpaceSpec(
     load_benchmark=load_nb201,
     datasets=DATASETS,
     data_files={DEFAULT_TABLE: HOW_TO_GET},
+    # measured on a 2-core CPU: smoke in the fresh-clone trial, demo in the classroom trial,
+    # paper from README's five paper-preset runs x 2 sides
+    preset_times={"smoke": "about 10 s for a pair: for a first look, nothing learned",
+                  "demo": "about 80 s for a pair on a 2-core CPU", "paper": "about 17 min for a pair on a 2-core CPU: the paper's settings"},
 )

@@ -27,6 +27,8 @@ class SpaceSpec:
     preset_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # preset -> {"gvae": {...}, ...}
     pool_size: Optional[int] = None  # cells a run samples as its pool; None: the benchmark's list, else the whole space
     browse_sample: int = 5000  # cells the Benchmark page draws when the benchmark holds no list
+    # preset -> its measured wall time, for the Train page (what a user waits for)
+    preset_times: Mapping[str, str] = field(default_factory=dict)
     # a published sample to browse besides the random one: (what it is, loader of (cell, recorded accuracy))
     reference: Optional[tuple[str, Callable[[DataDir], list]]] = None
 

@@ -74,3 +74,11 @@ def test_search_page_lays_out_where_each_method_looked(open_page, nb301_pair, cl
     traces = [t for t in json.loads(chart.proto.spec)["data"] if t.get("showlegend", True) is not False]
     assert {t["name"] for t in traces} == {"LSO", "CR-LSO", "REA"}  # every method of the pair, one colour each
     assert len({t["marker"]["color"] for t in traces}) == 3
+
+
+def test_train_page_offers_the_papers_nb301_setting(open_page, empty_store):
+    at = open_page("train", empty_store)
+    at.selectbox(key="train-space").select("nb301").run()
+    assert at.selectbox(key="train-dataset-nb301").options == ["CIFAR-10"]
+    assert at.number_input(key="labelled-nb301-demo").value == 100  # the paper's NB301 labelled set
+    assert at.number_input(key="latent-nb301-demo").value == 64 and at.number_input(key="epochs-nb301-demo").value == 60
