@@ -235,15 +235,21 @@ def query_curve(benchmark: Benchmark, dataset: str, queries: list[QueryRow], lab
 def run_curves(run_dir: Path, benchmark: Benchmark, dataset: str, label: str = "CR-LSO", prefix: str = "") -> list[Curve]:
     """The latent search's curve (labelled set included: those queries were paid for) and
     any baselines' run beside it (labelled `prefix` + their name)."""
+    return [query_curve(benchmark, dataset, read_queries(path), name) for name, path in query_files(run_dir, label, prefix).items()]
+
+
+def query_files(run_dir: Path, label: str = "CR-LSO", prefix: str = "") -> dict[str, Path]:
+    """Each method's queries.csv in a run folder, by its label: the latent search's (once
+    the run is searched) and any baselines' run beside it."""
     run_dir = Path(run_dir)
-    curves = []
+    files = {}
     summary = summary_or_none(run_dir)
     if summary is not None and summary.complete and (run_dir / "queries.csv").exists():
-        curves.append(query_curve(benchmark, dataset, read_queries(run_dir / "queries.csv"), label))
+        files[label] = run_dir / "queries.csv"
     for path in sorted((run_dir / "baselines").glob("*.csv")):
         name = LEGACY_BASELINES.get(path.stem, path.stem)
-        curves.append(query_curve(benchmark, dataset, read_queries(path), prefix + BASELINE_LABELS.get(name, name)))
-    return curves
+        files[prefix + BASELINE_LABELS.get(name, name)] = path
+    return files
 
 
 @dataclass

@@ -82,7 +82,8 @@ def heldout_cells(pool: CellPool, seed: int) -> list:
     if space.size is not None and space.size - len(pool) < HELDOUT_CELLS:
         return []
     rng = np.random.default_rng([seed, _HELDOUT_STREAM])
-    fresh = [c for c in space.sample(rng, 2 * HELDOUT_CELLS) if pool.rows([c])[0] < 0]
+    drawn = space.sample(rng, 2 * HELDOUT_CELLS)
+    fresh = [c for c, row in zip(drawn, pool.rows(drawn)) if row < 0]
     return fresh[:HELDOUT_CELLS]
 
 

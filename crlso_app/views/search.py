@@ -21,7 +21,7 @@ from crlso_core.analysis.found import found_map, queried
 from crlso_core.analysis.projections import LABELS, METHODS, place
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.config import RULES
-from crlso_core.explore import Trajectory, run_curves, trajectories
+from crlso_core.explore import Trajectory, query_files, run_curves, trajectories
 from crlso_core.jobs import active_job, start_job
 from crlso_core.records import SIDE_METHODS, summary_or_none
 from crlso_core.registry import dataset_title
@@ -148,11 +148,8 @@ def walk_one(path: str, stamp: float, method: str, side: str) -> None:
 def where_methods_looked(paths: dict[str, str], coder: str, stamps: tuple):
     sources = {}
     for side, path in paths.items():
-        run_dir = Path(path)
-        if (run_dir / "queries.csv").exists() and summary_or_none(run_dir) is not None and summary_or_none(run_dir).complete:
-            sources[SIDE_METHODS[side]] = run_dir / "queries.csv"
-        for csv in sorted((run_dir / "baselines").glob("*.csv")):
-            sources.setdefault(BASELINE_LABELS.get(csv.stem, csv.stem), csv)
+        for method, csv in query_files(Path(path), SIDE_METHODS[side]).items():
+            sources.setdefault(method, csv)
     by_method = queried(sources)
     return found_map(by_method, view(Path(coder)).codes_of) if by_method else None
 
