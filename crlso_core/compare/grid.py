@@ -3,12 +3,17 @@
 A method's search does not depend on its total budget (it stops when the budget is spent),
 so one run at the largest budget answers every smaller budget from the prefix of its query
 history. Rows are appended as groups finish; a re-run skips what results.csv already holds.
-Workers are processes, one (dataset, seed) group each; the parent alone writes files.
+With one worker a (dataset, seed) group shares its teacher and trainings between methods.
+With several, each group is split into jobs of one latent training each (methods that share
+it stay together), so the trainings of one seed run side by side and a bench stopped early
+keeps every job that finished; jobs start in the order --methods names them. Workers are
+spawned processes (CUDA cannot be forked); the parent alone writes files.
 """
 
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -21,7 +26,7 @@ from ..benchmarks.base import Benchmark
 from ..errors import CRLSOError, quoted
 from ..files import write_csv
 from ..registry import get_spec, load_benchmark
-from .methods import MethodResult, check_methods, init_worker, latent_labelled, run_group, torch_threads_for
+from .methods import LATENT_METHODS, MethodResult, check_methods, init_worker, latent_labelled, run_group, torch_threads_for
 
 RESULT_COLUMNS = [
     "method", "dataset", "seed", "budget", "best_arch", "best_valid_acc", "best_test_acc",
@@ -162,6 +167,17 @@ def _keep_only(path: Path, columns: list[str], done: set) -> None:
     write_csv(path, rows, columns)
 
 
+def split_by_training(methods: list[str], preset_name: str, space: str) -> list[list[str]]:
+    """Methods grouped by the latent training they need (labelled-set size, regularised or
+    not); the baselines, which train nothing, form one group. Order is kept within groups."""
+    jobs: dict[object, list[str]] = {}
+    for m in methods:
+        spec = LATENT_METHODS.get(m)
+        key = "baselines" if spec is None else (latent_labelled(m, preset_name, space), spec.regularised)
+        jobs.setdefault(key, []).append(m)
+    return list(jobs.values())
+
+
 def _group_job(data_dir, space, dataset, seed, methods, budget, preset_name, device):
     return run_group(load_benchmark(space, data_dir), space, dataset, seed, methods, budget, preset_name, device)
 
@@ -204,10 +220,18 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
             run_group(benchmark, plan.space, dataset, seed, todo, budget, plan.preset, plan.device, on_done=record)
     else:
         threads = torch_threads_for(plan.workers)
-        with ProcessPoolExecutor(plan.workers, initializer=init_worker, initargs=(threads,)) as pool:
+        # job kinds in the order --methods names them, seed by seed within a kind: the
+        # methods named first are the ones a bench stopped early has for every seed
+        kinds = split_by_training(plan.methods, plan.preset, plan.space)
+        jobs = [
+            (d, s, [m for m in kind if m in todo]) for kind in kinds for d, s, todo in groups
+            if any(m in todo for m in kind)
+        ]
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(plan.workers, mp_context=context, initializer=init_worker, initargs=(threads,)) as pool:
             futures = [
-                pool.submit(_group_job, data_dir, plan.space, d, s, todo, budget, plan.preset, plan.device)
-                for d, s, todo in groups
+                pool.submit(_group_job, data_dir, plan.space, d, s, part, budget, plan.preset, plan.device)
+                for d, s, part in jobs
             ]
             for future in as_completed(futures):
                 for result in future.result():

@@ -72,3 +72,20 @@ def test_bad_plans_are_clear_errors(tmp_path):
         parse_seeds("a-b")
     assert parse_seeds("0-3,7") == [0, 1, 2, 3, 7]
     assert not (tmp_path / "results.csv").exists()
+
+
+def test_split_by_training_keeps_methods_that_share_a_training_together():
+    from crlso_core.compare.grid import split_by_training
+
+    jobs = split_by_training(["crlso", "rea", "lso", "ls-icnn", "crlso50", "crls-mlp", "rs"], "demo", "nb201")
+    assert jobs == [["crlso", "crls-mlp"], ["rea", "rs"], ["lso", "ls-icnn"], ["crlso50"]]
+
+
+def test_parallel_workers_give_the_rows_one_worker_gives(tmp_path):
+    """Split jobs restore the same RNG states as one shared group: only wall time differs."""
+    plan = BenchPlan("nb201", ["cifar10"], ["crlso", "lso", "rs"], [0], [40, 60], preset="smoke", device="cpu")
+    one = _rows(run_bench(plan, tmp_path / "one"))
+    plan.workers = 2
+    two = _rows(run_bench(plan, tmp_path / "two"))
+    drop = lambda rows: sorted(tuple((k, v) for k, v in r.items() if k != "wall_s") for r in rows)
+    assert len(one) == 3 * 2 and drop(one) == drop(two)
