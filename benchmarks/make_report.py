@@ -25,7 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from crlso_core import registry  # noqa: E402
 from crlso_core.compare.figures import compare, markdown as figures_markdown, reference_path  # noqa: E402
-from crlso_core.compare.report import curve_bands, method_legend, optima_of, plot_curves, summarise, markdown_table  # noqa: E402
+from crlso_core.compare.report import (  # noqa: E402
+    ablation_table, curve_bands, markdown_table, method_legend, optima_of, plot_curves, reconstruction_table, summarise,
+    summarise_reconstruction,
+)
 from crlso_core.benchmarks import NO_TEST  # noqa: E402
 
 
@@ -82,6 +85,8 @@ def app_section(app: dict) -> str:
 def store_bench(bench: Path, space: str, command: str) -> None:
     shutil.copy(bench / "results.csv", RESULTS / f"{space}.csv")
     shutil.copy(bench / "curves.csv", RESULTS / f"{space}_curves.csv")
+    if (bench / "reconstruction.csv").exists():
+        shutil.copy(bench / "reconstruction.csv", RESULTS / f"{space}_reconstruction.csv")
     (RESULTS / f"{space}_meta.json").write_text(json.dumps({"command": command, "machine": machine()}, indent=1) + "\n")
 
 
@@ -98,13 +103,25 @@ def quality_section(space: str) -> str:
          "optimum and its test accuracy (what selecting by validation can reach)."]
         if has_test else [f"Benchmark: {benchmark.title}; {NO_TEST}."]
     )
-    return "\n".join([
+    parts = [
         f"## Search quality on {spec.title}", "",
         f"Benchmark: {benchmark.title}. Machine: {meta['machine']}.", "",
         "```bash", meta["command"], "```", "",
+        *([meta["note"], ""] if meta.get("note") else []),
         f"![best-so-far accuracy against queries](benchmarks/results/{space}_curves.png)", "",
         *note, "", method_legend(list(dict.fromkeys(r.method for r in rows))), "", markdown_table(rows),
-    ])
+    ]
+    ablation = ablation_table(RESULTS / f"{space}.csv")
+    if ablation:
+        parts += [f"### Ablation on {spec.title}: which latent space, which predictor", "",
+                  "Validation accuracy, mean ± s.e. over seeds; the last column is the paired difference over the seeds both ran.", "",
+                  ablation, ""]
+    recon = RESULTS / f"{space}_reconstruction.csv"
+    if recon.exists():
+        parts += [f"### Reconstruction of the G-VAEs searched on {spec.title}", "",
+                  "Exact-match decoding of the pool and of 2,000 random cells outside it (the same cells for every method of a seed).", "",
+                  reconstruction_table(summarise_reconstruction(recon)), ""]
+    return "\n".join(parts)
 
 
 def figures_section(space: str, dataset: str) -> str:

@@ -33,6 +33,8 @@ RESULT_COLUMNS = [
     "found_valid_optimum", "queries_to_best", "labelled", "wall_s",
 ]
 CURVE_COLUMNS = ["method", "dataset", "seed", "queries", "best_valid_acc", "best_test_acc"]
+# latent methods: how well the G-VAE they searched decodes its pool and cells it never saw
+RECON_COLUMNS = ["method", "dataset", "seed", "recon_pool", "recon_heldout"]
 CURVE_STEP = 10
 
 
@@ -189,10 +191,11 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
     if benchmark.capacity is not None and max(plan.budgets) > benchmark.capacity:
         raise CRLSOError(f"A budget of {max(plan.budgets):,} is more than the {benchmark.capacity:,} cells {benchmark.title} can answer.")
     out.mkdir(parents=True, exist_ok=True)
-    results, curves = out / "results.csv", out / "curves.csv"
+    results, curves, recon = out / "results.csv", out / "curves.csv", out / "reconstruction.csv"
     done = done_keys(results, plan.budgets)
     _keep_only(results, RESULT_COLUMNS, done)
     _keep_only(curves, CURVE_COLUMNS, done)
+    _keep_only(recon, RECON_COLUMNS, done)
     groups = []
     for seed in plan.seeds:  # seed-major: an interrupted bench still covers every dataset
         for dataset in plan.datasets:
@@ -208,6 +211,9 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
         best = benchmark.optimum(result.dataset)
         optimum = best.valid if best is not None else None
         _append(curves, curve_rows(result), CURVE_COLUMNS)
+        if result.recon_pool is not None:
+            _append(recon, [{"method": result.method, "dataset": result.dataset, "seed": result.seed,
+                             "recon_pool": result.recon_pool, "recon_heldout": _number(result.recon_heldout)}], RECON_COLUMNS)
         _append(results, result_rows(result, plan.budgets, optimum), RESULT_COLUMNS)  # last: marks it done
         finished += 1
         if progress:

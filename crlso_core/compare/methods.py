@@ -79,6 +79,8 @@ class MethodResult:
     test: Optional[np.ndarray]  # read from the benchmark for reporting only, after the search; None without test accuracy
     labelled: int  # queries spent before the method's own search began
     wall_s: float
+    recon_pool: Optional[float] = None  # latent methods: share of pool cells decoded back exactly
+    recon_heldout: Optional[float] = None  # the same on random cells outside the pool (None: none exist)
 
 
 def run_group(
@@ -148,7 +150,9 @@ def _run_latent_methods(benchmark, space, dataset, seed, names, budget, preset_n
             oracle.query(cell, "labelled")
         search_stage(config, pool, latent.gvae, copy.deepcopy(predictor), latent.mu, oracle, device)
         wall = teacher.seconds + latent.seconds + predictor_seconds + time.perf_counter() - t0
-        results.append(_result(name, dataset, seed, benchmark, oracle, spec.labelled, wall))
+        result = _result(name, dataset, seed, benchmark, oracle, spec.labelled, wall)
+        result.recon_pool, result.recon_heldout = latent.recon_acc, latent.recon_heldout
+        results.append(result)
         if on_done:
             on_done(results[-1])
     return results

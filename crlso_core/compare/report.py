@@ -88,6 +88,82 @@ def markdown_table(rows: list[SummaryRow]) -> str:
     return "\n".join(lines)
 
 
+ABLATION = (("lso", "plain latent (LS)", "MLP"), ("ls-icnn", "plain latent (LS)", "ICNN"),
+            ("crls-mlp", "convex-regularised (CR-LS)", "MLP"), ("crlso", "convex-regularised (CR-LS)", "ICNN"))
+
+
+def _by_seed(results_csv: Path) -> dict[tuple, dict[int, float]]:
+    """(method, dataset, budget) -> {seed: best validation accuracy}."""
+    out: dict[tuple, dict[int, float]] = {}
+    for r in _read(results_csv):
+        out.setdefault((r["method"], r["dataset"], int(r["budget"])), {})[int(r["seed"])] = float(r["best_valid_acc"])
+    return out
+
+
+def ablation_table(results_csv: Path) -> str:
+    """The 2x2 ablation (latent space x search predictor) per dataset and budget, and the
+    paired difference CR-LSO - LSO over the seeds both ran; empty when a method is missing."""
+    acc = _by_seed(results_csv)
+    lines = []
+    for dataset, budget in sorted({(d, b) for (m, d, b) in acc if m == "crlso"}, key=lambda k: (k[0], k[1])):
+        cells = [acc.get((m, dataset, budget)) for m, _, _ in ABLATION]
+        if not all(cells):
+            continue
+        if not lines:
+            lines = [
+                "| dataset | budget | " + " | ".join(f"{latent} + {pred} (`{m}`)" for m, latent, pred in ABLATION)
+                + " | CR-LSO - LSO, paired |",
+                "|---|---:|" + "---|" * len(ABLATION) + "---|",
+            ]
+        shown = [f"{_pm(*_mean_se(np.array(list(c.values()))))} (n={len(c)})" for c in cells]
+        both = sorted(set(cells[0]) & set(cells[3]))
+        diff = np.array([cells[3][k] - cells[0][k] for k in both])
+        paired = f"{_pm(*_mean_se(diff))} (n={len(both)})" if len(both) else "no common seed"
+        lines.append(f"| {dataset_title(dataset)} | {budget} | " + " | ".join(shown) + f" | {paired} |")
+    return "\n".join(lines)
+
+
+@dataclass
+class ReconRow:
+    """Exact-match reconstruction of the G-VAEs one latent method searched, over its seeds."""
+
+    method: str
+    dataset: str
+    seeds: int
+    pool_mean: float
+    pool_se: float
+    heldout_mean: Optional[float]  # None: the pool is the whole space, nothing is held out
+    heldout_se: Optional[float]
+    heldout_min: Optional[float]
+
+
+def summarise_reconstruction(recon_csv: Path) -> list[ReconRow]:
+    groups: dict[tuple, list[dict]] = {}
+    for r in _read(recon_csv):
+        groups.setdefault((r["method"], r["dataset"]), []).append(r)
+    rows = []
+    for (method, dataset), runs in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        pool = 100 * np.array([float(r["recon_pool"]) for r in runs])
+        held = _known(runs, "recon_heldout")
+        held = 100 * held if held is not None else None
+        rows.append(ReconRow(method, dataset, len(runs), *_mean_se(pool),
+                             *(_mean_se(held) if held is not None else (None, None)),
+                             float(held.min()) if held is not None else None))
+    return rows
+
+
+def reconstruction_table(rows: list[ReconRow]) -> str:
+    lines = [
+        "| dataset | method | seeds | pool cells decoded exactly, % (mean ± s.e.) | held-out random cells, % (mean ± s.e.) | held-out, worst seed % |",
+        "|---|---|---:|---|---|---:|",
+    ]
+    for r in rows:
+        held = _pm(r.heldout_mean, r.heldout_se) if r.heldout_mean is not None else "none held out (the pool is the space)"
+        worst = f"{r.heldout_min:.2f}" if r.heldout_min is not None else ""
+        lines.append(f"| {dataset_title(r.dataset)} | {r.method} | {r.seeds} | {_pm(r.pool_mean, r.pool_se)} | {held} | {worst} |")
+    return "\n".join(lines)
+
+
 @dataclass
 class CurveBand:
     method: str
@@ -179,6 +255,13 @@ def write_report(out: Path, benchmark: Benchmark) -> Path:
          "optimum and its test accuracy (what selecting by validation can reach)."]
         if has_test else [f"Results on {benchmark.title}: {NO_TEST}; methods are compared on validation accuracy."]
     )
-    text = "\n".join([*note, "", method_legend(methods), "", markdown_table(rows)])
+    parts = [*note, "", method_legend(methods), "", markdown_table(rows)]
+    ablation = ablation_table(out / "results.csv")
+    if ablation:
+        parts += ["Ablation: which latent space, which predictor (validation accuracy, mean ± s.e. over seeds)", "", ablation, ""]
+    if (out / "reconstruction.csv").exists():
+        parts += ["Reconstruction of each latent method's G-VAE", "",
+                  reconstruction_table(summarise_reconstruction(out / "reconstruction.csv")), ""]
+    text = "\n".join(parts)
     (out / "summary.md").write_text(text)
     return out / "summary.md"

@@ -89,3 +89,8 @@ def test_parallel_workers_give_the_rows_one_worker_gives(tmp_path):
     two = _rows(run_bench(plan, tmp_path / "two"))
     drop = lambda rows: sorted(tuple((k, v) for k, v in r.items() if k != "wall_s") for r in rows)
     assert len(one) == 3 * 2 and drop(one) == drop(two)
+    recon = _rows(tmp_path / "two" / "reconstruction.csv")
+    assert sorted(r["method"] for r in recon) == ["crlso", "lso"]  # latent methods only
+    assert all(0.0 <= float(r["recon_pool"]) <= 1.0 and r["recon_heldout"] == "" for r in recon)  # NB201: the pool is the space
+    by_method = lambda rows: sorted(rows, key=lambda r: r["method"])
+    assert by_method(recon) == by_method(_rows(tmp_path / "one" / "reconstruction.csv"))
