@@ -3,6 +3,8 @@
 # on NB201 and NB301, timed), then run the NB301 bench's latent methods on the GPU, many jobs
 # side by side, until LIMIT seconds have passed. Rows are written as jobs finish, so a bench
 # stopped by the limit keeps what it finished and `crlso bench` resumes it later.
+# Measured on one H200: 20 workers time-sliced the GPU (99 % busy, no job done in 505 s,
+# where one job alone takes about 100 s); give one GPU one or two workers.
 #
 #   benchmarks/gpu_session.sh OUT [LIMIT_S] [WORKERS]
 # Environment: PYTHON (default python3), DEVICE (default cuda), PRESET (default demo),
@@ -10,7 +12,7 @@
 set -u
 OUT=${1:?usage: gpu_session.sh OUT [LIMIT_S] [WORKERS]}
 LIMIT=${2:-480}
-WORKERS=${3:-20}
+WORKERS=${3:-2}
 PY=${PYTHON:-python3}
 DEVICE=${DEVICE:-cuda}
 PRESET=${PRESET:-demo}

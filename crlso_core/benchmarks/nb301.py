@@ -323,9 +323,10 @@ SPEC = SpaceSpec(
     # genotypes in 8.5 min on 2 cores; 20,000 at batch 128 for 30 epochs gave 57 %. A 64-d
     # latent: in 16-d the ~60 bits of a genotype hardly learnt at all.
     # measured on a 2-core CPU: a smoke run takes about 5 s; the demo pair darts-pair took
-    # 517 s (LS) and 515 s (CR-LS) through train_pair, search included
+    # 517 s (LS) and 515 s (CR-LS) through train_pair, search included; one CR-LS demo run on
+    # an H200 took 106 s (G-VAE 1.4 s per epoch)
     preset_times={"smoke": "about 15 s for a pair: for a first look, nothing learned",
-                  "demo": "about 17 min for a pair on a 2-core CPU (each side about 8.5 min)",
+                  "demo": "about 17 min for a pair on a 2-core CPU (each side about 8.5 min); about 2 min a side on an H200 GPU",
                   "paper": "not measured here: a pool of 100,000 genotypes and 200 epochs are for a GPU"},
     preset_overrides={
         "smoke": {"pool": 1_000, "gvae": {"readout": "mean"}},
