@@ -32,6 +32,10 @@ class Terminated(BaseException):
     unfinished stage is discarded on the way out."""
 
 
+BAR_UNITS = {"search": " queries", "nb101-table": "B"}
+BYTE_STAGES = {"nb101-table"}  # steps are bytes read: shown as kB, MB
+
+
 class ProgressBars:
     """One tqdm bar per stage, fed by the same progress callback the app uses."""
 
@@ -46,7 +50,8 @@ class ProgressBars:
         if event.stage != self.stage:
             self.close()
             self.stage = event.stage
-            self.bar = tqdm(total=event.total, desc=event.stage, unit=" queries" if event.stage == "search" else " ep", leave=True, file=sys.stderr)
+            self.bar = tqdm(total=event.total, desc=event.stage, unit=BAR_UNITS.get(event.stage, " ep"),
+                            unit_scale=event.stage in BYTE_STAGES, leave=True, file=sys.stderr)
         self.bar.n = event.step
         self.bar.set_postfix({k: f"{v:.4g}" for k, v in event.metrics.items()}, refresh=False)
         self.bar.refresh()
@@ -146,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--pth", type=Path, help="official NAS-Bench-201-v1_*.pth (needs `pip install nas-bench-201`)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--epochs", choices=["200", "12"], default="200")
+    p = dsub.add_parser("build-nb101", help="NB101 table from the official nasbench_only108 or nasbench_full .tfrecord (no TensorFlow)")
+    p.add_argument("--tfrecord", type=Path, required=True, help="official nasbench_only108.tfrecord or nasbench_full.tfrecord")
+    p.add_argument("--out", type=Path, required=True, help="the table to write (.csv.gz); written whole or not at all")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -287,6 +296,13 @@ def _dispatch(args: argparse.Namespace, bars: ProgressBars) -> None:
         _figures(args)
     elif args.command == "app":
         _app(args)
+    elif args.command == "data" and args.data_command == "build-nb101":
+        from .benchmarks.nb101_tfrecord import build_table
+
+        built = build_table(args.tfrecord, args.out, bars)
+        bars.close()
+        print(f"wrote {built.cells:,} cells ({built.records:,} runs, epoch budgets {', '.join(map(str, built.budgets))}) "
+              f"to {built.out} in {built.seconds:.1f} s (CRC32C: {built.crc32c})")
     elif args.command == "data":
         from .benchmarks.nats_simple import read_nats_simple, read_official_pth, write_table
 

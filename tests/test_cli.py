@@ -88,3 +88,24 @@ def test_build_nb201_from_official_fixture_folder(tmp_path):
     assert lines[0].startswith("arch_index,arch_str,cifar10_valid_acc")
     official = (DATA / "nb201" / "nb201_all_15625_200ep.csv").read_text().splitlines()
     assert lines[1:] == [official[1 + i] for i in (0, 11, 284)]
+
+
+@pytest.mark.skipif(not (DATA / "nb101" / "nasbench_only108_dummy30.tfrecord").exists(), reason="NB101 TFRecord fixture not found")
+def test_build_nb101_from_the_official_format_and_a_damaged_copy_changes_nothing(tmp_path, capsys):
+    import gzip
+
+    fixture = DATA / "nb101" / "nasbench_only108_dummy30.tfrecord"
+    out = tmp_path / "nb101.csv.gz"
+    assert main(["data", "build-nb101", "--tfrecord", str(fixture), "--out", str(out), "--quiet"]) == 0
+    assert "wrote 30 cells (90 runs, epoch budgets 108)" in capsys.readouterr().out
+    with gzip.open(out, "rt") as f:
+        assert len(f.read().splitlines()) == 31  # header and 30 cells
+    before = out.read_bytes()
+    damaged = tmp_path / "damaged.tfrecord"
+    data = bytearray(fixture.read_bytes())
+    data[5000] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    assert main(["data", "build-nb101", "--tfrecord", str(damaged), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "record 15" in err and "CRC32C" in err and "Traceback" not in err
+    assert out.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["damaged.tfrecord", "nb101.csv.gz"]
