@@ -39,7 +39,6 @@ from .nb101_cells import MAX_EDGES
 ABSENT = NUM_OPS  # the op class of an unused middle slot
 OP_CLASSES = NUM_OPS + 1
 LOGITS = NUM_EDGE_SLOTS + MIDDLE * OP_CLASSES  # 41
-TARGET_COLUMNS = NUM_EDGE_SLOTS + MIDDLE  # 26
 
 
 def targets_of(vertices: np.ndarray, bits: np.ndarray, codes: np.ndarray) -> Tensor:
