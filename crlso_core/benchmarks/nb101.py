@@ -131,12 +131,32 @@ def _load(path: Path, which: str) -> TabularBenchmark:
 SPEC = SpaceSpec(
     name="nb101",
     title="NAS-Bench-101",
-    about=("423,624 cells: DAGs of up to 7 vertices and 9 edges, one of 3 ops on each middle vertex; offline, 30,001 "
-           "of them have accuracies (108-epoch validation, best of 3 runs; no test accuracy)"),
+    about=("423,624 cells: DAGs of up to 7 vertices and 9 edges, one of 3 ops on each middle vertex; the offline table "
+           "answers 30,001 of them (108-epoch validation, best of 3 runs; no test accuracy)"),
     space=NB101Space,
     load_benchmark=load_nb101,
     datasets=DATASETS,
     data_files=HOW_TO_GET,
     pool_size=None,  # the benchmark's own cells: the 30,001 of the offline table
     browse_sample=5000,
+    # The paper's NB101 setting (latent 64, hidden 512, KL weight 0.1, batch 512), with the
+    # bench's 100 labelled cells and budgets up to 900. Smoke: 1,000 of the table's cells, in
+    # seconds. Demo: the table's 30,001 cells; one G-VAE epoch measured (benchmarks/
+    # nb101_demo_speed.py, nice 19, one thread, a 2-core machine busy with another job): 19.4 s
+    # at batch 64, 16.8 at 128, 16.5 at 256; at batch 64, 3 epochs already reconstruct 99.97 %
+    # of the pool and 99.9 % of 2,000 held-out random cells, so 20 epochs (~6.5 min) leave the
+    # ICNN's convexity term time within ~10 min. A demo run with 1 G-VAE epoch took teacher
+    # 4.3 s, G-VAE 32 s (encoding and the held-out check included), search 38 s (800 queries).
+    # Paper: one epoch at batch 512, hidden 512 took 52 s there, so its 200 epochs are ~3 h a side.
+    preset_times={"smoke": "about 25 s for a pair: for a first look, nothing learned",
+                  "demo": ("not measured end to end: about 7.5 min a side on a 2-core CPU, so about 15 min for a pair "
+                           "(estimated from one G-VAE epoch, 19.7 s, times 20, plus the measured teacher and search)"),
+                  "paper": ("not measured end to end: about 3 h of G-VAE training a side on a 2-core CPU (one epoch "
+                            "measured, 52 s, times 200): for a GPU")},
+    preset_overrides={
+        "smoke": {"pool": 1_000, "gvae": {"readout": "mean"}},
+        "demo": {"labelled": 100, "budget": 900, "gvae": {"readout": "mean", "latent": 64, "epochs": 20, "batch_size": 64}},
+        "paper": {"labelled": 100, "budget": 900,
+                  "gvae": {"readout": "mean", "latent": 64, "hidden": 512, "beta": 0.1, "batch_size": 512}},
+    },
 )
