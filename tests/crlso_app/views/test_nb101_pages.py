@@ -4,6 +4,7 @@ table's 30,001 cells (best-of-3 validation accuracy), no test accuracy."""
 import html
 import re
 
+import numpy as np
 import pytest
 
 from crlso_core.benchmarks import NO_TEST
@@ -39,7 +40,7 @@ def test_benchmark_page_lists_the_tables_cells_and_says_what_they_are(open_page,
     assert "30,001 of 423,624 cells" in caption and "best of 3 runs" in caption and NO_TEST in caption
     assert "validation optimum 94.91 %" in caption
     space, table = get_space("nb101"), load_benchmark("nb101")
-    outside = next(c for c in space.sample(__import__("numpy").random.default_rng(0), 50) if not table.can_answer([c])[0])
+    outside = next(c for c in space.sample(np.random.default_rng(0), 50) if not table.can_answer([c])[0])
     at.text_input(key="typed-cell").input(space.format(outside)).run()
     clean(at)
     text = text_of(at)
@@ -54,7 +55,7 @@ def test_search_page_shows_table_cells_and_no_test_accuracy(open_page, nb101_pai
     results = at.dataframe[0].value
     assert "test acc" not in results.columns and results["found optimum"].isin([True, False]).all()  # the optimum is known
     assert any(NO_TEST in c.value for c in at.caption)
-    space, table = get_space("nb101"), load_benchmark("nb101")
+    space = get_space("nb101")
     shown = [space.parse(html.unescape(a)) for a in CELL.findall(text_of(at))]
     assert shown and all(space.is_valid(c) for c in shown)
 
