@@ -1,9 +1,11 @@
 """A run's cell pool: the cells its G-VAE trains on and the explorer draws (structures are
 free; only labels cost queries). For a benchmark that lists its cells and no size asked
-for, the pool is that list in the benchmark's own order (NB201: all 15,625 cells);
-otherwise a seeded sample of the space. The labelled cells always belong to it. A run
-stores its pool as the cell strings beside their latent codes (latent.npz), and every
-reader works from that."""
+for, the pool is that list in the benchmark's own order (NB201: all 15,625 cells; NB101's
+offline table: its 30,001 cells). A sized pool is a seeded sample: of the benchmark's own
+cells when it answers only part of the space and holds that many (NB101's table), so that
+every pool cell has a true accuracy; otherwise of the space. The labelled cells always
+belong to it. A run stores its pool as the cell strings beside their latent codes
+(latent.npz), and every reader works from that."""
 
 from __future__ import annotations
 
@@ -44,6 +46,8 @@ def build_pool(benchmark: Benchmark, size: Optional[int], seed: int, include: Se
     listed = benchmark.listed_cells()
     if size is None and listed is not None:
         cells = list(listed)
+    elif listed is not None and not benchmark.complete and size <= len(listed):
+        cells = benchmark.sample(np.random.default_rng([seed, _POOL_STREAM]), size)
     else:
         size = size if size is not None else space.size
         if size is None:

@@ -53,7 +53,8 @@ def dataset_title(dataset: str) -> str:
 
 
 # --- the spaces -----------------------------------------------------------------------------
-from .benchmarks import nb201, nb301  # noqa: E402  (each space's module imports only the contracts above)
+from .benchmarks import nb101, nb201, nb301  # noqa: E402  (each space's module imports only the contracts above)
 
 register(nb201.SPEC)
 register(nb301.SPEC)
+register(nb101.SPEC)

@@ -69,6 +69,14 @@ def nb301_pair(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def nb101_pair(tmp_path_factory) -> Path:
+    """The same on NAS-Bench-101: a pool of 1,000 cells of the offline 30,001-cell table
+    (best-of-3 validation accuracy, no test accuracy); the search queries only table cells."""
+    config = preset("smoke", space="nb101", seed=1, device="cpu")
+    return _searched_pair(tmp_path_factory.mktemp("nb101-store"), config, "nb101")
+
+
+@pytest.fixture(scope="session")
 def legacy_pair(smoke_pair, tmp_path_factory) -> Path:
     """The smoke pair as the code before run format 2 wrote it (commit 7dbc1db): no pool,
     benchmark or run_format in the summary, no pool in the config, and local search stored

@@ -255,6 +255,8 @@ def write_report(out: Path, benchmark: Benchmark) -> Path:
          "optimum and its test accuracy (what selecting by validation can reach)."]
         if has_test else [f"Results on {benchmark.title}: {NO_TEST}; methods are compared on validation accuracy."]
     )
+    if not has_test and all(benchmark.optimum(d) is not None for d in datasets):
+        note.append("The validation optimum (the dashed line, 'found valid optimum') is the best cell the benchmark holds.")
     parts = [*note, "", method_legend(methods), "", markdown_table(rows)]
     ablation = ablation_table(out / "results.csv")
     if ablation:

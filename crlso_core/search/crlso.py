@@ -9,11 +9,16 @@ reference code climbed it: its sign was wrong); decode; query unseen cells. Two 
   exploration noise); decoded cells are de-duplicated, scored by the predictor at their
   own latent code, and only the best-predicted are queried.
 The budget is never exceeded: the oracle refuses and the loop checks `remaining` first.
-Only cells the benchmark can answer are queried; any other decoded cell counts as known.
+Only cells the benchmark can answer are queried. On a benchmark that answers only part of
+the space (NB101's offline table: 30,001 of 423,624 cells) a decoded cell it cannot answer
+is replaced by the nearest (in latent space, to the point decoded) unseen pool cell it can
+answer, queried with the source "<method>-nearest"; without a pool to move to, such a
+cell counts as known and the step is retried.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Optional
 
 import numpy as np
@@ -101,15 +106,17 @@ class CRLSOSearch:
             if self.oracle.remaining == 0:
                 return
             zs = z0 - etas[:, None] * g  # all retries at once; only those up to the first new cell count
-            cells = self.codes.decode(zs)
+            decoded = self.codes.decode(zs)
+            cells = self._onto_benchmark(decoded, zs)
             pred_z = self.predicted_accuracy(zs)
             own = self.predicted_accuracy(self.codes(cells))  # one batch, not one call per retry
             for attempt, (cell, z) in enumerate(zip(cells, zs)):
                 new = self._new(cell)
                 pred = own[attempt]
+                source = self._source(cell, decoded[attempt])
                 if new:
-                    self.oracle.query(cell, self.source)
-                self._record(round_, start, attempt, etas[attempt], z, cell, pred_z[attempt], pred, new)
+                    self.oracle.query(cell, source)
+                self._record(round_, start, attempt, etas[attempt], z, cell, pred_z[attempt], pred, new, source)
                 if new:
                     break
 
@@ -125,27 +132,59 @@ class CRLSOSearch:
             plain = z0 - etas[:, None] * g
             noisy = plain + c.explore_noise * spread * torch.randn(plain.shape, generator=self.generator)
             zs = torch.cat([plain, noisy])
-            cells = self.codes.decode(zs)
+            decoded = self.codes.decode(zs)
+            cells = self._onto_benchmark(decoded, zs)
             pred_z = self.predicted_accuracy(zs)
             unseen = [cl for cl in dict.fromkeys(cells) if self._new(cl)]
             own = dict(zip(unseen, self.predicted_accuracy(self.codes(unseen)))) if unseen else {}
             for attempt, (cell, z) in enumerate(zip(cells, zs)):
                 proposal = (round_, start, attempt, etas[attempt % half], z, cell, pred_z[attempt])
+                source = self._source(cell, decoded[attempt])
                 if cell in own and cell not in best:  # first proposal of an unseen cell competes
-                    best[cell] = (proposal, own[cell])
+                    best[cell] = (proposal, own[cell], source)
                 else:  # a known cell, or a repeat proposal: recorded, never queried
-                    self._record(*proposal, own[cell] if cell in own else self._own_prediction(cell), False)
+                    self._record(*proposal, own[cell] if cell in own else self._own_prediction(cell), False, source)
         ranked = sorted(best.values(), key=lambda item: item[1], reverse=True)
-        for rank, (proposal, pred) in enumerate(ranked):
+        for rank, (proposal, pred, source) in enumerate(ranked):
             query = rank < c.top_k and self.oracle.remaining > 0
             if query:
-                self.oracle.query(proposal[5], self.source)
-            self._record(*proposal, pred, query)
+                self.oracle.query(proposal[5], source)
+            self._record(*proposal, pred, query, source)
 
     def _new(self, cell: Cell) -> bool:
         """Worth a query: not queried yet, and the benchmark can answer it (a decoded cell
         it cannot answer is treated like a known one: the step is retried further)."""
         return not self.oracle.seen(cell) and self.oracle.can_answer(cell)
+
+    # --- a benchmark that answers only part of the space --------------------------------
+    @cached_property
+    def _answerable_pool(self) -> Optional[tuple[list[Cell], Tensor]]:
+        """(cells, codes) of the pool cells the benchmark can answer: where a decoded cell it
+        cannot answer moves to. None when it answers every cell (nothing ever moves) or
+        when the codes hold no pool (the decoded cell then counts as known)."""
+        if self.oracle.benchmark.complete or self.codes.pool is None:
+            return None
+        cells, mu = self.codes.pool
+        rows = np.flatnonzero(self.oracle.benchmark.can_answer(cells))
+        return ([cells[i] for i in rows.tolist()], mu[torch.from_numpy(rows)].float()) if len(rows) else None
+
+    def _onto_benchmark(self, decoded: list[Cell], zs: Tensor) -> list[Cell]:
+        """Each decoded cell, except that one the benchmark cannot answer becomes the unseen
+        answerable pool cell nearest to the point it was decoded from."""
+        pool = self._answerable_pool
+        outside = [i for i, cell in enumerate(decoded) if pool is not None and not self.oracle.can_answer(cell)]
+        if not outside:
+            return decoded
+        cells, mu = pool
+        k = min(len(cells), self.oracle.used + 1)  # at most `used` are seen: an unseen one is among these
+        nearest = torch.cdist(zs[outside].float(), mu).topk(k, largest=False).indices.tolist()
+        moved = list(decoded)
+        for i, order in zip(outside, nearest):
+            moved[i] = next((cells[j] for j in order if not self.oracle.seen(cells[j])), decoded[i])
+        return moved
+
+    def _source(self, cell: Cell, decoded: Cell) -> str:
+        return self.source if cell == decoded else self.source + "-nearest"
 
     def _own_prediction(self, cell: Cell) -> float:
         return float(self.predicted_accuracy(self.codes([cell]))[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -15,10 +15,13 @@ class LatentCodes:
     def __init__(self, space: SearchSpace, gvae: GVAE, device: torch.device, known: dict[Cell, Tensor] | None = None):
         self.space, self.gvae, self.device = space, gvae, device
         self._cache: dict[Cell, Tensor] = dict(known or {})
+        self.pool: Optional[tuple[list[Cell], Tensor]] = None  # the run's pool cells and their codes, in order
 
     @classmethod
     def from_pool(cls, space, gvae, device, cells: Sequence[Cell], mu: Tensor) -> "LatentCodes":
-        return cls(space, gvae, device, dict(zip(cells, mu)))
+        codes = cls(space, gvae, device, dict(zip(cells, mu)))
+        codes.pool = (list(cells), mu)
+        return codes
 
     @torch.no_grad()
     def __call__(self, cells: Sequence[Cell]) -> Tensor:

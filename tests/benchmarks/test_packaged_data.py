@@ -25,7 +25,11 @@ def test_every_shipped_file_is_small_and_named_in_the_readme():
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(PACKAGED)))
 def test_shipped_copy_equals_the_teams_file(path):
-    original = SHARED_DATA / str(path.relative_to(PACKAGED)).removesuffix(".gz")
+    name = str(path.relative_to(PACKAGED))
+    if (SHARED_DATA / name).exists():  # the team's file is gzipped already (NB101's 30k table): copied as it is
+        assert path.read_bytes() == (SHARED_DATA / name).read_bytes()
+        return
+    original = SHARED_DATA / name.removesuffix(".gz")
     if not original.exists():
         pytest.skip(f"{original} is not on this machine")
     assert gzip.decompress(path.read_bytes()) == original.read_bytes()

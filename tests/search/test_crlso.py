@@ -85,3 +85,35 @@ def test_a_decoded_cell_the_benchmark_cannot_answer_is_never_queried(benchmark, 
                         torch.device("cpu"), torch.Generator().manual_seed(0)).run()
     assert oracle.used == 40 and half.can_answer(list(oracle.answers)).all()
     assert any(not s.queried and not half.can_answer([space.parse(s.arch)])[0] for s in steps)  # some were skipped
+
+
+@pytest.mark.parametrize("rule", ["step", "ranked"])
+def test_on_a_partial_table_a_decoded_cell_it_cannot_answer_moves_to_the_nearest_answerable_pool_cell(benchmark, space, rule):
+    """NB101's offline table answers 30,001 of 423,624 cells: a decoded cell outside it is
+    replaced by the unseen pool cell the table answers that lies nearest to the decoded point
+    (source 'crlso-nearest'), so latent steps keep spending the budget."""
+    from crlso_core.benchmarks import TabularBenchmark
+    from crlso_core.training import encode_all
+
+    half = TabularBenchmark(space, benchmark.cells[::2], {"cifar10": benchmark.valid["cifar10"][::2]}, {}, "every other row")
+    torch.manual_seed(0)
+    gvae = GVAE(space.node_features, space.edge_features, space.decoder_output_dim, latent=6, hidden=16, layers=2).eval()
+    pool = benchmark.cells  # the whole space: half of it answerable
+    mu = encode_all(gvae, space.graph_batch(pool), torch.device("cpu"))
+    oracle = Oracle(half, "cifar10", 40)
+    for cell in half.sample(np.random.default_rng(0), 20):
+        oracle.query(cell, "labelled")
+    cfg = SearchConfig(rule=rule, top_k=4, finetune_epochs=2, max_retries=4, candidates_per_start=6)
+    codes = LatentCodes.from_pool(space, gvae, torch.device("cpu"), pool, mu)
+    steps = CRLSOSearch(space, codes, ICNN(6, hidden=16, layers=2), oracle, cfg, torch.device("cpu"),
+                        torch.Generator().manual_seed(0)).run()
+    assert oracle.used == 40 and half.can_answer(list(oracle.answers)).all()
+    moved = [s for s in steps if s.queried and s.source == "crlso-nearest"]
+    assert moved
+    answerable = np.flatnonzero(half.can_answer(pool))
+    order = [q.arch for q in oracle.history]
+    for step in moved:
+        seen_before = {space.parse(a) for a in order[: order.index(step.arch)]}
+        unseen = [i for i in answerable.tolist() if pool[i] not in seen_before]
+        distance = ((mu[unseen] - torch.tensor(step.z)) ** 2).sum(1)
+        assert float(((codes([space.parse(step.arch)])[0] - torch.tensor(step.z)) ** 2).sum()) <= float(distance.min()) + 1e-4
