@@ -60,6 +60,26 @@ def speed_section(speed: dict) -> str:
         "", f"Outputs of the two encoders are identical for identical weights: {enc['identical_outputs']}.", "",
         "Projections of 15,625 16-d codes: " + ", ".join(f"{k.upper()} {v:.1f} s" for k, v in proj.items()) + ".",
     ]
+    if "nb301_surrogate" in speed:
+        sur = speed["nb301_surrogate"]
+        lines += ["", f"NB301 surrogate (YAHPO ONNX, {sur['cells']:,} cells, one CPU thread): {sur['one_per_call_us']:.0f} µs a cell "
+                  f"one per call as shipped, {sur['batched_us']:.0f} µs batched as crlso loads it ({sur['speedup']:.1f}x); "
+                  f"building the G-VAE's graphs {sur['graph_batch_us']:.0f} µs a cell."]
+    if "nb301_pool_training" in speed:
+        t = speed["nb301_pool_training"]
+        lines += ["", f"NB301 demo pool training ({t['pool']:,} genotypes, batch {t['batch_size']}, joint G-VAE + ICNN): "
+                  f"graphs built in {t['build_graphs_s']:.1f} s, {t['epoch_s']:.1f} s an epoch, so about "
+                  f"{t['preset_training_s'] / 60:.1f} min for the preset's {t['preset_epochs']} epochs."]
+    if "nb101" in speed:
+        n = speed["nb101"]
+        load = n["table_load"]
+        lines += ["", f"NB101: enumerating the whole space ({n['enumerated_cells']:,} cells, official hashes) "
+                  f"{n['enumeration_s']:.1f} s in one process; loading the offline 30k table {load['seconds']:.2f} s, "
+                  f"+{load['rss_mb_added']:.0f} MB resident."]
+        if isinstance(n.get("tfrecord"), dict):
+            rec = n["tfrecord"]
+            lines[-1] += (f" Reading the official TFRecord format: {rec['records_per_s']:,} records/s (CRC32C: {rec['crc32c']}), "
+                          f"so about {rec['only108_estimate_s']:.0f} s for nasbench_only108.tfrecord's 1,270,872 records, disk aside.")
     if "paper_preset_s" not in speed:
         lines += ["", "Paper-preset wall time per stage (5 seeds, `crlso run --preset paper`): see the README's Measured section."]
     if "paper_preset_s" in speed:
