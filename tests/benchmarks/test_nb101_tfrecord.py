@@ -25,17 +25,10 @@ from crlso_core.benchmarks.nb101_tfrecord import (
 )
 from crlso_core.benchmarks.protowire import WireError, fields, read_varint
 from crlso_core.errors import CRLSOError
+from tests.conftest import SHARED_DATA
 
 
-def _data_dir() -> Path:
-    """$CRLSO_DATA_DIR, else the shared data next to the repository (/work/shared/data)."""
-    env = os.environ.get("CRLSO_DATA_DIR")
-    if env:
-        return Path(env).resolve()
-    return Path(__file__).resolve().parents[3] / "shared" / "data"
-
-
-NB101 = _data_dir() / "nb101"
+NB101 = SHARED_DATA / "nb101"
 FIXTURE = NB101 / "nasbench_only108_dummy30.tfrecord"
 API_JSON = NB101 / "nb101_naslib_dummy30.json"
 needs_data = pytest.mark.skipif(

@@ -12,11 +12,7 @@ def _write(path, values):
              best_test_acc=t, found_valid_optimum=f, queries_to_best=q, labelled=0, wall_s=1)
         for s, (v, t, f, q) in enumerate(values)
     ]
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=RESULT_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+    return _rows_csv(path, RESULT_COLUMNS, rows)
 
 
 def test_summary_statistics(tmp_path):

@@ -6,7 +6,6 @@ is checked on the 5-vertex slice through a patched loader."""
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import json
 import random
@@ -27,7 +26,6 @@ from crlso_core.spaces.nb101_cells import OPS, canonical_cell, is_valid, module_
 from crlso_core.spaces.nb101_decoder import ABSENT, LOGITS
 from crlso_core.spaces.nb101_text import EXPECTED
 from crlso_core.training import encode_all, reconstruction_accuracy, train_gvae
-from tests.spaces import test_contract as contract
 
 CONV3, CONV1, POOL = OPS
 # the first official key of nb101_naslib_dummy30.json, as the official API and NASLib hold it
@@ -66,20 +64,7 @@ def _random_spec(rng: random.Random, size: int = 7, density: float = 0.35):
     return matrix, ["input", *(rng.choice(OPS) for _ in range(size - 2)), "output"]
 
 
-# --- the contract every registered space passes -------------------------------------------
-CONTRACT = [
-    f for name, f in inspect.getmembers(contract, inspect.isfunction)
-    if name.startswith("test_") and list(inspect.signature(f).parameters) == ["space"]
-]
-
-
-@pytest.mark.parametrize("check", CONTRACT, ids=lambda f: f.__name__)
-def test_the_search_space_contract(nb101, check):
-    check(nb101)
-
-
-def test_the_contract_checks_were_found():
-    assert len(CONTRACT) >= 5
+# The search-space contract runs on every registered space in tests/spaces/test_contract.py.
 
 
 # --- text form and identity ------------------------------------------------------------

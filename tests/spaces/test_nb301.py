@@ -1,5 +1,4 @@
 import csv
-import inspect
 import itertools
 import json
 from collections import Counter
@@ -12,7 +11,6 @@ import torch
 from crlso_core.errors import CRLSOError
 from crlso_core.spaces.drawing import CellDrawing
 from crlso_core.spaces.nb301 import NB301Space, NUM_EDGES, OPS, from_naslib, to_naslib
-from tests.spaces import test_contract as contract
 
 CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "nb301" / "nb301_naslib_500.csv"
 # the first row of the CSV, as NASLib stores it (node 4's inputs 2, 0 out of order)
@@ -389,17 +387,4 @@ def test_drawing_shows_two_cells_with_their_ops(nb301, cells):
     assert set(nb301.op_colours) == set(OPS) and len(set(nb301.op_colours.values())) == 7
 
 
-# --- the contract every registered space passes (run here before nb301 is registered) ----
-CONTRACT = [
-    f for name, f in inspect.getmembers(contract, inspect.isfunction)
-    if name.startswith("test_") and list(inspect.signature(f).parameters) == ["space"]
-]
-
-
-@pytest.mark.parametrize("check", CONTRACT, ids=lambda f: f.__name__)
-def test_the_search_space_contract(nb301, check):
-    check(nb301)
-
-
-def test_the_contract_checks_were_found():
-    assert len(CONTRACT) >= 5
+# The search-space contract runs on every registered space in tests/spaces/test_contract.py.
