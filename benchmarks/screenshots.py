@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crlso_app.serve import POINT_JS, app_server, browser_page  # noqa: E402
+from crlso_core.registry import get_spec  # noqa: E402
 
 CHARTS_DRAWN = """(n) => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData && g._fullData.length).length >= n"""
 READY = {  # what shows that a page has finished drawing: (charts drawn, text on the page)
@@ -44,7 +45,10 @@ def main(argv=None) -> int:
     ap.add_argument("--only", nargs="*", help="shoot only these pages (names as in the output files)")
     args = ap.parse_args(argv)
     prefix = "" if args.space == "nb201" else f"{args.space}-"
-    first = "?dataset=cifar10&cell=9930" if args.space == "nb201" else f"?space={args.space}&sample=reference"
+    if args.space == "nb201":
+        first = "?dataset=cifar10&cell=9930"
+    else:  # the published sample where the space has one (NB301's 500 genotypes)
+        first = f"?space={args.space}" + ("&sample=reference" if get_spec(args.space).reference else "")
     args.out.mkdir(parents=True, exist_ok=True)
     q = f"run={args.pair}"
     with tempfile.TemporaryDirectory() as tmp:
