@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import registry
-from .config import DEVICES, PRESET_NAMES, PREDICTORS, RULES
+from .config import DEVICES, PRESET_NAMES, PREDICTORS, RULES, preset
 from .errors import CRLSOError, describe_os_error
 from .progress import ProgressEvent
 
@@ -71,15 +71,21 @@ def _add_space(p: argparse.ArgumentParser) -> None:
                    help="; ".join(f"{s.name}: {s.title}, {s.about}" for s in registry.specs()))
 
 
+def _demo_default(field: str) -> str:
+    """What the demo preset sets `field` to in each space: the presets differ by space."""
+    values = ", ".join(f"{name} {getattr(preset('demo', space=name), field)}" for name in registry.names())
+    return f"default: the preset's; demo: {values}"
+
+
 def _add_run_options(p: argparse.ArgumentParser, with_budget: bool = True) -> None:
     _add_space(p)
     p.add_argument("--dataset", help=f"the space's dataset (default: its first) - {_datasets_help()}")
     p.add_argument("--preset", choices=PRESET_NAMES, default="demo")
     p.add_argument("--seed", type=int, default=0)
     if with_budget:
-        p.add_argument("--budget", type=int, help="total benchmark queries, labelled cells included (preset: 500)")
-    p.add_argument("--labelled", type=int, help="labelled cells drawn at random (preset: 300)")
-    p.add_argument("--pool", type=int, help="cells in the G-VAE's pool (default: the space's; NB201: all 15,625)")
+        p.add_argument("--budget", type=int, help=f"total benchmark queries, labelled cells included ({_demo_default('budget')})")
+    p.add_argument("--labelled", type=int, help=f"labelled cells drawn at random ({_demo_default('labelled')})")
+    p.add_argument("--pool", type=int, help="cells in the G-VAE's pool (default: the preset's; NB201 all 15,625, NB301 demo 10,000 random genotypes, NB101 the table's 30,001)")
     p.add_argument("--rule", choices=RULES, help="search rule (default: step, the reference rule)")
     p.add_argument("--predictor", choices=PREDICTORS, help="latent predictor used by the search")
     p.add_argument("--no-icnn", action="store_true", help="train the unregularised latent space (LS)")
@@ -159,8 +165,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config_from(args: argparse.Namespace):
-    from .config import preset
-
     dataset = args.dataset or registry.get_spec(args.space).default_dataset
     config = preset(
         args.preset, space=args.space, dataset=dataset, seed=args.seed,
