@@ -262,6 +262,7 @@ class Move:
     arch: str
     steps: list[TrajectoryStep]
     kind: str  # "step" (a gradient step), "fallback" (best-predicted unseen neighbour), "random"
+    ends_only: bool = False  # the steps are a run's first and last retry (the step rule)
 
     @property
     def queried(self) -> bool:
@@ -282,7 +283,9 @@ class Move:
         if self.kind == "random":
             return f"Round {self.round}: nothing near the known cells was left, so a random unseen cell was queried"
         low, high = self.etas
-        eta = f"η = {low:.2f}" if len(self.steps) == 1 else f"η = {low:.2f} to {high:.2f} ({len(self.steps)} step sizes)"
+        # the step rule records only the ends of a run of retries (search/crlso.py)
+        sizes = self.steps[-1].attempt - self.steps[0].attempt + 1 if self.ends_only else len(self.steps)
+        eta = f"η = {low:.2f}" if sizes == 1 else f"η = {low:.2f} to {high:.2f} ({sizes} step sizes)"
         where = "back to the start cell" if self.arch == start_arch else ("to a new cell, queried" if self.queried else "to a cell already known")
         return f"Round {self.round}: {eta} decoded {where}"
 
@@ -291,6 +294,7 @@ class Move:
 class Trajectory:
     start_arch: str
     steps: list[TrajectoryStep]  # the proposals stepped from this start, in search order
+    ends_only: bool = False  # searched by the step rule, which records a run of retries by its ends
 
     @cached_property
     def moves(self) -> list[Move]:
@@ -301,7 +305,7 @@ class Trajectory:
             if last is not None and last.kind == kind == "step" and last.round == step.round and last.arch == step.arch:
                 last.steps.append(step)
             else:
-                moves.append(Move(step.round, step.arch, [step], kind))
+                moves.append(Move(step.round, step.arch, [step], kind, self.ends_only))
         return moves
 
     @property
@@ -314,7 +318,8 @@ def trajectories(run_dir: Path) -> list[Trajectory]:
     path = Path(run_dir) / "trajectories.csv"
     if not path.exists():
         return []
+    ends_only = RunConfig.read(run_dir).search.rule == "step"
     grouped: dict[str, list[TrajectoryStep]] = {}
     for step in read_trajectory(path):
         grouped.setdefault(step.start_arch, []).append(step)
-    return [Trajectory(start, steps) for start, steps in grouped.items()]
+    return [Trajectory(start, steps, ends_only) for start, steps in grouped.items()]

@@ -218,12 +218,18 @@ class TrajectoryStep:
 TRAJECTORY_COLUMNS = [f.name for f in fields(TrajectoryStep)]
 
 
+def _trajectory_row(step: TrajectoryStep) -> dict:
+    """A step as a CSV row: a shallow dict, not asdict(), whose deep copy of every latent
+    vector took 9 of a 63 s NB101 search (32,000 steps)."""
+    return {name: getattr(step, name) for name in TRAJECTORY_COLUMNS}
+
+
 def write_trajectory(path: Path, steps: Iterable[TrajectoryStep]) -> None:
-    write_csv(path, (asdict(s) for s in steps), TRAJECTORY_COLUMNS)
+    write_csv(path, map(_trajectory_row, steps), TRAJECTORY_COLUMNS)
 
 
 def trajectory_bytes(steps: Iterable[TrajectoryStep]) -> bytes:
-    return csv_bytes((asdict(s) for s in steps), TRAJECTORY_COLUMNS)
+    return csv_bytes(map(_trajectory_row, steps), TRAJECTORY_COLUMNS)
 
 
 def read_trajectory(path: Path) -> list[TrajectoryStep]:

@@ -92,3 +92,13 @@ def test_moves_group_the_retries_that_decode_to_one_cell(smoke_pair):
             assert m.describe(t.start_arch).startswith(f"Round {m.round}")
     fallbacks = [m for t in trajectories(smoke_pair / "pair-crls") for m in t.moves if m.kind == "fallback"]
     assert all("best-predicted unseen neighbour" in m.describe("x") for m in fallbacks)
+
+
+def test_a_move_of_the_step_rule_counts_the_retries_between_its_recorded_ends():
+    from crlso_core.explore import Move
+    from crlso_core.records import TrajectoryStep
+
+    ends = [TrajectoryStep(3, "start", attempt, 0.2 + 0.2 * attempt, [0.0], "start", 90.0, 90.0, False, None, "crlso")
+            for attempt in (0, 5)]
+    assert "η = 0.20 to 1.20 (6 step sizes)" in Move(3, "start", ends, "step", ends_only=True).describe("start")
+    assert "(2 step sizes)" in Move(3, "start", ends, "step").describe("start")  # the ranked rule records every proposal

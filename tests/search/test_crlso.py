@@ -117,3 +117,23 @@ def test_on_a_partial_table_a_decoded_cell_it_cannot_answer_moves_to_the_nearest
         unseen = [i for i in answerable.tolist() if pool[i] not in seen_before]
         distance = ((mu[unseen] - torch.tensor(step.z)) ** 2).sum(1)
         assert float(((codes([space.parse(step.arch)])[0] - torch.tensor(step.z)) ** 2).sum()) <= float(distance.min()) + 1e-4
+
+
+def test_step_rule_records_a_run_of_retries_on_one_cell_by_its_ends(benchmark, space):
+    """Retries that decode to the same known cell are one row at each end of the run, not a
+    row each (a stalled NB101 search wrote 126,000 rows); the attempt numbers keep the count."""
+    _, _, steps = _search(benchmark, space, "step", budget=60)
+    by_start = {}
+    for s in steps:
+        if s.attempt >= 0:  # fallback and random queries are -1
+            by_start.setdefault((s.round, s.start_arch), []).append(s)
+    runs = 0
+    for rows in by_start.values():
+        assert [r.attempt for r in rows] == sorted(r.attempt for r in rows) and rows[0].attempt == 0
+        for before, row, after in zip(rows, rows[1:], rows[2:]):
+            assert not (before.arch == row.arch == after.arch)  # no interior row of a run
+        for before, row in zip(rows, rows[1:]):
+            if row.attempt > before.attempt + 1:  # rows were left out between these two
+                assert before.arch == row.arch
+                runs += 1
+    assert runs > 0  # the small random G-VAE decodes many retries to one cell
