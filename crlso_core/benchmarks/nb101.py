@@ -149,9 +149,12 @@ SPEC = SpaceSpec(
     # 4.3 s, G-VAE 32 s (encoding and the held-out check included), search 38 s (800 queries).
     # Paper: one epoch at batch 512, hidden 512 took 52 s there, so its 200 epochs are ~3 h a side.
     # smoke measured: the test suite's NB101 pair (both sides trained and searched, REA beside) took 11.8 s
+    # demo measured end to end, alone on the 2-core machine: `crlso run --space nb101 --preset demo`
+    # from a fresh clone 9 min 45 s (teacher 3.5 s, G-VAE + ICNN 270 s, search 294 s); a pair
+    # (train_pair, both sides searched): LS 487 s, CR-LS 559 s.
     preset_times={"smoke": "about 12 s for a pair: for a first look, nothing learned",
-                  "demo": ("not measured end to end: about 7.5 min a side on a 2-core CPU, so about 15 min for a pair "
-                           "(estimated from one G-VAE epoch, 19.7 s, times 20, plus the measured teacher and search)"),
+                  "demo": ("about 9.5 min a run on a 2-core CPU (G-VAE + ICNN 4.5 min, search of 800 queries 5 min), "
+                           "about 17.5 min for a searched pair"),
                   "paper": ("not measured end to end: about 3 h of G-VAE training a side on a 2-core CPU (one epoch "
                             "measured, 52 s, times 200): for a GPU")},
     preset_overrides={
