@@ -35,6 +35,20 @@ def settle(page, name: str) -> None:
     page.wait_for_timeout(1500)  # let plotly finish its transitions
 
 
+def cache_projections(runs: Path, pair: str, methods: list[str]) -> None:
+    """The Latent page computes t-SNE/UMAP only as a job a user starts; compute them here
+    (as that job does, into the run folders) so that the page draws them."""
+    import numpy as np
+
+    from crlso_core.analysis.cache import cached_projection
+    from crlso_core.explore import load_view
+
+    for side in ("ls", "crls"):
+        run = load_view(runs / f"{pair}-{side}")
+        for method in methods:
+            cached_projection(run.path, np.asarray(run.codes), method, 2)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=Path, required=True)
@@ -51,6 +65,8 @@ def main(argv=None) -> int:
         first = f"?space={args.space}" + ("&sample=reference" if get_spec(args.space).reference else "")
     args.out.mkdir(parents=True, exist_ok=True)
     q = f"run={args.pair}"
+    if not args.only or "latent-umap" in args.only:
+        cache_projections(args.runs, args.pair, ["umap"])
     with tempfile.TemporaryDirectory() as tmp:
         with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile", 1500, 1250) as page:
             shots = [
