@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -37,30 +38,12 @@ def mutations_until_answerable(benchmark, rng, parents: int = 300) -> tuple[np.n
     return np.array(steps), np.array(near)
 
 
-def near_parent(space, oracle, parent, rng, tries=100):
+def near_parent(space, oracle, parent, rng):
     """The alternative: a new answerable neighbour of the parent, else the shared rule."""
     near = [n for n in space.neighbours(parent) if oracle.can_answer(n) and not oracle.seen(n)]
     if near:
         return near[int(rng.integers(len(near)))]
-    child = space.mutate(parent, rng)
-    for _ in range(tries):
-        if not oracle.seen(child) and oracle.can_answer(child):
-            return child
-        child = space.mutate(child, rng)
-    return oracle.random_unseen(rng)
-
-
-def evolution_near_parent(space, oracle, rng, population=10, sample=3):
-    members = []
-    while oracle.remaining > 0 and len(members) < population:
-        cell = oracle.random_unseen(rng)
-        members.append((cell, oracle.query(cell, "rea")))
-    while oracle.remaining > 0:
-        picks = rng.choice(len(members), size=min(sample, len(members)), replace=False)
-        parent = max((members[i] for i in picks), key=lambda m: m[1])[0]
-        child = near_parent(space, oracle, parent, rng)
-        members.append((child, oracle.query(child, "rea")))
-        members.pop(0)
+    return baselines.mutated_child(space, oracle, parent, rng)
 
 
 def main(argv=None) -> int:
@@ -73,7 +56,8 @@ def main(argv=None) -> int:
     print(f"mutations until answerable: median {np.median(steps):.0f}, one mutation {np.mean(steps == 1):.0%}, "
           f"more than 5 {np.mean(steps > 5):.0%}; answerable neighbours: median {np.median(near):.0f}, none {np.mean(near == 0):.0%}")
     best = max(benchmark.valid["cifar10"])
-    rules = {"REA (mutate on)": baselines.regularised_evolution, "REA (near parent)": evolution_near_parent,
+    rules = {"REA (mutate on)": baselines.regularised_evolution,
+             "REA (near parent)": partial(baselines.regularised_evolution, child=near_parent),
              "random search": baselines.random_search}
     for name, run in rules.items():
         final = {300: [], 500: [], 900: []}

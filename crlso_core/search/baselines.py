@@ -5,6 +5,7 @@ only ever query cells the benchmark can answer (every cell, on a complete benchm
 from __future__ import annotations
 
 from collections import deque
+from typing import Callable
 
 import numpy as np
 
@@ -17,13 +18,25 @@ def random_search(space: SearchSpace, oracle: Oracle, rng: np.random.Generator) 
         oracle.query(oracle.random_unseen(rng), "rs")
 
 
+def mutated_child(space: SearchSpace, oracle: Oracle, parent: Cell, rng: np.random.Generator, tries: int = 100) -> Cell:
+    """One mutation of `parent`, mutated on while the child was already queried or the
+    benchmark cannot answer it; a random unseen cell after `tries`."""
+    child = space.mutate(parent, rng)
+    for _ in range(tries):
+        if not oracle.seen(child) and oracle.can_answer(child):
+            return child
+        child = space.mutate(child, rng)
+    return oracle.random_unseen(rng)
+
+
 def regularised_evolution(
-    space: SearchSpace, oracle: Oracle, rng: np.random.Generator, population: int = 10, sample: int = 3
+    space: SearchSpace, oracle: Oracle, rng: np.random.Generator, population: int = 10, sample: int = 3,
+    child: Callable[[SearchSpace, Oracle, Cell, np.random.Generator], Cell] = mutated_child,
 ) -> None:
     """Real et al. (2019): tournament of `sample` from a FIFO population of `population`;
-    the winner's child differs by one mutation; the oldest member dies. A child that was
-    already queried (or that the benchmark cannot answer) is re-mutated: repeat queries are
-    free, so they would stall the count."""
+    the winner's child differs by one mutation; the oldest member dies. `child` makes it
+    (by default `mutated_child`: a child already queried, or one the benchmark cannot
+    answer, is mutated on, since repeat queries are free and would stall the count)."""
     members: deque[tuple[Cell, float]] = deque()
     while oracle.remaining > 0 and len(members) < population:
         cell = oracle.random_unseen(rng)
@@ -31,14 +44,8 @@ def regularised_evolution(
     while oracle.remaining > 0:
         picks = rng.choice(len(members), size=min(sample, len(members)), replace=False)
         parent = max((members[i] for i in picks), key=lambda m: m[1])[0]
-        child = space.mutate(parent, rng)
-        for _ in range(100):
-            if not oracle.seen(child) and oracle.can_answer(child):
-                break
-            child = space.mutate(child, rng)
-        else:
-            child = oracle.random_unseen(rng)
-        members.append((child, oracle.query(child, "rea")))
+        new = child(space, oracle, parent, rng)
+        members.append((new, oracle.query(new, "rea")))
         members.popleft()
 
 
