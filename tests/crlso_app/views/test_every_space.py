@@ -6,11 +6,13 @@ import pytest
 from crlso_core.benchmarks import NO_TEST
 
 PAGES = ["latent", "similarity", "search", "convexity", "runs"]
+PAIRS = {"toy_pair": ("toy", PAGES), "nb301_pair": ("darts", [*PAGES, "train"]), "nb101_pair": ("nb101", [*PAGES, "train"])}
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_every_page_renders_a_toy_pair(open_page, toy_pair, name, clean):
-    at = open_page(name, toy_pair, run="toy")
+@pytest.mark.parametrize("pair,name", [(pair, name) for pair, (_, pages) in PAIRS.items() for name in pages])
+def test_every_page_renders_each_spaces_pair(open_page, request, pair, name, clean):
+    """The toy space, NB301 (genotypes, a surrogate) and NB101 (a partial table)."""
+    at = open_page(name, request.getfixturevalue(pair), run=PAIRS[pair][0])
     clean(at)
     assert at.title[0].value
 

@@ -5,20 +5,11 @@ import html
 import re
 
 import numpy as np
-import pytest
 
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.registry import get_space, load_benchmark
 
-PAGES = ["latent", "similarity", "search", "convexity", "runs", "train"]
 CELL = re.compile(r"adjacency=[01/]+ ops=[a-z0-9,\-]+")
-
-
-@pytest.mark.parametrize("name", PAGES)
-def test_every_page_renders_an_nb101_pair(open_page, nb101_pair, name, clean):
-    at = open_page(name, nb101_pair, run="nb101")
-    clean(at)
-    assert at.title[0].value
 
 
 def test_latent_page_draws_a_picked_cell_without_test_accuracy(open_page, nb101_pair, text_of, clean):
