@@ -8,7 +8,8 @@
 #
 #   benchmarks/gpu_session.sh OUT [LIMIT_S] [WORKERS]
 # Environment: PYTHON (default python3), DEVICE (default cuda), PRESET (default demo),
-# SEEDS (default 0-9), METHODS (default the NB301 ablation, then crlso50).
+# SEEDS (default 0-9), METHODS (default the NB301 ablation, then crlso50), SMOKE (default 1;
+# 0 skips the smoke runs, for a second session on a machine already checked).
 set -u
 OUT=${1:?usage: gpu_session.sh OUT [LIMIT_S] [WORKERS]}
 LIMIT=${2:-480}
@@ -18,6 +19,7 @@ DEVICE=${DEVICE:-cuda}
 PRESET=${PRESET:-demo}
 SEEDS=${SEEDS:-0-9}
 METHODS=${METHODS:-crlso,lso,crls-mlp,ls-icnn,crlso50}
+SMOKE=${SMOKE:-1}
 export PYTHONUNBUFFERED=1
 mkdir -p "$OUT"
 RUNS=$(mktemp -d)
@@ -27,7 +29,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null
 "$PY" -c "import sys, torch, torch_geometric, onnxruntime; print('python', sys.version.split()[0], 'torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'pyg', torch_geometric.__version__, 'onnxruntime', onnxruntime.__version__)"
 nproc
 
-for space in nb201 nb301; do
+[ "$SMOKE" = 0 ] || for space in nb201 nb301; do
     t0=$EPOCHREALTIME
     crlso run --space "$space" --preset smoke --device "$DEVICE" --runs-dir "$RUNS" --quiet >"$OUT/smoke-$space.txt" 2>&1
     rc=$?

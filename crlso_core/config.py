@@ -13,7 +13,7 @@ from typing import Any, Optional
 from .checks import check_ranges, check_types
 from .errors import CRLSOError, quoted
 
-RULES = ("step", "ranked")  # the search's step rules (see SearchConfig)
+RULES = ("step", "ranked", "mixed")  # the search's step rules (see SearchConfig)
 PREDICTORS = ("icnn", "mlp")  # the latent predictor the search steps on
 DEVICES = ("auto", "cpu", "cuda")
 READOUTS = ("sum", "mean")  # how the G-VAE pools node states into a graph embedding
@@ -59,7 +59,8 @@ class GVAEConfig:
 @dataclass
 class SearchConfig:
     """The CR-LSO loop. `rule="step"` is the reference one-step rule with growing retries;
-    `rule="ranked"` proposes many steps per start and queries the best-predicted ones."""
+    `rule="ranked"` proposes many steps per start and queries the best-predicted ones;
+    `rule="mixed"` ranks the starts' one-mutation neighbours among those proposals."""
 
     rule: str = "step"
     predictor: str = "icnn"  # "mlp": unconstrained predictor (the plain-LSO ablation)

@@ -261,7 +261,7 @@ class Move:
     round: int
     arch: str
     steps: list[TrajectoryStep]
-    kind: str  # "step" (a gradient step), "fallback" (best-predicted unseen neighbour), "random"
+    kind: str  # "step" (a gradient step), "fallback" (best-predicted unseen neighbour), "random", "mutation" (mixed rule)
     ends_only: bool = False  # the steps are a run's first and last retry (the step rule)
 
     @property
@@ -280,6 +280,8 @@ class Move:
         """What happened, in words a class can follow."""
         if self.kind == "fallback":
             return f"Round {self.round}: no step left the known cells, so the best-predicted unseen neighbour of the start was queried"
+        if self.kind == "mutation":
+            return f"Round {self.round}: a one-mutation neighbour of the start, predicted better than the latent steps' cells, was queried"
         if self.kind == "random":
             return f"Round {self.round}: nothing near the known cells was left, so a random unseen cell was queried"
         low, high = self.etas
@@ -300,7 +302,7 @@ class Trajectory:
     def moves(self) -> list[Move]:
         moves: list[Move] = []
         for step in self.steps:
-            kind = "fallback" if step.source.endswith("-fallback") else "random" if step.source.endswith("-random") else "step"
+            kind = next((k for k in ("fallback", "random", "mutation") if step.source.endswith("-" + k)), "step")
             last = moves[-1] if moves else None
             if last is not None and last.kind == kind == "step" and last.round == step.round and last.arch == step.arch:
                 last.steps.append(step)

@@ -188,7 +188,8 @@ with guard():
         budget = c[0].number_input("Budget (benchmark queries, labelled set included)", first.config.labelled, 5000,
                                    max(first.config.budget, first.config.labelled), key="budget")
         rule = c[1].selectbox("Step rule", RULES, key="rule",
-                              help="step: the reference one-step rule · ranked: many candidate steps per start, query the best-predicted")
+                              help="step: the reference one-step rule · ranked: many candidate steps per start, query the best-predicted · "
+                              "mixed: ranked, with the starts' one-mutation neighbours among the candidates")
         baselines = c[2].multiselect("Baselines beside it", list(BASELINES), default=["rea"], format_func=BASELINE_LABELS.get, key="baselines")
         go_search = st.form_submit_button("Start search", type="primary")
     if go_search:

@@ -29,7 +29,7 @@ class LatentMethod:
     labelled: Optional[int]  # None: the preset's labelled-set size (300 in demo and paper)
     regularised: bool  # G-VAE trained with the ICNN term (CR-LS) or without (LS)
     predictor: str  # "icnn" or "mlp"
-    rule: str  # "step" or "ranked"
+    rule: str  # "step", "ranked" or "mixed"
     about: str
 
 
@@ -38,6 +38,8 @@ LATENT_METHODS = {
     "crlso-ranked": LatentMethod(None, True, "icnn", "ranked", "CR-LSO, ranked candidate steps"),
     "crlso50": LatentMethod(50, True, "icnn", "step", "CR-LSO from 50 labelled cells, step rule"),
     "crlso50-ranked": LatentMethod(50, True, "icnn", "ranked", "CR-LSO from 50 labelled cells, ranked"),
+    "crlso-mixed": LatentMethod(None, True, "icnn", "mixed", "CR-LSO, ranked steps and incumbents' mutations"),
+    "crlso50-mixed": LatentMethod(50, True, "icnn", "mixed", "CR-LSO from 50 labelled cells, ranked steps and mutations"),
     "lso": LatentMethod(None, False, "mlp", "step", "LSO: plain latent, unconstrained MLP, step rule"),
     "lso-ranked": LatentMethod(None, False, "mlp", "ranked", "LSO: plain latent, unconstrained MLP, ranked"),
     "crls-mlp": LatentMethod(None, True, "mlp", "step", "regularised latent, unconstrained MLP"),

@@ -29,7 +29,7 @@ def _search(benchmark, space, rule, budget, labelled=20, seed=0):
     return search, oracle, search.run()
 
 
-@pytest.mark.parametrize("rule", ["step", "ranked"])
+@pytest.mark.parametrize("rule", ["step", "ranked", "mixed"])
 def test_search_spends_exactly_the_budget_and_records_every_step(benchmark, space, rule):
     search, oracle, steps = _search(benchmark, space, rule, budget=45)
     assert oracle.used == 45  # spent, never exceeded (the oracle would raise)
@@ -137,3 +137,23 @@ def test_step_rule_records_a_run_of_retries_on_one_cell_by_its_ends(benchmark, s
                 assert before.arch == row.arch
                 runs += 1
     assert runs > 0  # the small random G-VAE decodes many retries to one cell
+
+
+def test_mixed_rule_queries_the_best_predicted_of_steps_and_the_starts_neighbours(benchmark, space):
+    """The mixed rule ranks the starts' one-mutation neighbours with the latent steps' cells:
+    each queried neighbour is one mutation from its start, and no candidate left unqueried
+    in a round was predicted better than one queried in it."""
+    _, oracle, steps = _search(benchmark, space, "mixed", budget=40)
+    assert oracle.used == 40
+    mutations = [s for s in steps if s.source == "crlso-mutation"]
+    assert mutations and all(s.queried for s in mutations)
+    for s in mutations:
+        assert space.parse(s.arch) in space.neighbours(space.parse(s.start_arch))
+    known, checked = {q.arch for q in oracle.history}, 0
+    for round_ in {s.round for s in steps}:
+        queried = [s.pred_acc for s in steps if s.round == round_ and s.queried]
+        passed = [s.pred_acc for s in steps if s.round == round_ and not s.queried and s.arch not in known]
+        if passed and len(queried) == 4:  # a full round of top_k queries
+            assert min(queried) >= max(passed) - 1e-9
+            checked += 1
+    assert checked
