@@ -66,6 +66,7 @@ def summarise(results_csv: Path) -> list[SummaryRow]:
 
 def _pm(mean: float, se: float) -> str:
     """'mean ± s.e.', or the mean alone when one seed gives no standard error."""
+    mean = round(float(mean), 2) + 0.0  # never "-0.00"
     return f"{mean:.2f} ± {se:.2f}" if np.isfinite(se) else f"{mean:.2f}"
 
 
@@ -120,6 +121,27 @@ def ablation_table(results_csv: Path) -> str:
         diff = np.array([cells[3][k] - cells[0][k] for k in both])
         paired = f"{_pm(*_mean_se(diff))} (n={len(both)})" if len(both) else "no common seed"
         lines.append(f"| {dataset_title(dataset)} | {budget} | " + " | ".join(shown) + f" | {paired} |")
+    return "\n".join(lines)
+
+
+def paired_table(results_csv: Path, baseline: str = "rea") -> str:
+    """Each other method minus `baseline` over the seeds both ran (mean ± s.e. of the paired
+    difference of best validation accuracy), per dataset and budget; empty without it."""
+    acc = _by_seed(results_csv)
+    methods = sorted({m for m, _, _ in acc if m != baseline})
+    keys = sorted({(d, b) for m, d, b in acc if m == baseline})
+    if not keys or not methods:
+        return ""
+    lines = ["| dataset | budget | " + " | ".join(f"`{m}` - `{baseline}`" for m in methods) + " |",
+             "|---|---:|" + "---|" * len(methods)]
+    for dataset, budget in keys:
+        base, cells = acc[(baseline, dataset, budget)], []
+        for m in methods:
+            mine = acc.get((m, dataset, budget), {})
+            both = sorted(set(mine) & set(base))
+            diff = np.array([mine[k] - base[k] for k in both])
+            cells.append(f"{_pm(*_mean_se(diff))} (n={len(both)})" if both else "no common seed")
+        lines.append(f"| {dataset_title(dataset)} | {budget} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -68,3 +68,18 @@ def test_reconstruction_table_says_when_nothing_is_held_out(tmp_path):
     text = reconstruction_table([crlso, lso])
     assert "| CIFAR-10 | crlso | 2 | 100.00 ± 0.00 | 98.00 ± 1.00 | 97.00 |" in text
     assert "none held out (the pool is the space)" in text
+
+
+def test_paired_table_subtracts_rea_seed_by_seed(tmp_path):
+    from crlso_core.compare.report import paired_table
+
+    acc = {"rea": [96.0, 96.2, 96.4], "crlso": [96.1, 96.1], "rs": [95.0, 95.0, 95.0]}
+    rows = [dict(method=m, dataset="cifar10", seed=s, budget=200, best_arch="x", best_valid_acc=v, best_test_acc="",
+                 found_valid_optimum="", queries_to_best=1, labelled=0, wall_s=1)
+            for m, values in acc.items() for s, v in enumerate(values)]
+    text = paired_table(_rows_csv(tmp_path / "r.csv", RESULT_COLUMNS, rows))
+    header, _, line = text.splitlines()
+    assert header == "| dataset | budget | `crlso` - `rea` | `rs` - `rea` |"
+    # crlso over seeds 0 and 1 only: +0.1 and -0.1; rs: -1.0, -1.2, -1.4
+    assert line == "| CIFAR-10 | 200 | 0.00 ± 0.10 (n=2) | -1.20 ± 0.12 (n=3) |"
+    assert paired_table(_rows_csv(tmp_path / "s.csv", RESULT_COLUMNS, [r for r in rows if r["method"] != "rea"])) == ""
