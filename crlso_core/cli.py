@@ -129,8 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default="0-9", help="a range (0-9) or a list (0,1,2)")
     p.add_argument("--budgets", default="100,200,300,500")
     p.add_argument("--preset", choices=PRESET_NAMES, default="demo", help="training preset of the latent methods")
-    p.add_argument("--workers", type=int, default=1, help="parallel processes")
+    p.add_argument("--workers", type=int, default=1, help="parallel processes (with --backend ray and no --address: the local Ray's jobs at a time)")
     p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--backend", choices=("process", "ray"), default="process",
+                   help="process: worker processes on this machine; ray: one Ray task per job (see the README)")
+    p.add_argument("--address", help="with --backend ray: the Ray cluster's head, e.g. 10.0.0.5:6379 (default: start a local Ray)")
     p.add_argument("--out", type=Path, required=True)
     _add_common(p)
 
@@ -206,7 +209,7 @@ def _bench(args: argparse.Namespace) -> None:
     datasets = parse_list(args.datasets) if args.datasets else list(registry.get_spec(args.space).datasets)
     plan = BenchPlan(
         args.space, datasets, parse_list(args.methods), parse_seeds(args.seeds),
-        sorted(parse_list(args.budgets, int)), args.preset, args.workers, args.device,
+        sorted(parse_list(args.budgets, int)), args.preset, args.workers, args.device, args.backend, args.address,
     )
     bar = None
 

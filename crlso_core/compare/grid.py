@@ -48,6 +48,8 @@ class BenchPlan:
     preset: str = "demo"
     workers: int = 1
     device: str = "auto"
+    backend: str = "process"  # "process": local worker processes; "ray": Ray tasks (compare/ray_backend.py)
+    address: Optional[str] = None  # the Ray cluster to join; None starts a local one
 
     def validate(self) -> "BenchPlan":
         spec = get_spec(self.space)
@@ -58,6 +60,10 @@ class BenchPlan:
             raise CRLSOError("Budgets must be integers from 1 to 10,000,000, e.g. --budgets 100,200,300,500.")
         if not 1 <= self.workers <= 256:
             raise CRLSOError(f"--workers must be between 1 and 256, got {self.workers}.")
+        if self.backend not in BACKENDS:
+            raise CRLSOError(f"Unknown backend {quoted(self.backend, 40)}; choose one of {', '.join(BACKENDS)}.")
+        if self.address and self.backend != "ray":
+            raise CRLSOError("--address names a Ray cluster; use it with --backend ray.")
         if not self.seeds:
             raise CRLSOError("No seeds to run; write e.g. --seeds 0-9.")
         for m in self.methods:
@@ -67,6 +73,7 @@ class BenchPlan:
         return self
 
 
+BACKENDS = ("process", "ray")
 MAX_SEEDS = 10_000  # seeds one bench may list (each is a group of runs)
 
 
@@ -184,6 +191,15 @@ def _group_job(data_dir, space, dataset, seed, methods, budget, preset_name, dev
     return run_group(load_benchmark(space, data_dir), space, dataset, seed, methods, budget, preset_name, device)
 
 
+def _ray_job(data_dir, cwd, space, dataset, seed, methods, budget, preset_name, device, threads):
+    # the driver's folder, where this worker has it: data found through relative defaults
+    # (./data, ../shared/data) is then the driver's, so rows match the process backend's
+    if os.path.isdir(cwd):
+        os.chdir(cwd)
+    init_worker(threads)
+    return _group_job(data_dir, space, dataset, seed, methods, budget, preset_name, device)
+
+
 def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
     """Run what results.csv lacks; returns the results path."""
     plan.validate()
@@ -221,18 +237,25 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
 
     if progress:
         progress(0, total, f"{len(done)} runs already done")
-    if plan.workers == 1:
+    if plan.workers == 1 and plan.backend == "process":
         for dataset, seed, todo in groups:
             run_group(benchmark, plan.space, dataset, seed, todo, budget, plan.preset, plan.device, on_done=record)
+        return results
+    threads = torch_threads_for(plan.workers)
+    # job kinds in the order --methods names them, seed by seed within a kind: the
+    # methods named first are the ones a bench stopped early has for every seed
+    kinds = split_by_training(plan.methods, plan.preset, plan.space)
+    jobs = [
+        (d, s, [m for m in kind if m in todo]) for kind in kinds for d, s, todo in groups
+        if any(m in todo for m in kind)
+    ]
+    if plan.backend == "ray":
+        from .ray_backend import run_on_ray
+
+        where = str(Path(data_dir).resolve()) if data_dir else None
+        args = [(where, os.getcwd(), plan.space, d, s, part, budget, plan.preset, plan.device) for d, s, part in jobs]
+        run_on_ray(_ray_job, args, threads, plan.device, plan.address, threads * plan.workers, record)
     else:
-        threads = torch_threads_for(plan.workers)
-        # job kinds in the order --methods names them, seed by seed within a kind: the
-        # methods named first are the ones a bench stopped early has for every seed
-        kinds = split_by_training(plan.methods, plan.preset, plan.space)
-        jobs = [
-            (d, s, [m for m in kind if m in todo]) for kind in kinds for d, s, todo in groups
-            if any(m in todo for m in kind)
-        ]
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(plan.workers, mp_context=context, initializer=init_worker, initargs=(threads,)) as pool:
             futures = [
