@@ -137,3 +137,25 @@ def import_zip(data: bytes, root: Path) -> list[Path]:
     for folder in folders:
         index_run(folder, read_summary(folder), root)
     return folders
+
+
+def update_from_zip(data: bytes, run_dir: Path, root: Path) -> None:
+    """Give a run the files of a bundle of the same run (searched or projected elsewhere):
+    the bundle is checked and opened exactly as an import is, then its files replace the
+    run's in one atomic group, and the index learns the new summary."""
+    import tempfile
+
+    from .files import FileGroup
+    from .records import read_summary
+
+    run_dir = Path(run_dir)
+    with tempfile.TemporaryDirectory(prefix="crlso-update-") as tmp:
+        folders = import_zip(data, Path(tmp))
+        if [f.name for f in folders] != [run_dir.name]:
+            raise CRLSOError(f"The returned bundle holds {', '.join(f.name for f in folders)}, not the run {run_dir.name}; nothing was changed.")
+        group = FileGroup(run_dir)
+        files = sorted((p for p in folders[0].rglob("*") if p.is_file()), key=lambda p: p.name == "summary.json")
+        for path in files:  # the summary last: a run is what its summary says once that lands
+            group.add(path.relative_to(folders[0]).as_posix(), path.read_bytes())
+        group.commit()
+    index_run(run_dir, read_summary(run_dir), root)

@@ -7,6 +7,8 @@ A job is a folder <runs root>/.jobs/<id>/ holding
   progress.json  the latest progress event with an ETA (written only by the worker),
   cancel         present once a cancel was asked for,
   log.txt        the worker's own output.
+With $CRLSO_RAY_ADDRESS set when a job starts, its worker process supervises the work as a
+task on that Ray cluster instead of doing it (remote_jobs.py); nothing else changes.
 One job runs at a time per runs root (the machine has few cores, and two jobs would
 slow each other several-fold): <root>/.jobs/active names it. A worker that died without
 saying so (killed, out of memory) is seen as "crashed"; its lock is then taken over.
@@ -30,6 +32,7 @@ from typing import Any, Optional
 from .errors import CRLSOError, quoted
 from .progress import ProgressEvent
 from .files import read_json, write_json
+from .ray_cluster import ADDRESS_ENV
 from .runs import clean_stale
 
 KINDS = ("train_pair", "search", "project")
@@ -184,7 +187,8 @@ def start_job(root: Path, kind: str, params: dict, title: str) -> JobInfo:
     path = jobs_root(root) / job_id
     try:
         path.mkdir()
-        job = {"id": job_id, "kind": kind, "title": title, "params": params, "created": time.time(), "root": str(root.resolve())}
+        job = {"id": job_id, "kind": kind, "title": title, "params": params, "created": time.time(), "root": str(root.resolve()),
+               "ray_address": os.environ.get(ADDRESS_ENV) or None}  # set: the work runs on that Ray cluster
         write_json(path / "job.json", job)
         with open(path / "log.txt", "wb") as log:
             child = subprocess.Popen(
@@ -323,7 +327,8 @@ def plan_of(job: dict) -> list[str]:
     return []
 
 
-def _run(job: dict, progress: _ProgressWriter) -> Any:
+def work(job: dict, progress) -> Any:
+    """What a job does, here or (remote_jobs.py) on a Ray worker; returns its result."""
     from .config import RunConfig
 
     params, root = job["params"], Path(job["root"])
@@ -370,7 +375,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         if (path / "cancel").exists():
             raise JobCancelled()
         writer = _ProgressWriter(path / "progress.json", plan_of(job))
-        state.update(status="done", result=_run(job, writer))
+        if job.get("ray_address"):
+            from .remote_jobs import run_remote
+
+            result = run_remote(job, writer, job["ray_address"])
+        else:
+            result = work(job, writer)
+        state.update(status="done", result=result)
     except JobCancelled:
         state.update(status="cancelled")
     except CRLSOError as exc:

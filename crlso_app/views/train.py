@@ -1,6 +1,7 @@
 """Train: presets and the main knobs; one action trains the pair the paper compares (LS and
 CR-LS, same seed) in a background process, with live progress and cancel."""
 
+import os
 import re
 import time
 
@@ -15,6 +16,7 @@ from crlso_app.state import guard, runs_root
 from crlso_core.config import DEVICES, PRESET_NAMES, preset
 from crlso_core.errors import CRLSOError
 from crlso_core.jobs import list_jobs, start_job
+from crlso_core.ray_cluster import ADDRESS_ENV, cluster_resources
 from crlso_core.registry import get_spec, names
 from crlso_core.training import resolve_device
 
@@ -24,6 +26,12 @@ PROJECTION_TIME = "about 3 min more on a 2-core CPU for a pair"
 
 
 def device_line() -> str:
+    address = os.environ.get(ADDRESS_ENV)
+    if address:  # jobs run there, not here
+        have = cluster_resources(address)
+        gpus = f"{have['GPU']} GPU{'s' if have['GPU'] != 1 else ''}" if have["GPU"] else "no GPU (device cuda would be refused)"
+        return (f"Jobs run on the **Ray cluster at {address}** ({ADDRESS_ENV}): **{have['CPU']} CPUs, {gpus}**; "
+                "a run whose device is cuda goes to a GPU worker.")
     if torch.cuda.is_available():
         return f"This machine has a GPU: **{torch.cuda.get_device_name(0)}** (auto uses it)."
     return "This machine has **no CUDA GPU**: training runs on the CPU (auto picks the CPU)."

@@ -50,6 +50,6 @@ def test_ray_backend_gives_the_process_backends_rows(tmp_path, local_ray):
 
 def test_cuda_jobs_on_a_cluster_without_a_gpu_are_refused_not_left_waiting(tmp_path, local_ray):
     plan = BenchPlan("nb201", ["cifar10"], ["crlso"], [0], [40], preset="smoke", workers=2, device="cuda", backend="ray")
-    with pytest.raises(CRLSOError, match="the Ray cluster has 0; add a GPU worker or use --device cpu"):
+    with pytest.raises(CRLSOError, match="the Ray cluster has 0; add a GPU worker or use the CPU"):
         run_bench(plan, tmp_path / "out")
     assert not (tmp_path / "out" / "results.csv").exists() or not _rows(tmp_path / "out" / "results.csv")

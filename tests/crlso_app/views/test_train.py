@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from crlso_core.jobs import cancel_job, list_jobs, wait_for
@@ -98,3 +99,27 @@ def test_each_preset_says_which_of_the_papers_claims_it_reproduces_over_seeds(op
             held = [c for (p, _), c in ref.items() if p == name and c.reproduced]
             assert f"Over {seeds.pop()} seeds of the {name} preset" in said
             assert ("holds for" in said) == bool(held) and ("none of the paper's claims" in said) == (not held)
+
+
+def test_with_a_ray_cluster_the_page_shows_it_and_a_training_runs_there_end_to_end(open_page, empty_store, clean, monkeypatch):
+    """$CRLSO_RAY_ADDRESS names a cluster (here a local Ray started by the test, 2 CPUs):
+    the page shows its CPUs and GPUs, and the pair it starts trains there and lands in the store."""
+    ray = pytest.importorskip("ray")
+    from crlso_core.ray_cluster import ADDRESS_ENV
+    from crlso_core.runs import list_runs
+
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", logging_level="ERROR", log_to_driver=False)
+    try:
+        monkeypatch.setenv(ADDRESS_ENV, ray.get_runtime_context().gcs_address)
+        at = open_page("train", empty_store)
+        assert "Ray cluster at" in at.markdown[0].value and "2 CPUs, no GPU" in at.markdown[0].value
+        at.selectbox(key="preset").select("smoke").run()
+        at.text_input(key="run-name").input("onray")
+        _start(at)
+        clean(at)
+        (job,) = list_jobs(empty_store)
+        done = wait_for(job, timeout=300)
+        assert done.status == "done", done.error
+        assert sorted(r.path.name for r in list_runs(empty_store)) == ["onray-crls", "onray-ls"]
+    finally:
+        ray.shutdown()
