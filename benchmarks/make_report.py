@@ -44,6 +44,20 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
 
 
+def utilisation_line(u: dict) -> str:
+    """How near the hardware's limit training runs: the step's FLOP/s over the matmul peak."""
+    step, enc = u["step"], u["encoder"]
+    before = step.get("ms_item_per_step")
+    was = (f" (with the three .item() reads per step the loop made before: {before:.1f} ms, "
+           f"{100 * step['gflop'] / before * 1e3 / u['matmul_peak_gflop_per_s']:.0f} %)") if before else ""
+    return (f"Utilisation on {u['device']} ({u['threads']} threads; `python benchmarks/speed.py --only utilisation`): "
+            f"the paper-size joint G-VAE + ICNN training step (NB201, batch {u['batch_size']}) does {step['gflop']:.2f} GFLOP "
+            f"in {step['ms']:.1f} ms, {step['gflop_per_s']:.0f} GFLOP/s, **{100 * step['utilisation']:.0f} %** of the fp32 matmul peak "
+            f"measured beside it ({u['matmul_peak_gflop_per_s']:.0f} GFLOP/s){was}; the encoder alone (forward + backward) "
+            f"{enc['gflop']:.2f} GFLOP in {enc['ms']:.1f} ms, **{100 * enc['utilisation']:.0f} %**. Medians of {u['rounds']} rounds "
+            f"of {u['steps_per_round']} steps.")
+
+
 def speed_section(speed: dict) -> str:
     enc, load, proj = speed["encoder"], speed["table_load"], speed["projections_s"]
     step, only = enc["step"], enc["encoder"]
@@ -60,6 +74,8 @@ def speed_section(speed: dict) -> str:
         "", f"Outputs of the two encoders are identical for identical weights: {enc['identical_outputs']}.", "",
         "Projections of 15,625 16-d codes: " + ", ".join(f"{k.upper()} {v:.1f} s" for k, v in proj.items()) + ".",
     ]
+    for key in [k for k in speed if k.startswith("utilisation")]:
+        lines += ["", utilisation_line(speed[key])]
     if "nb301_surrogate" in speed:
         sur = speed["nb301_surrogate"]
         lines += ["", f"NB301 surrogate (YAHPO ONNX, {sur['cells']:,} cells, one CPU thread): {sur['one_per_call_us']:.0f} µs a cell "

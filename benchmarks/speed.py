@@ -1,6 +1,7 @@
 """Speed benchmark: one process, one run, every figure against its baseline measured beside it.
 
     python benchmarks/speed.py [--paper] [--repeats 5] [--out benchmarks/results/speed.json]
+    python benchmarks/speed.py --only utilisation [--device cuda]   # the training step's FLOP/s over the matmul peak
 
 1. G-VAE training throughput (cells/s, forward + backward + Adam step, paper sizes: hidden
    256, 3 layers, latent 16, batch 256) with the dense encoder vs the plain torch_geometric
@@ -13,6 +14,8 @@
 5. NB101: the exact enumeration of the space, reading the official TFRecord format, and
    loading the offline 30k table.
 6. With --paper: wall time per stage of a paper-preset run (teacher, joint G-VAE, search).
+7. Utilisation: FLOP/s of the paper-size joint training step (and the encoder alone) over
+   the fp32 matmul peak measured in the same run (--device cuda on a GPU).
 """
 
 from __future__ import annotations
@@ -91,6 +94,98 @@ def encoder_throughput(table, repeats: int, batch_size: int = 256, steps: int = 
             "dense_cells_per_s": statistics.median(dense), "pyg_cells_per_s": statistics.median(plain),
             "ratio_median": statistics.median(ratios), "ratios": ratios,
         }
+    return out
+
+
+def matmul_peak(device: torch.device, repeats: int = 10) -> float:
+    """fp32 FLOP/s of a large square matmul on `device`, median of `repeats`: the peak the
+    training step's FLOP/s is compared with, measured in the same run."""
+    n = 2048 if device.type == "cpu" else 8192
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    rates = []
+    for i in range(repeats + 2):
+        _sync(device)
+        t0 = time.perf_counter()
+        a @ b
+        _sync(device)
+        if i >= 2:  # warm-up
+            rates.append(2 * n**3 / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+def _cpu_name() -> str:
+    try:
+        return next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def utilisation(device: torch.device, repeats: int, steps: int = 20) -> dict:
+    """FLOP/s of the real paper-size joint G-VAE + ICNN training step (training.joint_step,
+    NB201, batch 256) and of the encoder alone (forward + backward), over the fp32 matmul
+    peak measured beside them. The step is timed as train_gvae runs it (no host sync per
+    step) and, for comparison, with the three .item() reads per step the loop made before."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from crlso_core.training import joint_step
+
+    table = load_benchmark("nb201")
+    space, cfg = table.space, preset("paper").gvae
+    torch.manual_seed(0)
+    gvae = GVAE(space.node_features, space.edge_features, space.decoder_output_dim, cfg.latent, cfg.hidden, cfg.layers,
+                cfg.decoder_blocks, cfg.readout).to(device).train()
+    icnn = ICNN(cfg.latent, cfg.icnn_hidden, cfg.icnn_layers).to(device)
+    params = list(gvae.parameters()) + list(icnn.parameters())
+    opt = torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay, foreach=True)
+    batch = 256
+    cells = space.sample(np.random.default_rng(0), batch * steps)
+    graphs = [space.graph_batch(cells[i:i + batch]).to(device) for i in range(0, len(cells), batch)]
+    targets = [space.targets(cells[i:i + batch]).to(device) for i in range(0, len(cells), batch)]
+    err = torch.rand(batch, device=device)
+
+    def step(i: int, sync_each: bool = False) -> None:
+        losses = joint_step(space, gvae, icnn, params, opt, graphs[i], targets[i], err, cfg)
+        if sync_each:
+            [v.item() for v in losses]
+
+    def encoder(i: int, sync_each: bool = False) -> None:
+        gvae.encoder.zero_grad()
+        gvae.encoder(graphs[i]).square().mean().backward()
+
+    out = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name(),
+           "threads": torch.get_num_threads(), "batch_size": batch, "steps_per_round": steps, "rounds": repeats}
+    peaks = []
+    for name, fn in (("step", step), ("encoder", encoder)):
+        with FlopCounterMode(display=False) as counter:
+            fn(0)
+        flops = counter.get_total_flops()
+        for i in range(3):
+            fn(i)  # warm-up
+        timings = {"no_sync": [], "item_per_step": []}
+        for _ in range(repeats):  # alternating with the peak, so noise hits both alike
+            for mode, sync_each in (("no_sync", False), ("item_per_step", True)):
+                if name == "encoder" and sync_each:
+                    continue
+                _sync(device)
+                t0 = time.perf_counter()
+                for i in range(steps):
+                    fn(i, sync_each)
+                _sync(device)
+                timings[mode].append((time.perf_counter() - t0) / steps)
+            peaks.append(matmul_peak(device, repeats=3))
+        seconds = statistics.median(timings["no_sync"])
+        out[name] = {"gflop": flops / 1e9, "ms": 1e3 * seconds, "gflop_per_s": flops / seconds / 1e9}
+        if timings["item_per_step"]:
+            out[name]["ms_item_per_step"] = 1e3 * statistics.median(timings["item_per_step"])
+    peak = statistics.median(peaks)
+    out["matmul_peak_gflop_per_s"] = peak / 1e9
+    for name in ("step", "encoder"):
+        out[name]["utilisation"] = out[name]["gflop_per_s"] * 1e9 / peak
     return out
 
 
@@ -221,9 +316,20 @@ def main() -> None:
     parser.add_argument("--paper", action="store_true", help="also time a paper-preset run (~10 min on 2 cores)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/speed.json"))
+    parser.add_argument("--only", choices=("utilisation",), help="measure only this and update it in --out")
+    parser.add_argument("--device", default="cpu", help="device of the utilisation figure (cpu or cuda)")
     args = parser.parse_args()
+    key = "utilisation" if args.device == "cpu" else f"utilisation_{args.device}"
+    if args.only:
+        result = json.loads(args.out.read_text()) if args.out.exists() else {}
+        result[key] = utilisation(torch.device(args.device), args.repeats)
+        print(json.dumps(result[key], indent=2))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+        return
     table = load_benchmark("nb201")
     result = {
+        key: utilisation(torch.device(args.device), args.repeats),
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": torch.get_num_threads(), "torch": torch.__version__},
         "encoder": encoder_throughput(table, args.repeats),
         "table_load": table_load(args.repeats),

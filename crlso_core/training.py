@@ -120,6 +120,27 @@ class JointResult:
     history: list[dict[str, float]]
 
 
+def joint_step(space: SearchSpace, gvae: GVAE, icnn: Optional[ICNN], params: list, optimiser, graphs: GraphBatch,
+               targets: Tensor, err: Optional[Tensor], cfg: GVAEConfig) -> Tensor:
+    """One joint G-VAE (+ ICNN) training step; returns the detached [recon, kl, icnn] losses
+    on the device, so the loop never waits for the device (no .item() per step)."""
+    mu, logvar, z, logits = gvae(graphs, cfg.noise_scale)
+    recon = space.reconstruction_loss(logits, targets)
+    kl = kl_divergence(mu, logvar)
+    loss = recon + cfg.beta * kl
+    fit = torch.zeros((), device=recon.device)
+    if icnn is not None:
+        fit = nn.functional.mse_loss(icnn(z), err)
+        loss = loss + cfg.icnn_weight * fit
+    optimiser.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+    optimiser.step()
+    if icnn is not None:
+        icnn.clamp_()
+    return torch.stack([recon, kl, fit]).detach()
+
+
 def train_gvae(
     space: SearchSpace,
     batch: GraphBatch,  # every cell of the space
@@ -144,27 +165,14 @@ def train_gvae(
     history = []
     for epoch in range(cfg.epochs):
         gvae.train()
-        sums = {"recon": 0.0, "kl": 0.0, "icnn": 0.0}
+        sums = torch.zeros(3, dtype=torch.float64, device=device)  # recon, kl, icnn: read once an epoch, not every step
         for idx in _batches(n, cfg.batch_size, generator):
             idx = idx.to(device)
-            mu, logvar, z, logits = gvae(batch.index(idx), cfg.noise_scale)
-            recon = space.reconstruction_loss(logits, targets[idx])
-            kl = kl_divergence(mu, logvar)
-            loss = recon + cfg.beta * kl
-            if icnn is not None:
-                fit = nn.functional.mse_loss(icnn(z), err[idx])
-                loss = loss + cfg.icnn_weight * fit
-                sums["icnn"] += fit.item() * len(idx)
-            optimiser.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            optimiser.step()
-            if icnn is not None:
-                icnn.clamp_()
+            losses = joint_step(space, gvae, icnn, params, optimiser, batch.index(idx), targets[idx],
+                                err[idx] if icnn is not None else None, cfg)
             schedule.step()
-            sums["recon"] += recon.item() * len(idx)
-            sums["kl"] += kl.item() * len(idx)
-        row = {k: v / n for k, v in sums.items()}
+            sums += losses.double() * len(idx)
+        row = dict(zip(("recon", "kl", "icnn"), (sums / n).tolist()))
         history.append(row)
         report(progress, "gvae", epoch + 1, cfg.epochs, **row)
     gvae.eval()
