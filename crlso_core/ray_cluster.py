@@ -1,8 +1,8 @@
 """Joining a Ray cluster, shared by the bench's Ray backend and the app's jobs on Ray.
 
-Without an address a local Ray is started (dashboard off, node address 127.0.0.1); a Ray
-already initialised in this process (a test's, the app's) is used as it is and left
-running. On a cluster the package travels with the tasks (no shared file system assumed).
+Without an address a local Ray is started (dashboard off; Ray turns 127.0.0.1 into the
+machine's address and gives no way to keep its servers on loopback: see the README); a Ray
+already initialised in this process (a test's, the app's) is used as it is and left running. On a cluster the package travels with the tasks (no shared file system assumed).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def connect(address: Optional[str], cpus: Optional[int] = None) -> bool:
             ray.init(address=address, runtime_env={"py_modules": [os.path.dirname(crlso_core.__file__)]},
                      logging_level="ERROR", log_to_driver=False)
         else:
-            ray.init(num_cpus=cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
+            ray.init(num_cpus=cpus, include_dashboard=False,
                      logging_level="ERROR", log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as e:
         where = f"the Ray cluster at {quoted(address, 80)}" if address else "a local Ray"

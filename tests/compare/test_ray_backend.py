@@ -12,7 +12,7 @@ ray = pytest.importorskip("ray")
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", logging_level="ERROR", log_to_driver=False)
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     yield
     ray.shutdown()
 
@@ -22,7 +22,7 @@ def _rows(path):
         return list(csv.DictReader(f))
 
 
-def test_the_command_starts_a_local_ray_on_127_0_0_1_and_stops_it(tmp_path, capsys):
+def test_the_command_starts_a_local_ray_and_stops_it(tmp_path, capsys):
     """Runs before the module's own Ray is started (the fixture is first used below)."""
     from crlso_core.cli import main
 

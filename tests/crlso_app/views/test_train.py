@@ -108,7 +108,7 @@ def test_with_a_ray_cluster_the_page_shows_it_and_a_training_runs_there_end_to_e
     from crlso_core.ray_cluster import ADDRESS_ENV
     from crlso_core.runs import list_runs
 
-    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", logging_level="ERROR", log_to_driver=False)
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     try:
         monkeypatch.setenv(ADDRESS_ENV, ray.get_runtime_context().gcs_address)
         at = open_page("train", empty_store)
