@@ -9,7 +9,9 @@
 #   benchmarks/gpu_session.sh OUT [LIMIT_S] [WORKERS]
 # Environment: PYTHON (default python3), DEVICE (default cuda), PRESET (default demo),
 # SEEDS (default 0-9), METHODS (default the NB301 ablation, then crlso50), SMOKE (default 1;
-# 0 skips the smoke runs, for a second session on a machine already checked).
+# 0 skips the smoke runs, for a second session on a machine already checked), SPACE (default
+# nb301) and BUDGETS (default 100,200,300; NB101's bench: 100,300,500,900). Its results.csv rows
+# append to a bench folder here (same columns); the bench there skips what that folder holds.
 set -u
 OUT=${1:?usage: gpu_session.sh OUT [LIMIT_S] [WORKERS]}
 LIMIT=${2:-480}
@@ -20,6 +22,8 @@ PRESET=${PRESET:-demo}
 SEEDS=${SEEDS:-0-9}
 METHODS=${METHODS:-crlso,lso,crls-mlp,ls-icnn,crlso50}
 SMOKE=${SMOKE:-1}
+SPACE=${SPACE:-nb301}
+BUDGETS=${BUDGETS:-100,200,300}
 export PYTHONUNBUFFERED=1
 mkdir -p "$OUT"
 RUNS=$(mktemp -d)
@@ -42,8 +46,8 @@ if command -v nvidia-smi >/dev/null; then
     nvidia-smi dmon -s u -d 15 >"$OUT/gpu-use.txt" 2>&1 &
 fi
 t0=$(date +%s)
-timeout -k 15 "$LIMIT" "$PY" -m crlso_core.cli bench --space nb301 --datasets cifar10 --methods "$METHODS" \
-    --seeds "$SEEDS" --budgets 100,200,300 --preset "$PRESET" --workers "$WORKERS" --device "$DEVICE" \
+timeout -k 15 "$LIMIT" "$PY" -m crlso_core.cli bench --space "$SPACE" --datasets cifar10 --methods "$METHODS" \
+    --seeds "$SEEDS" --budgets "$BUDGETS" --preset "$PRESET" --workers "$WORKERS" --device "$DEVICE" \
     --out "$OUT/bench" --quiet
 echo "bench: rc $?, $(( $(date +%s) - t0 )) s"
 "$PY" - "$OUT/bench/results.csv" <<'EOF'
