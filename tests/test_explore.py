@@ -102,3 +102,14 @@ def test_a_move_of_the_step_rule_counts_the_retries_between_its_recorded_ends():
             for attempt in (0, 5)]
     assert "η = 0.20 to 1.20 (6 step sizes)" in Move(3, "start", ends, "step", ends_only=True).describe("start")
     assert "(2 step sizes)" in Move(3, "start", ends, "step").describe("start")  # the ranked rule records every proposal
+
+
+def test_a_queried_neighbour_of_the_mixed_rule_is_its_own_move_said_in_words():
+    from crlso_core.explore import Trajectory
+    from crlso_core.records import TrajectoryStep
+
+    steps = [TrajectoryStep(2, "start", 0, 0.2, [0.0], "near", 91.0, 91.0, False, None, "crlso"),
+             TrajectoryStep(2, "start", -1, 0.0, [0.1], "near", 92.0, 92.0, True, 91.5, "crlso-mutation")]
+    step, mutation = Trajectory("start", steps).moves  # same round and cell, but not one move
+    assert (step.kind, mutation.kind) == ("step", "mutation") and mutation.queried and mutation.valid_acc == 91.5
+    assert "one-mutation neighbour of the start" in mutation.describe("start")
