@@ -61,8 +61,11 @@ def _cosine(optimiser: torch.optim.Optimizer, steps: int, lr_min: float):
     return torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=max(steps, 1), eta_min=lr_min)
 
 
-def _batches(n: int, batch_size: int, generator: torch.Generator) -> list[Tensor]:
-    return list(torch.randperm(n, generator=generator).split(batch_size))
+def _batches(n: int, batch_size: int, generator: torch.Generator, device: Optional[torch.device] = None) -> list[Tensor]:
+    """An epoch's shuffled index batches (drawn on the CPU generator, so the order is the
+    same on every device), moved to `device` in one copy rather than one per step."""
+    order = torch.randperm(n, generator=generator)
+    return list((order.to(device) if device is not None else order).split(batch_size))
 
 
 # --- teacher ---------------------------------------------------------------------------
@@ -166,8 +169,7 @@ def train_gvae(
     for epoch in range(cfg.epochs):
         gvae.train()
         sums = torch.zeros(3, dtype=torch.float64, device=device)  # recon, kl, icnn: read once an epoch, not every step
-        for idx in _batches(n, cfg.batch_size, generator):
-            idx = idx.to(device)
+        for idx in _batches(n, cfg.batch_size, generator, device):
             losses = joint_step(space, gvae, icnn, params, optimiser, batch.index(idx), targets[idx],
                                 err[idx] if icnn is not None else None, cfg)
             schedule.step()
