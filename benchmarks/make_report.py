@@ -122,8 +122,12 @@ def store_dev(bench: Path, space: str, command: str, note: str | None = None) ->
     """A bench run on development seeds (to choose a method's settings; never the reported
     seeds): stored beside the results and shown apart from them."""
     shutil.copy(bench / "results.csv", RESULTS / f"{space}_dev.csv")
+    _write_meta(RESULTS / f"{space}_dev_meta.json", command, note)
+
+
+def _write_meta(path: Path, command: str, note: str | None) -> None:
     meta = {"command": command, "machine": machine(), **({"note": note} if note else {})}
-    (RESULTS / f"{space}_dev_meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    path.write_text(json.dumps(meta, indent=1) + "\n")
 
 
 def dev_section(space: str) -> list[str]:
@@ -144,8 +148,7 @@ def store_bench(bench: Path, space: str, command: str, note: str | None = None) 
     shutil.copy(bench / "curves.csv", RESULTS / f"{space}_curves.csv")
     if (bench / "reconstruction.csv").exists():
         shutil.copy(bench / "reconstruction.csv", RESULTS / f"{space}_reconstruction.csv")
-    meta = {"command": command, "machine": machine(), **({"note": note} if note else {})}
-    (RESULTS / f"{space}_meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    _write_meta(RESULTS / f"{space}_meta.json", command, note)
 
 
 def quality_section(space: str) -> str:

@@ -47,14 +47,11 @@ def connect(address: Optional[str], cpus: Optional[int] = None) -> bool:
     return True
 
 
-def check_fits(resources: dict, started: bool) -> None:
+def check_fits(resources: dict) -> None:
     """Refuse a task the cluster could never place (Ray would wait for it forever)."""
-    ray = import_ray()
-    have = ray.cluster_resources()
+    have = import_ray().cluster_resources()
     for name, key in (("num_cpus", "CPU"), ("num_gpus", "GPU")):
         if resources.get(name, 0) > have.get(key, 0):
-            if started:
-                ray.shutdown()
             raise CRLSOError(f"Each job needs {resources[name]:g} {key}(s) but the Ray cluster has {have.get(key, 0):g}; "
                              + ("add a GPU worker or use the CPU (device cpu)." if key == "GPU" else "add CPUs or run fewer threads per job."))
 
@@ -66,7 +63,7 @@ def cluster_resources(address: str) -> dict:
     return {"CPU": int(have.get("CPU", 0)), "GPU": int(have.get("GPU", 0))}
 
 
-def task_error(ray, error) -> CRLSOError:
+def task_error(error) -> CRLSOError:
     """One clear message for a task that failed on the cluster: ours as it was raised."""
     cause = getattr(error, "cause", None)
     return CRLSOError(str(cause) if isinstance(cause, CRLSOError) else f"The job failed on the Ray cluster: {cause or error}")

@@ -127,7 +127,7 @@ def run_remote(job: dict, progress: Callable[[ProgressEvent], None], address: st
     ref = None
     try:
         resources = task_resources(job)
-        check_fits(resources, started=False)
+        check_fits(resources)
         from ray.util.queue import Queue
 
         events = Queue(maxsize=QUEUE_SIZE)
@@ -138,7 +138,7 @@ def run_remote(job: dict, progress: Callable[[ProgressEvent], None], address: st
         try:
             result, outputs = ray.get(ref)
         except ray.exceptions.RayTaskError as e:
-            raise task_error(ray, e) from None
+            raise task_error(e) from None
         ref = None
         _drain(events, progress)
         return _install(job, result, outputs)

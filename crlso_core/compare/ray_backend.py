@@ -28,17 +28,18 @@ def run_on_ray(job: Callable, jobs: list[tuple], threads: int, device: str, addr
     result of a job as soon as its task finishes."""
     ray = import_ray()
     started = connect(address, cpus)
-    resources = task_resources(threads, device)
-    check_fits(resources, started)
-    remote = ray.remote(**resources, max_retries=0)(job)
-    pending = [remote.remote(*args, threads) for args in jobs]
+    pending = []
     try:
+        resources = task_resources(threads, device)
+        check_fits(resources)
+        remote = ray.remote(**resources, max_retries=0)(job)
+        pending = [remote.remote(*args, threads) for args in jobs]
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             try:
                 results = ray.get(done[0])
             except ray.exceptions.RayTaskError as e:
-                raise task_error(ray, e) from None
+                raise task_error(e) from None
             for result in results:
                 record(result)
     finally:

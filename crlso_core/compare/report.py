@@ -101,6 +101,14 @@ def _by_seed(results_csv: Path) -> dict[tuple, dict[int, float]]:
     return out
 
 
+def _paired(mine: dict[int, float], base: dict[int, float]) -> str:
+    """mine - base over the seeds both ran: 'mean ± s.e. (n=N)'."""
+    both = sorted(set(mine) & set(base))
+    if not both:
+        return "no common seed"
+    return f"{_pm(*_mean_se(np.array([mine[k] - base[k] for k in both])))} (n={len(both)})"
+
+
 def ablation_table(results_csv: Path) -> str:
     """The 2x2 ablation (latent space x search predictor) per dataset and budget, and the
     paired difference CR-LSO - LSO over the seeds both ran; empty when a method is missing."""
@@ -117,10 +125,7 @@ def ablation_table(results_csv: Path) -> str:
                 "|---|---:|" + "---|" * len(ABLATION) + "---|",
             ]
         shown = [f"{_pm(*_mean_se(np.array(list(c.values()))))} (n={len(c)})" for c in cells]
-        both = sorted(set(cells[0]) & set(cells[3]))
-        diff = np.array([cells[3][k] - cells[0][k] for k in both])
-        paired = f"{_pm(*_mean_se(diff))} (n={len(both)})" if len(both) else "no common seed"
-        lines.append(f"| {dataset_title(dataset)} | {budget} | " + " | ".join(shown) + f" | {paired} |")
+        lines.append(f"| {dataset_title(dataset)} | {budget} | " + " | ".join(shown) + f" | {_paired(cells[3], cells[0])} |")
     return "\n".join(lines)
 
 
@@ -135,12 +140,8 @@ def paired_table(results_csv: Path, baseline: str = "rea") -> str:
     lines = ["| dataset | budget | " + " | ".join(f"`{m}` - `{baseline}`" for m in methods) + " |",
              "|---|---:|" + "---|" * len(methods)]
     for dataset, budget in keys:
-        base, cells = acc[(baseline, dataset, budget)], []
-        for m in methods:
-            mine = acc.get((m, dataset, budget), {})
-            both = sorted(set(mine) & set(base))
-            diff = np.array([mine[k] - base[k] for k in both])
-            cells.append(f"{_pm(*_mean_se(diff))} (n={len(both)})" if both else "no common seed")
+        base = acc[(baseline, dataset, budget)]
+        cells = [_paired(acc.get((m, dataset, budget), {}), base) for m in methods]
         lines.append(f"| {dataset_title(dataset)} | {budget} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
