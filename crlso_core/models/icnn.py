@@ -35,6 +35,9 @@ class ICNN(nn.Module):
         for lin in self.constrained_layers():
             lin.weight.clamp_(min=0.0)
 
+    def output_layers(self) -> list[nn.Linear]:
+        return [self.out_hidden, self.out_skip]
+
     def is_convex_by_construction(self) -> bool:
         return all(bool((lin.weight >= 0).all()) for lin in self.constrained_layers())
 
@@ -58,6 +61,9 @@ class LatentMLP(nn.Module):
 
     def clamp_(self) -> None:  # nothing to constrain; keeps the training loop uniform
         pass
+
+    def output_layers(self) -> list[nn.Linear]:
+        return [self.net[-1]]
 
     def forward(self, z: Tensor) -> Tensor:
         return self.net(z).squeeze(-1)

@@ -21,6 +21,9 @@ class GNNPredictor(nn.Module):
             nn.Linear(hidden * layers, hidden), nn.LeakyReLU(), nn.Linear(hidden, 1)
         )
 
+    def output_layers(self) -> list[nn.Linear]:
+        return [self.head[-1]]
+
     def forward(self, batch: GraphBatch) -> Tensor:
         states = self.encoder.node_states(batch)
         pooled = torch.cat([sum_pool(h, batch.node_mask) for h in states], dim=-1)
