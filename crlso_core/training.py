@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from .config import GVAEConfig, TeacherConfig
 from .errors import CRLSOError, quoted
 from .models import GVAE, ICNN, GNNPredictor, LatentMLP, kl_divergence
+from .models.output_scale import rescale_output_
 from .progress import ProgressFn, report
 from .spaces.base import Cell, GraphBatch, SearchSpace
 
@@ -83,6 +84,8 @@ def train_teacher(
     model = GNNPredictor(space.node_features, space.edge_features, cfg.hidden, cfg.layers).to(device)
     batch = space.graph_batch(cells).to(device)
     target = torch.as_tensor(accuracy, dtype=torch.float32, device=device)
+    shift, scale = standardiser(target) if cfg.standardise else (0.0, 1.0)
+    target = (target - shift) / scale
     optimiser = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=cfg.betas, foreach=True)
     steps_per_epoch = math.ceil(len(cells) / cfg.batch_size)
     schedule = _cosine(optimiser, cfg.epochs * steps_per_epoch, cfg.lr_min)
@@ -98,7 +101,15 @@ def train_teacher(
             schedule.step()
             total += loss.item() * len(idx)
         report(progress, "teacher", epoch + 1, cfg.epochs, mse=total / len(cells))
+    if cfg.standardise:
+        rescale_output_(model.output_layers(), scale, shift)  # predicts accuracies again
     return model.eval()
+
+
+def standardiser(values: Tensor) -> tuple[float, float]:
+    """Mean and standard deviation of labels (scale 1 when they do not vary)."""
+    std = float(values.std()) if len(values) > 1 else 0.0
+    return float(values.mean()), std if std > 1e-8 else 1.0
 
 
 @torch.no_grad()

@@ -2,9 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from crlso_core.config import GVAEConfig
+from crlso_core.config import GVAEConfig, TeacherConfig
 from crlso_core.errors import CRLSOError
-from crlso_core.training import encode_all, reconstruction_accuracy, resolve_device, train_gvae
+from crlso_core.training import (
+    encode_all, kendall_tau, predict_graphs, reconstruction_accuracy, resolve_device, train_gvae, train_teacher,
+)
 
 
 def test_joint_training_reconstructs_and_fits_the_icnn(space):
@@ -39,3 +41,26 @@ def test_device_choice_follows_what_pytorch_sees(monkeypatch):
         resolve_device("cuda")
     with pytest.raises(CRLSOError, match="Unknown device"):
         resolve_device("tpu")
+
+
+def test_a_teacher_on_standardised_labels_learns_their_ranking_and_predicts_accuracies(benchmark):
+    """Accuracies of random cells within a percent of one value (as on NB301): on raw labels
+    a small labelled set trains little but the offset; standardised, the ranking is learnt,
+    and the saved model still predicts in the labels' own units."""
+    space = benchmark.space
+    cells = space.all_cells()
+    rows = np.random.default_rng(0).permutation(len(cells))
+    train, held = [cells[i] for i in rows[:50]], [cells[i] for i in rows[50:2050]]
+    truth = benchmark.valid_accuracy(cells, "cifar10")
+    spread = (truth - truth.mean()) / truth.std()
+    narrow = {c: 0.94 + 0.005 * s for c, s in zip(cells, spread)}  # NB301's scale: 94 % ± 0.5
+    labels = np.array([narrow[c] for c in train])
+    taus, means = {}, {}
+    for standardise in (False, True):
+        cfg = TeacherConfig(epochs=60, lr=1e-3, lr_min=1e-4, standardise=standardise)
+        teacher = train_teacher(space, train, labels, cfg, torch.device("cpu"), torch.Generator().manual_seed(0))
+        predicted = predict_graphs(teacher, space.graph_batch(held), torch.device("cpu"))
+        taus[standardise] = kendall_tau(predicted, np.array([narrow[c] for c in held]))
+        means[standardise] = predicted.mean()
+    assert taus[True] > 0.3 and taus[True] > taus[False] + 0.1, taus
+    assert abs(means[True] - 0.94) < 0.01, means  # accuracies, not standardised scores
