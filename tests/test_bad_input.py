@@ -117,6 +117,8 @@ CASES = [
     ("oneline", "run-is-missing", lambda t, r: ["search", "--run", str(t / "nope")], "is not a run folder (it is missing)"),
     ("oneline", "config-is-a-list", lambda t, r: _cfg(t, r, lambda c: [1, 2], replace=True), "not an object of settings"),
     ("oneline", "config-wrong-type", lambda t, r: _cfg(t, r, lambda c: c["gvae"].update(latent="8")), "latent must be int, got '8'"),
+    ("oneline", "config-unknown-step-length", lambda t, r: _cfg(t, r, lambda c: c["search"].update(step_length="far")),
+     "step length must be one of gradient, spacing, got 'far'"),
     ("oneline", "config-bool-for-int", lambda t, r: _cfg(t, r, lambda c: c.update(seed=True)), "seed must be int"),
     ("oneline", "config-not-json", lambda t, r: _raw(t, r, "config.json", b"{not json"), "config.json is corrupt"),
     ("oneline", "summary-is-a-list", lambda t, r: _summary(t, r, lambda s: [s], replace=True), "not an object"),

@@ -2,7 +2,9 @@
 
 Each round: fine-tune the predictor on every (z, true accuracy) queried so far; take the
 top-k queried cells as starts; step from each start *down* the predicted error (the
-reference code climbed it: its sign was wrong); decode; query unseen cells. Two rules:
+reference code climbed it: its sign was wrong); decode; query unseen cells. A step is eta
+times the gradient (reference) or, with step_length "spacing", eta times the codes' median
+nearest-neighbour distance along the gradient's direction. The rules:
 - "step": the reference rule. z = z0 - eta * grad f(z0); if the decoded cell was already
   queried, eta grows by eta_step and the step is retried. Of retries that decode to one
   cell only the first and last are recorded (a stalled NB101 search made 126,000
@@ -34,10 +36,11 @@ from torch import Tensor, nn
 
 from ..benchmarks.base import Oracle
 from ..config import SearchConfig
+from ..models.output_scale import rescale_output_
 from ..progress import ProgressFn, report
 from ..records import TrajectoryStep
 from ..spaces.base import Cell, SearchSpace
-from ..training import fit_latent_predictor
+from ..training import fit_latent_predictor, standardiser
 from .latent import LatentCodes
 
 
@@ -63,19 +66,46 @@ class CRLSOSearch:
         cells = list(self.oracle.answers)
         error = 1.0 - torch.tensor([self.oracle.answers[c] for c in cells], dtype=torch.float32) / 100.0
         c = self.cfg
+        shift, scale = standardiser(error) if c.standardise_refit else (0.0, 1.0)
+        if c.standardise_refit:  # the predictor outputs standardised errors while it learns
+            rescale_output_(self.predictor.output_layers(), 1.0 / scale, -shift / scale)
         fit_latent_predictor(
-            self.predictor, self.codes(cells), error, c.finetune_epochs, c.finetune_lr,
-            c.finetune_batch, c.z_noise, c.label_noise, self.device, self.generator,
+            self.predictor, self.codes(cells), (error - shift) / scale, c.finetune_epochs, c.finetune_lr,
+            c.finetune_batch, c.z_noise, c.label_noise / scale, self.device, self.generator,
         )
+        if c.standardise_refit:
+            rescale_output_(self.predictor.output_layers(), scale, shift)
 
     @torch.no_grad()
     def predicted_accuracy(self, z: Tensor) -> np.ndarray:
         return 100.0 * (1.0 - self.predictor(z.to(self.device)).cpu().numpy())
 
     def _gradient(self, z: Tensor) -> Tensor:
+        """What a step of eta = 1 subtracts from z: the gradient itself, or (step_length
+        "spacing") its direction times the codes' typical spacing."""
         z = z.to(self.device).clone().requires_grad_(True)
         (grad,) = torch.autograd.grad(self.predictor(z).sum(), z)
-        return grad.cpu()
+        grad = grad.cpu()
+        if self.cfg.step_length == "spacing":
+            grad = self._spacing * grad / grad.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        return grad
+
+    @cached_property
+    def _spacing(self) -> float:
+        """Median distance from a code to its nearest other code: the pool's (an evenly
+        spaced sample of up to 2,000 rows against all), else the queried cells'."""
+        if self.codes.pool is not None:
+            mu = self.codes.pool[1].float()
+        else:
+            mu = self.codes(list(self.oracle.answers)).float()
+        nearest = []
+        for part in mu[:: max(1, len(mu) // 2000)].split(200):  # 200 x pool distances at a time
+            distance = torch.cdist(part, mu)
+            distance[distance == 0] = float("inf")  # itself, or a duplicate code
+            nearest.append(distance.min(1).values)
+        nearest = torch.cat(nearest)
+        nearest = nearest[torch.isfinite(nearest)]
+        return float(nearest.median()) if len(nearest) else 1.0
 
     # --- the loop ------------------------------------------------------------------------
     def run(self, progress: Optional[ProgressFn] = None) -> list[TrajectoryStep]:

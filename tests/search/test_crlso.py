@@ -5,8 +5,10 @@ import torch
 from crlso_core.benchmarks import Oracle
 from crlso_core.config import SearchConfig
 from crlso_core.models import GVAE, ICNN
+from crlso_core.models.output_scale import rescale_output_
 from crlso_core.search.crlso import CRLSOSearch
 from crlso_core.search.latent import LatentCodes
+from crlso_core.training import kendall_tau
 
 
 class NoTestOracle(Oracle):
@@ -16,17 +18,17 @@ class NoTestOracle(Oracle):
         raise AssertionError("search code read a test accuracy")
 
 
-def _search(benchmark, space, rule, budget, labelled=20, seed=0):
+def _search(benchmark, space, rule, budget, labelled=20, seed=0, run=True, **settings):
     torch.manual_seed(seed)
     gvae = GVAE(space.node_features, space.edge_features, space.decoder_output_dim, latent=6, hidden=16, layers=2).eval()
     icnn = ICNN(6, hidden=16, layers=2)
     oracle = NoTestOracle(benchmark, "cifar10", budget)
     for cell in space.sample(np.random.default_rng(seed), labelled):
         oracle.query(cell, "labelled")
-    cfg = SearchConfig(rule=rule, top_k=4, finetune_epochs=2, max_retries=4, candidates_per_start=6)
+    cfg = SearchConfig(**{"rule": rule, "top_k": 4, "finetune_epochs": 2, "max_retries": 4, "candidates_per_start": 6, **settings})
     codes = LatentCodes(space, gvae, torch.device("cpu"))
     search = CRLSOSearch(space, codes, icnn, oracle, cfg, torch.device("cpu"), torch.Generator().manual_seed(seed))
-    return search, oracle, search.run()
+    return search, oracle, search.run() if run else []
 
 
 @pytest.mark.parametrize("rule", ["step", "ranked", "mixed"])
@@ -157,3 +159,43 @@ def test_mixed_rule_queries_the_best_predicted_of_steps_and_the_starts_neighbour
             assert min(queried) >= max(passed) - 1e-9
             checked += 1
     assert checked
+
+
+def test_spacing_steps_are_the_codes_spacing_long_whatever_the_predictors_scale(benchmark, space):
+    """step_length "spacing": eta = 1 moves one median nearest-neighbour distance between
+    codes, downhill; shrinking the predictor's outputs 1000-fold (errors that vary by 0.5 %
+    instead of 50 %) shrinks reference steps 1000-fold, and these not at all."""
+    search, oracle, _ = _search(benchmark, space, "step", budget=30, run=False, step_length="spacing")
+    codes = search.codes(list(oracle.answers))
+    distance = torch.cdist(codes, codes) + torch.diag(torch.full((len(codes),), float("inf")))
+    assert search._spacing == pytest.approx(float(distance.min(1).values.median()), rel=1e-5)
+    step = search._gradient(codes)
+    assert torch.allclose(step.norm(dim=1), torch.full((len(codes),), search._spacing), rtol=1e-4)
+    with torch.no_grad():
+        assert (search.predictor(codes - 1e-3 * step) < search.predictor(codes)).all()
+    reference = CRLSOSearch(space, search.codes, search.predictor, oracle, SearchConfig(), torch.device("cpu"), torch.Generator())
+    before = reference._gradient(codes)
+    rescale_output_(search.predictor.output_layers(), 1e-3, 0.0)
+    assert torch.allclose(search._gradient(codes), step, atol=1e-4 * search._spacing)
+    assert torch.allclose(reference._gradient(codes), 1e-3 * before, rtol=1e-3, atol=1e-9)
+
+
+def test_a_standardised_refit_learns_narrow_errors_and_still_predicts_accuracies(benchmark, space):
+    """Queried accuracies within half a percent of 94 % (NB301's spread), a predictor
+    pre-trained to their scale: fine-tuned on standardised errors and scaled back, it ranks
+    them and predicts accuracies (not scores), and an ICNN stays convex."""
+    search, oracle, _ = _search(benchmark, space, "step", budget=60, labelled=60, run=False,
+                                finetune_epochs=30, finetune_lr=1e-3, standardise_refit=True)
+    cells = list(oracle.answers)
+    raw = np.array([oracle.answers[c] for c in cells])
+    for cell, value in zip(cells, 94.0 + 0.5 * (raw - raw.mean()) / raw.std()):
+        oracle.answers[cell] = float(value)
+    with torch.no_grad():  # as after pre-training: the mean error, outputs spread as the errors
+        out = search.predictor(search.codes(cells))
+    scale = 0.005 / float(out.std())
+    rescale_output_(search.predictor.output_layers(), scale, 0.06 - scale * float(out.mean()))
+    search._refit()
+    predicted = search.predicted_accuracy(search.codes(cells))
+    assert kendall_tau(predicted, np.array([oracle.answers[c] for c in cells])) > 0.3
+    assert abs(predicted.mean() - 94.0) < 0.5 and predicted.std() < 2.0  # accuracies, not standardised scores
+    assert search.predictor.is_convex_by_construction()
