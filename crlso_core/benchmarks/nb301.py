@@ -306,6 +306,16 @@ def reference_genotypes(data_dir: str | os.PathLike | None = None) -> list[tuple
     return list(zip(cells, map(float, accuracy)))
 
 
+# The surrogate's accuracies of random genotypes lie within about a percent of 94 %. Learnt
+# on that raw scale, the teacher kept little but the offset, the search's gradient steps never
+# left their start and its fine-tuning hardly moved the predictor. These settings take the
+# scale out (development seeds 101-102 only; see BENCHMARKS.md): teacher Kendall tau on the
+# pool 0.05 -> 0.47 (seed 101, 50 labelled).
+SCALE_FREE = {
+    "teacher": {"standardise": True},
+    "search": {"step_length": "spacing", "standardise_refit": True, "finetune_lr": 1e-3},
+}
+
 SPEC = SpaceSpec(
     name="nb301",
     title="NAS-Bench-301",
@@ -329,9 +339,9 @@ SPEC = SpaceSpec(
                   "demo": "about 17 min for a pair on a 2-core CPU (each side about 8.5 min); about 2 min a side on an H200 GPU",
                   "paper": "not measured here: a pool of 100,000 genotypes and 200 epochs are for a GPU"},
     preset_overrides={
-        "smoke": {"pool": 1_000, "gvae": {"readout": "mean"}},
-        "demo": {"labelled": 100, "budget": 300, "pool": 10_000,
+        "smoke": {"pool": 1_000, **SCALE_FREE, "gvae": {"readout": "mean"}},
+        "demo": {"labelled": 100, "budget": 300, "pool": 10_000, **SCALE_FREE,
                  "gvae": {"readout": "mean", "latent": 64, "epochs": 60, "batch_size": 64}},
-        "paper": {"labelled": 100, "budget": 300, "gvae": {"readout": "mean", "latent": 64}},
+        "paper": {"labelled": 100, "budget": 300, **SCALE_FREE, "gvae": {"readout": "mean", "latent": 64}},
     },
 )
