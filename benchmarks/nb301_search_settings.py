@@ -1,0 +1,108 @@
+"""How the NB301 search settings were chosen: searches from trained runs on development
+seeds (never the bench's 0-9), each setting with several search seeds, against REA.
+
+    crlso train --space nb301 --preset demo --seed 101 --labelled 50 --out RUN101
+    python benchmarks/nb301_search_settings.py RUN101 [RUN102 ...] [--search-seeds 1,2,3]
+
+A setting is a rule plus the scale settings it changes from the reference (step lengths
+of the raw gradient, fine-tuning on raw errors at lr 1e-4). Each search starts from the
+run's labelled cells and spends the run's budget; REA's curve is the mean over 100 of its
+own seeds. Writes benchmarks/results/nb301_search_settings.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crlso_core.benchmarks.base import Oracle  # noqa: E402
+from crlso_core.model_store import load_trained  # noqa: E402
+from crlso_core.pipeline import open_run  # noqa: E402
+from crlso_core.records import read_queries  # noqa: E402
+from crlso_core.registry import load_benchmark  # noqa: E402
+from crlso_core.search.baselines import regularised_evolution  # noqa: E402
+from crlso_core.search.crlso import CRLSOSearch  # noqa: E402
+from crlso_core.search.latent import LatentCodes  # noqa: E402
+from crlso_core.training import prepare_torch  # noqa: E402
+
+REFERENCE = {"step_length": "gradient", "standardise_refit": False, "finetune_lr": 1e-4}
+SETTINGS = {
+    "reference": {},
+    "spacing": {"step_length": "spacing"},
+    "spacing, lr 1e-3": {"step_length": "spacing", "finetune_lr": 1e-3},
+    "spacing, standardised, lr 1e-4": {"step_length": "spacing", "standardise_refit": True},
+    "spacing, standardised, lr 1e-3": {"step_length": "spacing", "standardise_refit": True, "finetune_lr": 1e-3},
+}
+RULES = ("step", "ranked", "mixed")
+BUDGETS = (100, 200, 300)
+
+
+def best_at(oracle: Oracle) -> list[float]:
+    best = np.maximum.accumulate([oracle.answers[c] for c in oracle.answers])
+    return [float(best[b - 1]) for b in BUDGETS if b <= len(best)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("runs", type=Path, nargs="+", help="trained NB301 runs on development seeds")
+    parser.add_argument("--search-seeds", default="1,2,3")
+    parser.add_argument("--rules", default=",".join(RULES))
+    parser.add_argument("--settings", default=";".join(SETTINGS), help="names from SETTINGS, separated by ';'")
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "nb301_search_settings.json")
+    args = parser.parse_args()
+    prepare_torch()
+    torch.set_num_threads(1)
+    device = torch.device("cpu")
+    benchmark = load_benchmark("nb301", args.data_dir)
+    seeds = [int(s) for s in args.search_seeds.split(",")]
+    rea = []
+    for seed in range(1000, 1100):
+        oracle = Oracle(benchmark, "cifar10", max(BUDGETS))
+        regularised_evolution(benchmark.space, oracle, np.random.default_rng(seed))
+        rea.append(best_at(oracle))
+    report = {"rea_mean_100_seeds": np.mean(rea, 0).round(3).tolist(), "budgets": list(BUDGETS), "runs": {}}
+    print("REA, mean of 100 seeds:", report["rea_mean_100_seeds"], flush=True)
+    for run in args.runs:
+        _, config, _ = open_run(run)
+        if config.seed in range(10):
+            raise SystemExit(f"{run} was trained on seed {config.seed}, one of the bench's: settings are chosen on others")
+        trained = load_trained(run, config, benchmark.space, device)
+        labelled = [benchmark.space.parse(r.arch) for r in read_queries(run / "queries.csv") if r.source == "labelled"]
+        rows = report["runs"][f"seed {config.seed}, {len(labelled)} labelled"] = {}
+        for rule in args.rules.split(","):
+            for name in args.settings.split(";"):
+                change = SETTINGS[name]
+                cfg = replace(config.search, rule=rule, **{**REFERENCE, **change})
+                curves = []
+                for seed in seeds:
+                    oracle = Oracle(benchmark, config.dataset, max(BUDGETS))
+                    for cell in labelled:
+                        oracle.query(cell, "labelled")
+                    codes = LatentCodes.from_pool(benchmark.space, trained.gvae, device, trained.pool.cells, trained.mu)
+                    CRLSOSearch(benchmark.space, codes, copy.deepcopy(trained.predictor), oracle, cfg, device,
+                                torch.Generator().manual_seed(seed)).run()
+                    curves.append(best_at(oracle))
+                rows[f"{rule}: {name}"] = np.mean(curves, 0).round(3).tolist()
+                print(config.seed, f"{rule}: {name}", rows[f"{rule}: {name}"], flush=True)
+    report["search_seeds"] = seeds
+    if args.out.exists():  # runs measured before keep their rows
+        earlier = json.loads(args.out.read_text())
+        if earlier.get("search_seeds") == seeds:
+            report["runs"] = {**earlier["runs"], **report["runs"]}
+    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
