@@ -143,6 +143,44 @@ def dev_section(space: str) -> list[str]:
             markdown_table(summarise(path)), *(["Paired against REA on the same seeds:", "", paired, ""] if paired else [])]
 
 
+def earlier_section(space: str) -> list[str]:
+    """Rows measured before a change of the space's settings (<space>_earlier.csv): kept,
+    and shown apart, until the methods they hold are rerun with the current settings."""
+    path = RESULTS / f"{space}_earlier.csv"
+    if not path.exists():
+        return []
+    meta = json.loads((RESULTS / f"{space}_earlier_meta.json").read_text())
+    ablation, paired = ablation_table(path), paired_table(path)
+    return [f"### Measured with earlier settings ({registry.get_spec(space).title})", "",
+            f"Not comparable with the tables above: {meta['changed']} Machine: {meta['machine']}.", "",
+            "```bash", meta["command"], "```", "", *([meta["note"], ""] if meta.get("note") else []),
+            markdown_table(summarise(path)),
+            *(["Ablation (validation accuracy, mean ± s.e.; last column: paired difference):", "", ablation, ""] if ablation else []),
+            *(["Paired against REA on the same seeds:", "", paired, ""] if paired else [])]
+
+
+def settings_section(space: str) -> list[str]:
+    """How the search settings were chosen (benchmarks/search_settings.py): searches
+    from trained runs on development seeds, against REA's mean over 100 of its seeds."""
+    path = RESULTS / f"{space}_search_settings.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text())
+    budgets = data["budgets"]
+    head = "| run | rule: setting | " + " | ".join(f"{b} queries" for b in budgets) + " |"
+    lines = [f"### How the search settings were chosen ({registry.get_spec(space).title}, development seeds)", "",
+             "`python benchmarks/search_settings.py RUN ...` on runs trained with the current preset on "
+             f"development seeds; each row is the mean best validation accuracy of {len(data['search_seeds'])} searches "
+             f"(search seeds {data['search_seeds']}) from the run's labelled cells. 'reference': steps of the raw gradient, "
+             "fine-tuning on raw errors at lr 1e-4; 'spacing': steps in units of the codes' spacing; 'standardised': "
+             "fine-tuning on standardised errors. REA, mean of 100 seeds: "
+             + ", ".join(f"{v:.2f}" for v in data["rea_mean_100_seeds"]) + ".", "",
+             head, "|---|---|" + "---:|" * len(budgets)]
+    for run, rows in data["runs"].items():
+        lines += [f"| {run} | {name} | " + " | ".join(f"{v:.2f}" for v in values) + " |" for name, values in rows.items()]
+    return lines + [""]
+
+
 def store_bench(bench: Path, space: str, command: str, note: str | None = None) -> None:
     shutil.copy(bench / "results.csv", RESULTS / f"{space}.csv")
     shutil.copy(bench / "curves.csv", RESULTS / f"{space}_curves.csv")
@@ -187,6 +225,8 @@ def quality_section(space: str) -> str:
         parts += [f"### Reconstruction of the G-VAEs searched on {spec.title}", "",
                   "Exact-match decoding of the pool and of 2,000 random cells outside it (the same cells for every method of a seed).", "",
                   reconstruction_table(summarise_reconstruction(recon)), ""]
+    parts += earlier_section(space)
+    parts += settings_section(space)
     parts += dev_section(space)
     return "\n".join(parts)
 
