@@ -130,33 +130,30 @@ def _write_meta(path: Path, command: str, note: str | None) -> None:
     path.write_text(json.dumps(meta, indent=1) + "\n")
 
 
-def dev_section(space: str) -> list[str]:
-    path = RESULTS / f"{space}_dev.csv"
+def _rows_apart(space: str, kind: str, title: str, lead: str) -> list[str]:
+    """A section of rows kept beside the results but not in their tables
+    (<space>_<kind>.csv with its meta): command, note, table, ablation and pairing."""
+    path = RESULTS / f"{space}_{kind}.csv"
     if not path.exists():
         return []
-    meta = json.loads((RESULTS / f"{space}_dev_meta.json").read_text())
-    paired = paired_table(path)
-    return [f"### Tried on development seeds ({registry.get_spec(space).title})", "",
-            "Seeds outside the reported range, used to decide what the bench runs; these rows are not in the tables above. "
-            f"Machine: {meta['machine']}.", "", "```bash", meta["command"], "```", "",
-            *([meta["note"], ""] if meta.get("note") else []),
-            markdown_table(summarise(path)), *(["Paired against REA on the same seeds:", "", paired, ""] if paired else [])]
-
-
-def earlier_section(space: str) -> list[str]:
-    """Rows measured before a change of the space's settings (<space>_earlier.csv): kept,
-    and shown apart, until the methods they hold are rerun with the current settings."""
-    path = RESULTS / f"{space}_earlier.csv"
-    if not path.exists():
-        return []
-    meta = json.loads((RESULTS / f"{space}_earlier_meta.json").read_text())
+    meta = json.loads((RESULTS / f"{space}_{kind}_meta.json").read_text())
     ablation, paired = ablation_table(path), paired_table(path)
-    return [f"### Measured with earlier settings ({registry.get_spec(space).title})", "",
-            f"Not comparable with the tables above: {meta['changed']} Machine: {meta['machine']}.", "",
+    return [f"### {title} ({registry.get_spec(space).title})", "", lead.format(**meta) + f" Machine: {meta['machine']}.", "",
             "```bash", meta["command"], "```", "", *([meta["note"], ""] if meta.get("note") else []),
             markdown_table(summarise(path)),
             *(["Ablation (validation accuracy, mean ± s.e.; last column: paired difference):", "", ablation, ""] if ablation else []),
             *(["Paired against REA on the same seeds:", "", paired, ""] if paired else [])]
+
+
+def dev_section(space: str) -> list[str]:
+    return _rows_apart(space, "dev", "Tried on development seeds",
+                       "Seeds outside the reported range, used to decide what the bench runs; these rows are not in the tables above.")
+
+
+def earlier_section(space: str) -> list[str]:
+    """Rows measured before a change of the space's settings: kept, and shown apart, until
+    the methods they hold are rerun with the current settings (the meta says what changed)."""
+    return _rows_apart(space, "earlier", "Measured with earlier settings", "Not comparable with the tables above: {changed}")
 
 
 def settings_section(space: str) -> list[str]:

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crlso_core.benchmarks.base import Oracle  # noqa: E402
+from crlso_core.config import RULES  # noqa: E402
 from crlso_core.model_store import load_trained  # noqa: E402
 from crlso_core.pipeline import open_run  # noqa: E402
 from crlso_core.records import read_queries  # noqa: E402
@@ -43,7 +44,6 @@ SETTINGS = {
     "spacing, standardised, lr 1e-4": {"step_length": "spacing", "standardise_refit": True},
     "spacing, standardised, lr 1e-3": {"step_length": "spacing", "standardise_refit": True, "finetune_lr": 1e-3},
 }
-RULES = ("step", "ranked", "mixed")
 
 
 def best_at(oracle: Oracle, budgets: list[int]) -> list[float]:
@@ -53,7 +53,7 @@ def best_at(oracle: Oracle, budgets: list[int]) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("runs", type=Path, nargs="+", help="trained NB301 runs on development seeds")
+    parser.add_argument("runs", type=Path, nargs="+", help="trained runs of one space, on development seeds")
     parser.add_argument("--budgets", default="100,200,300", help="where to read the best-so-far; the last is spent")
     parser.add_argument("--search-seeds", default="1,2,3")
     parser.add_argument("--rules", default=",".join(RULES))
@@ -67,6 +67,9 @@ def main() -> None:
     configs = [open_run(run)[1] for run in args.runs]
     if len({(c.space, c.dataset) for c in configs}) != 1:
         raise SystemExit("the runs must share one space and dataset")
+    for run, config in zip(args.runs, configs):
+        if config.seed in range(10):
+            raise SystemExit(f"{run} was trained on seed {config.seed}, one of the bench's: settings are chosen on others")
     space, dataset = configs[0].space, configs[0].dataset
     out = args.out or ROOT / "benchmarks" / "results" / f"{space}_search_settings.json"
     budgets = [int(b) for b in args.budgets.split(",")]
@@ -80,8 +83,6 @@ def main() -> None:
     report = {"rea_mean_100_seeds": np.mean(rea, 0).round(3).tolist(), "budgets": budgets, "runs": {}}
     print("REA, mean of 100 seeds:", report["rea_mean_100_seeds"], flush=True)
     for run, config in zip(args.runs, configs):
-        if config.seed in range(10):
-            raise SystemExit(f"{run} was trained on seed {config.seed}, one of the bench's: settings are chosen on others")
         trained = load_trained(run, config, benchmark.space, device)
         labelled = [benchmark.space.parse(r.arch) for r in read_queries(run / "queries.csv") if r.source == "labelled"]
         rows = report["runs"][f"seed {config.seed}, {len(labelled)} labelled"] = {}
