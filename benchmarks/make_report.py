@@ -19,6 +19,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT))
@@ -178,6 +180,27 @@ def settings_section(space: str) -> list[str]:
     return lines + [""]
 
 
+def teacher_scale_section(space: str) -> list[str]:
+    """Why the teacher fits standardised accuracies (benchmarks/teacher_scale.py): its
+    ranking of pool cells when trained on raw against standardised labels, dev seeds."""
+    path = RESULTS / f"{space}_teacher_scale.json"
+    if not path.exists():
+        return []
+    lines = [f"### The teacher on raw or standardised accuracies ({registry.get_spec(space).title}, development seeds)", "",
+             "Kendall tau of the teacher's predictions against the benchmark's validation accuracy on pool cells; "
+             "each seed's labelled set is trained both ways with the same initialisation.", ""]
+    for setting, run in json.loads(path.read_text()).items():
+        seeds = run["seeds"]
+        mean = {k: np.mean([r[k] for r in seeds.values()]) for k in ("raw", "standardised")}
+        lines += ["```bash", run["command"], "```", "",
+                  f"| {setting} | " + " | ".join(f"seed {s}" for s in seeds) + " | mean |",
+                  "|---|" + "---:|" * (len(seeds) + 1)]
+        lines += [f"| {name} | " + " | ".join(f"{r[k]:.2f}" for r in seeds.values()) + f" | {mean[k]:.2f} |"
+                  for name, k in (("raw accuracies", "raw"), ("standardised", "standardised"))]
+        lines += ["", f"Ranked on {run['cells']:,} pool cells each.", ""]
+    return lines
+
+
 def store_bench(bench: Path, space: str, command: str, note: str | None = None) -> None:
     shutil.copy(bench / "results.csv", RESULTS / f"{space}.csv")
     shutil.copy(bench / "curves.csv", RESULTS / f"{space}_curves.csv")
@@ -223,6 +246,7 @@ def quality_section(space: str) -> str:
                   "Exact-match decoding of the pool and of 2,000 random cells outside it (the same cells for every method of a seed).", "",
                   reconstruction_table(summarise_reconstruction(recon)), ""]
     parts += earlier_section(space)
+    parts += teacher_scale_section(space)
     parts += settings_section(space)
     parts += dev_section(space)
     return "\n".join(parts)
