@@ -100,7 +100,8 @@ def train_teacher(
             optimiser.step()
             schedule.step()
             total += loss.item() * len(idx)
-        report(progress, "teacher", epoch + 1, cfg.epochs, mse=total / len(cells))
+        # in squared accuracy whichever scale it trains on, so the curve reads the same either way
+        report(progress, "teacher", epoch + 1, cfg.epochs, mse=total / len(cells) * scale**2)
     if cfg.standardise:
         rescale_output_(model.output_layers(), scale, shift)  # predicts accuracies again
     return model.eval()

@@ -64,3 +64,18 @@ def test_a_teacher_on_standardised_labels_learns_their_ranking_and_predicts_accu
         means[standardise] = predicted.mean()
     assert taus[True] > 0.3 and taus[True] > taus[False] + 0.1, taus
     assert abs(means[True] - 0.94) < 0.01, means  # accuracies, not standardised scores
+
+
+def test_the_teachers_reported_mse_is_in_accuracy_units_on_either_scale(benchmark):
+    """The Train page's teacher curve reads the same whether the teacher trains on raw or
+    standardised labels: what it reports is the squared error of the accuracies it predicts.
+    With a learning rate of 0 the model does not move, so the epoch's loss is exactly that."""
+    space = benchmark.space
+    cells = space.all_cells()[:40]
+    labels = 0.94 + 0.005 * np.random.default_rng(1).standard_normal(len(cells))
+    cfg = TeacherConfig(epochs=1, lr=0.0, lr_min=0.0, standardise=True)
+    seen = []
+    teacher = train_teacher(space, cells, labels, cfg, torch.device("cpu"), torch.Generator().manual_seed(0),
+                            progress=lambda event: seen.append(event.metrics["mse"]))
+    predicted = predict_graphs(teacher, space.graph_batch(cells), torch.device("cpu"))
+    assert seen[-1] == pytest.approx(float(np.mean((predicted - labels) ** 2)), rel=1e-3)
