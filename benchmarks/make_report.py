@@ -189,7 +189,7 @@ def teacher_scale_section(space: str) -> list[str]:
     lines = [f"### The teacher on raw or standardised accuracies ({registry.get_spec(space).title}, development seeds)", "",
              "Kendall tau of the teacher's predictions against the benchmark's validation accuracy on pool cells; "
              "each seed's labelled set is trained both ways with the same initialisation. CPU training is not bit-reproducible: "
-             "a rerun of NB301 seed 101 gave raw 0.015 (here -0.02) and standardised 0.476 both times.", ""]
+             "reruns move these figures by a few hundredths.", ""]
     for setting, run in json.loads(path.read_text()).items():
         seeds = run["seeds"]
         mean = {k: np.mean([r[k] for r in seeds.values()]) for k in ("raw", "standardised")}

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.stats import kendalltau
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -27,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from crlso_core.config import preset  # noqa: E402
 from crlso_core.registry import load_benchmark  # noqa: E402
 from crlso_core.stages import draw_labelled, run_pool  # noqa: E402
-from crlso_core.training import predict_graphs, prepare_torch, train_teacher  # noqa: E402
+from crlso_core.training import kendall_tau, predict_graphs, prepare_torch, train_teacher  # noqa: E402
 
 
 def pool_sample(benchmark, config, cells: int):
@@ -48,7 +47,7 @@ def teacher_tau(benchmark, config, labelled, accuracy, sample, truth, standardis
                             device, torch.Generator().manual_seed(config.seed))
     seconds = time.perf_counter() - start
     predicted = predict_graphs(teacher, benchmark.space.graph_batch(sample), device)
-    return float(kendalltau(predicted, truth)[0]), seconds
+    return kendall_tau(predicted, truth), seconds
 
 
 def main() -> None:
