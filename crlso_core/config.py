@@ -33,8 +33,9 @@ class TeacherConfig:
     betas: tuple[float, float] = (0.0, 0.5)
     # Learn (accuracy - mean) / std, not raw accuracy. Accuracies of a space's random cells
     # sit within a percent of one value: on raw targets a small labelled set trains only the
-    # offset (NB301, 50 cells: Kendall tau on the pool 0.01 raw, 0.47 standardised; benchmarks/teacher_scale.py). Off where
-    # committed benches were measured without it (NB201, NB101) until they are rerun.
+    # offset (NB301, 50 cells: Kendall tau on the pool 0.01 raw, 0.47 standardised; benchmarks/teacher_scale.py).
+    # NB301's and NB101's presets turn it on (crlso_core/benchmarks/scale_free.py); NB201's committed
+    # bench was measured without it.
     standardise: bool = False
 
 

@@ -30,6 +30,7 @@ from ..spaces.nb101_enumerate import SPACE_SIZE
 from .base import TabularBenchmark
 from .data_dir import find_data_file
 from .nb101_table import table_cells
+from .scale_free import SCALE_FREE
 from .spec import SpaceSpec
 from .table_file import number_column, read_rows
 
@@ -158,9 +159,10 @@ SPEC = SpaceSpec(
                   "paper": ("not measured end to end: about 3 h of G-VAE training a side on a 2-core CPU (one epoch "
                             "measured, 52 s, times 200): for a GPU")},
     preset_overrides={
-        "smoke": {"pool": 1_000, "gvae": {"readout": "mean"}},
-        "demo": {"labelled": 100, "budget": 900, "gvae": {"readout": "mean", "latent": 64, "epochs": 20, "batch_size": 64}},
-        "paper": {"labelled": 100, "budget": 900,
+        "smoke": {"pool": 1_000, **SCALE_FREE, "gvae": {"readout": "mean"}},
+        "demo": {"labelled": 100, "budget": 900, **SCALE_FREE,
+                 "gvae": {"readout": "mean", "latent": 64, "epochs": 20, "batch_size": 64}},
+        "paper": {"labelled": 100, "budget": 900, **SCALE_FREE,
                   "gvae": {"readout": "mean", "latent": 64, "hidden": 512, "beta": 0.1, "batch_size": 512}},
     },
 )

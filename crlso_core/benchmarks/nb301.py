@@ -33,6 +33,7 @@ from ..spaces.base import Cell
 from ..spaces.nb301 import OPS, NB301Space, from_naslib
 from .base import SurrogateBenchmark
 from .data_dir import find_data_file
+from .scale_free import SCALE_FREE
 from .spec import SpaceSpec
 from .table_file import number_column, read_rows, where
 
@@ -305,16 +306,6 @@ def reference_genotypes(data_dir: str | os.PathLike | None = None) -> list[tuple
             raise CRLSOError(f"{path}, {where(i)}: {exc} {fix}") from None
     return list(zip(cells, map(float, accuracy)))
 
-
-# The surrogate's accuracies of random genotypes lie within about a percent of 94 %. Learnt
-# on that raw scale, the teacher kept little but the offset, the search's gradient steps never
-# left their start and its fine-tuning hardly moved the predictor. These settings take the
-# scale out (development seeds 101-102 only; see BENCHMARKS.md): teacher Kendall tau on the
-# pool 0.05 -> 0.47 (seed 101, 50 labelled).
-SCALE_FREE = {
-    "teacher": {"standardise": True},
-    "search": {"step_length": "spacing", "standardise_refit": True, "finetune_lr": 1e-3},
-}
 
 SPEC = SpaceSpec(
     name="nb301",
