@@ -150,12 +150,13 @@ SPEC = SpaceSpec(
     # 4.3 s, G-VAE 32 s (encoding and the held-out check included), search 38 s (800 queries).
     # Paper: one epoch at batch 512, hidden 512 took 52 s there, so its 200 epochs are ~3 h a side.
     # smoke measured: the test suite's NB101 pair (both sides trained and searched, REA beside) took 11.8 s
-    # demo measured end to end, alone on the 2-core machine: `crlso run --space nb101 --preset demo`
-    # from a fresh clone 9 min 45 s (teacher 3.5 s, G-VAE + ICNN 270 s, search 294 s); a pair
-    # (train_pair, both sides searched): LS 487 s, CR-LS 559 s.
+    # demo measured alone on the 2-core machine, `crlso run --space nb101 --preset demo --seed 101`:
+    # 290 s (teacher 3.3 s, G-VAE + ICNN 251 s, search 35 s). The search took 294 s on the raw
+    # scale: its steps stalled at their start cells, so 549 of 634 rounds queried one cell, each
+    # after a full fine-tuning; in code spacing about 10 cells a round.
     preset_times={"smoke": "about 12 s for a pair: for a first look, nothing learned",
-                  "demo": ("about 9.5 min a run on a 2-core CPU (G-VAE + ICNN 4.5 min, search of 800 queries 5 min), "
-                           "about 17.5 min for a searched pair"),
+                  "demo": ("about 5 min a run on a 2-core CPU (G-VAE + ICNN 4.2 min, search of 800 queries 35 s), "
+                           "a searched pair is two such runs"),
                   "paper": ("not measured end to end: about 3 h of G-VAE training a side on a 2-core CPU (one epoch "
                             "measured, 52 s, times 200): for a GPU")},
     preset_overrides={
