@@ -17,4 +17,3 @@ def test_nb201_presets_keep_the_reference_scale():
         reference = preset(name, space="nb201")
         assert not reference.teacher.standardise and not reference.search.standardise_refit
         assert reference.search.step_length == "gradient" and reference.search.finetune_lr == 1e-4
-
