@@ -160,23 +160,28 @@ def earlier_section(space: str) -> list[str]:
 
 def settings_section(space: str) -> list[str]:
     """How the search settings were chosen (benchmarks/search_settings.py): searches
-    from trained runs on development seeds, against REA's mean over 100 of its seeds."""
+    from trained runs on development seeds, against REA's mean over its own seeds."""
     path = RESULTS / f"{space}_search_settings.json"
     if not path.exists():
         return []
     data = json.loads(path.read_text())
     budgets = data["budgets"]
-    head = "| run | rule: setting | " + " | ".join(f"{b} queries" for b in budgets) + " |"
+    rea_key = next(k for k in data if k.startswith("rea_mean_"))
+    head = "| run | setting | " + " | ".join(f"{b} queries" for b in budgets) + " | latent moves |"
+    changes = data.get("settings", {})
     lines = [f"### How the search settings were chosen ({registry.get_spec(space).title}, development seeds)", "",
-             "`python benchmarks/search_settings.py RUN ...` on runs trained with the current preset on "
-             f"development seeds; each row is the mean best validation accuracy of {len(data['search_seeds'])} searches "
-             f"(search seeds {data['search_seeds']}) from the run's labelled cells. 'reference': steps of the raw gradient, "
-             "fine-tuning on raw errors at lr 1e-4; 'spacing': steps in units of the codes' spacing; 'standardised': "
-             "fine-tuning on standardised errors. REA, mean of 100 seeds: "
-             + ", ".join(f"{v:.2f}" for v in data["rea_mean_100_seeds"]) + ".", "",
-             head, "|---|---|" + "---:|" * len(budgets)]
+             "`python benchmarks/search_settings.py RUN ...` on runs trained on development seeds, searched with the "
+             "space's current demo preset changed as each setting says; each row is the mean best validation accuracy of "
+             f"{len(data['search_seeds'])} searches (search seeds {data['search_seeds']}) from the run's labelled cells, "
+             "and the mean share of their search queries that were latent moves. REA, mean of "
+             f"{rea_key.split('_')[2]} seeds: " + ", ".join(f"{v:.2f}" for v in data[rea_key]) + ".", "",
+             *([f"- {name}: `{json.dumps(change)}`" for name, change in changes.items()] + [""] if changes else []),
+             head, "|---|---|" + "---:|" * (len(budgets) + 1)]
     for run, rows in data["runs"].items():
-        lines += [f"| {run} | {name} | " + " | ".join(f"{v:.2f}" for v in values) + " |" for name, values in rows.items()]
+        for name, row in rows.items():
+            best, share = (row["best"], row["latent_share"]) if isinstance(row, dict) else (row, None)
+            lines.append(f"| {run} | {name} | " + " | ".join(f"{v:.2f}" for v in best)
+                         + f" | {'' if share is None else f'{100 * share:.0f} %'} |")
     return lines + [""]
 
 

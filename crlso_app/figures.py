@@ -28,6 +28,7 @@ METHOD_COLOURS = {  # the same colour for a method on every page
 OTHER_COLOURS = ["#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
 CLOUD = "#c8c8c8"  # cells behind a trajectory: light, so the path stands out
 PATH, CURRENT = "#d62728", "#ffbf00"
+NOT_LATENT = "#555555"  # a fallback, mutation or random query: drawn apart from latent moves
 
 
 def side_name(side: str) -> str:
@@ -123,22 +124,51 @@ def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple[list, list]:
 
 def trajectory_overview(
     xy: np.ndarray, labels: Sequence[str], starts: np.ndarray, ends: np.ndarray, found: Sequence[str],
-    title: str, current: Optional[tuple[np.ndarray, np.ndarray]] = None,
+    title: str, current: Optional[tuple[np.ndarray, np.ndarray]] = None, latent: Optional[np.ndarray] = None,
 ) -> go.Figure:
     """Every queried step of the search as a segment from its start cell to the cell it found
-    (ending in an arrowhead), over the light cloud of the pool; `current` (its segments'
-    starts and ends) is drawn thicker, in the highlight colour."""
+    (ending in an arrowhead), over the light cloud of the pool. Latent moves (`latent` True)
+    are solid red; fallbacks, mutations and random cells (not latent moves) grey and dashed,
+    ending in a cross. `current` (its segments' starts and ends) is drawn thicker, in gold."""
     fig = go.Figure(_cloud(xy, labels))
-    xs, ys = _segments(starts, ends)
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=PATH, width=1.2), opacity=0.55, hoverinfo="skip", name="steps"))
-    fig.add_trace(go.Scatter(x=ends[:, 0], y=ends[:, 1], mode="markers", text=list(found), hovertemplate="%{text}<extra></extra>",
-                             marker=dict(symbol="arrow", angleref="previous", size=9, color=PATH), name="found"))
+    latent = np.ones(len(starts), dtype=bool) if latent is None else np.asarray(latent, dtype=bool)
+    found = np.asarray(list(found), dtype=object)
+    for moved, colour, dash, symbol, name in ((True, PATH, "solid", "arrow", "latent moves"),
+                                              (False, NOT_LATENT, "dash", "x", "not latent moves")):
+        rows = np.flatnonzero(latent == moved)
+        if not len(rows):
+            continue
+        xs, ys = _segments(starts[rows], ends[rows])
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=1.2, dash=dash), opacity=0.55,
+                                 hoverinfo="skip", name=name, legendgroup=name))
+        fig.add_trace(go.Scatter(x=ends[rows, 0], y=ends[rows, 1], mode="markers", text=list(found[rows]),
+                                 hovertemplate="%{text}<extra></extra>", legendgroup=name, showlegend=False,
+                                 marker=dict(symbol=symbol, angleref="previous", size=9, color=colour), name=name))
     if current is not None and len(current[0]):
         xs, ys = _segments(*current)
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", line=dict(color=CURRENT, width=3.5),
                                  marker=dict(size=8, color=CURRENT, line=dict(color="black", width=1)), hoverinfo="skip", name="this trajectory"))
-    fig.update_layout(showlegend=False)
+    fig.update_layout(showlegend=not latent.all(), legend=dict(orientation="h", y=-0.08))
     return _layout(fig, title, height=460)
+
+
+def origins_figure(by_method: dict, title: str) -> go.Figure:
+    """Per method a stacked bar of where its search queries came from (an Origins each):
+    latent moves in blues, fallbacks, mutations and random cells in other colours."""
+    from crlso_core.search.origins import ABOUT, COLOURS, ORIGINS
+
+    fig = go.Figure()
+    methods = list(by_method)
+    for kind in ORIGINS:
+        counts = [by_method[m].counts[kind] for m in methods]
+        if not any(counts):
+            continue
+        fig.add_trace(go.Bar(y=methods, x=counts, orientation="h", name=ABOUT[kind], marker_color=COLOURS[kind],
+                             text=[str(n) if n else "" for n in counts], textposition="inside",
+                             hovertemplate="%{y}: %{x} queries<extra>" + ABOUT[kind] + "</extra>"))
+    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.35))
+    fig.update_xaxes(title="search queries (labelled set left out)")
+    return _layout(fig, title, height=150 + 45 * len(methods))
 
 
 def trajectory_detail(

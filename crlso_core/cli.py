@@ -86,7 +86,7 @@ def _add_run_options(p: argparse.ArgumentParser, with_budget: bool = True) -> No
         p.add_argument("--budget", type=int, help=f"total benchmark queries, labelled cells included ({_demo_default('budget')})")
     p.add_argument("--labelled", type=int, help=f"labelled cells drawn at random ({_demo_default('labelled')})")
     p.add_argument("--pool", type=int, help="cells in the G-VAE's pool (default: the preset's; NB201 all 15,625, NB301 demo 10,000 random genotypes, NB101 the table's 30,001)")
-    p.add_argument("--rule", choices=RULES, help="search rule (default: step, the reference rule)")
+    p.add_argument("--rule", choices=RULES, help=f"search rule (default: {RULES[0]}; step is the reference rule)")
     p.add_argument("--predictor", choices=PREDICTORS, help="latent predictor used by the search")
     p.add_argument("--no-icnn", action="store_true", help="train the unregularised latent space (LS)")
     p.add_argument("--device", choices=DEVICES, default="auto")
@@ -198,7 +198,11 @@ def _out_dir(args: argparse.Namespace, config) -> Path:
 
 
 def _print_summary(summary, run_dir: Path) -> None:
+    from .search.origins import Origins
+
     print(json.dumps(summary.headline(), indent=2))
+    if summary.complete and summary.query_origins:
+        print(f"query origins: {Origins.from_counts(summary.query_origins).describe()}")
     print(f"run folder: {run_dir}")
 
 

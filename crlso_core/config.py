@@ -13,7 +13,7 @@ from typing import Any, Optional
 from .checks import check_ranges, check_types
 from .errors import CRLSOError, quoted
 
-RULES = ("step", "ranked", "mixed")  # the search's step rules (see SearchConfig)
+RULES = ("ray", "step", "ranked", "mixed")  # the search's step rules (see SearchConfig); the first is the default
 STEP_LENGTHS = ("gradient", "spacing")
 PREDICTORS = ("icnn", "mlp")  # the latent predictor the search steps on
 DEVICES = ("auto", "cpu", "cuda")
@@ -65,28 +65,33 @@ class GVAEConfig:
 
 @dataclass
 class SearchConfig:
-    """The CR-LSO loop. `rule="step"` is the reference one-step rule with growing retries;
+    """The CR-LSO loop (crlso_core/search/crlso.py). `rule="ray"` walks each start's descent
+    direction in steps of the codes' spacing, as far as the pool's codes are wide along it,
+    and queries the first new cell; `rule="step"` is the reference one-step rule with growing retries;
     `rule="ranked"` proposes many steps per start and queries the best-predicted ones;
     `rule="mixed"` ranks the starts' one-mutation neighbours among those proposals."""
 
-    rule: str = "step"
+    rule: str = "ray"
     predictor: str = "icnn"  # "mlp": unconstrained predictor (the plain-LSO ablation)
-    top_k: int = 10
+    top_k: int = 10  # starts a round steps from (ray: starts that found a cell), and queries a ranked round makes
+    # ray and ranked rules: how far down the queried cells, best first, a round may look for
+    # starts whose moves still reach new cells (0: all of them)
+    start_depth: int = 0
     finetune_epochs: int = 50
     finetune_lr: float = 1e-4
     finetune_batch: int = 64
     z_noise: float = 0.01  # noise on z and labels while fine-tuning
     label_noise: float = 0.001
-    eta0: float = 0.2
-    eta_step: float = 0.2
-    max_retries: int = 20
+    eta0: float = 0.2  # first step; with step_length "spacing" (and always on the ray) in code spacings
+    eta_step: float = 0.2  # how much each retry (ray: each point along it) adds
+    max_retries: int = 20  # step rule: retries; ray: most points along one ray (spread evenly to its end)
     candidates_per_start: int = 32  # ranked rule: step sizes x noise draws per start
     explore_noise: float = 0.1  # ranked rule: std of the noise added to some proposals
-    # "gradient": z - eta * grad f (reference). "spacing": eta steps of the pool codes' median
-    # nearest-neighbour distance along -grad f / |grad f|, so the predictor's output scale
-    # does not set how far a step goes (NB301's errors vary by ~0.5 %: reference steps never
-    # left the start cell, and every query was a fallback mutation).
-    step_length: str = "gradient"
+    # "spacing": eta steps of the pool codes' median nearest-neighbour distance along
+    # -grad f / |grad f|, so the predictor's output scale does not set how far a step goes
+    # (NB201's ICNN and NB301's narrow errors gave steps that never left the start cell, and
+    # every query was a fallback mutation). "gradient": z - eta * grad f (the reference).
+    step_length: str = "spacing"
     # Fine-tune on standardised errors, then scale back: on raw errors of that spread the
     # predictor hardly learns from the queries.
     standardise_refit: bool = False
@@ -154,7 +159,7 @@ class RunConfig:
             "batch_size": (1, 100_000), "lr": (1e-12, 10), "lr_min": (0, 10), "weight_decay": (0, 10), "beta": (0, 1e6),
             "noise_scale": (0, 1e3), "icnn_weight": (0, 1e6), "icnn_hidden": (1, 2048), "icnn_layers": (1, 16), "grad_clip": (1e-12, 1e12)})
         check_ranges(self.search, "Bad search setting", {
-            "top_k": (1, 10_000), "finetune_epochs": (0, 100_000), "finetune_lr": (1e-12, 10), "finetune_batch": (1, 100_000),
+            "top_k": (1, 10_000), "start_depth": (0, 10**7), "finetune_epochs": (0, 100_000), "finetune_lr": (1e-12, 10), "finetune_batch": (1, 100_000),
             "z_noise": (0, 1e3), "label_noise": (0, 1e3), "eta0": (0, 1e6), "eta_step": (0, 1e6), "max_retries": (1, 10_000),
             "candidates_per_start": (1, 10_000), "explore_noise": (0, 1e3)})
         checks = [

@@ -27,6 +27,7 @@ from .records import (
 from .registry import load_benchmark
 from .runs import IndexedRun, list_runs
 from .search.baselines import LABELS as BASELINE_LABELS
+from .search.origins import STEP, Origins, origin
 from .spaces.base import SearchSpace
 from .training import prepare_torch
 
@@ -238,6 +239,16 @@ def run_curves(run_dir: Path, benchmark: Benchmark, dataset: str, label: str = "
     return [query_curve(benchmark, dataset, read_queries(path), name) for name, path in query_files(run_dir, label, prefix).items()]
 
 
+def search_origins(run_dir: Path) -> Optional[Origins]:
+    """Where a searched run's queries came from (None before its search): from its
+    queries.csv, so runs searched before the summary kept the counts are counted too."""
+    run_dir = Path(run_dir)
+    summary = summary_or_none(run_dir)
+    if summary is None or not summary.complete or not (run_dir / "queries.csv").exists():
+        return None
+    return Origins.of(q.source for q in read_queries(run_dir / "queries.csv"))
+
+
 def query_files(run_dir: Path, label: str = "CR-LSO", prefix: str = "") -> dict[str, Path]:
     """Each method's queries.csv in a run folder, by its label: the latent search's (once
     the run is searched) and any baselines' run beside it."""
@@ -255,18 +266,23 @@ def query_files(run_dir: Path, label: str = "CR-LSO", prefix: str = "") -> dict[
 @dataclass
 class Move:
     """Consecutive proposals of one round from one start that decoded to the same cell: the
-    step rule grows eta until the decoded cell changes, so most retries land back on a known
-    cell (often the start itself); a move shows them as one."""
+    ray and step rules go further until the decoded cell is new, so most points land back on
+    a known cell (often the start itself); a move shows them as one."""
 
     round: int
     arch: str
     steps: list[TrajectoryStep]
-    kind: str  # "step" (a gradient step), "fallback" (best-predicted unseen neighbour), "random", "mutation" (mixed rule)
-    ends_only: bool = False  # the steps are a run's first and last retry (the step rule)
+    kind: str  # an origin (search/origins.py): "step", "nearest", "mutation", "fallback" or "random"
+    ends_only: bool = False  # the steps are a run's first and last point (ray and step rules)
 
     @property
     def queried(self) -> bool:
         return any(s.queried for s in self.steps)
+
+    @property
+    def latent(self) -> bool:
+        """A move in the latent space (a decoded point), not a neighbour or a random cell."""
+        return self.kind in ("step", "nearest")
 
     @property
     def valid_acc(self) -> Optional[float]:
@@ -277,34 +293,40 @@ class Move:
         return self.steps[0].eta, self.steps[-1].eta
 
     def describe(self, start_arch: str) -> str:
-        """What happened, in words a class can follow."""
+        """What happened, in words a class can follow; a move that was not a latent step is
+        never called one."""
         if self.kind == "fallback":
-            return f"Round {self.round}: no step left the known cells, so the best-predicted unseen neighbour of the start was queried"
+            return (f"Round {self.round}: not a latent move. No start's move reached a new cell, so the "
+                    "best-predicted unseen one-mutation neighbour of the start was queried (a fallback)")
         if self.kind == "mutation":
-            return f"Round {self.round}: a one-mutation neighbour of the start, predicted better than the latent steps' cells, was queried"
+            return (f"Round {self.round}: not a latent move. A one-mutation neighbour of the start, predicted "
+                    "better than the latent steps' cells, was queried (mixed rule)")
         if self.kind == "random":
-            return f"Round {self.round}: nothing near the known cells was left, so a random unseen cell was queried"
+            return f"Round {self.round}: not a latent move. Nothing near the known cells was left, so a random unseen cell was queried"
         low, high = self.etas
-        # the step rule records only the ends of a run of retries (search/crlso.py)
+        # the ray and step rules record only the ends of a run of points that decode to one cell
         sizes = self.steps[-1].attempt - self.steps[0].attempt + 1 if self.ends_only else len(self.steps)
-        eta = f"η = {low:.2f}" if sizes == 1 else f"η = {low:.2f} to {high:.2f} ({sizes} step sizes)"
+        eta = f"η = {low:.2f}" if sizes == 1 else f"η = {low:.2f} to {high:.2f} ({sizes} step lengths)"
+        if self.kind == "nearest":
+            return (f"Round {self.round}: latent step, {eta}, decoded a cell the benchmark cannot answer; the nearest "
+                    "answerable unseen cell to that point was queried")
         where = "back to the start cell" if self.arch == start_arch else ("to a new cell, queried" if self.queried else "to a cell already known")
-        return f"Round {self.round}: {eta} decoded {where}"
+        return f"Round {self.round}: latent step, {eta}, decoded {where}"
 
 
 @dataclass
 class Trajectory:
     start_arch: str
     steps: list[TrajectoryStep]  # the proposals stepped from this start, in search order
-    ends_only: bool = False  # searched by the step rule, which records a run of retries by its ends
+    ends_only: bool = False  # searched by the ray or step rule, which record a run of points by its ends
 
     @cached_property
     def moves(self) -> list[Move]:
         moves: list[Move] = []
         for step in self.steps:
-            kind = next((k for k in ("fallback", "random", "mutation") if step.source.endswith("-" + k)), "step")
+            kind = origin(step.source)
             last = moves[-1] if moves else None
-            if last is not None and last.kind == kind == "step" and last.round == step.round and last.arch == step.arch:
+            if last is not None and last.kind == kind == STEP and last.round == step.round and last.arch == step.arch:
                 last.steps.append(step)
             else:
                 moves.append(Move(step.round, step.arch, [step], kind, self.ends_only))
@@ -320,7 +342,7 @@ def trajectories(run_dir: Path) -> list[Trajectory]:
     path = Path(run_dir) / "trajectories.csv"
     if not path.exists():
         return []
-    ends_only = RunConfig.read(run_dir).search.rule == "step"
+    ends_only = RunConfig.read(run_dir).search.rule in ("ray", "step")
     grouped: dict[str, list[TrajectoryStep]] = {}
     for step in read_trajectory(path):
         grouped.setdefault(step.start_arch, []).append(step)

@@ -27,6 +27,7 @@ from .records import (
 from .registry import load_benchmark
 from .runs import RunClaim, index_run
 from .search.baselines import BASELINES
+from .search.origins import Origins
 from .stages import (
     draw_labelled, kendall_taus, latent_stage, queries_to_best, run_pool, search_predictor, search_stage, teacher_stage,
 )
@@ -153,13 +154,14 @@ def search_run(
     wall = time.perf_counter() - t0
 
     best, best_valid = oracle.best()
+    origins = Origins.of(q.source for q in oracle.history)
     wall_s = {**summary.wall_s, "search": round(wall, 2)}
     wall_s["total"] = round(sum(v for k, v in wall_s.items() if k != "total"), 2)
     summary = replace(
         summary, status="complete", budget=config.budget, rule=config.search.rule, queries_used=oracle.used,
         best_arch=benchmark.space.format(best), best_valid_acc=best_valid, best_test_acc=oracle.test_accuracy(best),
         **_optimum_fields(benchmark, config.dataset, best_valid), queries_to_best=queries_to_best(oracle, best),
-        search_steps=len(steps), device=str(device), wall_s=wall_s, benchmark=benchmark.title,
+        search_steps=len(steps), query_origins=origins.counts, latent_share=origins.latent_share, device=str(device), wall_s=wall_s, benchmark=benchmark.title,
         pool_size=len(trained.pool), run_format=RUN_FORMAT,
     )
     group = FileGroup(run_dir)

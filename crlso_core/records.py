@@ -81,11 +81,15 @@ class RunSummary:
     found_valid_optimum: Optional[bool] = None
     queries_to_best: Optional[int] = None
     search_steps: Optional[int] = None
+    # how many search queries (labelled set left out) came from each origin (search/origins.py),
+    # and the share that were latent moves; empty / None before a search
+    query_origins: dict[str, int] = field(default_factory=dict)
+    latent_share: Optional[float] = None
     baselines: dict[str, BaselineResult] = field(default_factory=dict)
 
     HEADLINE = (
         "space", "dataset", "preset", "seed", "budget", "queries_used", "best_arch", "best_valid_acc",
-        "best_test_acc", "found_valid_optimum", "recon_acc", "recon_heldout", "teacher_kendall_tau", "icnn_kendall_tau",
+        "best_test_acc", "found_valid_optimum", "latent_share", "query_origins", "recon_acc", "recon_heldout", "teacher_kendall_tau", "icnn_kendall_tau",
         "device", "wall_s",
     )
 

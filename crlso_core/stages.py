@@ -128,11 +128,23 @@ def kendall_taus(config, benchmark: Benchmark, pool: CellPool, stage: TeacherSta
     return kendall_tau(stage.pseudo[outside], truth[outside]), kendall_tau(predicted[outside], truth[outside])
 
 
-def search_stage(config, pool: CellPool, gvae, predictor, mu, oracle, device, progress=None) -> list[TrajectoryStep]:
+def search_source(config: RunConfig) -> str:
+    """The name a latent search's queries carry (origins.py adds what kind of move each was):
+    the bench's method names for the four ways to pair a latent space and a predictor."""
+    icnn = config.search.predictor == "icnn"
+    if config.gvae.icnn:
+        return "crlso" if icnn else "crls-mlp"
+    return "ls-icnn" if icnn else "lso"
+
+
+def search_stage(
+    config, pool: CellPool, gvae, predictor, mu, oracle, device, progress=None, source: Optional[str] = None,
+) -> list[TrajectoryStep]:
     generator = torch.Generator().manual_seed(config.seed * 1000 + 1)  # search has its own stream
     codes = LatentCodes.from_pool(pool.space, gvae, device, pool.cells, mu)
     with small_work_threads(device):
-        return CRLSOSearch(pool.space, codes, predictor, oracle, config.search, device, generator).run(progress)
+        return CRLSOSearch(pool.space, codes, predictor, oracle, config.search, device, generator,
+                           source or search_source(config)).run(progress)
 
 
 def queries_to_best(oracle: Oracle, best) -> int:

@@ -23,6 +23,7 @@ def test_train_then_search(tmp_path, capsys):
     assert summary["status"] == "complete" and summary["queries_used"] == 40
     printed = capsys.readouterr().out
     assert '"best_test_acc"' in printed and str(out) in printed
+    assert '"latent_share"' in printed and "query origins: " in printed and " of 10 search queries (" in printed
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from crlso_core.models import ICNN
 from crlso_core.pipeline import search_run
 from crlso_core.records import RUN_FORMAT, read_summary
 from crlso_core.runs import list_runs
+from crlso_core.search.origins import ORIGINS, Origins
 
 
 def test_run_folder_holds_everything(smoke_run, benchmark, space):
@@ -30,6 +31,10 @@ def test_run_folder_holds_everything(smoke_run, benchmark, space):
     queries = list(csv.DictReader(open(out / "queries.csv")))
     assert len(queries) == 60 and len({q["arch"] for q in queries}) == 60
     assert [q["source"] for q in queries[:30]] == ["labelled"] * 30
+    # the summary says where every search query came from, and the counts add up to them
+    assert sum(summary.query_origins.values()) == 30 and set(summary.query_origins) == set(ORIGINS)
+    assert summary.query_origins == Origins.of(q["source"] for q in queries).counts
+    assert summary.latent_share == Origins.of(q["source"] for q in queries).latent_share
     # best_arch is the best-validation query, and its test accuracy comes from the table
     best = max(queries, key=lambda q: float(q["valid_acc"]))
     assert summary.best_arch == best["arch"]

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from crlso_app.cell_render import cell_svg
-from crlso_app.figures import curves_figure, found_figure, side_name, trajectory_detail, trajectory_overview
+from crlso_app.figures import curves_figure, found_figure, origins_figure, side_name, trajectory_detail, trajectory_overview
 from crlso_app.jobs_panel import job_panel, stage_label
 from crlso_app.run_picker import pair_views
 from crlso_app.state import guard, md, projection, runs_root, url_get, url_set, view
@@ -21,11 +21,12 @@ from crlso_core.analysis.found import found_map, queried
 from crlso_core.analysis.projections import LABELS, METHODS, place
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.config import RULES
-from crlso_core.explore import Trajectory, query_files, run_curves, trajectories
+from crlso_core.explore import Trajectory, query_files, run_curves, search_origins, trajectories
 from crlso_core.jobs import active_job, start_job
 from crlso_core.records import SIDE_METHODS, summary_or_none
 from crlso_core.registry import dataset_title
 from crlso_core.search.baselines import BASELINES, LABELS as BASELINE_LABELS
+from crlso_core.search.origins import ABOUT
 
 SAMPLE = 2500  # cells drawn behind one trajectory: enough to see the cloud, light enough to redraw at once
 
@@ -75,6 +76,7 @@ class Walks:
     starts: np.ndarray  # [queried moves, 2]
     ends: np.ndarray
     found: list[str]  # hover text of each queried move
+    latent: np.ndarray  # per queried move: a latent move (True) or a fallback, mutation or random cell
     sample: np.ndarray  # pool rows drawn behind one trajectory
     outside: int  # found cells outside the pool
 
@@ -93,17 +95,19 @@ def walks(path: str, stamp: float, method: str) -> Walks:
     steps = [(t.start_arch, m) for t in paths for m in t.found]
     starts = np.array([xy[a] for a, _ in steps]).reshape(-1, 2)
     ends = np.array([xy[m.arch] for _, m in steps]).reshape(-1, 2)
-    found = [f"round {m.round}: {run.space.label(run.space.parse(m.arch))} · {m.valid_acc:.2f} %" for _, m in steps]
+    found = [f"round {m.round}: {run.space.label(run.space.parse(m.arch))} · {m.valid_acc:.2f} % · {ABOUT[m.kind]}" for _, m in steps]
+    latent = np.array([m.latent for _, m in steps], dtype=bool)
     sample = np.random.default_rng(0).choice(len(run.codes), size=min(SAMPLE, len(run.codes)), replace=False)
     outside = sum(m.arch not in run.row_of for _, m in steps)
-    return Walks(paths, xy, starts, ends, found, sample, outside)
+    return Walks(paths, xy, starts, ends, found, latent, sample, outside)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def overview(path: str, stamp: float, method: str) -> go.Figure:
     run, w = view(path), walks(path, stamp, method)
     coords = projection(run, method, 2).coords
-    return trajectory_overview(coords, run.labels, w.starts, w.ends, w.found, f"{run.label}: every queried step ({LABELS[method]})")
+    return trajectory_overview(coords, run.labels, w.starts, w.ends, w.found, f"{run.label}: every queried step ({LABELS[method]})",
+                               latent=w.latent)
 
 
 @st.fragment
@@ -175,6 +179,18 @@ def found_section(runs) -> None:
                "neighbours in the latent space together, not distances between groups.")
 
 
+def origins_section(runs) -> None:
+    """Per latent method, where its search queries came from: a latent search that fell
+    back to neighbours says so, in numbers."""
+    by_method = {SIDE_METHODS[side]: o for side, run in runs.items() if (o := search_origins(run.path)) is not None}
+    if not by_method:
+        return
+    st.subheader("Where each search's queries came from")
+    st.plotly_chart(origins_figure(by_method, "Origin of every search query"), key="origins")
+    st.caption(" · ".join(f"{method}: {o.describe()}" for method, o in by_method.items()) + ". Latent moves are decoded "
+               "steps and, where the benchmark cannot answer a decoded cell, the nearest answerable cell to that point.")
+
+
 st.title("Search")
 with guard():
     pair, runs = pair_views()
@@ -188,8 +204,9 @@ with guard():
         budget = c[0].number_input("Budget (benchmark queries, labelled set included)", first.config.labelled, 5000,
                                    max(first.config.budget, first.config.labelled), key="budget")
         rule = c[1].selectbox("Step rule", RULES, key="rule",
-                              help="step: the reference one-step rule · ranked: many candidate steps per start, query the best-predicted · "
-                              "mixed: ranked, with the starts' one-mutation neighbours among the candidates")
+                              help="ray: walk each start's descent direction in steps of the codes' spacing and query the first new "
+                              "cell · step: the reference one-step rule · ranked: many candidate steps per start, query the "
+                              "best-predicted · mixed: ranked, with the starts' one-mutation neighbours among the candidates")
         baselines = c[2].multiselect("Baselines beside it", list(BASELINES), default=["rea"], format_func=BASELINE_LABELS.get, key="baselines")
         go_search = st.form_submit_button("Start search", type="primary")
     if go_search:
@@ -213,6 +230,7 @@ with guard():
     st.plotly_chart(curves_figure(curves, opt_valid if metric == "validation" else (best.test if best else None),
                                   f"Best so far on {dataset_title(dataset)}", "valid" if metric == "validation" else "test"), key="curves")
 
+    origins_section(runs)
     found_section(runs)
 
     st.subheader("Trajectories")
@@ -231,7 +249,10 @@ with guard():
     stamp = _stamp(run)
     w = walks(str(run.path), stamp, method)
     st.plotly_chart(overview(str(run.path), stamp, method), key=f"overview-{side}-{method}")
-    st.caption(f"{len(w.found)} queried steps from {len(w.paths)} start cells: each line runs from a start cell to the cell "
-               "it found" + (f"; {w.outside} found cells lie outside the pool and are placed by their latent codes" if w.outside else "")
-               + ". Retries that decoded to the same cell count as one move.")
+    latent = int(w.latent.sum())
+    st.caption(f"{len(w.found)} queries from {len(w.paths)} start cells: {latent} latent moves (solid red: each runs from a start "
+               "cell to the cell decoded along its ray)" + (f", {len(w.found) - latent} not latent moves (grey, dashed: a fallback "
+               "neighbour, a mutation or a random cell, drawn from the start it replaced)" if latent < len(w.found) else "")
+               + (f"; {w.outside} found cells lie outside the pool and are placed by their latent codes" if w.outside else "")
+               + ". Points along a ray that decoded to the same cell count as one move.")
     walk_one(str(run.path), stamp, method, side)

@@ -26,11 +26,15 @@ from ..benchmarks.base import Benchmark
 from ..errors import CRLSOError, quoted
 from ..files import write_csv
 from ..registry import get_spec, load_benchmark
+from ..search.origins import ORIGINS, Origins
 from .methods import LATENT_METHODS, MethodResult, check_methods, init_worker, latent_labelled, run_group, torch_threads_for
 
+# latent methods: the share of search queries (after the labelled set, up to the budget) that
+# were latent moves, and how many came from each origin (search/origins.py); empty for baselines
+ORIGIN_COLUMNS = [f"from_{kind}" for kind in ORIGINS]
 RESULT_COLUMNS = [
     "method", "dataset", "seed", "budget", "best_arch", "best_valid_acc", "best_test_acc",
-    "found_valid_optimum", "queries_to_best", "labelled", "wall_s",
+    "found_valid_optimum", "queries_to_best", "labelled", "wall_s", "latent_share", *ORIGIN_COLUMNS,
 ]
 CURVE_COLUMNS = ["method", "dataset", "seed", "queries", "best_valid_acc", "best_test_acc"]
 # latent methods: how well the G-VAE they searched decodes its pool and cells it never saw
@@ -121,8 +125,20 @@ def result_rows(result: MethodResult, budgets: list[int], optimum: Optional[floa
             "best_test_acc": _number(float(result.test[best]) if result.test is not None else None),
             "found_valid_optimum": _number(int(valid[best] >= optimum) if optimum is not None else None),
             "queries_to_best": best + 1, "labelled": result.labelled, "wall_s": round(result.wall_s, 2),
+            **origin_cells(result, budget),
         })
     return rows
+
+
+def origin_cells(result: MethodResult, budget: int) -> dict:
+    """The latent share and per-origin counts of a latent method's first `budget` queries;
+    empty cells for a baseline (its queries have no latent origin)."""
+    if result.method not in LATENT_METHODS or result.sources is None:
+        return {}
+    origins = Origins.of(result.sources[:budget])
+    share = origins.latent_share
+    return {"latent_share": "" if share is None else round(share, 4),
+            **{f"from_{kind}": n for kind, n in origins.counts.items()}}
 
 
 def curve_rows(result: MethodResult) -> list[dict]:
@@ -168,7 +184,7 @@ def done_keys(path: Path, budgets: list[int]) -> set[tuple[str, str, int]]:
 
 def _keep_only(path: Path, columns: list[str], done: set) -> None:
     """Drop rows of runs that are not done (interrupted, or asked again with new budgets):
-    they are run again whole."""
+    they are run again whole. Rows written before a column existed keep it empty."""
     if not path.exists():
         return
     with open(path, newline="") as f:

@@ -29,21 +29,23 @@ class LatentMethod:
     labelled: Optional[int]  # None: the preset's labelled-set size (300 in demo and paper)
     regularised: bool  # G-VAE trained with the ICNN term (CR-LS) or without (LS)
     predictor: str  # "icnn" or "mlp"
-    rule: str  # "step", "ranked" or "mixed"
+    rule: Optional[str]  # "ray", "step", "ranked" or "mixed"; None: the preset's (the default rule)
     about: str
 
 
 LATENT_METHODS = {
-    "crlso": LatentMethod(None, True, "icnn", "step", "CR-LSO, reference one-step rule"),
+    "crlso": LatentMethod(None, True, "icnn", None, "CR-LSO: rays down the ICNN in the latent space (the default rule)"),
+    "crlso-step": LatentMethod(None, True, "icnn", "step", "CR-LSO, reference one-step rule"),
     "crlso-ranked": LatentMethod(None, True, "icnn", "ranked", "CR-LSO, ranked candidate steps"),
-    "crlso50": LatentMethod(50, True, "icnn", "step", "CR-LSO from 50 labelled cells, step rule"),
-    "crlso50-ranked": LatentMethod(50, True, "icnn", "ranked", "CR-LSO from 50 labelled cells, ranked"),
     "crlso-mixed": LatentMethod(None, True, "icnn", "mixed", "CR-LSO, ranked steps and incumbents' mutations"),
+    "crlso50": LatentMethod(50, True, "icnn", None, "CR-LSO from 50 labelled cells, default rule"),
+    "crlso50-step": LatentMethod(50, True, "icnn", "step", "CR-LSO from 50 labelled cells, step rule"),
+    "crlso50-ranked": LatentMethod(50, True, "icnn", "ranked", "CR-LSO from 50 labelled cells, ranked"),
     "crlso50-mixed": LatentMethod(50, True, "icnn", "mixed", "CR-LSO from 50 labelled cells, ranked steps and mutations"),
-    "lso": LatentMethod(None, False, "mlp", "step", "LSO: plain latent, unconstrained MLP, step rule"),
+    "lso": LatentMethod(None, False, "mlp", None, "LSO: plain latent, unconstrained MLP, default rule"),
     "lso-ranked": LatentMethod(None, False, "mlp", "ranked", "LSO: plain latent, unconstrained MLP, ranked"),
-    "crls-mlp": LatentMethod(None, True, "mlp", "step", "regularised latent, unconstrained MLP"),
-    "ls-icnn": LatentMethod(None, False, "icnn", "step", "plain latent, ICNN fitted afterwards"),
+    "crls-mlp": LatentMethod(None, True, "mlp", None, "regularised latent, unconstrained MLP, default rule"),
+    "ls-icnn": LatentMethod(None, False, "icnn", None, "plain latent, ICNN fitted afterwards, default rule"),
 }
 BASELINE_ABOUT = {
     "rs": "random search",
@@ -83,6 +85,7 @@ class MethodResult:
     wall_s: float
     recon_pool: Optional[float] = None  # latent methods: share of pool cells decoded back exactly
     recon_heldout: Optional[float] = None  # the same on random cells outside the pool (None: none exist)
+    sources: Optional[list[str]] = None  # what asked for each query, in order (search/origins.py)
 
 
 def run_group(
@@ -124,7 +127,7 @@ def _run_latent_methods(benchmark, space, dataset, seed, names, budget, preset_n
         config = preset(preset_name, space=space, dataset=dataset, seed=seed, budget=budget, labelled=spec.labelled)
         spec = replace(spec, labelled=config.labelled)
         config.gvae = replace(config.gvae, icnn=spec.regularised)
-        config.search = replace(config.search, rule=spec.rule, predictor=spec.predictor)
+        config.search = replace(config.search, rule=spec.rule or config.search.rule, predictor=spec.predictor)
         config.validate()
         if spec.labelled not in teachers:
             generator = seed_everything(seed)
@@ -150,7 +153,7 @@ def _run_latent_methods(benchmark, space, dataset, seed, names, budget, preset_n
         oracle = Oracle(benchmark, dataset, budget)
         for cell in labelled:
             oracle.query(cell, "labelled")
-        search_stage(config, pool, latent.gvae, copy.deepcopy(predictor), latent.mu, oracle, device)
+        search_stage(config, pool, latent.gvae, copy.deepcopy(predictor), latent.mu, oracle, device, source=name)
         wall = teacher.seconds + latent.seconds + predictor_seconds + time.perf_counter() - t0
         result = _result(name, dataset, seed, benchmark, oracle, spec.labelled, wall)
         result.recon_pool, result.recon_heldout = latent.recon_acc, latent.recon_heldout
@@ -164,7 +167,7 @@ def _result(name, dataset, seed, benchmark: Benchmark, oracle, labelled, wall) -
     cells = list(oracle.answers)
     return MethodResult(
         name, dataset, seed, benchmark.space.format_many(cells), np.array([oracle.answers[c] for c in cells]),
-        benchmark.test_accuracy(cells, dataset), labelled, wall,
+        benchmark.test_accuracy(cells, dataset), labelled, wall, sources=[q.source for q in oracle.history],
     )
 
 

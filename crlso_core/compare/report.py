@@ -30,6 +30,7 @@ class SummaryRow:
     test_se: Optional[float]
     found_share: Optional[float]  # None: the benchmark's optimum is not known
     median_queries_to_best: float
+    latent_share: Optional[float] = None  # latent methods: mean share of search queries that were latent moves
 
 
 def _read(path: Path) -> list[dict]:
@@ -48,6 +49,13 @@ def _known(rows: list[dict], key: str) -> Optional[np.ndarray]:
     return None if any(v in ("", None) for v in values) else np.array([float(v) for v in values])
 
 
+def _mean_share(rows: list[dict]) -> Optional[float]:
+    """Mean latent share over the rows that have one (rows of a latent method measured
+    before the share was recorded, and baselines, have none)."""
+    shares = [float(r["latent_share"]) for r in rows if r.get("latent_share") not in ("", None)]
+    return float(np.mean(shares)) if shares else None
+
+
 def summarise(results_csv: Path) -> list[SummaryRow]:
     groups: dict[tuple, list[dict]] = {}
     for r in _read(results_csv):
@@ -59,7 +67,7 @@ def summarise(results_csv: Path) -> list[SummaryRow]:
         summary.append(SummaryRow(
             method, dataset, budget, len(rows), *_mean_se(valid), *(_mean_se(test) if test is not None else (None, None)),
             float(found.mean()) if found is not None else None,
-            float(np.median([int(r["queries_to_best"]) for r in rows])),
+            float(np.median([int(r["queries_to_best"]) for r in rows])), _mean_share(rows),
         ))
     return summary
 
@@ -75,15 +83,17 @@ def markdown_table(rows: list[SummaryRow]) -> str:
     for dataset in dict.fromkeys(r.dataset for r in rows):
         lines += [
             f"#### {dataset_title(dataset)}", "",
-            "| budget | method | seeds | valid acc (mean ± s.e.) | test acc (mean ± s.e.) | found valid optimum | median queries to best |",
-            "|---:|---|---:|---|---|---:|---:|",
+            "| budget | method | seeds | valid acc (mean ± s.e.) | test acc (mean ± s.e.) | found valid optimum "
+            "| median queries to best | latent moves |",
+            "|---:|---|---:|---|---|---:|---:|---:|",
         ]
         for r in (r for r in rows if r.dataset == dataset):
             test = _pm(r.test_mean, r.test_se) if r.test_mean is not None else NO_TEST
             found = f"{100 * r.found_share:.0f} %" if r.found_share is not None else "optimum not known"
+            latent = f"{100 * r.latent_share:.0f} %" if r.latent_share is not None else ""
             lines.append(
                 f"| {r.budget} | {r.method} | {r.seeds} | {_pm(r.valid_mean, r.valid_se)} | "
-                f"{test} | {found} | {r.median_queries_to_best:.0f} |"
+                f"{test} | {found} | {r.median_queries_to_best:.0f} | {latent} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -280,7 +290,10 @@ def write_report(out: Path, benchmark: Benchmark) -> Path:
     )
     if not has_test and all(benchmark.optimum(d) is not None for d in datasets):
         note.append("The validation optimum (the dashed line, 'found valid optimum') is the best cell the benchmark holds.")
-    parts = [*note, "", method_legend(methods), "", markdown_table(rows)]
+    parts = [*note, "", method_legend(methods), "",
+             "'latent moves': the share of a latent method's search queries (after its labelled set) that came from a "
+             "decoded latent step or its nearest answerable cell, not a fallback neighbour, mutation or random cell.", "",
+             markdown_table(rows)]
     ablation = ablation_table(out / "results.csv")
     if ablation:
         parts += ["Ablation: which latent space, which predictor (validation accuracy, mean ± s.e. over seeds)", "", ablation, ""]

@@ -1,28 +1,28 @@
-"""The CR-LSO search loop: gradient steps on the predicted error in the latent space.
+"""The CR-LSO search loop: moves in the latent space down the predicted error, decoded
+into cells the benchmark answers.
 
-Each round: fine-tune the predictor on every (z, true accuracy) queried so far; take the
-top-k queried cells as starts; step from each start *down* the predicted error (the
-reference code climbed it: its sign was wrong); decode; query unseen cells. A step is eta
-times the gradient (reference) or, with step_length "spacing", eta times the codes' median
-nearest-neighbour distance along the gradient's direction. The rules:
-- "step": the reference rule. z = z0 - eta * grad f(z0); if the decoded cell was already
-  queried, eta grows by eta_step and the step is retried. Of retries that decode to one
-  cell only the first and last are recorded (a stalled NB101 search made 126,000
-  trajectory rows, 129 MB, from 900 queries); their `attempt` numbers say how many ran.
-- "ranked": each start proposes many steps (several step sizes, with and without
-  exploration noise); decoded cells are de-duplicated, scored by the predictor at their
-  own latent code, and only the best-predicted are queried.
+Each round: fine-tune the predictor on every (z, true accuracy) queried so far; step from
+the best queried cells (the starts) *down* the predicted error (the reference code climbed
+it: its sign was wrong); decode; query unseen cells. The rules:
+- "ray" (the default): the paper's rule measured in the codes' own scale. From a start,
+  walk the descent direction in steps of the codes' spacing (geometry.py) as far as the
+  pool's codes are wide along it, and query the first cell decoded along it that is new. A start whose
+  ray meets only known cells gives way to the next-best queried cell, until `top_k` starts
+  have found a cell or `start_depth` starts were tried.
+- "step": the reference rule. z = z0 - eta * grad f(z0) (or eta spacings along it, with
+  step_length "spacing"); if the decoded cell was already queried, eta grows by eta_step,
+  at most max_retries times.
+- "ranked": each start proposes many steps (several lengths, with and without exploration
+  noise); decoded cells are de-duplicated, scored by the predictor at their own latent
+  code, and only the best-predicted are queried.
 - "mixed": the ranked rule whose candidates also include every unseen one-mutation
-  neighbour of each start, scored the same way (the predictor as the acquisition over
-  latent steps and minimal mutations of the incumbents, which on NB301 made BANANAS
-  strong). A neighbour is recorded only when it is queried (source "<method>-mutation"):
-  NB301 cells have about 120 neighbours each.
+  neighbour of each start (source "<method>-mutation", recorded only when queried).
+Of a run of points that decode to one known cell only the first and last are recorded
+(a stalled NB101 search once wrote 126,000 trajectory rows); `attempt` says where they lay.
+When no rule's move reaches a new cell, the round falls back to the best-predicted unseen
+neighbour of a start ("<method>-fallback"), then to a random cell ("<method>-random"):
+origins.py counts them, so a search that fell back says so.
 The budget is never exceeded: the oracle refuses and the loop checks `remaining` first.
-Only cells the benchmark can answer are queried. On a benchmark that answers only part of
-the space (NB101's offline table: 30,001 of 423,624 cells) a decoded cell it cannot answer
-is replaced by the nearest (in latent space, to the point decoded) unseen pool cell it can
-answer, queried with the source "<method>-nearest"; without a pool to move to, such a
-cell counts as known and the step is retried.
 """
 
 from __future__ import annotations
@@ -41,7 +41,12 @@ from ..progress import ProgressFn, report
 from ..records import TrajectoryStep
 from ..spaces.base import Cell, SearchSpace
 from ..training import fit_latent_predictor, standardiser
+from .geometry import descent_directions, median_spacing, ray_distances, ray_extents
 from .latent import LatentCodes
+from .origins import STEP, with_kind
+from .partial import PartialTable
+
+START_CHUNK = 64  # starts whose gradients and rays are computed at once
 
 
 class CRLSOSearch:
@@ -60,6 +65,7 @@ class CRLSOSearch:
         self.cfg, self.device, self.generator, self.source = cfg, device, generator, source
         self.rng = np.random.default_rng(int(torch.randint(2**31, (1,), generator=generator)))
         self.steps: list[TrajectoryStep] = []
+        self.partial = PartialTable(oracle, codes)
 
     # --- predictor -----------------------------------------------------------------------
     def _refit(self) -> None:
@@ -80,32 +86,27 @@ class CRLSOSearch:
     def predicted_accuracy(self, z: Tensor) -> np.ndarray:
         return 100.0 * (1.0 - self.predictor(z.to(self.device)).cpu().numpy())
 
+    def _raw_gradient(self, z: Tensor) -> Tensor:
+        z = z.to(self.device).clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(self.predictor(z).sum(), z)
+        return grad.cpu()
+
     def _gradient(self, z: Tensor) -> Tensor:
         """What a step of eta = 1 subtracts from z: the gradient itself, or (step_length
         "spacing") its direction times the codes' typical spacing."""
-        z = z.to(self.device).clone().requires_grad_(True)
-        (grad,) = torch.autograd.grad(self.predictor(z).sum(), z)
-        grad = grad.cpu()
+        grad = self._raw_gradient(z)
         if self.cfg.step_length == "spacing":
-            grad = self._spacing * grad / grad.norm(dim=1, keepdim=True).clamp_min(1e-12)
+            grad = -self._spacing * descent_directions(grad)
         return grad
 
     @cached_property
+    def _cloud(self) -> Tensor:
+        """The codes that set the latent space's scale and edge: the pool's, else the queried cells'."""
+        return self.codes.pool[1].float() if self.codes.pool is not None else self.codes(list(self.oracle.answers)).float()
+
+    @cached_property
     def _spacing(self) -> float:
-        """Median distance from a code to its nearest other code: the pool's (an evenly
-        spaced sample of up to 2,000 rows against all), else the queried cells'."""
-        if self.codes.pool is not None:
-            mu = self.codes.pool[1].float()
-        else:
-            mu = self.codes(list(self.oracle.answers)).float()
-        nearest = []
-        for part in mu[:: max(1, len(mu) // 2000)].split(200):  # 200 x pool distances at a time
-            distance = torch.cdist(part, mu)
-            distance[distance == 0] = float("inf")  # itself, or a duplicate code
-            nearest.append(distance.min(1).values)
-        nearest = torch.cat(nearest)
-        nearest = nearest[torch.isfinite(nearest)]
-        return float(nearest.median()) if len(nearest) else 1.0
+        return median_spacing(self._cloud)
 
     # --- the loop ------------------------------------------------------------------------
     def run(self, progress: Optional[ProgressFn] = None) -> list[TrajectoryStep]:
@@ -113,13 +114,16 @@ class CRLSOSearch:
         while self.oracle.remaining > 0:
             round_ += 1
             self._refit()
-            starts = sorted(self.oracle.answers, key=self.oracle.answers.__getitem__, reverse=True)[: self.cfg.top_k]
+            ranking = sorted(self.oracle.answers, key=self.oracle.answers.__getitem__, reverse=True)
+            starts = ranking[: self.cfg.top_k]
             before = self.oracle.used
-            if self.cfg.rule in ("ranked", "mixed"):
-                self._ranked_round(round_, starts, neighbours=self.cfg.rule == "mixed")
+            if self.cfg.rule == "ray":
+                self._ray_round(round_, ranking)
+            elif self.cfg.rule in ("ranked", "mixed"):
+                self._ranked_round(round_, ranking, neighbours=self.cfg.rule == "mixed")
             else:
                 self._step_round(round_, starts)
-            if self.oracle.used == before:  # every proposal decoded to a known cell
+            if self.oracle.used == before:  # every move decoded to a known cell
                 self._fallback_round(round_, starts)
             if self.oracle.used == before:  # even the starts' neighbourhoods are spent
                 self._random_round(round_)
@@ -134,6 +138,59 @@ class CRLSOSearch:
             self.oracle.answers[cell] if queried else None, source or self.source,
         ))
 
+    def _depth(self, ranking: list[Cell]) -> list[Cell]:
+        """The queried cells a round may start from, best first."""
+        depth = self.cfg.start_depth
+        return ranking[:depth] if depth > 0 else ranking
+
+    # --- the ray rule --------------------------------------------------------------------
+    def _ray_round(self, round_: int, ranking: list[Cell]) -> None:
+        found = tried = 0
+        candidates = self._depth(ranking)
+        for at in range(0, len(candidates), START_CHUNK):
+            chunk = candidates[at: at + START_CHUNK]
+            z0s = self.codes(chunk)
+            directions = descent_directions(self._raw_gradient(z0s))
+            extents = ray_extents(directions, self._cloud)
+            for start, z0, direction, extent in zip(chunk, z0s, directions, extents):
+                if found >= self.cfg.top_k or self.oracle.remaining == 0:
+                    return
+                tried += 1
+                found += self._walk_ray(round_, start, z0, direction, float(extent), record_miss=tried <= self.cfg.top_k)
+
+    def _walk_ray(self, round_: int, start: Cell, z0: Tensor, direction: Tensor, extent: float, record_miss: bool) -> bool:
+        """Query the first new cell decoded along one ray; record the ray up to it (a ray that
+        found nothing only when `record_miss`). True when a cell was queried."""
+        c = self.cfg
+        distances = ray_distances(extent, self._spacing, c.eta0, c.eta_step, c.max_retries)
+        zs = z0 + distances[:, None] * direction
+        decoded = self.codes.decode(zs)
+        hit = None
+        for i, cell in enumerate(decoded):
+            if self._new(cell):
+                hit = (i, cell, STEP)
+                break
+            moved = self.partial.nearest_unseen(cell, zs[i])
+            if moved is not None:
+                hit = (i, moved, "nearest")
+                break
+        if hit is None and not record_miss:
+            return False
+        last = hit[0] if hit else len(decoded) - 1
+        rows = [i for i in range(last + 1) if i in (0, last) or not decoded[i - 1] == decoded[i] == decoded[i + 1]]
+        cells = [decoded[i] for i in rows]
+        if hit:
+            cells[-1] = hit[1]
+            self.oracle.query(hit[1], with_kind(self.source, hit[2]))
+        pred_z = self.predicted_accuracy(zs[rows])
+        own = self.predicted_accuracy(self.codes(cells))
+        for k, (i, cell) in enumerate(zip(rows, cells)):
+            queried = hit is not None and i == last
+            source = with_kind(self.source, hit[2]) if queried else self.source
+            self._record(round_, start, i, distances[i] / self._spacing, zs[i], cell, pred_z[k], own[k], queried, source)
+        return hit is not None
+
+    # --- the reference and ranked rules ------------------------------------------------------
     def _step_round(self, round_: int, starts: list[Cell]) -> None:
         c = self.cfg
         etas = c.eta0 + c.eta_step * torch.arange(c.max_retries, dtype=torch.float32)
@@ -144,7 +201,7 @@ class CRLSOSearch:
                 return
             zs = z0 - etas[:, None] * g  # all retries at once; only those up to the first new cell count
             decoded = self.codes.decode(zs)
-            cells = self._onto_benchmark(decoded, zs)
+            cells = self.partial.onto_benchmark(decoded, zs)
             pred_z = self.predicted_accuracy(zs)
             own = self.predicted_accuracy(self.codes(cells))  # one batch, not one call per retry
             tried = next((i + 1 for i, cell in enumerate(cells) if self._new(cell)), len(cells))
@@ -158,20 +215,54 @@ class CRLSOSearch:
                     self.oracle.query(cell, source)
                 self._record(round_, start, attempt, etas[attempt], zs[attempt], cell, pred_z[attempt], own[attempt], new, source)
 
-    def _ranked_round(self, round_: int, starts: list[Cell], neighbours: bool = False) -> None:
+    def _ranked_round(self, round_: int, ranking: list[Cell], neighbours: bool = False) -> None:
+        """Candidates from the best top_k starts, then the next top_k while fewer than top_k
+        unseen cells were proposed (down to start_depth), ranked and the best queried."""
+        c = self.cfg
+        best: dict[Cell, tuple] = {}  # unseen cell -> its best proposal
+        candidates = self._depth(ranking)
+        starts: list[Cell] = []
+        for at in range(0, len(candidates), c.top_k):
+            group = candidates[at: at + c.top_k]
+            starts += group
+            self._propose(round_, group, best)
+            if len(best) >= c.top_k:
+                break
+        if neighbours:
+            self._add_neighbours(round_, starts[: c.top_k], best)
+        ranked = sorted(best.values(), key=lambda item: item[1], reverse=True)
+        for rank, (proposal, pred, source) in enumerate(ranked):
+            query = rank < c.top_k and self.oracle.remaining > 0
+            if query:
+                self.oracle.query(proposal[5], source)
+            if query or proposal[2] >= 0:  # a neighbour (attempt -1) is recorded only when queried
+                self._record(*proposal, pred, query, source)
+
+    def _step_lengths(self, z0s: Tensor, grads: Tensor) -> Tensor:
+        """Per start, the ranked rule's step lengths (in units of `grads`), short to long:
+        out to eta0 * (1 + max_retries), or with step_length "spacing" out to the ray's edge."""
+        c = self.cfg
+        half = max(c.candidates_per_start // 2, 1)
+        if c.step_length != "spacing":
+            return (c.eta0 * torch.logspace(0, np.log10(1 + c.max_retries), half)).expand(len(z0s), half)
+        extents = ray_extents(descent_directions(grads), self._cloud) / self._spacing
+        ends = torch.maximum(extents, torch.full_like(extents, c.eta0 * (1 + c.max_retries)))
+        fractions = torch.logspace(0, 1, half) / 10.0  # 0.1 .. 1 of the way, denser near the start
+        return torch.maximum(ends[:, None] * fractions, torch.tensor(c.eta0))
+
+    def _propose(self, round_: int, starts: list[Cell], best: dict) -> None:
         c = self.cfg
         z0s = self.codes(starts)
         grads = self._gradient(z0s)
-        half = max(c.candidates_per_start // 2, 1)
-        etas = c.eta0 * torch.logspace(0, np.log10(1 + c.max_retries), half)  # short to long steps
+        lengths = self._step_lengths(z0s, grads)
+        half = lengths.shape[1]
         spread = self.codes(list(self.oracle.answers)).std(0).mean()
-        best: dict[Cell, tuple] = {}  # unseen cell -> its best proposal
-        for start, z0, g in zip(starts, z0s, grads):
+        for start, z0, g, etas in zip(starts, z0s, grads, lengths):
             plain = z0 - etas[:, None] * g
             noisy = plain + c.explore_noise * spread * torch.randn(plain.shape, generator=self.generator)
             zs = torch.cat([plain, noisy])
             decoded = self.codes.decode(zs)
-            cells = self._onto_benchmark(decoded, zs)
+            cells = self.partial.onto_benchmark(decoded, zs)
             pred_z = self.predicted_accuracy(zs)
             unseen = [cl for cl in dict.fromkeys(cells) if self._new(cl)]
             own = dict(zip(unseen, self.predicted_accuracy(self.codes(unseen)))) if unseen else {}
@@ -182,15 +273,6 @@ class CRLSOSearch:
                     best[cell] = (proposal, own[cell], source)
                 else:  # a known cell, or a repeat proposal: recorded, never queried
                     self._record(*proposal, own[cell] if cell in own else self._own_prediction(cell), False, source)
-        if neighbours:
-            self._add_neighbours(round_, starts, best)
-        ranked = sorted(best.values(), key=lambda item: item[1], reverse=True)
-        for rank, (proposal, pred, source) in enumerate(ranked):
-            query = rank < c.top_k and self.oracle.remaining > 0
-            if query:
-                self.oracle.query(proposal[5], source)
-            if query or proposal[2] >= 0:  # a neighbour (attempt -1) is recorded only when queried
-                self._record(*proposal, pred, query, source)
 
     def _add_neighbours(self, round_: int, starts: list[Cell], best: dict) -> None:
         """The unseen one-mutation neighbours of the starts that no latent step proposed,
@@ -205,48 +287,22 @@ class CRLSOSearch:
         cells = list(found)
         codes = self.codes(cells)
         for cell, z, pred in zip(cells, codes, self.predicted_accuracy(codes)):
-            best[cell] = ((round_, found[cell], -1, 0.0, z, cell, pred), pred, self.source + "-mutation")
+            best[cell] = ((round_, found[cell], -1, 0.0, z, cell, pred), pred, with_kind(self.source, "mutation"))
 
     def _new(self, cell: Cell) -> bool:
         """Worth a query: not queried yet, and the benchmark can answer it (a decoded cell
         it cannot answer is treated like a known one: the step is retried further)."""
         return not self.oracle.seen(cell) and self.oracle.can_answer(cell)
 
-    # --- a benchmark that answers only part of the space --------------------------------
-    @cached_property
-    def _answerable_pool(self) -> Optional[tuple[list[Cell], Tensor]]:
-        """(cells, codes) of the pool cells the benchmark can answer: where a decoded cell it
-        cannot answer moves to. None when it answers every cell (nothing ever moves) or
-        when the codes hold no pool (the decoded cell then counts as known)."""
-        if self.oracle.benchmark.complete or self.codes.pool is None:
-            return None
-        cells, mu = self.codes.pool
-        rows = np.flatnonzero(self.oracle.benchmark.can_answer(cells))
-        return ([cells[i] for i in rows.tolist()], mu[torch.from_numpy(rows)].float()) if len(rows) else None
-
-    def _onto_benchmark(self, decoded: list[Cell], zs: Tensor) -> list[Cell]:
-        """Each decoded cell, except that one the benchmark cannot answer becomes the unseen
-        answerable pool cell nearest to the point it was decoded from."""
-        pool = self._answerable_pool
-        outside = [i for i, cell in enumerate(decoded) if pool is not None and not self.oracle.can_answer(cell)]
-        if not outside:
-            return decoded
-        cells, mu = pool
-        k = min(len(cells), self.oracle.used + 1)  # at most `used` are seen: an unseen one is among these
-        nearest = torch.cdist(zs[outside].float(), mu).topk(k, largest=False).indices.tolist()
-        moved = list(decoded)
-        for i, order in zip(outside, nearest):
-            moved[i] = next((cells[j] for j in order if not self.oracle.seen(cells[j])), decoded[i])
-        return moved
-
     def _source(self, cell: Cell, decoded: Cell) -> str:
-        return self.source if cell == decoded else self.source + "-nearest"
+        return self.source if cell == decoded else with_kind(self.source, "nearest")
 
     def _own_prediction(self, cell: Cell) -> float:
         return float(self.predicted_accuracy(self.codes([cell]))[0])
 
+    # --- when no move reached a new cell ---------------------------------------------------
     def _fallback_round(self, round_: int, starts: list[Cell]) -> None:
-        """No step left the known cells: query, per start, the unseen single-edge
+        """No move left the known cells: query, per start, the unseen single-edge
         neighbour the predictor likes best, so the budget is still spent on search."""
         for start in starts:
             if self.oracle.remaining == 0:
@@ -257,13 +313,15 @@ class CRLSOSearch:
             codes = self.codes(options)
             preds = self.predicted_accuracy(codes)
             i = int(np.argmax(preds))
-            self.oracle.query(options[i], self.source + "-fallback")
-            self._record(round_, start, -1, 0.0, codes[i], options[i], preds[i], preds[i], True, self.source + "-fallback")
+            source = with_kind(self.source, "fallback")
+            self.oracle.query(options[i], source)
+            self._record(round_, start, -1, 0.0, codes[i], options[i], preds[i], preds[i], True, source)
 
     def _random_round(self, round_: int) -> None:
         """Last resort, so the loop always ends: one random unseen cell."""
         cell = self.oracle.random_unseen(self.rng)
         z = self.codes([cell])[0]
         pred = self._own_prediction(cell)
-        self.oracle.query(cell, self.source + "-random")
-        self._record(round_, cell, -1, 0.0, z, cell, pred, pred, True, self.source + "-random")
+        source = with_kind(self.source, "random")
+        self.oracle.query(cell, source)
+        self._record(round_, cell, -1, 0.0, z, cell, pred, pred, True, source)

@@ -6,6 +6,7 @@ from crlso_core.compare.grid import BenchPlan, parse_seeds, run_bench
 from crlso_core.compare.report import write_report
 from crlso_core.errors import CRLSOError
 from crlso_core.registry import load_benchmark
+from crlso_core.search.origins import ORIGINS
 
 
 def _rows(path):
@@ -28,6 +29,14 @@ def test_small_grid_runs_reports_and_resumes(tmp_path, benchmark):
         assert 1 <= int(r["queries_to_best"]) <= int(r["budget"])
         assert float(by_key[(r["method"], r["seed"], 60)]["best_valid_acc"]) >= float(by_key[(r["method"], r["seed"], 40)]["best_valid_acc"])
     assert {r["labelled"] for r in rows if r["method"] == "crlso"} == {"30"}
+    for r in rows:  # latent rows say where their search queries came from; baselines leave it empty
+        counts = [r[f"from_{kind}"] for kind in ORIGINS]
+        if r["method"] == "crlso":
+            assert sum(map(int, counts)) == int(r["budget"]) - 30
+            latent = int(r["from_step"]) + int(r["from_nearest"])
+            assert float(r["latent_share"]) == pytest.approx(latent / (int(r["budget"]) - 30), abs=1e-4)
+        else:
+            assert set(counts) == {""} and r["latent_share"] == ""
     # each seed draws its own randomness
     assert by_key[("rs", "0", 60)]["best_arch"] != by_key[("rs", "1", 60)]["best_arch"] or \
         by_key[("rea", "0", 60)]["best_arch"] != by_key[("rea", "1", 60)]["best_arch"]
@@ -39,7 +48,7 @@ def test_small_grid_runs_reports_and_resumes(tmp_path, benchmark):
 
     summary = write_report(tmp_path, benchmark)
     text = summary.read_text()
-    assert "| 60 | crlso | 2 |" in text and (tmp_path / "curves.png").stat().st_size > 10_000
+    assert "| 60 | crlso | 2 |" in text and "latent moves" in text and (tmp_path / "curves.png").stat().st_size > 10_000
 
 
 def test_new_budget_reruns_only_what_lacks_it(tmp_path):
@@ -83,8 +92,17 @@ def test_split_by_training_keeps_methods_that_share_a_training_together():
 
 def test_parallel_workers_give_the_rows_one_worker_gives(tmp_path):
     """Split jobs restore the same RNG states as one shared group: only wall time differs."""
+    import torch
+
+    from crlso_core.compare.methods import torch_threads_for
+
     plan = BenchPlan("nb201", ["cifar10"], ["crlso", "lso", "rs"], [0], [40, 60], preset="smoke", device="cpu")
-    one = _rows(run_bench(plan, tmp_path / "one"))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(torch_threads_for(2))  # as each of 2 workers: float sums depend on the thread count,
+    try:  # and a latent step decoded near a boundary between two cells can tell them apart
+        one = _rows(run_bench(plan, tmp_path / "one"))
+    finally:
+        torch.set_num_threads(threads)
     plan.workers = 2
     two = _rows(run_bench(plan, tmp_path / "two"))
     drop = lambda rows: sorted(tuple((k, v) for k, v in r.items() if k != "wall_s") for r in rows)

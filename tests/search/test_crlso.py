@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from crlso_core.benchmarks import Oracle
 from crlso_core.config import SearchConfig
@@ -31,7 +32,7 @@ def _search(benchmark, space, rule, budget, labelled=20, seed=0, run=True, **set
     return search, oracle, search.run() if run else []
 
 
-@pytest.mark.parametrize("rule", ["step", "ranked", "mixed"])
+@pytest.mark.parametrize("rule", ["ray", "step", "ranked", "mixed"])
 def test_search_spends_exactly_the_budget_and_records_every_step(benchmark, space, rule):
     search, oracle, steps = _search(benchmark, space, rule, budget=45)
     assert oracle.used == 45  # spent, never exceeded (the oracle would raise)
@@ -173,7 +174,8 @@ def test_spacing_steps_are_the_codes_spacing_long_whatever_the_predictors_scale(
     assert torch.allclose(step.norm(dim=1), torch.full((len(codes),), search._spacing), rtol=1e-4)
     with torch.no_grad():
         assert (search.predictor(codes - 1e-3 * step) < search.predictor(codes)).all()
-    reference = CRLSOSearch(space, search.codes, search.predictor, oracle, SearchConfig(), torch.device("cpu"), torch.Generator())
+    reference = CRLSOSearch(space, search.codes, search.predictor, oracle, SearchConfig(step_length="gradient"), torch.device("cpu"),
+                            torch.Generator())
     before = reference._gradient(codes)
     rescale_output_(search.predictor.output_layers(), 1e-3, 0.0)
     assert torch.allclose(search._gradient(codes), step, atol=1e-4 * search._spacing)
@@ -199,3 +201,110 @@ def test_a_standardised_refit_learns_narrow_errors_and_still_predicts_accuracies
     assert kendall_tau(predicted, np.array([oracle.answers[c] for c in cells])) > 0.3
     assert abs(predicted.mean() - 94.0) < 0.5 and predicted.std() < 2.0  # accuracies, not standardised scores
     assert search.predictor.is_convex_by_construction()
+
+
+# --- the ray rule on a latent space built by hand ------------------------------------------
+
+class LookupCodes(LatentCodes):
+    """Codes placed by hand; decoding a point gives the pool cell whose code is nearest, so
+    where each cell decodes is known exactly."""
+
+    def __init__(self, space, cells, mu):
+        super().__init__(space, None, torch.device("cpu"), dict(zip(cells, mu)))
+        self.pool = (list(cells), mu)
+
+    def __call__(self, cells):
+        return torch.stack([self._cache[c] for c in cells]) if cells else torch.empty(0, 2)
+
+    def decode(self, z):
+        cells, mu = self.pool
+        return [cells[i] for i in torch.cdist(z.float(), mu).argmin(1).tolist()]
+
+
+class Slope(nn.Module):
+    """Predicted error falling along +x by 1e-6 a unit: a gradient far too small for a
+    reference step (eta times the gradient) to leave its start cell."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.tensor([-1e-6, 0.0]))  # fine-tuning is off in these tests
+
+    def forward(self, z):
+        return 0.5 + z @ self.weight
+
+
+def _hand_made(benchmark_toy, target_at, special_start_at=None):
+    """20 labelled toy cells on the x-axis at x = 0..19; one unseen target cell at
+    `target_at`; the other 195 unseen cells far away (y = -100, x spread over 0..30). With
+    `special_start_at`, the worst labelled cell moves there."""
+    space = benchmark_toy.space
+    cells = space.all_cells()
+    labelled, target, rest = cells[:20], cells[20], cells[21:]
+    mu = torch.zeros(len(cells), 2)
+    mu[:20, 0] = torch.arange(20.0)
+    mu[20] = torch.tensor(target_at)
+    mu[21:, 0] = torch.linspace(0, 30, len(rest))
+    mu[21:, 1] = -100.0
+    oracle = Oracle(benchmark_toy, "synthetic", 21)
+    for cell in labelled:
+        oracle.query(cell, "labelled")
+    if special_start_at is not None:
+        worst = min(labelled, key=oracle.answers.__getitem__)
+        mu[cells.index(worst)] = torch.tensor(special_start_at)
+    return space, LookupCodes(space, cells, mu), oracle, target
+
+
+def _hand_search(space, codes, oracle, **settings):
+    cfg = SearchConfig(**{"top_k": 4, "finetune_epochs": 0, **settings})
+    search = CRLSOSearch(space, codes, Slope(), oracle, cfg, torch.device("cpu"), torch.Generator().manual_seed(0))
+    return search, search.run()
+
+
+def test_the_ray_reaches_a_new_cell_at_a_known_distance_where_a_reference_step_falls_back():
+    from tests.toy_space import load_toy
+
+    space, codes, oracle, target = _hand_made(load_toy(), target_at=(30.0, 0.0))
+    search, steps = _hand_search(space, codes, oracle)  # the default rule
+    assert oracle.history[-1].arch == space.format(target) and oracle.history[-1].source == "crlso"
+    hit = next(s for s in steps if s.queried)
+    start_x = float(codes([space.parse(hit.start_arch)])[0, 0])
+    assert hit.z[0] > 24.5 and hit.z[1] == pytest.approx(0.0, abs=1e-5)  # past the midpoint to (30, 0): it decodes there
+    misses = [s for s in steps if s.start_arch == hit.start_arch and not s.queried]
+    assert misses and all(s.z[0] < 24.5 for s in misses)  # every earlier point decoded to a known cell
+    assert hit.eta * search._spacing == pytest.approx(hit.z[0] - start_x, rel=1e-4)  # eta is counted in code spacings
+
+    space, codes, oracle, target = _hand_made(load_toy(), target_at=(30.0, 0.0))
+    _hand_search(space, codes, oracle, rule="step", step_length="gradient")
+    assert oracle.history[-1].source == "crlso-fallback"  # the reference length never leaves the start cell
+
+
+def test_when_the_best_starts_rays_are_spent_a_lower_start_moves_before_any_fallback():
+    """The target lies off every ray from the x-axis; only the worst labelled cell, moved to
+    (0, 40), has it on its ray. The rule walks down the ranking to it instead of falling back."""
+    from tests.toy_space import load_toy
+
+    space, codes, oracle, target = _hand_made(load_toy(), target_at=(30.0, 40.0), special_start_at=(0.0, 40.0))
+    _, steps = _hand_search(space, codes, oracle)
+    assert oracle.history[-1].arch == space.format(target) and oracle.history[-1].source == "crlso"
+    hit = next(s for s in steps if s.queried)
+    assert min(oracle.answers.values()) == oracle.answers[space.parse(hit.start_arch)]  # the worst labelled cell
+    spent = {s.start_arch for s in steps if not s.queried}
+    assert len(spent - {hit.start_arch}) == 4  # the top-4 starts' rays were walked and recorded first
+
+    space, codes, oracle, _ = _hand_made(load_toy(), target_at=(30.0, 40.0), special_start_at=(0.0, 40.0))
+    _hand_search(space, codes, oracle, start_depth=4)
+    assert oracle.history[-1].source == "crlso-fallback"  # held to the top 4, it has to fall back
+
+
+def test_origins_of_a_search_add_up_to_its_queries(benchmark, space):
+    from crlso_core.search.origins import LATENT, ORIGINS, Origins, origin
+
+    for rule in ("ray", "mixed"):
+        _, oracle, steps = _search(benchmark, space, rule, budget=45)
+        origins = Origins.of(q.source for q in oracle.history)
+        assert origins.searched == 45 - 20 == sum(origins.counts.values())
+        assert set(origins.counts) == set(ORIGINS)
+        assert origins.latent == sum(origin(q.source) in LATENT for q in oracle.history)
+        assert origins.latent_share == origins.latent / 25
+        assert [origin(q.source) for q in oracle.history[:20]] == ["labelled"] * 20
+    assert origin("crlso50-ranked") == "step" and origin("lso-nearest") == "nearest" and origin("crls-mlp") == "step"

@@ -1,4 +1,4 @@
-from crlso_core.explore import trajectories
+from crlso_core.explore import search_origins, trajectories
 
 
 def test_without_runs_it_points_to_the_train_page(open_page, empty_store):
@@ -10,7 +10,12 @@ def test_results_curves_and_one_trajectory_move_by_move(open_page, smoke_pair, c
     results = at.dataframe[0].value
     assert list(results["method"]) == ["LSO", "CR-LSO", "REA"] and (results["budget"] == 60).all()
     assert list(results.columns[:6]) == ["method", "budget", "valid acc", "test acc", "found optimum", "queries to best"]
-    assert len(at.get("plotly_chart")) == 3  # the curves, every queried step, one trajectory
+    assert len(at.get("plotly_chart")) == 4  # the curves, the queries' origins, every queried step, one trajectory
+    origins = {side: search_origins(smoke_pair / f"pair-{side}") for side in ("ls", "crls")}
+    caption = next(c.value for c in at.caption if c.value.startswith("LSO: "))
+    for method, side in (("LSO", "ls"), ("CR-LSO", "crls")):  # the origin bar's caption says it in numbers
+        assert f"{method}: {origins[side].describe()}" in caption
+        assert sum(origins[side].counts.values()) == 60 - 30
     assert at.selectbox(key="traj-side").value == "crls"  # it opens on the method's own side
     paths = trajectories(smoke_pair / "pair-crls")
     longest = max(range(len(paths)), key=lambda i: len(paths[i].moves))
