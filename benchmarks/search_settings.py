@@ -43,6 +43,8 @@ from crlso_core.training import prepare_torch  # noqa: E402
 SETTINGS = {
     "ray": {"rule": "ray"},
     "ray, coarse (eta_step 0.5)": {"rule": "ray", "eta_step": 0.5},
+    "ray, eta_step 1": {"rule": "ray", "eta_step": 1.0},
+    "ray, eta0 1, eta_step 1": {"rule": "ray", "eta0": 1.0, "eta_step": 1.0},
     "ray, top starts only": {"rule": "ray", "start_depth": 10},
     "ray, 100 points": {"rule": "ray", "max_retries": 100},
     "ray, standardised fine-tuning at lr 1e-3": {"rule": "ray", "standardise_refit": True, "finetune_lr": 1e-3},
