@@ -26,8 +26,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT))
 
 from crlso_core import registry  # noqa: E402
-from crlso_core.compare.figures import compare, markdown as figures_markdown, reference_path  # noqa: E402
-from crlso_core.compare.report import (  # noqa: E402
+from crlso_core.bench.figure_stats import compare, markdown as figures_markdown, reference_path  # noqa: E402
+from crlso_core.bench.report import (  # noqa: E402
     ablation_table, curve_bands, markdown_table, method_legend, optima_of, paired_table, plot_curves, reconstruction_table,
     summarise, summarise_reconstruction,
 )

@@ -25,10 +25,10 @@ from dataclasses import replace
 
 import torch
 
-from crlso_core.config import preset
-from crlso_core.pool import build_pool
-from crlso_core.registry import load_benchmark
-from crlso_core.training import train_gvae
+from crlso_core.catalog.config import preset
+from crlso_core.pipeline.pool import build_pool
+from crlso_core.catalog.registry import load_benchmark
+from crlso_core.models.training import train_gvae
 
 
 def main() -> None:

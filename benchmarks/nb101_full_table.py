@@ -32,7 +32,7 @@ from crlso_core.spaces.nb101 import NB101Space  # noqa: E402
 LOAD = """
 import json, sys, time
 started = time.perf_counter()
-from crlso_core.registry import load_benchmark
+from crlso_core.catalog.registry import load_benchmark
 imported = time.perf_counter()
 b = load_benchmark("nb101", sys.argv[1])
 loaded = time.perf_counter()

@@ -20,8 +20,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crlso_core.benchmarks import Oracle  # noqa: E402
-from crlso_core.compare.grid import parse_seeds  # noqa: E402
-from crlso_core.registry import load_benchmark  # noqa: E402
+from crlso_core.bench.grid import parse_seeds  # noqa: E402
+from crlso_core.catalog.registry import load_benchmark  # noqa: E402
 from crlso_core.search import baselines  # noqa: E402
 
 

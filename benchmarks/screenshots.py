@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crlso_app.serve import POINT_JS, app_server, browser_page  # noqa: E402
-from crlso_core.registry import get_spec  # noqa: E402
+from crlso_core.catalog.registry import get_spec  # noqa: E402
 
 CHARTS_DRAWN = """(n) => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData && g._fullData.length).length >= n"""
 READY = {  # what shows that a page has finished drawing: (charts drawn, text on the page)
@@ -41,7 +41,7 @@ def cache_projections(runs: Path, pair: str, methods: list[str]) -> None:
     import numpy as np
 
     from crlso_core.analysis.cache import cached_projection
-    from crlso_core.explore import load_view
+    from crlso_core.store.view import load_view
 
     for side in ("ls", "crls"):
         run = load_view(runs / f"{pair}-{side}")

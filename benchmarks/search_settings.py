@@ -28,16 +28,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crlso_core.benchmarks.base import Oracle  # noqa: E402
-from crlso_core.config import preset  # noqa: E402
-from crlso_core.model_store import load_trained  # noqa: E402
-from crlso_core.pipeline import open_run  # noqa: E402
-from crlso_core.records import read_queries  # noqa: E402
-from crlso_core.registry import load_benchmark  # noqa: E402
+from crlso_core.catalog.config import preset  # noqa: E402
+from crlso_core.store.models import load_trained  # noqa: E402
+from crlso_core.pipeline.run import open_run  # noqa: E402
+from crlso_core.store.records import read_queries  # noqa: E402
+from crlso_core.catalog.registry import load_benchmark  # noqa: E402
 from crlso_core.search.baselines import regularised_evolution  # noqa: E402
 from crlso_core.search.crlso import CRLSOSearch  # noqa: E402
 from crlso_core.search.latent import LatentCodes  # noqa: E402
 from crlso_core.search.origins import Origins  # noqa: E402
-from crlso_core.training import prepare_torch  # noqa: E402
+from crlso_core.models.training import prepare_torch  # noqa: E402
 
 # what each setting changes from the space's demo preset
 SETTINGS = {

@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from crlso_core.registry import load_benchmark
-from crlso_core.config import preset
+from crlso_core.catalog.registry import load_benchmark
+from crlso_core.catalog.config import preset
 from crlso_core.models import GVAE, ICNN, kl_divergence
 from crlso_core.models.encoder_pyg import PyGGraphEncoder, to_pyg
 
@@ -132,7 +132,7 @@ def utilisation(device: torch.device, repeats: int, steps: int = 20) -> dict:
     step) and, for comparison, with the three .item() reads per step the loop made before."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    from crlso_core.training import joint_step
+    from crlso_core.models.training import joint_step
 
     table = load_benchmark("nb201")
     space, cfg = table.space, preset("paper").gvae
@@ -260,8 +260,8 @@ def nb301_pool_training(epochs: int = 2) -> dict:
     pool cell, which costs as much as fitting the teacher's."""
     from dataclasses import replace
 
-    from crlso_core.pool import build_pool
-    from crlso_core.training import train_gvae
+    from crlso_core.pipeline.pool import build_pool
+    from crlso_core.models.training import train_gvae
 
     bench = load_benchmark("nb301")
     config = preset("demo", space="nb301")
@@ -285,7 +285,7 @@ def nb101_figures(repeats: int) -> dict:
     records of nasbench_only108.tfrecord), and loading the offline 30k table."""
     from crlso_core.benchmarks.crc32c import IMPLEMENTATION
     from crlso_core.benchmarks.data_dir import find_data_file
-    from crlso_core.errors import CRLSOError
+    from crlso_core.common.errors import CRLSOError
     from crlso_core.spaces.nb101_enumerate import enumerate_space
     from nb101_tfrecord_speed import records_per_second
 
@@ -304,7 +304,7 @@ def nb101_figures(repeats: int) -> dict:
 
 
 def paper_stages() -> dict:
-    from crlso_core.pipeline import full_run
+    from crlso_core.pipeline.run import full_run
 
     with tempfile.TemporaryDirectory() as tmp:
         summary = full_run(preset("paper", seed=0), Path(tmp) / "run")

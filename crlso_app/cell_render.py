@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Optional
 
-from crlso_core.registry import get_space
+from crlso_core.catalog.registry import get_space
 from crlso_core.spaces.base import SearchSpace
 from crlso_core.spaces.drawing import CellDrawing
 

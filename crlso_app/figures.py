@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
 from crlso_core.analysis.found import FoundMap
 from crlso_core.analysis.similarity import SimilarityInfo
-from crlso_core.explore import Curve
+from crlso_core.store.view import Curve
 
 SCALE = "RdBu"  # low = red, high = blue
 SIDE_NAMES = {"ls": "LS", "crls": "CR-LS"}  # the paper's names, in every title, widget and metric

@@ -12,9 +12,9 @@ import streamlit as st
 
 from crlso_app.figures import side_name
 from crlso_app.navigation import page
-from crlso_core.jobs import JobInfo, active_job, cancel_job, list_jobs
-from crlso_core.records import summary_or_none
-from crlso_core.runs import default_root as runs_root
+from crlso_core.pipeline.jobs.local import JobInfo, active_job, cancel_job, list_jobs
+from crlso_core.store.records import summary_or_none
+from crlso_core.store.index import default_root as runs_root
 
 STAGES = {
     "teacher": "teacher (GNN predictor on the labelled cells)",

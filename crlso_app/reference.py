@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crlso_core.compare.figures import STATISTICS, in_words, reference
+from crlso_core.bench.figure_stats import STATISTICS, in_words, reference
 
 
 @st.cache_data(show_spinner=False)

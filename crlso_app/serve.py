@@ -96,7 +96,7 @@ POINT_JS = """(window) => {
 def wait_for_cell(page, hover_text: str, timeout: float = 60.0, space: str = "nb201") -> str:
     """Wait until a rendered cell (svg.crlso-cell) is the one a chart labelled `hover_text`
     (the space's short label); returns its full cell string."""
-    from crlso_core.registry import get_space
+    from crlso_core.catalog.registry import get_space
 
     the_space = get_space(space)
     deadline = time.time() + timeout

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from . import registry
-from .config import DEVICES, PRESET_NAMES, PREDICTORS, RULES, preset
-from .errors import CRLSOError, describe_os_error
-from .progress import ProgressEvent
+from crlso_core.catalog import registry
+from crlso_core.catalog.config import DEVICES, PRESET_NAMES, PREDICTORS, RULES, preset
+from crlso_core.common.errors import CRLSOError, describe_os_error
+from crlso_core.common.progress import ProgressEvent
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -183,13 +183,13 @@ def _config_from(args: argparse.Namespace):
 
 
 def _runs_dir(args: argparse.Namespace) -> Path:
-    from .runs import default_root
+    from crlso_core.store.index import default_root
 
     return args.runs_dir if args.runs_dir is not None else default_root()
 
 
 def _out_dir(args: argparse.Namespace, config) -> Path:
-    from .runs import new_run_dir
+    from crlso_core.store.index import new_run_dir
 
     if args.out:
         return args.out
@@ -198,7 +198,7 @@ def _out_dir(args: argparse.Namespace, config) -> Path:
 
 
 def _print_summary(summary, run_dir: Path) -> None:
-    from .search.origins import Origins
+    from crlso_core.search.origins import Origins
 
     print(json.dumps(summary.headline(), indent=2))
     if summary.complete and summary.query_origins:
@@ -207,8 +207,8 @@ def _print_summary(summary, run_dir: Path) -> None:
 
 
 def _bench(args: argparse.Namespace) -> None:
-    from .compare.grid import BenchPlan, parse_list, parse_seeds, run_bench
-    from .compare.report import write_report
+    from crlso_core.bench.grid import BenchPlan, parse_list, parse_seeds, run_bench
+    from crlso_core.bench.report import write_report
 
     datasets = parse_list(args.datasets) if args.datasets else list(registry.get_spec(args.space).datasets)
     plan = BenchPlan(
@@ -242,8 +242,8 @@ def _shown(value, missing: str = "-") -> str:
 
 
 def _figures(args: argparse.Namespace) -> None:
-    from .compare.figures import FigurePlan, compare, markdown, run_figures
-    from .compare.grid import parse_list, parse_seeds
+    from crlso_core.bench.figure_stats import FigurePlan, compare, markdown, run_figures
+    from crlso_core.bench.grid import parse_list, parse_seeds
 
     dataset = args.dataset or registry.get_spec(args.space).default_dataset
     registry.get_spec(args.space).check_dataset(dataset)
@@ -281,7 +281,7 @@ def _app(args: argparse.Namespace) -> None:
 
 def _dispatch(args: argparse.Namespace, bars: ProgressBars) -> None:
     if args.command in ("run", "train"):
-        from .pipeline import full_run, train_run
+        from crlso_core.pipeline.run import full_run, train_run
 
         config = _config_from(args)
         out = _out_dir(args, config)
@@ -290,13 +290,13 @@ def _dispatch(args: argparse.Namespace, bars: ProgressBars) -> None:
         bars.close()
         _print_summary(summary, out)
     elif args.command == "search":
-        from .pipeline import search_run
+        from crlso_core.pipeline.run import search_run
 
         summary = search_run(args.run, args.data_dir, args.budget, args.rule, bars, index_root=_runs_dir(args))
         bars.close()
         _print_summary(summary, args.run)
     elif args.command == "runs":
-        from .runs import list_runs
+        from crlso_core.store.index import list_runs
 
         for r in list_runs(_runs_dir(args)):
             s = r.summary
@@ -308,14 +308,14 @@ def _dispatch(args: argparse.Namespace, bars: ProgressBars) -> None:
     elif args.command == "app":
         _app(args)
     elif args.command == "data" and args.data_command == "build-nb101":
-        from .benchmarks.nb101_tfrecord import build_table
+        from crlso_core.benchmarks.nb101_tfrecord import build_table
 
         built = build_table(args.tfrecord, args.out, bars)
         bars.close()
         print(f"wrote {built.cells:,} cells ({built.records:,} runs, epoch budgets {', '.join(map(str, built.budgets))}) "
               f"to {built.out} in {built.seconds:.1f} s (CRC32C: {built.crc32c})")
     elif args.command == "data":
-        from .benchmarks.nats_simple import read_nats_simple, read_official_pth, write_table
+        from crlso_core.benchmarks.nats_simple import read_nats_simple, read_official_pth, write_table
 
         rows = read_nats_simple(args.nats_dir, args.epochs) if args.nats_dir else read_official_pth(args.pth, args.epochs)
         write_table(rows, args.out)
@@ -350,7 +350,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except MemoryError:
         return _fail(bars, "crlso: error: out of memory; use a smaller preset, pool or batch.", 2)
     except Exception as exc:  # a bug: one line here, the traceback in the error log
-        from .errorlog import log_exception
+        from crlso_core.common.errorlog import log_exception
 
         where = log_exception(exc, f"crlso {args.command}")
         return _fail(bars, f"crlso: unexpected error ({type(exc).__name__}: {str(exc)[:200]}). This is a bug; "

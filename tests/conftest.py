@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from crlso_core.config import preset
-from crlso_core.pipeline import full_run
-from crlso_core.registry import load_benchmark, register
+from crlso_core.catalog.config import preset
+from crlso_core.pipeline.run import full_run
+from crlso_core.catalog.registry import load_benchmark, register
 from tests.toy_space import TOY
 
 torch.set_num_threads(2)
@@ -40,7 +40,7 @@ def smoke_run(tmp_path_factory) -> tuple[Path, object]:
 def _searched_pair(root: Path, config, name: str) -> Path:
     """A run store holding one LS/CR-LS pair, both searched, with REA beside CR-LS: what
     the app's pages read."""
-    from crlso_core.pipeline import baseline_run, search_run, train_pair
+    from crlso_core.pipeline.run import baseline_run, search_run, train_pair
 
     train_pair(config, root, name)
     for side in ("ls", "crls"):
@@ -83,10 +83,10 @@ def legacy_pair(smoke_pair, tmp_path_factory) -> Path:
     under its old name 'ls'. latent.npz and the model files did not change."""
     import shutil
 
-    from crlso_core.files import read_json, write_json
-    from crlso_core.pipeline import baseline_run
-    from crlso_core.records import read_summary
-    from crlso_core.runs import index_run
+    from crlso_core.common.files import read_json, write_json
+    from crlso_core.pipeline.run import baseline_run
+    from crlso_core.store.records import read_summary
+    from crlso_core.store.index import index_run
 
     root = tmp_path_factory.mktemp("legacy-store")
     for side in ("ls", "crls"):

@@ -101,14 +101,14 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
     page.screenshot(path=str(SHOTS / "6-benchmark-same-cell.png"), full_page=True)
 
     # a run exported from this store imports into another through the Runs page's uploader
-    from crlso_core.bundles import export_zip
-    from crlso_core.runs import list_runs
+    from crlso_core.store.bundles import export_zip
+    from crlso_core.store.index import list_runs
 
     crls = next(r for r in list_runs(runs) if r.name.endswith("-crls"))
     bundle = runs.parent / "class-bundle.zip"
     bundle.write_bytes(export_zip(crls.path))
     for r in list_runs(runs):
-        from crlso_core.runs import delete_run
+        from crlso_core.store.index import delete_run
 
         delete_run(r.path, runs)  # the store is empty again: the import must bring the run back
     page.get_by_role("link", name="Runs").click()
@@ -121,7 +121,7 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
 
 
 def test_a_pasted_darts_genotype_is_drawn_as_two_cells_on_nb301(server, page):
-    from crlso_core.registry import get_space
+    from crlso_core.catalog.registry import get_space
 
     url, _ = server
     darts_v2 = ("Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), "

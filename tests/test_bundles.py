@@ -10,10 +10,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from crlso_core.bundles import export_zip, import_zip
-from crlso_core.errors import CRLSOError
-from crlso_core.explore import list_pairs, load_view
-from crlso_core.runs import list_runs
+from crlso_core.store.bundles import export_zip, import_zip
+from crlso_core.common.errors import CRLSOError
+from crlso_core.store.view import list_pairs, load_view
+from crlso_core.store.index import list_runs
 
 
 def _pair_bundle(smoke_pair) -> bytes:

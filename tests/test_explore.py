@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from crlso_core.errors import CRLSOError
-from crlso_core.explore import list_pairs, load_view, run_curves, trajectories
-from crlso_core.records import read_queries, read_trajectory
+from crlso_core.common.errors import CRLSOError
+from crlso_core.store.view import list_pairs, load_view, run_curves, trajectories
+from crlso_core.store.records import read_queries, read_trajectory
 
 
 def test_pairs_group_the_ls_and_crls_runs_trained_together(smoke_pair):
@@ -69,8 +69,8 @@ def test_a_run_with_missing_files_is_a_clear_error(tmp_path):
 def test_a_run_of_the_older_format_loads_and_searches_again(legacy_pair, tmp_path):
     import shutil
 
-    from crlso_core.pipeline import search_run
-    from crlso_core.records import RUN_FORMAT, read_summary
+    from crlso_core.pipeline.run import search_run
+    from crlso_core.store.records import RUN_FORMAT, read_summary
 
     run = load_view(legacy_pair / "pair-crls")
     assert run.summary.run_format == 1 and list(run.summary.baselines) == ["rea", "local"]
@@ -95,8 +95,8 @@ def test_moves_group_the_retries_that_decode_to_one_cell(smoke_pair):
 
 
 def test_a_move_of_the_step_rule_counts_the_retries_between_its_recorded_ends():
-    from crlso_core.explore import Move
-    from crlso_core.records import TrajectoryStep
+    from crlso_core.store.view import Move
+    from crlso_core.store.records import TrajectoryStep
 
     ends = [TrajectoryStep(3, "start", attempt, 0.2 + 0.2 * attempt, [0.0], "start", 90.0, 90.0, False, None, "crlso")
             for attempt in (0, 5)]
@@ -105,8 +105,8 @@ def test_a_move_of_the_step_rule_counts_the_retries_between_its_recorded_ends():
 
 
 def test_a_queried_neighbour_of_the_mixed_rule_is_its_own_move_said_in_words():
-    from crlso_core.explore import Trajectory
-    from crlso_core.records import TrajectoryStep
+    from crlso_core.store.view import Trajectory
+    from crlso_core.store.records import TrajectoryStep
 
     steps = [TrajectoryStep(2, "start", 0, 0.2, [0.0], "near", 91.0, 91.0, False, None, "crlso"),
              TrajectoryStep(2, "start", -1, 0.0, [0.1], "near", 92.0, 92.0, True, 91.5, "crlso-mutation")]

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from crlso_core import files
+from crlso_core.common import files
 from crlso_core.cli import main
-from crlso_core.config import preset
-from crlso_core.errors import CRLSOError
-from crlso_core.records import read_summary
-from crlso_core.bundles import export_zip
-from crlso_core.runs import delete_run, index_run, list_runs
+from crlso_core.catalog.config import preset
+from crlso_core.common.errors import CRLSOError
+from crlso_core.store.records import read_summary
+from crlso_core.store.bundles import export_zip
+from crlso_core.store.index import delete_run, index_run, list_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,7 +130,7 @@ def test_a_full_disk_while_saving_a_search_keeps_every_old_file(smoke_run, tmp_p
 
 
 def test_a_save_killed_among_its_renames_is_completed_when_the_run_is_opened(smoke_run, tmp_path, monkeypatch):
-    from crlso_core.pipeline import search_run
+    from crlso_core.pipeline.run import search_run
 
     run = tmp_path / "run"
     shutil.copytree(smoke_run[0], run)
@@ -220,7 +220,7 @@ def test_every_method_ends_when_the_budget_is_the_whole_space():
     import numpy as np
 
     from crlso_core.benchmarks import Oracle
-    from crlso_core.registry import load_benchmark
+    from crlso_core.catalog.registry import load_benchmark
     from crlso_core.search.baselines import BASELINES
 
     toy = load_benchmark("toy")
@@ -233,7 +233,7 @@ def test_every_method_ends_when_the_budget_is_the_whole_space():
 
 
 def test_a_latent_search_spends_a_budget_as_large_as_the_space(tmp_path):
-    from crlso_core.pipeline import full_run
+    from crlso_core.pipeline.run import full_run
 
     summary = full_run(preset("smoke", space="toy", dataset="synthetic", budget=216, device="cpu"), tmp_path / "all")
     assert summary.queries_used == 216

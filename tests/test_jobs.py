@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from crlso_core.config import preset
-from crlso_core.errors import CRLSOError
-from crlso_core.jobs import active_job, cancel_job, job_info, list_jobs, start_job, wait_for
+from crlso_core.catalog.config import preset
+from crlso_core.common.errors import CRLSOError
+from crlso_core.pipeline.jobs.local import active_job, cancel_job, job_info, list_jobs, start_job, wait_for
 
 
 def _wait_running(info, timeout=60):
@@ -64,9 +64,9 @@ def test_a_failing_job_reports_its_message(tmp_path):
 
 
 def test_progress_keeps_the_search_curve_for_the_live_chart(tmp_path):
-    from crlso_core.jobs import _ProgressWriter
-    from crlso_core.progress import ProgressEvent
-    from crlso_core.files import read_json
+    from crlso_core.pipeline.jobs.local import _ProgressWriter
+    from crlso_core.common.progress import ProgressEvent
+    from crlso_core.common.files import read_json
 
     write = _ProgressWriter(tmp_path / "progress.json")
     for used, best in [(30, 88.0), (40, 89.5), (60, 91.0)]:
@@ -100,7 +100,7 @@ def test_cancel_never_signals_a_process_that_is_not_the_jobs_worker(tmp_path):
 
 def test_a_training_job_can_compute_projections_and_reports_its_whole_plan(tmp_path):
     from crlso_core.analysis.cache import projection_path
-    from crlso_core.files import read_json
+    from crlso_core.common.files import read_json
 
     config = preset("smoke", device="cpu")
     info = start_job(tmp_path, "train_pair", {"config": config.to_dict(), "name": "p", "projections": ["pca"]}, "train p")

@@ -6,13 +6,13 @@ import json
 import numpy as np
 import torch
 
-from crlso_core.config import RunConfig
-from crlso_core.files import read_csv, read_json
-from crlso_core.model_store import load_latent
+from crlso_core.catalog.config import RunConfig
+from crlso_core.common.files import read_csv, read_json
+from crlso_core.store.models import load_latent
 from crlso_core.models import ICNN
-from crlso_core.pipeline import search_run
-from crlso_core.records import RUN_FORMAT, read_summary
-from crlso_core.runs import list_runs
+from crlso_core.pipeline.run import search_run
+from crlso_core.store.records import RUN_FORMAT, read_summary
+from crlso_core.store.index import list_runs
 from crlso_core.search.origins import ORIGINS, Origins
 
 
@@ -99,7 +99,7 @@ def test_a_baseline_beside_a_run_uses_the_runs_dataset_and_budget(smoke_pair):
 def test_a_sampled_pool_without_test_accuracy_runs_end_to_end(toy_pair):
     """The toy space: a pool of 150 sampled cells plus the labelled ones, a surrogate with
     no test accuracy and no known optimum; said as None, never 0 or NaN."""
-    from crlso_core.registry import load_benchmark
+    from crlso_core.catalog.registry import load_benchmark
 
     toy = load_benchmark("toy")
     for side in ("ls", "crls"):
@@ -119,8 +119,8 @@ def test_a_sampled_pool_without_test_accuracy_runs_end_to_end(toy_pair):
 
 
 def test_a_sampled_pool_reports_reconstruction_of_cells_it_never_saw(nb301_pair, smoke_pair):
-    from crlso_core.records import read_summary
-    from crlso_core.stages import HELDOUT_CELLS
+    from crlso_core.store.records import read_summary
+    from crlso_core.pipeline.stages import HELDOUT_CELLS
 
     darts = read_summary(nb301_pair / "darts-crls")
     assert darts.recon_heldout is not None and 0.0 <= darts.recon_heldout <= 1.0 and HELDOUT_CELLS == 2_000

@@ -5,12 +5,12 @@ import time
 
 import pytest
 
-from crlso_core.config import preset
-from crlso_core.files import read_json
-from crlso_core.jobs import cancel_job, job_info, start_job, wait_for
-from crlso_core.ray_cluster import ADDRESS_ENV
-from crlso_core.records import read_summary
-from crlso_core.runs import list_runs
+from crlso_core.catalog.config import preset
+from crlso_core.common.files import read_json
+from crlso_core.pipeline.jobs.local import cancel_job, job_info, start_job, wait_for
+from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV
+from crlso_core.store.records import read_summary
+from crlso_core.store.index import list_runs
 
 ray = pytest.importorskip("ray")
 

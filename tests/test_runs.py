@@ -4,17 +4,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from crlso_core.errors import CRLSOError
-from crlso_core.files import read_json, write_bytes_atomic, write_json
-from crlso_core.model_store import load_latent, load_state, save_latent
-from crlso_core.records import RunSummary, read_summary
-from crlso_core.runs import default_root, index_run, list_runs
+from crlso_core.common.errors import CRLSOError
+from crlso_core.common.files import read_json, write_bytes_atomic, write_json
+from crlso_core.store.models import load_latent, load_state, save_latent
+from crlso_core.store.records import RunSummary, read_summary
+from crlso_core.store.index import default_root, index_run, list_runs
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
     path = tmp_path / "summary.json"
     write_json(path, {"a": 1})
-    monkeypatch.setattr("crlso_core.files.os.replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr("crlso_core.common.files.os.replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
         write_json(path, {"a": 2})
     assert read_json(path) == {"a": 1}
@@ -91,8 +91,8 @@ def test_export_zip_holds_the_runs_record_and_delete_removes_it_from_the_index(s
     import shutil
     import zipfile
 
-    from crlso_core.bundles import export_zip
-    from crlso_core.runs import delete_run
+    from crlso_core.store.bundles import export_zip
+    from crlso_core.store.index import delete_run
 
     run = tmp_path / "pair-crls"
     shutil.copytree(smoke_pair / "pair-crls", run)

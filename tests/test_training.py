@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from crlso_core.config import GVAEConfig, TeacherConfig
-from crlso_core.errors import CRLSOError
-from crlso_core.training import (
+from crlso_core.catalog.config import GVAEConfig, TeacherConfig
+from crlso_core.common.errors import CRLSOError
+from crlso_core.models.training import (
     encode_all, kendall_tau, predict_graphs, reconstruction_accuracy, resolve_device, train_gvae, train_teacher,
 )
 

@@ -10,8 +10,8 @@ from crlso_app.figures import accuracy_histogram
 from crlso_app.navigation import page
 from crlso_app.state import guard, md, runs_root, url_cell, url_get, url_select, url_set
 from crlso_core.benchmarks import NO_TEST
-from crlso_core.registry import get_spec, load_benchmark, names
-from crlso_core.runs import list_runs
+from crlso_core.catalog.registry import get_spec, load_benchmark, names
+from crlso_core.store.index import list_runs
 
 
 @st.cache_data(show_spinner="Reading the benchmark…")

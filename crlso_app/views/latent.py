@@ -16,7 +16,7 @@ from crlso_app.selection import selected_rows
 from crlso_app.state import guard, md, projection, runs_root, url_cell, url_get, url_set, view
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
 from crlso_core.benchmarks import NO_TEST
-from crlso_core.jobs import active_job, start_job
+from crlso_core.pipeline.jobs.local import active_job, start_job
 
 COLOURS = {"rank (1 = best)": ("rank", True), "validation accuracy": ("valid", False), "predicted accuracy": ("predicted", False)}
 COLOUR_KEYS = {v[0]: k for k, v in COLOURS.items()}

@@ -8,12 +8,12 @@ import streamlit as st
 
 from crlso_app.figures import curves_figure, side_name
 from crlso_app.state import guard, runs_root
-from crlso_core.errors import CRLSOError
-from crlso_core.explore import run_curves
-from crlso_core.jobs import active_job
-from crlso_core.registry import dataset_title, get_spec, load_benchmark
-from crlso_core.bundles import export_zip, import_zip
-from crlso_core.runs import IndexedRun, delete_run, list_runs
+from crlso_core.common.errors import CRLSOError
+from crlso_core.store.view import run_curves
+from crlso_core.pipeline.jobs.local import active_job
+from crlso_core.catalog.registry import dataset_title, get_spec, load_benchmark
+from crlso_core.store.bundles import export_zip, import_zip
+from crlso_core.store.index import IndexedRun, delete_run, list_runs
 
 
 def run_frame(rows: list[IndexedRun]) -> pd.DataFrame:

@@ -20,11 +20,11 @@ from crlso_app.state import guard, md, projection, runs_root, url_get, url_set, 
 from crlso_core.analysis.found import found_map, queried
 from crlso_core.analysis.projections import LABELS, METHODS, place
 from crlso_core.benchmarks import NO_TEST
-from crlso_core.config import RULES
-from crlso_core.explore import Trajectory, query_files, run_curves, search_origins, trajectories
-from crlso_core.jobs import active_job, start_job
-from crlso_core.records import SIDE_METHODS, summary_or_none
-from crlso_core.registry import dataset_title
+from crlso_core.catalog.config import RULES
+from crlso_core.store.view import Trajectory, query_files, run_curves, search_origins, trajectories
+from crlso_core.pipeline.jobs.local import active_job, start_job
+from crlso_core.store.records import SIDE_METHODS, summary_or_none
+from crlso_core.catalog.registry import dataset_title
 from crlso_core.search.baselines import BASELINES, LABELS as BASELINE_LABELS
 from crlso_core.search.origins import ABOUT
 

@@ -13,12 +13,12 @@ from crlso_app.figures import side_name
 from crlso_app.jobs_panel import job_panel
 from crlso_app.reference import preset_effects
 from crlso_app.state import guard, runs_root
-from crlso_core.config import DEVICES, PRESET_NAMES, preset
-from crlso_core.errors import CRLSOError
-from crlso_core.jobs import list_jobs, start_job
-from crlso_core.ray_cluster import ADDRESS_ENV, cluster_resources
-from crlso_core.registry import get_spec, names
-from crlso_core.training import resolve_device
+from crlso_core.catalog.config import DEVICES, PRESET_NAMES, preset
+from crlso_core.common.errors import CRLSOError
+from crlso_core.pipeline.jobs.local import list_jobs, start_job
+from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV, cluster_resources
+from crlso_core.catalog.registry import get_spec, names
+from crlso_core.models.training import resolve_device
 
 SIDES = {"LS and CR-LS (the paper's pair)": ("ls", "crls"), "CR-LS only (ICNN on)": ("crls",), "LS only (ICNN off)": ("ls",)}
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 
 Predict = Callable[[np.ndarray], np.ndarray]  # latent codes [n, d] -> predicted accuracy, percent
 TrueAt = Callable[[np.ndarray], np.ndarray]  # latent codes [n, d] -> true accuracy of the decoded cells, percent (NaN: unknown)

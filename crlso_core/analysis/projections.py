@@ -9,7 +9,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 
 METHODS = ("pca", "tsne", "umap")
 LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}

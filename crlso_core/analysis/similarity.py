@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Benchmarks, one module each (the oracle's contract is in base.py); the registry in
-crlso_core.registry says which benchmark answers which space."""
+crlso_core.catalog.registry says which benchmark answers which space."""
 
-from .base import (
+from crlso_core.benchmarks.base import (
     NO_TEST, Benchmark, BudgetExceeded, Optimum, Oracle, QueryRecord, SurrogateBenchmark, TabularBenchmark, Unanswerable,
 )
 

@@ -21,8 +21,8 @@ from typing import ClassVar, Optional, Sequence
 
 import numpy as np
 
-from ..errors import CRLSOError
-from ..spaces.base import Cell, CellList, SearchSpace
+from crlso_core.common.errors import CRLSOError
+from crlso_core.spaces.base import Cell, CellList, SearchSpace
 
 NO_TEST = "no test accuracy in this benchmark"
 

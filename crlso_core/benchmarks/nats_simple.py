@@ -41,8 +41,8 @@ import re
 from pathlib import Path
 from statistics import fmean
 
-from crlso_core.errors import CRLSOError
-from crlso_core.files import write_bytes_atomic
+from crlso_core.common.errors import CRLSOError
+from crlso_core.common.files import write_bytes_atomic
 
 TABLE_COLUMNS = (
     "arch_index",

@@ -24,15 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import CRLSOError
-from ..spaces.nb101 import NB101Space
-from ..spaces.nb101_enumerate import SPACE_SIZE
-from .base import TabularBenchmark
-from .data_dir import find_data_file
-from .nb101_table import table_cells
-from .scale_free import SCALE_FREE
-from .spec import SpaceSpec
-from .table_file import number_column, read_rows
+from crlso_core.common.errors import CRLSOError
+from crlso_core.spaces.nb101 import NB101Space
+from crlso_core.spaces.nb101_enumerate import SPACE_SIZE
+from crlso_core.benchmarks.base import TabularBenchmark
+from crlso_core.benchmarks.data_dir import find_data_file
+from crlso_core.benchmarks.nb101_table import table_cells
+from crlso_core.catalog.scale_free import SCALE_FREE
+from crlso_core.catalog.spec import SpaceSpec
+from crlso_core.benchmarks.table_file import number_column, read_rows
 
 # found as NAME or NAME.gz (the shipped copy and the built table are gzipped)
 OFFICIAL_TABLE = "nb101/nb101_official.csv"
@@ -49,7 +49,7 @@ HOW_TO_GET = {
     PARTIAL_TABLE + ".gz": (
         "the offline NAS-Bench-101 table: 30,001 real cells with their 4/12/36/108-epoch validation accuracy "
         "(108 epochs: best of 3 runs), no test accuracy; from the public nasbench-vis project (ISC), built there "
-        "from the official nasbench_full.tfrecord. A copy ships inside the package (crlso_core/data/nb101/)"),
+        "from the official nasbench_full.tfrecord. A copy ships inside the package (crlso_core/benchmarks/data/nb101/)"),
     OFFICIAL_TABLE + ".gz": (
         "optional: the official NAS-Bench-101 table, all 423,624 cells, 108-epoch validation and test accuracy "
         "(mean of 3 runs). Build it from the official nasbench_only108.tfrecord "

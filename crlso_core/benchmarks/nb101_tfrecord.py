@@ -97,12 +97,12 @@ from typing import Iterator, Optional
 
 import numpy as np
 
-from ..errors import CRLSOError, describe_os_error, quoted
-from ..files import _umask
-from ..progress import ProgressFn, report
-from .crc32c import IMPLEMENTATION as CRC32C_IMPLEMENTATION
-from .crc32c import masked_crc32c
-from .protowire import FIXED64, LENGTH_DELIMITED, VARINT, WireError, as_double, as_int32, as_string, fields
+from crlso_core.common.errors import CRLSOError, describe_os_error, quoted
+from crlso_core.common.files import _umask
+from crlso_core.common.progress import ProgressFn, report
+from crlso_core.benchmarks.crc32c import IMPLEMENTATION as CRC32C_IMPLEMENTATION
+from crlso_core.benchmarks.crc32c import masked_crc32c
+from crlso_core.benchmarks.protowire import FIXED64, LENGTH_DELIMITED, VARINT, WireError, as_double, as_int32, as_string, fields
 
 DOWNLOAD_URL = "https://storage.googleapis.com/nasbench/"
 OFFICIAL_SHA256 = {

@@ -9,19 +9,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import CRLSOError
-from ..spaces.nb201 import NB201Space
-from .spec import SpaceSpec
-from .base import TabularBenchmark
-from .data_dir import find_data_file
-from .table_file import number_column, read_rows, where
+from crlso_core.common.errors import CRLSOError
+from crlso_core.spaces.nb201 import NB201Space
+from crlso_core.catalog.spec import SpaceSpec
+from crlso_core.benchmarks.base import TabularBenchmark
+from crlso_core.benchmarks.data_dir import find_data_file
+from crlso_core.benchmarks.table_file import number_column, read_rows, where
 
 DEFAULT_TABLE = "nb201/nb201_all_15625_200ep.csv"
 DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16": "ImageNet16-120"}
 TITLE = "NAS-Bench-201 (NATS-Bench v1.0 topology table, 200 epochs, mean over seeds)"
 HOW_TO_GET = (
     "the NAS-Bench-201 table (one row per cell, 200-epoch accuracies). A copy ships inside the "
-    "package (crlso_core/data/); to build it again from the official NATS-Bench topology folder "
+    "package (crlso_core/benchmarks/data/); to build it again from the official NATS-Bench topology folder "
     "'NATS-tss-v1_0-3ffb9-simple' (Google Drive id 17_saCsj_krKjlCBLOJEpNtzPXArMCqxU) run "
     "`crlso data build-nb201 --nats-dir DIR --out FILE`"
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ..spaces.base import GraphBatch
+from crlso_core.spaces.base import GraphBatch
 
 
 class EdgeMessageLayer(nn.Module):

@@ -11,8 +11,8 @@ from torch.nn import functional as F
 from torch_geometric.data import Batch, Data
 from torch_geometric.nn import MessagePassing, global_add_pool
 
-from ..spaces.base import GraphBatch
-from .encoder import GraphEncoder
+from crlso_core.spaces.base import GraphBatch
+from crlso_core.models.encoder import GraphEncoder
 
 
 class PyGEdgeMessageLayer(MessagePassing):

@@ -9,8 +9,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..benchmarks.base import Oracle
-from ..spaces.base import Cell, SearchSpace
+from crlso_core.benchmarks.base import Oracle
+from crlso_core.spaces.base import Cell, SearchSpace
 
 
 def random_search(space: SearchSpace, oracle: Oracle, rng: np.random.Generator) -> None:

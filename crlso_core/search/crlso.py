@@ -34,17 +34,17 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..benchmarks.base import Oracle
-from ..config import SearchConfig
-from ..models.output_scale import rescale_output_
-from ..progress import ProgressFn, report
-from ..records import TrajectoryStep
-from ..spaces.base import Cell, SearchSpace
-from ..training import fit_latent_predictor, standardiser
-from .geometry import descent_directions, median_spacing, ray_distances, ray_extents
-from .latent import LatentCodes
-from .origins import STEP, with_kind
-from .partial import PartialTable
+from crlso_core.benchmarks.base import Oracle
+from crlso_core.catalog.config import SearchConfig
+from crlso_core.models.output_scale import rescale_output_
+from crlso_core.common.progress import ProgressFn, report
+from crlso_core.store.records import TrajectoryStep
+from crlso_core.spaces.base import Cell, SearchSpace
+from crlso_core.models.training import fit_latent_predictor, standardiser
+from crlso_core.search.geometry import descent_directions, median_spacing, ray_distances, ray_extents
+from crlso_core.search.latent import LatentCodes
+from crlso_core.search.origins import STEP, with_kind
+from crlso_core.search.partial import PartialTable
 
 START_CHUNK = 64  # starts whose gradients and rays are computed at once
 

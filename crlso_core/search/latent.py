@@ -7,8 +7,8 @@ from typing import Optional, Sequence
 import torch
 from torch import Tensor
 
-from ..models import GVAE
-from ..spaces.base import Cell, SearchSpace
+from crlso_core.models import GVAE
+from crlso_core.spaces.base import Cell, SearchSpace
 
 
 class LatentCodes:

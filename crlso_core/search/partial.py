@@ -13,9 +13,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..benchmarks.base import Oracle
-from ..spaces.base import Cell
-from .latent import LatentCodes
+from crlso_core.benchmarks.base import Oracle
+from crlso_core.spaces.base import Cell
+from crlso_core.search.latent import LatentCodes
 
 
 class PartialTable:

@@ -1,7 +1,7 @@
-"""Search spaces, one module each; crlso_core.registry picks one by name."""
+"""Search spaces, one module each; crlso_core.catalog.registry picks one by name."""
 
-from .base import Cell, GraphBatch, SearchSpace
-from .drawing import CellDrawing, DrawnEdge, DrawnNode
-from .nb201 import NB201Space
+from crlso_core.spaces.base import Cell, GraphBatch, SearchSpace
+from crlso_core.spaces.drawing import CellDrawing, DrawnEdge, DrawnNode
+from crlso_core.spaces.nb201 import NB201Space
 
 __all__ = ["Cell", "GraphBatch", "SearchSpace", "CellDrawing", "DrawnEdge", "DrawnNode", "NB201Space"]

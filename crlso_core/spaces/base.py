@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .drawing import CellDrawing, to_dot
+from crlso_core.spaces.drawing import CellDrawing, to_dot
 
 Cell = Hashable  # each space picks its own immutable cell type (a tuple for NB201)
 

@@ -35,15 +35,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..errors import CRLSOError
-from . import nb101_decoder as decoder
-from . import nb101_text
-from .base import GraphBatch, SearchSpace
-from .drawing import CellDrawing, DrawnEdge, DrawnNode
-from .nb101_arrays import EDGE_X, EDGE_Y, NUM_EDGE_SLOTS, OUT_SLOT, SLOTS, are_canonical_cells, codes_of, digits_of, edge_bits, from_slots
-from .nb101_cells import MAX_EDGES, OPS, edge_bit, labels, unpack, wl_hash
-from .nb101_enumerate import INPUT_CODE, SPACE_SIZE, CellTable, canonical_cells, load_or_enumerate
-from .nb101_hashing import hex_digests, wl_digests
+from crlso_core.common.errors import CRLSOError
+from crlso_core.spaces import nb101_decoder as decoder
+from crlso_core.spaces import nb101_text
+from crlso_core.spaces.base import GraphBatch, SearchSpace
+from crlso_core.spaces.drawing import CellDrawing, DrawnEdge, DrawnNode
+from crlso_core.spaces.nb101_arrays import EDGE_X, EDGE_Y, NUM_EDGE_SLOTS, OUT_SLOT, SLOTS, are_canonical_cells, codes_of, digits_of, edge_bits, from_slots
+from crlso_core.spaces.nb101_cells import MAX_EDGES, OPS, edge_bit, labels, unpack, wl_hash
+from crlso_core.spaces.nb101_enumerate import INPUT_CODE, SPACE_SIZE, CellTable, canonical_cells, load_or_enumerate
+from crlso_core.spaces.nb101_hashing import hex_digests, wl_digests
 
 CACHE_ENV_VAR = "CRLSO_NB101_CACHE"
 SHORT = {"conv3x3-bn-relu": "3x3", "conv1x1-bn-relu": "1x1", "maxpool3x3": "pool"}

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .nb101_cells import MAX_EDGES, MAX_VERTICES
+from crlso_core.spaces.nb101_cells import MAX_EDGES, MAX_VERTICES
 
 SLOTS = MAX_VERTICES  # 7
 OUT_SLOT = SLOTS - 1

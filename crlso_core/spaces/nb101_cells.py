@@ -25,8 +25,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..errors import CRLSOError, quoted
-from .nb101_hashing import hex_digests, wl_digests
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.spaces.nb101_hashing import hex_digests, wl_digests
 
 OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")  # the official label order
 INPUT, OUTPUT = "input", "output"

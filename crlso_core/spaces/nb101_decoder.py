@@ -31,10 +31,10 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from .nb101_arrays import (
+from crlso_core.spaces.nb101_arrays import (
     EDGE_X, EDGE_Y, MIDDLE, NUM_EDGE_SLOTS, NUM_OPS, OUT_SLOT, SLOTS, digits_of, edge_bit, from_slots, pruned, to_slots,
 )
-from .nb101_cells import MAX_EDGES
+from crlso_core.spaces.nb101_cells import MAX_EDGES
 
 ABSENT = NUM_OPS  # the op class of an unused middle slot
 OP_CLASSES = NUM_OPS + 1

@@ -43,10 +43,10 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..errors import CRLSOError, quoted
-from ..files import array_bytes, npz_headers, write_bytes_atomic
-from .nb101_cells import MAX_EDGES, MAX_VERTICES, OPS, edge_bit
-from .nb101_hashing import digests_of_hex, hex_digests, wl_digests
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
+from crlso_core.spaces.nb101_cells import MAX_EDGES, MAX_VERTICES, OPS, edge_bit
+from crlso_core.spaces.nb101_hashing import digests_of_hex, hex_digests, wl_digests
 
 SPACE_SIZE = 423_624  # distinct valid cells (Ying et al. 2019), checked by the benchmark
 INPUT_CODE, OUTPUT_CODE, NO_VERTEX = 3, 4, 255

@@ -15,9 +15,9 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from ..errors import CRLSOError, quoted
-from .base import GraphBatch, SearchSpace
-from .drawing import CellDrawing, DrawnEdge, DrawnNode
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.spaces.base import GraphBatch, SearchSpace
+from crlso_core.spaces.drawing import CellDrawing, DrawnEdge, DrawnNode
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # (source, target), string order

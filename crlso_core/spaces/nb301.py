@@ -26,9 +26,9 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from ..errors import CRLSOError, quoted
-from .base import GraphBatch, SearchSpace
-from .drawing import CellDrawing, DrawnEdge, DrawnNode
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.spaces.base import GraphBatch, SearchSpace
+from crlso_core.spaces.drawing import CellDrawing, DrawnEdge, DrawnNode
 
 OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
 NUM_OPS = len(OPS)

@@ -1,7 +1,7 @@
 import numpy as np
 
 from crlso_core.analysis.found import found_map, queried
-from crlso_core.records import QueryRow, write_queries
+from crlso_core.store.records import QueryRow, write_queries
 
 
 def test_every_method_is_laid_out_by_one_tsne_and_shared_cells_are_one_point(tmp_path):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from crlso_core.analysis.projections import project
-from crlso_core.errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from crlso_core.analysis.similarity import cosine_blocks
-from crlso_core.errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 
 
 def test_blocks_pick_the_best_and_worst_and_measure_their_alignment():

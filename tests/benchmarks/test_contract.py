@@ -5,7 +5,7 @@ one, a known optimum only when it knows it, and the oracle's budget rules."""
 import numpy as np
 import pytest
 
-from crlso_core import registry
+from crlso_core.catalog import registry
 from crlso_core.benchmarks import BudgetExceeded, Oracle
 
 SPACES = registry.names()

@@ -18,7 +18,7 @@ from crlso_core.benchmarks.nats_simple import (
     read_official_pth,
     write_table,
 )
-from crlso_core.errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 
 CELLS = (0, 11, 284)
 INT_COLUMNS = ("arch_index", "n_seeds_200ep")
@@ -136,7 +136,7 @@ def test_write_table_failure_keeps_old_file(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr("crlso_core.files.os.replace", broken_replace)
+    monkeypatch.setattr("crlso_core.common.files.os.replace", broken_replace)
     with pytest.raises(CRLSOError, match="table.csv"):
         write_table([_row(0)], out)
     assert out.read_text(encoding="utf-8") == "old\n"

@@ -14,16 +14,16 @@ import time
 import numpy as np
 import pytest
 
-from crlso_core import registry
+from crlso_core.catalog import registry
 from crlso_core.benchmarks import NO_TEST, Oracle, Unanswerable
 from crlso_core.benchmarks import nb101
 from crlso_core.benchmarks.data_dir import PACKAGED
 from crlso_core.benchmarks.nb101_table import table_cells
 from crlso_core.benchmarks.table_file import read_rows
 from crlso_core.cli import main
-from crlso_core.config import preset
-from crlso_core.errors import CRLSOError
-from crlso_core.pool import build_pool
+from crlso_core.catalog.config import preset
+from crlso_core.common.errors import CRLSOError
+from crlso_core.pipeline.pool import build_pool
 from crlso_core.search.baselines import BASELINES
 from tests.conftest import SHARED_DATA
 

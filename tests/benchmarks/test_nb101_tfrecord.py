@@ -24,7 +24,7 @@ from crlso_core.benchmarks.nb101_tfrecord import (
     build_table, decode_evaluation_data, frame_record, iter_frames, iter_records, prune, table_columns,
 )
 from crlso_core.benchmarks.protowire import WireError, fields, read_varint
-from crlso_core.errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 from tests.conftest import SHARED_DATA
 
 

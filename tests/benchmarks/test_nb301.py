@@ -17,7 +17,7 @@ from crlso_core.benchmarks.nb301 import (
     COLUMNS, CONFIG_SPACE_FILE, ENCODING_FILE, MODEL_FILE, REFERENCE_FILE, SPEC, config_of, load_nb301,
     reference_genotypes,
 )
-from crlso_core.errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 from tests.conftest import SHARED_DATA
 
 PACKAGED_FILES = (MODEL_FILE, ENCODING_FILE, CONFIG_SPACE_FILE, REFERENCE_FILE, "nb301/yahpo_LICENSE-2.0.txt")

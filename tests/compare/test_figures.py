@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from crlso_core.compare.figures import COLUMNS, FigurePlan, compare, in_words, markdown, measure, run_figures
-from crlso_core.files import read_csv
+from crlso_core.bench.figure_stats import COLUMNS, FigurePlan, compare, in_words, markdown, measure, run_figures
+from crlso_core.common.files import read_csv
 
 
 def test_figure_statistics_over_seeds_are_measured_as_the_pages_do_and_resume(tmp_path):

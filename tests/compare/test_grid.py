@@ -2,10 +2,10 @@ import csv
 
 import pytest
 
-from crlso_core.compare.grid import BenchPlan, parse_seeds, run_bench
-from crlso_core.compare.report import write_report
-from crlso_core.errors import CRLSOError
-from crlso_core.registry import load_benchmark
+from crlso_core.bench.grid import BenchPlan, parse_seeds, run_bench
+from crlso_core.bench.report import write_report
+from crlso_core.common.errors import CRLSOError
+from crlso_core.catalog.registry import load_benchmark
 from crlso_core.search.origins import ORIGINS
 
 
@@ -84,7 +84,7 @@ def test_bad_plans_are_clear_errors(tmp_path):
 
 
 def test_split_by_training_keeps_methods_that_share_a_training_together():
-    from crlso_core.compare.grid import split_by_training
+    from crlso_core.bench.grid import split_by_training
 
     jobs = split_by_training(["crlso", "rea", "lso", "ls-icnn", "crlso50", "crls-mlp", "rs"], "demo", "nb201")
     assert jobs == [["crlso", "crls-mlp"], ["rea", "rs"], ["lso", "ls-icnn"], ["crlso50"]]
@@ -94,7 +94,7 @@ def test_parallel_workers_give_the_rows_one_worker_gives(tmp_path):
     """Split jobs restore the same RNG states as one shared group: only wall time differs."""
     import torch
 
-    from crlso_core.compare.methods import torch_threads_for
+    from crlso_core.bench.methods import torch_threads_for
 
     plan = BenchPlan("nb201", ["cifar10"], ["crlso", "lso", "rs"], [0], [40, 60], preset="smoke", device="cpu")
     threads = torch.get_num_threads()

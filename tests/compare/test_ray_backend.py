@@ -4,8 +4,8 @@ import csv
 
 import pytest
 
-from crlso_core.compare.grid import BenchPlan, run_bench
-from crlso_core.errors import CRLSOError
+from crlso_core.bench.grid import BenchPlan, run_bench
+from crlso_core.common.errors import CRLSOError
 
 ray = pytest.importorskip("ray")
 

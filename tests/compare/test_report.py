@@ -2,8 +2,8 @@ import csv
 
 import pytest
 
-from crlso_core.compare.grid import RESULT_COLUMNS
-from crlso_core.compare.report import markdown_table, summarise
+from crlso_core.bench.grid import RESULT_COLUMNS
+from crlso_core.bench.report import markdown_table, summarise
 
 
 def _write(path, values):
@@ -42,7 +42,7 @@ def _rows_csv(path, columns, rows):
 
 
 def test_ablation_table_pairs_crlso_and_lso_by_seed(tmp_path):
-    from crlso_core.compare.report import ablation_table
+    from crlso_core.bench.report import ablation_table
 
     acc = {"lso": [95.0, 95.2, 95.4], "ls-icnn": [95.1, 95.1, 95.1], "crls-mlp": [95.3, 95.3, 95.3], "crlso": [95.5, 95.5]}
     rows = [dict(method=m, dataset="cifar10", seed=s, budget=200, best_arch="x", best_valid_acc=v, best_test_acc="",
@@ -57,8 +57,8 @@ def test_ablation_table_pairs_crlso_and_lso_by_seed(tmp_path):
 
 
 def test_reconstruction_table_says_when_nothing_is_held_out(tmp_path):
-    from crlso_core.compare.grid import RECON_COLUMNS
-    from crlso_core.compare.report import reconstruction_table, summarise_reconstruction
+    from crlso_core.bench.grid import RECON_COLUMNS
+    from crlso_core.bench.report import reconstruction_table, summarise_reconstruction
 
     rows = [dict(method="crlso", dataset="cifar10", seed=s, recon_pool=1.0, recon_heldout=h) for s, h in enumerate([0.99, 0.97])]
     rows += [dict(method="lso", dataset="cifar10", seed=0, recon_pool=0.5, recon_heldout="")]
@@ -71,7 +71,7 @@ def test_reconstruction_table_says_when_nothing_is_held_out(tmp_path):
 
 
 def test_paired_table_subtracts_rea_seed_by_seed(tmp_path):
-    from crlso_core.compare.report import paired_table
+    from crlso_core.bench.report import paired_table
 
     acc = {"rea": [96.0, 96.2, 96.4], "crlso": [96.1, 96.1], "rs": [95.0, 95.0, 95.0]}
     rows = [dict(method=m, dataset="cifar10", seed=s, budget=200, best_arch="x", best_valid_acc=v, best_test_acc="",

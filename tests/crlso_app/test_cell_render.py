@@ -3,7 +3,7 @@ import re
 import pytest
 
 from crlso_app.cell_render import cell_svg
-from crlso_core.errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|"
 

@@ -2,8 +2,8 @@ import numpy as np
 
 from crlso_app import figures
 from crlso_core.analysis.similarity import cosine_blocks
-from crlso_core.explore import Curve
-from crlso_core.registry import get_space
+from crlso_core.store.view import Curve
+from crlso_core.catalog.registry import get_space
 
 SPACE = get_space("nb201")
 

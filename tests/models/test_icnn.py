@@ -1,7 +1,7 @@
 import torch
 
 from crlso_core.models import ICNN
-from crlso_core.model_store import load_state, save_state
+from crlso_core.store.models import load_state, save_state
 
 
 def _trained_icnn(latent=8, steps=300) -> ICNN:

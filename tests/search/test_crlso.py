@@ -4,12 +4,12 @@ import torch
 from torch import nn
 
 from crlso_core.benchmarks import Oracle
-from crlso_core.config import SearchConfig
+from crlso_core.catalog.config import SearchConfig
 from crlso_core.models import GVAE, ICNN
 from crlso_core.models.output_scale import rescale_output_
 from crlso_core.search.crlso import CRLSOSearch
 from crlso_core.search.latent import LatentCodes
-from crlso_core.training import kendall_tau
+from crlso_core.models.training import kendall_tau
 
 
 class NoTestOracle(Oracle):
@@ -96,7 +96,7 @@ def test_on_a_partial_table_a_decoded_cell_it_cannot_answer_moves_to_the_nearest
     replaced by the unseen pool cell the table answers that lies nearest to the decoded point
     (source 'crlso-nearest'), so latent steps keep spending the budget."""
     from crlso_core.benchmarks import TabularBenchmark
-    from crlso_core.training import encode_all
+    from crlso_core.models.training import encode_all
 
     half = TabularBenchmark(space, benchmark.cells[::2], {"cifar10": benchmark.valid["cifar10"][::2]}, {}, "every other row")
     torch.manual_seed(0)

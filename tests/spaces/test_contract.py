@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from crlso_core import registry
-from crlso_core.errors import CRLSOError
+from crlso_core.catalog import registry
+from crlso_core.common.errors import CRLSOError
 from crlso_core.models import GVAE
 from crlso_core.spaces.base import SearchSpace
 

@@ -16,8 +16,8 @@ import pytest
 import torch
 
 from crlso_core.benchmarks.data_dir import find_data_file
-from crlso_core.config import GVAEConfig
-from crlso_core.errors import CRLSOError
+from crlso_core.catalog.config import GVAEConfig
+from crlso_core.common.errors import CRLSOError
 from crlso_core.spaces import nb101 as module
 from crlso_core.spaces import nb101_enumerate
 from crlso_core.spaces.nb101 import NB101Cell, NB101Space
@@ -25,7 +25,7 @@ from crlso_core.spaces.nb101_arrays import EDGE_X, EDGE_Y, from_slots
 from crlso_core.spaces.nb101_cells import OPS, canonical_cell, is_valid, module_hash, prune
 from crlso_core.spaces.nb101_decoder import ABSENT, LOGITS
 from crlso_core.spaces.nb101_text import EXPECTED
-from crlso_core.training import encode_all, reconstruction_accuracy, train_gvae
+from crlso_core.models.training import encode_all, reconstruction_accuracy, train_gvae
 
 CONV3, CONV1, POOL = OPS
 # the first official key of nb101_naslib_dummy30.json, as the official API and NASLib hold it

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from crlso_core.benchmarks.data_dir import find_data_file
-from crlso_core.errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 from crlso_core.spaces import nb101_cells as cells
 from crlso_core.spaces import nb101_enumerate as space
 from crlso_core.spaces.nb101_cells import OPS, canonical_cell, is_valid, module_hash, module_hashes, prune

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from crlso_core.errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 from crlso_core.spaces.drawing import CellDrawing
 from crlso_core.spaces.nb301 import NB301Space, NUM_EDGES, OPS, from_naslib, to_naslib
 

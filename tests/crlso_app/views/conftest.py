@@ -62,8 +62,8 @@ def copy_pair_fixture():
     """Copy a stored pair's runs into another store and index them there."""
     import shutil
 
-    from crlso_core.records import read_summary
-    from crlso_core.runs import index_run
+    from crlso_core.store.records import read_summary
+    from crlso_core.store.index import index_run
 
     def copy(source: Path, root: Path, name: str = "pair") -> Path:
         for side in ("ls", "crls"):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from crlso_core.runs import list_runs
+from crlso_core.store.index import list_runs
 
 
 @pytest.mark.parametrize("query", [

@@ -39,7 +39,7 @@ def test_dataset_lives_in_the_url(open_page, empty_store):
 
 
 def _valid(arch):
-    from crlso_core.registry import load_benchmark
+    from crlso_core.catalog.registry import load_benchmark
 
     benchmark = load_benchmark("nb201")
     return float(benchmark.valid_accuracy([benchmark.space.parse(arch)], "cifar10")[0])
@@ -61,8 +61,8 @@ import json, sys
 sys.path.insert(0, {str(root)!r})
 from streamlit.testing.v1 import AppTest
 from crlso_core.benchmarks.data_dir import find_data_file
-from crlso_core.registry import get_spec, register
-from crlso_core.benchmarks.spec import SpaceSpec
+from crlso_core.catalog.registry import get_spec, register
+from crlso_core.catalog.spec import SpaceSpec
 nb201 = get_spec("nb201")
 register(SpaceSpec("missing", "Missing data", "a space whose file is nowhere", nb201.space,
                    lambda d: find_data_file("missing/table.csv", d, "a file nobody has"), {{"cifar10": "CIFAR-10"}}))

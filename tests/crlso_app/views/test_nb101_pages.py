@@ -7,13 +7,13 @@ import re
 import numpy as np
 
 from crlso_core.benchmarks import NO_TEST
-from crlso_core.registry import get_space, load_benchmark
+from crlso_core.catalog.registry import get_space, load_benchmark
 
 CELL = re.compile(r"adjacency=[01/]+ ops=[a-z0-9,\-]+")
 
 
 def test_latent_page_draws_a_picked_cell_without_test_accuracy(open_page, nb101_pair, text_of, clean):
-    from crlso_core.explore import load_view
+    from crlso_core.store.view import load_view
 
     arch = load_view(nb101_pair / "nb101-crls").archs[0]
     at = open_page("latent", nb101_pair, run="nb101", cell=arch)

@@ -6,7 +6,7 @@ import re
 
 
 from crlso_core.benchmarks import NO_TEST
-from crlso_core.registry import get_space
+from crlso_core.catalog.registry import get_space
 
 GENOTYPE = ("Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('skip_connect', 0), ('sep_conv_3x3', 1), "
             "('skip_connect', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('skip_connect', 2)], normal_concat=[2, 3, 4, 5], "
@@ -15,7 +15,7 @@ GENOTYPE = ("Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('skip_c
 
 
 def test_latent_page_draws_a_picked_genotype_as_two_cells(open_page, nb301_pair, text_of, clean):
-    from crlso_core.explore import load_view
+    from crlso_core.store.view import load_view
 
     arch = load_view(nb301_pair / "darts-crls").archs[0]
     at = open_page("latent", nb301_pair, run="darts", cell=arch)

@@ -1,4 +1,4 @@
-from crlso_core.runs import list_runs
+from crlso_core.store.index import list_runs
 
 
 def test_without_runs_it_says_so(open_page, empty_store):
@@ -33,7 +33,7 @@ def test_runs_of_two_spaces_compare_each_on_its_own_benchmark(open_page, smoke_p
 
 
 def test_a_run_imported_from_a_bundle_is_listed_and_the_page_offers_imports(open_page, smoke_pair, tmp_path):
-    from crlso_core.bundles import export_zip, import_zip  # the upload itself is driven in the browser test
+    from crlso_core.store.bundles import export_zip, import_zip  # the upload itself is driven in the browser test
 
     root = tmp_path / "class"
     import_zip(export_zip(smoke_pair / "pair-crls"), root)

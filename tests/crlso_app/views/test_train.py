@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from crlso_core.jobs import cancel_job, list_jobs, wait_for
+from crlso_core.pipeline.jobs.local import cancel_job, list_jobs, wait_for
 
 
 def _start(at):
@@ -83,7 +83,7 @@ def test_a_finished_training_says_what_the_pair_reached_and_links_onward(open_pa
 
 
 def test_each_preset_says_which_of_the_papers_claims_it_reproduces_over_seeds(open_page, empty_store):
-    from crlso_core.compare.figures import reference
+    from crlso_core.bench.figure_stats import reference
 
     ref = reference("nb201", "cifar10")  # the committed crlso figures table
     at = open_page("train", empty_store)
@@ -105,8 +105,8 @@ def test_with_a_ray_cluster_the_page_shows_it_and_a_training_runs_there_end_to_e
     """$CRLSO_RAY_ADDRESS names a cluster (here a local Ray started by the test, 2 CPUs):
     the page shows its CPUs and GPUs, and the pair it starts trains there and lands in the store."""
     ray = pytest.importorskip("ray")
-    from crlso_core.ray_cluster import ADDRESS_ENV
-    from crlso_core.runs import list_runs
+    from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV
+    from crlso_core.store.index import list_runs
 
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     try:

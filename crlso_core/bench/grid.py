@@ -22,12 +22,12 @@ from typing import Optional
 
 import numpy as np
 
-from ..benchmarks.base import Benchmark
-from ..errors import CRLSOError, quoted
-from ..files import write_csv
-from ..registry import get_spec, load_benchmark
-from ..search.origins import ORIGINS, Origins
-from .methods import LATENT_METHODS, MethodResult, check_methods, init_worker, latent_labelled, run_group, torch_threads_for
+from crlso_core.benchmarks.base import Benchmark
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.common.files import write_csv
+from crlso_core.catalog.registry import get_spec, load_benchmark
+from crlso_core.search.origins import ORIGINS, Origins
+from crlso_core.bench.methods import LATENT_METHODS, MethodResult, check_methods, init_worker, latent_labelled, run_group, torch_threads_for
 
 # latent methods: the share of search queries (after the labelled set, up to the budget) that
 # were latent moves, and how many came from each origin (search/origins.py); empty for baselines
@@ -266,7 +266,7 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
         if any(m in todo for m in kind)
     ]
     if plan.backend == "ray":
-        from .ray_backend import run_on_ray
+        from crlso_core.bench.ray_backend import run_on_ray
 
         where = str(Path(data_dir).resolve()) if data_dir else None
         args = [(where, os.getcwd(), plan.space, d, s, part, budget, plan.preset, plan.device) for d, s, part in jobs]

@@ -19,8 +19,8 @@ import stat
 import zipfile
 from pathlib import Path
 
-from .errors import CRLSOError, quoted
-from .runs import RunClaim, check_root, index_run
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.store.index import RunClaim, check_root, index_run
 
 RUN_FILES = ("config.json", "summary.json", "queries.csv", "trajectories.csv", "latent.npz",
              "gvae.pt", "predictor.pt", "predictor_search.pt", "teacher.pt")
@@ -83,7 +83,7 @@ def _member(info: zipfile.ZipInfo) -> tuple[str, str]:
 
 def import_zip(data: bytes, root: Path) -> list[Path]:
     """Add the runs of a bundle to the runs root; returns their folders. All or nothing."""
-    from .explore import load_view
+    from crlso_core.store.view import load_view
 
     root = check_root(Path(root))
     try:
@@ -132,7 +132,7 @@ def import_zip(data: bytes, root: Path) -> list[Path]:
         for claim in entered:
             claim.__exit__(None, None, None)
     folders = [root / run for run in members]
-    from .records import read_summary
+    from crlso_core.store.records import read_summary
 
     for folder in folders:
         index_run(folder, read_summary(folder), root)
@@ -145,8 +145,8 @@ def update_from_zip(data: bytes, run_dir: Path, root: Path) -> None:
     run's in one atomic group, and the index learns the new summary."""
     import tempfile
 
-    from .files import FileGroup
-    from .records import read_summary
+    from crlso_core.common.files import FileGroup
+    from crlso_core.store.records import read_summary
 
     run_dir = Path(run_dir)
     with tempfile.TemporaryDirectory(prefix="crlso-update-") as tmp:

@@ -16,13 +16,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from .config import RunConfig
-from .errors import CRLSOError
-from .files import array_bytes, npz_headers, write_bytes_atomic
-from .models import GVAE
-from .pool import CellPool
-from .spaces.base import SearchSpace
-from .training import make_predictor
+from crlso_core.catalog.config import RunConfig
+from crlso_core.common.errors import CRLSOError
+from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
+from crlso_core.models import GVAE
+from crlso_core.pipeline.pool import CellPool
+from crlso_core.spaces.base import SearchSpace
+from crlso_core.models.training import make_predictor
 
 
 MAX_POOL = 5_000_000  # cells a latent.npz may hold (NB101's whole space is 423,624)

@@ -14,24 +14,24 @@ from typing import Optional
 import numpy as np
 import torch
 
-from .benchmarks.base import Benchmark, Oracle
-from .config import RunConfig
-from .errors import CRLSOError, quoted
-from .files import FileGroup, finish_group, json_bytes, write_json
-from .model_store import load_trained, save_latent, save_state, state_bytes
-from .progress import ProgressFn, report
-from .records import (
+from crlso_core.benchmarks.base import Benchmark, Oracle
+from crlso_core.catalog.config import RunConfig
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.common.files import FileGroup, finish_group, json_bytes, write_json
+from crlso_core.store.models import load_trained, save_latent, save_state, state_bytes
+from crlso_core.common.progress import ProgressFn, report
+from crlso_core.store.records import (
     PAIR_SIDES, RUN_FORMAT, BaselineResult, QueryRow, RunSummary, queries_bytes, read_queries, read_summary, summary_bytes,
     trajectory_bytes, write_queries, write_summary,
 )
-from .registry import load_benchmark
-from .runs import RunClaim, index_run
-from .search.baselines import BASELINES
-from .search.origins import Origins
-from .stages import (
+from crlso_core.catalog.registry import load_benchmark
+from crlso_core.store.index import RunClaim, index_run
+from crlso_core.search.baselines import BASELINES
+from crlso_core.search.origins import Origins
+from crlso_core.pipeline.stages import (
     draw_labelled, kendall_taus, latent_stage, queries_to_best, run_pool, search_predictor, search_stage, teacher_stage,
 )
-from .training import prepare_torch, resolve_device, seed_everything
+from crlso_core.models.training import prepare_torch, resolve_device, seed_everything
 
 
 def _new_summary(config: RunConfig, benchmark: Benchmark, device: torch.device, pool_size: int) -> RunSummary:

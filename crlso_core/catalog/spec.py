@@ -1,6 +1,6 @@
 """What the product needs to know about one search space and its benchmark: one record,
 defined beside the space's benchmark loader (a benchmark knows its space) and listed in
-crlso_core.registry."""
+crlso_core.catalog.registry."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Union
 
-from ..errors import CRLSOError
-from ..spaces.base import SearchSpace
-from .base import Benchmark
+from crlso_core.common.errors import CRLSOError
+from crlso_core.spaces.base import SearchSpace
+from crlso_core.benchmarks.base import Benchmark
 
 DataDir = Optional[Union[str, os.PathLike]]
 

@@ -13,23 +13,23 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from .benchmarks.base import Benchmark, Optimum
-from .config import RunConfig
-from .errors import CRLSOError
-from .files import finish_group
-from .model_store import load_trained
-from .models import GVAE
-from .pool import CellPool
-from .records import (
+from crlso_core.benchmarks.base import Benchmark, Optimum
+from crlso_core.catalog.config import RunConfig
+from crlso_core.common.errors import CRLSOError
+from crlso_core.common.files import finish_group
+from crlso_core.store.models import load_trained
+from crlso_core.models import GVAE
+from crlso_core.pipeline.pool import CellPool
+from crlso_core.store.records import (
     LEGACY_BASELINES, SIDE_LABELS, QueryRow, RunSummary, TrajectoryStep, read_queries, read_summary, read_trajectory,
     summary_or_none,
 )
-from .registry import load_benchmark
-from .runs import IndexedRun, list_runs
-from .search.baselines import LABELS as BASELINE_LABELS
-from .search.origins import STEP, Origins, origin
-from .spaces.base import SearchSpace
-from .training import prepare_torch
+from crlso_core.catalog.registry import load_benchmark
+from crlso_core.store.index import IndexedRun, list_runs
+from crlso_core.search.baselines import LABELS as BASELINE_LABELS
+from crlso_core.search.origins import STEP, Origins, origin
+from crlso_core.spaces.base import SearchSpace
+from crlso_core.models.training import prepare_torch
 
 
 @dataclass

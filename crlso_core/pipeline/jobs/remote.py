@@ -22,10 +22,10 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-from .bundles import export_zip, import_zip, update_from_zip
-from .errors import CRLSOError
-from .progress import ProgressEvent
-from .ray_cluster import check_fits, connect, import_ray, task_error
+from crlso_core.store.bundles import export_zip, import_zip, update_from_zip
+from crlso_core.common.errors import CRLSOError
+from crlso_core.common.progress import ProgressEvent
+from crlso_core.pipeline.jobs.cluster import check_fits, connect, import_ray, task_error
 
 JOB_CPUS = 2  # torch threads of one job's task: what a job uses on the 2-core machines
 POLL_S = 0.25
@@ -73,7 +73,7 @@ def _remote_work(job: dict, bundles: dict[str, bytes], events) -> tuple[dict, di
     """On a Ray worker: the job in a temporary runs root; returns (result, bundles of the runs)."""
     import torch
 
-    from .jobs import work
+    from crlso_core.pipeline.jobs.local import work
 
     torch.set_num_threads(JOB_CPUS)
     with tempfile.TemporaryDirectory(prefix="crlso-job-") as tmp:

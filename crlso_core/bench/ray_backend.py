@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from ..ray_cluster import check_fits, connect, import_ray, task_error
+from crlso_core.pipeline.jobs.cluster import check_fits, connect, import_ray, task_error
 
 GPU_SHARE = 0.5  # jobs per GPU at a time: more only time-slice it (measured on an H200)
 

@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .errors import CRLSOError
+from crlso_core.common.errors import CRLSOError
 
 
 MAX_JSON_BYTES = 16 * 2**20  # a config or summary is a few KB

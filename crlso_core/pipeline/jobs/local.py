@@ -13,7 +13,7 @@ One job runs at a time per runs root (the machine has few cores, and two jobs wo
 slow each other several-fold): <root>/.jobs/active names it. A worker that died without
 saying so (killed, out of memory) is seen as "crashed"; its lock is then taken over.
 
-Run as `python -m crlso_core.jobs <job folder>` by `start_job`.
+Run as `python -m crlso_core.pipeline.jobs.local <job folder>` by `start_job`.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import CRLSOError, quoted
-from .progress import ProgressEvent
-from .files import read_json, write_json
-from .ray_cluster import ADDRESS_ENV
-from .runs import clean_stale
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.common.progress import ProgressEvent
+from crlso_core.common.files import read_json, write_json
+from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV
+from crlso_core.store.index import clean_stale
 
 KINDS = ("train_pair", "search", "project")
 ACTIVE = ("queued", "running")
@@ -192,7 +192,7 @@ def start_job(root: Path, kind: str, params: dict, title: str) -> JobInfo:
         write_json(path / "job.json", job)
         with open(path / "log.txt", "wb") as log:
             child = subprocess.Popen(
-                [sys.executable, "-m", "crlso_core.jobs", str(path)],
+                [sys.executable, "-m", "crlso_core.pipeline.jobs.local", str(path)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
         _children[child.pid] = child
@@ -212,7 +212,7 @@ def _is_worker(pid: int, path: Path) -> bool:
     except OSError:
         return False
     job_id = path.name.encode()
-    return b"crlso_core.jobs" in command and any(arg == job_id or arg.endswith(b"/" + job_id) for arg in command)
+    return b"crlso_core.pipeline.jobs.local" in command and any(arg == job_id or arg.endswith(b"/" + job_id) for arg in command)
 
 
 def cancel_job(info: JobInfo) -> None:
@@ -298,8 +298,8 @@ def _timed(progress, stage: str, expected_s: float, work):
 
 
 def _project(progress, side: str, run_dir: Path, methods: list[str], dims: int = 2) -> None:
-    from .analysis.cache import cached_projection
-    from .model_store import load_latent
+    from crlso_core.analysis.cache import cached_projection
+    from crlso_core.store.models import load_latent
 
     _, codes = load_latent(run_dir / "latent.npz")
     for method in methods:
@@ -308,7 +308,7 @@ def _project(progress, side: str, run_dir: Path, methods: list[str], dims: int =
 
 
 def _side(run_dir: str) -> str:
-    from .records import read_summary
+    from crlso_core.store.records import read_summary
 
     return read_summary(Path(run_dir)).side_name
 
@@ -329,12 +329,12 @@ def plan_of(job: dict) -> list[str]:
 
 def work(job: dict, progress) -> Any:
     """What a job does, here or (remote_jobs.py) on a Ray worker; returns its result."""
-    from .config import RunConfig
+    from crlso_core.catalog.config import RunConfig
 
     params, root = job["params"], Path(job["root"])
     data_dir = params.get("data_dir")
     if job["kind"] == "train_pair":
-        from .pipeline import train_pair
+        from crlso_core.pipeline.run import train_pair
 
         summaries = train_pair(
             RunConfig.from_dict(params["config"]), root, params["name"], data_dir, progress, params.get("sides", ("ls", "crls")),
@@ -344,7 +344,7 @@ def work(job: dict, progress) -> Any:
             _project(progress, side, run_dir, list(params.get("projections", [])))
         return {"runs": [str(r) for r in runs.values()]}
     if job["kind"] == "search":
-        from .pipeline import baseline_run, search_run
+        from crlso_core.pipeline.run import baseline_run, search_run
 
         results = {}
         for run_dir in params["runs"]:
@@ -376,7 +376,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             raise JobCancelled()
         writer = _ProgressWriter(path / "progress.json", plan_of(job))
         if job.get("ray_address"):
-            from .remote_jobs import run_remote
+            from crlso_core.pipeline.jobs.remote import run_remote
 
             result = run_remote(job, writer, job["ray_address"])
         else:

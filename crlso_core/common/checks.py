@@ -8,7 +8,7 @@ import math
 from dataclasses import fields
 from typing import Any
 
-from .errors import CRLSOError, quoted
+from crlso_core.common.errors import CRLSOError, quoted
 
 _SIMPLE = {"int": int, "float": (int, float), "bool": bool, "str": str}
 

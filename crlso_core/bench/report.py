@@ -11,9 +11,9 @@ from typing import Optional
 
 import numpy as np
 
-from ..benchmarks.base import NO_TEST, Benchmark
-from ..registry import dataset_title
-from .methods import METHODS
+from crlso_core.benchmarks.base import NO_TEST, Benchmark
+from crlso_core.catalog.registry import dataset_title
+from crlso_core.bench.methods import METHODS
 
 
 @dataclass

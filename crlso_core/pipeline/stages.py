@@ -13,19 +13,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from .benchmarks.base import Benchmark, Oracle
-from .config import RunConfig
-from .models import GNNPredictor, GVAE
-from .pool import CellPool, build_pool
-from .records import TrajectoryStep
-from .registry import get_spec
-from .search.crlso import CRLSOSearch
-from .search.latent import LatentCodes
-from .training import (
+from crlso_core.benchmarks.base import Benchmark, Oracle
+from crlso_core.catalog.config import RunConfig
+from crlso_core.models import GNNPredictor, GVAE
+from crlso_core.pipeline.pool import CellPool, build_pool
+from crlso_core.store.records import TrajectoryStep
+from crlso_core.catalog.registry import get_spec
+from crlso_core.search.crlso import CRLSOSearch
+from crlso_core.search.latent import LatentCodes
+from crlso_core.models.training import (
     encode_all, fit_latent_predictor, kendall_tau, predict_graphs, reconstruction_accuracy, small_work_threads,
     train_gvae, train_teacher,
 )
-from .model_store import predictor_for
+from crlso_core.store.models import predictor_for
 
 
 def draw_labelled(config: RunConfig, benchmark: Benchmark) -> tuple[Oracle, list, np.ndarray]:
@@ -38,7 +38,7 @@ def draw_labelled(config: RunConfig, benchmark: Benchmark) -> tuple[Oracle, list
 
 
 def run_pool(config: RunConfig, benchmark: Benchmark, labelled: list) -> CellPool:
-    """The run's pool: its configured size, else its space's default (see crlso_core.pool)."""
+    """The run's pool: its configured size, else its space's default (see crlso_core.pipeline.pool)."""
     size = config.pool if config.pool is not None else get_spec(config.space).pool_size
     return build_pool(benchmark, size, config.seed, include=labelled)
 

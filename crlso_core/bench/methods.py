@@ -16,12 +16,12 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 
-from ..benchmarks.base import Benchmark, Oracle
-from ..config import preset
-from ..errors import CRLSOError, quoted
-from ..search.baselines import BASELINES
-from ..stages import draw_labelled, latent_stage, run_pool, search_predictor, search_stage, teacher_stage
-from ..training import prepare_torch, resolve_device, seed_everything
+from crlso_core.benchmarks.base import Benchmark, Oracle
+from crlso_core.catalog.config import preset
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.search.baselines import BASELINES
+from crlso_core.pipeline.stages import draw_labelled, latent_stage, run_pool, search_predictor, search_stage, teacher_stage
+from crlso_core.models.training import prepare_torch, resolve_device, seed_everything
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Optional
 
-from .errors import CRLSOError, quoted
+from crlso_core.common.errors import CRLSOError, quoted
 
 RAY_PIN = "ray==2.60.0"
 ADDRESS_ENV = "CRLSO_RAY_ADDRESS"  # the app's jobs run on this cluster when it is set

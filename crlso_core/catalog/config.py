@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Optional
 
-from .checks import check_ranges, check_types
-from .errors import CRLSOError, quoted
+from crlso_core.common.checks import check_ranges, check_types
+from crlso_core.common.errors import CRLSOError, quoted
 
 RULES = ("ray", "step", "ranked", "mixed")  # the search's step rules (see SearchConfig); the first is the default
 STEP_LENGTHS = ("gradient", "spacing")
@@ -134,7 +134,7 @@ class RunConfig:
         """A run folder's config.json, checked: its numbers decide what gets allocated."""
         from pathlib import Path
 
-        from .files import read_json
+        from crlso_core.common.files import read_json
 
         path = Path(run_dir) / "config.json"
         try:
@@ -146,7 +146,7 @@ class RunConfig:
     def validate(self) -> "RunConfig":
         """Types, choices and bounds. The bounds keep a config from a file from asking for
         more memory than any real run needs (a latent size of 10**8 would take tens of GB)."""
-        from .registry import get_spec
+        from crlso_core.catalog.registry import get_spec
 
         for part, where in ((self, "config"), (self.teacher, "teacher"), (self.gvae, "gvae"), (self.search, "search")):
             check_types(part, f"Bad setting in {where}")
@@ -220,7 +220,7 @@ PRESET_NAMES = tuple(PRESETS)
 def preset(name: str, **overrides: Any) -> RunConfig:
     """A preset's config, tuned for its space (the registry's preset overrides), with
     top-level fields overridden (None values are ignored)."""
-    from .registry import get_spec
+    from crlso_core.catalog.registry import get_spec
 
     if name not in PRESETS:
         raise CRLSOError(f"Unknown preset {quoted(name, 40)}; choose one of {', '.join(PRESETS)}.")

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from . import files
-from .errors import CRLSOError
-from .files import to_jsonable
-from .records import RunSummary
+from crlso_core.common import files
+from crlso_core.common.errors import CRLSOError
+from crlso_core.common.files import to_jsonable
+from crlso_core.store.records import RunSummary
 
 INDEX_NAME = "index.sqlite"
 ENV_VAR = "CRLSO_RUNS"
@@ -242,7 +242,7 @@ def list_runs(root: Path | None = None) -> list[IndexedRun]:
     """The runs of a root, newest first: its own folders (indexed now if the index missed
     them) and the runs made elsewhere that were indexed here. A run whose summary cannot be
     read is left out (the folder itself says what is wrong when opened)."""
-    from .records import read_summary
+    from crlso_core.store.records import read_summary
 
     root = check_root(root if root is not None else default_root())
     if not root.is_dir():

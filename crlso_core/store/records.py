@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from .checks import check_types
-from .errors import CRLSOError, quoted
-from .files import csv_bytes, json_bytes, read_csv, read_json, write_csv, write_json
+from crlso_core.common.checks import check_types
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.common.files import csv_bytes, json_bytes, read_csv, read_json, write_csv, write_json
 
 RUN_FORMAT = 2  # 1: before benchmarks had a contract (NB201 only); 2: pools, optional test accuracy
 LEGACY_BASELINES = {"ls": "local"}  # old baseline names -> today's

@@ -14,12 +14,12 @@ import torch
 from scipy.stats import kendalltau
 from torch import Tensor, nn
 
-from .config import GVAEConfig, TeacherConfig
-from .errors import CRLSOError, quoted
-from .models import GVAE, ICNN, GNNPredictor, LatentMLP, kl_divergence
-from .models.output_scale import rescale_output_
-from .progress import ProgressFn, report
-from .spaces.base import Cell, GraphBatch, SearchSpace
+from crlso_core.catalog.config import GVAEConfig, TeacherConfig
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.models import GVAE, ICNN, GNNPredictor, LatentMLP, kl_divergence
+from crlso_core.models.output_scale import rescale_output_
+from crlso_core.common.progress import ProgressFn, report
+from crlso_core.spaces.base import Cell, GraphBatch, SearchSpace
 
 
 def resolve_device(name: str) -> torch.device:

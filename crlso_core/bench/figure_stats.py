@@ -18,11 +18,12 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..config import preset
-from ..errors import CRLSOError
-from ..files import read_csv, write_csv
-from ..records import PAIR_SIDES
+from crlso_core.catalog.config import preset
+from crlso_core.common.errors import CRLSOError
+from crlso_core.common.files import read_csv, write_csv
+from crlso_core.store.records import PAIR_SIDES
 
+FIGURES = Path(__file__).resolve().parent / "data" / "figures"  # the committed statistics the pages show
 KS = (50, 100, 200)
 JENSEN_PAIRS, JENSEN_SEED = 500, 0  # the Convexity page's defaults
 STATISTICS = {  # column -> (what it is, the direction the paper claims for CR-LS; None: no claim)
@@ -48,9 +49,9 @@ class FigurePlan:
 
 def measure(run_dir: Path) -> dict:
     """Every figure statistic of one trained run, computed as its page computes it."""
-    from ..analysis.convexity import jensen_gaps
-    from ..analysis.similarity import cosine_blocks
-    from ..explore import load_view
+    from crlso_core.analysis.convexity import jensen_gaps
+    from crlso_core.analysis.similarity import cosine_blocks
+    from crlso_core.store.view import load_view
 
     run = load_view(run_dir)
     row: dict = {}
@@ -72,7 +73,7 @@ def measure(run_dir: Path) -> dict:
 
 def run_figures(plan: FigurePlan, out: Path, data_dir=None, progress: Optional[Callable[[int, int, str], None]] = None) -> Path:
     """Train and measure what figures.csv lacks; returns its path."""
-    from ..pipeline import train_pair
+    from crlso_core.pipeline.run import train_pair
 
     for name in plan.presets:
         preset(name, space=plan.space, dataset=plan.dataset).validate()
@@ -178,10 +179,8 @@ def markdown(comparisons: list[Comparison]) -> str:
 
 
 def reference_path(space: str, dataset: str) -> Path:
-    """The committed figure statistics of a space and dataset (crlso_core/data/figures/)."""
-    from ..benchmarks.data_dir import PACKAGED
-
-    return PACKAGED / "figures" / f"{space}-{dataset}.csv"
+    """The committed figure statistics of a space and dataset (crlso_core/bench/data/figures/)."""
+    return FIGURES / f"{space}-{dataset}.csv"
 
 
 def reference(space: str, dataset: str) -> Optional[dict[tuple[str, str], Comparison]]:

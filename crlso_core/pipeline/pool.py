@@ -15,9 +15,9 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .benchmarks.base import Benchmark
-from .errors import CRLSOError
-from .spaces.base import Cell, CellList, SearchSpace
+from crlso_core.benchmarks.base import Benchmark
+from crlso_core.common.errors import CRLSOError
+from crlso_core.spaces.base import Cell, CellList, SearchSpace
 
 _POOL_STREAM = 7_919  # the pool's own random stream under the run's seed
 

@@ -4,10 +4,10 @@ plus one `register` line at the bottom of this file."""
 
 from __future__ import annotations
 
-from .benchmarks.base import Benchmark
-from .errors import CRLSOError, quoted
-from .spaces.base import SearchSpace
-from .benchmarks.spec import DataDir, SpaceSpec
+from crlso_core.benchmarks.base import Benchmark
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.spaces.base import SearchSpace
+from crlso_core.catalog.spec import DataDir, SpaceSpec
 
 _SPACES: dict[str, SpaceSpec] = {}
 
@@ -53,7 +53,7 @@ def dataset_title(dataset: str) -> str:
 
 
 # --- the spaces -----------------------------------------------------------------------------
-from .benchmarks import nb101, nb201, nb301  # noqa: E402  (each space's module imports only the contracts above)
+from crlso_core.benchmarks import nb101, nb201, nb301  # noqa: E402  (each space's module imports only the contracts above)
 
 register(nb201.SPEC)
 register(nb301.SPEC)

@@ -1,0 +1,1 @@
+"""The one place each name is chosen and spelled: the registry of spaces, their specs, the settings dataclasses and presets, and the names, labels and colours of methods and sides."""

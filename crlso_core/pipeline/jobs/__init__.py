@@ -1,0 +1,1 @@
+"""Background jobs: their supervision (local), the work each kind does, and the same work as a Ray task."""
