@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crlso_core.benchmarks.base import Oracle  # noqa: E402
-from crlso_core.catalog.config import preset  # noqa: E402
+from crlso_core.catalog.presets import preset  # noqa: E402
 from crlso_core.store.models import load_trained  # noqa: E402
 from crlso_core.pipeline.run import open_run  # noqa: E402
 from crlso_core.store.records import read_queries  # noqa: E402

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from crlso_core.catalog.registry import load_benchmark
-from crlso_core.catalog.config import preset
+from crlso_core.catalog.presets import preset
 from crlso_core.models import GVAE, ICNN, kl_divergence
 from crlso_core.models.encoder_pyg import PyGGraphEncoder, to_pyg
 

@@ -23,7 +23,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crlso_core.catalog.config import preset  # noqa: E402
+from crlso_core.catalog.presets import preset  # noqa: E402
 from crlso_core.catalog.registry import load_benchmark  # noqa: E402
 from crlso_core.pipeline.stages import draw_labelled, run_pool  # noqa: E402
 from crlso_core.models.training import kendall_tau, predict_graphs, prepare_torch, train_teacher  # noqa: E402

@@ -14,30 +14,16 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from crlso_core.catalog.methods import SIDE_COLOURS, method_colour, side_name  # noqa: F401  (side_name: the pages take it from here)
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
 from crlso_core.analysis.found import FoundMap
 from crlso_core.analysis.similarity import SimilarityInfo
 from crlso_core.store.view import Curve
 
 SCALE = "RdBu"  # low = red, high = blue
-SIDE_NAMES = {"ls": "LS", "crls": "CR-LS"}  # the paper's names, in every title, widget and metric
-SIDE_COLOURS = {"ls": "#e8710a", "crls": "#1f63b4"}
-METHOD_COLOURS = {  # the same colour for a method on every page
-    "CR-LSO": "#1f63b4", "LSO": "#e8710a", "REA": "#2a9d3a", "random search": "#8e44ad", "local search": "#8c564b",
-}
-OTHER_COLOURS = ["#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
 CLOUD = "#c8c8c8"  # cells behind a trajectory: light, so the path stands out
 PATH, CURRENT = "#d62728", "#ffbf00"
 NOT_LATENT = "#555555"  # a fallback, mutation or random query: drawn apart from latent moves
-
-
-def side_name(side: str) -> str:
-    return SIDE_NAMES.get(side, side.upper())
-
-
-def method_colour(label: str, i: int = 0) -> str:
-    """A curve's colour from its method (a label may carry a run's name first: 'run: REA')."""
-    return METHOD_COLOURS.get(label.rsplit(": ", 1)[-1], OTHER_COLOURS[i % len(OTHER_COLOURS)])
 
 
 def _layout(fig: go.Figure, title: str, height: int = 460, **kwargs) -> go.Figure:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from crlso_core.catalog import registry
-from crlso_core.catalog.config import DEVICES, PRESET_NAMES, PREDICTORS, RULES, preset
+from crlso_core.catalog.config import DEVICES, PREDICTORS, RULES
+from crlso_core.catalog.presets import PRESET_NAMES, preset
 from crlso_core.common.errors import CRLSOError, describe_os_error
 from crlso_core.common.progress import ProgressEvent
 

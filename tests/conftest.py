@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from crlso_core.catalog.config import preset
+from crlso_core.catalog.presets import preset
 from crlso_core.pipeline.run import full_run
 from crlso_core.catalog.registry import load_benchmark, register
 from tests.toy_space import TOY

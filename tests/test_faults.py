@@ -19,7 +19,7 @@ import pytest
 
 from crlso_core.common import files
 from crlso_core.cli import main
-from crlso_core.catalog.config import preset
+from crlso_core.catalog.presets import preset
 from crlso_core.common.errors import CRLSOError
 from crlso_core.store.records import read_summary
 from crlso_core.store.bundles import export_zip

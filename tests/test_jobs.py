@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from crlso_core.catalog.config import preset
+from crlso_core.catalog.presets import preset
 from crlso_core.common.errors import CRLSOError
 from crlso_core.pipeline.jobs.local import active_job, cancel_job, job_info, list_jobs, start_job, wait_for
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from crlso_core.catalog.config import preset
+from crlso_core.catalog.presets import preset
 from crlso_core.common.files import read_json
 from crlso_core.pipeline.jobs.local import cancel_job, job_info, start_job, wait_for
 from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV

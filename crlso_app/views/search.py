@@ -23,9 +23,11 @@ from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog.config import RULES
 from crlso_core.store.view import Trajectory, query_files, run_curves, search_origins, trajectories
 from crlso_core.pipeline.jobs.local import active_job, start_job
-from crlso_core.store.records import SIDE_METHODS, summary_or_none
+from crlso_core.catalog.methods import SIDE_METHODS
+from crlso_core.store.records import summary_or_none
 from crlso_core.catalog.registry import dataset_title
-from crlso_core.search.baselines import BASELINES, LABELS as BASELINE_LABELS
+from crlso_core.search.baselines import BASELINES
+from crlso_core.catalog.methods import BASELINE_LABELS
 from crlso_core.search.origins import ABOUT
 
 SAMPLE = 2500  # cells drawn behind one trajectory: enough to see the cloud, light enough to redraw at once

@@ -13,7 +13,8 @@ from crlso_app.figures import side_name
 from crlso_app.jobs_panel import job_panel
 from crlso_app.reference import preset_effects
 from crlso_app.state import guard, runs_root
-from crlso_core.catalog.config import DEVICES, PRESET_NAMES, preset
+from crlso_core.catalog.config import DEVICES
+from crlso_core.catalog.presets import PRESET_NAMES, preset
 from crlso_core.common.errors import CRLSOError
 from crlso_core.pipeline.jobs.local import list_jobs, start_job
 from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV, cluster_resources

@@ -18,10 +18,10 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from crlso_core.catalog.config import preset
+from crlso_core.catalog.presets import preset
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import read_csv, write_csv
-from crlso_core.store.records import PAIR_SIDES
+from crlso_core.catalog.methods import SIDES
 
 FIGURES = Path(__file__).resolve().parent / "data" / "figures"  # the committed statistics the pages show
 KS = (50, 100, 200)
@@ -82,17 +82,17 @@ def run_figures(plan: FigurePlan, out: Path, data_dir=None, progress: Optional[C
     path = out / "figures.csv"
     rows = read_csv(path, COLUMNS) if path.exists() else []
     done = {(r["preset"], int(r["seed"]), r["side"]) for r in rows}
-    todo = [(p, s) for p in plan.presets for s in plan.seeds if any((p, s, side) not in done for side in PAIR_SIDES)]
+    todo = [(p, s) for p in plan.presets for s in plan.seeds if any((p, s, side) not in done for side in SIDES)]
     for i, (name, seed) in enumerate(todo):
         if progress:
             progress(i, len(todo), f"{name} seed {seed}")
         pair = f"{name}-s{seed}"
         runs = out / "runs"
-        missing = tuple(side for side in PAIR_SIDES if not (runs / f"{pair}-{side}" / "summary.json").exists())
+        missing = tuple(side for side in SIDES if not (runs / f"{pair}-{side}" / "summary.json").exists())
         if missing:
             config = preset(name, space=plan.space, dataset=plan.dataset, seed=seed, device=plan.device)
             train_pair(config, runs, pair, data_dir, sides=missing)
-        for side in PAIR_SIDES:
+        for side in SIDES:
             if (name, seed, side) not in done:
                 rows.append({"preset": name, "seed": seed, "side": side, "space": plan.space, "dataset": plan.dataset,
                              **measure(runs / f"{pair}-{side}")})
@@ -140,11 +140,11 @@ def compare(path: Path) -> list[Comparison]:
         by_pair.setdefault((r["preset"], int(r["seed"])), {})[r["side"]] = r
     out = []
     for name in dict.fromkeys(r["preset"] for r in rows):
-        pairs = [sides for (p, _), sides in sorted(by_pair.items()) if p == name and set(sides) >= set(PAIR_SIDES)]
+        pairs = [sides for (p, _), sides in sorted(by_pair.items()) if p == name and set(sides) >= set(SIDES)]
         if not pairs:
             continue
         for statistic, (_, claim) in STATISTICS.items():
-            if any(p[side][statistic] in ("", None) for p in pairs for side in PAIR_SIDES):
+            if any(p[side][statistic] in ("", None) for p in pairs for side in SIDES):
                 continue  # not measured (a pool too small for that k)
             try:
                 ls = np.array([float(p["ls"][statistic]) for p in pairs])

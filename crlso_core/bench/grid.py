@@ -27,7 +27,8 @@ from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import write_csv
 from crlso_core.catalog.registry import get_spec, load_benchmark
 from crlso_core.search.origins import ORIGINS, Origins
-from crlso_core.bench.methods import LATENT_METHODS, MethodResult, check_methods, init_worker, latent_labelled, run_group, torch_threads_for
+from crlso_core.catalog.methods import LATENT_METHODS, check_methods, latent_labelled
+from crlso_core.bench.methods import MethodResult, init_worker, run_group, torch_threads_for
 
 # latent methods: the share of search queries (after the labelled set, up to the budget) that
 # were latent moves, and how many came from each origin (search/origins.py); empty for baselines

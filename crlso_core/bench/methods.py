@@ -17,60 +17,11 @@ import numpy as np
 import torch
 
 from crlso_core.benchmarks.base import Benchmark, Oracle
-from crlso_core.catalog.config import preset
-from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.catalog.presets import preset
+from crlso_core.catalog.methods import LATENT_METHODS
 from crlso_core.search.baselines import BASELINES
 from crlso_core.pipeline.stages import draw_labelled, latent_stage, run_pool, search_predictor, search_stage, teacher_stage
 from crlso_core.models.training import prepare_torch, resolve_device, seed_everything
-
-
-@dataclass(frozen=True)
-class LatentMethod:
-    labelled: Optional[int]  # None: the preset's labelled-set size (300 in demo and paper)
-    regularised: bool  # G-VAE trained with the ICNN term (CR-LS) or without (LS)
-    predictor: str  # "icnn" or "mlp"
-    rule: Optional[str]  # "ray", "step", "ranked" or "mixed"; None: the preset's (the default rule)
-    about: str
-
-
-LATENT_METHODS = {
-    "crlso": LatentMethod(None, True, "icnn", None, "CR-LSO: rays down the ICNN in the latent space (the default rule)"),
-    "crlso-step": LatentMethod(None, True, "icnn", "step", "CR-LSO, reference one-step rule"),
-    "crlso-ranked": LatentMethod(None, True, "icnn", "ranked", "CR-LSO, ranked candidate steps"),
-    "crlso-mixed": LatentMethod(None, True, "icnn", "mixed", "CR-LSO, ranked steps and incumbents' mutations"),
-    "crlso50": LatentMethod(50, True, "icnn", None, "CR-LSO from 50 labelled cells, default rule"),
-    "crlso50-step": LatentMethod(50, True, "icnn", "step", "CR-LSO from 50 labelled cells, step rule"),
-    "crlso50-ranked": LatentMethod(50, True, "icnn", "ranked", "CR-LSO from 50 labelled cells, ranked"),
-    "crlso50-mixed": LatentMethod(50, True, "icnn", "mixed", "CR-LSO from 50 labelled cells, ranked steps and mutations"),
-    "lso": LatentMethod(None, False, "mlp", None, "LSO: plain latent, unconstrained MLP, default rule"),
-    "lso-ranked": LatentMethod(None, False, "mlp", "ranked", "LSO: plain latent, unconstrained MLP, ranked"),
-    "crls-mlp": LatentMethod(None, True, "mlp", None, "regularised latent, unconstrained MLP, default rule"),
-    "ls-icnn": LatentMethod(None, False, "icnn", None, "plain latent, ICNN fitted afterwards, default rule"),
-}
-BASELINE_ABOUT = {
-    "rs": "random search",
-    "rea": "regularised evolution (population 10, tournament 3, one-edge mutation)",
-    "local": "local search (best-improvement over the neighbours one mutation away, random restart)",
-}
-METHODS = {**{k: v.about for k, v in LATENT_METHODS.items()}, **BASELINE_ABOUT}
-RENAMED = {"ls": "local"}  # "ls" also named the unregularised latent space; local search is "local"
-
-
-def check_methods(methods: list[str]) -> None:
-    renamed = [m for m in methods if m in RENAMED]
-    if renamed:
-        raise CRLSOError(f"Method {renamed[0]!r} is now called {RENAMED[renamed[0]]!r} (local search).")
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise CRLSOError(f"Unknown method(s) {quoted(', '.join(unknown), 60)}; choose from {', '.join(METHODS)}.")
-
-
-def latent_labelled(method: str, preset_name: str, space: str = "nb201") -> Optional[int]:
-    """Labelled-set size a latent method starts from; None for the baselines."""
-    spec = LATENT_METHODS.get(method)
-    if spec is None:
-        return None
-    return spec.labelled if spec.labelled is not None else preset(preset_name, space=space).labelled
 
 
 @dataclass

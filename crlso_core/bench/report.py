@@ -13,7 +13,7 @@ import numpy as np
 
 from crlso_core.benchmarks.base import NO_TEST, Benchmark
 from crlso_core.catalog.registry import dataset_title
-from crlso_core.bench.methods import METHODS
+from crlso_core.catalog.methods import METHODS
 
 
 @dataclass

@@ -7,11 +7,11 @@ its RunConfig, and `RunConfig.from_dict` rebuilds it to reproduce the run.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Optional
 
 from crlso_core.common.checks import check_ranges, check_types
-from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.common.errors import CRLSOError
 
 RULES = ("ray", "step", "ranked", "mixed")  # the search's step rules (see SearchConfig); the first is the default
 STEP_LENGTHS = ("gradient", "spacing")
@@ -186,50 +186,3 @@ def _build(cls, data: dict[str, Any], **extra):
         raise TypeError(f"unknown {cls.__name__} field(s) {', '.join(sorted(unknown))}")
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
     return cls(**values, **extra)
-
-
-def _paper() -> RunConfig:
-    return RunConfig(preset="paper")
-
-
-def _demo() -> RunConfig:
-    # Joint training at lr 1e-3 reconstructs every NB201 cell within ~10 epochs.
-    return RunConfig(
-        preset="demo",
-        teacher=TeacherConfig(epochs=60, lr=1e-3, lr_min=1e-4),
-        gvae=GVAEConfig(epochs=12, lr=1e-3),
-        search=SearchConfig(finetune_epochs=30),
-    )
-
-
-def _smoke() -> RunConfig:
-    return RunConfig(
-        preset="smoke",
-        labelled=30,
-        budget=60,
-        teacher=TeacherConfig(epochs=3, hidden=16, lr=1e-3),
-        gvae=GVAEConfig(epochs=1, hidden=32, latent=8, lr=1e-3, icnn_hidden=16, icnn_layers=2),
-        search=SearchConfig(finetune_epochs=2, top_k=5, max_retries=5, candidates_per_start=8),
-    )
-
-
-PRESETS = {"smoke": _smoke, "demo": _demo, "paper": _paper}
-PRESET_NAMES = tuple(PRESETS)
-
-
-def preset(name: str, **overrides: Any) -> RunConfig:
-    """A preset's config, tuned for its space (the registry's preset overrides), with
-    top-level fields overridden (None values are ignored)."""
-    from crlso_core.catalog.registry import get_spec
-
-    if name not in PRESETS:
-        raise CRLSOError(f"Unknown preset {quoted(name, 40)}; choose one of {', '.join(PRESETS)}.")
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    config = PRESETS[name]()
-    tuned = get_spec(overrides.get("space", config.space)).preset_overrides.get(name)
-    if tuned:
-        merged = config.to_dict()
-        for key, value in tuned.items():
-            merged[key] = {**merged[key], **value} if isinstance(value, dict) else value
-        config = RunConfig.from_dict(merged)
-    return replace(config, **overrides)

@@ -20,10 +20,8 @@ from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import FileGroup, finish_group, json_bytes, write_json
 from crlso_core.store.models import load_trained, save_latent, save_state, state_bytes
 from crlso_core.common.progress import ProgressFn, report
-from crlso_core.store.records import (
-    PAIR_SIDES, RUN_FORMAT, BaselineResult, QueryRow, RunSummary, queries_bytes, read_queries, read_summary, summary_bytes,
-    trajectory_bytes, write_queries, write_summary,
-)
+from crlso_core.catalog.methods import SIDES
+from crlso_core.store.records import RUN_FORMAT, BaselineResult, QueryRow, RunSummary, queries_bytes, read_queries, read_summary, summary_bytes, trajectory_bytes, write_queries, write_summary
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.store.index import RunClaim, index_run
 from crlso_core.search.baselines import BASELINES
@@ -187,7 +185,7 @@ def full_run(
 def pair_config(config: RunConfig, side: str) -> RunConfig:
     """The LS side trains the G-VAE alone and searches with an unconstrained MLP fitted on its
     codes (the paper's plain LSO); the CR-LS side trains G-VAE and ICNN jointly."""
-    if side not in PAIR_SIDES:
+    if side not in SIDES:
         raise CRLSOError(f"A pair side is ls or crls, got {side!r}.")
     twin = RunConfig.from_dict(config.to_dict())
     twin.gvae.icnn = side == "crls"
@@ -196,13 +194,13 @@ def pair_config(config: RunConfig, side: str) -> RunConfig:
 
 
 def train_pair(
-    config: RunConfig, root: Path, name: str, data_dir=None, progress: Optional[ProgressFn] = None, sides=PAIR_SIDES,
+    config: RunConfig, root: Path, name: str, data_dir=None, progress: Optional[ProgressFn] = None, sides=SIDES,
 ) -> dict[str, RunSummary]:
     """Train LS and CR-LS from the same seed into <root>/<name>-ls and <root>/<name>-crls
     (or just the sides asked for)."""
     config.validate()
-    if not sides or any(side not in PAIR_SIDES for side in sides):
-        raise CRLSOError(f"Sides to train must be among {', '.join(PAIR_SIDES)}, got {', '.join(sides) or 'none'}.")
+    if not sides or any(side not in SIDES for side in sides):
+        raise CRLSOError(f"Sides to train must be among {', '.join(SIDES)}, got {', '.join(sides) or 'none'}.")
     summaries = {}
     for side in sides:
         phase = (lambda event, side=side: progress(replace(event, stage=f"{side}:{event.stage}"))) if progress else None

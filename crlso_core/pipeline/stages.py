@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from crlso_core.benchmarks.base import Benchmark, Oracle
+from crlso_core.catalog.methods import latent_method_name
 from crlso_core.catalog.config import RunConfig
 from crlso_core.models import GNNPredictor, GVAE
 from crlso_core.pipeline.pool import CellPool, build_pool
@@ -128,15 +129,6 @@ def kendall_taus(config, benchmark: Benchmark, pool: CellPool, stage: TeacherSta
     return kendall_tau(stage.pseudo[outside], truth[outside]), kendall_tau(predicted[outside], truth[outside])
 
 
-def search_source(config: RunConfig) -> str:
-    """The name a latent search's queries carry (origins.py adds what kind of move each was):
-    the bench's method names for the four ways to pair a latent space and a predictor."""
-    icnn = config.search.predictor == "icnn"
-    if config.gvae.icnn:
-        return "crlso" if icnn else "crls-mlp"
-    return "ls-icnn" if icnn else "lso"
-
-
 def search_stage(
     config, pool: CellPool, gvae, predictor, mu, oracle, device, progress=None, source: Optional[str] = None,
 ) -> list[TrajectoryStep]:
@@ -144,7 +136,7 @@ def search_stage(
     codes = LatentCodes.from_pool(pool.space, gvae, device, pool.cells, mu)
     with small_work_threads(device):
         return CRLSOSearch(pool.space, codes, predictor, oracle, config.search, device, generator,
-                           source or search_source(config)).run(progress)
+                           source or latent_method_name(config.gvae.icnn, config.search.predictor)).run(progress)
 
 
 def queries_to_best(oracle: Oracle, best) -> int:

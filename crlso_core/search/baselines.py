@@ -70,4 +70,3 @@ def local_search(space: SearchSpace, oracle: Oracle, rng: np.random.Generator) -
 
 
 BASELINES = {"rs": random_search, "rea": regularised_evolution, "local": local_search}
-LABELS = {"rs": "random search", "rea": "REA", "local": "local search"}

@@ -8,7 +8,6 @@ the final model) and model state dicts (*.pt, loadable with weights_only=True; m
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil

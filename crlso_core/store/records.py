@@ -14,16 +14,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from crlso_core.catalog.methods import RENAMED_BASELINES
 from crlso_core.common.checks import check_types
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import csv_bytes, json_bytes, read_csv, read_json, write_csv, write_json
 
 RUN_FORMAT = 2  # 1: before benchmarks had a contract (NB201 only); 2: pools, optional test accuracy
-LEGACY_BASELINES = {"ls": "local"}  # old baseline names -> today's
 SUMMARY_FILE = "summary.json"
-PAIR_SIDES = ("ls", "crls")  # a pair's sides: the unregularised latent space, the convexity-regularised one
-SIDE_LABELS = {"ls": "LS (no convexity term)", "crls": "CR-LS (convexity-regularised)"}
-SIDE_METHODS = {"ls": "LSO", "crls": "CR-LSO"}  # the search each side runs
 
 
 def _known(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +117,7 @@ class RunSummary:
             raise CRLSOError("summary.json holds a malformed baseline result.")
         try:
             summary.baselines = {
-                LEGACY_BASELINES.get(name, name): BaselineResult(**_known(BaselineResult, result))
+                RENAMED_BASELINES.get(name, name): BaselineResult(**_known(BaselineResult, result))
                 for name, result in baselines.items()
             }
         except TypeError:

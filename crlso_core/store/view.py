@@ -20,13 +20,11 @@ from crlso_core.common.files import finish_group
 from crlso_core.store.models import load_trained
 from crlso_core.models import GVAE
 from crlso_core.pipeline.pool import CellPool
-from crlso_core.store.records import (
-    LEGACY_BASELINES, SIDE_LABELS, QueryRow, RunSummary, TrajectoryStep, read_queries, read_summary, read_trajectory,
-    summary_or_none,
-)
+from crlso_core.catalog.methods import RENAMED_BASELINES, SIDE_LABELS
+from crlso_core.store.records import QueryRow, RunSummary, TrajectoryStep, read_queries, read_summary, read_trajectory, summary_or_none
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.store.index import IndexedRun, list_runs
-from crlso_core.search.baselines import LABELS as BASELINE_LABELS
+from crlso_core.catalog.methods import BASELINE_LABELS
 from crlso_core.search.origins import STEP, Origins, origin
 from crlso_core.spaces.base import SearchSpace
 from crlso_core.models.training import prepare_torch
@@ -258,7 +256,7 @@ def query_files(run_dir: Path, label: str = "CR-LSO", prefix: str = "") -> dict[
     if summary is not None and summary.complete and (run_dir / "queries.csv").exists():
         files[label] = run_dir / "queries.csv"
     for path in sorted((run_dir / "baselines").glob("*.csv")):
-        name = LEGACY_BASELINES.get(path.stem, path.stem)
+        name = RENAMED_BASELINES.get(path.stem, path.stem)
         files[prefix + BASELINE_LABELS.get(name, name)] = path
     return files
 
