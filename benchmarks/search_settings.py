@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from crlso_core.benchmarks.base import Oracle  # noqa: E402
 from crlso_core.catalog.presets import preset  # noqa: E402
 from crlso_core.store.models import load_trained  # noqa: E402
-from crlso_core.pipeline.run import open_run  # noqa: E402
+from crlso_core.store.folder import RunFolder  # noqa: E402
 from crlso_core.store.records import read_queries  # noqa: E402
 from crlso_core.catalog.registry import load_benchmark  # noqa: E402
 from crlso_core.search.baselines import regularised_evolution  # noqa: E402
@@ -104,7 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     prepare_torch()
     torch.set_num_threads(1)
-    configs = [open_run(run)[1] for run in args.runs]
+    configs = [RunFolder(run).open()[0] for run in args.runs]
     if len({(c.space, c.dataset) for c in configs}) != 1:
         raise SystemExit("the runs must share one space and dataset")
     for run, config in zip(args.runs, configs):

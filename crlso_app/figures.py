@@ -18,7 +18,7 @@ from crlso_core.catalog.methods import SIDE_COLOURS, method_colour, side_name  #
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
 from crlso_core.analysis.found import FoundMap
 from crlso_core.analysis.similarity import SimilarityInfo
-from crlso_core.store.view import Curve
+from crlso_core.analysis.curves import Curve
 
 SCALE = "RdBu"  # low = red, high = blue
 CLOUD = "#c8c8c8"  # cells behind a trajectory: light, so the path stands out

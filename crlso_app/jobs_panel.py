@@ -13,8 +13,8 @@ import streamlit as st
 from crlso_app.figures import side_name
 from crlso_app.navigation import page
 from crlso_core.pipeline.jobs.local import JobInfo, active_job, cancel_job, list_jobs
-from crlso_core.store.records import summary_or_none
-from crlso_core.store.index import default_root as runs_root
+from crlso_core.store.folder import default_root as runs_root
+from crlso_core.store.folder import RunFolder
 
 STAGES = {
     "teacher": "teacher (GNN predictor on the labelled cells)",
@@ -67,7 +67,7 @@ def _pair_outcome(job: JobInfo) -> None:
     """What a finished training reached, side by side, and where to look at it."""
     parts = []
     for run in (job.result or {}).get("runs", []):
-        s = summary_or_none(Path(run))
+        s = RunFolder(Path(run)).summary_or_none()
         if s is not None and s.recon_acc is not None:
             tau = f", predictor τ {s.icnn_kendall_tau:.2f}" if s.icnn_kendall_tau is not None else ""
             unseen = f" (unseen cells {100 * s.recon_heldout:.0f} %)" if s.recon_heldout is not None else ""

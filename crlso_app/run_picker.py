@@ -13,7 +13,8 @@ from crlso_app.jobs_panel import job_panel
 from crlso_app.navigation import page
 from crlso_app.state import runs_root, url_select, view
 from crlso_core.catalog.presets import preset
-from crlso_core.store.view import Pair, RunView, list_pairs
+from crlso_core.store.pairs import Pair, list_pairs
+from crlso_core.store.view import RunView
 from crlso_core.pipeline.jobs.local import active_job, start_job
 from crlso_core.catalog.registry import dataset_title, get_spec
 

@@ -16,7 +16,7 @@ import streamlit as st
 from crlso_core.common.errorlog import log_exception
 from crlso_core.common.errors import CRLSOError, describe_os_error
 from crlso_core.store.view import RunView, load_view
-from crlso_core.store.index import default_root
+from crlso_core.store.folder import default_root
 
 
 def runs_root() -> Path:

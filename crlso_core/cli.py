@@ -184,13 +184,13 @@ def _config_from(args: argparse.Namespace):
 
 
 def _runs_dir(args: argparse.Namespace) -> Path:
-    from crlso_core.store.index import default_root
+    from crlso_core.store.folder import default_root
 
     return args.runs_dir if args.runs_dir is not None else default_root()
 
 
 def _out_dir(args: argparse.Namespace, config) -> Path:
-    from crlso_core.store.index import new_run_dir
+    from crlso_core.store.folder import new_run_dir
 
     if args.out:
         return args.out

@@ -12,6 +12,7 @@ import torch
 from crlso_core.catalog.presets import preset
 from crlso_core.pipeline.run import full_run
 from crlso_core.catalog.registry import load_benchmark, register
+from crlso_core.store.folder import RunFolder
 from tests.toy_space import TOY
 
 torch.set_num_threads(2)
@@ -40,7 +41,8 @@ def smoke_run(tmp_path_factory) -> tuple[Path, object]:
 def _searched_pair(root: Path, config, name: str) -> Path:
     """A run store holding one LS/CR-LS pair, both searched, with REA beside CR-LS: what
     the app's pages read."""
-    from crlso_core.pipeline.run import baseline_run, search_run, train_pair
+    from crlso_core.pipeline.pair import baseline_run, train_pair
+    from crlso_core.pipeline.run import search_run
 
     train_pair(config, root, name)
     for side in ("ls", "crls"):
@@ -84,8 +86,7 @@ def legacy_pair(smoke_pair, tmp_path_factory) -> Path:
     import shutil
 
     from crlso_core.common.files import read_json, write_json
-    from crlso_core.pipeline.run import baseline_run
-    from crlso_core.store.records import read_summary
+    from crlso_core.pipeline.pair import baseline_run
     from crlso_core.store.index import index_run
 
     root = tmp_path_factory.mktemp("legacy-store")
@@ -100,5 +101,5 @@ def legacy_pair(smoke_pair, tmp_path_factory) -> Path:
         summary["baselines"] = {("ls" if k == "local" else k): v for k, v in summary.get("baselines", {}).items()}
         write_json(run / "summary.json", summary)
         write_json(run / "config.json", {k: v for k, v in read_json(run / "config.json").items() if k != "pool"})
-        index_run(run, read_summary(run))
+        index_run(run, RunFolder(run).summary())
     return root

@@ -2,8 +2,12 @@ import numpy as np
 import pytest
 
 from crlso_core.common.errors import CRLSOError
-from crlso_core.store.view import list_pairs, load_view, run_curves, trajectories
+from crlso_core.store.pairs import list_pairs
+from crlso_core.store.view import load_view
+from crlso_core.analysis.curves import run_curves
+from crlso_core.analysis.trajectories import trajectories
 from crlso_core.store.records import read_queries, read_trajectory
+from crlso_core.store.folder import RunFolder
 
 
 def test_pairs_group_the_ls_and_crls_runs_trained_together(smoke_pair):
@@ -70,14 +74,14 @@ def test_a_run_of_the_older_format_loads_and_searches_again(legacy_pair, tmp_pat
     import shutil
 
     from crlso_core.pipeline.run import search_run
-    from crlso_core.store.records import RUN_FORMAT, read_summary
+    from crlso_core.store.records import RUN_FORMAT
 
     run = load_view(legacy_pair / "pair-crls")
     assert run.summary.run_format == 1 and list(run.summary.baselines) == ["rea", "local"]
     assert [c.label for c in run_curves(legacy_pair / "pair-crls", run.benchmark, "cifar10")] == ["CR-LSO", "local search", "REA"]
     shutil.copytree(legacy_pair / "pair-crls", tmp_path / "again")
     summary = search_run(tmp_path / "again", budget=40)
-    assert summary.run_format == RUN_FORMAT and summary.pool_size == 15625 and read_summary(tmp_path / "again").queries_used == 40
+    assert summary.run_format == RUN_FORMAT and summary.pool_size == 15625 and RunFolder(tmp_path / "again").summary().queries_used == 40
 
 
 def test_moves_group_the_retries_that_decode_to_one_cell(smoke_pair):
@@ -95,7 +99,7 @@ def test_moves_group_the_retries_that_decode_to_one_cell(smoke_pair):
 
 
 def test_a_move_of_the_step_rule_counts_the_retries_between_its_recorded_ends():
-    from crlso_core.store.view import Move
+    from crlso_core.analysis.trajectories import Move
     from crlso_core.store.records import TrajectoryStep
 
     ends = [TrajectoryStep(3, "start", attempt, 0.2 + 0.2 * attempt, [0.0], "start", 90.0, 90.0, False, None, "crlso")
@@ -105,7 +109,7 @@ def test_a_move_of_the_step_rule_counts_the_retries_between_its_recorded_ends():
 
 
 def test_a_queried_neighbour_of_the_mixed_rule_is_its_own_move_said_in_words():
-    from crlso_core.store.view import Trajectory
+    from crlso_core.analysis.trajectories import Trajectory
     from crlso_core.store.records import TrajectoryStep
 
     steps = [TrajectoryStep(2, "start", 0, 0.2, [0.0], "near", 91.0, 91.0, False, None, "crlso"),

@@ -21,9 +21,9 @@ from crlso_core.common import files
 from crlso_core.cli import main
 from crlso_core.catalog.presets import preset
 from crlso_core.common.errors import CRLSOError
-from crlso_core.store.records import read_summary
 from crlso_core.store.bundles import export_zip
 from crlso_core.store.index import delete_run, index_run, list_runs
+from crlso_core.store.folder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,7 @@ def test_two_runs_started_on_one_folder_leave_exactly_one_whole_run(tmp_path):
     assert codes == [0, 2], results
     loser = next(err for code, err in results if code == 2)
     assert "Another run is being written to" in loser or "already exists" in loser, loser
-    assert read_summary(out).status == "trained" and not list(tmp_path.glob(".same*"))
+    assert RunFolder(out).summary().status == "trained" and not list(tmp_path.glob(".same*"))
 
 
 def test_a_staging_folder_left_by_a_dead_process_is_reclaimed(tmp_path, capsys):
@@ -62,7 +62,7 @@ def test_a_staging_folder_left_by_a_dead_process_is_reclaimed(tmp_path, capsys):
     (staging / "teacher.pt").write_bytes(b"half")
     assert main(["train", "--preset", "smoke", "--quiet", "--device", "cpu", "--out", str(tmp_path / "run"),
                  "--runs-dir", str(tmp_path / "runs")]) == 0
-    assert read_summary(tmp_path / "run").status == "trained" and not staging.exists()
+    assert RunFolder(tmp_path / "run").summary().status == "trained" and not staging.exists()
 
 
 # --- 6. signals: nothing visible until a run is whole ------------------------------------------
@@ -92,7 +92,7 @@ def test_a_run_killed_while_training_leaves_no_visible_folder_and_the_name_stays
         assert code == -signal.SIGKILL  # no handler runs: the hidden staging folder stays, owned by a dead process
     rerun = _crlso("train", "--preset", "smoke", "--quiet", "--device", "cpu", "--out", str(out), cwd=tmp_path)
     assert rerun.wait(timeout=300) == 0, rerun.stderr.read()
-    assert read_summary(out).status == "trained" and _visible(tmp_path) == ["killed"]
+    assert RunFolder(out).summary().status == "trained" and _visible(tmp_path) == ["killed"]
 
 
 # --- 7 and 8. a full disk, a kill among the renames, a corrupt index -----------------------------
@@ -144,10 +144,10 @@ def test_a_save_killed_among_its_renames_is_completed_when_the_run_is_opened(smo
     monkeypatch.setattr(files, "_rename_all", killed)
     with pytest.raises(KeyboardInterrupt):
         search_run(run, budget=45)
-    assert (run / ".group.json").exists() and read_summary(run).queries_used == 60  # old summary, new predictor: torn
+    assert (run / ".group.json").exists() and RunFolder(run).summary().queries_used == 60  # old summary, new predictor: torn
     monkeypatch.setattr(files, "_rename_all", real)
     files.finish_group(run)
-    summary = read_summary(run)
+    summary = RunFolder(run).summary()
     assert summary.queries_used == 45 and not (run / ".group.json").exists()
     assert len([line for line in (run / "queries.csv").read_text().splitlines()[1:]]) == 45  # queries agree with the summary
     assert not [p for p in run.iterdir() if p.name.startswith(".")]
@@ -170,7 +170,7 @@ def test_delete_never_reaches_outside_the_runs_root(smoke_run, tmp_path):
     root, outside = tmp_path / "root", tmp_path / "elsewhere"
     shutil.copytree(smoke_run[0], outside)
     root.mkdir()
-    index_run(outside, read_summary(outside), root)  # listed in the root, made elsewhere
+    index_run(outside, RunFolder(outside).summary(), root)  # listed in the root, made elsewhere
     (root / "link").symlink_to(outside, target_is_directory=True)
     listed = {r.name: r for r in list_runs(root)}
     assert listed["elsewhere"].inside_root is False
@@ -276,5 +276,5 @@ def test_a_locked_index_does_not_lose_a_finished_run(tmp_path, capsys):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert code == 0 and read_summary(root / "r").status == "trained"
+    assert code == 0 and RunFolder(root / "r").summary().status == "trained"
     assert [r.name for r in list_runs(root)] == ["r"]  # found from its folder, and indexed now

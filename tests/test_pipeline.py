@@ -11,14 +11,15 @@ from crlso_core.common.files import read_csv, read_json
 from crlso_core.store.models import load_latent
 from crlso_core.models import ICNN
 from crlso_core.pipeline.run import search_run
-from crlso_core.store.records import RUN_FORMAT, read_summary
+from crlso_core.store.records import RUN_FORMAT
 from crlso_core.store.index import list_runs
 from crlso_core.search.origins import ORIGINS, Origins
+from crlso_core.store.folder import RunFolder
 
 
 def test_run_folder_holds_everything(smoke_run, benchmark, space):
     out, summary = smoke_run
-    assert summary.complete and summary == read_summary(out) and summary.run_format == RUN_FORMAT
+    assert summary.complete and summary == RunFolder(out).summary() and summary.run_format == RUN_FORMAT
     assert summary.benchmark == benchmark.title and summary.pool_size == 15625
     assert None not in (summary.recon_acc, summary.teacher_kendall_tau, summary.icnn_kendall_tau, summary.best_test_acc)
     assert set(summary.wall_s) >= {"teacher", "gvae", "search", "total"}
@@ -90,7 +91,7 @@ def test_a_pair_shares_its_seed_and_labelled_set_and_differs_only_in_the_convexi
 
 
 def test_a_baseline_beside_a_run_uses_the_runs_dataset_and_budget(smoke_pair):
-    summary = read_summary(smoke_pair / "pair-crls")
+    summary = RunFolder(smoke_pair / "pair-crls").summary()
     rea = summary.baselines["rea"]
     assert rea.budget == 60 and 0 < rea.best_valid_acc <= 91.61 and rea.best_test_acc is not None
     assert summary.complete  # the search's own result is kept
@@ -104,7 +105,7 @@ def test_a_sampled_pool_without_test_accuracy_runs_end_to_end(toy_pair):
     toy = load_benchmark("toy")
     for side in ("ls", "crls"):
         run = toy_pair / f"toy-{side}"
-        summary = read_summary(run)
+        summary = RunFolder(run).summary()
         assert summary.complete and summary.space == "toy" and summary.queries_used == 60
         assert summary.best_test_acc is None and summary.valid_optimum is None and summary.found_valid_optimum is None
         if side == "crls":  # REA ran beside CR-LS
@@ -119,9 +120,8 @@ def test_a_sampled_pool_without_test_accuracy_runs_end_to_end(toy_pair):
 
 
 def test_a_sampled_pool_reports_reconstruction_of_cells_it_never_saw(nb301_pair, smoke_pair):
-    from crlso_core.store.records import read_summary
     from crlso_core.pipeline.stages import HELDOUT_CELLS
 
-    darts = read_summary(nb301_pair / "darts-crls")
+    darts = RunFolder(nb301_pair / "darts-crls").summary()
     assert darts.recon_heldout is not None and 0.0 <= darts.recon_heldout <= 1.0 and HELDOUT_CELLS == 2_000
-    assert read_summary(smoke_pair / "pair-crls").recon_heldout is None  # NB201's pool is the whole space: nothing held out
+    assert RunFolder(smoke_pair / "pair-crls").summary().recon_heldout is None  # NB201's pool is the whole space: nothing held out

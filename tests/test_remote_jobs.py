@@ -9,8 +9,8 @@ from crlso_core.catalog.presets import preset
 from crlso_core.common.files import read_json
 from crlso_core.pipeline.jobs.local import cancel_job, job_info, start_job, wait_for
 from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV
-from crlso_core.store.records import read_summary
 from crlso_core.store.index import list_runs
+from crlso_core.store.folder import RunFolder
 
 ray = pytest.importorskip("ray")
 
@@ -47,9 +47,9 @@ def test_a_pair_trains_and_searches_on_the_cluster_and_comes_back_into_the_store
     done = wait_for(info, timeout=300)
     assert done.status == "done", done.error
     for side in ("far-ls", "far-crls"):
-        summary = read_summary(tmp_path / side)
+        summary = RunFolder(tmp_path / side).summary()
         assert summary.status == "complete" and summary.queries_used == 40
-    assert read_summary(tmp_path / "far-ls").baselines["rs"].budget == 40
+    assert RunFolder(tmp_path / "far-ls").summary().baselines["rs"].budget == 40
     assert (tmp_path / "far-crls" / "gvae.pt").read_bytes() == before  # the trained model came back untouched
     assert done.progress["curves"]  # the live search curve arrived point by point
     assert {r.path.name: r.summary.status for r in list_runs(tmp_path)} == {"far-ls": "complete", "far-crls": "complete"}

@@ -7,8 +7,10 @@ import torch
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import read_json, write_bytes_atomic, write_json
 from crlso_core.store.models import load_latent, load_state, save_latent
-from crlso_core.store.records import RunSummary, read_summary
-from crlso_core.store.index import default_root, index_run, list_runs
+from crlso_core.store.records import RunSummary
+from crlso_core.store.folder import default_root
+from crlso_core.store.index import index_run, list_runs
+from crlso_core.store.folder import RunFolder
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
@@ -78,12 +80,12 @@ def test_summaries_of_older_runs_read_with_their_old_names(tmp_path):
            "baselines": {"ls": {"budget": 500, "best_arch": "x", "best_valid_acc": 91.6, "best_test_acc": 94.4,
                                 "wall_s": 0.1, "queries_to_best": 90}}}
     write_json(tmp_path / "summary.json", old)
-    summary = read_summary(tmp_path)
+    summary = RunFolder(tmp_path).summary()
     assert summary.run_format == 1 and summary.pool_size is None and summary.best_test_acc == 94.37
     assert list(summary.baselines) == ["local"] and summary.baselines["local"].queries_to_best == 90
     write_json(tmp_path / "summary.json", {**old, "run_format": 99})
     with pytest.raises(CRLSOError, match="newer crlso"):
-        read_summary(tmp_path)
+        RunFolder(tmp_path).summary()
 
 
 def test_export_zip_holds_the_runs_record_and_delete_removes_it_from_the_index(smoke_pair, tmp_path):
@@ -96,7 +98,7 @@ def test_export_zip_holds_the_runs_record_and_delete_removes_it_from_the_index(s
 
     run = tmp_path / "pair-crls"
     shutil.copytree(smoke_pair / "pair-crls", run)
-    index_run(run, read_summary(run))
+    index_run(run, RunFolder(run).summary())
     names = zipfile.ZipFile(io.BytesIO(export_zip(run))).namelist()
     assert {"pair-crls/config.json", "pair-crls/summary.json", "pair-crls/queries.csv", "pair-crls/trajectories.csv",
             "pair-crls/baselines/rea.csv", "pair-crls/latent.npz", "pair-crls/gvae.pt", "pair-crls/predictor.pt"} <= set(names)

@@ -9,7 +9,7 @@ import streamlit as st
 from crlso_app.figures import curves_figure, side_name
 from crlso_app.state import guard, runs_root
 from crlso_core.common.errors import CRLSOError
-from crlso_core.store.view import run_curves
+from crlso_core.analysis.curves import run_curves
 from crlso_core.pipeline.jobs.local import active_job
 from crlso_core.catalog.registry import dataset_title, get_spec, load_benchmark
 from crlso_core.store.bundles import export_zip, import_zip

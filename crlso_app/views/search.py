@@ -21,14 +21,15 @@ from crlso_core.analysis.found import found_map, queried
 from crlso_core.analysis.projections import LABELS, METHODS, place
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog.config import RULES
-from crlso_core.store.view import Trajectory, query_files, run_curves, search_origins, trajectories
+from crlso_core.analysis.trajectories import Trajectory, trajectories
+from crlso_core.analysis.curves import query_files, run_curves, search_origins
 from crlso_core.pipeline.jobs.local import active_job, start_job
 from crlso_core.catalog.methods import SIDE_METHODS
-from crlso_core.store.records import summary_or_none
 from crlso_core.catalog.registry import dataset_title
 from crlso_core.search.baselines import BASELINES
 from crlso_core.catalog.methods import BASELINE_LABELS
 from crlso_core.search.origins import ABOUT
+from crlso_core.store.folder import RunFolder
 
 SAMPLE = 2500  # cells drawn behind one trajectory: enough to see the cloud, light enough to redraw at once
 
@@ -59,7 +60,7 @@ def results_table(pair, optimum: Optional[float], has_test: bool, label) -> pd.D
         return out
 
     for side in pair.sides:
-        s = summary_or_none(pair.path(side))
+        s = RunFolder(pair.path(side)).summary_or_none()
         if s is None:
             continue
         if s.complete:

@@ -73,7 +73,7 @@ def measure(run_dir: Path) -> dict:
 
 def run_figures(plan: FigurePlan, out: Path, data_dir=None, progress: Optional[Callable[[int, int, str], None]] = None) -> Path:
     """Train and measure what figures.csv lacks; returns its path."""
-    from crlso_core.pipeline.run import train_pair
+    from crlso_core.pipeline.pair import train_pair
 
     for name in plan.presets:
         preset(name, space=plan.space, dataset=plan.dataset).validate()

@@ -129,20 +129,6 @@ class RunConfig:
         except TypeError as exc:
             raise CRLSOError(f"config.json does not describe a run: {exc}.") from None
 
-    @classmethod
-    def read(cls, run_dir) -> "RunConfig":
-        """A run folder's config.json, checked: its numbers decide what gets allocated."""
-        from pathlib import Path
-
-        from crlso_core.common.files import read_json
-
-        path = Path(run_dir) / "config.json"
-        try:
-            return cls.from_dict(read_json(path)).validate()
-        except CRLSOError as exc:
-            message = str(exc)
-            raise CRLSOError(message if str(path) in message else f"{path}: {message}") from None
-
     def validate(self) -> "RunConfig":
         """Types, choices and bounds. The bounds keep a config from a file from asking for
         more memory than any real run needs (a latent size of 10**8 would take tens of GB)."""

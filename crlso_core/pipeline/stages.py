@@ -17,7 +17,7 @@ from crlso_core.benchmarks.base import Benchmark, Oracle
 from crlso_core.catalog.methods import latent_method_name
 from crlso_core.catalog.config import RunConfig
 from crlso_core.models import GNNPredictor, GVAE
-from crlso_core.pipeline.pool import CellPool, build_pool
+from crlso_core.store.pool import CellPool, build_pool
 from crlso_core.store.records import TrajectoryStep
 from crlso_core.catalog.registry import get_spec
 from crlso_core.search.crlso import CRLSOSearch
@@ -39,7 +39,7 @@ def draw_labelled(config: RunConfig, benchmark: Benchmark) -> tuple[Oracle, list
 
 
 def run_pool(config: RunConfig, benchmark: Benchmark, labelled: list) -> CellPool:
-    """The run's pool: its configured size, else its space's default (see crlso_core.pipeline.pool)."""
+    """The run's pool: its configured size, else its space's default (see crlso_core.store.pool)."""
     size = config.pool if config.pool is not None else get_spec(config.space).pool_size
     return build_pool(benchmark, size, config.seed, include=labelled)
 

@@ -20,11 +20,10 @@ import zipfile
 from pathlib import Path
 
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.store.index import RunClaim, check_root, index_run
+from crlso_core.store.folder import ANALYSIS, BASELINES, RUN_FILES, SUMMARY, TRAINED_FILES, RunClaim, RunFolder, check_root
+from crlso_core.store.index import index_run
 
-RUN_FILES = ("config.json", "summary.json", "queries.csv", "trajectories.csv", "latent.npz",
-             "gvae.pt", "predictor.pt", "predictor_search.pt", "teacher.pt")
-SUBFOLDERS = {"baselines": re.compile(r"^[a-z][a-z0-9_-]{0,31}\.csv$"), "analysis": re.compile(r"^(pca|tsne|umap)-[23]d\.npz$")}
+SUBFOLDERS = {BASELINES: re.compile(r"^[a-z][a-z0-9_-]{0,31}\.csv$"), ANALYSIS: re.compile(r"^(pca|tsne|umap)-[23]d\.npz$")}
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 MAX_BUNDLE = 512 * 2**20  # what one bundle may unpack to in all
 MAX_MEMBERS = 200
@@ -42,7 +41,7 @@ def export_zip(run_dir: Path) -> bytes:
     latent codes, models and cached projections, so it opens elsewhere as it does here.
     Regular files of the folder only, never what a link points to."""
     run_dir = Path(run_dir)
-    if run_dir.is_symlink() or not _own_file(run_dir, run_dir / "summary.json"):
+    if run_dir.is_symlink() or not _own_file(run_dir, run_dir / SUMMARY):
         raise CRLSOError(f"{run_dir} is not a finished run (it has no summary.json of its own).")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -103,7 +102,7 @@ def import_zip(data: bytes, root: Path) -> list[Path]:
     if not members:
         raise CRLSOError("The bundle holds no run files.")
     for run, files in members.items():
-        if {"config.json", "summary.json", "latent.npz", "gvae.pt", "predictor.pt"} - {inside for _, inside in files}:
+        if set(TRAINED_FILES) - {inside for _, inside in files}:
             raise CRLSOError(f"The bundle's run {quoted(run)} lacks files a trained run has (config, summary, codes, models).")
     claims = {run: RunClaim(root / run) for run in members}
     entered: list[RunClaim] = []
@@ -132,10 +131,9 @@ def import_zip(data: bytes, root: Path) -> list[Path]:
         for claim in entered:
             claim.__exit__(None, None, None)
     folders = [root / run for run in members]
-    from crlso_core.store.records import read_summary
 
     for folder in folders:
-        index_run(folder, read_summary(folder), root)
+        index_run(folder, RunFolder(folder).summary(), root)
     return folders
 
 
@@ -146,7 +144,6 @@ def update_from_zip(data: bytes, run_dir: Path, root: Path) -> None:
     import tempfile
 
     from crlso_core.common.files import FileGroup
-    from crlso_core.store.records import read_summary
 
     run_dir = Path(run_dir)
     with tempfile.TemporaryDirectory(prefix="crlso-update-") as tmp:
@@ -154,8 +151,8 @@ def update_from_zip(data: bytes, run_dir: Path, root: Path) -> None:
         if [f.name for f in folders] != [run_dir.name]:
             raise CRLSOError(f"The returned bundle holds {', '.join(f.name for f in folders)}, not the run {run_dir.name}; nothing was changed.")
         group = FileGroup(run_dir)
-        files = sorted((p for p in folders[0].rglob("*") if p.is_file()), key=lambda p: p.name == "summary.json")
+        files = sorted((p for p in folders[0].rglob("*") if p.is_file()), key=lambda p: p.name == SUMMARY)
         for path in files:  # the summary last: a run is what its summary says once that lands
             group.add(path.relative_to(folders[0]).as_posix(), path.read_bytes())
         group.commit()
-    index_run(run_dir, read_summary(run_dir), root)
+    index_run(run_dir, RunFolder(run_dir).summary(), root)

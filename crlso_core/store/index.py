@@ -1,15 +1,10 @@
-"""The run store: one folder per run, files written atomically, and a SQLite index of
-runs per store root so the app and `crlso runs` can find and compare them.
-
-A run folder holds config.json (enough to reproduce it), summary.json, queries.csv,
-trajectories.csv (records.py), latent.npz (the pool's cell strings with their codes under
-the final model) and model state dicts (*.pt, loadable with weights_only=True; model_store.py).
-"""
+"""The index of a runs root: a SQLite catalogue of its runs (and of runs made elsewhere and
+listed there) so the app and `crlso runs` find and compare them, and deleting a run.
+Each run folder holds the truth (folder.py); the index can always be rebuilt from them."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import time
@@ -18,145 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from crlso_core.common import files
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import to_jsonable
+from crlso_core.store.folder import CONFIG, RunFolder, check_root, default_root
 from crlso_core.store.records import RunSummary
 
 INDEX_NAME = "index.sqlite"
-ENV_VAR = "CRLSO_RUNS"
-
-
-def default_root() -> Path:
-    """Where runs live unless told otherwise: $CRLSO_RUNS, else ./runs (the app and the CLI)."""
-    return Path(os.environ.get(ENV_VAR) or "runs")
-
-
-# --- run folders -----------------------------------------------------------------------
-
-STAGING_SUFFIX = ".partial"
-OWNER_FILE = ".owner.json"
-
-
-def check_root(root: Path) -> Path:
-    root = Path(root)
-    if root.exists() and not root.is_dir():
-        raise CRLSOError(f"The runs folder {root} is a file, not a folder; give --runs-dir (or CRLSO_RUNS) a folder.")
-    return root
-
-
-def new_run_dir(root: Path, name: str) -> Path:
-    """A run folder name under root that is free now (the claim makes it ours atomically)."""
-    check_root(root).mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = root / f"{name}-{stamp}"
-    n = 1
-    while path.exists() or _staging(path).exists():
-        n += 1
-        path = root / f"{name}-{stamp}-{n}"
-    return path
-
-
-def _staging(path: Path) -> Path:
-    return path.with_name(f".{path.name}{STAGING_SUFFIX}")
-
-
-def _proc_stat(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return []
-
-
-def _process_start(pid: int) -> Optional[str]:
-    """The process's start time (Linux), so a reused pid is not taken for the owner."""
-    stat = _proc_stat(pid)
-    return stat[19] if len(stat) > 19 else None
-
-
-def _owner_alive(staging: Path) -> bool:
-    try:
-        owner = json.loads((staging / OWNER_FILE).read_text())
-        pid, started = int(owner["pid"]), owner.get("started")
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    stat = _proc_stat(pid)
-    if stat[:1] == ["Z"]:
-        return False  # killed, not yet reaped by its parent
-    return started is None or _process_start(pid) == started
-
-
-class RunClaim:
-    """A run folder claimed atomically: the run is written into a hidden staging folder
-    beside it (.NAME.partial, made with an exclusive mkdir and marked with its owner's pid),
-    and `commit` renames it to NAME in one step. Until then nothing named NAME exists;
-    a second claim of the same NAME is refused while the first is alive; a staging folder
-    whose owner died (killed, out of memory) is reclaimed. Leaving the block without a
-    commit removes the staging folder."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.staging = _staging(self.path)
-
-    def __enter__(self) -> Path:
-        path = self.path
-        if path.exists() and not path.is_dir():
-            raise CRLSOError(f"{path} is a file, not a folder; choose another --out.")
-        if path.is_dir() and any(path.iterdir()):
-            raise CRLSOError(f"{path} already exists and is not empty; choose another --out or delete it.")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for _ in range(2):
-                try:
-                    self.staging.mkdir()
-                    break
-                except FileExistsError:
-                    if _owner_alive(self.staging):
-                        raise CRLSOError(f"Another run is being written to {path} right now; choose another --out.") from None
-                    shutil.rmtree(self.staging, ignore_errors=True)  # its owner died: reclaim it
-            else:
-                raise CRLSOError(f"Could not claim {path}; try again.")
-            (self.staging / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "started": _process_start(os.getpid())}))
-        except OSError as exc:
-            raise CRLSOError(f"Cannot write in {path.parent}: {exc.strerror}. Choose another --out.") from None
-        return self.staging
-
-    def commit(self) -> None:
-        """Make the finished run visible under its name, in one rename."""
-        with files.uninterrupted():
-            (self.staging / OWNER_FILE).unlink(missing_ok=True)
-            try:
-                os.rename(self.staging, self.path)  # replaces an empty folder; refuses a full one
-            except OSError:
-                raise CRLSOError(f"{self.path} was filled by something else while this run trained; nothing was written there. "
-                                 "Choose another --out.") from None
-
-    def __exit__(self, *exc) -> None:
-        if self.staging.exists():
-            shutil.rmtree(self.staging, ignore_errors=True)
-
-
-def clean_stale(root: Path) -> list[Path]:
-    """Remove staging and half-deleted folders under root whose owner is gone; returns them."""
-    removed = []
-    root = Path(root)
-    if not root.is_dir():
-        return removed
-    for path in root.iterdir():
-        stale = (path.name.startswith(".") and path.name.endswith(STAGING_SUFFIX) and not _owner_alive(path)) or \
-            (path.name.startswith(".") and path.name.endswith(".deleting"))
-        if stale and path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
 
 
 # --- the index -------------------------------------------------------------------------
@@ -230,7 +92,7 @@ def _folders(root: Path) -> list[Path]:
     found = []
     for p in root.iterdir():
         try:
-            if not p.name.startswith(".") and not p.is_symlink() and p.is_dir() and (p / "summary.json").is_file():
+            if not p.name.startswith(".") and RunFolder(p).is_run():
                 found.append(p)
         except OSError:
             continue
@@ -241,8 +103,6 @@ def list_runs(root: Path | None = None) -> list[IndexedRun]:
     """The runs of a root, newest first: its own folders (indexed now if the index missed
     them) and the runs made elsewhere that were indexed here. A run whose summary cannot be
     read is left out (the folder itself says what is wrong when opened)."""
-    from crlso_core.store.records import read_summary
-
     root = check_root(root if root is not None else default_root())
     if not root.is_dir():
         return []
@@ -257,7 +117,7 @@ def list_runs(root: Path | None = None) -> list[IndexedRun]:
         path = folder.resolve()
         if path not in rows:
             try:
-                summary = read_summary(folder)
+                summary = RunFolder(folder).summary()
             except CRLSOError:
                 continue
             index_run(path, summary, root)
@@ -294,7 +154,7 @@ def delete_run(run_dir: Path, root: Path) -> bool:
         forget_run(run_dir, root)
         return False
     run_dir = run_dir.resolve()
-    if not (run_dir / "config.json").is_file():
+    if not RunFolder(run_dir).has(CONFIG):
         raise CRLSOError(f"{run_dir} is not a run folder; nothing deleted.")
     forget_run(run_dir, root)
     trash = run_dir.with_name(f".{run_dir.name}.deleting")

@@ -19,8 +19,10 @@ from torch import nn
 from crlso_core.catalog.config import RunConfig
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
+from crlso_core.store import folder as files
+from crlso_core.store.folder import RunFolder
 from crlso_core.models import GVAE
-from crlso_core.pipeline.pool import CellPool
+from crlso_core.store.pool import CellPool
 from crlso_core.spaces.base import SearchSpace
 from crlso_core.models.training import make_predictor
 
@@ -120,11 +122,12 @@ class Trained:
 
 
 def load_trained(run_dir: Path, config: RunConfig, space: SearchSpace, device) -> Trained:
-    gvae = load_state(run_dir / "gvae.pt", gvae_for(config, space)).to(device).eval()
-    predictor = load_state(run_dir / "predictor.pt", predictor_for(config)).to(device).eval()
-    archs, mu = load_latent(run_dir / "latent.npz", config.gvae.latent)
+    folder = RunFolder(run_dir)
+    gvae = load_state(folder.file(files.GVAE), gvae_for(config, space)).to(device).eval()
+    predictor = load_state(folder.file(files.PREDICTOR), predictor_for(config)).to(device).eval()
+    archs, mu = load_latent(folder.file(files.LATENT), config.gvae.latent)
     try:
         pool = CellPool.from_archs(space, archs)
     except CRLSOError as exc:
-        raise CRLSOError(f"{run_dir / 'latent.npz'} holds a cell that is not a {space.title} cell ({exc})") from None
+        raise CRLSOError(f"{folder.file(files.LATENT)} holds a cell that is not a {space.title} cell ({exc})") from None
     return Trained(gvae, predictor, pool, torch.from_numpy(mu))

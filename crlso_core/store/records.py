@@ -17,10 +17,9 @@ from typing import Any, Iterable, Optional
 from crlso_core.catalog.methods import RENAMED_BASELINES
 from crlso_core.common.checks import check_types
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.common.files import csv_bytes, json_bytes, read_csv, read_json, write_csv, write_json
+from crlso_core.common.files import csv_bytes, json_bytes, read_csv, write_csv
 
 RUN_FORMAT = 2  # 1: before benchmarks had a contract (NB201 only); 2: pools, optional test accuracy
-SUMMARY_FILE = "summary.json"
 
 
 def _known(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -140,21 +139,6 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list):
         return [_finite(v) for v in value]
     return value
-
-
-def read_summary(run_dir: Path) -> RunSummary:
-    return RunSummary.from_dict(read_json(Path(run_dir) / SUMMARY_FILE))
-
-
-def summary_or_none(run_dir: Path) -> Optional[RunSummary]:
-    try:
-        return read_summary(run_dir)
-    except CRLSOError:
-        return None
-
-
-def write_summary(run_dir: Path, summary: RunSummary) -> None:
-    write_json(Path(run_dir) / SUMMARY_FILE, summary.to_dict())
 
 
 def summary_bytes(summary: RunSummary) -> bytes:

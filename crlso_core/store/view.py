@@ -1,11 +1,11 @@
-"""What the explorer needs of a run, as plain data: the trained models loaded once, every
+"""A trained run opened for looking at, as plain data: the trained models loaded once, every
 pool cell's latent code with its true and predicted accuracy, nearest neighbours in the
-latent space, decoding (to cells inside or outside the pool), the search's trajectories
-and curves, and the LS/CR-LS pairs."""
+latent space, decoding (to cells inside or outside the pool). The explorer's pages and a
+bundle's import check open runs through `load_view`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Optional, Sequence
@@ -15,19 +15,15 @@ import torch
 
 from crlso_core.benchmarks.base import Benchmark, Optimum
 from crlso_core.catalog.config import RunConfig
-from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import finish_group
 from crlso_core.store.models import load_trained
 from crlso_core.models import GVAE
-from crlso_core.pipeline.pool import CellPool
-from crlso_core.catalog.methods import RENAMED_BASELINES, SIDE_LABELS
-from crlso_core.store.records import QueryRow, RunSummary, TrajectoryStep, read_queries, read_summary, read_trajectory, summary_or_none
+from crlso_core.store.pool import CellPool
+from crlso_core.catalog.methods import SIDE_LABELS
+from crlso_core.store.records import RunSummary
 from crlso_core.catalog.registry import load_benchmark
-from crlso_core.store.index import IndexedRun, list_runs
-from crlso_core.catalog.methods import BASELINE_LABELS
-from crlso_core.search.origins import STEP, Origins, origin
 from crlso_core.spaces.base import SearchSpace
 from crlso_core.models.training import prepare_torch
+from crlso_core.store.folder import RunFolder
 
 
 @dataclass
@@ -146,202 +142,12 @@ class RunView:
         return rank
 
 
-RUN_FILES = ("config.json", "summary.json", "gvae.pt", "predictor.pt", "latent.npz")
-
-
 def load_view(run_dir: Path, data_dir=None) -> RunView:
-    run_dir = Path(run_dir)
-    for name in RUN_FILES:
-        if not (run_dir / name).is_file():
-            raise CRLSOError(f"{run_dir} is not a trained run: {name} is missing. Train it again or delete it on the Runs page.")
-    finish_group(run_dir)
-    config = RunConfig.read(run_dir)
-    summary = read_summary(run_dir)
+    folder = RunFolder(run_dir)
+    folder.check_trained()
+    config, summary = folder.open()
+    run_dir = folder.path
     prepare_torch()
     benchmark = load_benchmark(config.space, data_dir)
     trained = load_trained(run_dir, config, benchmark.space, torch.device("cpu"))  # views are small: the CPU answers fastest
     return RunView(run_dir, config, summary, benchmark, trained.gvae, trained.predictor, trained.pool, trained.mu.numpy())
-
-
-# --- pairs ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Pair:
-    """The LS and CR-LS runs trained together (a run trained alone is a pair of one)."""
-
-    name: str
-    runs: dict[str, IndexedRun] = field(default_factory=dict)  # side -> indexed run
-
-    @property
-    def sides(self) -> list[str]:
-        return [s for s in ("ls", "crls") if s in self.runs]
-
-    def path(self, side: str) -> Path:
-        return self.runs[side].path
-
-    @property
-    def first(self) -> RunSummary:
-        return next(iter(self.runs.values())).summary
-
-    @property
-    def dataset(self) -> str:
-        return self.first.dataset
-
-    @property
-    def space(self) -> str:
-        return self.first.space
-
-
-def list_pairs(root: Path) -> list[Pair]:
-    """Pairs of the runs indexed under root, newest first."""
-    pairs: dict[str, Pair] = {}
-    runs = list_runs(Path(root))
-    for run in sorted(runs, key=lambda r: not r.inside_root):  # a run of the root wins over one of that name made elsewhere
-        name = run.summary.pair or run.name
-        pairs.setdefault(name, Pair(name)).runs.setdefault(run.summary.side_name, run)
-    order = {r.summary.pair or r.name: i for i, r in reversed(list(enumerate(runs)))}
-    pairs = dict(sorted(pairs.items(), key=lambda kv: order[kv[0]]))  # newest first, as listed
-    return list(pairs.values())
-
-
-# --- search results ------------------------------------------------------------------------
-
-
-def best_so_far(values: np.ndarray) -> np.ndarray:
-    return np.maximum.accumulate(np.asarray(values, dtype=np.float64)) if len(values) else np.zeros(0)
-
-
-@dataclass
-class Curve:
-    label: str
-    valid: np.ndarray  # best-so-far validation accuracy after each query
-    test: Optional[np.ndarray]  # test accuracy of the best-so-far-by-validation cell; None without test accuracy
-
-
-def query_curve(benchmark: Benchmark, dataset: str, queries: list[QueryRow], label: str) -> Curve:
-    valid = np.array([q.valid_acc for q in queries], dtype=np.float64)
-    if not benchmark.has_test(dataset):
-        return Curve(label, best_so_far(valid), None)
-    improved = [i for i in range(len(valid)) if i == 0 or valid[i] > valid[:i].max()]
-    tests = benchmark.test_accuracy(benchmark.space.parse_many([queries[i].arch for i in improved]), dataset)
-    test = np.empty(len(valid))
-    for k, i in enumerate(improved):
-        test[i:] = tests[k]  # each improvement holds until the next one
-    return Curve(label, best_so_far(valid), test)
-
-
-def run_curves(run_dir: Path, benchmark: Benchmark, dataset: str, label: str = "CR-LSO", prefix: str = "") -> list[Curve]:
-    """The latent search's curve (labelled set included: those queries were paid for) and
-    any baselines' run beside it (labelled `prefix` + their name)."""
-    return [query_curve(benchmark, dataset, read_queries(path), name) for name, path in query_files(run_dir, label, prefix).items()]
-
-
-def search_origins(run_dir: Path) -> Optional[Origins]:
-    """Where a searched run's queries came from (None before its search): from its
-    queries.csv, so runs searched before the summary kept the counts are counted too."""
-    run_dir = Path(run_dir)
-    summary = summary_or_none(run_dir)
-    if summary is None or not summary.complete or not (run_dir / "queries.csv").exists():
-        return None
-    return Origins.of(q.source for q in read_queries(run_dir / "queries.csv"))
-
-
-def query_files(run_dir: Path, label: str = "CR-LSO", prefix: str = "") -> dict[str, Path]:
-    """Each method's queries.csv in a run folder, by its label: the latent search's (once
-    the run is searched) and any baselines' run beside it."""
-    run_dir = Path(run_dir)
-    files = {}
-    summary = summary_or_none(run_dir)
-    if summary is not None and summary.complete and (run_dir / "queries.csv").exists():
-        files[label] = run_dir / "queries.csv"
-    for path in sorted((run_dir / "baselines").glob("*.csv")):
-        name = RENAMED_BASELINES.get(path.stem, path.stem)
-        files[prefix + BASELINE_LABELS.get(name, name)] = path
-    return files
-
-
-@dataclass
-class Move:
-    """Consecutive proposals of one round from one start that decoded to the same cell: the
-    ray and step rules go further until the decoded cell is new, so most points land back on
-    a known cell (often the start itself); a move shows them as one."""
-
-    round: int
-    arch: str
-    steps: list[TrajectoryStep]
-    kind: str  # an origin (search/origins.py): "step", "nearest", "mutation", "fallback" or "random"
-    ends_only: bool = False  # the steps are a run's first and last point (ray and step rules)
-
-    @property
-    def queried(self) -> bool:
-        return any(s.queried for s in self.steps)
-
-    @property
-    def latent(self) -> bool:
-        """A move in the latent space (a decoded point), not a neighbour or a random cell."""
-        return self.kind in ("step", "nearest")
-
-    @property
-    def valid_acc(self) -> Optional[float]:
-        return next((s.valid_acc for s in self.steps if s.queried), None)
-
-    @property
-    def etas(self) -> tuple[float, float]:
-        return self.steps[0].eta, self.steps[-1].eta
-
-    def describe(self, start_arch: str) -> str:
-        """What happened, in words a class can follow; a move that was not a latent step is
-        never called one."""
-        if self.kind == "fallback":
-            return (f"Round {self.round}: not a latent move. No start's move reached a new cell, so the "
-                    "best-predicted unseen one-mutation neighbour of the start was queried (a fallback)")
-        if self.kind == "mutation":
-            return (f"Round {self.round}: not a latent move. A one-mutation neighbour of the start, predicted "
-                    "better than the latent steps' cells, was queried (mixed rule)")
-        if self.kind == "random":
-            return f"Round {self.round}: not a latent move. Nothing near the known cells was left, so a random unseen cell was queried"
-        low, high = self.etas
-        # the ray and step rules record only the ends of a run of points that decode to one cell
-        sizes = self.steps[-1].attempt - self.steps[0].attempt + 1 if self.ends_only else len(self.steps)
-        eta = f"η = {low:.2f}" if sizes == 1 else f"η = {low:.2f} to {high:.2f} ({sizes} step lengths)"
-        if self.kind == "nearest":
-            return (f"Round {self.round}: latent step, {eta}, decoded a cell the benchmark cannot answer; the nearest "
-                    "answerable unseen cell to that point was queried")
-        where = "back to the start cell" if self.arch == start_arch else ("to a new cell, queried" if self.queried else "to a cell already known")
-        return f"Round {self.round}: latent step, {eta}, decoded {where}"
-
-
-@dataclass
-class Trajectory:
-    start_arch: str
-    steps: list[TrajectoryStep]  # the proposals stepped from this start, in search order
-    ends_only: bool = False  # searched by the ray or step rule, which record a run of points by its ends
-
-    @cached_property
-    def moves(self) -> list[Move]:
-        moves: list[Move] = []
-        for step in self.steps:
-            kind = origin(step.source)
-            last = moves[-1] if moves else None
-            if last is not None and last.kind == kind == STEP and last.round == step.round and last.arch == step.arch:
-                last.steps.append(step)
-            else:
-                moves.append(Move(step.round, step.arch, [step], kind, self.ends_only))
-        return moves
-
-    @property
-    def found(self) -> list[Move]:
-        return [m for m in self.moves if m.queried]
-
-
-def trajectories(run_dir: Path) -> list[Trajectory]:
-    """The search's proposals grouped by the start they stepped from, in search order."""
-    path = Path(run_dir) / "trajectories.csv"
-    if not path.exists():
-        return []
-    ends_only = RunConfig.read(run_dir).search.rule in ("ray", "step")
-    grouped: dict[str, list[TrajectoryStep]] = {}
-    for step in read_trajectory(path):
-        grouped.setdefault(step.start_arch, []).append(step)
-    return [Trajectory(start, steps, ends_only) for start, steps in grouped.items()]

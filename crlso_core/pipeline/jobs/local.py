@@ -33,7 +33,8 @@ from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.progress import ProgressEvent
 from crlso_core.common.files import read_json, write_json
 from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV
-from crlso_core.store.index import clean_stale
+from crlso_core.store.folder import clean_stale
+from crlso_core.store.folder import RunFolder
 
 KINDS = ("train_pair", "search", "project")
 ACTIVE = ("queued", "running")
@@ -308,9 +309,8 @@ def _project(progress, side: str, run_dir: Path, methods: list[str], dims: int =
 
 
 def _side(run_dir: str) -> str:
-    from crlso_core.store.records import read_summary
 
-    return read_summary(Path(run_dir)).side_name
+    return RunFolder(Path(run_dir)).summary().side_name
 
 
 def plan_of(job: dict) -> list[str]:
@@ -334,7 +334,7 @@ def work(job: dict, progress) -> Any:
     params, root = job["params"], Path(job["root"])
     data_dir = params.get("data_dir")
     if job["kind"] == "train_pair":
-        from crlso_core.pipeline.run import train_pair
+        from crlso_core.pipeline.pair import train_pair
 
         summaries = train_pair(
             RunConfig.from_dict(params["config"]), root, params["name"], data_dir, progress, params.get("sides", ("ls", "crls")),
@@ -344,7 +344,8 @@ def work(job: dict, progress) -> Any:
             _project(progress, side, run_dir, list(params.get("projections", [])))
         return {"runs": [str(r) for r in runs.values()]}
     if job["kind"] == "search":
-        from crlso_core.pipeline.run import baseline_run, search_run
+        from crlso_core.pipeline.pair import baseline_run
+        from crlso_core.pipeline.run import search_run
 
         results = {}
         for run_dir in params["runs"]:

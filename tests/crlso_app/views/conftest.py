@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from crlso_core.store.folder import RunFolder
 
 MAIN = Path(__file__).resolve().parents[3] / "crlso_app" / "main.py"
 
@@ -61,14 +62,12 @@ def busy_store(tmp_path) -> Path:
 def copy_pair_fixture():
     """Copy a stored pair's runs into another store and index them there."""
     import shutil
-
-    from crlso_core.store.records import read_summary
     from crlso_core.store.index import index_run
 
     def copy(source: Path, root: Path, name: str = "pair") -> Path:
         for side in ("ls", "crls"):
             shutil.copytree(source / f"{name}-{side}", root / f"{name}-{side}")
-            index_run(root / f"{name}-{side}", read_summary(root / f"{name}-{side}"))
+            index_run(root / f"{name}-{side}", RunFolder(root / f"{name}-{side}").summary())
         return root
 
     return copy

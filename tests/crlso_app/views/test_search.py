@@ -1,4 +1,5 @@
-from crlso_core.store.view import search_origins, trajectories
+from crlso_core.analysis.curves import search_origins
+from crlso_core.analysis.trajectories import trajectories
 
 
 def test_without_runs_it_points_to_the_train_page(open_page, empty_store):

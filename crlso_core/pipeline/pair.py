@@ -1,0 +1,83 @@
+"""The LS/CR-LS pair the paper compares, trained from one seed, and baselines run beside a
+trained run on its dataset and seed."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from crlso_core.benchmarks.base import Oracle
+from crlso_core.catalog.config import RunConfig
+from crlso_core.catalog.methods import SIDES
+from crlso_core.catalog.registry import load_benchmark
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.common.files import FileGroup
+from crlso_core.common.progress import ProgressFn, report
+from crlso_core.pipeline.run import query_rows, train_run
+from crlso_core.pipeline.stages import queries_to_best
+from crlso_core.search.baselines import BASELINES
+from crlso_core.store import folder as files
+from crlso_core.store.folder import RunFolder
+from crlso_core.store.index import index_run
+from crlso_core.store.records import BaselineResult, RunSummary, queries_bytes, summary_bytes
+
+
+def pair_config(config: RunConfig, side: str) -> RunConfig:
+    """The LS side trains the G-VAE alone and searches with an unconstrained MLP fitted on its
+    codes (the paper's plain LSO); the CR-LS side trains G-VAE and ICNN jointly."""
+    if side not in SIDES:
+        raise CRLSOError(f"A pair side is ls or crls, got {side!r}.")
+    twin = RunConfig.from_dict(config.to_dict())
+    twin.gvae.icnn = side == "crls"
+    twin.search.predictor = "icnn" if side == "crls" else "mlp"
+    return twin
+
+
+def train_pair(
+    config: RunConfig, root: Path, name: str, data_dir=None, progress: Optional[ProgressFn] = None, sides=SIDES,
+) -> dict[str, RunSummary]:
+    """Train LS and CR-LS from the same seed into <root>/<name>-ls and <root>/<name>-crls
+    (or just the sides asked for)."""
+    config.validate()
+    if not sides or any(side not in SIDES for side in sides):
+        raise CRLSOError(f"Sides to train must be among {', '.join(SIDES)}, got {', '.join(sides) or 'none'}.")
+    summaries = {}
+    for side in sides:
+        phase = (lambda event, side=side: progress(replace(event, stage=f"{side}:{event.stage}"))) if progress else None
+        summaries[side] = train_run(pair_config(config, side), Path(root) / f"{name}-{side}", data_dir, phase, {"pair": name, "side": side})
+    return summaries
+
+
+def baseline_run(
+    run_dir: Path, method: str, budget: int, data_dir=None, progress: Optional[ProgressFn] = None,
+    index_root: Optional[Path] = None,
+) -> BaselineResult:
+    """Run a baseline (rs, rea, local) on the run's dataset and seed with the given budget;
+    its queries go to baselines/<method>.csv and its result into the run's summary."""
+    if method not in BASELINES:
+        raise CRLSOError(f"Unknown baseline {quoted(method, 40)}; choose one of {', '.join(BASELINES)}.")
+    folder = RunFolder(run_dir)
+    config, summary = folder.open()
+    benchmark = load_benchmark(config.space, data_dir)
+    benchmark.check_budget(budget)
+    oracle = Oracle(benchmark, config.dataset, budget)
+    report(progress, method, 0, budget)
+    t0 = time.perf_counter()
+    BASELINES[method](benchmark.space, oracle, np.random.default_rng(config.seed))
+    best, best_valid = oracle.best()
+    result = BaselineResult(
+        budget, benchmark.space.format(best), best_valid, oracle.test_accuracy(best),
+        queries_to_best(oracle, best), round(time.perf_counter() - t0, 2),
+    )
+    report(progress, method, oracle.used, budget)
+    summary.baselines[method] = result
+    group = FileGroup(folder.path)
+    group.add(folder.baseline_queries(method).relative_to(folder.path).as_posix(), queries_bytes(query_rows(oracle)))
+    group.add(files.SUMMARY, summary_bytes(summary))
+    group.commit()
+    index_run(folder.path, summary, index_root)
+    return result

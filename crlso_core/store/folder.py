@@ -1,0 +1,236 @@
+"""One run folder: the names of the files it holds, where a runs root is, claiming a new
+folder atomically, and opening one.
+
+A run folder holds config.json (enough to reproduce the run), summary.json, queries.csv and
+trajectories.csv (records.py), latent.npz (the pool's cell strings with their codes) and
+model state dicts (*.pt, loaded with weights_only=True; models.py), and, once used,
+baselines/<method>.csv (baselines run beside it) and analysis/<method>-<dims>d.npz
+(projections). Only this module spells those names."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from crlso_core.catalog.config import RunConfig
+from crlso_core.common import files
+from crlso_core.common.errors import CRLSOError
+from crlso_core.common.files import finish_group, read_json, write_json
+from crlso_core.store.records import RunSummary
+
+CONFIG, SUMMARY, QUERIES, TRAJECTORIES, LATENT = "config.json", "summary.json", "queries.csv", "trajectories.csv", "latent.npz"
+TEACHER, GVAE, PREDICTOR, PREDICTOR_SEARCH = "teacher.pt", "gvae.pt", "predictor.pt", "predictor_search.pt"
+BASELINES, ANALYSIS = "baselines", "analysis"  # subfolders
+TRAINED_FILES = (CONFIG, SUMMARY, GVAE, PREDICTOR, LATENT)  # what a run must hold to be opened and explored
+RUN_FILES = (CONFIG, SUMMARY, QUERIES, TRAJECTORIES, LATENT, GVAE, PREDICTOR, PREDICTOR_SEARCH, TEACHER)  # all of a run's own files
+ENV_VAR = "CRLSO_RUNS"
+
+
+def default_root() -> Path:
+    """Where runs live unless told otherwise: $CRLSO_RUNS, else ./runs (the app and the CLI)."""
+    return Path(os.environ.get(ENV_VAR) or "runs")
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """A run folder by its path; its files by name, and its config and summary read and checked."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def baseline_queries(self, method: str) -> Path:
+        return self.path / BASELINES / f"{method}.csv"
+
+    def baseline_files(self) -> list[Path]:
+        return sorted((self.path / BASELINES).glob("*.csv"))
+
+    def projection(self, method: str, dims: int) -> Path:
+        return self.path / ANALYSIS / f"{method}-{dims}d.npz"
+
+    def stamp(self) -> float:
+        """When the summary last changed (0 without one): a cache key that moves with every save."""
+        try:
+            return self.file(SUMMARY).stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def has(self, name: str) -> bool:
+        return self.file(name).is_file()
+
+    def is_run(self) -> bool:
+        """A real folder (not a link) with a summary of its own."""
+        return not self.path.is_symlink() and self.path.is_dir() and self.has(SUMMARY) and not self.file(SUMMARY).is_symlink()
+
+    # --- reading ---------------------------------------------------------------------------
+    def config(self) -> RunConfig:
+        """config.json, checked: its numbers decide what gets allocated."""
+        path = self.file(CONFIG)
+        try:
+            return RunConfig.from_dict(read_json(path)).validate()
+        except CRLSOError as exc:
+            message = str(exc)
+            raise CRLSOError(message if str(path) in message else f"{path}: {message}") from None
+
+    def summary(self) -> RunSummary:
+        return RunSummary.from_dict(read_json(self.file(SUMMARY)))
+
+    def summary_or_none(self) -> Optional[RunSummary]:
+        try:
+            return self.summary()
+        except CRLSOError:
+            return None
+
+    def write_summary(self, summary: RunSummary) -> None:
+        write_json(self.file(SUMMARY), summary.to_dict())
+
+    def open(self) -> tuple[RunConfig, RunSummary]:
+        """The folder to work in: a save that a killed process left half done is completed
+        first, then its config and summary are read and checked."""
+        if not self.path.is_dir():
+            what = "a file" if self.path.exists() else "missing"
+            raise CRLSOError(f"{self.path} is not a run folder (it is {what}); give a folder written by `crlso train` or `crlso run`.")
+        finish_group(self.path)
+        return self.config(), self.summary()
+
+    def check_trained(self) -> None:
+        """Every file a trained run holds is there (one clear message if not)."""
+        for name in TRAINED_FILES:
+            if not self.has(name):
+                raise CRLSOError(f"{self.path} is not a trained run: {name} is missing. Train it again or delete it on the Runs page.")
+
+
+# --- claiming a new folder ---------------------------------------------------------------
+
+STAGING_SUFFIX = ".partial"
+OWNER_FILE = ".owner.json"
+
+
+def check_root(root: Path) -> Path:
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise CRLSOError(f"The runs folder {root} is a file, not a folder; give --runs-dir (or CRLSO_RUNS) a folder.")
+    return root
+
+
+def new_run_dir(root: Path, name: str) -> Path:
+    """A run folder name under root that is free now (the claim makes it ours atomically)."""
+    check_root(root).mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = root / f"{name}-{stamp}"
+    n = 1
+    while path.exists() or _staging(path).exists():
+        n += 1
+        path = root / f"{name}-{stamp}-{n}"
+    return path
+
+
+def _staging(path: Path) -> Path:
+    return path.with_name(f".{path.name}{STAGING_SUFFIX}")
+
+
+def _proc_stat(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _process_start(pid: int) -> Optional[str]:
+    """The process's start time (Linux), so a reused pid is not taken for the owner."""
+    stat = _proc_stat(pid)
+    return stat[19] if len(stat) > 19 else None
+
+
+def _owner_alive(staging: Path) -> bool:
+    try:
+        owner = json.loads((staging / OWNER_FILE).read_text())
+        pid, started = int(owner["pid"]), owner.get("started")
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    stat = _proc_stat(pid)
+    if stat[:1] == ["Z"]:
+        return False  # killed, not yet reaped by its parent
+    return started is None or _process_start(pid) == started
+
+
+class RunClaim:
+    """A run folder claimed atomically: the run is written into a hidden staging folder
+    beside it (.NAME.partial, made with an exclusive mkdir and marked with its owner's pid),
+    and `commit` renames it to NAME in one step. Until then nothing named NAME exists;
+    a second claim of the same NAME is refused while the first is alive; a staging folder
+    whose owner died (killed, out of memory) is reclaimed. Leaving the block without a
+    commit removes the staging folder."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.staging = _staging(self.path)
+
+    def __enter__(self) -> Path:
+        path = self.path
+        if path.exists() and not path.is_dir():
+            raise CRLSOError(f"{path} is a file, not a folder; choose another --out.")
+        if path.is_dir() and any(path.iterdir()):
+            raise CRLSOError(f"{path} already exists and is not empty; choose another --out or delete it.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for _ in range(2):
+                try:
+                    self.staging.mkdir()
+                    break
+                except FileExistsError:
+                    if _owner_alive(self.staging):
+                        raise CRLSOError(f"Another run is being written to {path} right now; choose another --out.") from None
+                    shutil.rmtree(self.staging, ignore_errors=True)  # its owner died: reclaim it
+            else:
+                raise CRLSOError(f"Could not claim {path}; try again.")
+            (self.staging / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "started": _process_start(os.getpid())}))
+        except OSError as exc:
+            raise CRLSOError(f"Cannot write in {path.parent}: {exc.strerror}. Choose another --out.") from None
+        return self.staging
+
+    def commit(self) -> None:
+        """Make the finished run visible under its name, in one rename."""
+        with files.uninterrupted():
+            (self.staging / OWNER_FILE).unlink(missing_ok=True)
+            try:
+                os.rename(self.staging, self.path)  # replaces an empty folder; refuses a full one
+            except OSError:
+                raise CRLSOError(f"{self.path} was filled by something else while this run trained; nothing was written there. "
+                                 "Choose another --out.") from None
+
+    def __exit__(self, *exc) -> None:
+        if self.staging.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def clean_stale(root: Path) -> list[Path]:
+    """Remove staging and half-deleted folders under root whose owner is gone; returns them."""
+    removed = []
+    root = Path(root)
+    if not root.is_dir():
+        return removed
+    for path in root.iterdir():
+        stale = (path.name.startswith(".") and path.name.endswith(STAGING_SUFFIX) and not _owner_alive(path)) or \
+            (path.name.startswith(".") and path.name.endswith(".deleting"))
+        if stale and path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed

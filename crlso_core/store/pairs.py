@@ -1,0 +1,49 @@
+"""The LS and CR-LS runs of a runs root, grouped into the pairs they were trained as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crlso_core.catalog.methods import SIDES
+from crlso_core.store.index import IndexedRun, list_runs
+from crlso_core.store.records import RunSummary
+
+
+@dataclass
+class Pair:
+    """The LS and CR-LS runs trained together (a run trained alone is a pair of one)."""
+
+    name: str
+    runs: dict[str, IndexedRun] = field(default_factory=dict)  # side -> indexed run
+
+    @property
+    def sides(self) -> list[str]:
+        return [s for s in SIDES if s in self.runs]
+
+    def path(self, side: str) -> Path:
+        return self.runs[side].path
+
+    @property
+    def first(self) -> RunSummary:
+        return next(iter(self.runs.values())).summary
+
+    @property
+    def dataset(self) -> str:
+        return self.first.dataset
+
+    @property
+    def space(self) -> str:
+        return self.first.space
+
+
+def list_pairs(root: Path) -> list[Pair]:
+    """Pairs of the runs indexed under root, newest first."""
+    pairs: dict[str, Pair] = {}
+    runs = list_runs(Path(root))
+    for run in sorted(runs, key=lambda r: not r.inside_root):  # a run of the root wins over one of that name made elsewhere
+        name = run.summary.pair or run.name
+        pairs.setdefault(name, Pair(name)).runs.setdefault(run.summary.side_name, run)
+    order = {r.summary.pair or r.name: i for i, r in reversed(list(enumerate(runs)))}
+    pairs = dict(sorted(pairs.items(), key=lambda kv: order[kv[0]]))  # newest first, as listed
+    return list(pairs.values())
