@@ -260,7 +260,7 @@ def nb301_pool_training(epochs: int = 2) -> dict:
     pool cell, which costs as much as fitting the teacher's."""
     from dataclasses import replace
 
-    from crlso_core.pipeline.pool import build_pool
+    from crlso_core.store.pool import build_pool
     from crlso_core.models.training import train_gvae
 
     bench = load_benchmark("nb301")
