@@ -8,7 +8,8 @@ A job is a folder <runs root>/.jobs/<id>/ holding
   cancel         present once a cancel was asked for,
   log.txt        the worker's own output.
 With $CRLSO_RAY_ADDRESS set when a job starts, its worker process supervises the work as a
-task on that Ray cluster instead of doing it (remote_jobs.py); nothing else changes.
+task on that Ray cluster instead of doing it (remote.py); nothing else changes. What each
+kind of job does is in work.py.
 One job runs at a time per runs root (the machine has few cores, and two jobs would
 slow each other several-fold): <root>/.jobs/active names it. A worker that died without
 saying so (killed, out of memory) is seen as "crashed"; its lock is then taken over.
@@ -33,10 +34,9 @@ from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.progress import ProgressEvent
 from crlso_core.common.files import read_json, write_json
 from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV
+from crlso_core.pipeline.jobs.work import KINDS, plan_of, work
 from crlso_core.store.folder import clean_stale
-from crlso_core.store.folder import RunFolder
 
-KINDS = ("train_pair", "search", "project")
 ACTIVE = ("queued", "running")
 _children: dict[int, subprocess.Popen] = {}  # reaped on every look, so no zombie looks alive
 
@@ -238,11 +238,6 @@ def wait_for(info: JobInfo, timeout: float = 600.0, poll: float = 0.5) -> JobInf
 # --- the worker ------------------------------------------------------------------------------
 
 
-# Seconds a projection of 15,625 codes takes on a 2-core CPU (measured in the app); a job
-# without finer progress shows its estimate from these, scaled by the number of codes.
-PROJECTION_SECONDS = {"pca": 2.0, "tsne": 30.0, "umap": 65.0}
-
-
 class _ProgressWriter:
     """Writes the latest event to progress.json at most a few times a second, with the
     stage's ETA from its own pace so far, and where the stage stands in the job's plan (the
@@ -274,92 +269,6 @@ class _ProgressWriter:
             "metrics": {k: float(v) for k, v in event.metrics.items()}, "eta_s": eta, "updated": now,
             "curves": self.curves, "plan": self.plan, "index": index,
         })
-
-
-def _timed(progress, stage: str, expected_s: float, work):
-    """Run `work`, reporting each second an estimate (elapsed against the expected time) for
-    a stage that has no progress of its own (t-SNE, UMAP)."""
-    stop = threading.Event()
-    total = max(1, int(expected_s))
-
-    def tick() -> None:
-        start = time.time()
-        while not stop.wait(1.0):
-            progress(ProgressEvent(stage, min(int(time.time() - start), int(0.95 * total)), total, {"estimated": 1.0}))
-
-    progress(ProgressEvent(stage, 0, total, {"estimated": 1.0}))
-    ticker = threading.Thread(target=tick, daemon=True)
-    ticker.start()
-    try:
-        return work()
-    finally:
-        stop.set()
-        ticker.join()
-        progress(ProgressEvent(stage, total, total))
-
-
-def _project(progress, side: str, run_dir: Path, methods: list[str], dims: int = 2) -> None:
-    from crlso_core.analysis.cache import cached_projection
-    from crlso_core.store.models import load_latent
-
-    _, codes = load_latent(run_dir / "latent.npz")
-    for method in methods:
-        expected = PROJECTION_SECONDS.get(method, 30.0) * len(codes) / 15_625
-        _timed(progress, f"{side}:{method}", expected, lambda m=method: cached_projection(run_dir, codes, m, dims))
-
-
-def _side(run_dir: str) -> str:
-
-    return RunFolder(Path(run_dir)).summary().side_name
-
-
-def plan_of(job: dict) -> list[str]:
-    """The stages a job will report, in order."""
-    params = job["params"]
-    if job["kind"] == "train_pair":
-        sides = list(params.get("sides", ("ls", "crls")))
-        return [f"{s}:{stage}" for s in sides for stage in ("teacher", "gvae")] + \
-            [f"{s}:{m}" for s in sides for m in params.get("projections", [])]
-    if job["kind"] == "search":
-        return [f"{_side(r)}:search" for r in params.get("runs", [])] + list(params.get("baselines", []))
-    if job["kind"] == "project":
-        return [f"{_side(r)}:{m}" for r in params.get("runs", []) for m in params.get("methods", [])]
-    return []
-
-
-def work(job: dict, progress) -> Any:
-    """What a job does, here or (remote_jobs.py) on a Ray worker; returns its result."""
-    from crlso_core.catalog.config import RunConfig
-
-    params, root = job["params"], Path(job["root"])
-    data_dir = params.get("data_dir")
-    if job["kind"] == "train_pair":
-        from crlso_core.pipeline.pair import train_pair
-
-        summaries = train_pair(
-            RunConfig.from_dict(params["config"]), root, params["name"], data_dir, progress, params.get("sides", ("ls", "crls")),
-        )
-        runs = {side: root / f"{params['name']}-{side}" for side in summaries}
-        for side, run_dir in runs.items():  # t-SNE and UMAP with the training, when asked for
-            _project(progress, side, run_dir, list(params.get("projections", [])))
-        return {"runs": [str(r) for r in runs.values()]}
-    if job["kind"] == "search":
-        from crlso_core.pipeline.pair import baseline_run
-        from crlso_core.pipeline.run import search_run
-
-        results = {}
-        for run_dir in params["runs"]:
-            side = _side(run_dir)
-            wrapped = lambda e, side=side: progress(ProgressEvent(f"{side}:{e.stage}", e.step, e.total, e.metrics))
-            results[run_dir] = search_run(Path(run_dir), data_dir, params.get("budget"), params.get("rule"), wrapped)
-        for method in params.get("baselines", []):
-            baseline_run(Path(params["runs"][0]), method, params["budget"], data_dir, progress)
-        return {"runs": list(results)}
-    if job["kind"] == "project":
-        for run_dir in params["runs"]:
-            _project(progress, _side(run_dir), Path(run_dir), list(params["methods"]), params.get("dims", 2))
-        return {"runs": params["runs"]}
-    raise CRLSOError(f"Unknown job kind {quoted(job['kind'], 40)}.")
 
 
 def _on_sigterm(signum, frame):

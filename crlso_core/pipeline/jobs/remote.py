@@ -73,7 +73,7 @@ def _remote_work(job: dict, bundles: dict[str, bytes], events) -> tuple[dict, di
     """On a Ray worker: the job in a temporary runs root; returns (result, bundles of the runs)."""
     import torch
 
-    from crlso_core.pipeline.jobs.local import work
+    from crlso_core.pipeline.jobs.work import work
 
     torch.set_num_threads(JOB_CPUS)
     with tempfile.TemporaryDirectory(prefix="crlso-job-") as tmp:
