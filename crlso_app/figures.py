@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from crlso_core.catalog.methods import SIDE_COLOURS, method_colour, side_name  # noqa: F401  (side_name: the pages take it from here)
+from crlso_core.catalog.methods import SIDE_COLOURS, method_colour, side_name
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
 from crlso_core.analysis.found import FoundMap
 from crlso_core.analysis.similarity import SimilarityInfo

@@ -1,13 +1,14 @@
 """Entry point of the explorer: `crlso app` (what `make run` does) runs
 `streamlit run crlso_app/main.py` on 127.0.0.1. The package is installed (`pip install .`,
-or `pip install -e .` by the Makefile), so the pages import it like any other."""
+or `pip install -e .` by the Makefile), so the pages import it like any other. This file
+is every page's frame (title, error boundary); crlso_app/views/ holds only content."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from crlso_app.navigation import build_navigation
-from crlso_app.state import restore_url
+from crlso_app.state import guard, restore_url
 
 
 LOCAL = ("127.0.0.1", "localhost", "::1")
@@ -27,7 +28,9 @@ def main() -> None:
     warn_if_reachable()
     navigation = build_navigation()
     restore_url()
-    navigation.run()
+    st.title(navigation.title)  # every page's frame: its title, and one error boundary around it
+    with guard():
+        navigation.run()
 
 
 main()

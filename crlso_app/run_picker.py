@@ -7,8 +7,7 @@ import time
 from typing import Optional
 
 import streamlit as st
-
-from crlso_app.figures import side_name
+from crlso_core.catalog.methods import side_name
 from crlso_app.jobs_panel import job_panel
 from crlso_app.navigation import page
 from crlso_app.state import runs_root, url_select, view

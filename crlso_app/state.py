@@ -17,6 +17,7 @@ from crlso_core.common.errorlog import log_exception
 from crlso_core.common.errors import CRLSOError, describe_os_error
 from crlso_core.store.view import RunView, load_view
 from crlso_core.store.folder import default_root
+from crlso_core.store.folder import RunFolder
 
 
 def runs_root() -> Path:
@@ -128,7 +129,7 @@ def _view(path: str, stamp: float) -> RunView:
 def view(path: Path) -> RunView:
     """The run's models and codes, loaded once per version of its summary."""
     try:
-        stamp = (Path(path) / "summary.json").stat().st_mtime
+        stamp = RunFolder(path).stamp()
     except OSError:
         raise CRLSOError(f"The run {Path(path).name} is gone (deleted?). Pick another run.") from None
     return _view(str(path), stamp)
@@ -157,4 +158,4 @@ def projection(run: RunView, method: str, dims: int = 2):
     file_stamp = file.stat().st_mtime if file.exists() else None
     if file_stamp is None and method != "pca":
         return None
-    return _projection(str(run.path), (run.path / "summary.json").stat().st_mtime, method, dims, file_stamp)
+    return _projection(str(run.path), RunFolder(run.path).stamp(), method, dims, file_stamp)

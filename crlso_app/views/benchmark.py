@@ -8,7 +8,7 @@ import streamlit as st
 from crlso_app.cell_render import cell_svg
 from crlso_app.figures import accuracy_histogram
 from crlso_app.navigation import page
-from crlso_app.state import guard, md, runs_root, url_cell, url_get, url_select, url_set
+from crlso_app.state import md, runs_root, url_cell, url_get, url_select, url_set
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog.registry import get_spec, load_benchmark, names
 from crlso_core.store.index import list_runs
@@ -88,68 +88,66 @@ def introduction() -> None:
         st.page_link(page("train"), label="Train a pair", icon=":material/model_training:")
 
 
-st.title("Benchmark")
-with guard():
-    introduction()
-    left, right = st.columns(2)
-    with left:
-        space = url_select("Search space", "space", names(), format_func=lambda n: get_spec(n).title,
-                           help=" · ".join(f"{s.title}: {s.about}" for s in map(get_spec, names())))
-    spec = get_spec(space)
-    with right:
-        dataset = url_select("Dataset", "dataset", list(spec.datasets), format_func=spec.dataset_title)
-    benchmark = load_benchmark(space)
-    sample = "random"
-    if spec.reference is not None:
-        sample = url_select("Cells shown", "sample", ["random", "reference"],
-                            format_func={"random": f"{spec.browse_sample:,} random cells", "reference": spec.reference[0]}.get)
-    frame, what = cell_frame(space, dataset, sample)
-    has_test = "test acc" in frame
-    row_of = dict(zip(frame["cell"], range(len(frame))))
+introduction()
+left, right = st.columns(2)
+with left:
+    space = url_select("Search space", "space", names(), format_func=lambda n: get_spec(n).title,
+                       help=" · ".join(f"{s.title}: {s.about}" for s in map(get_spec, names())))
+spec = get_spec(space)
+with right:
+    dataset = url_select("Dataset", "dataset", list(spec.datasets), format_func=spec.dataset_title)
+benchmark = load_benchmark(space)
+sample = "random"
+if spec.reference is not None:
+    sample = url_select("Cells shown", "sample", ["random", "reference"],
+                        format_func={"random": f"{spec.browse_sample:,} random cells", "reference": spec.reference[0]}.get)
+frame, what = cell_frame(space, dataset, sample)
+has_test = "test acc" in frame
+row_of = dict(zip(frame["cell"], range(len(frame))))
 
-    f1, f2, f3 = st.columns([2, 2, 3])
-    text = f1.text_input("Filter by cell string", value=url_get("filter") or "", placeholder="a part of a cell string", key="filter-text")
-    chosen_ops = [o for o in (url_get("ops") or "").split(",") if o in benchmark.space.op_names]
-    ops = f2.multiselect("Cells that use every one of these ops", benchmark.space.op_names, default=chosen_ops, key="filter-ops")
-    typed = f3.text_input("Find a cell (type or paste its string)", key="typed-cell", placeholder="a cell string, as in the table")
-    url_set(filter=text or None, ops=",".join(ops) or None)
-    outside = None
-    if typed.strip():
-        arch = benchmark.space.format(benchmark.space.parse(typed))
-        if arch in row_of:
-            url_set(cell=arch)
-        else:
-            outside = arch
-    shown = filtered(frame, text, ops)
-    row = url_cell(row_of, len(frame))
-    st.caption(f"{len(shown):,} of {len(frame):,} cells shown: {md(what)} · {optimum_line(benchmark, dataset)}"
-               + ("" if has_test else f" · {NO_TEST}") + " · click a row to see the cell, click a header to sort")
-    numbers = {c: st.column_config.NumberColumn(format="%.2f") for c in ("valid acc", "test acc")}
-    shown = shown.assign(picked=np.where(shown.index == row, "▶", ""))  # the picked cell stands out in the table
-    event = st.dataframe(
-        shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="cells", height=360,
-        column_order=[c for c in ("picked", "cell", "valid acc", "recorded acc", "test acc", "rank") if c in shown],
-        column_config={**numbers, "recorded acc": st.column_config.NumberColumn(format="%.2f", help="as the sample's source recorded it"), "picked": st.column_config.TextColumn("", width=30)},
-    )
-    picked = event.selection.rows if event is not None else []
-    if picked and st.session_state.get("seen-pick") != picked[0]:  # a new click in the table
-        st.session_state["seen-pick"] = picked[0]
-        row = int(shown.index[picked[0]])
-        url_set(cell=frame["cell"].iloc[row])
+f1, f2, f3 = st.columns([2, 2, 3])
+text = f1.text_input("Filter by cell string", value=url_get("filter") or "", placeholder="a part of a cell string", key="filter-text")
+chosen_ops = [o for o in (url_get("ops") or "").split(",") if o in benchmark.space.op_names]
+ops = f2.multiselect("Cells that use every one of these ops", benchmark.space.op_names, default=chosen_ops, key="filter-ops")
+typed = f3.text_input("Find a cell (type or paste its string)", key="typed-cell", placeholder="a cell string, as in the table")
+url_set(filter=text or None, ops=",".join(ops) or None)
+outside = None
+if typed.strip():
+    arch = benchmark.space.format(benchmark.space.parse(typed))
+    if arch in row_of:
+        url_set(cell=arch)
+    else:
+        outside = arch
+shown = filtered(frame, text, ops)
+row = url_cell(row_of, len(frame))
+st.caption(f"{len(shown):,} of {len(frame):,} cells shown: {md(what)} · {optimum_line(benchmark, dataset)}"
+           + ("" if has_test else f" · {NO_TEST}") + " · click a row to see the cell, click a header to sort")
+numbers = {c: st.column_config.NumberColumn(format="%.2f") for c in ("valid acc", "test acc")}
+shown = shown.assign(picked=np.where(shown.index == row, "▶", ""))  # the picked cell stands out in the table
+event = st.dataframe(
+    shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="cells", height=360,
+    column_order=[c for c in ("picked", "cell", "valid acc", "recorded acc", "test acc", "rank") if c in shown],
+    column_config={**numbers, "recorded acc": st.column_config.NumberColumn(format="%.2f", help="as the sample's source recorded it"), "picked": st.column_config.TextColumn("", width=30)},
+)
+picked = event.selection.rows if event is not None else []
+if picked and st.session_state.get("seen-pick") != picked[0]:  # a new click in the table
+    st.session_state["seen-pick"] = picked[0]
+    row = int(shown.index[picked[0]])
+    url_set(cell=frame["cell"].iloc[row])
 
-    chart, cell = st.columns([3, 2])
-    best = benchmark.optimum(dataset)
-    selected = float(frame["valid acc"].iloc[row]) if row is not None and outside is None else None
-    chart.plotly_chart(accuracy_histogram(frame["valid acc"].to_numpy(), best.valid if best else None,
-                                          f"Validation accuracy on {spec.dataset_title(dataset)}", selected), key="hist")
-    with cell:
-        if outside is not None:  # a cell the table does not show: ask the benchmark about it
-            valid = benchmark.valid_accuracy([benchmark.space.parse(outside)], dataset)[0]
-            answer = f"valid {valid:.2f} %" if np.isfinite(valid) else f"{md(benchmark.title)} has no accuracy for it"
-            show_cell(space, outside, f"**Not among the cells shown** · {answer}")
-        elif row is None:
-            st.info("Pick a row of the table (or type a cell string) to see the cell.")
-        else:
-            r = frame.iloc[row]
-            test = f" · test {r['test acc']:.2f} %" if has_test else ""
-            show_cell(space, r["cell"], f"**Rank {r['rank']:,}** of {len(frame):,} · valid {r['valid acc']:.2f} %{test}")
+chart, cell = st.columns([3, 2])
+best = benchmark.optimum(dataset)
+selected = float(frame["valid acc"].iloc[row]) if row is not None and outside is None else None
+chart.plotly_chart(accuracy_histogram(frame["valid acc"].to_numpy(), best.valid if best else None,
+                                      f"Validation accuracy on {spec.dataset_title(dataset)}", selected), key="hist")
+with cell:
+    if outside is not None:  # a cell the table does not show: ask the benchmark about it
+        valid = benchmark.valid_accuracy([benchmark.space.parse(outside)], dataset)[0]
+        answer = f"valid {valid:.2f} %" if np.isfinite(valid) else f"{md(benchmark.title)} has no accuracy for it"
+        show_cell(space, outside, f"**Not among the cells shown** · {answer}")
+    elif row is None:
+        st.info("Pick a row of the table (or type a cell string) to see the cell.")
+    else:
+        r = frame.iloc[row]
+        test = f" · test {r['test acc']:.2f} %" if has_test else ""
+        show_cell(space, r["cell"], f"**Rank {r['rank']:,}** of {len(frame):,} · valid {r['valid acc']:.2f} %{test}")

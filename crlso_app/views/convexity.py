@@ -7,15 +7,17 @@ import pandas as pd
 import streamlit as st
 
 from crlso_app.cell_render import cell_svg
-from crlso_app.figures import CONTOUR_DOTS, contour_figure, jensen_histogram, line_figure, side_name, surface_figure
+from crlso_app.figures import CONTOUR_DOTS, contour_figure, jensen_histogram, line_figure, surface_figure
+from crlso_core.catalog.methods import side_name
 from crlso_app.reference import over_seeds
 from crlso_app.run_picker import pair_views
-from crlso_app.state import guard, view
+from crlso_app.state import view
 from crlso_core.analysis.convexity import jensen_gaps, line_between, pc_surface
+from crlso_core.store.folder import RunFolder
 
 
 def _stamp(run) -> float:
-    return (run.path / "summary.json").stat().st_mtime
+    return RunFolder(run.path).stamp()
 
 
 @st.cache_data(max_entries=16, show_spinner="Evaluating the predictor over the plane…")
@@ -30,60 +32,58 @@ def jensen(path: str, stamp: float, pairs: int, seed: int):
     return jensen_gaps(run.codes, run.valid, run.predict, lambda z: run.accuracy_of(run.decode(z)), pairs=pairs, seed=seed)
 
 
-st.title("Convexity")
-with guard():
-    pair, runs = pair_views()
-    first = next(iter(runs.values()))
+pair, runs = pair_views()
+first = next(iter(runs.values()))
 
-    st.subheader("Predicted accuracy over the PC1/PC2 plane")
-    show = st.radio("Show as", ["contour with the cells", "surface"], horizontal=True, key="surface-kind")
-    columns = st.columns(len(runs))
-    for column, (side, run) in zip(columns, runs.items()):
-        info = surface(str(run.path), _stamp(run))
-        fig = contour_figure(info, run.valid, f"{run.label}") if show.startswith("contour") else surface_figure(info, run.label)
-        column.plotly_chart(fig, key=f"surface-{side}")
-    st.caption("The plane passes through the mean code" + (f"; dots are {CONTOUR_DOTS:,} cells (a fixed random sample) at their PC "
-               "coordinates, coloured by the rank of their true accuracy." if show.startswith("contour") else "; drag to turn the surface."))
+st.subheader("Predicted accuracy over the PC1/PC2 plane")
+show = st.radio("Show as", ["contour with the cells", "surface"], horizontal=True, key="surface-kind")
+columns = st.columns(len(runs))
+for column, (side, run) in zip(columns, runs.items()):
+    info = surface(str(run.path), _stamp(run))
+    fig = contour_figure(info, run.valid, f"{run.label}") if show.startswith("contour") else surface_figure(info, run.label)
+    column.plotly_chart(fig, key=f"surface-{side}")
+st.caption("The plane passes through the mean code" + (f"; dots are {CONTOUR_DOTS:,} cells (a fixed random sample) at their PC "
+           "coordinates, coloured by the rank of their true accuracy." if show.startswith("contour") else "; drag to turn the surface."))
 
-    st.subheader("Jensen-gap check")
-    c = st.columns(2)
-    pairs = c[0].slider("Random pairs of cells", 100, 3000, 500, step=100, key="pairs")
-    seed = c[1].number_input("Seed", 0, 10**6, 0, key="jensen-seed")
-    infos = {side: jensen(str(run.path), _stamp(run), pairs, seed) for side, run in runs.items()}
-    st.caption("For each pair (a, b) and t ∈ {0.25, 0.5, 0.75}: error at (1−t)·z_a + t·z_b minus the chord (1−t)·err(a) + t·err(b). "
-               "A convex error has every gap ≤ 0. 'True' uses the benchmark error of the cell the decoder makes at the point.")
-    m = st.columns(2 * len(infos))
-    for i, (side, info) in enumerate(infos.items()):
-        true_rate = f"{100 * info.violation_true:.1f} %" if np.isfinite(info.violation_true) else "no decoded cell answered"
-        m[2 * i].metric(f"{side_name(side)}: violations, true error", true_rate)
-        m[2 * i + 1].metric(f"{side_name(side)}: violations, predicted error", f"{100 * info.violation_predicted:.1f} %")
-    h = st.columns(2)
-    h[0].plotly_chart(jensen_histogram(infos, "true", "True error of the decoded cell"), key="jensen-true")
-    h[1].plotly_chart(jensen_histogram(infos, "predicted", "Predicted error"), key="jensen-pred")
-    over_seeds(pair.space, pair.dataset, pair.first.preset, ["jensen_true", "jensen_predicted"])
+st.subheader("Jensen-gap check")
+c = st.columns(2)
+pairs = c[0].slider("Random pairs of cells", 100, 3000, 500, step=100, key="pairs")
+seed = c[1].number_input("Seed", 0, 10**6, 0, key="jensen-seed")
+infos = {side: jensen(str(run.path), _stamp(run), pairs, seed) for side, run in runs.items()}
+st.caption("For each pair (a, b) and t ∈ {0.25, 0.5, 0.75}: error at (1−t)·z_a + t·z_b minus the chord (1−t)·err(a) + t·err(b). "
+           "A convex error has every gap ≤ 0. 'True' uses the benchmark error of the cell the decoder makes at the point.")
+m = st.columns(2 * len(infos))
+for i, (side, info) in enumerate(infos.items()):
+    true_rate = f"{100 * info.violation_true:.1f} %" if np.isfinite(info.violation_true) else "no decoded cell answered"
+    m[2 * i].metric(f"{side_name(side)}: violations, true error", true_rate)
+    m[2 * i + 1].metric(f"{side_name(side)}: violations, predicted error", f"{100 * info.violation_predicted:.1f} %")
+h = st.columns(2)
+h[0].plotly_chart(jensen_histogram(infos, "true", "True error of the decoded cell"), key="jensen-true")
+h[1].plotly_chart(jensen_histogram(infos, "predicted", "Predicted error"), key="jensen-pred")
+over_seeds(pair.space, pair.dataset, pair.first.preset, ["jensen_true", "jensen_predicted"])
 
-    st.subheader("Cells along a straight line")
-    best = int(np.nanargmax(first.valid))
-    default_b = int(np.random.default_rng(seed).integers(len(first.archs)))
-    l = st.columns([2, 2, 1, 1])
-    text_a = l[0].text_input("From cell", first.archs[best], key="line-a", help="Empty: the best cell")
-    text_b = l[1].text_input("To cell", first.archs[default_b], key="line-b", help="Empty: a random cell")
-    steps = l[2].number_input("Points", 3, 41, 11, key="line-steps")
-    side = l[3].selectbox("Latent space", list(runs), format_func=side_name, key="line-side")
-    run = runs[side]
-    ends = [run.space.format(run.space.parse(t.strip() or default)) for t, default in  # any spelling, inside the pool or not
-            ((text_a, first.archs[best]), (text_b, first.archs[default_b]))]
-    z_a, z_b = run.codes_of(ends)
-    line = line_between(z_a, z_b, run.predict, run.decode, run.accuracy_of, int(steps))
-    label = lambda arch: run.space.label(run.space.parse(arch))  # noqa: E731
-    st.plotly_chart(line_figure(line.t, line.valid, line.predicted, f"{run.label}: from {label(ends[0])} to {label(ends[1])}"), key="line")
-    frame = pd.DataFrame({"t": line.t, "true valid acc": line.valid, "predicted acc": line.predicted,
-                          "decoded cell": [label(a) for a in line.archs], "cell string": line.archs})
-    st.dataframe(frame, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("t", "true valid acc", "predicted acc")})
-    distinct = {arch: valid for arch, valid in zip(line.archs, line.valid)}
-    st.markdown(f"{len(distinct)} distinct cells along the line:")
-    grid = st.columns(min(3, len(distinct)))
-    for i, (arch, valid) in enumerate(distinct.items()):
-        with grid[i % len(grid)]:
-            st.markdown(cell_svg(arch, run.config.space, width=420), unsafe_allow_html=True)  # st.html strips SVG
-            st.caption(f"{valid:.2f} % · `{arch}`")
+st.subheader("Cells along a straight line")
+best = int(np.nanargmax(first.valid))
+default_b = int(np.random.default_rng(seed).integers(len(first.archs)))
+l = st.columns([2, 2, 1, 1])
+text_a = l[0].text_input("From cell", first.archs[best], key="line-a", help="Empty: the best cell")
+text_b = l[1].text_input("To cell", first.archs[default_b], key="line-b", help="Empty: a random cell")
+steps = l[2].number_input("Points", 3, 41, 11, key="line-steps")
+side = l[3].selectbox("Latent space", list(runs), format_func=side_name, key="line-side")
+run = runs[side]
+ends = [run.space.format(run.space.parse(t.strip() or default)) for t, default in  # any spelling, inside the pool or not
+        ((text_a, first.archs[best]), (text_b, first.archs[default_b]))]
+z_a, z_b = run.codes_of(ends)
+line = line_between(z_a, z_b, run.predict, run.decode, run.accuracy_of, int(steps))
+label = lambda arch: run.space.label(run.space.parse(arch))  # noqa: E731
+st.plotly_chart(line_figure(line.t, line.valid, line.predicted, f"{run.label}: from {label(ends[0])} to {label(ends[1])}"), key="line")
+frame = pd.DataFrame({"t": line.t, "true valid acc": line.valid, "predicted acc": line.predicted,
+                      "decoded cell": [label(a) for a in line.archs], "cell string": line.archs})
+st.dataframe(frame, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("t", "true valid acc", "predicted acc")})
+distinct = {arch: valid for arch, valid in zip(line.archs, line.valid)}
+st.markdown(f"{len(distinct)} distinct cells along the line:")
+grid = st.columns(min(3, len(distinct)))
+for i, (arch, valid) in enumerate(distinct.items()):
+    with grid[i % len(grid)]:
+        st.markdown(cell_svg(arch, run.config.space, width=420), unsafe_allow_html=True)  # st.html strips SVG
+        st.caption(f"{valid:.2f} % · `{arch}`")

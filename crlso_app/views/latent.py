@@ -9,14 +9,16 @@ import pandas as pd
 import streamlit as st
 
 from crlso_app.cell_render import cell_svg
-from crlso_app.figures import draw_order, latent_scatter, side_name
+from crlso_app.figures import draw_order, latent_scatter
+from crlso_core.catalog.methods import side_name
 from crlso_app.jobs_panel import job_panel
 from crlso_app.run_picker import pair_views
 from crlso_app.selection import selected_rows
-from crlso_app.state import guard, md, projection, runs_root, url_cell, url_get, url_set, view
+from crlso_app.state import md, projection, runs_root, url_cell, url_get, url_set, view
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.pipeline.jobs.local import active_job, start_job
+from crlso_core.store.folder import RunFolder
 
 COLOURS = {"rank (1 = best)": ("rank", True), "validation accuracy": ("valid", False), "predicted accuracy": ("predicted", False)}
 COLOUR_KEYS = {v[0]: k for k, v in COLOURS.items()}
@@ -71,86 +73,84 @@ def offer_projection(pair, runs, method: str, missing: list[str]) -> None:
     job_panel(("project",))
 
 
-st.title("Latent space")
-with guard():
-    pair, runs = pair_views()
-    first = next(iter(runs.values()))
-    c = st.columns(4)
-    method = c[0].selectbox("Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="proj")
-    dims = c[1].radio("Dimensions", [2, 3] if method == "pca" else [2], horizontal=True, key=f"dims-{method}",
-                      help="3-D: drag to turn the cloud, scroll to zoom")
-    colour_key = url_get("colour", list(COLOUR_KEYS), "rank")
-    colour_name = c[2].selectbox("Colour by", list(COLOURS), index=list(COLOURS).index(COLOUR_KEYS[colour_key]), key="colour")
-    k = c[3].number_input("Neighbours to list", 1, 50, 10, key="k")
-    colour_key, reverse = COLOURS[colour_name]
-    url_set(proj=method, colour=colour_key)
+pair, runs = pair_views()
+first = next(iter(runs.values()))
+c = st.columns(4)
+method = c[0].selectbox("Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="proj")
+dims = c[1].radio("Dimensions", [2, 3] if method == "pca" else [2], horizontal=True, key=f"dims-{method}",
+                  help="3-D: drag to turn the cloud, scroll to zoom")
+colour_key = url_get("colour", list(COLOUR_KEYS), "rank")
+colour_name = c[2].selectbox("Colour by", list(COLOURS), index=list(COLOURS).index(COLOUR_KEYS[colour_key]), key="colour")
+k = c[3].number_input("Neighbours to list", 1, 50, 10, key="k")
+colour_key, reverse = COLOURS[colour_name]
+url_set(proj=method, colour=colour_key)
 
-    projections = {side: projection(run, method, dims) for side, run in runs.items()}
-    missing = [side for side, p in projections.items() if p is None]
-    if missing:
-        offer_projection(pair, runs, method, missing)
-        st.stop()
+projections = {side: projection(run, method, dims) for side, run in runs.items()}
+missing = [side for side, p in projections.items() if p is None]
+if missing:
+    offer_projection(pair, runs, method, missing)
+    st.stop()
 
-    cell = url_cell(first.row_of, len(first.archs))
-    # Read the charts' selections before drawing them: a click then costs one rerun, and the charts
-    # (cached, unchanged unless the mark is on) are not redrawn
-    colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
-    orders = {side: draw_order(colours[side], reverse) for side in runs}
-    keys = {side: f"scatter-{side}-{dims}" for side in runs}  # one chart per side across projections: Plotly redraws it in place, without a new WebGL context
-    region: dict[str, list[int]] = {}
-    for side in runs:
-        rows, is_region = selected_rows(st.session_state.get(keys[side]), orders[side])
-        if is_region and rows:
-            region[side] = rows
-        elif len(rows) == 1 and st.session_state.get(f"seen-{keys[side]}") != rows[0]:
-            st.session_state[f"seen-{keys[side]}"] = cell = rows[0]  # a new click
-    if cell is not None:
-        url_set(cell=first.archs[cell])
-    marked = st.checkbox("Mark the selected cell on both plots", value=url_get("mark") == "1", key="mark-box",
-                         help="The clicked plot shows its point large and gold at once. Marking it on both redraws both plots on every click.")
-    url_set(mark="1" if marked else None)
-    mark = cell if marked else None
+cell = url_cell(first.row_of, len(first.archs))
+# Read the charts' selections before drawing them: a click then costs one rerun, and the charts
+# (cached, unchanged unless the mark is on) are not redrawn
+colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
+orders = {side: draw_order(colours[side], reverse) for side in runs}
+keys = {side: f"scatter-{side}-{dims}" for side in runs}  # one chart per side across projections: Plotly redraws it in place, without a new WebGL context
+region: dict[str, list[int]] = {}
+for side in runs:
+    rows, is_region = selected_rows(st.session_state.get(keys[side]), orders[side])
+    if is_region and rows:
+        region[side] = rows
+    elif len(rows) == 1 and st.session_state.get(f"seen-{keys[side]}") != rows[0]:
+        st.session_state[f"seen-{keys[side]}"] = cell = rows[0]  # a new click
+if cell is not None:
+    url_set(cell=first.archs[cell])
+marked = st.checkbox("Mark the selected cell on both plots", value=url_get("mark") == "1", key="mark-box",
+                     help="The clicked plot shows its point large and gold at once. Marking it on both redraws both plots on every click.")
+url_set(mark="1" if marked else None)
+mark = cell if marked else None
+for column, (side, run) in zip(st.columns(len(runs)), runs.items()):
+    fig = scatter_figure(str(run.path), RunFolder(run.path).stamp(), method, dims, colour_name, mark)
+    column.plotly_chart(fig, key=keys[side], on_select="rerun", selection_mode=("points", "box", "lasso"), config={"scrollZoom": True})
+st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the "
+           "cell and its accuracies · colours span the 2nd to 98th percentile, so a few broken cells do not paint the rest one colour.")
+
+if cell is not None:
+    st.subheader("Selected cell")
+    left, right = st.columns([3, 2])
+    left.markdown(cell_svg(first.archs[cell], first.config.space), unsafe_allow_html=True)  # st.html strips SVG
+    right.code(first.archs[cell], language=None, wrap_lines=True)
+    test = f"test {first.test[cell]:.2f} %" if first.test is not None else NO_TEST
+    right.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** ({test})  \n"
+                   + "  \n".join(f"{side_name(s)} predicts {r.predicted[cell]:.2f} %" for s, r in runs.items()))
     for column, (side, run) in zip(st.columns(len(runs)), runs.items()):
-        fig = scatter_figure(str(run.path), (run.path / "summary.json").stat().st_mtime, method, dims, colour_name, mark)
-        column.plotly_chart(fig, key=keys[side], on_select="rerun", selection_mode=("points", "box", "lasso"), config={"scrollZoom": True})
-    st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the "
-               "cell and its accuracies · colours span the 2nd to 98th percentile, so a few broken cells do not paint the rest one colour.")
+        column.markdown(f"**Nearest {k} cells in the {side_name(side)} latent space** (distance in the {run.codes.shape[1]}-d space, not in the plot)")
+        column.dataframe(neighbour_table(run, cell, k), hide_index=True, column_config=NUMBERS)
 
-    if cell is not None:
-        st.subheader("Selected cell")
-        left, right = st.columns([3, 2])
-        left.markdown(cell_svg(first.archs[cell], first.config.space), unsafe_allow_html=True)  # st.html strips SVG
-        right.code(first.archs[cell], language=None, wrap_lines=True)
-        test = f"test {first.test[cell]:.2f} %" if first.test is not None else NO_TEST
-        right.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** ({test})  \n"
-                       + "  \n".join(f"{side_name(s)} predicts {r.predicted[cell]:.2f} %" for s, r in runs.items()))
-        for column, (side, run) in zip(st.columns(len(runs)), runs.items()):
-            column.markdown(f"**Nearest {k} cells in the {side_name(side)} latent space** (distance in the {run.codes.shape[1]}-d space, not in the plot)")
-            column.dataframe(neighbour_table(run, cell, k), hide_index=True, column_config=NUMBERS)
+for side, rows in region.items():
+    run = runs[side]
+    frame = pd.DataFrame({"valid acc": run.valid[rows], "predicted acc": run.predicted[rows], "cell": [run.labels[r] for r in rows],
+                          "cell string": [run.archs[r] for r in rows]}).sort_values("valid acc", ascending=False)
+    st.subheader(f"Selected region in {side_name(side)}: {len(rows):,} cells")
+    st.markdown(f"mean validation accuracy {frame['valid acc'].mean():.2f} % · best {frame['valid acc'].max():.2f} % "
+                f"(`{frame['cell string'].iloc[0]}`) · worst {frame['valid acc'].min():.2f} %")
+    st.dataframe(frame, hide_index=True, height=260, column_config=NUMBERS)
 
-    for side, rows in region.items():
-        run = runs[side]
-        frame = pd.DataFrame({"valid acc": run.valid[rows], "predicted acc": run.predicted[rows], "cell": [run.labels[r] for r in rows],
-                              "cell string": [run.archs[r] for r in rows]}).sort_values("valid acc", ascending=False)
-        st.subheader(f"Selected region in {side_name(side)}: {len(rows):,} cells")
-        st.markdown(f"mean validation accuracy {frame['valid acc'].mean():.2f} % · best {frame['valid acc'].max():.2f} % "
-                    f"(`{frame['cell string'].iloc[0]}`) · worst {frame['valid acc'].min():.2f} %")
-        st.dataframe(frame, hide_index=True, height=260, column_config=NUMBERS)
-
-    if dims == 2:
-        st.subheader("Decode a point of the plane")
-        d = st.columns(4)
-        side = d[0].selectbox("Latent space", list(runs), format_func=side_name, key="decode-side")
-        proj, run = projections[side], runs[side]
-        start = proj.coords[cell] if cell is not None else proj.coords.mean(0)
-        x = d[1].number_input("x", value=float(start[0]), format="%.3f", key=f"decode-x-{side}-{cell}")
-        y = d[2].number_input("y", value=float(start[1]), format="%.3f", key=f"decode-y-{side}-{cell}")
-        z = plane_to_latent(proj, run.codes, np.array([x, y]))
-        (arch,) = run.decode(z[None])
-        (valid,) = run.accuracy_of([arch])
-        how = "exactly (PCA inverts)" if method == "pca" else "from the 8 cells projected nearest (t-SNE/UMAP have no inverse)"
-        where = "" if arch in run.row_of else ", a cell outside the run's pool"
-        truth = f"true validation accuracy {valid:.2f} %" if np.isfinite(valid) else f"{md(run.benchmark.title)} has no accuracy for it"
-        d[3].metric("Predicted accuracy there", f"{float(run.predict(z[None])[0]):.2f} %")
-        st.markdown(f"The point ({x:.3f}, {y:.3f}) maps to a latent code {how}; the decoder makes `{arch}` ({truth}{where}).")
-        st.markdown(cell_svg(arch, run.config.space), unsafe_allow_html=True)  # st.html strips SVG
+if dims == 2:
+    st.subheader("Decode a point of the plane")
+    d = st.columns(4)
+    side = d[0].selectbox("Latent space", list(runs), format_func=side_name, key="decode-side")
+    proj, run = projections[side], runs[side]
+    start = proj.coords[cell] if cell is not None else proj.coords.mean(0)
+    x = d[1].number_input("x", value=float(start[0]), format="%.3f", key=f"decode-x-{side}-{cell}")
+    y = d[2].number_input("y", value=float(start[1]), format="%.3f", key=f"decode-y-{side}-{cell}")
+    z = plane_to_latent(proj, run.codes, np.array([x, y]))
+    (arch,) = run.decode(z[None])
+    (valid,) = run.accuracy_of([arch])
+    how = "exactly (PCA inverts)" if method == "pca" else "from the 8 cells projected nearest (t-SNE/UMAP have no inverse)"
+    where = "" if arch in run.row_of else ", a cell outside the run's pool"
+    truth = f"true validation accuracy {valid:.2f} %" if np.isfinite(valid) else f"{md(run.benchmark.title)} has no accuracy for it"
+    d[3].metric("Predicted accuracy there", f"{float(run.predict(z[None])[0]):.2f} %")
+    st.markdown(f"The point ({x:.3f}, {y:.3f}) maps to a latent code {how}; the decoder makes `{arch}` ({truth}{where}).")
+    st.markdown(cell_svg(arch, run.config.space), unsafe_allow_html=True)  # st.html strips SVG

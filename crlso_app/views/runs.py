@@ -6,8 +6,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from crlso_app.figures import curves_figure, side_name
-from crlso_app.state import guard, runs_root
+from crlso_app.figures import curves_figure
+from crlso_core.catalog.methods import side_name
+from crlso_app.state import runs_root
 from crlso_core.common.errors import CRLSOError
 from crlso_core.analysis.curves import run_curves
 from crlso_core.pipeline.jobs.local import active_job
@@ -48,66 +49,64 @@ def import_panel() -> None:
             st.success(f"Imported {', '.join(f.name for f in folders)}.", icon=":material/check_circle:")
 
 
-st.title("Runs")
-with guard():
-    import_panel()
-    rows = list_runs(runs_root())
-    if not rows:
-        st.info(f"No runs yet in `{runs_root()}`. Train a pair on the Train page.")
-        st.stop()
-    frame = run_frame(rows)
-    st.dataframe(frame, hide_index=True, key="runs", column_config={
-        "run": st.column_config.TextColumn(pinned=True), "best valid": st.column_config.NumberColumn(format="%.2f"),
-        "best test": st.column_config.NumberColumn(format="%.2f"), "recon %": st.column_config.NumberColumn(format="%.0f"),
-        "recon unseen %": st.column_config.NumberColumn(format="%.0f", help="exact reconstruction of 2,000 random cells outside the pool"),
-        "predictor τ": st.column_config.NumberColumn(format="%.2f")})
-    counts = {}
-    for r in rows:
-        counts[r.name] = counts.get(r.name, 0) + 1
-    names = [r.name if counts[r.name] == 1 else str(r.path) for r in rows]  # a run made elsewhere may share a name
-    chosen = st.multiselect("Runs to compare, export or delete", names, key="chosen")
-    picked = [rows[names.index(n)] for n in chosen]
-    if not picked:
-        st.stop()
+import_panel()
+rows = list_runs(runs_root())
+if not rows:
+    st.info(f"No runs yet in `{runs_root()}`. Train a pair on the Train page.")
+    st.stop()
+frame = run_frame(rows)
+st.dataframe(frame, hide_index=True, key="runs", column_config={
+    "run": st.column_config.TextColumn(pinned=True), "best valid": st.column_config.NumberColumn(format="%.2f"),
+    "best test": st.column_config.NumberColumn(format="%.2f"), "recon %": st.column_config.NumberColumn(format="%.0f"),
+    "recon unseen %": st.column_config.NumberColumn(format="%.0f", help="exact reconstruction of 2,000 random cells outside the pool"),
+    "predictor τ": st.column_config.NumberColumn(format="%.2f")})
+counts = {}
+for r in rows:
+    counts[r.name] = counts.get(r.name, 0) + 1
+names = [r.name if counts[r.name] == 1 else str(r.path) for r in rows]  # a run made elsewhere may share a name
+chosen = st.multiselect("Runs to compare, export or delete", names, key="chosen")
+picked = [rows[names.index(n)] for n in chosen]
+if not picked:
+    st.stop()
 
-    st.subheader(f"{len(picked)} selected")
-    by_problem: dict[tuple[str, str], list] = {}  # curves compare only on one space and dataset
-    for r in picked:
-        try:  # one unreadable run must not keep the others from being compared, exported or deleted
-            curves = run_curves(r.path, load_benchmark(r.summary.space), r.summary.dataset, r.name, prefix=f"{r.name}: ")
-        except CRLSOError as exc:
-            st.warning(f"{r.name}: {exc}", icon=":material/warning:")
-            curves = []
-        by_problem.setdefault((r.summary.space, r.summary.dataset), []).extend(curves)
-    for (space, dataset), curves in by_problem.items():
-        where = f"{get_spec(space).title}, {dataset_title(dataset)}"
-        if curves:
-            best = load_benchmark(space).optimum(dataset)
-            st.plotly_chart(curves_figure(curves, best.valid if best else None, f"Best so far on {where}"), key=f"cmp-{space}-{dataset}")
+st.subheader(f"{len(picked)} selected")
+by_problem: dict[tuple[str, str], list] = {}  # curves compare only on one space and dataset
+for r in picked:
+    try:  # one unreadable run must not keep the others from being compared, exported or deleted
+        curves = run_curves(r.path, load_benchmark(r.summary.space), r.summary.dataset, r.name, prefix=f"{r.name}: ")
+    except CRLSOError as exc:
+        st.warning(f"{r.name}: {exc}", icon=":material/warning:")
+        curves = []
+    by_problem.setdefault((r.summary.space, r.summary.dataset), []).extend(curves)
+for (space, dataset), curves in by_problem.items():
+    where = f"{get_spec(space).title}, {dataset_title(dataset)}"
+    if curves:
+        best = load_benchmark(space).optimum(dataset)
+        st.plotly_chart(curves_figure(curves, best.valid if best else None, f"Best so far on {where}"), key=f"cmp-{space}-{dataset}")
+    else:
+        st.caption(f"No searched runs among those selected on {where}: nothing to plot.")
+
+cols = st.columns(len(picked) if len(picked) <= 4 else 4)
+for i, r in enumerate(picked):
+    if r.path.is_symlink() or not (r.path / "summary.json").is_file():
+        cols[i % len(cols)].caption(f"{r.name} is not a finished run: nothing to export.")
+        continue
+    # the zip is built when the button is pressed, not on every rerun of the page
+    cols[i % len(cols)].download_button(f"Export {r.name}.zip", lambda path=r.path: export_zip(path), file_name=f"{r.name}.zip",
+                                        mime="application/zip", key=f"zip-{r.path}")
+
+with st.form("delete"):
+    sure = st.checkbox(f"Yes, delete the {len(picked)} selected run(s) and their files (runs made outside "
+                       f"{runs_root()} are only removed from this list)", key="sure")
+    if st.form_submit_button("Delete"):
+        busy = busy_paths()
+        if not sure:
+            st.warning("Tick the box to confirm.")
+        elif "*" in busy or any(str(r.path.resolve()) in busy for r in picked):
+            st.error("A job is running on this run store; wait for it or cancel it before deleting.")
         else:
-            st.caption(f"No searched runs among those selected on {where}: nothing to plot.")
-
-    cols = st.columns(len(picked) if len(picked) <= 4 else 4)
-    for i, r in enumerate(picked):
-        if r.path.is_symlink() or not (r.path / "summary.json").is_file():
-            cols[i % len(cols)].caption(f"{r.name} is not a finished run: nothing to export.")
-            continue
-        # the zip is built when the button is pressed, not on every rerun of the page
-        cols[i % len(cols)].download_button(f"Export {r.name}.zip", lambda path=r.path: export_zip(path), file_name=f"{r.name}.zip",
-                                            mime="application/zip", key=f"zip-{r.path}")
-
-    with st.form("delete"):
-        sure = st.checkbox(f"Yes, delete the {len(picked)} selected run(s) and their files (runs made outside "
-                           f"{runs_root()} are only removed from this list)", key="sure")
-        if st.form_submit_button("Delete"):
-            busy = busy_paths()
-            if not sure:
-                st.warning("Tick the box to confirm.")
-            elif "*" in busy or any(str(r.path.resolve()) in busy for r in picked):
-                st.error("A job is running on this run store; wait for it or cancel it before deleting.")
-            else:
-                deleted = sum(delete_run(r.path, runs_root()) for r in picked)
-                kept = len(picked) - deleted
-                st.toast(f"Deleted {deleted} run(s)." + (f" {kept} run(s) made outside {runs_root()} were removed from "
-                                                          "this list; their files were kept." if kept else ""))
-                st.rerun()
+            deleted = sum(delete_run(r.path, runs_root()) for r in picked)
+            kept = len(picked) - deleted
+            st.toast(f"Deleted {deleted} run(s)." + (f" {kept} run(s) made outside {runs_root()} were removed from "
+                                                      "this list; their files were kept." if kept else ""))
+            st.rerun()

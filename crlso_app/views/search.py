@@ -13,10 +13,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from crlso_app.cell_render import cell_svg
-from crlso_app.figures import curves_figure, found_figure, origins_figure, side_name, trajectory_detail, trajectory_overview
+from crlso_app.figures import curves_figure, found_figure, origins_figure, trajectory_detail, trajectory_overview
+from crlso_core.catalog.methods import side_name
 from crlso_app.jobs_panel import job_panel, stage_label
 from crlso_app.run_picker import pair_views
-from crlso_app.state import guard, md, projection, runs_root, url_get, url_set, view
+from crlso_app.state import md, projection, runs_root, url_get, url_set, view
 from crlso_core.analysis.found import found_map, queried
 from crlso_core.analysis.projections import LABELS, METHODS, place
 from crlso_core.benchmarks import NO_TEST
@@ -85,7 +86,7 @@ class Walks:
 
 
 def _stamp(run) -> float:
-    return (run.path / "summary.json").stat().st_mtime
+    return RunFolder(run.path).stamp()
 
 
 @st.cache_resource(max_entries=8, show_spinner="Placing the trajectories on the projection…")
@@ -194,68 +195,66 @@ def origins_section(runs) -> None:
                "steps and, where the benchmark cannot answer a decoded cell, the nearest answerable cell to that point.")
 
 
-st.title("Search")
-with guard():
-    pair, runs = pair_views()
-    first = next(iter(runs.values()))
-    benchmark, dataset = first.benchmark, first.dataset
-    best = first.optimum
-    opt_valid = best.valid if best else None
+pair, runs = pair_views()
+first = next(iter(runs.values()))
+benchmark, dataset = first.benchmark, first.dataset
+best = first.optimum
+opt_valid = best.valid if best else None
 
-    with st.form("search"):
-        c = st.columns(3)
-        budget = c[0].number_input("Budget (benchmark queries, labelled set included)", first.config.labelled, 5000,
-                                   max(first.config.budget, first.config.labelled), key="budget")
-        rule = c[1].selectbox("Step rule", RULES, key="rule",
-                              help="ray: walk each start's descent direction in steps of the codes' spacing and query the first new "
-                              "cell · step: the reference one-step rule · ranked: many candidate steps per start, query the "
-                              "best-predicted · mixed: ranked, with the starts' one-mutation neighbours among the candidates")
-        baselines = c[2].multiselect("Baselines beside it", list(BASELINES), default=["rea"], format_func=BASELINE_LABELS.get, key="baselines")
-        go_search = st.form_submit_button("Start search", type="primary")
-    if go_search:
-        start_job(runs_root(), "search", {"runs": [str(r.path) for r in runs.values()], "budget": int(budget), "rule": rule, "baselines": baselines},
-                  f"Search {pair.name} ({rule}, {budget} queries)")
-    job_panel(("search",))
-    live_curve(opt_valid)
+with st.form("search"):
+    c = st.columns(3)
+    budget = c[0].number_input("Budget (benchmark queries, labelled set included)", first.config.labelled, 5000,
+                               max(first.config.budget, first.config.labelled), key="budget")
+    rule = c[1].selectbox("Step rule", RULES, key="rule",
+                          help="ray: walk each start's descent direction in steps of the codes' spacing and query the first new "
+                          "cell · step: the reference one-step rule · ranked: many candidate steps per start, query the "
+                          "best-predicted · mixed: ranked, with the starts' one-mutation neighbours among the candidates")
+    baselines = c[2].multiselect("Baselines beside it", list(BASELINES), default=["rea"], format_func=BASELINE_LABELS.get, key="baselines")
+    go_search = st.form_submit_button("Start search", type="primary")
+if go_search:
+    start_job(runs_root(), "search", {"runs": [str(r.path) for r in runs.values()], "budget": int(budget), "rule": rule, "baselines": baselines},
+              f"Search {pair.name} ({rule}, {budget} queries)")
+job_panel(("search",))
+live_curve(opt_valid)
 
-    curves = [c for side, run in runs.items() for c in run_curves(run.path, benchmark, dataset, SIDE_METHODS[side])]
-    if not curves:
-        if active_job(runs_root()) is None:
-            st.info("No search results for this run yet: start a search above.")
-        st.stop()
-    st.subheader("Results")
-    st.caption(f"On {benchmark.title}, {dataset_title(dataset)}" + ("" if first.has_test else f": {NO_TEST}; methods compare on validation accuracy"))
-    percent = st.column_config.NumberColumn(format="%.2f")
-    st.dataframe(results_table(pair, opt_valid, first.has_test, lambda a: first.space.label(first.space.parse(a))), hide_index=True,
-                 column_config={"valid acc": percent, "test acc": percent, "cell string": st.column_config.TextColumn(width="small")})
-    metrics = ["validation", "test"] if first.has_test else ["validation"]
-    metric = st.radio("Curve", metrics, horizontal=True, key="metric")
-    st.plotly_chart(curves_figure(curves, opt_valid if metric == "validation" else (best.test if best else None),
-                                  f"Best so far on {dataset_title(dataset)}", "valid" if metric == "validation" else "test"), key="curves")
+curves = [c for side, run in runs.items() for c in run_curves(run.path, benchmark, dataset, SIDE_METHODS[side])]
+if not curves:
+    if active_job(runs_root()) is None:
+        st.info("No search results for this run yet: start a search above.")
+    st.stop()
+st.subheader("Results")
+st.caption(f"On {benchmark.title}, {dataset_title(dataset)}" + ("" if first.has_test else f": {NO_TEST}; methods compare on validation accuracy"))
+percent = st.column_config.NumberColumn(format="%.2f")
+st.dataframe(results_table(pair, opt_valid, first.has_test, lambda a: first.space.label(first.space.parse(a))), hide_index=True,
+             column_config={"valid acc": percent, "test acc": percent, "cell string": st.column_config.TextColumn(width="small")})
+metrics = ["validation", "test"] if first.has_test else ["validation"]
+metric = st.radio("Curve", metrics, horizontal=True, key="metric")
+st.plotly_chart(curves_figure(curves, opt_valid if metric == "validation" else (best.test if best else None),
+                              f"Best so far on {dataset_title(dataset)}", "valid" if metric == "validation" else "test"), key="curves")
 
-    origins_section(runs)
-    found_section(runs)
+origins_section(runs)
+found_section(runs)
 
-    st.subheader("Trajectories")
-    searched = [s for s, run in runs.items() if (run.path / "trajectories.csv").exists()]
-    if not searched:
-        st.stop()
-    c = st.columns(2)
-    default_side = url_get("side", searched, "crls" if "crls" in searched else searched[0])
-    side = c[0].selectbox("Latent space", searched, index=searched.index(default_side), format_func=side_name, key="traj-side")
-    method = c[1].selectbox("Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="traj-proj")
-    url_set(proj=method, side=side)
-    run = runs[side]
-    if projection(run, method, 2) is None:
-        st.info(f"{LABELS[method]} is not computed for this run yet; compute it on the Latent space page, or pick PCA.")
-        st.stop()
-    stamp = _stamp(run)
-    w = walks(str(run.path), stamp, method)
-    st.plotly_chart(overview(str(run.path), stamp, method), key=f"overview-{side}-{method}")
-    latent = int(w.latent.sum())
-    st.caption(f"{len(w.found)} queries from {len(w.paths)} start cells: {latent} latent moves (solid red: each runs from a start "
-               "cell to the cell decoded along its ray)" + (f", {len(w.found) - latent} not latent moves (grey, dashed: a fallback "
-               "neighbour, a mutation or a random cell, drawn from the start it replaced)" if latent < len(w.found) else "")
-               + (f"; {w.outside} found cells lie outside the pool and are placed by their latent codes" if w.outside else "")
-               + ". Points along a ray that decoded to the same cell count as one move.")
-    walk_one(str(run.path), stamp, method, side)
+st.subheader("Trajectories")
+searched = [s for s, run in runs.items() if (run.path / "trajectories.csv").exists()]
+if not searched:
+    st.stop()
+c = st.columns(2)
+default_side = url_get("side", searched, "crls" if "crls" in searched else searched[0])
+side = c[0].selectbox("Latent space", searched, index=searched.index(default_side), format_func=side_name, key="traj-side")
+method = c[1].selectbox("Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="traj-proj")
+url_set(proj=method, side=side)
+run = runs[side]
+if projection(run, method, 2) is None:
+    st.info(f"{LABELS[method]} is not computed for this run yet; compute it on the Latent space page, or pick PCA.")
+    st.stop()
+stamp = _stamp(run)
+w = walks(str(run.path), stamp, method)
+st.plotly_chart(overview(str(run.path), stamp, method), key=f"overview-{side}-{method}")
+latent = int(w.latent.sum())
+st.caption(f"{len(w.found)} queries from {len(w.paths)} start cells: {latent} latent moves (solid red: each runs from a start "
+           "cell to the cell decoded along its ray)" + (f", {len(w.found) - latent} not latent moves (grey, dashed: a fallback "
+           "neighbour, a mutation or a random cell, drawn from the start it replaced)" if latent < len(w.found) else "")
+           + (f"; {w.outside} found cells lie outside the pool and are placed by their latent codes" if w.outside else "")
+           + ". Points along a ray that decoded to the same cell count as one move.")
+walk_one(str(run.path), stamp, method, side)

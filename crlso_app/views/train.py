@@ -8,8 +8,7 @@ import time
 import pandas as pd
 import streamlit as st
 import torch
-
-from crlso_app.figures import side_name
+from crlso_core.catalog.methods import SIDE_NAMES, SIDES, side_name
 from crlso_app.jobs_panel import job_panel
 from crlso_app.reference import preset_effects
 from crlso_app.state import guard, runs_root
@@ -21,7 +20,11 @@ from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV, cluster_resources
 from crlso_core.catalog.registry import get_spec, names
 from crlso_core.models.training import resolve_device
 
-SIDES = {"LS and CR-LS (the paper's pair)": ("ls", "crls"), "CR-LS only (ICNN on)": ("crls",), "LS only (ICNN off)": ("ls",)}
+SIDE_CHOICES = {  # what the box offers -> the sides trained
+    f"{SIDE_NAMES['ls']} and {SIDE_NAMES['crls']} (the paper's pair)": SIDES,
+    f"{SIDE_NAMES['crls']} only (ICNN on)": ("crls",),
+    f"{SIDE_NAMES['ls']} only (ICNN off)": ("ls",),
+}
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 PROJECTION_TIME = "about 3 min more on a 2-core CPU for a pair"
 
@@ -64,39 +67,38 @@ def start(values: dict) -> None:
               f"Train {' + '.join(side_name(s) for s in sides)} '{name}' ({get_spec(config.space).title}, {config.preset}, {config.dataset}, seed {config.seed})")
 
 
-st.title("Train")
-with guard():
-    st.markdown(device_line())
-    top = st.columns(4)
-    space = top[0].selectbox("Search space", names(), format_func=lambda n: get_spec(n).title, key="train-space",
-                             help=" · ".join(f"{get_spec(n).title}: {get_spec(n).about}" for n in names()))
-    spec = get_spec(space)
-    preset_name = top[1].selectbox("Preset", PRESET_NAMES, index=PRESET_NAMES.index("demo"), key="preset",
-                                   help=" · ".join(f"{n}: {t}" for n, t in spec.preset_times.items()) or None)
-    base = preset(preset_name, space=space)
-    dataset = top[2].selectbox("Dataset", list(spec.datasets), format_func=spec.dataset_title, key=f"train-dataset-{space}")
-    sides_label = top[3].selectbox("Latent spaces", list(SIDES), key="sides")
-    with st.form("knobs"):
-        c = st.columns(4)
-        knob = f"{space}-{preset_name}"  # a knob starts at its preset's value for this space
-        values = dict(
-            space=space, preset=preset_name, dataset=dataset, sides=SIDES[sides_label],
-            labelled=c[0].number_input("Labelled cells", 2, 5000, base.labelled, key=f"labelled-{knob}"),
-            latent=c[1].number_input("Latent size", 2, 128, base.gvae.latent, key=f"latent-{knob}"),
-            epochs=c[2].number_input("G-VAE epochs", 1, 1000, base.gvae.epochs, key=f"epochs-{knob}"),
-            teacher_epochs=c[3].number_input("Teacher epochs", 1, 1000, base.teacher.epochs, key=f"tepochs-{knob}"),
-            beta=c[0].number_input("β (KL weight)", 0.0, 10.0, base.gvae.beta, format="%.4f", key=f"beta-{knob}"),
-            seed=c[1].number_input("Seed", 0, 10**6, 0, key="seed"),
-            device=c[2].selectbox("Device", DEVICES, key="device"),
-            name=c[3].text_input("Name (optional)", key="run-name", placeholder="made from the settings"),
-            projections=st.checkbox(f"Also compute t-SNE and UMAP of the codes ({PROJECTION_TIME}); PCA is always there",
-                                    key="with-projections"),
-        )
-        if preset_name in spec.preset_times:
-            st.caption(f"{preset_name}: {spec.preset_times[preset_name]}.")
-        preset_effects(space, dataset, preset_name)
-        submitted = st.form_submit_button("Start training", type="primary")
-    if submitted:
+st.markdown(device_line())
+top = st.columns(4)
+space = top[0].selectbox("Search space", names(), format_func=lambda n: get_spec(n).title, key="train-space",
+                         help=" · ".join(f"{get_spec(n).title}: {get_spec(n).about}" for n in names()))
+spec = get_spec(space)
+preset_name = top[1].selectbox("Preset", PRESET_NAMES, index=PRESET_NAMES.index("demo"), key="preset",
+                               help=" · ".join(f"{n}: {t}" for n, t in spec.preset_times.items()) or None)
+base = preset(preset_name, space=space)
+dataset = top[2].selectbox("Dataset", list(spec.datasets), format_func=spec.dataset_title, key=f"train-dataset-{space}")
+sides_label = top[3].selectbox("Latent spaces", list(SIDE_CHOICES), key="sides")
+with st.form("knobs"):
+    c = st.columns(4)
+    knob = f"{space}-{preset_name}"  # a knob starts at its preset's value for this space
+    values = dict(
+        space=space, preset=preset_name, dataset=dataset, sides=SIDE_CHOICES[sides_label],
+        labelled=c[0].number_input("Labelled cells", 2, 5000, base.labelled, key=f"labelled-{knob}"),
+        latent=c[1].number_input("Latent size", 2, 128, base.gvae.latent, key=f"latent-{knob}"),
+        epochs=c[2].number_input("G-VAE epochs", 1, 1000, base.gvae.epochs, key=f"epochs-{knob}"),
+        teacher_epochs=c[3].number_input("Teacher epochs", 1, 1000, base.teacher.epochs, key=f"tepochs-{knob}"),
+        beta=c[0].number_input("β (KL weight)", 0.0, 10.0, base.gvae.beta, format="%.4f", key=f"beta-{knob}"),
+        seed=c[1].number_input("Seed", 0, 10**6, 0, key="seed"),
+        device=c[2].selectbox("Device", DEVICES, key="device"),
+        name=c[3].text_input("Name (optional)", key="run-name", placeholder="made from the settings"),
+        projections=st.checkbox(f"Also compute t-SNE and UMAP of the codes ({PROJECTION_TIME}); PCA is always there",
+                                key="with-projections"),
+    )
+    if preset_name in spec.preset_times:
+        st.caption(f"{preset_name}: {spec.preset_times[preset_name]}.")
+    preset_effects(space, dataset, preset_name)
+    submitted = st.form_submit_button("Start training", type="primary")
+if submitted:
+    with guard():  # a refused start says why, and the progress below still shows
         start(values)
 
 st.subheader("Progress")
