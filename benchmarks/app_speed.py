@@ -3,7 +3,7 @@
 cells plotted on both sides. Needs a trained, searched pair whose UMAP is cached (the app's
 own jobs make it).
 
-    python benchmarks/app_speed.py --runs /path/to/store --pair NAME [--repeat 5]
+    python -m benchmarks.app_speed --runs /path/to/store --pair NAME [--repeat 5]
 
 Writes benchmarks/results/app_speed.json and prints a table of medians. Each figure is the
 whole time a user waits: the server's script, the transfer and the browser's drawing.
@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from crlso_app.serve import POINT_JS, app_server, browser_page, wait_for_cell  # noqa: E402
+from tools.serve import POINT_JS, app_server, browser_page, wait_for_cell
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CELLS_DRAWN = """(n) => { const p = document.querySelectorAll('.js-plotly-plot');
     return p.length >= 2 && [...p].slice(0, 2).every(g => g._fullData && g._fullData[0] && g._fullData[0].x.length === n); }"""

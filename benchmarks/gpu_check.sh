@@ -26,7 +26,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null
 "$PY" -c "import sys, torch; print('python', sys.version.split()[0], 'torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 
 echo "== 1. utilisation on $DEVICE"
-"$PY" benchmarks/speed.py --only utilisation --device "$DEVICE" --repeats 5 --out "$OUT/speed.json" || exit 1
+"$PY" -m benchmarks.speed --only utilisation --device "$DEVICE" --repeats 5 --out "$OUT/speed.json" || exit 1
 
 echo "== 2. $PRESET preset end to end on $DEVICE"
 t0=$EPOCHREALTIME

@@ -2,7 +2,7 @@
 seeds (never the bench's 0-9), each setting with several search seeds, against REA.
 
     crlso train --space nb301 --preset demo --seed 101 --out RUN101
-    python benchmarks/search_settings.py RUN101 [RUN102 ...] [--budgets 100,200,300] [--search-seeds 1,2,3]
+    python -m benchmarks.search_settings RUN101 [RUN102 ...] [--budgets 100,200,300] [--search-seeds 1,2,3]
 
 A setting is a rule plus what it changes from the space's current demo preset (not from
 the run's own config.json, which keeps the settings it was trained with). Each search
@@ -17,27 +17,26 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from crlso_core.benchmarks.base import Oracle  # noqa: E402
-from crlso_core.catalog.presets import preset  # noqa: E402
-from crlso_core.store.models import load_trained  # noqa: E402
-from crlso_core.store.folder import RunFolder  # noqa: E402
-from crlso_core.store.records import read_queries  # noqa: E402
-from crlso_core.catalog.registry import load_benchmark  # noqa: E402
-from crlso_core.search.baselines import regularised_evolution  # noqa: E402
-from crlso_core.search.crlso import CRLSOSearch  # noqa: E402
-from crlso_core.search.latent import LatentCodes  # noqa: E402
-from crlso_core.search.origins import Origins  # noqa: E402
-from crlso_core.models.training import prepare_torch  # noqa: E402
+from crlso_core.benchmarks.base import Oracle
+from crlso_core.catalog.presets import preset
+from crlso_core.store.models import load_trained
+from crlso_core.store.folder import RunFolder
+from crlso_core.store.records import read_queries
+from crlso_core.catalog.registry import load_benchmark
+from crlso_core.search.baselines import regularised_evolution
+from crlso_core.search.crlso import CRLSOSearch
+from crlso_core.search.latent import LatentCodes
+from crlso_core.search.origins import Origins
+from crlso_core.models.training import prepare_torch
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # what each setting changes from the space's demo preset
 SETTINGS = {

@@ -1,7 +1,7 @@
 """Speed benchmark: one process, one run, every figure against its baseline measured beside it.
 
-    python benchmarks/speed.py [--paper] [--repeats 5] [--out benchmarks/results/speed.json]
-    python benchmarks/speed.py --only utilisation [--device cuda]   # the training step's FLOP/s over the matmul peak
+    python -m benchmarks.speed [--paper] [--repeats 5] [--out benchmarks/results/speed.json]
+    python -m benchmarks.speed --only utilisation [--device cuda]   # the training step's FLOP/s over the matmul peak
 
 1. G-VAE training throughput (cells/s, forward + backward + Adam step, paper sizes: hidden
    256, 3 layers, latent 16, batch 256) with the dense encoder vs the plain torch_geometric

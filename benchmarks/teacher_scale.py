@@ -2,7 +2,7 @@
 accuracies? Kendall tau of its predictions against the benchmark on pool cells, on
 development seeds (never the bench's 0-9), each seed's labelled set trained both ways.
 
-    python benchmarks/teacher_scale.py --space nb301 [--seeds 101,102,103] [--labelled 50] [--cells 3000]
+    python -m benchmarks.teacher_scale --space nb301 [--seeds 101,102,103] [--labelled 50] [--cells 3000]
 
 Writes benchmarks/results/<space>_teacher_scale.json (runs with other labelled counts are
 kept); BENCHMARKS.md shows it. This is the evidence behind TeacherConfig.standardise.
@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from crlso_core.catalog.presets import preset  # noqa: E402
-from crlso_core.catalog.registry import load_benchmark  # noqa: E402
-from crlso_core.pipeline.stages import draw_labelled, run_pool  # noqa: E402
-from crlso_core.models.training import kendall_tau, predict_graphs, prepare_torch, train_teacher  # noqa: E402
+from crlso_core.catalog.presets import preset
+from crlso_core.catalog.registry import load_benchmark
+from crlso_core.pipeline.stages import draw_labelled, run_pool
+from crlso_core.models.training import kendall_tau, predict_graphs, prepare_torch, train_teacher
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def pool_sample(benchmark, config, cells: int):
@@ -81,7 +81,7 @@ def main() -> None:
     out = args.out or ROOT / "benchmarks" / "results" / f"{args.space}_teacher_scale.json"
     report = json.loads(out.read_text()) if out.exists() else {}
     report[f"{args.preset}, {labelled} labelled"] = {
-        "command": "python benchmarks/teacher_scale.py " + " ".join(sys.argv[1:]),
+        "command": "python -m benchmarks.teacher_scale " + " ".join(sys.argv[1:]),
         "cells": args.cells, "dataset": config.dataset, "seeds": rows,
     }
     out.write_text(json.dumps(report, indent=1) + "\n")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crlso_app.serve import CHROMIUM, POINT_JS, ROOT, app_server, browser_page, wait_for_cell
+from tools.serve import CHROMIUM, POINT_JS, ROOT, app_server, browser_page, wait_for_cell
 
 SHOTS = ROOT / "build" / "screenshots"
 

@@ -246,7 +246,7 @@ def test_a_latent_search_spends_a_budget_as_large_as_the_space(tmp_path):
 def test_the_app_listens_on_127_0_0_1_wherever_it_is_started(tmp_path, how):
     import psutil
 
-    from crlso_app.serve import free_port
+    from tools.serve import free_port
 
     port = free_port()
     command = ([sys.executable, "-m", "streamlit", "run", str(ROOT / "crlso_app" / "main.py"), "--server.port", str(port)]

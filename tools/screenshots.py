@@ -1,7 +1,7 @@
 """Screenshots of every page of the explorer on a trained, searched pair, for the README
 and for reviewing the pages by eye:
 
-    python benchmarks/screenshots.py --runs /path/to/store --pair NAME [--out assets/screenshots]
+    python -m tools.screenshots --runs /path/to/store --pair NAME [--out assets/screenshots]
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from crlso_app.serve import POINT_JS, app_server, browser_page  # noqa: E402
-from crlso_core.catalog.registry import get_spec  # noqa: E402
+from tools.serve import POINT_JS, app_server, browser_page
+from crlso_core.catalog.registry import get_spec
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CHARTS_DRAWN = """(n) => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData && g._fullData.length).length >= n"""
 READY = {  # what shows that a page has finished drawing: (charts drawn, text on the page)

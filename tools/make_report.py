@@ -1,7 +1,7 @@
 """Write BENCHMARKS.md from the committed bench results of every space, and the speed and
 app-speed JSON files.
 
-    python benchmarks/make_report.py [--bench DIR --space nb201 --command "crlso bench ..."]
+    python -m tools.make_report [--bench DIR --space nb201 --command "crlso bench ..."]
 
 With --bench, first copies that finished `crlso bench` folder into benchmarks/results/
 (<space>.csv, <space>_curves.csv) with the exact command and the machine it ran on
@@ -16,22 +16,21 @@ import json
 import os
 import platform
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
-sys.path.insert(0, str(ROOT))
 
-from crlso_core import registry  # noqa: E402
-from crlso_core.bench.figure_stats import compare, markdown as figures_markdown, reference_path  # noqa: E402
-from crlso_core.bench.report import (  # noqa: E402
+from crlso_core import registry
+from crlso_core.bench.figure_stats import compare, markdown as figures_markdown, reference_path
+from crlso_core.bench.report import (
     ablation_table, curve_bands, markdown_table, method_legend, optima_of, paired_table, plot_curves, reconstruction_table,
     summarise, summarise_reconstruction,
 )
-from crlso_core.benchmarks import NO_TEST  # noqa: E402
+from crlso_core.benchmarks import NO_TEST
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
 
 
 def machine() -> str:
@@ -52,7 +51,7 @@ def utilisation_line(u: dict) -> str:
     before = step.get("ms_item_per_step")
     was = (f" (with the three .item() reads per step the loop made before: {before:.1f} ms, "
            f"{100 * step['gflop'] / before * 1e3 / u['matmul_peak_gflop_per_s']:.0f} %)") if before else ""
-    return (f"Utilisation on {u['device']} ({u['threads']} threads; `python benchmarks/speed.py --only utilisation`): "
+    return (f"Utilisation on {u['device']} ({u['threads']} threads; `python -m benchmarks.speed --only utilisation`): "
             f"the paper-size joint G-VAE + ICNN training step (NB201, batch {u['batch_size']}) does {step['gflop']:.2f} GFLOP "
             f"in {step['ms']:.1f} ms, {step['gflop_per_s']:.0f} GFLOP/s, **{100 * step['utilisation']:.0f} %** of the fp32 matmul peak "
             f"measured beside it ({u['matmul_peak_gflop_per_s']:.0f} GFLOP/s){was}; the encoder alone (forward + backward) "
@@ -65,7 +64,7 @@ def speed_section(speed: dict) -> str:
     step, only = enc["step"], enc["encoder"]
     lines = [
         "## Speed", "",
-        f"Measured by `python benchmarks/speed.py` in one process; each ratio is the median of {enc['rounds']} alternating rounds.", "",
+        f"Measured by `python -m benchmarks.speed` in one process; each ratio is the median of {enc['rounds']} alternating rounds.", "",
         "| what | ours | baseline (same run) | ratio |", "|---|---|---|---:|",
         f"| encoder forward + backward, cells/s (hidden 256, 3 layers, batch 256) | {only['dense_cells_per_s']:.0f} (dense encoder) | "
         f"{only['pyg_cells_per_s']:.0f} (torch_geometric MessagePassing, same function) | {only['ratio_median']:.2f}x |",
@@ -111,7 +110,7 @@ def speed_section(speed: dict) -> str:
 def app_section(app: dict) -> str:
     lines = [
         "## Explorer interaction times", "",
-        f"Measured by `python benchmarks/app_speed.py` in headless Chromium against `streamlit run` on this machine, "
+        f"Measured by `python -m benchmarks.app_speed` in headless Chromium against `streamlit run` on this machine, "
         f"with all {app['cells']:,} cells plotted on each side (LS and CR-LS, demo-preset pair); "
         "from the action to its result on screen.", "",
         "| interaction | median s | times measured |", "|---|---:|---:|",
@@ -170,7 +169,7 @@ def settings_section(space: str) -> list[str]:
     head = "| run | setting | " + " | ".join(f"{b} queries" for b in budgets) + " | latent moves |"
     changes = data.get("settings", {})
     lines = [f"### How the search settings were chosen ({registry.get_spec(space).title}, development seeds)", "",
-             "`python benchmarks/search_settings.py RUN ...` on runs trained on development seeds, searched with the "
+             "`python -m benchmarks.search_settings RUN ...` on runs trained on development seeds, searched with the "
              "space's current demo preset changed as each setting says; each row is the mean best validation accuracy of "
              f"{len(data['search_seeds'])} searches (search seeds {data['search_seeds']}) from the run's labelled cells, "
              "and the mean share of their search queries that were latent moves. REA, mean of "
@@ -292,7 +291,7 @@ def main() -> None:
         if not args.command:
             parser.error("--dev-bench needs --command (the exact commands that produced it)")
         store_dev(args.dev_bench, args.space, args.command, args.note)
-    parts = ["# Benchmarks", "", "Generated by `benchmarks/make_report.py`; do not edit by hand.", ""]
+    parts = ["# Benchmarks", "", "Generated by `python -m tools.make_report`; do not edit by hand.", ""]
     parts += [quality_section(s) + "\n" for s in registry.names() if (RESULTS / f"{s}.csv").exists()]
     parts += [figures_section(s, d) + "\n" for s in registry.names() for d in registry.get_spec(s).datasets
               if reference_path(s, d).exists()]
