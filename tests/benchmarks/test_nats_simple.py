@@ -1,9 +1,11 @@
-"""Tests for crlso_core.benchmarks.nats_simple against the shared, read-only NB201 data."""
+"""Tests for crlso_core.benchmarks.nats_simple against the official NATS-Bench "simple" files of cells
+0, 11 and 284 (tests/data) and the NB201 default table shipped in the package."""
 
 from __future__ import annotations
 
 import bz2
 import csv
+import gzip
 import os
 import pickle
 import re
@@ -18,29 +20,15 @@ from crlso_core.benchmarks.nats_simple import (
     read_official_pth,
     write_table,
 )
+from crlso_core.benchmarks.data_dir import PACKAGED
 from crlso_core.common.errors import CRLSOError
+from tests.data import NATS_SIMPLE_DIR as SIMPLE_DIR
 
 CELLS = (0, 11, 284)
 INT_COLUMNS = ("arch_index", "n_seeds_200ep")
 FLOAT_COLUMNS = tuple(c for c in TABLE_COLUMNS if c not in INT_COLUMNS + ("arch_str",))
-
-
-def _data_dir() -> Path:
-    """$CRLSO_DATA_DIR, else the shared data next to the repository (/work/shared/data)."""
-    env = os.environ.get("CRLSO_DATA_DIR")
-    if env:
-        return Path(env).resolve()
-    return Path(__file__).resolve().parents[3] / "shared" / "data"
-
-
-NB201 = _data_dir() / "nb201"
-SIMPLE_DIR = NB201 / "nats-tss-v1_0-3ffb9-simple"
-DEFAULT_TABLE = NB201 / "nb201_all_15625_200ep.csv"
-
-needs_data = pytest.mark.skipif(
-    not (SIMPLE_DIR.is_dir() and DEFAULT_TABLE.is_file()),
-    reason=f"shared NB201 data not found under {NB201} (set CRLSO_DATA_DIR)",
-)
+# the default table, byte for byte the team's file gzipped (tests/benchmarks/test_packaged_data.py)
+DEFAULT_TABLE = PACKAGED / "nb201" / "nb201_all_15625_200ep.csv.gz"
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +40,7 @@ def rows() -> list[dict]:
 def default_lines() -> dict[int, str]:
     """The default table's header and the raw lines of the three cells, by arch_index."""
     wanted = {}
-    with DEFAULT_TABLE.open(encoding="utf-8") as handle:
+    with gzip.open(DEFAULT_TABLE, "rt", encoding="utf-8") as handle:
         wanted[-1] = next(handle).rstrip("\n")
         for line in handle:
             index = int(line.split(",", 1)[0])
@@ -78,7 +66,6 @@ def _fake_folder(tmp_path: Path) -> Path:
 # --------------------------------------------------------------------------- real data
 
 
-@needs_data
 def test_three_cells_match_default_table(rows, default_lines):
     assert [r["arch_index"] for r in rows] == list(CELLS)
     header = default_lines[-1].split(",")
@@ -94,7 +81,6 @@ def test_three_cells_match_default_table(rows, default_lines):
             assert abs(row[column] - float(expected[column])) <= 1e-6, (row["arch_index"], column)
 
 
-@needs_data
 def test_12_epoch_budget_reads(rows):
     short = read_nats_simple(SIMPLE_DIR, epochs="12")
     assert [r["arch_index"] for r in short] == list(CELLS)
@@ -103,7 +89,6 @@ def test_12_epoch_budget_reads(rows):
         assert r12["cifar10_valid_acc"] < r200["cifar10_valid_acc"]  # shorter training, lower accuracy
 
 
-@needs_data
 def test_write_table_round_trip(rows, default_lines, tmp_path):
     out = tmp_path / "table.csv"
     write_table(rows, out)

@@ -26,6 +26,7 @@ from crlso_core.common.errors import CRLSOError
 from crlso_core.pipeline.pool import build_pool
 from crlso_core.search.baselines import BASELINES
 from tests.conftest import SHARED_DATA
+from tests.data import NB101_API_JSON, NB101_TFRECORD
 
 SHIPPED = PACKAGED / "nb101" / "nb101_partial_30k.csv.gz"
 
@@ -191,18 +192,15 @@ def test_a_missing_column_or_a_repeated_row_is_refused(tmp_path, small):
 
 # --- the official table ----------------------------------------------------------------
 def test_an_official_table_built_into_the_data_folder_replaces_the_offline_one(tmp_path, small):
-    fixture = SHARED_DATA / "nb101" / "nasbench_only108_dummy30.tfrecord"
-    if not fixture.exists():
-        pytest.skip(f"{fixture} is not on this machine")
     from crlso_core.benchmarks.nb101_tfrecord import build_table
 
     _write(tmp_path, *small)  # the offline table is there too: the official one wins
-    built = build_table(fixture, tmp_path / "nb101" / "nb101_official.csv.gz")
+    built = build_table(NB101_TFRECORD, tmp_path / "nb101" / "nb101_official.csv.gz")
     table = nb101.load_nb101(tmp_path)
     assert table.source.endswith("nb101_official.csv.gz") and len(table) == built.cells == 30
     assert table.title == "NAS-Bench-101 (official table, 30 of 423,624 cells, 108 epochs, mean of 3 runs)"
     assert table.has_test("cifar10") and table.optimum("cifar10").test is not None
-    dummy = json.loads((SHARED_DATA / "nb101" / "nb101_naslib_dummy30.json").read_text())
+    dummy = json.loads(NB101_API_JSON.read_text())
     for row, key in enumerate(table.extra["hash"].tolist()):
         runs = dummy[key]["computed_stats"]["108"]
         assert table.valid["cifar10"][row] == pytest.approx(100 * np.mean([r["final_validation_accuracy"] for r in runs]))

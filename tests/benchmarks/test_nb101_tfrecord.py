@@ -25,16 +25,8 @@ from crlso_core.benchmarks.nb101_tfrecord import (
 )
 from crlso_core.benchmarks.protowire import WireError, fields, read_varint
 from crlso_core.common.errors import CRLSOError
-from tests.conftest import SHARED_DATA
-
-
-NB101 = SHARED_DATA / "nb101"
-FIXTURE = NB101 / "nasbench_only108_dummy30.tfrecord"
-API_JSON = NB101 / "nb101_naslib_dummy30.json"
-needs_data = pytest.mark.skipif(
-    not (FIXTURE.is_file() and API_JSON.is_file()),
-    reason=f"NB101 fixture not found under {NB101} (set CRLSO_DATA_DIR)",
-)
+from tests.data import NB101_API_JSON as API_JSON
+from tests.data import NB101_TFRECORD as FIXTURE
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +46,6 @@ def _read_table(path: Path) -> list[dict[str, str]]:
 
 # --- the fixture decodes to the official API's values -------------------------------------
 
-@needs_data
 def test_every_record_decodes_to_the_official_apis_run(api):
     records = list(iter_records(FIXTURE))
     assert len(records) == 90 and [r.number for r in records] == list(range(1, 91))
@@ -73,7 +64,6 @@ def test_every_record_decodes_to_the_official_apis_run(api):
     assert seen == {h: 3 for h in api}
 
 
-@needs_data
 def test_the_official_records_store_the_pruned_module(api):
     for record in iter_records(FIXTURE):
         assert prune(record.adjacency, record.ops) == (record.adjacency, record.ops)  # nothing to prune
@@ -81,7 +71,6 @@ def test_the_official_records_store_the_pruned_module(api):
         assert record.ops == api[record.module_hash]["module_operations"]
 
 
-@needs_data
 def test_table_reproduces_the_api_means_exactly(api, tmp_path):
     out = tmp_path / "nb101.csv.gz"
     summary = build_table(FIXTURE, out)
@@ -107,7 +96,6 @@ def test_table_reproduces_the_api_means_exactly(api, tmp_path):
         assert " " not in row["adjacency"] + row["ops"]  # compact JSON, as in the 30k table
 
 
-@needs_data
 def test_progress_reaches_the_end_of_the_file(tmp_path):
     events = []
     build_table(FIXTURE, tmp_path / "t.csv.gz", progress=events.append)
@@ -116,7 +104,6 @@ def test_progress_reaches_the_end_of_the_file(tmp_path):
 
 # --- framing -------------------------------------------------------------------------------
 
-@needs_data
 def test_the_fixtures_framing_is_the_one_we_write(frames):
     raw = FIXTURE.read_bytes()
     length, length_crc = struct.unpack_from("<QI", raw)
@@ -139,7 +126,6 @@ def _error(path: Path) -> str:
     return str(caught.value)
 
 
-@needs_data
 @pytest.mark.parametrize("where, expected", [
     (lambda offset, length: offset + 12 + length // 2, "data fails its CRC32C check"),  # in the data
     (lambda offset, length: offset + 12 + length + 2, "data fails its CRC32C check"),  # in the data's CRC
@@ -155,7 +141,6 @@ def test_a_flipped_byte_is_an_error_naming_the_record(tmp_path, frames, where, e
     assert message.count(". ") == 0 and message.endswith(".")  # one sentence
 
 
-@needs_data
 @pytest.mark.parametrize("cut", [5, 12, 12 + 100, -2])  # in the header, after it, in the data, in the data's CRC
 def test_a_file_cut_short_is_an_error_naming_the_record(tmp_path, frames, cut):
     number, offset, data = frames[40]
@@ -165,7 +150,6 @@ def test_a_file_cut_short_is_an_error_naming_the_record(tmp_path, frames, cut):
     assert f"record {number}" in message and "cut short" in message and "download it again" in message
 
 
-@needs_data
 def test_records_before_the_damage_are_read(tmp_path, frames):
     number, offset, data = frames[40]
     path = _damaged_copy(tmp_path, lambda b: b.__delitem__(slice(offset + 20, None)))
@@ -340,7 +324,6 @@ def test_many_cells_grow_the_columns_without_mixing_them(tmp_path):
 
 # --- a failed build leaves nothing behind -------------------------------------------------
 
-@needs_data
 def test_a_damaged_file_leaves_an_existing_table_untouched(tmp_path, frames):
     number, offset, data = frames[60]
     path = _damaged_copy(tmp_path, lambda b: b.__setitem__(offset + 30, b[offset + 30] ^ 1))
@@ -352,7 +335,6 @@ def test_a_damaged_file_leaves_an_existing_table_untouched(tmp_path, frames):
     assert out.read_bytes() == b"the old table" and os.listdir(out.parent) == ["nb101.csv.gz"]
 
 
-@needs_data
 def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     real_rows = nb101._Cells.rows
 
@@ -373,7 +355,6 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     assert out.read_bytes() == b"old" and os.listdir(tmp_path) == ["nb101.csv.gz"]
 
 
-@needs_data
 def test_the_table_is_readable_by_others_and_the_same_bytes_each_time(tmp_path):
     build_table(FIXTURE, tmp_path / "a.csv.gz")
     build_table(FIXTURE, tmp_path / "b.csv.gz")

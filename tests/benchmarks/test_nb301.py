@@ -3,6 +3,7 @@ one-cell answers, the genotype -> configuration mapping ranks the 500 reference 
 like their accuracies and agrees with the config space, answers are kept and counted by the
 oracle, and missing or damaged files are one clear message."""
 
+import csv
 import gzip
 import json
 
@@ -19,6 +20,7 @@ from crlso_core.benchmarks.nb301 import (
 )
 from crlso_core.common.errors import CRLSOError
 from tests.conftest import SHARED_DATA
+from tests.data import NB301_NASLIB_500
 
 PACKAGED_FILES = (MODEL_FILE, ENCODING_FILE, CONFIG_SPACE_FILE, REFERENCE_FILE, "nb301/yahpo_LICENSE-2.0.txt")
 
@@ -297,14 +299,11 @@ def test_the_packaged_copies_are_the_teams_files_small_and_described():
         if name != REFERENCE_FILE and original.exists():
             assert path.read_bytes() == original.read_bytes()
     assert "Apache" in readme and "not the official" in readme.lower() and "0.905" in readme
-    team = SHARED_DATA / "nb301" / "nb301_naslib_500.csv"
-    if team.exists():  # the reference table is the team's sample, three of its columns
-        import csv
-
-        with open(team, newline="") as f:
-            rows = [(r["genotype_normal"], r["genotype_reduce"], r["val_accuracy"]) for r in csv.DictReader(f)]
-        with open(PACKAGED / REFERENCE_FILE, newline="") as f:
-            assert [tuple(r.values()) for r in csv.DictReader(f)] == rows
+    # the reference table is the team's sample (a copy in tests/data), three of its columns
+    with open(NB301_NASLIB_500, newline="") as f:
+        rows = [(r["genotype_normal"], r["genotype_reduce"], r["val_accuracy"]) for r in csv.DictReader(f)]
+    with open(PACKAGED / REFERENCE_FILE, newline="") as f:
+        assert [tuple(r.values()) for r in csv.DictReader(f)] == rows
 
 
 def test_the_registry_record():

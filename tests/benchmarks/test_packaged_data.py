@@ -39,7 +39,7 @@ def test_without_any_data_folder_nb201_loads_from_the_package(tmp_path):
     """In a fresh process, from a folder with no data beside it and no CRLSO_DATA_DIR."""
     env = {k: v for k, v in os.environ.items() if k != "CRLSO_DATA_DIR"}
     code = ("import crlso_core.benchmarks.data_dir as d; d._REPO_ROOT = d.Path('/nonexistent');"
-            "from crlso_core.registry import load_benchmark; b = load_benchmark('nb201');"
+            "from crlso_core.catalog.registry import load_benchmark; b = load_benchmark('nb201');"
             "print(b.source); print(len(b), round(b.optimum('cifar10').valid, 2))")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

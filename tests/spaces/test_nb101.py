@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 import torch
 
-from crlso_core.benchmarks.data_dir import find_data_file
 from crlso_core.catalog.config import GVAEConfig
 from crlso_core.common.errors import CRLSOError
 from crlso_core.spaces import nb101 as module
@@ -26,6 +25,7 @@ from crlso_core.spaces.nb101_cells import OPS, canonical_cell, is_valid, module_
 from crlso_core.spaces.nb101_decoder import ABSENT, LOGITS
 from crlso_core.spaces.nb101_text import EXPECTED
 from crlso_core.models.training import encode_all, reconstruction_accuracy, train_gvae
+from tests.data import NB101_API_JSON
 
 CONV3, CONV1, POOL = OPS
 # the first official key of nb101_naslib_dummy30.json, as the official API and NASLib hold it
@@ -202,11 +202,7 @@ def test_a_non_string_is_refused(nb101):
 
 # --- the official hash -------------------------------------------------------------------
 def test_hashes_are_the_official_ones_for_the_30_keys(nb101):
-    try:
-        path = find_data_file("nb101/nb101_naslib_dummy30.json")
-    except CRLSOError:
-        pytest.skip("nb101/nb101_naslib_dummy30.json is not in the shared data folder")
-    data = json.loads(path.read_text())
+    data = json.loads(NB101_API_JSON.read_text())
     parsed = [nb101.parse(_json(v["module_adjacency"], v["module_operations"])) for v in data.values()]
     assert [nb101.hash_of(c) for c in parsed] == list(data) and nb101.hashes(parsed) == list(data)
     assert len(set(parsed)) == 30

@@ -14,32 +14,27 @@ import random
 import numpy as np
 import pytest
 
-from crlso_core.benchmarks.data_dir import find_data_file
+from crlso_core.benchmarks.data_dir import PACKAGED
 from crlso_core.common.errors import CRLSOError
 from crlso_core.spaces import nb101_cells as cells
 from crlso_core.spaces import nb101_enumerate as space
 from crlso_core.spaces.nb101_cells import OPS, canonical_cell, is_valid, module_hash, module_hashes, prune
+from tests.data import NB101_API_JSON, NB101_NASLIB_500
 
 CONV3, CONV1, POOL = OPS
 # per vertex count: distinct cells (isomorphism classes of valid labelled cells)
 CELLS_BY_SIZE = {2: 1, 3: 6, 4: 84, 5: 2441, 6: 62010, 7: 359082}
-
-
-def _data(name: str):
-    try:
-        return find_data_file(f"nb101/{name}")
-    except CRLSOError:
-        pytest.skip(f"nb101/{name} is not in the shared data folder")
+PARTIAL_30K = PACKAGED / "nb101" / "nb101_partial_30k.csv.gz"  # the team's file, byte for byte
 
 
 @pytest.fixture(scope="module")
 def dummy30() -> dict:
-    return json.loads(_data("nb101_naslib_dummy30.json").read_text())
+    return json.loads(NB101_API_JSON.read_text())
 
 
 @pytest.fixture(scope="module")
 def table_30k() -> list[dict]:
-    with gzip.open(_data("nb101_partial_30k.csv.gz"), "rt", newline="") as f:
+    with gzip.open(PARTIAL_30K, "rt", newline="") as f:
         rows = list(csv.DictReader(f))
     for row in rows:
         row["adjacency"], row["ops"] = json.loads(row["adjacency"]), json.loads(row["ops"])
@@ -70,7 +65,7 @@ def test_all_30001_hashes_of_the_table_are_reproduced(table_30k):
 
 
 def test_the_500_naslib_rows_prune_to_292_cells():
-    with open(_data("nb101_naslib_500.csv"), newline="") as f:
+    with open(NB101_NASLIB_500, newline="") as f:
         rows = [(json.loads(r["adjacency"]), json.loads(r["ops"])) for r in csv.DictReader(f)]
     assert len(rows) == 500 and all(len(adjacency) == 7 for adjacency, _ in rows)
     assert all(is_valid(*row) for row in rows)

@@ -2,7 +2,6 @@ import csv
 import itertools
 import json
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +10,8 @@ import torch
 from crlso_core.common.errors import CRLSOError
 from crlso_core.spaces.drawing import CellDrawing
 from crlso_core.spaces.nb301 import NB301Space, NUM_EDGES, OPS, from_naslib, to_naslib
+from tests.data import NB301_NASLIB_500 as CSV
 
-CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "nb301" / "nb301_naslib_500.csv"
 # the first row of the CSV, as NASLib stores it (node 4's inputs 2, 0 out of order)
 NORMAL_JSON = '[["sep_conv_5x5", 0], ["sep_conv_3x3", 1], ["skip_connect", 0], ["sep_conv_3x3", 2], ["sep_conv_3x3", 2], ["sep_conv_3x3", 0], ["dil_conv_5x5", 2], ["dil_conv_3x3", 3]]'
 REDUCE_JSON = '[["sep_conv_3x3", 0], ["sep_conv_3x3", 1], ["avg_pool_3x3", 1], ["dil_conv_3x3", 0], ["sep_conv_3x3", 2], ["skip_connect", 0], ["sep_conv_5x5", 4], ["avg_pool_3x3", 3]]'
@@ -68,8 +67,6 @@ def test_the_csv_row_parses_alike_in_every_form(nb301):
 
 
 def test_every_csv_row_is_a_valid_cell_that_round_trips():
-    if not CSV.exists():
-        pytest.skip("the NB301 CSV is not in the shared data folder")
     space = NB301Space()
     with CSV.open(newline="") as f:
         rows = list(csv.DictReader(f))

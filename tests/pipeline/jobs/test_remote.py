@@ -7,10 +7,10 @@ import pytest
 
 from crlso_core.catalog.presets import preset
 from crlso_core.common.files import read_json
-from crlso_core.pipeline.jobs.local import cancel_job, job_info, start_job, wait_for
 from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV
-from crlso_core.store.index import list_runs
+from crlso_core.pipeline.jobs.local import cancel_job, job_info, start_job, wait_for
 from crlso_core.store.folder import RunFolder
+from crlso_core.store.index import list_runs
 
 ray = pytest.importorskip("ray")
 

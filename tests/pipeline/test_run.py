@@ -8,13 +8,13 @@ import torch
 
 from crlso_core.catalog.config import RunConfig
 from crlso_core.common.files import read_csv, read_json
-from crlso_core.store.models import load_latent
 from crlso_core.models import ICNN
 from crlso_core.pipeline.run import search_run
-from crlso_core.store.records import RUN_FORMAT
-from crlso_core.store.index import list_runs
 from crlso_core.search.origins import ORIGINS, Origins
 from crlso_core.store.folder import RunFolder
+from crlso_core.store.index import list_runs
+from crlso_core.store.models import load_latent
+from crlso_core.store.records import RUN_FORMAT
 
 
 def test_run_folder_holds_everything(smoke_run, benchmark, space):

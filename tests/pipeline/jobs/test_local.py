@@ -64,9 +64,9 @@ def test_a_failing_job_reports_its_message(tmp_path):
 
 
 def test_progress_keeps_the_search_curve_for_the_live_chart(tmp_path):
-    from crlso_core.pipeline.jobs.local import _ProgressWriter
-    from crlso_core.common.progress import ProgressEvent
     from crlso_core.common.files import read_json
+    from crlso_core.common.progress import ProgressEvent
+    from crlso_core.pipeline.jobs.local import _ProgressWriter
 
     write = _ProgressWriter(tmp_path / "progress.json")
     for used, best in [(30, 88.0), (40, 89.5), (60, 91.0)]:

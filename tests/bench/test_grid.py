@@ -4,8 +4,8 @@ import pytest
 
 from crlso_core.bench.grid import BenchPlan, parse_seeds, run_bench
 from crlso_core.bench.report import write_report
-from crlso_core.common.errors import CRLSOError
 from crlso_core.catalog.registry import load_benchmark
+from crlso_core.common.errors import CRLSOError
 from crlso_core.search.origins import ORIGINS
 
 

@@ -5,7 +5,13 @@ import torch
 from crlso_core.catalog.config import GVAEConfig, TeacherConfig
 from crlso_core.common.errors import CRLSOError
 from crlso_core.models.training import (
-    encode_all, kendall_tau, predict_graphs, reconstruction_accuracy, resolve_device, train_gvae, train_teacher,
+    encode_all,
+    kendall_tau,
+    predict_graphs,
+    reconstruction_accuracy,
+    resolve_device,
+    train_gvae,
+    train_teacher,
 )
 
 

@@ -10,11 +10,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from crlso_core.store.bundles import export_zip, import_zip
 from crlso_core.common.errors import CRLSOError
+from crlso_core.store.bundles import export_zip, import_zip
+from crlso_core.store.index import list_runs
 from crlso_core.store.pairs import list_pairs
 from crlso_core.store.view import load_view
-from crlso_core.store.index import list_runs
 
 
 def _pair_bundle(smoke_pair) -> bytes:
