@@ -16,7 +16,8 @@ from torch import Tensor, nn
 
 from crlso_core.catalog.config import GVAEConfig, TeacherConfig
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.models import GVAE, ICNN, GNNPredictor, LatentMLP, kl_divergence
+from crlso_core.models import GVAE, ICNN, GNNPredictor, kl_divergence
+from crlso_core.models.build import gvae_for, latent_predictor
 from crlso_core.models.output_scale import rescale_output_
 from crlso_core.common.progress import ProgressFn, report
 from crlso_core.spaces.base import Cell, GraphBatch, SearchSpace
@@ -124,10 +125,6 @@ def predict_graphs(model: nn.Module, batch: GraphBatch, device: torch.device, ch
 # --- joint G-VAE + ICNN ---------------------------------------------------------------
 
 
-def make_predictor(kind: str, latent: int, hidden: int, layers: int) -> nn.Module:
-    return ICNN(latent, hidden, layers) if kind == "icnn" else LatentMLP(latent, hidden, layers)
-
-
 @dataclass
 class JointResult:
     gvae: GVAE
@@ -166,11 +163,8 @@ def train_gvae(
     generator: torch.Generator,
     progress: Optional[ProgressFn] = None,
 ) -> JointResult:
-    gvae = GVAE(
-        space.node_features, space.edge_features, space.decoder_output_dim,
-        cfg.latent, cfg.hidden, cfg.layers, cfg.decoder_blocks, cfg.readout,
-    ).to(device)
-    icnn = ICNN(cfg.latent, cfg.icnn_hidden, cfg.icnn_layers).to(device) if cfg.icnn else None
+    gvae = gvae_for(cfg, space).to(device)
+    icnn = latent_predictor("icnn", cfg).to(device) if cfg.icnn else None
     params = list(gvae.parameters()) + (list(icnn.parameters()) if icnn else [])
     optimiser = torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay, foreach=True)
     n = len(batch)

@@ -26,7 +26,7 @@ from crlso_core.models.training import (
     encode_all, fit_latent_predictor, kendall_tau, predict_graphs, reconstruction_accuracy, small_work_threads,
     train_gvae, train_teacher,
 )
-from crlso_core.store.models import predictor_for
+from crlso_core.models.build import latent_predictor
 
 
 def draw_labelled(config: RunConfig, benchmark: Benchmark) -> tuple[Oracle, list, np.ndarray]:
@@ -110,7 +110,7 @@ def search_predictor(config, latent: LatentStage, pseudo, device, generator) -> 
         return latent.icnn
     g = config.gvae
     return fit_latent_predictor(
-        predictor_for(config).to(device), latent.mu, torch.as_tensor(1.0 - pseudo, dtype=torch.float32),
+        latent_predictor(config.search.predictor, config.gvae).to(device), latent.mu, torch.as_tensor(1.0 - pseudo, dtype=torch.float32),
         g.epochs, g.lr, g.batch_size, config.search.z_noise, config.search.label_noise, device, generator,
     )
 

@@ -24,7 +24,7 @@ from crlso_core.store.folder import RunFolder
 from crlso_core.models import GVAE
 from crlso_core.store.pool import CellPool
 from crlso_core.spaces.base import SearchSpace
-from crlso_core.models.training import make_predictor
+from crlso_core.models.build import gvae_for, latent_predictor
 
 
 MAX_POOL = 5_000_000  # cells a latent.npz may hold (NB101's whole space is 423,624)
@@ -103,16 +103,6 @@ def load_latent(path: Path, width: int | None = None) -> tuple[list[str], np.nda
     return archs, mu
 
 
-def gvae_for(config: RunConfig, space: SearchSpace) -> GVAE:
-    g = config.gvae
-    return GVAE(space.node_features, space.edge_features, space.decoder_output_dim, g.latent, g.hidden, g.layers, g.decoder_blocks, g.readout)
-
-
-def predictor_for(config: RunConfig) -> nn.Module:
-    g = config.gvae
-    return make_predictor(config.search.predictor, g.latent, g.icnn_hidden, g.icnn_layers)
-
-
 @dataclass
 class Trained:
     gvae: GVAE
@@ -123,8 +113,8 @@ class Trained:
 
 def load_trained(run_dir: Path, config: RunConfig, space: SearchSpace, device) -> Trained:
     folder = RunFolder(run_dir)
-    gvae = load_state(folder.file(files.GVAE), gvae_for(config, space)).to(device).eval()
-    predictor = load_state(folder.file(files.PREDICTOR), predictor_for(config)).to(device).eval()
+    gvae = load_state(folder.file(files.GVAE), gvae_for(config.gvae, space)).to(device).eval()
+    predictor = load_state(folder.file(files.PREDICTOR), latent_predictor(config.search.predictor, config.gvae)).to(device).eval()
     archs, mu = load_latent(folder.file(files.LATENT), config.gvae.latent)
     try:
         pool = CellPool.from_archs(space, archs)
