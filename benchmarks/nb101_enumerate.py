@@ -2,7 +2,7 @@
 
     python benchmarks/nb101_enumerate.py [--workers 1] [--cache PATH] [--data-dir DIR] [--out FILE.json]
 
-1. Enumerates every valid cell (crlso_core.spaces.nb101_enumerate.enumerate_space) and
+1. Enumerates every valid cell (crlso_core.spaces.nb101.enumerate.enumerate_space) and
    prints the count (must be 423,624), the number of distinct hashes (must be the same:
    the official hash separates every two non-isomorphic cells), the wall time and cells/s.
 2. Saves the compressed cache (to --cache, else a temporary file), prints its size and
@@ -31,8 +31,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout, not another installed copy
 
 from crlso_core.benchmarks.data_dir import find_data_file  # noqa: E402
-from crlso_core.spaces import nb101_enumerate as space  # noqa: E402
-from crlso_core.spaces.nb101_cells import module_hashes, pack  # noqa: E402
+import crlso_core.spaces.nb101.enumerate as space  # noqa: E402
+from crlso_core.spaces.nb101.cells import module_hashes, pack  # noqa: E402
 
 
 def _progress(done: int, total: int) -> None:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from crlso_core.benchmarks.nb101 import OFFICIAL_TABLE  # noqa: E402
 from crlso_core.benchmarks.nb101_tfrecord import _write_gzipped_csv, table_columns  # noqa: E402
-from crlso_core.spaces.nb101 import NB101Space  # noqa: E402
+from crlso_core.spaces.nb101.space import NB101Space  # noqa: E402
 
 LOAD = """
 import json, sys, time

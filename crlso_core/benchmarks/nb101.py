@@ -24,15 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
-from crlso_core.common.errors import CRLSOError
-from crlso_core.spaces.nb101 import NB101Space
-from crlso_core.spaces.nb101_enumerate import SPACE_SIZE
 from crlso_core.benchmarks.base import TabularBenchmark
 from crlso_core.benchmarks.data_dir import find_data_file
 from crlso_core.benchmarks.nb101_table import table_cells
+from crlso_core.benchmarks.table_file import number_column, read_rows
 from crlso_core.catalog.scale_free import SCALE_FREE
 from crlso_core.catalog.spec import SpaceSpec
-from crlso_core.benchmarks.table_file import number_column, read_rows
+from crlso_core.common.errors import CRLSOError
+from crlso_core.spaces.nb101.enumerate import SPACE_SIZE
+from crlso_core.spaces.nb101.space import NB101Space
 
 # found as NAME or NAME.gz (the shipped copy and the built table are gzipped)
 OFFICIAL_TABLE = "nb101/nb101_official.csv"

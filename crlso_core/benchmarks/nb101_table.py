@@ -24,11 +24,11 @@ from typing import Callable
 
 import numpy as np
 
-from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.spaces.nb101 import NB101Cell, NB101Space
-from crlso_core.spaces.nb101_arrays import SLOTS, from_slots, to_slots
-from crlso_core.spaces.nb101_cells import MAX_EDGES, MAX_VERTICES, as_matrix, as_ops, pack
 from crlso_core.benchmarks.table_file import where
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.spaces.nb101.arrays import SLOTS, from_slots, to_slots
+from crlso_core.spaces.nb101.cells import MAX_EDGES, MAX_VERTICES, as_matrix, as_ops, pack
+from crlso_core.spaces.nb101.space import NB101Cell, NB101Space
 
 _OP_DIGIT = {"conv3x3-bn-relu": 0, "conv1x1-bn-relu": 1, "maxpool3x3": 2}  # nb101_cells.OPS order
 

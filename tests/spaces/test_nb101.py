@@ -15,16 +15,16 @@ import numpy as np
 import pytest
 import torch
 
+import crlso_core.spaces.nb101.enumerate as enumeration
 from crlso_core.catalog.config import GVAEConfig
 from crlso_core.common.errors import CRLSOError
-from crlso_core.spaces import nb101 as module
-from crlso_core.spaces import nb101_enumerate
-from crlso_core.spaces.nb101 import NB101Cell, NB101Space
-from crlso_core.spaces.nb101_arrays import EDGE_X, EDGE_Y, from_slots
-from crlso_core.spaces.nb101_cells import OPS, canonical_cell, is_valid, module_hash, prune
-from crlso_core.spaces.nb101_decoder import ABSENT, LOGITS
-from crlso_core.spaces.nb101_text import EXPECTED
 from crlso_core.models.training import encode_all, reconstruction_accuracy, train_gvae
+from crlso_core.spaces.nb101 import space as module
+from crlso_core.spaces.nb101.arrays import EDGE_X, EDGE_Y, from_slots
+from crlso_core.spaces.nb101.cells import OPS, canonical_cell, is_valid, module_hash, prune
+from crlso_core.spaces.nb101.decoder import ABSENT, LOGITS
+from crlso_core.spaces.nb101.space import NB101Cell, NB101Space
+from crlso_core.spaces.nb101.text import EXPECTED
 from tests.data import NB101_API_JSON
 
 CONV3, CONV1, POOL = OPS
@@ -236,7 +236,7 @@ def test_all_cells_come_from_the_cached_enumeration_in_hash_order(monkeypatch, t
     """The enumeration of cells of up to 5 vertices stands in for the whole space: the
     loader is patched, so no test builds the 20 s table or writes the home cache."""
     loaded = []
-    small = nb101_enumerate.enumerate_space(max_vertices=5)
+    small = enumeration.enumerate_space(max_vertices=5)
 
     def fake_loader(path):
         loaded.append(path)

@@ -14,11 +14,11 @@ import random
 import numpy as np
 import pytest
 
+import crlso_core.spaces.nb101.enumerate as space
 from crlso_core.benchmarks.data_dir import PACKAGED
 from crlso_core.common.errors import CRLSOError
-from crlso_core.spaces import nb101_cells as cells
-from crlso_core.spaces import nb101_enumerate as space
-from crlso_core.spaces.nb101_cells import OPS, canonical_cell, is_valid, module_hash, module_hashes, prune
+from crlso_core.spaces.nb101 import cells
+from crlso_core.spaces.nb101.cells import OPS, canonical_cell, is_valid, module_hash, module_hashes, prune
 from tests.data import NB101_API_JSON, NB101_NASLIB_500
 
 CONV3, CONV1, POOL = OPS

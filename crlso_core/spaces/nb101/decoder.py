@@ -1,7 +1,7 @@
 """The G-VAE decoder's side of NAS-Bench-101: targets, the reconstruction loss, and logits
 back to cells that are always valid.
 
-Logits per cell (41), in the 7-slot frame (nb101_arrays: input slot 0, middle slots 1..5,
+Logits per cell (41), in the 7-slot frame (arrays.py: input slot 0, middle slots 1..5,
 output slot 6):
 - 21 edge logits, one per slot pair x < y, in the official bit order (x + y(y-1)/2);
 - 5 x 4 op logits, one row per middle slot: the 3 ops, then "absent". A V-vertex cell
@@ -31,10 +31,21 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from crlso_core.spaces.nb101_arrays import (
-    EDGE_X, EDGE_Y, MIDDLE, NUM_EDGE_SLOTS, NUM_OPS, OUT_SLOT, SLOTS, digits_of, edge_bit, from_slots, pruned, to_slots,
+from crlso_core.spaces.nb101.arrays import (
+    EDGE_X,
+    EDGE_Y,
+    MIDDLE,
+    NUM_EDGE_SLOTS,
+    NUM_OPS,
+    OUT_SLOT,
+    SLOTS,
+    digits_of,
+    edge_bit,
+    from_slots,
+    pruned,
+    to_slots,
 )
-from crlso_core.spaces.nb101_cells import MAX_EDGES
+from crlso_core.spaces.nb101.cells import MAX_EDGES
 
 ABSENT = NUM_OPS  # the op class of an unused middle slot
 OP_CLASSES = NUM_OPS + 1

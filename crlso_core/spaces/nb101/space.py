@@ -2,20 +2,20 @@
 on the vertices; 423,624 cells once isomorphic specs are counted as one.
 
 A cell is an NB101Cell (vertices, bits, ops), three ints in canonical form
-(nb101_arrays): vertices V (2..7, the output is vertex V-1), bits the packed adjacency
+(arrays.py): vertices V (2..7, the output is vertex V-1), bits the packed adjacency
 (edge x -> y is bit x + y(y-1)/2), ops the middle ops as a base-3 number (vertex 1 the
 most significant digit, digits index OPS). Every spelling of one cell, isomorphic
 relabellings included, gives the same three ints; the official module hash (hash_of) is
 the name the benchmarks use.
 
-Text form (nb101_text): format writes
+Text form (text.py): format writes
     adjacency=0110000/0001000/.../0000000 ops=input,conv3x3-bn-relu,...,output
 (the rows of the canonical matrix, then the ops); parse also reads JSON
 {"matrix": [[...]], "ops": [...]} as the official API and NASLib hold a spec, prunes it
 and puts it in canonical form. Hashes are not parsed: the benchmark looks them up.
 
 Sampling is uniform over the 423,624 cells: the canonical cells are listed without
-hashing (nb101_enumerate.canonical_cells, ~0.2 s, kept in memory). all_cells() is the
+hashing (enumerate.canonical_cells, ~0.2 s, kept in memory). all_cells() is the
 hashed enumeration in hash order, cached on disk (cache_path()).
 
 Neighbours: one edge added or removed, one middle op changed, or one vertex inserted on a
@@ -36,14 +36,25 @@ import torch
 from torch import Tensor
 
 from crlso_core.common.errors import CRLSOError
-from crlso_core.spaces import nb101_decoder as decoder
-from crlso_core.spaces import nb101_text
 from crlso_core.spaces.base import GraphBatch, SearchSpace
 from crlso_core.spaces.drawing import CellDrawing, DrawnEdge, DrawnNode
-from crlso_core.spaces.nb101_arrays import EDGE_X, EDGE_Y, NUM_EDGE_SLOTS, OUT_SLOT, SLOTS, are_canonical_cells, codes_of, digits_of, edge_bits, from_slots
-from crlso_core.spaces.nb101_cells import MAX_EDGES, OPS, edge_bit, labels, unpack, wl_hash
-from crlso_core.spaces.nb101_enumerate import INPUT_CODE, SPACE_SIZE, CellTable, canonical_cells, load_or_enumerate
-from crlso_core.spaces.nb101_hashing import hex_digests, wl_digests
+from crlso_core.spaces.nb101 import decoder
+from crlso_core.spaces.nb101.arrays import (
+    EDGE_X,
+    EDGE_Y,
+    NUM_EDGE_SLOTS,
+    OUT_SLOT,
+    SLOTS,
+    are_canonical_cells,
+    codes_of,
+    digits_of,
+    edge_bits,
+    from_slots,
+)
+from crlso_core.spaces.nb101.cells import MAX_EDGES, OPS, edge_bit, labels, unpack, wl_hash
+from crlso_core.spaces.nb101.enumerate import INPUT_CODE, SPACE_SIZE, CellTable, canonical_cells, load_or_enumerate
+from crlso_core.spaces.nb101.hashing import hex_digests, wl_digests
+from crlso_core.spaces.nb101.text import format_cell, ops_text, pruned_spec, quick_parts, spec_parts
 
 CACHE_ENV_VAR = "CRLSO_NB101_CACHE"
 SHORT = {"conv3x3-bn-relu": "3x3", "conv1x1-bn-relu": "1x1", "maxpool3x3": "pool"}
@@ -81,7 +92,7 @@ class NB101Space(SearchSpace):
     title = "NAS-Bench-101"
     op_names = OPS
     op_colours = MappingProxyType({"conv3x3-bn-relu": "#d62728", "conv1x1-bn-relu": "#1f77b4", "maxpool3x3": "#2ca02c"})
-    # one-hot node type, then one-hot slot (nb101_arrays' 7-slot frame: the output is always
+    # one-hot node type, then one-hot slot (arrays.py's 7-slot frame: the output is always
     # slot 6), so the encoder sees where each vertex sits in the order the decoder rebuilds
     node_features = NODE_TYPES + SLOTS
     edge_features = 2  # forward or backward copy of an edge
@@ -92,8 +103,8 @@ class NB101Space(SearchSpace):
 
     # --- text form and identity ------------------------------------------------------------
     def parse(self, text: str) -> NB101Cell:
-        matrix, ops = nb101_text.pruned_spec(text)
-        size, bits, digits = nb101_text.spec_parts(matrix, ops)
+        matrix, ops = pruned_spec(text)
+        size, bits, digits = spec_parts(matrix, ops)
         edges = [(x, y) for y in range(size) for x in range(y) if matrix[x][y]]
         (cell,) = self._from_specs([(size, edges, digits)])
         assert cell is not None  # pruned_spec checked it
@@ -103,7 +114,7 @@ class NB101Space(SearchSpace):
         """parse() of each text; texts written by format() (a run's pool) are read and
         checked as arrays, ~30x faster than one by one; any other text goes through parse()."""
         texts = list(texts)
-        quick = [nb101_text.quick_parts(t) for t in texts]
+        quick = [quick_parts(t) for t in texts]
         rows = [i for i, parts in enumerate(quick) if parts is not None]
         out: list = [None] * len(texts)
         if rows:
@@ -114,7 +125,7 @@ class NB101Space(SearchSpace):
         return [cell if cell is not None else self.parse(t) for cell, t in zip(out, texts)]
 
     def format(self, cell: NB101Cell) -> str:
-        return nb101_text.format_cell(*cell)
+        return format_cell(*cell)
 
     def is_valid(self, cell) -> bool:
         if not (isinstance(cell, tuple) and len(cell) == 3 and all(type(v) is int for v in cell)):
@@ -144,7 +155,7 @@ class NB101Space(SearchSpace):
     def spec(self, cell: NB101Cell) -> tuple[list[list[int]], list[str]]:
         """(adjacency as nested lists, ops as names) of a cell, in canonical order."""
         size, bits, code = cell
-        return unpack(bits, size).tolist(), nb101_text.ops_text(size, code).split(",")
+        return unpack(bits, size).tolist(), ops_text(size, code).split(",")
 
     # --- enumeration and sampling --------------------------------------------------------
     @property

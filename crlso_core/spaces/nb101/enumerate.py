@@ -11,9 +11,9 @@ How, fast:
    gets its automorphisms (the orders that map it onto itself).
 3. Cells: a class with representative R and automorphisms G holds one cell per orbit of
    G on the 3^(V-2) op labellings; the orbit is named by its smallest op code. So every
-   cell is met once, already in canonical form (nb101_cells.canonical_cell), and nothing
+   cell is met once, already in canonical form (cells.canonical_cell), and nothing
    is hashed twice.
-4. Hashes: the official md5 module hash of every cell, vectorised (nb101_hashing),
+4. Hashes: the official md5 module hash of every cell, vectorised (hashing.py),
    optionally split over processes; then the cells are sorted by hash. The 423,624
    isomorphism classes get 423,624 distinct hashes (benchmarks/nb101_enumerate.py checks
    it): the official hash tells every two non-isomorphic cells of the space apart.
@@ -45,8 +45,8 @@ import numpy as np
 
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
-from crlso_core.spaces.nb101_cells import MAX_EDGES, MAX_VERTICES, OPS, edge_bit
-from crlso_core.spaces.nb101_hashing import digests_of_hex, hex_digests, wl_digests
+from crlso_core.spaces.nb101.cells import MAX_EDGES, MAX_VERTICES, OPS, edge_bit
+from crlso_core.spaces.nb101.hashing import digests_of_hex, hex_digests, wl_digests
 
 SPACE_SIZE = 423_624  # distinct valid cells (Ying et al. 2019), checked by the benchmark
 INPUT_CODE, OUTPUT_CODE, NO_VERTEX = 3, 4, 255

@@ -1,14 +1,14 @@
 """NAS-Bench-101 cells as arrays, many at once: pruning, the canonical form, packing.
 
 Two frames hold a cell's vertices:
-- its own frame: V vertices, input 0, output V-1, adjacency packed as in nb101_cells
+- its own frame: V vertices, input 0, output V-1, adjacency packed as in cells.py
   (edge x -> y is bit x + y(y-1)/2, the same bit whatever V), middle ops as a base-3 code
   (vertex 1 the most significant digit). NB101Cell stores this, in canonical form.
 - the 7-slot frame: input in slot 0, middle vertices in slots 1..5, the output always in
   slot 6; a V-vertex cell fills middle slots 1..V-2. The decoder's logits use it, so the
   edge into the output has one logit whatever the vertex count.
 
-The canonical form (the same as nb101_cells.canonical_cell and the enumeration): over
+The canonical form (the same as cells.canonical_cell and the enumeration): over
 every order of the middle vertices that keeps the matrix upper-triangular, the smallest
 (packed bits, op code). Here every order is tried for all cells of one size at once, as a
 matrix product: a cell's edge bits (n, E) times, per order, each edge's new bit value
@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from crlso_core.spaces.nb101_cells import MAX_EDGES, MAX_VERTICES
+from crlso_core.spaces.nb101.cells import MAX_EDGES, MAX_VERTICES
 
 SLOTS = MAX_VERTICES  # 7
 OUT_SLOT = SLOTS - 1

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Optional, Sequence
 
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.spaces.nb101_cells import INPUT, MAX_EDGES, MAX_SPEC_VERTICES, MAX_VERTICES, OPS, OUTPUT, prune
+from crlso_core.spaces.nb101.cells import INPUT, MAX_EDGES, MAX_SPEC_VERTICES, MAX_VERTICES, OPS, OUTPUT, prune
 
 MAX_TEXT = 20_000  # characters; a 7-vertex spec is about 160 on one line, ~600 as indented JSON
 ADJACENCY_KEYS = ("matrix", "adjacency", "module_adjacency")

@@ -26,7 +26,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.spaces.nb101_hashing import hex_digests, wl_digests
+from crlso_core.spaces.nb101.hashing import hex_digests, wl_digests
 
 OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")  # the official label order
 INPUT, OUTPUT = "input", "output"
@@ -154,7 +154,7 @@ def module_hash(adjacency: object, ops: object) -> str:
 
 
 def module_hashes(specs: Iterable[tuple[object, object]]) -> list[str]:
-    """module_hash of many (adjacency, ops) specs, hashed together by size (nb101_hashing):
+    """module_hash of many (adjacency, ops) specs, hashed together by size (hashing.py):
     about 2-3x faster than one at a time for thousands of specs."""
     cells = [_pruned_or_raise(adjacency, ops) for adjacency, ops in specs]
     out: list[str] = [""] * len(cells)
