@@ -28,14 +28,16 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.spaces.base import Cell
-from crlso_core.spaces.nb301 import OPS, NB301Space, from_naslib
 from crlso_core.benchmarks.base import SurrogateBenchmark
 from crlso_core.benchmarks.data_dir import find_data_file
+from crlso_core.benchmarks.table_file import number_column, read_rows, where
 from crlso_core.catalog.scale_free import SCALE_FREE
 from crlso_core.catalog.spec import SpaceSpec
-from crlso_core.benchmarks.table_file import number_column, read_rows, where
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.spaces.base import Cell
+from crlso_core.spaces.nb301.cells import OPS
+from crlso_core.spaces.nb301.space import NB301Space
+from crlso_core.spaces.nb301.text import from_naslib
 
 MODEL_FILE = "nb301/yahpo_nb301_new_model.onnx"
 ENCODING_FILE = "nb301/yahpo_nb301_encoding.json"

@@ -9,7 +9,9 @@ import torch
 
 from crlso_core.common.errors import CRLSOError
 from crlso_core.spaces.drawing import CellDrawing
-from crlso_core.spaces.nb301 import NB301Space, NUM_EDGES, OPS, from_naslib, to_naslib
+from crlso_core.spaces.nb301.cells import OPS
+from crlso_core.spaces.nb301.space import NUM_EDGES, NB301Space
+from crlso_core.spaces.nb301.text import from_naslib, to_naslib
 from tests.data import NB301_NASLIB_500 as CSV
 
 # the first row of the CSV, as NASLib stores it (node 4's inputs 2, 0 out of order)
