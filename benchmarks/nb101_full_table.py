@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crlso_core.benchmarks.nb101 import OFFICIAL_TABLE  # noqa: E402
-from crlso_core.benchmarks.nb101_tfrecord import _write_gzipped_csv, table_columns  # noqa: E402
+from crlso_core.benchmarks.readers.nb101_official_table import _write_gzipped_csv, table_columns  # noqa: E402
 from crlso_core.spaces.nb101.space import NB101Space  # noqa: E402
 
 LOAD = """

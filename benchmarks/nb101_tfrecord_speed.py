@@ -33,9 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crlso_core.benchmarks.crc32c import IMPLEMENTATION  # noqa: E402
+from crlso_core.benchmarks.readers.crc32c import IMPLEMENTATION  # noqa: E402
 from crlso_core.benchmarks.data_dir import find_data_file  # noqa: E402
-from crlso_core.benchmarks.nb101_tfrecord import _Cells, build_table, frame_record, iter_frames, iter_records  # noqa: E402
+from crlso_core.benchmarks.readers.nb101_official_table import _Cells, build_table  # noqa: E402
+from crlso_core.benchmarks.readers.nb101_tfrecord import frame_record, iter_frames, iter_records  # noqa: E402
 
 FIXTURE = "nb101/nasbench_only108_dummy30.tfrecord"
 ONLY108_RECORDS = 423_624 * 3

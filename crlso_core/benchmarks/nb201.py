@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from crlso_core.common.errors import CRLSOError
-from crlso_core.spaces.nb201 import NB201Space
-from crlso_core.catalog.spec import SpaceSpec
 from crlso_core.benchmarks.base import TabularBenchmark
 from crlso_core.benchmarks.data_dir import find_data_file
 from crlso_core.benchmarks.table_file import number_column, read_rows, where
+from crlso_core.catalog.spec import SpaceSpec
+from crlso_core.common.errors import CRLSOError
+from crlso_core.spaces.nb201 import NB201Space
 
 DEFAULT_TABLE = "nb201/nb201_all_15625_200ep.csv"
 DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16": "ImageNet16-120"}

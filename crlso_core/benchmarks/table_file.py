@@ -13,8 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
-from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.benchmarks.data_dir import open_text
+from crlso_core.common.errors import CRLSOError, quoted
 
 MAX_TABLE_BYTES = 256 * 2**20  # NB201's table is 2.4 MB, NB101's 30k table about 6 MB
 

@@ -1,4 +1,4 @@
-"""Tests for crlso_core.benchmarks.nats_simple against the official NATS-Bench "simple" files of cells
+"""Tests for crlso_core.benchmarks.readers.nats_simple against the official NATS-Bench "simple" files of cells
 0, 11 and 284 (tests/data) and the NB201 default table shipped in the package."""
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from crlso_core.benchmarks.nats_simple import (
+from crlso_core.benchmarks.data_dir import PACKAGED
+from crlso_core.benchmarks.readers.nats_simple import (
     TABLE_COLUMNS,
     read_nats_simple,
     read_official_pth,
     write_table,
 )
-from crlso_core.benchmarks.data_dir import PACKAGED
 from crlso_core.common.errors import CRLSOError
 from tests.data import NATS_SIMPLE_DIR as SIMPLE_DIR
 
@@ -239,7 +239,7 @@ def test_a_tiny_file_cannot_make_the_reader_allocate(tmp_path):
 
 
 def test_a_file_that_unpacks_to_gigabytes_is_cut_off(tmp_path, monkeypatch):
-    import crlso_core.benchmarks.nats_simple as nats
+    import crlso_core.benchmarks.readers.nats_simple as nats
 
     monkeypatch.setattr(nats, "MAX_UNPACKED", 2**20)  # the same check, at a size a test can afford
     folder = _fake_folder(tmp_path)

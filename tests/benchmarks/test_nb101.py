@@ -18,7 +18,7 @@ from crlso_core.catalog import registry
 from crlso_core.benchmarks import NO_TEST, Oracle, Unanswerable
 from crlso_core.benchmarks import nb101
 from crlso_core.benchmarks.data_dir import PACKAGED
-from crlso_core.benchmarks.nb101_table import table_cells
+from crlso_core.benchmarks.nb101 import table_cells
 from crlso_core.benchmarks.table_file import read_rows
 from crlso_core.cli import main
 from crlso_core.catalog.config import preset
@@ -192,7 +192,7 @@ def test_a_missing_column_or_a_repeated_row_is_refused(tmp_path, small):
 
 # --- the official table ----------------------------------------------------------------
 def test_an_official_table_built_into_the_data_folder_replaces_the_offline_one(tmp_path, small):
-    from crlso_core.benchmarks.nb101_tfrecord import build_table
+    from crlso_core.benchmarks.readers.nb101_official_table import build_table
 
     _write(tmp_path, *small)  # the offline table is there too: the official one wins
     built = build_table(NB101_TFRECORD, tmp_path / "nb101" / "nb101_official.csv.gz")

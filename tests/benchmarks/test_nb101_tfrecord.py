@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crlso_core.benchmarks import crc32c as crc
-from crlso_core.benchmarks import nb101_tfrecord as nb101
-from crlso_core.benchmarks.nb101_tfrecord import (
-    build_table, decode_evaluation_data, frame_record, iter_frames, iter_records, prune, table_columns,
-)
-from crlso_core.benchmarks.protowire import WireError, fields, read_varint
+from crlso_core.benchmarks.readers import crc32c as crc
+from crlso_core.benchmarks.readers import nb101_official_table as official_table
+from crlso_core.benchmarks.readers import nb101_tfrecord as nb101
+from crlso_core.benchmarks.readers.nb101_official_table import build_table, prune, table_columns
+from crlso_core.benchmarks.readers.nb101_tfrecord import decode_evaluation_data, frame_record, iter_frames, iter_records
+from crlso_core.benchmarks.readers.protowire import WireError, fields, read_varint
 from crlso_core.common.errors import CRLSOError
 from tests.data import NB101_API_JSON as API_JSON
 from tests.data import NB101_TFRECORD as FIXTURE
@@ -336,7 +336,7 @@ def test_a_damaged_file_leaves_an_existing_table_untouched(tmp_path, frames):
 
 
 def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    real_rows = nb101._Cells.rows
+    real_rows = official_table._Cells.rows
 
     def rows_then_disk_full(self, budgets):
         for k, row in enumerate(real_rows(self, budgets)):
@@ -344,7 +344,7 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
                 raise OSError(errno.ENOSPC, "No space left on device")
             yield row
 
-    monkeypatch.setattr(nb101._Cells, "rows", rows_then_disk_full)
+    monkeypatch.setattr(official_table._Cells, "rows", rows_then_disk_full)
     out = tmp_path / "nb101.csv.gz"
     with pytest.raises(CRLSOError, match="No space left on device; free some space"):
         build_table(FIXTURE, out)
