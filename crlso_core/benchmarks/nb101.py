@@ -45,11 +45,9 @@ from crlso_core.catalog.scale_free import SCALE_FREE
 from crlso_core.catalog.spec import SpaceSpec
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.spaces.nb101.arrays import SLOTS, from_slots, to_slots
-from crlso_core.spaces.nb101.cells import MAX_EDGES, MAX_VERTICES, as_matrix, as_ops, pack
+from crlso_core.spaces.nb101.cells import MAX_EDGES, MAX_VERTICES, OP_INDEX, as_matrix, as_ops, pack
 from crlso_core.spaces.nb101.enumerate import SPACE_SIZE
 from crlso_core.spaces.nb101.space import NB101Cell, NB101Space
-
-_OP_DIGIT = {"conv3x3-bn-relu": 0, "conv1x1-bn-relu": 1, "maxpool3x3": 2}  # spaces.nb101.cells.OPS order
 
 # found as NAME or NAME.gz (the shipped copy and the built table are gzipped)
 OFFICIAL_TABLE = "nb101/nb101_official.csv"
@@ -166,7 +164,7 @@ def _ops(text: str) -> tuple[int, tuple[int, ...]]:
     """(vertices, middle op digits) of one ops text, or CRLSOError saying why not."""
     ops = _json(text)
     checked = as_ops(ops, len(ops) if isinstance(ops, list) else -1)
-    return len(checked), tuple(_OP_DIGIT[op] for op in checked[1:-1])
+    return len(checked), tuple(OP_INDEX[op] for op in checked[1:-1])
 
 
 def _per_text(path: Path, texts: list[str], column: str, read: Callable, fix: str) -> list:

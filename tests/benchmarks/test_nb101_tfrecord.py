@@ -21,10 +21,11 @@ import pytest
 from crlso_core.benchmarks.readers import crc32c as crc
 from crlso_core.benchmarks.readers import nb101_official_table as official_table
 from crlso_core.benchmarks.readers import nb101_tfrecord as nb101
-from crlso_core.benchmarks.readers.nb101_official_table import build_table, prune, table_columns
+from crlso_core.benchmarks.readers.nb101_official_table import build_table, table_columns
 from crlso_core.benchmarks.readers.nb101_tfrecord import decode_evaluation_data, frame_record, iter_frames, iter_records
 from crlso_core.benchmarks.readers.protowire import WireError, fields, read_varint
 from crlso_core.common.errors import CRLSOError
+from crlso_core.spaces.nb101.cells import prune_checked
 from tests.data import NB101_API_JSON as API_JSON
 from tests.data import NB101_TFRECORD as FIXTURE
 
@@ -66,7 +67,8 @@ def test_every_record_decodes_to_the_official_apis_run(api):
 
 def test_the_official_records_store_the_pruned_module(api):
     for record in iter_records(FIXTURE):
-        assert prune(record.adjacency, record.ops) == (record.adjacency, record.ops)  # nothing to prune
+        kept, kept_ops = prune_checked(record.adjacency, record.ops)  # as the table prunes a record's cell
+        assert kept is record.adjacency and kept_ops is record.ops  # nothing to prune
         assert record.adjacency.tolist() == api[record.module_hash]["module_adjacency"]
         assert record.ops == api[record.module_hash]["module_operations"]
 

@@ -4,10 +4,11 @@ looks for first) from an official TFRecord file, read by nb101_tfrecord.py.
 What the official records store: the pruned module. The official space was generated
 (nasbench/scripts/generate_graphs.py) from "full DAG" matrices only (every vertex on a path
 from input to output), one representative per hash, and the official API keeps a record's
-cell as `module_adjacency` / `module_operations`. Checked on the official-format fixture: all 90 records are already
-pruned (`prune` changes none) and equal the API's module_adjacency and module_operations.
-`build_table` prunes anyway, for a file that would not be, and counts the cells it had to
-prune (`TableSummary.unpruned_cells`: 0 for the fixture, and 0 expected for the official files).
+cell as `module_adjacency` / `module_operations`. Checked on the official-format fixture:
+all 90 records are already pruned (spaces.nb101.cells.prune_checked changes none) and equal
+the API's module_adjacency and module_operations. `build_table` prunes anyway, for a file
+that would not be, and counts the cells it had to prune (`TableSummary.unpruned_cells`: 0
+for the fixture, and 0 expected for the official files).
 
 The table
 ---------
@@ -64,8 +65,6 @@ import numpy as np
 from crlso_core.benchmarks.readers.crc32c import IMPLEMENTATION as CRC32C_IMPLEMENTATION
 from crlso_core.benchmarks.readers.nb101_tfrecord import (
     FINAL,
-    OP_INDEX,
-    OPS,
     EvaluationData,
     ModelMetrics,
     NB101Record,
@@ -77,38 +76,13 @@ from crlso_core.benchmarks.readers.nb101_tfrecord import (
 from crlso_core.common.errors import CRLSOError, describe_os_error
 from crlso_core.common.files import _umask
 from crlso_core.common.progress import ProgressFn, report
+from crlso_core.spaces.nb101.cells import INPUT, OPS, OUTPUT, prune_checked
 
 PROGRESS_EVERY = 50_000  # records between progress reports
 STAGE = "nb101-table"
-
-
-# --- pruning -------------------------------------------------------------------------------
-
-def prune(adjacency: np.ndarray, ops: list[str]) -> tuple[np.ndarray, list[str]] | None:
-    """The cell without the vertices that lie on no path from input to output (what the
-    official ModelSpec does), or None when no path joins input to output. The vertices must
-    be in topological order (a strictly upper triangular matrix, as every record's is). A
-    pruned cell is returned as it is (the same objects)."""
-    if adjacency[:-1].any(axis=1).all() and adjacency[:, 1:].any(axis=0).all():
-        # every vertex but the output has a successor, every one but the input a predecessor:
-        # in topological order each is then reached from the input and reaches the output
-        return adjacency, ops
-    n = len(ops)
-    edges = adjacency.astype(bool)
-    from_input = np.zeros(n, dtype=bool)
-    from_input[0] = True
-    for v in range(n):  # one pass forward, one backward
-        if from_input[v]:
-            from_input |= edges[v]
-    to_output = np.zeros(n, dtype=bool)
-    to_output[-1] = True
-    for v in range(n - 1, -1, -1):
-        if to_output[v]:
-            to_output |= edges[:, v]
-    keep = from_input & to_output
-    if not keep[0]:
-        return None
-    return adjacency[np.ix_(keep, keep)], [op for op, kept in zip(ops, keep) if kept]
+# every op a record's vertex may have, numbered for the compact copy of each cell kept until the end
+_VERTEX_OPS = (INPUT, *OPS, OUTPUT)
+_VERTEX_OP_INDEX = {op: i for i, op in enumerate(_VERTEX_OPS)}
 
 
 # --- the table -----------------------------------------------------------------------------
@@ -153,16 +127,16 @@ class _Cells:
         """Count one record in; NotARecord when it lacks what the table needs."""
         final = _final_evaluation(record.metrics)
         key = bytes.fromhex(record.module_hash)
-        spec = bytes((len(record.ops),)) + record.adjacency.tobytes() + bytes(OP_INDEX[op] for op in record.ops)
+        spec = bytes((len(record.ops),)) + record.adjacency.tobytes() + bytes(_VERTEX_OP_INDEX[op] for op in record.ops)
         params = record.metrics.trainable_parameters
         i = self.row.get(key)
         if i is None:
-            pruned = prune(record.adjacency, record.ops)
+            pruned = prune_checked(record.adjacency, record.ops)  # checked by iter_records
             if pruned is None:
                 raise NotARecord("its cell has no path from input to output")
             i = self.row[key] = len(self.spec)
             self.spec.append(spec)
-            if pruned[1] is not record.ops:
+            if pruned[1] is not record.ops:  # prune_checked gives a pruned cell back as it is
                 self.pruned[i] = pruned
             self._grow(i + 1)
             self.params[i] = params
@@ -195,7 +169,7 @@ class _Cells:
         spec = self.spec[i]
         n = spec[0]
         adjacency = np.frombuffer(spec, dtype=np.uint8, count=n * n, offset=1).reshape(n, n)
-        return adjacency, [OPS[k] for k in spec[1 + n * n:]]
+        return adjacency, [_VERTEX_OPS[k] for k in spec[1 + n * n:]]
 
     def rows(self, budgets: tuple[int, ...]) -> Iterator[list]:
         """Each cell's row, in hash order, in the order of table_columns(budgets)."""

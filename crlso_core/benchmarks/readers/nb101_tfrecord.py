@@ -62,13 +62,13 @@ from crlso_core.benchmarks.readers.protowire import (
     fields,
 )
 from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.spaces.nb101.cells import INPUT, OPS, OUTPUT
 
 DOWNLOAD_URL = "https://storage.googleapis.com/nasbench/"
 OFFICIAL_SHA256 = {
     "nasbench_only108.tfrecord": "4c39c3936e36a85269881d659e44e61a245babcb72cb374eacacf75d0e5f4fd1",
     "nasbench_full.tfrecord": "3d64db8180fb1b0207212f9032205064312b6907a3bbc81eabea10db2f5c7e9c",
 }
-OPS = ("input", "conv1x1-bn-relu", "conv3x3-bn-relu", "maxpool3x3", "output")
 HEADER_BYTES = 12  # uint64 length + uint32 masked CRC of it
 FOOTER_BYTES = 4  # uint32 masked CRC of the data
 MAX_RECORD_BYTES = 2**20  # an official record is about 400 bytes: a length beyond this is not one
@@ -77,8 +77,7 @@ FINAL = 2  # the end of training in evaluation_data, as the official API reads i
 _LENGTH = struct.Struct("<QI")
 _CRC = struct.Struct("<I")
 _HASH = re.compile(r"[0-9a-f]{32}")
-OP_INDEX = {op: i for i, op in enumerate(OPS)}
-_HIDDEN_OPS = frozenset(OPS[1:-1])  # the ops a vertex between input and output may have
+_MIDDLE_OPS = frozenset(OPS)  # the ops a vertex between input and output may have
 _ZERO = np.uint8(ord("0"))
 
 
@@ -296,7 +295,7 @@ def _cell(raw_adjacency: str, raw_ops: str) -> tuple[np.ndarray, list[str]]:
     ops = raw_ops.split(",")
     if len(ops) != n:
         raise NotARecord(f"it has {len(ops)} operations for a {n}x{n} adjacency matrix")
-    if ops[0] != "input" or ops[-1] != "output" or not _HIDDEN_OPS.issuperset(ops[1:-1]):
+    if ops[0] != INPUT or ops[-1] != OUTPUT or not _MIDDLE_OPS.issuperset(ops[1:-1]):
         raise NotARecord(f"its operations {quoted(raw_ops, 100)} are not input, NAS-Bench-101 ops, output")
     if raw_adjacency.count("0") + raw_adjacency.count("1") != size:
         raise NotARecord(f"its adjacency {quoted(raw_adjacency, 60)} is not made of 0 and 1")

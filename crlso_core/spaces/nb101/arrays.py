@@ -22,12 +22,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from crlso_core.spaces.nb101.cells import MAX_EDGES, MAX_VERTICES
+from crlso_core.spaces.nb101.cells import MAX_EDGES, MAX_VERTICES, OPS, on_paths
 
 SLOTS = MAX_VERTICES  # 7
 OUT_SLOT = SLOTS - 1
 MIDDLE = SLOTS - 2  # 5
-NUM_OPS = 3
+NUM_OPS = len(OPS)  # 3
 CODE_BASE = NUM_OPS**MIDDLE  # 243 > any op code, so bits * 243 + code orders by (bits, code)
 EDGE_X = np.array([x for y in range(SLOTS) for x in range(y)])  # edge k's source, in bit order
 EDGE_Y = np.array([y for y in range(SLOTS) for x in range(y)])
@@ -104,6 +104,18 @@ _OUT_MASK = np.array([sum(1 << edge_bit(v, w) for w in range(v + 1, SLOTS)) for 
 _IN_MASK = np.array([sum(1 << edge_bit(u, v) for u in range(v)) for v in range(SLOTS)])
 
 
+def is_pruned(vertices: np.ndarray | int, bits: np.ndarray) -> np.ndarray:
+    """Bool per own-frame cell (V vertices, packed bits, none set past V): every vertex but
+    the output feeds another and every vertex but the input is fed. In an upper-triangular
+    DAG that is every vertex lying on an input -> output path (cells.on_paths keeps them
+    all): the cell is its own pruned form."""
+    ok = np.ones(np.broadcast(vertices, bits).shape, dtype=bool)
+    for v in range(SLOTS):
+        has_out, has_in = (bits & _OUT_MASK[v]) != 0, (bits & _IN_MASK[v]) != 0
+        ok &= ((v >= vertices - 1) | has_out) & ((v == 0) | (v >= vertices) | has_in)
+    return ok
+
+
 def are_canonical_cells(vertices: np.ndarray, bits: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Bool per cell (own frame, integer arrays): 2..7 vertices, bits and code in range,
     already pruned (every vertex but the output feeds one, every vertex but the input is
@@ -111,10 +123,7 @@ def are_canonical_cells(vertices: np.ndarray, bits: np.ndarray, codes: np.ndarra
     vertices, bits, codes = (np.asarray(a, dtype=np.int64) for a in (vertices, bits, codes))
     size = np.clip(vertices, 2, SLOTS)
     ok = (vertices == size) & (bits >= 0) & (bits < 2 ** (size * (size - 1) // 2)) & (codes >= 0) & (codes < NUM_OPS ** (size - 2))
-    for v in range(SLOTS):
-        has_out, has_in = (bits & _OUT_MASK[v]) != 0, (bits & _IN_MASK[v]) != 0
-        ok &= ((v >= size - 1) | has_out) & ((v == 0) | (v >= size) | has_in)
-    ok &= edge_bits(bits).sum(axis=1) <= MAX_EDGES
+    ok &= is_pruned(size, bits) & (edge_bits(bits).sum(axis=1) <= MAX_EDGES)
     rows = np.flatnonzero(ok)
     canonical_bits, canonical_codes = canonical(size[rows], bits[rows], digits_of(size[rows], codes[rows]))
     ok[rows] = (canonical_bits == bits[rows]) & (canonical_codes == codes[rows])
@@ -139,28 +148,13 @@ def to_slots(vertices: np.ndarray, bits: np.ndarray) -> np.ndarray:
     return moved
 
 
-def reach(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(fed from slot 0, feeding slot 6), each (n, 7) bool, of 7-slot edge sets (n, 21).
-    Slot order is a topological order, so one pass each way is enough."""
-    n = len(edges)
-    adjacency = np.zeros((n, SLOTS, SLOTS), dtype=bool)
-    adjacency[:, EDGE_X, EDGE_Y] = edges
-    forward = np.zeros((n, SLOTS), dtype=bool)
-    backward = np.zeros((n, SLOTS), dtype=bool)
-    forward[:, 0] = backward[:, OUT_SLOT] = True
-    for v in range(1, SLOTS):
-        forward[:, v] = (forward[:, :v] & adjacency[:, :v, v]).any(axis=1)
-    for v in range(OUT_SLOT - 1, -1, -1):
-        backward[:, v] = (backward[:, v + 1:] & adjacency[:, v, v + 1:]).any(axis=1)
-    return forward, backward
-
-
 def pruned(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(edges kept, slots kept, connected) of 7-slot edge sets: only what lies on a path
-    from slot 0 to slot 6 stays."""
-    forward, backward = reach(edges)
-    kept = forward & backward
-    return edges & kept[:, EDGE_X] & kept[:, EDGE_Y], kept, forward[:, OUT_SLOT]
+    """(edges kept, slots kept, connected) of 7-slot edge sets (n, 21): only what lies on a
+    path from slot 0 to slot 6 stays (cells.on_paths)."""
+    adjacency = np.zeros((len(edges), SLOTS, SLOTS), dtype=bool)
+    adjacency[:, EDGE_X, EDGE_Y] = edges
+    kept, connected = on_paths(adjacency)
+    return edges & kept[:, EDGE_X] & kept[:, EDGE_Y], kept, connected
 
 
 def from_slots(edges: np.ndarray, slot_digits: np.ndarray, canonicalise: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -34,7 +34,7 @@ INPUT_LABEL, OUTPUT_LABEL = -1, -2
 MAX_VERTICES = 7
 MAX_EDGES = 9
 MAX_SPEC_VERTICES = 32  # a raw spec may be larger than a cell (pruning may shrink it); bounded all the same
-_OP_INDEX = {op: i for i, op in enumerate(OPS)}
+OP_INDEX = {op: i for i, op in enumerate(OPS)}
 
 EXPECTED = (
     "Expected an upper-triangular 0/1 adjacency matrix (vertex 0 the input, the last vertex the output) "
@@ -75,7 +75,7 @@ def as_ops(ops: object, vertices: int) -> list[str]:
     if ops[0] != INPUT or ops[-1] != OUTPUT:
         raise CRLSOError(f"NAS-Bench-101 ops must start with 'input' and end with 'output', got {quoted(ops)}. {EXPECTED}")
     for i, op in enumerate(ops[1:-1], start=1):
-        if op not in _OP_INDEX:
+        if op not in OP_INDEX:
             raise CRLSOError(f"NAS-Bench-101 op {i} is {quoted(op)}, expected one of {', '.join(OPS)}. {EXPECTED}")
     return ops
 
@@ -87,27 +87,48 @@ def checked(adjacency: object, ops: object) -> Spec:
 
 def labels(ops: Sequence[str]) -> list[int]:
     """The official integer labelling: input -1, output -2, a middle op its index in OPS."""
-    return [INPUT_LABEL] + [_OP_INDEX[op] for op in ops[1:-1]] + [OUTPUT_LABEL]
+    return [INPUT_LABEL] + [OP_INDEX[op] for op in ops[1:-1]] + [OUTPUT_LABEL]
 
 
 # --- pruning and validity -------------------------------------------------------------
+def on_paths(adjacency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(kept, connected) of upper-triangular adjacency matrices (..., V, V), vertex 0 the
+    input and V-1 the output: kept (..., V) says which vertices lie on an input -> output
+    path, connected (...) whether the input reaches the output at all. The one pruning rule:
+    prune applies it to one spec, arrays.pruned to many cells in the 7-slot frame."""
+    edges = np.asarray(adjacency, dtype=bool)
+    size = edges.shape[-1]
+    forward = np.zeros(edges.shape[:-1], dtype=bool)  # reached from the input
+    backward = np.zeros(edges.shape[:-1], dtype=bool)  # reaching the output
+    forward[..., 0] = backward[..., -1] = True
+    # upper-triangular: vertex order is a topological order, so one pass each way suffices
+    for v in range(1, size):
+        forward[..., v] = (forward[..., :v] & edges[..., :v, v]).any(axis=-1)
+    for v in range(size - 2, -1, -1):
+        backward[..., v] = (backward[..., v + 1:] & edges[..., v, v + 1:]).any(axis=-1)
+    return forward & backward, forward[..., -1]
+
+
 def prune(adjacency: object, ops: object) -> Spec | None:
     """The spec without the vertices that lie on no input -> output path (and their
-    edges), or None when the input cannot reach the output."""
-    matrix, ops = checked(adjacency, ops)
-    rows = matrix.tolist()  # plain lists: a 7x7 walk is faster in Python than in numpy
-    size = len(rows)
-    # upper-triangular: vertex order is a topological order, so one pass each way suffices
-    from_input = [v == 0 for v in range(size)]
-    for v in range(1, size):
-        from_input[v] = any(from_input[u] and rows[u][v] for u in range(v))
-    to_output = [v == size - 1 for v in range(size)]
-    for v in range(size - 2, -1, -1):
-        to_output[v] = any(to_output[w] and rows[v][w] for w in range(v + 1, size))
-    if not to_output[0]:
+    edges), or None when the input cannot reach the output. Malformed input raises
+    CRLSOError (checked)."""
+    return prune_checked(*checked(adjacency, ops))
+
+
+def prune_checked(matrix: Matrix, ops: list[str]) -> Spec | None:
+    """prune() of a spec already checked: a square, strictly upper-triangular 0/1 integer
+    array and one op per vertex (readers that check their own input call this). A spec
+    with nothing to prune comes back as the same objects, at the cost of two reductions:
+    the official files' cells all are pruned."""
+    if matrix[:-1].any(axis=1).all() and matrix[:, 1:].any(axis=0).all():
+        # every vertex but the output has a successor, every one but the input a predecessor:
+        # in topological order each is then reached from the input and reaches the output
+        return matrix, ops
+    kept, connected = on_paths(matrix)
+    if not connected:
         return None
-    kept = [v for v in range(size) if from_input[v] and to_output[v]]
-    return matrix[np.ix_(kept, kept)], [ops[v] for v in kept]
+    return matrix[np.ix_(kept, kept)], [op for op, keep in zip(ops, kept.tolist()) if keep]
 
 
 def is_valid(adjacency: object, ops: object) -> bool:
@@ -194,7 +215,7 @@ def op_code(ops: Sequence[str]) -> int:
     """The middle ops as a base-3 number, vertex 1 the most significant digit."""
     code = 0
     for op in ops[1:-1]:
-        code = 3 * code + _OP_INDEX[op]
+        code = 3 * code + OP_INDEX[op]
     return code
 
 

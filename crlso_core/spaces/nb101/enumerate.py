@@ -4,7 +4,7 @@ How, fast:
 1. Topologies: for each size V = 2..7, every upper-triangular V-vertex DAG with at most
    9 edges in which every vertex but the output has an out-edge and every vertex but the
    input has an in-edge. In an upper-triangular DAG that is the same as every vertex being
-   on an input -> output path, so these are exactly the pruned graphs (6,472 of them).
+   on an input -> output path, so these are exactly the pruned graphs (6,472 of them; arrays.is_pruned).
 2. Isomorphism classes of topologies: an isomorphism fixes input and output and permutes
    the middle vertices; each topology's class is named by its smallest packed bits over
    the (<= 120) orders that keep it upper-triangular, and each class's representative
@@ -45,6 +45,7 @@ import numpy as np
 
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
+from crlso_core.spaces.nb101.arrays import is_pruned
 from crlso_core.spaces.nb101.cells import MAX_EDGES, MAX_VERTICES, OPS, edge_bit
 from crlso_core.spaces.nb101.hashing import digests_of_hex, hex_digests, wl_digests
 
@@ -115,15 +116,7 @@ def topologies(size: int) -> np.ndarray:
     count = np.zeros_like(bits)
     for e in range(edges):
         count += (bits >> e) & 1
-    keep = count <= MAX_EDGES
-    for v in range(size):
-        out_mask = sum(1 << edge_bit(v, w) for w in range(v + 1, size))
-        in_mask = sum(1 << edge_bit(w, v) for w in range(v))
-        if v < size - 1:
-            keep &= (bits & out_mask) != 0
-        if v > 0:
-            keep &= (bits & in_mask) != 0
-    return bits[keep]
+    return bits[(count <= MAX_EDGES) & is_pruned(size, bits)]
 
 
 def _middle_orders(size: int) -> np.ndarray:

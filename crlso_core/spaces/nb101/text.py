@@ -22,12 +22,20 @@ from functools import lru_cache
 from typing import Optional, Sequence
 
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.spaces.nb101.cells import INPUT, MAX_EDGES, MAX_SPEC_VERTICES, MAX_VERTICES, OPS, OUTPUT, prune
+from crlso_core.spaces.nb101.cells import (
+    INPUT,
+    MAX_EDGES,
+    MAX_SPEC_VERTICES,
+    MAX_VERTICES,
+    OP_INDEX,
+    OPS,
+    OUTPUT,
+    prune,
+)
 
 MAX_TEXT = 20_000  # characters; a 7-vertex spec is about 160 on one line, ~600 as indented JSON
 ADJACENCY_KEYS = ("matrix", "adjacency", "module_adjacency")
 OPS_KEYS = ("ops", "module_operations")
-_OP_INDEX = {op: i for i, op in enumerate(OPS)}
 _ONE_LINE = re.compile(r"\s*adjacency\s*=\s*(\S+)\s+ops\s*=\s*(.*?)\s*", re.ASCII | re.DOTALL)
 EXPECTED = (
     "Expected 'adjacency=0110000/0001000/.../0000000 ops=input,conv3x3-bn-relu,...,output' (the rows of an "
@@ -136,7 +144,7 @@ def _check(matrix: object, ops: object) -> None:
     if ops[0] != INPUT or ops[-1] != OUTPUT:
         raise Bad("the ops must start with 'input' and end with 'output'")
     for i, op in enumerate(ops[1:-1], start=1):
-        if op not in _OP_INDEX:
+        if op not in OP_INDEX:
             raise Bad(f"op {i} is {quoted(op, 30)}, not one of {', '.join(OPS)}")
 
 
@@ -208,9 +216,9 @@ def _ops(text: str) -> Optional[tuple[int, int]]:
         return None
     code = 0
     for name in names[1:-1]:
-        if name not in _OP_INDEX:
+        if name not in OP_INDEX:
             return None
-        code = 3 * code + _OP_INDEX[name]
+        code = 3 * code + OP_INDEX[name]
     return len(names), code
 
 
@@ -218,4 +226,4 @@ def spec_parts(matrix: Sequence[Sequence[int]], ops: Sequence[str]) -> tuple[int
     """(V, packed bits, middle op indices) of a pruned own-frame spec."""
     size = len(matrix)
     bits = sum(1 << (x + y * (y - 1) // 2) for y in range(size) for x in range(y) if matrix[x][y])
-    return size, bits, [_OP_INDEX[op] for op in ops[1:-1]]
+    return size, bits, [OP_INDEX[op] for op in ops[1:-1]]
