@@ -76,7 +76,7 @@ from crlso_core.benchmarks.readers.nb101_tfrecord import (
 from crlso_core.common.errors import CRLSOError, describe_os_error
 from crlso_core.common.files import _umask
 from crlso_core.common.progress import ProgressFn, report
-from crlso_core.spaces.nb101.cells import INPUT, OPS, OUTPUT, prune_checked
+from crlso_core.spaces.nb101.cells import INPUT, OPS, OUTPUT, ArraySpec, prune_checked
 
 PROGRESS_EVERY = 50_000  # records between progress reports
 STAGE = "nb101-table"
@@ -116,8 +116,8 @@ class _Cells:
 
     def __init__(self) -> None:
         self.row: dict[bytes, int] = {}
-        self.spec: list[bytes] = []
-        self.pruned: dict[int, tuple[np.ndarray, list[str]]] = {}  # row -> its pruned cell, when the file's was not
+        self.packed: list[bytes] = []
+        self.pruned: dict[int, ArraySpec] = {}  # row -> its pruned cell, when the file's was not
         self.params = np.zeros(0, dtype=np.int64)
         self.sums: dict[int, np.ndarray] = {}  # budget -> float64 [capacity, 3]
         self.runs: dict[int, np.ndarray] = {}  # budget -> int32 [capacity]
@@ -127,20 +127,20 @@ class _Cells:
         """Count one record in; NotARecord when it lacks what the table needs."""
         final = _final_evaluation(record.metrics)
         key = bytes.fromhex(record.module_hash)
-        spec = bytes((len(record.ops),)) + record.adjacency.tobytes() + bytes(_VERTEX_OP_INDEX[op] for op in record.ops)
+        packed = bytes((len(record.ops),)) + record.adjacency.tobytes() + bytes(_VERTEX_OP_INDEX[op] for op in record.ops)
         params = record.metrics.trainable_parameters
         i = self.row.get(key)
         if i is None:
             pruned = prune_checked(record.adjacency, record.ops)  # checked by iter_records
             if pruned is None:
                 raise NotARecord("its cell has no path from input to output")
-            i = self.row[key] = len(self.spec)
-            self.spec.append(spec)
+            i = self.row[key] = len(self.packed)
+            self.packed.append(packed)
             if pruned[1] is not record.ops:  # prune_checked gives a pruned cell back as it is
                 self.pruned[i] = pruned
             self._grow(i + 1)
             self.params[i] = params
-        elif spec != self.spec[i] or params != self.params[i]:
+        elif packed != self.packed[i] or params != self.params[i]:
             self.inconsistent += 1  # the official API keeps the first record's; so do we
         if record.epochs not in self.sums:
             self.sums[record.epochs] = np.zeros((len(self.params), 3))
@@ -162,14 +162,14 @@ class _Cells:
             self.sums[budget][old:] = 0.0  # np.resize fills the new rows with copies of the old ones
             self.runs[budget][old:] = 0
 
-    def cell(self, i: int) -> tuple[np.ndarray, list[str]]:
+    def cell(self, i: int) -> ArraySpec:
         """Row i's cell, pruned."""
         if i in self.pruned:
             return self.pruned[i]
-        spec = self.spec[i]
-        n = spec[0]
-        adjacency = np.frombuffer(spec, dtype=np.uint8, count=n * n, offset=1).reshape(n, n)
-        return adjacency, [_VERTEX_OPS[k] for k in spec[1 + n * n:]]
+        packed = self.packed[i]
+        n = packed[0]
+        adjacency = np.frombuffer(packed, dtype=np.uint8, count=n * n, offset=1).reshape(n, n)
+        return adjacency, [_VERTEX_OPS[k] for k in packed[1 + n * n:]]
 
     def rows(self, budgets: tuple[int, ...]) -> Iterator[list]:
         """Each cell's row, in hash order, in the order of table_columns(budgets)."""

@@ -62,7 +62,7 @@ from crlso_core.benchmarks.readers.protowire import (
     fields,
 )
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.spaces.nb101.cells import INPUT, OPS, OUTPUT
+from crlso_core.spaces.nb101.cells import INPUT, OPS, OUTPUT, ArraySpec
 
 DOWNLOAD_URL = "https://storage.googleapis.com/nasbench/"
 OFFICIAL_SHA256 = {
@@ -284,7 +284,7 @@ def parse_record(data: bytes) -> tuple[str, int, np.ndarray, list[str], ModelMet
     return module_hash, epochs, adjacency, ops, metrics
 
 
-def _cell(raw_adjacency: str, raw_ops: str) -> tuple[np.ndarray, list[str]]:
+def _cell(raw_adjacency: str, raw_ops: str) -> ArraySpec:
     """The adjacency matrix and op list of a record, checked to be a NAS-Bench-101 cell:
     a square 0/1 matrix, strictly upper triangular (vertices in topological order), one
     op per vertex from input to output."""

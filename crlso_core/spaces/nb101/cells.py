@@ -42,7 +42,10 @@ EXPECTED = (
 )
 
 Matrix = np.ndarray  # (V, V) int8, upper-triangular 0/1
-Spec = tuple[Matrix, list[str]]  # (adjacency, ops)
+# a spec, (adjacency, ops), two ways: the adjacency as an array (what is checked, pruned and hashed here),
+# or as nested lists of 0/1 (as JSON, the official API and the space's text form hold it)
+ArraySpec = tuple[Matrix, list[str]]
+ListSpec = tuple[list[list[int]], list[str]]
 
 
 # --- checking a spec ------------------------------------------------------------------
@@ -80,7 +83,7 @@ def as_ops(ops: object, vertices: int) -> list[str]:
     return ops
 
 
-def checked(adjacency: object, ops: object) -> Spec:
+def checked(adjacency: object, ops: object) -> ArraySpec:
     matrix = as_matrix(adjacency)
     return matrix, as_ops(ops, len(matrix))
 
@@ -109,14 +112,14 @@ def on_paths(adjacency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return forward & backward, forward[..., -1]
 
 
-def prune(adjacency: object, ops: object) -> Spec | None:
+def prune(adjacency: object, ops: object) -> ArraySpec | None:
     """The spec without the vertices that lie on no input -> output path (and their
     edges), or None when the input cannot reach the output. Malformed input raises
     CRLSOError (checked)."""
     return prune_checked(*checked(adjacency, ops))
 
 
-def prune_checked(matrix: Matrix, ops: list[str]) -> Spec | None:
+def prune_checked(matrix: Matrix, ops: list[str]) -> ArraySpec | None:
     """prune() of a spec already checked: a square, strictly upper-triangular 0/1 integer
     array and one op per vertex (readers that check their own input call this). A spec
     with nothing to prune comes back as the same objects, at the cost of two reductions:
@@ -138,7 +141,7 @@ def is_valid(adjacency: object, ops: object) -> bool:
     return pruned is not None and len(pruned[0]) <= MAX_VERTICES and int(pruned[0].sum()) <= MAX_EDGES
 
 
-def _pruned_or_raise(adjacency: object, ops: object) -> Spec:
+def _pruned_or_raise(adjacency: object, ops: object) -> ArraySpec:
     pruned = prune(adjacency, ops)
     if pruned is None:
         raise CRLSOError(f"This NAS-Bench-101 spec has no cell: its input does not reach its output "
@@ -219,7 +222,7 @@ def op_code(ops: Sequence[str]) -> int:
     return code
 
 
-def canonical_cell(adjacency: object, ops: object) -> Spec:
+def canonical_cell(adjacency: object, ops: object) -> ArraySpec:
     """One fixed representative of the spec's isomorphism class: the pruned cell relabelled
     (middle vertices permuted, kept upper-triangular) to the smallest (packed bits, op
     code). The enumeration stores every cell in this form. Slow-ish (up to 120 orders);
@@ -227,7 +230,7 @@ def canonical_cell(adjacency: object, ops: object) -> Spec:
     matrix, ops = _pruned_or_raise(adjacency, ops)
     size = len(matrix)
     best: tuple[int, int] | None = None
-    best_cell: Spec | None = None
+    best_cell: ArraySpec | None = None
     for middle in itertools.permutations(range(1, size - 1)):
         order = [0, *middle, size - 1]  # new vertex i is old vertex order[i]
         moved = matrix[np.ix_(order, order)]

@@ -46,7 +46,7 @@ import numpy as np
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
 from crlso_core.spaces.nb101.arrays import is_pruned
-from crlso_core.spaces.nb101.cells import MAX_EDGES, MAX_VERTICES, OPS, edge_bit
+from crlso_core.spaces.nb101.cells import MAX_EDGES, MAX_VERTICES, OPS, ListSpec, edge_bit
 from crlso_core.spaces.nb101.hashing import digests_of_hex, hex_digests, wl_digests
 
 SPACE_SIZE = 423_624  # distinct valid cells (Ying et al. 2019), checked by the benchmark
@@ -85,7 +85,7 @@ class CellTable:
         rows = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
         return np.where(keys[rows] == wanted, rows, -1)
 
-    def cell(self, row: int) -> tuple[list[list[int]], list[str]]:
+    def cell(self, row: int) -> ListSpec:
         """(adjacency as nested lists, ops as strings) of one row."""
         size, bits = int(self.num_vertices[row]), int(self.adjacency[row])
         matrix = [[(bits >> edge_bit(x, y)) & 1 if x < y else 0 for y in range(size)] for x in range(size)]

@@ -51,7 +51,7 @@ from crlso_core.spaces.nb101.arrays import (
     edge_bits,
     from_slots,
 )
-from crlso_core.spaces.nb101.cells import MAX_EDGES, OPS, edge_bit, labels, unpack, wl_hash
+from crlso_core.spaces.nb101.cells import MAX_EDGES, OPS, ListSpec, edge_bit, labels, unpack, wl_hash
 from crlso_core.spaces.nb101.enumerate import INPUT_CODE, SPACE_SIZE, CellTable, canonical_cells, load_or_enumerate
 from crlso_core.spaces.nb101.hashing import hex_digests, wl_digests
 from crlso_core.spaces.nb101.text import format_cell, ops_text, pruned_spec, quick_parts, spec_parts
@@ -152,7 +152,7 @@ class NB101Space(SearchSpace):
                 out[i] = h
         return out
 
-    def spec(self, cell: NB101Cell) -> tuple[list[list[int]], list[str]]:
+    def spec(self, cell: NB101Cell) -> ListSpec:
         """(adjacency as nested lists, ops as names) of a cell, in canonical order."""
         size, bits, code = cell
         return unpack(bits, size).tolist(), ops_text(size, code).split(",")

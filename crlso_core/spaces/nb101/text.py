@@ -30,6 +30,7 @@ from crlso_core.spaces.nb101.cells import (
     OP_INDEX,
     OPS,
     OUTPUT,
+    ListSpec,
     prune,
 )
 
@@ -44,9 +45,6 @@ EXPECTED = (
     f"{', '.join(OPS)}, at most {MAX_VERTICES} vertices and {MAX_EDGES} edges once vertices on no input-output path are pruned."
 )
 
-Spec = tuple[list[list[int]], list[str]]
-
-
 class Bad(Exception):
     """Why a text is not a cell; parse() turns it into one CRLSOError."""
 
@@ -55,7 +53,7 @@ def error(text: object, reason: str) -> CRLSOError:
     return CRLSOError(f"Not a NAS-Bench-101 cell ({reason}): {quoted(text)}. {EXPECTED}")
 
 
-def pruned_spec(text: str) -> Spec:
+def pruned_spec(text: str) -> ListSpec:
     """The pruned spec (own frame: at most 7 vertices and 9 edges) a text spells, or a
     CRLSOError quoting it and saying why it is none."""
     if not isinstance(text, str):
@@ -78,7 +76,7 @@ def pruned_spec(text: str) -> Spec:
     return kept.tolist(), kept_ops
 
 
-def _spec(text: str) -> Spec:
+def _spec(text: str) -> ListSpec:
     stripped = text.strip()
     if not stripped:
         raise Bad("empty")
@@ -108,7 +106,7 @@ def _literal(text: str) -> object:
         raise Bad("not valid JSON") from None
 
 
-def _from_object(value: object) -> Spec:
+def _from_object(value: object) -> ListSpec:
     if not isinstance(value, dict):
         raise Bad("not a JSON object with a matrix and ops")
     unknown = [key for key in value if key not in ADJACENCY_KEYS + OPS_KEYS]
