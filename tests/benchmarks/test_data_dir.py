@@ -1,0 +1,37 @@
+"""Where benchmark files are found (data_dir.py): --data-dir, else $CRLSO_DATA_DIR, else ./data
+and ../shared/data, and the copy shipped in the package last; a missing file names every
+place looked."""
+
+from pathlib import Path
+
+import pytest
+
+from crlso_core.benchmarks.data_dir import ENV_VAR, PACKAGED, find_data_file
+from crlso_core.catalog.registry import load_benchmark
+from crlso_core.common.errors import CRLSOError
+
+
+def test_a_missing_file_names_every_place_looked_and_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    with pytest.raises(CRLSOError) as info:
+        find_data_file("nb101/not-shipped.tfrecord", how="the official NB101 file")
+    message = str(info.value)
+    assert str(tmp_path) in message and "crlso_core/benchmarks/data" in message and "the official NB101 file" in message
+    assert "--data-dir" in message
+
+
+def test_data_dir_precedence_with_the_packaged_copy_last(tmp_path, monkeypatch):
+    flag, env = tmp_path / "flag", tmp_path / "env"
+    for folder in (flag, env):
+        (folder / "nb201").mkdir(parents=True)
+        (folder / "nb201" / "x.csv").write_text("x")
+    monkeypatch.setenv(ENV_VAR, str(env))
+    assert find_data_file("nb201/x.csv", flag) == flag / "nb201" / "x.csv"
+    assert find_data_file("nb201/x.csv") == env / "nb201" / "x.csv"
+    monkeypatch.delenv(ENV_VAR)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").symlink_to(flag)
+    assert find_data_file("nb201/x.csv").resolve() == (flag / "nb201" / "x.csv").resolve()
+    # a folder without the table falls through to the copy shipped in the package
+    monkeypatch.setenv(ENV_VAR, str(env))
+    assert Path(load_benchmark("nb201").source).is_relative_to(PACKAGED)
