@@ -1,5 +1,6 @@
-"""Build the official NAS-Bench-101 table (`nb101_official.csv.gz`, what benchmarks/nb101.py
-looks for first) from an official TFRecord file, read by nb101_tfrecord.py.
+"""Build the official NAS-Bench-101 table (`nb101_official.csv.gz`, the table
+crlso_core.benchmarks.nb101 looks for first) from an official TFRecord file, read by
+nb101_tfrecord.py.
 
 What the official records store: the pruned module. The official space was generated
 (nasbench/scripts/generate_graphs.py) from "full DAG" matrices only (every vertex on a path
