@@ -1,4 +1,5 @@
-"""Search spaces, one module each; crlso_core.catalog.registry picks one by name."""
+"""Search spaces, one module each (nb201.py) or one package (nb101/, nb301/), on the contract in
+base.py; crlso_core.catalog.registry picks one by name."""
 
 from crlso_core.spaces.base import Cell, GraphBatch, SearchSpace
 from crlso_core.spaces.drawing import CellDrawing, DrawnEdge, DrawnNode
