@@ -30,8 +30,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout, not another installed copy
 
-from crlso_core.benchmarks.data_dir import find_data_file  # noqa: E402
 import crlso_core.spaces.nb101.enumerate as space  # noqa: E402
+from crlso_core.benchmarks.data_dir import find_data_file  # noqa: E402
 from crlso_core.spaces.nb101.cells import module_hashes, pack  # noqa: E402
 
 

@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crlso_core.benchmarks.readers.crc32c import IMPLEMENTATION  # noqa: E402
 from crlso_core.benchmarks.data_dir import find_data_file  # noqa: E402
+from crlso_core.benchmarks.readers.crc32c import IMPLEMENTATION  # noqa: E402
 from crlso_core.benchmarks.readers.nb101_official_table import _Cells, build_table  # noqa: E402
 from crlso_core.benchmarks.readers.nb101_tfrecord import frame_record, iter_frames, iter_records  # noqa: E402
 

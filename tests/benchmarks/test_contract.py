@@ -5,8 +5,8 @@ one, a known optimum only when it knows it, and the oracle's budget rules."""
 import numpy as np
 import pytest
 
-from crlso_core.catalog import registry
 from crlso_core.benchmarks import BudgetExceeded, Oracle
+from crlso_core.catalog import registry
 
 SPACES = registry.names()
 

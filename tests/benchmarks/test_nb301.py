@@ -11,11 +11,17 @@ import numpy as np
 import pytest
 from scipy.stats import kendalltau, spearmanr
 
-from crlso_core.benchmarks import BudgetExceeded, Oracle
-from crlso_core.benchmarks import data_dir, nb301
+from crlso_core.benchmarks import BudgetExceeded, Oracle, data_dir, nb301
 from crlso_core.benchmarks.data_dir import PACKAGED
 from crlso_core.benchmarks.nb301 import (
-    COLUMNS, CONFIG_SPACE_FILE, ENCODING_FILE, MODEL_FILE, REFERENCE_FILE, SPEC, config_of, load_nb301,
+    COLUMNS,
+    CONFIG_SPACE_FILE,
+    ENCODING_FILE,
+    MODEL_FILE,
+    REFERENCE_FILE,
+    SPEC,
+    config_of,
+    load_nb301,
     reference_genotypes,
 )
 from crlso_core.common.errors import CRLSOError

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from crlso_core.common.errors import CRLSOError
 from crlso_core.catalog.registry import get_space
+from crlso_core.common.errors import CRLSOError
 from crlso_core.spaces import NB201Space
 from crlso_core.spaces.nb201 import EDGES, NUM_OPS, OPS
 
