@@ -19,14 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-
 from tools.serve import POINT_JS, app_server, browser_page, wait_for_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 
 CELLS_DRAWN = """(n) => { const p = document.querySelectorAll('.js-plotly-plot');
     return p.length >= 2 && [...p].slice(0, 2).every(g => g._fullData && g._fullData[0] && g._fullData[0].x.length === n); }"""
-TITLE_HAS = """(t) => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.title && (g._fullLayout.title.text || '').includes(t))"""
+TITLE_HAS = ("(t) => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.title "
+             "&& (g._fullLayout.title.text || '').includes(t))")
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
 
 

@@ -3,7 +3,7 @@
 can be chosen to fit a time (nothing here trains a whole run). The ICNN fits the table's
 true error of every pool cell, which costs what fitting the teacher's pseudo-labels costs.
 
-    nice -n 19 python benchmarks/nb101_demo_speed.py --batch-sizes 64,128,256 --epochs 1 --threads 1
+    nice -n 19 python -m benchmarks.nb101_demo_speed --batch-sizes 64,128,256 --epochs 1 --threads 1
 
 Prints one JSON object: per batch size, the seconds per epoch and the last epoch's
 reconstruction loss, with the machine's load average (the team's 2-core machine is shared).
@@ -25,10 +25,10 @@ from dataclasses import replace
 
 import torch
 
-from crlso_core.catalog.config import preset
-from crlso_core.pipeline.pool import build_pool
+from crlso_core.catalog.presets import preset
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.models.training import train_gvae
+from crlso_core.store.pool import build_pool
 
 
 def main() -> None:
@@ -47,8 +47,13 @@ def main() -> None:
     batch, targets = space.graph_batch(pool.cells), space.targets(pool.cells)
     build_s = time.perf_counter() - t0
     error = 1.0 - bench.valid_accuracy(pool.cells, "cifar10") / 100.0
-    result = {"pool": len(pool), "build_graphs_s": round(build_s, 2), "load_before": os.getloadavg()[0],
-              "gvae": {k: v for k, v in vars(config.gvae).items() if k in ("latent", "hidden", "layers", "readout", "lr", "beta")}, "runs": []}
+    result = {
+        "pool": len(pool),
+        "build_graphs_s": round(build_s, 2),
+        "load_before": os.getloadavg()[0],
+        "gvae": {k: v for k, v in vars(config.gvae).items() if k in ("latent", "hidden", "layers", "readout", "lr", "beta")},
+        "runs": [],
+    }
     for size in map(int, args.batch_sizes.split(",")):
         cfg = replace(config.gvae, epochs=args.epochs, batch_size=size)
         t0 = time.perf_counter()

@@ -1,6 +1,6 @@
 """NAS-Bench-101 enumeration benchmark: the whole space, timed and checked.
 
-    python benchmarks/nb101_enumerate.py [--workers 1] [--cache PATH] [--data-dir DIR] [--out FILE.json]
+    python -m benchmarks.nb101_enumerate [--workers 1] [--cache PATH] [--data-dir DIR] [--out FILE.json]
 
 1. Enumerates every valid cell (crlso_core.spaces.nb101.enumerate.enumerate_space) and
    prints the count (must be 423,624), the number of distinct hashes (must be the same:
@@ -28,11 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout, not another installed copy
-
-import crlso_core.spaces.nb101.enumerate as space  # noqa: E402
-from crlso_core.benchmarks.data_dir import find_data_file  # noqa: E402
-from crlso_core.spaces.nb101.cells import module_hashes, pack  # noqa: E402
+import crlso_core.spaces.nb101.enumerate as space
+from crlso_core.benchmarks.data_dir import find_data_file
+from crlso_core.spaces.nb101.cells import module_hashes, pack
 
 
 def _progress(done: int, total: int) -> None:

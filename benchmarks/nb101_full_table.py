@@ -1,7 +1,7 @@
 """Loading a NAS-Bench-101 table of the whole space (423,624 cells), as `crlso data
 build-nb101` writes it from the official nasbench_only108.tfrecord, which is not here:
 
-    python benchmarks/nb101_full_table.py [--out FOLDER]
+    python -m benchmarks.nb101_full_table [--out FOLDER]
 
 The table is built from the project's own enumeration (real cells, real official hashes)
 with SYNTHETIC accuracies, in build-nb101's columns, into FOLDER/nb101/nb101_official.csv.gz.
@@ -22,12 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from crlso_core.benchmarks.nb101 import OFFICIAL_TABLE
+from crlso_core.benchmarks.readers.nb101_official_table import _write_gzipped_csv, table_columns
+from crlso_core.spaces.nb101.space import NB101Space
 
-from crlso_core.benchmarks.nb101 import OFFICIAL_TABLE  # noqa: E402
-from crlso_core.benchmarks.readers.nb101_official_table import _write_gzipped_csv, table_columns  # noqa: E402
-from crlso_core.spaces.nb101.space import NB101Space  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LOAD = """
 import json, sys, time

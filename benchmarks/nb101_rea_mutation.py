@@ -1,7 +1,7 @@
 """How far REA's children land from their parent on NB101's offline table (30,001 of
 423,624 cells), and what keeping them one mutation away would change:
 
-    python benchmarks/nb101_rea_mutation.py [--seeds 100-119] [--data-dir ../shared/data]
+    python -m benchmarks.nb101_rea_mutation [--seeds 100-119] [--data-dir ../shared/data]
 
 `regularised_evolution` mutates a child the table cannot answer further until it can
 (the rule every benchmark shares). The alternative measured here draws the child among
@@ -13,16 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from crlso_core.benchmarks import Oracle  # noqa: E402
-from crlso_core.bench.grid import parse_seeds  # noqa: E402
-from crlso_core.catalog.registry import load_benchmark  # noqa: E402
-from crlso_core.search import baselines  # noqa: E402
+from crlso_core.bench.grid import parse_seeds
+from crlso_core.benchmarks import Oracle
+from crlso_core.catalog.registry import load_benchmark
+from crlso_core.search import baselines
 
 
 def mutations_until_answerable(benchmark, rng, parents: int = 300) -> tuple[np.ndarray, np.ndarray]:

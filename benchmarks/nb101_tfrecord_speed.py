@@ -1,6 +1,6 @@
 """How fast the NAS-Bench-101 TFRecord reader is, and what that means for the official files.
 
-    python benchmarks/nb101_tfrecord_speed.py [--passes 200] [--repeats 7] [--cells 20000]
+    python -m benchmarks.nb101_tfrecord_speed [--passes 200] [--repeats 7] [--cells 20000]
 
 1. Reading (iter_records: framing, both CRCs, JSON, base64, protobuf, cell checks) and
    aggregating (what build_table does per record, without writing) the 90 records of the
@@ -25,18 +25,16 @@ import hashlib
 import os
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from crlso_core.benchmarks.readers.crc32c import IMPLEMENTATION
+from crlso_core.benchmarks.readers.nb101_official_table import _Cells, build_table
+from crlso_core.benchmarks.readers.nb101_tfrecord import frame_record, iter_frames, iter_records
+from tests.data import NB101_TFRECORD
 
-from crlso_core.benchmarks.data_dir import find_data_file  # noqa: E402
-from crlso_core.benchmarks.readers.crc32c import IMPLEMENTATION  # noqa: E402
-from crlso_core.benchmarks.readers.nb101_official_table import _Cells, build_table  # noqa: E402
-from crlso_core.benchmarks.readers.nb101_tfrecord import frame_record, iter_frames, iter_records  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 FIXTURE = "nb101/nasbench_only108_dummy30.tfrecord"
 ONLY108_RECORDS = 423_624 * 3
@@ -96,7 +94,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args()
 
-    fixture = find_data_file(FIXTURE, args.data_dir, "the official-format NB101 fixture (the team's shared data)")
+    fixture = Path(args.data_dir) / FIXTURE if args.data_dir else NB101_TFRECORD  # the copy under tests/data by default
     print(f"CRC32C: {IMPLEMENTATION}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           "(other work on the machine slows every figure)")
     print(f"fixture: {fixture} ({fixture.stat().st_size:,} bytes, 90 records), {args.passes} passes x {args.repeats} rounds")

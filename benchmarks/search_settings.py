@@ -23,18 +23,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-
 from crlso_core.benchmarks.base import Oracle
 from crlso_core.catalog.presets import preset
-from crlso_core.store.models import load_trained
-from crlso_core.store.folder import RunFolder
-from crlso_core.store.records import read_queries
 from crlso_core.catalog.registry import load_benchmark
+from crlso_core.models.training import prepare_torch
 from crlso_core.search.baselines import regularised_evolution
 from crlso_core.search.crlso import CRLSOSearch
 from crlso_core.search.latent import LatentCodes
 from crlso_core.search.origins import Origins
-from crlso_core.models.training import prepare_torch
+from crlso_core.store.folder import RunFolder
+from crlso_core.store.models import load_trained
+from crlso_core.store.records import read_queries
 
 ROOT = Path(__file__).resolve().parents[1]
 

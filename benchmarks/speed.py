@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from crlso_core.catalog.registry import load_benchmark
 from crlso_core.catalog.presets import preset
+from crlso_core.catalog.registry import load_benchmark
 from crlso_core.models import GVAE, ICNN, kl_divergence
 from crlso_core.models.encoder_pyg import PyGGraphEncoder, to_pyg
 
@@ -59,7 +59,11 @@ def encoder_throughput(table, repeats: int, batch_size: int = 256, steps: int = 
     def loss_of(graph_embedding, t):
         mu, logvar = model.to_mu(graph_embedding), model.to_logvar(graph_embedding)
         z = mu + 0.01 * torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return space.reconstruction_loss(model.decoder(z), t) + cfg.beta * kl_divergence(mu, logvar) + torch.nn.functional.mse_loss(icnn(z), err)
+        return (
+            space.reconstruction_loss(model.decoder(z), t)
+            + cfg.beta * kl_divergence(mu, logvar)
+            + torch.nn.functional.mse_loss(icnn(z), err)
+        )
 
     heads = [*model.to_mu.parameters(), *model.to_logvar.parameters(), *model.decoder.parameters(), *icnn.parameters()]
 
@@ -115,7 +119,9 @@ def matmul_peak(device: torch.device, repeats: int = 10) -> float:
 
 def _cpu_name() -> str:
     try:
-        return next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name"))
+        return next(
+            line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         return platform.processor() or platform.machine()
 
@@ -213,7 +219,10 @@ print(json.dumps({"seconds": t, "rss_mb_added": rss_mb() - before,
 
 def table_load(repeats: int, space: str = "nb201") -> dict:
     snippet = _LOAD_SNIPPET.replace("{space}", space)
-    runs = [json.loads(subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, check=True).stdout) for _ in range(repeats)]
+    runs = [
+        json.loads(subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, check=True).stdout)
+        for _ in range(repeats)
+    ]
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
@@ -230,8 +239,8 @@ def nb301_surrogate(n: int = 10_000) -> dict:
     input for a pool of n cells."""
     import onnxruntime as ort
 
-    from crlso_core.benchmarks.nb301 import EPOCH, MODEL_FILE, load_nb301
     from crlso_core.benchmarks.data_dir import find_data_file
+    from crlso_core.benchmarks.nb301 import EPOCH, MODEL_FILE, load_nb301
 
     bench = load_nb301()
     cells = bench.space.sample(np.random.default_rng(0), n)
@@ -260,8 +269,8 @@ def nb301_pool_training(epochs: int = 2) -> dict:
     pool cell, which costs as much as fitting the teacher's."""
     from dataclasses import replace
 
-    from crlso_core.store.pool import build_pool
     from crlso_core.models.training import train_gvae
+    from crlso_core.store.pool import build_pool
 
     bench = load_benchmark("nb301")
     config = preset("demo", space="nb301")
@@ -283,11 +292,11 @@ def nb101_figures(repeats: int) -> dict:
     """NB101: the exact enumeration of its 423,624 cells (one process), reading the official
     TFRecord format (the 90-record fixture, read again and again; extrapolated to the 1,270,872
     records of nasbench_only108.tfrecord), and loading the offline 30k table."""
-    from crlso_core.benchmarks.crc32c import IMPLEMENTATION
+    from benchmarks.nb101_tfrecord_speed import records_per_second
     from crlso_core.benchmarks.data_dir import find_data_file
+    from crlso_core.benchmarks.readers.crc32c import IMPLEMENTATION
     from crlso_core.common.errors import CRLSOError
-    from crlso_core.spaces.nb101_enumerate import enumerate_space
-    from nb101_tfrecord_speed import records_per_second
+    from crlso_core.spaces.nb101.enumerate import enumerate_space
 
     t0 = time.perf_counter()
     cells = len(enumerate_space().digests)

@@ -20,11 +20,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-
 from crlso_core.catalog.presets import preset
 from crlso_core.catalog.registry import load_benchmark
-from crlso_core.pipeline.stages import draw_labelled, run_pool
 from crlso_core.models.training import kendall_tau, predict_graphs, prepare_torch, train_teacher
+from crlso_core.pipeline.stages import draw_labelled, run_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -64,7 +64,10 @@ def _draw(space: SearchSpace, drawing: CellDrawing, top: float) -> tuple[list[st
     x = [MARGIN + i * _gap(len(drawing.nodes)) for i in range(len(drawing.nodes))]
     parts, labels, colours = [], [], set()
     if drawing.title:
-        parts.append(f'<text x="{MARGIN - NODE_R}" y="{top + 15:.1f}" font-size="13" font-weight="bold" fill="#333">{html.escape(drawing.title)}</text>')
+        parts.append(
+            f'<text x="{MARGIN - NODE_R}" y="{top + 15:.1f}" font-size="13" font-weight="bold" fill="#333">'
+            f"{html.escape(drawing.title)}</text>"
+        )
     for edge in drawing.edges:
         colour = FAINT if edge.faint else op_colour(space, edge.op)
         colours.add(colour)
@@ -74,9 +77,10 @@ def _draw(space: SearchSpace, drawing: CellDrawing, top: float) -> tuple[list[st
         if edge.label:
             w = 8 + 7.2 * len(edge.label)
             labels.append(
-                f'<rect x="{lx - w / 2:.1f}" y="{ly - 13:.1f}" width="{w:.1f}" height="18" rx="4" fill="white" stroke="{colour}" stroke-width="1"/>'
+                f'<rect x="{lx - w / 2:.1f}" y="{ly - 13:.1f}" width="{w:.1f}" height="18" rx="4" fill="white" '
+                f'stroke="{colour}" stroke-width="1"/>'
                 f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" font-size="12" fill="{colour}"'
-                f'{f" data-op={chr(34)}{html.escape(edge.op)}{chr(34)}" if edge.op else ""}>{html.escape(edge.label)}</text>'
+                f"{f' data-op={chr(34)}{html.escape(edge.op)}{chr(34)}' if edge.op else ''}>{html.escape(edge.label)}</text>"
             )
     for xi, node in zip(x, drawing.nodes):
         fill = "#f5f5f5" if node.op is None else op_colour(space, node.op)
@@ -84,7 +88,10 @@ def _draw(space: SearchSpace, drawing: CellDrawing, top: float) -> tuple[list[st
         op = f' data-op="{html.escape(node.op)}"' if node.op else ""
         parts.append(f'<circle cx="{xi:.1f}" cy="{y:.1f}" r="{NODE_R}" fill="{fill}" stroke="#333" stroke-width="1.5"{op}/>')
         size = 13 if len(node.label) <= 4 else 10
-        parts.append(f'<text x="{xi:.1f}" y="{y + 5:.1f}" text-anchor="middle" font-size="{size}" font-weight="bold" fill="{text_fill}">{html.escape(node.label)}</text>')
+        parts.append(
+            f'<text x="{xi:.1f}" y="{y + 5:.1f}" text-anchor="middle" font-size="{size}" font-weight="bold" '
+            f'fill="{text_fill}">{html.escape(node.label)}</text>'
+        )
     return parts + labels, title + above + below, colours  # labels last, so no edge crosses them
 
 

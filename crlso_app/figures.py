@@ -14,11 +14,11 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from crlso_core.catalog.methods import SIDE_COLOURS, method_colour, side_name
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
+from crlso_core.analysis.curves import Curve
 from crlso_core.analysis.found import FoundMap
 from crlso_core.analysis.similarity import SimilarityInfo
-from crlso_core.analysis.curves import Curve
+from crlso_core.catalog.methods import SIDE_COLOURS, method_colour, side_name
 
 SCALE = "RdBu"  # low = red, high = blue
 CLOUD = "#c8c8c8"  # cells behind a trajectory: light, so the path stands out
@@ -88,11 +88,35 @@ def latent_scatter(
 def add_marker(fig: go.Figure, point: np.ndarray, label: str) -> None:
     """Point at the selected cell: in 2-D an annotation, drawn above the WebGL cells."""
     if len(point) == 3:
-        fig.add_trace(go.Scatter3d(x=[point[0]], y=[point[1]], z=[point[2]], mode="markers",
-                                   marker=dict(size=8, color=CURRENT, line=dict(color="black", width=2)), hovertext=[label], hoverinfo="text", name="selected"))
+        fig.add_trace(
+            go.Scatter3d(
+                x=[point[0]],
+                y=[point[1]],
+                z=[point[2]],
+                mode="markers",
+                marker=dict(size=8, color=CURRENT, line=dict(color="black", width=2)),
+                hovertext=[label],
+                hoverinfo="text",
+                name="selected",
+            )
+        )
         return
-    fig.add_annotation(x=float(point[0]), y=float(point[1]), text="selected", hovertext=label, showarrow=True, arrowhead=2,
-                       arrowsize=1.3, arrowwidth=2.5, arrowcolor="black", ax=40, ay=-40, bgcolor=CURRENT, bordercolor="black", font=dict(size=12))
+    fig.add_annotation(
+        x=float(point[0]),
+        y=float(point[1]),
+        text="selected",
+        hovertext=label,
+        showarrow=True,
+        arrowhead=2,
+        arrowsize=1.3,
+        arrowwidth=2.5,
+        arrowcolor="black",
+        ax=40,
+        ay=-40,
+        bgcolor=CURRENT,
+        bordercolor="black",
+        font=dict(size=12),
+    )
 
 
 def _cloud(xy: np.ndarray, labels: Sequence[str]) -> go.Scattergl:
@@ -132,8 +156,17 @@ def trajectory_overview(
                                  marker=dict(symbol=symbol, angleref="previous", size=9, color=colour), name=name))
     if current is not None and len(current[0]):
         xs, ys = _segments(*current)
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", line=dict(color=CURRENT, width=3.5),
-                                 marker=dict(size=8, color=CURRENT, line=dict(color="black", width=1)), hoverinfo="skip", name="this trajectory"))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                line=dict(color=CURRENT, width=3.5),
+                marker=dict(size=8, color=CURRENT, line=dict(color="black", width=1)),
+                hoverinfo="skip",
+                name="this trajectory",
+            )
+        )
     fig.update_layout(showlegend=not latent.all(), legend=dict(orientation="h", y=-0.08))
     return _layout(fig, title, height=460)
 
@@ -170,9 +203,19 @@ def trajectory_detail(
     fig.add_trace(go.Scatter(x=moves[:, 0], y=moves[:, 1], mode="markers+text", text=[str(i + 1) for i in range(len(moves))],
                              textposition="top center", hovertext=list(path_labels[1:]), hoverinfo="text",
                              marker=dict(size=7, color=PATH), name="cells"))
-    fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", text=["start"], textposition="bottom center",
-                             hovertext=[path_labels[0]], hoverinfo="text", marker=dict(size=13, color="white", line=dict(color="black", width=2)),
-                             name="start"))
+    fig.add_trace(
+        go.Scatter(
+            x=[start[0]],
+            y=[start[1]],
+            mode="markers+text",
+            text=["start"],
+            textposition="bottom center",
+            hovertext=[path_labels[0]],
+            hoverinfo="text",
+            marker=dict(size=13, color="white", line=dict(color="black", width=2)),
+            name="start",
+        )
+    )
     if current > 0:
         here = path[current]
         fig.add_trace(go.Scatter(x=[start[0], here[0]], y=[start[1], here[1]], mode="lines+markers", hovertext=["", path_labels[current]],
@@ -227,7 +270,13 @@ def curves_figure(curves: Sequence[Curve], optimum: Optional[float], title: str,
                                  line=dict(color=method_colour(curve.label, i), width=2, dash=dash)))
     top = max([float(getattr(c, metric).max()) for c in shown if len(getattr(c, metric))], default=None)
     if optimum is not None:
-        fig.add_hline(y=optimum, line=dict(color="green", dash="dash"), annotation_text=f"validation optimum {optimum:.2f}" if metric == "valid" else f"test acc. of the validation optimum {optimum:.2f}")
+        fig.add_hline(
+            y=optimum,
+            line=dict(color="green", dash="dash"),
+            annotation_text=f"validation optimum {optimum:.2f}"
+            if metric == "valid"
+            else f"test acc. of the validation optimum {optimum:.2f}",
+        )
         top = optimum if top is None else max(top, optimum)
     settled = [c for curve in shown if len(y := getattr(curve, metric)) > 20 for c in [y[19]]]
     if settled and top is not None:  # start the axis where the curves are after 20 queries: the first few drown the rest

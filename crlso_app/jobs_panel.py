@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 
 import streamlit as st
-from crlso_core.catalog.methods import side_name
+
 from crlso_app.navigation import page
+from crlso_core.catalog.methods import side_name
 from crlso_core.pipeline.jobs.local import JobInfo, active_job, cancel_job, list_jobs
-from crlso_core.store.folder import default_root as runs_root
 from crlso_core.store.folder import RunFolder
+from crlso_core.store.folder import default_root as runs_root
 
 STAGES = {
     "teacher": "teacher (GNN predictor on the labelled cells)",

@@ -10,7 +10,6 @@ import streamlit as st
 from crlso_app.navigation import build_navigation
 from crlso_app.state import guard, restore_url
 
-
 LOCAL = ("127.0.0.1", "localhost", "::1")
 
 

@@ -7,15 +7,16 @@ import time
 from typing import Optional
 
 import streamlit as st
-from crlso_core.catalog.methods import side_name
+
 from crlso_app.jobs_panel import job_panel
 from crlso_app.navigation import page
 from crlso_app.state import runs_root, url_select, view
+from crlso_core.catalog.methods import side_name
 from crlso_core.catalog.presets import preset
+from crlso_core.catalog.registry import dataset_title, get_spec
+from crlso_core.pipeline.jobs.local import active_job, start_job
 from crlso_core.store.pairs import Pair, list_pairs
 from crlso_core.store.view import RunView
-from crlso_core.pipeline.jobs.local import active_job, start_job
-from crlso_core.catalog.registry import dataset_title, get_spec
 
 
 def pick_pair() -> Optional[Pair]:
@@ -37,7 +38,9 @@ def pick_pair() -> Optional[Pair]:
 
 def quick_start() -> None:
     """First visit: one button trains a small LS/CR-LS pair so every page has something to show."""
-    if active_job(runs_root()) is None and st.button("Train a small pair now (smoke preset: about 10 s, nothing learned yet)", key="quick-start"):
+    if active_job(runs_root()) is None and st.button(
+        "Train a small pair now (smoke preset: about 10 s, nothing learned yet)", key="quick-start"
+    ):
         config = preset("smoke")
         start_job(runs_root(), "train_pair", {"config": config.to_dict(), "name": time.strftime("demo-%m%d-%H%M%S")},
                   "Train LS + CRLS demo pair (smoke preset)")

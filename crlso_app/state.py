@@ -15,9 +15,8 @@ import streamlit as st
 
 from crlso_core.common.errorlog import log_exception
 from crlso_core.common.errors import CRLSOError, describe_os_error
+from crlso_core.store.folder import RunFolder, default_root
 from crlso_core.store.view import RunView, load_view
-from crlso_core.store.folder import default_root
-from crlso_core.store.folder import RunFolder
 
 
 def runs_root() -> Path:

@@ -86,7 +86,12 @@ def _add_run_options(p: argparse.ArgumentParser, with_budget: bool = True) -> No
     if with_budget:
         p.add_argument("--budget", type=int, help=f"total benchmark queries, labelled cells included ({_demo_default('budget')})")
     p.add_argument("--labelled", type=int, help=f"labelled cells drawn at random ({_demo_default('labelled')})")
-    p.add_argument("--pool", type=int, help="cells in the G-VAE's pool (default: the preset's; NB201 all 15,625, NB301 demo 10,000 random genotypes, NB101 the table's 30,001)")
+    p.add_argument(
+        "--pool",
+        type=int,
+        help="cells in the G-VAE's pool (default: the preset's; NB201 all 15,625, NB301 demo 10,000 random genotypes, "
+        "NB101 the table's 30,001)",
+    )
     p.add_argument("--rule", choices=RULES, help=f"search rule (default: {RULES[0]}; step is the reference rule)")
     p.add_argument("--predictor", choices=PREDICTORS, help="latent predictor used by the search")
     p.add_argument("--no-icnn", action="store_true", help="train the unregularised latent space (LS)")
@@ -130,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default="0-9", help="a range (0-9) or a list (0,1,2)")
     p.add_argument("--budgets", default="100,200,300,500")
     p.add_argument("--preset", choices=PRESET_NAMES, default="demo", help="training preset of the latent methods")
-    p.add_argument("--workers", type=int, default=1, help="parallel processes (with --backend ray and no --address: the local Ray's jobs at a time)")
+    p.add_argument(
+        "--workers", type=int, default=1, help="parallel processes (with --backend ray and no --address: the local Ray's jobs at a time)"
+    )
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--backend", choices=("process", "ray"), default="process",
                    help="process: worker processes on this machine; ray: one Ray task per job (see the README)")
@@ -309,14 +316,14 @@ def _dispatch(args: argparse.Namespace, bars: ProgressBars) -> None:
     elif args.command == "app":
         _app(args)
     elif args.command == "data" and args.data_command == "build-nb101":
-        from crlso_core.benchmarks.nb101_tfrecord import build_table
+        from crlso_core.benchmarks.readers.nb101_official_table import build_table
 
         built = build_table(args.tfrecord, args.out, bars)
         bars.close()
         print(f"wrote {built.cells:,} cells ({built.records:,} runs, epoch budgets {', '.join(map(str, built.budgets))}) "
               f"to {built.out} in {built.seconds:.1f} s (CRC32C: {built.crc32c})")
     elif args.command == "data":
-        from crlso_core.benchmarks.nats_simple import read_nats_simple, read_official_pth, write_table
+        from crlso_core.benchmarks.readers.nats_simple import read_nats_simple, read_official_pth, write_table
 
         rows = read_nats_simple(args.nats_dir, args.epochs) if args.nats_dir else read_official_pth(args.pth, args.epochs)
         write_table(rows, args.out)

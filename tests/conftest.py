@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from crlso_core.catalog.presets import preset
-from crlso_core.pipeline.run import full_run
 from crlso_core.catalog.registry import load_benchmark, register
+from crlso_core.pipeline.run import full_run
 from crlso_core.store.folder import RunFolder
 from tests.toy_space import TOY
 

@@ -16,6 +16,7 @@ import os
 import shutil
 import zipfile
 from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -29,7 +30,9 @@ def _snapshot(root: Path) -> dict[str, str]:
     out = {}
     for path in sorted(root.rglob("*")):
         key = str(path.relative_to(root))
-        out[key] = "dir" if path.is_dir() and not path.is_symlink() else hashlib.sha1(path.read_bytes()).hexdigest() if path.is_file() else "link"
+        out[key] = (
+            "dir" if path.is_dir() and not path.is_symlink() else hashlib.sha1(path.read_bytes()).hexdigest() if path.is_file() else "link"
+        )
     return out
 
 
@@ -67,56 +70,141 @@ CASES = [
     # 1. a run folder is claimed, never overwritten
     ("claim", "out-not-empty", lambda t, r: ["run", *SMOKE, "--out", str(_run_copy(t, r))], "already exists and is not empty"),
     ("claim", "out-is-a-file", lambda t, r: _file(t / "f") or ["train", *SMOKE, "--out", str(t / "f")], "is a file, not a folder"),
-    ("claim", "out-being-written-by-a-live-run", lambda t, r: _live_staging(t) or ["train", *SMOKE, "--out", str(t / "busy")],
-     "Another run is being written to"),
+    (
+        "claim",
+        "out-being-written-by-a-live-run",
+        lambda t, r: _live_staging(t) or ["train", *SMOKE, "--out", str(t / "busy")],
+        "Another run is being written to",
+    ),
     ("claim", "out-under-a-file", lambda t, r: _file(t / "f") or ["train", *SMOKE, "--out", str(t / "f" / "run")], "Cannot write in"),
     # 3. benchmark tables are checked when loaded
-    ("table", "nan-accuracy", lambda t, r: ["train", *SMOKE, "--out", str(t / "o"), *_spoil_row(t, 5, "cifar10_valid_acc", "nan")],
-     "row 5 (line 6): cifar10_valid_acc is 'nan'"),
-    ("table", "accuracy-1e9", lambda t, r: ["train", *SMOKE, "--out", str(t / "o"), *_spoil_row(t, 9, "cifar100_test_acc", "1e9")],
-     "row 9 (line 10): cifar100_test_acc is '1e9', outside 0 to 100"),
-    ("table", "not-a-number", lambda t, r: ["train", *SMOKE, "--out", str(t / "o"), *_spoil_row(t, 2, "imagenet16_valid_acc", "4x.1")],
-     "not a number"),
-    ("table", "cut-mid-row", lambda t, r: _cut(t) or ["train", *SMOKE, "--out", str(t / "o"), "--data-dir", str(t / "data")],
-     "the file was cut short"),
-    ("table", "missing-column", lambda t, r: _drop_column(t) or ["train", *SMOKE, "--out", str(t / "o"), "--data-dir", str(t / "data")],
-     "has no column 'params_mb'"),
-    ("table", "row-missing", lambda t, r: _drop_row(t) or ["train", *SMOKE, "--out", str(t / "o"), "--data-dir", str(t / "data")],
-     "should hold all 15,625 cells"),
-    ("table", "rows-out-of-order", lambda t, r: _spoil_row(t, 3, "arch_index", "7") and
-     ["train", *SMOKE, "--out", str(t / "o"), "--data-dir", str(t / "data")], "official index order"),
-    ("table", "bad-cell-string", lambda t, r: ["train", *SMOKE, "--out", str(t / "o"), *_spoil_row(t, 11, "arch_str", "|conv~0|")],
-     "row 11 (line 12): Not a NAS-Bench-201 cell string"),
-    ("table", "gzip-corrupt", lambda t, r: _bad_gzip(t) or ["train", *SMOKE, "--out", str(t / "o"), "--data-dir", str(t / "data")],
-     "cannot be read as a table"),
+    (
+        "table",
+        "nan-accuracy",
+        lambda t, r: ["train", *SMOKE, "--out", str(t / "o"), *_spoil_row(t, 5, "cifar10_valid_acc", "nan")],
+        "row 5 (line 6): cifar10_valid_acc is 'nan'",
+    ),
+    (
+        "table",
+        "accuracy-1e9",
+        lambda t, r: ["train", *SMOKE, "--out", str(t / "o"), *_spoil_row(t, 9, "cifar100_test_acc", "1e9")],
+        "row 9 (line 10): cifar100_test_acc is '1e9', outside 0 to 100",
+    ),
+    (
+        "table",
+        "not-a-number",
+        lambda t, r: ["train", *SMOKE, "--out", str(t / "o"), *_spoil_row(t, 2, "imagenet16_valid_acc", "4x.1")],
+        "not a number",
+    ),
+    (
+        "table",
+        "cut-mid-row",
+        lambda t, r: _cut(t) or ["train", *SMOKE, "--out", str(t / "o"), "--data-dir", str(t / "data")],
+        "the file was cut short",
+    ),
+    (
+        "table",
+        "missing-column",
+        lambda t, r: _drop_column(t) or ["train", *SMOKE, "--out", str(t / "o"), "--data-dir", str(t / "data")],
+        "has no column 'params_mb'",
+    ),
+    (
+        "table",
+        "row-missing",
+        lambda t, r: _drop_row(t) or ["train", *SMOKE, "--out", str(t / "o"), "--data-dir", str(t / "data")],
+        "should hold all 15,625 cells",
+    ),
+    (
+        "table",
+        "rows-out-of-order",
+        lambda t, r: _spoil_row(t, 3, "arch_index", "7") and ["train", *SMOKE, "--out", str(t / "o"), "--data-dir", str(t / "data")],
+        "official index order",
+    ),
+    (
+        "table",
+        "bad-cell-string",
+        lambda t, r: ["train", *SMOKE, "--out", str(t / "o"), *_spoil_row(t, 11, "arch_str", "|conv~0|")],
+        "row 11 (line 12): Not a NAS-Bench-201 cell string",
+    ),
+    (
+        "table",
+        "gzip-corrupt",
+        lambda t, r: _bad_gzip(t) or ["train", *SMOKE, "--out", str(t / "o"), "--data-dir", str(t / "data")],
+        "cannot be read as a table",
+    ),
     # 4. no number from a file decides an allocation
     ("bounds", "config-latent-1e8", lambda t, r: _cfg(t, r, lambda c: c["gvae"].update(latent=10**8)), "latent must be between 1 and 512"),
-    ("bounds", "config-hidden-1e6", lambda t, r: _cfg(t, r, lambda c: c["gvae"].update(hidden=10**6)), "hidden must be between 1 and 2,048"),
-    ("bounds", "config-layers-1e4", lambda t, r: _cfg(t, r, lambda c: c["teacher"].update(layers=10**4)), "layers must be between 1 and 16"),
-    ("bounds", "config-batch-1e9", lambda t, r: _cfg(t, r, lambda c: c["search"].update(finetune_batch=10**9)), "finetune_batch must be between"),
+    (
+        "bounds",
+        "config-hidden-1e6",
+        lambda t, r: _cfg(t, r, lambda c: c["gvae"].update(hidden=10**6)),
+        "hidden must be between 1 and 2,048",
+    ),
+    (
+        "bounds",
+        "config-layers-1e4",
+        lambda t, r: _cfg(t, r, lambda c: c["teacher"].update(layers=10**4)),
+        "layers must be between 1 and 16",
+    ),
+    (
+        "bounds",
+        "config-batch-1e9",
+        lambda t, r: _cfg(t, r, lambda c: c["search"].update(finetune_batch=10**9)),
+        "finetune_batch must be between",
+    ),
     ("bounds", "latent-npz-huge-header", lambda t, r: _huge_npz(t, r), "does not hold one code of width 8 per cell string"),
     ("bounds", "model-unpacks-too-large", lambda t, r: _fat_state(t, r), "holds far more than the network"),
     # 5. budgets within what the benchmark can answer
-    ("budget", "run-beyond-the-space", lambda t, r: ["run", *SMOKE, "--budget", "20000", "--out", str(t / "o")],
-     "more than the 15,625 cells"),
-    ("budget", "search-beyond-the-space", lambda t, r: ["search", "--run", str(_run_copy(t, r)), "--budget", "16000", "--quiet"],
-     "more than the 15,625 cells"),
-    ("budget", "bench-beyond-the-space", lambda t, r: ["bench", "--methods", "rs", "--seeds", "0", "--budgets", "20000", "--out", str(t / "b"),
-                                                       "--quiet"], "more than the 15,625 cells"),
-    ("budget", "budget-below-labelled", lambda t, r: ["run", *SMOKE, "--budget", "10", "--out", str(t / "o")],
-     "budget (10) must be at least the labelled cells (30)"),
+    (
+        "budget",
+        "run-beyond-the-space",
+        lambda t, r: ["run", *SMOKE, "--budget", "20000", "--out", str(t / "o")],
+        "more than the 15,625 cells",
+    ),
+    (
+        "budget",
+        "search-beyond-the-space",
+        lambda t, r: ["search", "--run", str(_run_copy(t, r)), "--budget", "16000", "--quiet"],
+        "more than the 15,625 cells",
+    ),
+    (
+        "budget",
+        "bench-beyond-the-space",
+        lambda t, r: ["bench", "--methods", "rs", "--seeds", "0", "--budgets", "20000", "--out", str(t / "b"), "--quiet"],
+        "more than the 15,625 cells",
+    ),
+    (
+        "budget",
+        "budget-below-labelled",
+        lambda t, r: ["run", *SMOKE, "--budget", "10", "--out", str(t / "o")],
+        "budget (10) must be at least the labelled cells (30)",
+    ),
     # 7. one line, never a traceback
-    ("oneline", "seed-negative", lambda t, r: ["run", *SMOKE, "--seed", "-1", "--out", str(t / "o")], "seed must be between 0 and 4,294,967,295"),
+    (
+        "oneline",
+        "seed-negative",
+        lambda t, r: ["run", *SMOKE, "--seed", "-1", "--out", str(t / "o")],
+        "seed must be between 0 and 4,294,967,295",
+    ),
     ("oneline", "seed-2-64", lambda t, r: ["run", *SMOKE, "--seed", str(2**64), "--out", str(t / "o")], "seed must be between 0 and"),
     ("oneline", "seed-not-a-number", lambda t, r: ["run", *SMOKE, "--seed", "abc"], "invalid int value: 'abc'"),
     ("oneline", "unknown-space", lambda t, r: ["run", "--space", "nb999"], "invalid choice: 'nb999'"),
-    ("oneline", "dataset-of-another-space", lambda t, r: ["run", *SMOKE, "--dataset", "mnist", "--out", str(t / "o")], "Unknown dataset 'mnist'"),
+    (
+        "oneline",
+        "dataset-of-another-space",
+        lambda t, r: ["run", *SMOKE, "--dataset", "mnist", "--out", str(t / "o")],
+        "Unknown dataset 'mnist'",
+    ),
     ("oneline", "run-is-a-file", lambda t, r: _file(t / "f") or ["search", "--run", str(t / "f")], "is not a run folder (it is a file)"),
     ("oneline", "run-is-missing", lambda t, r: ["search", "--run", str(t / "nope")], "is not a run folder (it is missing)"),
     ("oneline", "config-is-a-list", lambda t, r: _cfg(t, r, lambda c: [1, 2], replace=True), "not an object of settings"),
     ("oneline", "config-wrong-type", lambda t, r: _cfg(t, r, lambda c: c["gvae"].update(latent="8")), "latent must be int, got '8'"),
-    ("oneline", "config-unknown-step-length", lambda t, r: _cfg(t, r, lambda c: c["search"].update(step_length="far")),
-     "step length must be one of gradient, spacing, got 'far'"),
+    (
+        "oneline",
+        "config-unknown-step-length",
+        lambda t, r: _cfg(t, r, lambda c: c["search"].update(step_length="far")),
+        "step length must be one of gradient, spacing, got 'far'",
+    ),
     ("oneline", "config-bool-for-int", lambda t, r: _cfg(t, r, lambda c: c.update(seed=True)), "seed must be int"),
     ("oneline", "config-not-json", lambda t, r: _raw(t, r, "config.json", b"{not json"), "config.json is corrupt"),
     ("oneline", "summary-is-a-list", lambda t, r: _summary(t, r, lambda s: [s], replace=True), "not an object"),
@@ -130,13 +218,22 @@ CASES = [
     ("oneline", "seeds-too-many", lambda t, r: ["bench", "--seeds", "0-20000", "--out", str(t / "b")], "lists more than 10,000 seeds"),
     ("oneline", "budget-not-a-number", lambda t, r: ["bench", "--budgets", "ten", "--out", str(t / "b")], "Bad list 'ten'"),
     ("oneline", "method-renamed", lambda t, r: ["bench", "--methods", "ls", "--out", str(t / "b")], "'ls' is now called 'local'"),
-    ("oneline", "workers-zero", lambda t, r: ["bench", "--methods", "rs", "--workers", "0", "--out", str(t / "b")], "--workers must be between"),
+    (
+        "oneline",
+        "workers-zero",
+        lambda t, r: ["bench", "--methods", "rs", "--workers", "0", "--out", str(t / "b")],
+        "--workers must be between",
+    ),
     # 8. a search's files always agree: a malicious save journal is refused, nothing renamed
     ("atomic", "journal-escapes-the-folder", lambda t, r: _journal(t, r, {"../../victim": ".x"}), "is not a journal this program wrote"),
     # 10. a bad input is quoted, not echoed whole
     ("small", "bench-methods-10kb", lambda t, r: ["bench", "--methods", "x" * 10_000, "--out", str(t / "b")], "characters)"),
-    ("small", "nats-folder-missing", lambda t, r: ["data", "build-nb201", "--nats-dir", str(t / "nope"), "--out", str(t / "o.csv")],
-     "NATS-tss-v1_0-3ffb9-simple"),
+    (
+        "small",
+        "nats-folder-missing",
+        lambda t, r: ["data", "build-nb201", "--nats-dir", str(t / "nope"), "--out", str(t / "o.csv")],
+        "NATS-tss-v1_0-3ffb9-simple",
+    ),
 ]
 
 

@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
+from crlso_core.benchmarks.data_dir import PACKAGED
 from crlso_core.cli import main
-
-from tests.conftest import SHARED_DATA as DATA
+from tests.data import NATS_SIMPLE_DIR, NB101_TFRECORD
 
 
 def _crlso(*args, cwd=None):
@@ -37,7 +37,7 @@ def test_user_errors_print_one_line_without_traceback(tmp_path, args, message):
     result = _crlso(*args, cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    lines = [t for t in result.stderr.splitlines() if t.strip()]
     assert len(lines) == 1 and lines[0].startswith("crlso: error:") and message in lines[0]
 
 
@@ -80,21 +80,22 @@ def test_existing_run_folder_is_never_overwritten(smoke_run):
     assert (out / "summary.json").read_bytes() == before
 
 
-@pytest.mark.skipif(not (DATA / "nb201").is_dir(), reason="shared data not found")
 def test_build_nb201_from_official_fixture_folder(tmp_path):
+    import gzip
+
     out = tmp_path / "table.csv"
-    assert main(["data", "build-nb201", "--nats-dir", str(DATA / "nb201" / "nats-tss-v1_0-3ffb9-simple"), "--out", str(out)]) == 0
+    assert main(["data", "build-nb201", "--nats-dir", str(NATS_SIMPLE_DIR), "--out", str(out)]) == 0
     lines = out.read_text().splitlines()
     assert lines[0].startswith("arch_index,arch_str,cifar10_valid_acc")
-    official = (DATA / "nb201" / "nb201_all_15625_200ep.csv").read_text().splitlines()
+    with gzip.open(PACKAGED / "nb201" / "nb201_all_15625_200ep.csv.gz", "rt", newline="") as f:
+        official = f.read().splitlines()  # the default table, whose rows the official records make
     assert lines[1:] == [official[1 + i] for i in (0, 11, 284)]
 
 
-@pytest.mark.skipif(not (DATA / "nb101" / "nasbench_only108_dummy30.tfrecord").exists(), reason="NB101 TFRecord fixture not found")
 def test_build_nb101_from_the_official_format_and_a_damaged_copy_changes_nothing(tmp_path, capsys):
     import gzip
 
-    fixture = DATA / "nb101" / "nasbench_only108_dummy30.tfrecord"
+    fixture = NB101_TFRECORD
     out = tmp_path / "nb101.csv.gz"
     assert main(["data", "build-nb101", "--tfrecord", str(fixture), "--out", str(out), "--quiet"]) == 0
     assert "wrote 30 cells (90 runs, epoch budgets 108)" in capsys.readouterr().out

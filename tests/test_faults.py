@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from crlso_core.common import files
-from crlso_core.cli import main
 from crlso_core.catalog.presets import preset
+from crlso_core.cli import main
+from crlso_core.common import files
 from crlso_core.common.errors import CRLSOError
 from crlso_core.store.bundles import export_zip
-from crlso_core.store.index import delete_run, index_run, list_runs
 from crlso_core.store.folder import RunFolder
+from crlso_core.store.index import delete_run, index_run, list_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +113,9 @@ def _full_disk_after(monkeypatch, writes: int) -> None:
 
 def test_a_full_disk_while_training_is_one_line_and_leaves_nothing(tmp_path, monkeypatch, capsys):
     _full_disk_after(monkeypatch, 3)
-    code = main(["train", "--preset", "smoke", "--quiet", "--device", "cpu", "--out", str(tmp_path / "r"), "--runs-dir", str(tmp_path / "runs")])
+    code = main(
+        ["train", "--preset", "smoke", "--quiet", "--device", "cpu", "--out", str(tmp_path / "r"), "--runs-dir", str(tmp_path / "runs")]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "No space left on device" in err[0] and "Traceback" not in err[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # not even the runs root's index

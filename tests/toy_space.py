@@ -22,10 +22,10 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from crlso_core.benchmarks.base import SurrogateBenchmark
+from crlso_core.catalog.spec import SpaceSpec
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.spaces.base import GraphBatch, SearchSpace
 from crlso_core.spaces.drawing import CellDrawing, DrawnEdge, DrawnNode
-from crlso_core.catalog.spec import SpaceSpec
 
 OPS = ("conv", "pool", "id")
 SKIPS = ((0, 2), (1, 3), (2, 4))  # node indices: 0 input, 1..3 op nodes, 4 output

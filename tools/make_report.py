@@ -20,12 +20,20 @@ from pathlib import Path
 
 import numpy as np
 
-
 from crlso_core import registry
-from crlso_core.bench.figure_stats import compare, markdown as figures_markdown, reference_path
+from crlso_core.bench.figure_stats import compare, reference_path
+from crlso_core.bench.figure_stats import markdown as figures_markdown
 from crlso_core.bench.report import (
-    ablation_table, curve_bands, markdown_table, method_legend, optima_of, paired_table, plot_curves, reconstruction_table,
-    summarise, summarise_reconstruction,
+    ablation_table,
+    curve_bands,
+    markdown_table,
+    method_legend,
+    optima_of,
+    paired_table,
+    plot_curves,
+    reconstruction_table,
+    summarise,
+    summarise_reconstruction,
 )
 from crlso_core.benchmarks import NO_TEST
 
@@ -63,16 +71,22 @@ def speed_section(speed: dict) -> str:
     enc, load, proj = speed["encoder"], speed["table_load"], speed["projections_s"]
     step, only = enc["step"], enc["encoder"]
     lines = [
-        "## Speed", "",
-        f"Measured by `python -m benchmarks.speed` in one process; each ratio is the median of {enc['rounds']} alternating rounds.", "",
-        "| what | ours | baseline (same run) | ratio |", "|---|---|---|---:|",
+        "## Speed",
+        "",
+        f"Measured by `python -m benchmarks.speed` in one process; each ratio is the median of {enc['rounds']} alternating rounds.",
+        "",
+        "| what | ours | baseline (same run) | ratio |",
+        "|---|---|---|---:|",
         f"| encoder forward + backward, cells/s (hidden 256, 3 layers, batch 256) | {only['dense_cells_per_s']:.0f} (dense encoder) | "
         f"{only['pyg_cells_per_s']:.0f} (torch_geometric MessagePassing, same function) | {only['ratio_median']:.2f}x |",
-        f"| whole G-VAE + ICNN training step, cells/s | {step['dense_cells_per_s']:.0f} | {step['pyg_cells_per_s']:.0f} | {step['ratio_median']:.2f}x |",
+        f"| whole G-VAE + ICNN training step, cells/s | {step['dense_cells_per_s']:.0f} | {step['pyg_cells_per_s']:.0f} "
+        f"| {step['ratio_median']:.2f}x |",
         f"| load the NB201 table (15,625 cells) | {load['seconds']:.2f} s, +{load['rss_mb_added']:.0f} MB resident "
         f"({load['peak_rss_mb_process']:.0f} MB peak for the whole process, torch included) | "
         "official API: tens of GB of RAM (not installable here) | |",
-        "", f"Outputs of the two encoders are identical for identical weights: {enc['identical_outputs']}.", "",
+        "",
+        f"Outputs of the two encoders are identical for identical weights: {enc['identical_outputs']}.",
+        "",
         "Projections of 15,625 16-d codes: " + ", ".join(f"{k.upper()} {v:.1f} s" for k, v in proj.items()) + ".",
     ]
     for key in [k for k in speed if k.startswith("utilisation")]:

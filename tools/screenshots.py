@@ -11,9 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-
-from tools.serve import POINT_JS, app_server, browser_page
 from crlso_core.catalog.registry import get_spec
+from tools.serve import POINT_JS, app_server, browser_page
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +24,10 @@ READY = {  # what shows that a page has finished drawing: (charts drawn, text on
     "latent-umap": (2, "Decode a point"), "latent": (2, "Decode a point"),
     "search-found": (4, "Where each method looked"),
 }
-SCROLL_TO = {"search-walk": "Trajectory (from one start cell)", "search-found": "a star marks each method's best"}  # the main area scrolls inside the page: shoot a later part
+SCROLL_TO = {
+    "search-walk": "Trajectory (from one start cell)",
+    "search-found": "a star marks each method's best",
+}  # the main area scrolls inside the page: shoot a later part
 
 
 def settle(page, name: str) -> None:

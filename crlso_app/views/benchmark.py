@@ -125,9 +125,18 @@ st.caption(f"{len(shown):,} of {len(frame):,} cells shown: {md(what)} · {optimu
 numbers = {c: st.column_config.NumberColumn(format="%.2f") for c in ("valid acc", "test acc")}
 shown = shown.assign(picked=np.where(shown.index == row, "▶", ""))  # the picked cell stands out in the table
 event = st.dataframe(
-    shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="cells", height=360,
+    shown,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="cells",
+    height=360,
     column_order=[c for c in ("picked", "cell", "valid acc", "recorded acc", "test acc", "rank") if c in shown],
-    column_config={**numbers, "recorded acc": st.column_config.NumberColumn(format="%.2f", help="as the sample's source recorded it"), "picked": st.column_config.TextColumn("", width=30)},
+    column_config={
+        **numbers,
+        "recorded acc": st.column_config.NumberColumn(format="%.2f", help="as the sample's source recorded it"),
+        "picked": st.column_config.TextColumn("", width=30),
+    },
 )
 picked = event.selection.rows if event is not None else []
 if picked and st.session_state.get("seen-pick") != picked[0]:  # a new click in the table

@@ -8,11 +8,11 @@ import streamlit as st
 
 from crlso_app.cell_render import cell_svg
 from crlso_app.figures import CONTOUR_DOTS, contour_figure, jensen_histogram, line_figure, surface_figure
-from crlso_core.catalog.methods import side_name
 from crlso_app.reference import over_seeds
 from crlso_app.run_picker import pair_views
 from crlso_app.state import view
 from crlso_core.analysis.convexity import jensen_gaps, line_between, pc_surface
+from crlso_core.catalog.methods import side_name
 from crlso_core.store.folder import RunFolder
 
 
@@ -65,11 +65,11 @@ over_seeds(pair.space, pair.dataset, pair.first.preset, ["jensen_true", "jensen_
 st.subheader("Cells along a straight line")
 best = int(np.nanargmax(first.valid))
 default_b = int(np.random.default_rng(seed).integers(len(first.archs)))
-l = st.columns([2, 2, 1, 1])
-text_a = l[0].text_input("From cell", first.archs[best], key="line-a", help="Empty: the best cell")
-text_b = l[1].text_input("To cell", first.archs[default_b], key="line-b", help="Empty: a random cell")
-steps = l[2].number_input("Points", 3, 41, 11, key="line-steps")
-side = l[3].selectbox("Latent space", list(runs), format_func=side_name, key="line-side")
+row = st.columns([2, 2, 1, 1])
+text_a = row[0].text_input("From cell", first.archs[best], key="line-a", help="Empty: the best cell")
+text_b = row[1].text_input("To cell", first.archs[default_b], key="line-b", help="Empty: a random cell")
+steps = row[2].number_input("Points", 3, 41, 11, key="line-steps")
+side = row[3].selectbox("Latent space", list(runs), format_func=side_name, key="line-side")
 run = runs[side]
 ends = [run.space.format(run.space.parse(t.strip() or default)) for t, default in  # any spelling, inside the pool or not
         ((text_a, first.archs[best]), (text_b, first.archs[default_b]))]
@@ -79,7 +79,11 @@ label = lambda arch: run.space.label(run.space.parse(arch))  # noqa: E731
 st.plotly_chart(line_figure(line.t, line.valid, line.predicted, f"{run.label}: from {label(ends[0])} to {label(ends[1])}"), key="line")
 frame = pd.DataFrame({"t": line.t, "true valid acc": line.valid, "predicted acc": line.predicted,
                       "decoded cell": [label(a) for a in line.archs], "cell string": line.archs})
-st.dataframe(frame, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("t", "true valid acc", "predicted acc")})
+st.dataframe(
+    frame,
+    hide_index=True,
+    column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("t", "true valid acc", "predicted acc")},
+)
 distinct = {arch: valid for arch, valid in zip(line.archs, line.valid)}
 st.markdown(f"{len(distinct)} distinct cells along the line:")
 grid = st.columns(min(3, len(distinct)))

@@ -10,13 +10,13 @@ import streamlit as st
 
 from crlso_app.cell_render import cell_svg
 from crlso_app.figures import draw_order, latent_scatter
-from crlso_core.catalog.methods import side_name
 from crlso_app.jobs_panel import job_panel
 from crlso_app.run_picker import pair_views
 from crlso_app.selection import selected_rows
 from crlso_app.state import md, projection, runs_root, url_cell, url_get, url_set, view
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
 from crlso_core.benchmarks import NO_TEST
+from crlso_core.catalog.methods import side_name
 from crlso_core.pipeline.jobs.local import active_job, start_job
 from crlso_core.store.folder import RunFolder
 
@@ -96,7 +96,9 @@ cell = url_cell(first.row_of, len(first.archs))
 # (cached, unchanged unless the mark is on) are not redrawn
 colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
 orders = {side: draw_order(colours[side], reverse) for side in runs}
-keys = {side: f"scatter-{side}-{dims}" for side in runs}  # one chart per side across projections: Plotly redraws it in place, without a new WebGL context
+keys = {
+    side: f"scatter-{side}-{dims}" for side in runs
+}  # one chart per side across projections: Plotly redraws it in place, without a new WebGL context
 region: dict[str, list[int]] = {}
 for side in runs:
     rows, is_region = selected_rows(st.session_state.get(keys[side]), orders[side])
@@ -125,7 +127,9 @@ if cell is not None:
     right.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** ({test})  \n"
                    + "  \n".join(f"{side_name(s)} predicts {r.predicted[cell]:.2f} %" for s, r in runs.items()))
     for column, (side, run) in zip(st.columns(len(runs)), runs.items()):
-        column.markdown(f"**Nearest {k} cells in the {side_name(side)} latent space** (distance in the {run.codes.shape[1]}-d space, not in the plot)")
+        column.markdown(
+            f"**Nearest {k} cells in the {side_name(side)} latent space** (distance in the {run.codes.shape[1]}-d space, not in the plot)"
+        )
         column.dataframe(neighbour_table(run, cell, k), hide_index=True, column_config=NUMBERS)
 
 for side, rows in region.items():

@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from crlso_app.figures import curves_figure
-from crlso_core.catalog.methods import side_name
 from crlso_app.state import runs_root
-from crlso_core.common.errors import CRLSOError
 from crlso_core.analysis.curves import run_curves
-from crlso_core.pipeline.jobs.local import active_job
+from crlso_core.catalog.methods import side_name
 from crlso_core.catalog.registry import dataset_title, get_spec, load_benchmark
+from crlso_core.common.errors import CRLSOError
+from crlso_core.pipeline.jobs.local import active_job
 from crlso_core.store.bundles import export_zip, import_zip
 from crlso_core.store.index import IndexedRun, delete_run, list_runs
 

@@ -3,9 +3,8 @@ chosen budget; live best-so-far curve; every queried step drawn over the project
 one trajectory move by move, each move drawn on the projection and as a cell."""
 
 from dataclasses import dataclass
-from typing import Optional
-
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -14,21 +13,19 @@ import streamlit as st
 
 from crlso_app.cell_render import cell_svg
 from crlso_app.figures import curves_figure, found_figure, origins_figure, trajectory_detail, trajectory_overview
-from crlso_core.catalog.methods import side_name
 from crlso_app.jobs_panel import job_panel, stage_label
 from crlso_app.run_picker import pair_views
 from crlso_app.state import md, projection, runs_root, url_get, url_set, view
+from crlso_core.analysis.curves import query_files, run_curves, search_origins
 from crlso_core.analysis.found import found_map, queried
 from crlso_core.analysis.projections import LABELS, METHODS, place
+from crlso_core.analysis.trajectories import Trajectory, trajectories
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog.config import RULES
-from crlso_core.analysis.trajectories import Trajectory, trajectories
-from crlso_core.analysis.curves import query_files, run_curves, search_origins
-from crlso_core.pipeline.jobs.local import active_job, start_job
-from crlso_core.catalog.methods import SIDE_METHODS
+from crlso_core.catalog.methods import BASELINE_LABELS, SIDE_METHODS, side_name
 from crlso_core.catalog.registry import dataset_title
+from crlso_core.pipeline.jobs.local import active_job, start_job
 from crlso_core.search.baselines import BASELINES
-from crlso_core.catalog.methods import BASELINE_LABELS
 from crlso_core.search.origins import ABOUT
 from crlso_core.store.folder import RunFolder
 
@@ -212,8 +209,12 @@ with st.form("search"):
     baselines = c[2].multiselect("Baselines beside it", list(BASELINES), default=["rea"], format_func=BASELINE_LABELS.get, key="baselines")
     go_search = st.form_submit_button("Start search", type="primary")
 if go_search:
-    start_job(runs_root(), "search", {"runs": [str(r.path) for r in runs.values()], "budget": int(budget), "rule": rule, "baselines": baselines},
-              f"Search {pair.name} ({rule}, {budget} queries)")
+    start_job(
+        runs_root(),
+        "search",
+        {"runs": [str(r.path) for r in runs.values()], "budget": int(budget), "rule": rule, "baselines": baselines},
+        f"Search {pair.name} ({rule}, {budget} queries)",
+    )
 job_panel(("search",))
 live_curve(opt_valid)
 
@@ -223,7 +224,9 @@ if not curves:
         st.info("No search results for this run yet: start a search above.")
     st.stop()
 st.subheader("Results")
-st.caption(f"On {benchmark.title}, {dataset_title(dataset)}" + ("" if first.has_test else f": {NO_TEST}; methods compare on validation accuracy"))
+st.caption(
+    f"On {benchmark.title}, {dataset_title(dataset)}" + ("" if first.has_test else f": {NO_TEST}; methods compare on validation accuracy")
+)
 percent = st.column_config.NumberColumn(format="%.2f")
 st.dataframe(results_table(pair, opt_valid, first.has_test, lambda a: first.space.label(first.space.parse(a))), hide_index=True,
              column_config={"valid acc": percent, "test acc": percent, "cell string": st.column_config.TextColumn(width="small")})
@@ -242,7 +245,9 @@ if not searched:
 c = st.columns(2)
 default_side = url_get("side", searched, "crls" if "crls" in searched else searched[0])
 side = c[0].selectbox("Latent space", searched, index=searched.index(default_side), format_func=side_name, key="traj-side")
-method = c[1].selectbox("Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="traj-proj")
+method = c[1].selectbox(
+    "Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="traj-proj"
+)
 url_set(proj=method, side=side)
 run = runs[side]
 if projection(run, method, 2) is None:

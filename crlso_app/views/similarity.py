@@ -5,11 +5,11 @@ import numpy as np
 import streamlit as st
 
 from crlso_app.figures import similarity_figures
-from crlso_core.catalog.methods import side_name
 from crlso_app.reference import over_seeds
 from crlso_app.run_picker import pair_views
 from crlso_app.state import view
 from crlso_core.analysis.similarity import cosine_blocks
+from crlso_core.catalog.methods import side_name
 from crlso_core.store.folder import RunFolder
 
 

@@ -8,17 +8,18 @@ import time
 import pandas as pd
 import streamlit as st
 import torch
-from crlso_core.catalog.methods import SIDE_NAMES, SIDES, side_name
+
 from crlso_app.jobs_panel import job_panel
 from crlso_app.reference import preset_effects
 from crlso_app.state import guard, runs_root
 from crlso_core.catalog.config import DEVICES
+from crlso_core.catalog.methods import SIDE_NAMES, SIDES, side_name
 from crlso_core.catalog.presets import PRESET_NAMES, preset
-from crlso_core.common.errors import CRLSOError
-from crlso_core.pipeline.jobs.local import list_jobs, start_job
-from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV, cluster_resources
 from crlso_core.catalog.registry import get_spec, names
+from crlso_core.common.errors import CRLSOError
 from crlso_core.models.training import resolve_device
+from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV, cluster_resources
+from crlso_core.pipeline.jobs.local import list_jobs, start_job
 
 SIDE_CHOICES = {  # what the box offers -> the sides trained
     f"{SIDE_NAMES['ls']} and {SIDE_NAMES['crls']} (the paper's pair)": SIDES,
@@ -63,8 +64,13 @@ def start(values: dict) -> None:
         raise CRLSOError(f"A run named {name} already exists; choose another name or delete it on the Runs page.")
     sides = values["sides"]
     projections = ["tsne", "umap"] if values["projections"] else []
-    start_job(root, "train_pair", {"config": config.to_dict(), "name": name, "sides": list(sides), "projections": projections},
-              f"Train {' + '.join(side_name(s) for s in sides)} '{name}' ({get_spec(config.space).title}, {config.preset}, {config.dataset}, seed {config.seed})")
+    start_job(
+        root,
+        "train_pair",
+        {"config": config.to_dict(), "name": name, "sides": list(sides), "projections": projections},
+        f"Train {' + '.join(side_name(s) for s in sides)} '{name}' "
+        f"({get_spec(config.space).title}, {config.preset}, {config.dataset}, seed {config.seed})",
+    )
 
 
 st.markdown(device_line())
@@ -107,8 +113,19 @@ job_panel(("train_pair",))
 with st.expander("Recent jobs"):
     jobs = list_jobs(runs_root())[:20]
     if jobs:
-        st.dataframe(pd.DataFrame([{
-            "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(j.created)), "job": j.title, "status": j.status, "error": j.error or "",
-        } for j in jobs]), hide_index=True)
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(j.created)),
+                        "job": j.title,
+                        "status": j.status,
+                        "error": j.error or "",
+                    }
+                    for j in jobs
+                ]
+            ),
+            hide_index=True,
+        )
     else:
         st.caption("No jobs yet.")

@@ -10,8 +10,8 @@ from typing import Optional
 
 import numpy as np
 
-from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
 from crlso_core.analysis.projections import Projection, project
+from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
 
 
 def projection_path(run_dir: Path, method: str, dims: int) -> Path:

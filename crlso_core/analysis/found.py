@@ -10,8 +10,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from crlso_core.store.records import read_queries
 from crlso_core.analysis.projections import project
+from crlso_core.store.records import read_queries
 
 MAX_PER_METHOD = 1_000  # t-SNE of a few thousand points takes seconds on a 2-core CPU
 

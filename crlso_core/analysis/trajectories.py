@@ -62,7 +62,11 @@ class Move:
         if self.kind == "nearest":
             return (f"Round {self.round}: latent step, {eta}, decoded a cell the benchmark cannot answer; the nearest "
                     "answerable unseen cell to that point was queried")
-        where = "back to the start cell" if self.arch == start_arch else ("to a new cell, queried" if self.queried else "to a cell already known")
+        where = (
+            "back to the start cell"
+            if self.arch == start_arch
+            else ("to a new cell, queried" if self.queried else "to a cell already known")
+        )
         return f"Round {self.round}: latent step, {eta}, decoded {where}"
 
 

@@ -18,10 +18,10 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from crlso_core.catalog.methods import SIDES
 from crlso_core.catalog.presets import preset
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import read_csv, write_csv
-from crlso_core.catalog.methods import SIDES
 
 FIGURES = Path(__file__).resolve().parent / "data" / "figures"  # the committed statistics the pages show
 KS = (50, 100, 200)

@@ -22,13 +22,13 @@ from typing import Optional
 
 import numpy as np
 
+from crlso_core.bench.methods import MethodResult, init_worker, run_group, torch_threads_for
 from crlso_core.benchmarks.base import Benchmark
+from crlso_core.catalog.methods import LATENT_METHODS, check_methods, latent_labelled
+from crlso_core.catalog.registry import get_spec, load_benchmark
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import write_csv
-from crlso_core.catalog.registry import get_spec, load_benchmark
 from crlso_core.search.origins import ORIGINS, Origins
-from crlso_core.catalog.methods import LATENT_METHODS, check_methods, latent_labelled
-from crlso_core.bench.methods import MethodResult, init_worker, run_group, torch_threads_for
 
 # latent methods: the share of search queries (after the labelled set, up to the budget) that
 # were latent moves, and how many came from each origin (search/origins.py); empty for baselines
@@ -96,7 +96,9 @@ def parse_seeds(text: str) -> list[int]:
             seeds += list(range(lo, hi + 1))
         return seeds
     except ValueError:
-        raise CRLSOError(f"Bad --seeds {quoted(text, 40)}; write a range like 0-9 or a list like 0,1,2 (seeds 0 to 4,294,967,295).") from None
+        raise CRLSOError(
+            f"Bad --seeds {quoted(text, 40)}; write a range like 0-9 or a list like 0,1,2 (seeds 0 to 4,294,967,295)."
+        ) from None
 
 
 def parse_list(text: str, kind=str) -> list:
@@ -221,8 +223,7 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
     """Run what results.csv lacks; returns the results path."""
     plan.validate()
     benchmark: Benchmark = load_benchmark(plan.space, data_dir)
-    if benchmark.capacity is not None and max(plan.budgets) > benchmark.capacity:
-        raise CRLSOError(f"A budget of {max(plan.budgets):,} is more than the {benchmark.capacity:,} cells {benchmark.title} can answer.")
+    benchmark.check_budget(max(plan.budgets))
     out.mkdir(parents=True, exist_ok=True)
     results, curves, recon = out / "results.csv", out / "curves.csv", out / "reconstruction.csv"
     done = done_keys(results, plan.budgets)

@@ -17,11 +17,11 @@ import numpy as np
 import torch
 
 from crlso_core.benchmarks.base import Benchmark, Oracle
-from crlso_core.catalog.presets import preset
 from crlso_core.catalog.methods import LATENT_METHODS
-from crlso_core.search.baselines import BASELINES
-from crlso_core.pipeline.stages import draw_labelled, latent_stage, run_pool, search_predictor, search_stage, teacher_stage
+from crlso_core.catalog.presets import preset
 from crlso_core.models.training import prepare_torch, resolve_device, seed_everything
+from crlso_core.pipeline.stages import draw_labelled, latent_stage, run_pool, search_predictor, search_stage, teacher_stage
+from crlso_core.search.baselines import BASELINES
 
 
 @dataclass

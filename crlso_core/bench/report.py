@@ -12,8 +12,8 @@ from typing import Optional
 import numpy as np
 
 from crlso_core.benchmarks.base import NO_TEST, Benchmark
-from crlso_core.catalog.registry import dataset_title
 from crlso_core.catalog.methods import METHODS
+from crlso_core.catalog.registry import dataset_title
 
 
 @dataclass
@@ -187,7 +187,8 @@ def summarise_reconstruction(recon_csv: Path) -> list[ReconRow]:
 
 def reconstruction_table(rows: list[ReconRow]) -> str:
     lines = [
-        "| dataset | method | seeds | pool cells decoded exactly, % (mean ± s.e.) | held-out random cells, % (mean ± s.e.) | held-out, worst seed % |",
+        "| dataset | method | seeds | pool cells decoded exactly, % (mean ± s.e.) | held-out random cells, % (mean ± s.e.) "
+        "| held-out, worst seed % |",
         "|---|---|---:|---|---|---:|",
     ]
     for r in rows:
@@ -222,7 +223,9 @@ def curve_bands(curves_csv: Path) -> list[CurveBand]:
         has_test = all(np.isfinite(v[1]) for q in qs for v in by_q[q])
         for k, metric in enumerate(("valid", "test") if has_test else ("valid",)):
             stats = [_mean_se(np.array([v[k] for v in by_q[q]])) for q in qs]
-            bands.append(CurveBand(method, dataset, metric, qs, np.array([s[0] for s in stats]), np.nan_to_num(np.array([s[1] for s in stats]))))
+            bands.append(
+                CurveBand(method, dataset, metric, qs, np.array([s[0] for s in stats]), np.nan_to_num(np.array([s[1] for s in stats])))
+            )
     return bands
 
 

@@ -90,6 +90,15 @@ class Benchmark(ABC):
             return len(listed)
         return self.space.size if self.complete else None
 
+    def check_budget(self, budget: int) -> None:
+        """Refuse a budget it cannot spend: the one check, made before any training (a run,
+        a bench) and again by every oracle."""
+        if budget < 1:
+            raise CRLSOError(f"The query budget must be at least 1, got {budget}.")
+        if self.capacity is not None and budget > self.capacity:
+            raise CRLSOError(f"A budget of {budget:,} queries is more than the {self.capacity:,} cells {self.title} can answer; "
+                             f"choose at most {self.capacity:,}.")
+
     def sample(self, rng: np.random.Generator, n: int) -> list[Cell]:
         """n distinct random cells it can answer (the space's own sampler when it answers all)."""
         if self.complete:
@@ -197,11 +206,7 @@ class Oracle:
 
     def __init__(self, benchmark: Benchmark, dataset: str, budget: int):
         benchmark.check_dataset(dataset)
-        if budget < 1:
-            raise CRLSOError(f"The query budget must be at least 1, got {budget}.")
-        if benchmark.capacity is not None and budget > benchmark.capacity:
-            raise CRLSOError(f"A budget of {budget:,} queries is more than the {benchmark.capacity:,} cells "
-                             f"{benchmark.title} can answer; choose at most {benchmark.capacity:,}.")
+        benchmark.check_budget(budget)
         self.benchmark, self.dataset, self.budget = benchmark, dataset, budget
         self.space = benchmark.space
         self.history: list[QueryRecord] = []

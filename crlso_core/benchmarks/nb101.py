@@ -41,8 +41,6 @@ import numpy as np
 from crlso_core.benchmarks.base import TabularBenchmark
 from crlso_core.benchmarks.data_dir import find_data_file
 from crlso_core.benchmarks.table_file import number_column, read_rows, where
-from crlso_core.catalog.scale_free import SCALE_FREE
-from crlso_core.catalog.spec import SpaceSpec
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.spaces.nb101.arrays import SLOTS, from_slots, to_slots
 from crlso_core.spaces.nb101.cells import MAX_EDGES, MAX_VERTICES, OP_INDEX, as_matrix, as_ops, pack
@@ -214,43 +212,3 @@ def table_cells(path: Path, rows: list[dict[str, str]], fix: str, checked: bool 
         if first.setdefault(cell, i) != i:
             raise CRLSOError(f"{path}, {where(i)}: it repeats the cell of {where(first[cell])}; a table holds each cell once. {fix}")
     return cells
-
-
-SPEC = SpaceSpec(
-    name="nb101",
-    title="NAS-Bench-101",
-    about=("423,624 cells: DAGs of up to 7 vertices and 9 edges, one of 3 ops on each middle vertex; the offline table "
-           "answers 30,001 of them (108-epoch validation, best of 3 runs; no test accuracy)"),
-    space=NB101Space,
-    load_benchmark=load_nb101,
-    datasets=DATASETS,
-    data_files=HOW_TO_GET,
-    pool_size=None,  # the benchmark's own cells: the 30,001 of the offline table
-    browse_sample=5000,
-    # The paper's NB101 setting (latent 64, hidden 512, KL weight 0.1, batch 512), with the
-    # bench's 100 labelled cells and budgets up to 900. Smoke: 1,000 of the table's cells, in
-    # seconds. Demo: the table's 30,001 cells; one G-VAE epoch measured (benchmarks/
-    # nb101_demo_speed.py, nice 19, one thread, a 2-core machine busy with another job): 19.4 s
-    # at batch 64, 16.8 at 128, 16.5 at 256; at batch 64, 3 epochs already reconstruct 99.97 %
-    # of the pool and 99.9 % of 2,000 held-out random cells, so 20 epochs (~6.5 min) leave the
-    # ICNN's convexity term time within ~10 min. A demo run with 1 G-VAE epoch took teacher
-    # 4.3 s, G-VAE 32 s (encoding and the held-out check included), search 38 s (800 queries).
-    # Paper: one epoch at batch 512, hidden 512 took 52 s there, so its 200 epochs are ~3 h a side.
-    # smoke measured: the test suite's NB101 pair (both sides trained and searched, REA beside) took 11.8 s
-    # demo measured alone on the 2-core machine, `crlso run --space nb101 --preset demo --seed 101`:
-    # 290 s (teacher 3.3 s, G-VAE + ICNN 251 s, search 35 s). The search took 294 s on the raw
-    # scale: its steps stalled at their start cells, so 549 of 634 rounds queried one cell, each
-    # after a full fine-tuning; in code spacing about 10 cells a round.
-    preset_times={"smoke": "about 12 s for a pair: for a first look, nothing learned",
-                  "demo": ("about 5 min a run on a 2-core CPU (G-VAE + ICNN 4.2 min, search of 800 queries 35 s), "
-                           "a searched pair is two such runs"),
-                  "paper": ("not measured end to end: about 3 h of G-VAE training a side on a 2-core CPU (one epoch "
-                            "measured, 52 s, times 200): for a GPU")},
-    preset_overrides={
-        "smoke": {"pool": 1_000, **SCALE_FREE, "gvae": {"readout": "mean"}},
-        "demo": {"labelled": 100, "budget": 900, **SCALE_FREE,
-                 "gvae": {"readout": "mean", "latent": 64, "epochs": 20, "batch_size": 64}},
-        "paper": {"labelled": 100, "budget": 900, **SCALE_FREE,
-                  "gvae": {"readout": "mean", "latent": 64, "hidden": 512, "beta": 0.1, "batch_size": 512}},
-    },
-)

@@ -12,7 +12,6 @@ import numpy as np
 from crlso_core.benchmarks.base import TabularBenchmark
 from crlso_core.benchmarks.data_dir import find_data_file
 from crlso_core.benchmarks.table_file import number_column, read_rows, where
-from crlso_core.catalog.spec import SpaceSpec
 from crlso_core.common.errors import CRLSOError
 from crlso_core.spaces.nb201 import NB201Space
 
@@ -58,23 +57,3 @@ def _load(path: Path) -> TabularBenchmark:
     test = {d: number_column(path, rows, f"{d}_test_acc", 0, 100, FIX) for d in DATASETS}
     extra = {"arch_index": index, "params_mb": number_column(path, rows, "params_mb", 0, 1e4, FIX)}
     return TabularBenchmark(space, cells, valid, test, TITLE, str(path), extra)
-
-
-SPEC = SpaceSpec(
-    name="nb201",
-    title="NAS-Bench-201",
-    about="15,625 cells: 4 nodes, 6 edges, one of 5 ops on each edge",
-    space=NB201Space,
-    load_benchmark=load_nb201,
-    datasets=DATASETS,
-    data_files={DEFAULT_TABLE: HOW_TO_GET},
-    # measured on a 2-core CPU: smoke in the fresh-clone trial, demo in the classroom trial,
-    # paper from README's five paper-preset runs x 2 sides
-    preset_times={"smoke": "about 10 s for a pair: for a first look, nothing learned",
-                  "demo": "about 80 s for a pair on a 2-core CPU", "paper": "about 17 min for a pair on a 2-core CPU: the paper's settings"},
-    # The ray rule's points half a code spacing apart: on development seeds 101-102 (both sides,
-    # 3 search seeds each; benchmarks/search_settings.py) the best of the latent settings:
-    # mean best validation accuracy 91.53 / 91.57 / 91.59 at 350 / 400 / 500 queries, 99 % of
-    # queries latent moves, against 91.44 / 91.52 / 91.57 at 0.2 spacings.
-    preset_overrides={name: {"search": {"eta_step": 0.5}} for name in ("smoke", "demo", "paper")},
-)

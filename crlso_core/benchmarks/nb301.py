@@ -31,8 +31,6 @@ import numpy as np
 from crlso_core.benchmarks.base import SurrogateBenchmark
 from crlso_core.benchmarks.data_dir import find_data_file
 from crlso_core.benchmarks.table_file import number_column, read_rows, where
-from crlso_core.catalog.scale_free import SCALE_FREE
-from crlso_core.catalog.spec import SpaceSpec
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.spaces.base import Cell
 from crlso_core.spaces.nb301.cells import OPS
@@ -307,34 +305,3 @@ def reference_genotypes(data_dir: str | os.PathLike | None = None) -> list[tuple
         except CRLSOError as exc:
             raise CRLSOError(f"{path}, {where(i)}: {exc} {fix}") from None
     return list(zip(cells, map(float, accuracy)))
-
-
-SPEC = SpaceSpec(
-    name="nb301",
-    title="NAS-Bench-301",
-    about="about 10^18 DARTS cells (a normal and a reduction cell, 4 nodes of 2 ops from 7); surrogate accuracies",
-    space=NB301Space,
-    load_benchmark=load_nb301,
-    datasets=DATASETS,
-    data_files={name: HOW_TO_GET[name] for name in (MODEL_FILE, ENCODING_FILE)},
-    pool_size=100_000,
-    browse_sample=5000,
-    reference=("the 500 NASLib reference genotypes", reference_genotypes),
-    # The paper's NB301 setting: 100 labelled cells, budgets up to 300. The smoke pool is
-    # small so tests stay quick. The demo's was measured (G-VAE alone, seed 1): 10,000
-    # genotypes, batch 64, 60 epochs reconstruct 100 % of the pool and 99.9 % of 2,000 unseen
-    # genotypes in 8.5 min on 2 cores; 20,000 at batch 128 for 30 epochs gave 57 %. A 64-d
-    # latent: in 16-d the ~60 bits of a genotype hardly learnt at all.
-    # measured on a 2-core CPU: a smoke run takes about 5 s; the demo pair darts-pair took
-    # 517 s (LS) and 515 s (CR-LS) through train_pair, search included; one CR-LS demo run on
-    # an H200 took 106 s (G-VAE 1.4 s per epoch)
-    preset_times={"smoke": "about 15 s for a pair: for a first look, nothing learned",
-                  "demo": "about 17 min for a pair on a 2-core CPU (each side about 8.5 min); about 2 min a side on an H200 GPU",
-                  "paper": "not measured here: a pool of 100,000 genotypes and 200 epochs are for a GPU"},
-    preset_overrides={
-        "smoke": {"pool": 1_000, **SCALE_FREE, "gvae": {"readout": "mean"}},
-        "demo": {"labelled": 100, "budget": 300, "pool": 10_000, **SCALE_FREE,
-                 "gvae": {"readout": "mean", "latent": 64, "epochs": 60, "batch_size": 64}},
-        "paper": {"labelled": 100, "budget": 300, **SCALE_FREE, "gvae": {"readout": "mean", "latent": 64}},
-    },
-)

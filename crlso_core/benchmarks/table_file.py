@@ -68,7 +68,9 @@ def number_column(path: Path, rows: list[dict[str, str]], name: str, low: float,
         try:
             value = int(text) if integer else float(text)
         except ValueError:
-            raise CRLSOError(f"{path}, {where(i)}: {name} is {quoted(text, 40)}, not {'an integer' if integer else 'a number'}. {fix}") from None
+            raise CRLSOError(
+                f"{path}, {where(i)}: {name} is {quoted(text, 40)}, not {'an integer' if integer else 'a number'}. {fix}"
+            ) from None
         if not (math.isfinite(value) and low <= value <= high):
             raise CRLSOError(f"{path}, {where(i)}: {name} is {quoted(text, 40)}, outside {low:g} to {high:g}. {fix}")
         values[i] = value

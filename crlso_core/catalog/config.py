@@ -138,25 +138,58 @@ class RunConfig:
             check_types(part, f"Bad setting in {where}")
         get_spec(self.space).check_dataset(self.dataset)
         check_ranges(self, "Bad setting", {"seed": (0, 2**32 - 1), "labelled": (2, 10**6), "budget": (2, 10**7), "pool": (2, 10**7)})
-        check_ranges(self.teacher, "Bad teacher setting", {
-            "hidden": (1, 1024), "layers": (1, 16), "epochs": (1, 100_000), "batch_size": (1, 100_000), "lr": (1e-12, 10), "lr_min": (0, 10)})
+        check_ranges(
+            self.teacher,
+            "Bad teacher setting",
+            {
+                "hidden": (1, 1024),
+                "layers": (1, 16),
+                "epochs": (1, 100_000),
+                "batch_size": (1, 100_000),
+                "lr": (1e-12, 10),
+                "lr_min": (0, 10),
+            },
+        )
         check_ranges(self.gvae, "Bad G-VAE setting", {
             "latent": (1, 512), "hidden": (1, 2048), "layers": (1, 16), "decoder_blocks": (0, 16), "epochs": (1, 100_000),
             "batch_size": (1, 100_000), "lr": (1e-12, 10), "lr_min": (0, 10), "weight_decay": (0, 10), "beta": (0, 1e6),
             "noise_scale": (0, 1e3), "icnn_weight": (0, 1e6), "icnn_hidden": (1, 2048), "icnn_layers": (1, 16), "grad_clip": (1e-12, 1e12)})
-        check_ranges(self.search, "Bad search setting", {
-            "top_k": (1, 10_000), "start_depth": (0, 10**7), "finetune_epochs": (0, 100_000), "finetune_lr": (1e-12, 10), "finetune_batch": (1, 100_000),
-            "z_noise": (0, 1e3), "label_noise": (0, 1e3), "eta0": (0, 1e6), "eta_step": (0, 1e6), "max_retries": (1, 10_000),
-            "candidates_per_start": (1, 10_000), "explore_noise": (0, 1e3)})
+        check_ranges(
+            self.search,
+            "Bad search setting",
+            {
+                "top_k": (1, 10_000),
+                "start_depth": (0, 10**7),
+                "finetune_epochs": (0, 100_000),
+                "finetune_lr": (1e-12, 10),
+                "finetune_batch": (1, 100_000),
+                "z_noise": (0, 1e3),
+                "label_noise": (0, 1e3),
+                "eta0": (0, 1e6),
+                "eta_step": (0, 1e6),
+                "max_retries": (1, 10_000),
+                "candidates_per_start": (1, 10_000),
+                "explore_noise": (0, 1e3),
+            },
+        )
         checks = [
             (self.labelled >= 2, f"labelled cells must be at least 2, got {self.labelled}"),
-            (self.budget >= self.labelled, f"budget ({self.budget}) must be at least the labelled cells ({self.labelled}), which count toward it"),
+            (
+                self.budget >= self.labelled,
+                f"budget ({self.budget}) must be at least the labelled cells ({self.labelled}), which count toward it",
+            ),
             (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, got {self.device!r}"),
             (self.gvae.readout in READOUTS, f"G-VAE readout must be one of {', '.join(READOUTS)}, got {self.gvae.readout!r}"),
             (self.search.rule in RULES, f"search rule must be one of {', '.join(RULES)}, got {self.search.rule!r}"),
-            (self.search.step_length in STEP_LENGTHS, f"step length must be one of {', '.join(STEP_LENGTHS)}, got {self.search.step_length!r}"),
+            (
+                self.search.step_length in STEP_LENGTHS,
+                f"step length must be one of {', '.join(STEP_LENGTHS)}, got {self.search.step_length!r}",
+            ),
             (self.search.predictor in PREDICTORS, f"predictor must be one of {', '.join(PREDICTORS)}, got {self.search.predictor!r}"),
-            (self.pool is None or self.pool >= self.labelled, f"the pool ({self.pool}) must hold at least the labelled cells ({self.labelled})"),
+            (
+                self.pool is None or self.pool >= self.labelled,
+                f"the pool ({self.pool}) must hold at least the labelled cells ({self.labelled})",
+            ),
             (len(self.teacher.betas) == 2 and len(self.gvae.betas) == 2, "Adam's betas are two numbers"),
         ]
         for ok, message in checks:

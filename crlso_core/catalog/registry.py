@@ -1,13 +1,13 @@
 """The registry of search spaces, read by the CLI, the presets, the bench and every page.
-Adding a space is one module (its space class, its benchmark loader and its SpaceSpec)
-plus one `register` line at the bottom of this file."""
+Adding a space is its space class (crlso_core/spaces/), its benchmark loader
+(crlso_core/benchmarks/) and its SpaceSpec in catalog/spaces.py."""
 
 from __future__ import annotations
 
 from crlso_core.benchmarks.base import Benchmark
+from crlso_core.catalog.spec import DataDir, SpaceSpec
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.spaces.base import SearchSpace
-from crlso_core.catalog.spec import DataDir, SpaceSpec
 
 _SPACES: dict[str, SpaceSpec] = {}
 
@@ -53,8 +53,7 @@ def dataset_title(dataset: str) -> str:
 
 
 # --- the spaces -----------------------------------------------------------------------------
-from crlso_core.benchmarks import nb101, nb201, nb301  # noqa: E402  (each space's module imports only the contracts above)
+from crlso_core.catalog.spaces import SPACES  # noqa: E402  (the specs import the contracts above)
 
-register(nb201.SPEC)
-register(nb301.SPEC)
-register(nb101.SPEC)
+for _spec in SPACES:
+    register(_spec)

@@ -8,9 +8,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Union
 
+from crlso_core.benchmarks.base import Benchmark
 from crlso_core.common.errors import CRLSOError
 from crlso_core.spaces.base import SearchSpace
-from crlso_core.benchmarks.base import Benchmark
 
 DataDir = Optional[Union[str, os.PathLike]]
 

@@ -1,1 +1,2 @@
-"""What every layer uses: the one error type users see and the checks that raise it, the log where bugs go, progress events, atomic file writes."""
+"""What every layer uses: the one error type users see and the checks that raise it, the
+log where bugs go, progress events, atomic file writes."""

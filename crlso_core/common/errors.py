@@ -30,10 +30,14 @@ def describe_os_error(exc: OSError) -> str:
     import errno
 
     advice = {
-        errno.ENOSPC: "free some space and try again", errno.EDQUOT: "free some space and try again",
-        errno.EACCES: "check the folder's permissions or choose another folder", errno.EPERM: "check the folder's permissions or choose another folder",
-        errno.EROFS: "that filesystem is read-only: choose another folder", errno.EEXIST: "a file is in the way: choose another folder",
-        errno.ENOTDIR: "a file is in the way: choose another folder", errno.ENOENT: "the folder does not exist: choose another folder",
+        errno.ENOSPC: "free some space and try again",
+        errno.EDQUOT: "free some space and try again",
+        errno.EACCES: "check the folder's permissions or choose another folder",
+        errno.EPERM: "check the folder's permissions or choose another folder",
+        errno.EROFS: "that filesystem is read-only: choose another folder",
+        errno.EEXIST: "a file is in the way: choose another folder",
+        errno.ENOTDIR: "a file is in the way: choose another folder",
+        errno.ENOENT: "the folder does not exist: choose another folder",
     }.get(exc.errno, "choose another folder")
     where = f"{exc.filename}: " if exc.filename else ""
     return f"{where}{exc.strerror or exc}; {advice}. Nothing half-written was kept."

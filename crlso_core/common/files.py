@@ -24,7 +24,6 @@ import numpy as np
 
 from crlso_core.common.errors import CRLSOError
 
-
 MAX_JSON_BYTES = 16 * 2**20  # a config or summary is a few KB
 MAX_CSV_BYTES = 64 * 2**20  # a run's queries or trajectory: about a MB per thousand queries
 GROUP_JOURNAL = ".group.json"

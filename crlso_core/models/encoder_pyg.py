@@ -11,8 +11,8 @@ from torch.nn import functional as F
 from torch_geometric.data import Batch, Data
 from torch_geometric.nn import MessagePassing, global_add_pool
 
-from crlso_core.spaces.base import GraphBatch
 from crlso_core.models.encoder import GraphEncoder
+from crlso_core.spaces.base import GraphBatch
 
 
 class PyGEdgeMessageLayer(MessagePassing):
@@ -62,7 +62,11 @@ def to_pyg(batch: GraphBatch) -> Batch:
         dst = batch.dst if batch.shared_topology else batch.dst[b]
         keep = batch.edge_mask[b].bool()
         nodes = int(batch.node_mask[b].sum())
-        graphs.append(Data(
-            x=batch.x[0 if batch.shared_nodes else b, :nodes], edge_index=torch.stack([src[keep], dst[keep]]), edge_attr=batch.edge_attr[b][keep],
-        ))
+        graphs.append(
+            Data(
+                x=batch.x[0 if batch.shared_nodes else b, :nodes],
+                edge_index=torch.stack([src[keep], dst[keep]]),
+                edge_attr=batch.edge_attr[b][keep],
+            )
+        )
     return Batch.from_data_list(graphs)

@@ -6,8 +6,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from crlso_core.spaces.base import GraphBatch
 from crlso_core.models.encoder import GraphEncoder
+from crlso_core.spaces.base import GraphBatch
 
 
 class ResidualBlock(nn.Module):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from crlso_core.spaces.base import GraphBatch
 from crlso_core.models.encoder import GraphEncoder, sum_pool
+from crlso_core.spaces.base import GraphBatch
 
 
 class GNNPredictor(nn.Module):

@@ -16,10 +16,10 @@ from torch import Tensor, nn
 
 from crlso_core.catalog.config import GVAEConfig, TeacherConfig
 from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.common.progress import ProgressFn, report
 from crlso_core.models import GVAE, ICNN, GNNPredictor, kl_divergence
 from crlso_core.models.build import gvae_for, latent_predictor
 from crlso_core.models.output_scale import rescale_output_
-from crlso_core.common.progress import ProgressFn, report
 from crlso_core.spaces.base import Cell, GraphBatch, SearchSpace
 
 

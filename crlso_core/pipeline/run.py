@@ -19,7 +19,14 @@ from crlso_core.common.files import FileGroup, json_bytes, write_json
 from crlso_core.common.progress import ProgressFn
 from crlso_core.models.training import prepare_torch, resolve_device, seed_everything
 from crlso_core.pipeline.stages import (
-    draw_labelled, kendall_taus, latent_stage, queries_to_best, run_pool, search_predictor, search_stage, teacher_stage,
+    draw_labelled,
+    kendall_taus,
+    latent_stage,
+    queries_to_best,
+    run_pool,
+    search_predictor,
+    search_stage,
+    teacher_stage,
 )
 from crlso_core.search.origins import Origins
 from crlso_core.store import folder as files
@@ -27,7 +34,14 @@ from crlso_core.store.folder import RunClaim, RunFolder
 from crlso_core.store.index import index_run
 from crlso_core.store.models import load_trained, save_latent, save_state, state_bytes
 from crlso_core.store.records import (
-    RUN_FORMAT, QueryRow, RunSummary, queries_bytes, read_queries, summary_bytes, trajectory_bytes, write_queries,
+    RUN_FORMAT,
+    QueryRow,
+    RunSummary,
+    queries_bytes,
+    read_queries,
+    summary_bytes,
+    trajectory_bytes,
+    write_queries,
 )
 
 
@@ -74,9 +88,16 @@ def _train_into(config: RunConfig, benchmark: Benchmark, device, path: Path, pro
     latent_seconds = time.perf_counter() - t0
     teacher_tau, predictor_tau = kendall_taus(config, benchmark, pool, teacher, predictor, latent.mu, device)
     summary = replace(
-        _new_summary(config, benchmark, device, len(pool)), **labels, status="trained", recon_acc=latent.recon_acc, recon_heldout=latent.recon_heldout,
-        teacher_kendall_tau=teacher_tau, icnn_kendall_tau=predictor_tau, queries_used=oracle.used,
-        final_losses=latent.history[-1], wall_s={"teacher": round(teacher.seconds, 2), "gvae": round(latent_seconds, 2)},
+        _new_summary(config, benchmark, device, len(pool)),
+        **labels,
+        status="trained",
+        recon_acc=latent.recon_acc,
+        recon_heldout=latent.recon_heldout,
+        teacher_kendall_tau=teacher_tau,
+        icnn_kendall_tau=predictor_tau,
+        queries_used=oracle.used,
+        final_losses=latent.history[-1],
+        wall_s={"teacher": round(teacher.seconds, 2), "gvae": round(latent_seconds, 2)},
     )
     save_state(folder.file(files.TEACHER), teacher.teacher)
     save_state(folder.file(files.GVAE), latent.gvae)

@@ -14,19 +14,25 @@ import torch
 from torch import nn
 
 from crlso_core.benchmarks.base import Benchmark, Oracle
-from crlso_core.catalog.methods import latent_method_name
 from crlso_core.catalog.config import RunConfig
-from crlso_core.models import GNNPredictor, GVAE
-from crlso_core.store.pool import CellPool, build_pool
-from crlso_core.store.records import TrajectoryStep
+from crlso_core.catalog.methods import latent_method_name
 from crlso_core.catalog.registry import get_spec
+from crlso_core.models import GVAE, GNNPredictor
+from crlso_core.models.build import latent_predictor
+from crlso_core.models.training import (
+    encode_all,
+    fit_latent_predictor,
+    kendall_tau,
+    predict_graphs,
+    reconstruction_accuracy,
+    small_work_threads,
+    train_gvae,
+    train_teacher,
+)
 from crlso_core.search.crlso import CRLSOSearch
 from crlso_core.search.latent import LatentCodes
-from crlso_core.models.training import (
-    encode_all, fit_latent_predictor, kendall_tau, predict_graphs, reconstruction_accuracy, small_work_threads,
-    train_gvae, train_teacher,
-)
-from crlso_core.models.build import latent_predictor
+from crlso_core.store.pool import CellPool, build_pool
+from crlso_core.store.records import TrajectoryStep
 
 
 def draw_labelled(config: RunConfig, benchmark: Benchmark) -> tuple[Oracle, list, np.ndarray]:

@@ -36,15 +36,15 @@ from torch import Tensor, nn
 
 from crlso_core.benchmarks.base import Oracle
 from crlso_core.catalog.config import SearchConfig
-from crlso_core.models.output_scale import rescale_output_
 from crlso_core.common.progress import ProgressFn, report
-from crlso_core.store.records import TrajectoryStep
-from crlso_core.spaces.base import Cell, SearchSpace
+from crlso_core.models.output_scale import rescale_output_
 from crlso_core.models.training import fit_latent_predictor, standardiser
 from crlso_core.search.geometry import descent_directions, median_spacing, ray_distances, ray_extents
 from crlso_core.search.latent import LatentCodes
 from crlso_core.search.origins import STEP, with_kind
 from crlso_core.search.partial import PartialTable
+from crlso_core.spaces.base import Cell, SearchSpace
+from crlso_core.store.records import TrajectoryStep
 
 START_CHUNK = 64  # starts whose gradients and rays are computed at once
 

@@ -14,8 +14,8 @@ import torch
 from torch import Tensor
 
 from crlso_core.benchmarks.base import Oracle
-from crlso_core.spaces.base import Cell
 from crlso_core.search.latent import LatentCodes
+from crlso_core.spaces.base import Cell
 
 
 class PartialTable:

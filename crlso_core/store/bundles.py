@@ -64,7 +64,11 @@ def _member(info: zipfile.ZipInfo) -> tuple[str, str]:
         raise CRLSOError(f"The bundle holds a link ({quoted(name)}); a bundle holds files only.")
     parts = name.split("/")
     if info.is_dir():
-        ok = 1 <= len([p for p in parts if p]) <= 2 and RUN_NAME.match(parts[0]) and (len(parts) < 3 or not parts[1] or parts[1] in SUBFOLDERS)
+        ok = (
+            1 <= len([p for p in parts if p]) <= 2
+            and RUN_NAME.match(parts[0])
+            and (len(parts) < 3 or not parts[1] or parts[1] in SUBFOLDERS)
+        )
         if not ok:
             raise CRLSOError(f"The bundle holds a folder a run does not have: {quoted(name)}.")
         return parts[0], ""
@@ -149,7 +153,9 @@ def update_from_zip(data: bytes, run_dir: Path, root: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="crlso-update-") as tmp:
         folders = import_zip(data, Path(tmp))
         if [f.name for f in folders] != [run_dir.name]:
-            raise CRLSOError(f"The returned bundle holds {', '.join(f.name for f in folders)}, not the run {run_dir.name}; nothing was changed.")
+            raise CRLSOError(
+                f"The returned bundle holds {', '.join(f.name for f in folders)}, not the run {run_dir.name}; nothing was changed."
+            )
         group = FileGroup(run_dir)
         files = sorted((p for p in folders[0].rglob("*") if p.is_file()), key=lambda p: p.name == SUMMARY)
         for path in files:  # the summary last: a run is what its summary says once that lands

@@ -43,7 +43,8 @@ class RunFolder:
     path: Path
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "path", Path(self.path))
+        path = self.path.path if isinstance(self.path, RunFolder) else Path(self.path)
+        object.__setattr__(self, "path", path)
 
     def file(self, name: str) -> Path:
         return self.path / name

@@ -19,13 +19,12 @@ from torch import nn
 from crlso_core.catalog.config import RunConfig
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
+from crlso_core.models import GVAE
+from crlso_core.models.build import gvae_for, latent_predictor
+from crlso_core.spaces.base import SearchSpace
 from crlso_core.store import folder as files
 from crlso_core.store.folder import RunFolder
-from crlso_core.models import GVAE
 from crlso_core.store.pool import CellPool
-from crlso_core.spaces.base import SearchSpace
-from crlso_core.models.build import gvae_for, latent_predictor
-
 
 MAX_POOL = 5_000_000  # cells a latent.npz may hold (NB101's whole space is 423,624)
 MAX_ARCH_CHARS = 4096  # characters of one cell string

@@ -84,9 +84,24 @@ class RunSummary:
     baselines: dict[str, BaselineResult] = field(default_factory=dict)
 
     HEADLINE = (
-        "space", "dataset", "preset", "seed", "budget", "queries_used", "best_arch", "best_valid_acc",
-        "best_test_acc", "found_valid_optimum", "latent_share", "query_origins", "recon_acc", "recon_heldout", "teacher_kendall_tau", "icnn_kendall_tau",
-        "device", "wall_s",
+        "space",
+        "dataset",
+        "preset",
+        "seed",
+        "budget",
+        "queries_used",
+        "best_arch",
+        "best_valid_acc",
+        "best_test_acc",
+        "found_valid_optimum",
+        "latent_share",
+        "query_origins",
+        "recon_acc",
+        "recon_heldout",
+        "teacher_kendall_tau",
+        "icnn_kendall_tau",
+        "device",
+        "wall_s",
     )
 
     @property

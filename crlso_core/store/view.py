@@ -15,15 +15,15 @@ import torch
 
 from crlso_core.benchmarks.base import Benchmark, Optimum
 from crlso_core.catalog.config import RunConfig
-from crlso_core.store.models import load_trained
-from crlso_core.models import GVAE
-from crlso_core.store.pool import CellPool
 from crlso_core.catalog.methods import SIDE_LABELS
-from crlso_core.store.records import RunSummary
 from crlso_core.catalog.registry import load_benchmark
-from crlso_core.spaces.base import SearchSpace
+from crlso_core.models import GVAE
 from crlso_core.models.training import prepare_torch
+from crlso_core.spaces.base import SearchSpace
 from crlso_core.store.folder import RunFolder
+from crlso_core.store.models import load_trained
+from crlso_core.store.pool import CellPool
+from crlso_core.store.records import RunSummary
 
 
 @dataclass

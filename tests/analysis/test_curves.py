@@ -11,6 +11,11 @@ def test_curves_follow_the_searched_queries(smoke_pair, benchmark):
     assert np.array_equal(curves[0].valid, np.maximum.accumulate([q.valid_acc for q in queries]))
     for c in curves:
         assert len(c.valid) == 60 and np.all(np.diff(c.valid) >= 0)  # best so far never drops
-        best_cell = benchmark.space.parse(max(read_queries(smoke_pair / "pair-crls" / ("queries.csv" if c.label == "CR-LSO" else "baselines/rea.csv")), key=lambda q: q.valid_acc).arch)
+        best_cell = benchmark.space.parse(
+            max(
+                read_queries(smoke_pair / "pair-crls" / ("queries.csv" if c.label == "CR-LSO" else "baselines/rea.csv")),
+                key=lambda q: q.valid_acc,
+            ).arch
+        )
         assert c.test[-1] == benchmark.test_accuracy([best_cell], "cifar10")[0]  # the best-validation cell's test accuracy
     assert curves[0].valid[-1] <= benchmark.optimum("cifar10").valid

@@ -26,7 +26,8 @@ def test_moves_group_the_retries_that_decode_to_one_cell(smoke_pair):
             assert [s.eta for s in m.steps] == sorted(s.eta for s in m.steps)
             assert m.describe(t.start_arch).startswith(f"Round {m.round}")
     fallbacks = [m for t in trajectories(smoke_pair / "pair-crls") for m in t.moves if m.kind == "fallback"]
-    assert all("best-predicted unseen neighbour" in m.describe("x") for m in fallbacks)
+    assert all("not a latent move" in m.describe("x") and "best-predicted unseen one-mutation neighbour" in m.describe("x")
+               for m in fallbacks)
 
 
 def test_a_move_of_the_step_rule_counts_the_retries_between_its_recorded_ends():
@@ -35,8 +36,8 @@ def test_a_move_of_the_step_rule_counts_the_retries_between_its_recorded_ends():
 
     ends = [TrajectoryStep(3, "start", attempt, 0.2 + 0.2 * attempt, [0.0], "start", 90.0, 90.0, False, None, "crlso")
             for attempt in (0, 5)]
-    assert "η = 0.20 to 1.20 (6 step sizes)" in Move(3, "start", ends, "step", ends_only=True).describe("start")
-    assert "(2 step sizes)" in Move(3, "start", ends, "step").describe("start")  # the ranked rule records every proposal
+    assert "latent step, η = 0.20 to 1.20 (6 step lengths)" in Move(3, "start", ends, "step", ends_only=True).describe("start")
+    assert "(2 step lengths)" in Move(3, "start", ends, "step").describe("start")  # the ranked rule records every proposal
 
 
 def test_a_queried_neighbour_of_the_mixed_rule_is_its_own_move_said_in_words():
@@ -47,4 +48,5 @@ def test_a_queried_neighbour_of_the_mixed_rule_is_its_own_move_said_in_words():
              TrajectoryStep(2, "start", -1, 0.0, [0.1], "near", 92.0, 92.0, True, 91.5, "crlso-mutation")]
     step, mutation = Trajectory("start", steps).moves  # same round and cell, but not one move
     assert (step.kind, mutation.kind) == ("step", "mutation") and mutation.queried and mutation.valid_acc == 91.5
-    assert "one-mutation neighbour of the start" in mutation.describe("start")
+    assert "one-mutation neighbour of the start" in mutation.describe("start") and "not a latent move" in mutation.describe("start")
+    assert "latent step" in step.describe("start")

@@ -27,7 +27,9 @@ def test_small_grid_runs_reports_and_resumes(tmp_path, benchmark):
         assert float(r["best_test_acc"]) == benchmark.test_accuracy([cell], "cifar10")[0]  # reported, never selected on
         assert int(r["found_valid_optimum"]) == int(float(r["best_valid_acc"]) >= optimum)
         assert 1 <= int(r["queries_to_best"]) <= int(r["budget"])
-        assert float(by_key[(r["method"], r["seed"], 60)]["best_valid_acc"]) >= float(by_key[(r["method"], r["seed"], 40)]["best_valid_acc"])
+        assert float(by_key[(r["method"], r["seed"], 60)]["best_valid_acc"]) >= float(
+            by_key[(r["method"], r["seed"], 40)]["best_valid_acc"]
+        )
     assert {r["labelled"] for r in rows if r["method"] == "crlso"} == {"30"}
     for r in rows:  # latent rows say where their search queries came from; baselines leave it empty
         counts = [r[f"from_{kind}"] for kind in ORIGINS]

@@ -28,7 +28,7 @@ def test_without_test_accuracy_or_a_known_optimum_the_table_says_so_in_words(tmp
     path = _write(tmp_path / "results.csv", [(71.0, "", "", 10), (72.0, "", "", 30)])
     (row,) = summarise(path)
     assert row.test_mean is None and row.found_share is None and row.valid_mean == pytest.approx(71.5)
-    line = next(l for l in markdown_table([row]).splitlines() if l.startswith("| 100 |"))
+    line = next(t for t in markdown_table([row]).splitlines() if t.startswith("| 100 |"))
     assert "no test accuracy in this benchmark" in line and "optimum not known" in line
     assert "nan" not in line.lower() and " 0 %" not in line
 

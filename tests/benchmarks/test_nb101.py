@@ -14,17 +14,16 @@ import time
 import numpy as np
 import pytest
 
-from crlso_core.catalog import registry
-from crlso_core.benchmarks import NO_TEST, Oracle, Unanswerable
-from crlso_core.benchmarks import nb101
+from crlso_core.benchmarks import NO_TEST, Oracle, Unanswerable, nb101
 from crlso_core.benchmarks.data_dir import PACKAGED
 from crlso_core.benchmarks.nb101 import table_cells
 from crlso_core.benchmarks.table_file import read_rows
+from crlso_core.catalog import registry
+from crlso_core.catalog.presets import preset
 from crlso_core.cli import main
-from crlso_core.catalog.config import preset
 from crlso_core.common.errors import CRLSOError
-from crlso_core.pipeline.pool import build_pool
 from crlso_core.search.baselines import BASELINES
+from crlso_core.store.pool import build_pool
 from tests.conftest import SHARED_DATA
 from tests.data import NB101_API_JSON, NB101_TFRECORD
 

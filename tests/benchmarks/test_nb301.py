@@ -19,11 +19,11 @@ from crlso_core.benchmarks.nb301 import (
     ENCODING_FILE,
     MODEL_FILE,
     REFERENCE_FILE,
-    SPEC,
     config_of,
     load_nb301,
     reference_genotypes,
 )
+from crlso_core.catalog.spaces import NB301
 from crlso_core.common.errors import CRLSOError
 from tests.conftest import SHARED_DATA
 from tests.data import NB301_NASLIB_500
@@ -188,7 +188,6 @@ def test_a_copy_in_the_data_folder_is_used_gzipped_or_not(surrogate, no_packaged
 
 def _tiny_onnx() -> bytes:
     """A valid ONNX model that is not the surrogate: y = x + x."""
-    import onnx
     from onnx import TensorProto, helper
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])
@@ -313,6 +312,7 @@ def test_the_packaged_copies_are_the_teams_files_small_and_described():
 
 
 def test_the_registry_record():
+    SPEC = NB301
     assert SPEC.name == "nb301" and SPEC.title == "NAS-Bench-301" and SPEC.load_benchmark is load_nb301
     assert dict(SPEC.datasets) == {"cifar10": "CIFAR-10"} and SPEC.default_dataset == "cifar10"
     assert set(SPEC.data_files) == {MODEL_FILE, ENCODING_FILE} and SPEC.pool_size == 100_000

@@ -1,8 +1,8 @@
 import numpy as np
 
 from crlso_app import figures
-from crlso_core.analysis.similarity import cosine_blocks
 from crlso_core.analysis.curves import Curve
+from crlso_core.analysis.similarity import cosine_blocks
 from crlso_core.catalog.registry import get_space
 
 SPACE = get_space("nb201")

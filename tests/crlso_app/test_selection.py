@@ -6,12 +6,20 @@ ORDER = np.array([7, 3, 9, 1])  # table rows in the order the chart drew them
 
 
 def test_a_click_maps_through_the_drawing_order_and_ignores_other_traces():
-    event = {"selection": {"points": [{"curve_number": 0, "point_index": 2}, {"curve_number": 1, "point_index": 0}], "box": [], "lasso": []}}
+    event = {
+        "selection": {"points": [{"curve_number": 0, "point_index": 2}, {"curve_number": 1, "point_index": 0}], "box": [], "lasso": []}
+    }
     assert selected_rows(event, ORDER) == ([9], False)
 
 
 def test_a_box_or_lasso_is_a_region():
-    event = {"selection": {"points": [{"curve_number": 0, "point_index": i} for i in (0, 3)], "box": [], "lasso": [{"x": [0, 1, 1], "y": [0, 0, 1]}]}}
+    event = {
+        "selection": {
+            "points": [{"curve_number": 0, "point_index": i} for i in (0, 3)],
+            "box": [],
+            "lasso": [{"x": [0, 1, 1], "y": [0, 0, 1]}],
+        }
+    }
     assert selected_rows(event, ORDER) == ([7, 1], True)
 
 

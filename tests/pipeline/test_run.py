@@ -86,7 +86,9 @@ def test_a_pair_shares_its_seed_and_labelled_set_and_differs_only_in_the_convexi
     ls, crls = (read_json(smoke_pair / f"pair-{s}" / "config.json") for s in ("ls", "crls"))
     assert ls["seed"] == crls["seed"] and not ls["gvae"]["icnn"] and crls["gvae"]["icnn"]
     assert ls["search"]["predictor"] == "mlp" and crls["search"]["predictor"] == "icnn"
-    labelled = [[r["arch"] for r in read_csv(smoke_pair / f"pair-{s}" / "queries.csv") if r["source"] == "labelled"] for s in ("ls", "crls")]
+    labelled = [
+        [r["arch"] for r in read_csv(smoke_pair / f"pair-{s}" / "queries.csv") if r["source"] == "labelled"] for s in ("ls", "crls")
+    ]
     assert labelled[0] == labelled[1]
 
 

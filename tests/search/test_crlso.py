@@ -7,9 +7,9 @@ from crlso_core.benchmarks import Oracle
 from crlso_core.catalog.config import SearchConfig
 from crlso_core.models import GVAE, ICNN
 from crlso_core.models.output_scale import rescale_output_
+from crlso_core.models.training import kendall_tau
 from crlso_core.search.crlso import CRLSOSearch
 from crlso_core.search.latent import LatentCodes
-from crlso_core.models.training import kendall_tau
 
 
 class NoTestOracle(Oracle):

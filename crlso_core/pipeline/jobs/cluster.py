@@ -2,7 +2,8 @@
 
 Without an address a local Ray is started (dashboard off; Ray turns 127.0.0.1 into the
 machine's address and gives no way to keep its servers on loopback: see the README); a Ray
-already initialised in this process (a test's, the app's) is used as it is and left running. On a cluster the package travels with the tasks (no shared file system assumed).
+already initialised in this process (a test's, the app's) is used as it is and left running.
+On a cluster the package travels with the tasks (no shared file system assumed).
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ def check_fits(resources: dict) -> None:
     have = import_ray().cluster_resources()
     for name, key in (("num_cpus", "CPU"), ("num_gpus", "GPU")):
         if resources.get(name, 0) > have.get(key, 0):
-            raise CRLSOError(f"Each job needs {resources[name]:g} {key}(s) but the Ray cluster has {have.get(key, 0):g}; "
-                             + ("add a GPU worker or use the CPU (device cpu)." if key == "GPU" else "add CPUs or run fewer threads per job."))
+            raise CRLSOError(
+                f"Each job needs {resources[name]:g} {key}(s) but the Ray cluster has {have.get(key, 0):g}; "
+                + ("add a GPU worker or use the CPU (device cpu)." if key == "GPU" else "add CPUs or run fewer threads per job.")
+            )
 
 
 def cluster_resources(address: str) -> dict:

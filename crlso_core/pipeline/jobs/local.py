@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.common.progress import ProgressEvent
 from crlso_core.common.files import read_json, write_json
+from crlso_core.common.progress import ProgressEvent
 from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV
 from crlso_core.pipeline.jobs.work import KINDS, plan_of, work
 from crlso_core.store.folder import clean_stale

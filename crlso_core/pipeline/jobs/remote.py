@@ -22,10 +22,10 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-from crlso_core.store.bundles import export_zip, import_zip, update_from_zip
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.progress import ProgressEvent
 from crlso_core.pipeline.jobs.cluster import check_fits, connect, import_ray, task_error
+from crlso_core.store.bundles import export_zip, import_zip, update_from_zip
 
 JOB_CPUS = 2  # torch threads of one job's task: what a job uses on the 2-core machines
 POLL_S = 0.25

@@ -157,7 +157,9 @@ def pruned(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return edges & kept[:, EDGE_X] & kept[:, EDGE_Y], kept, connected
 
 
-def from_slots(edges: np.ndarray, slot_digits: np.ndarray, canonicalise: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def from_slots(
+    edges: np.ndarray, slot_digits: np.ndarray, canonicalise: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cells from raw 7-slot specs: edges (n, 21) bool, slot_digits (n, 7) middle ops (slots
     1..5 read). Pruned, then in canonical form: (ok, vertices, bits, codes), where ok says
     the input reaches the output within 9 edges (the other arrays are meaningless where

@@ -42,7 +42,9 @@ def reconstruction_loss(logits: Tensor, targets: Tensor) -> Tensor:
     alike: 6 pair choices (nodes 3..5; node 2 has one option and no loss) and 16 ops."""
     pair_logits, op_logits = _choice_logits(logits)
     t = targets.reshape(-1, 2, CHOICES_PER_CELL)
-    pair_loss = F.cross_entropy(pair_logits[:, :, 1:].reshape(-1, _PAIR_GATHER.shape[1]), t[:, :, 1 : len(NODES)].reshape(-1), reduction="sum")
+    pair_loss = F.cross_entropy(
+        pair_logits[:, :, 1:].reshape(-1, _PAIR_GATHER.shape[1]), t[:, :, 1 : len(NODES)].reshape(-1), reduction="sum"
+    )
     op_loss = F.cross_entropy(op_logits.reshape(-1, NUM_OPS), t[:, :, len(NODES) :].reshape(-1), reduction="sum")
     return (pair_loss + op_loss) / (t.shape[0] * 2 * (len(NODES) - 1 + SLOTS))
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
 from crlso_core.store.folder import RunFolder
 
 MAIN = Path(__file__).resolve().parents[3] / "crlso_app" / "main.py"
@@ -52,7 +53,19 @@ def busy_store(tmp_path) -> Path:
     root = tmp_path / "busy"
     job = root / ".jobs" / "j1"
     job.mkdir(parents=True)
-    (job / "job.json").write_text(json.dumps({"id": "j1", "kind": "train_pair", "title": "train other", "params": {}, "created": time.time(), "root": str(root), "pid": os.getpid()}))
+    (job / "job.json").write_text(
+        json.dumps(
+            {
+                "id": "j1",
+                "kind": "train_pair",
+                "title": "train other",
+                "params": {},
+                "created": time.time(),
+                "root": str(root),
+                "pid": os.getpid(),
+            }
+        )
+    )
     (job / "state.json").write_text(json.dumps({"status": "running", "pid": os.getpid()}))
     (root / ".jobs" / "active").write_text("j1")
     return root
@@ -62,6 +75,7 @@ def busy_store(tmp_path) -> Path:
 def copy_pair_fixture():
     """Copy a stored pair's runs into another store and index them there."""
     import shutil
+
     from crlso_core.store.index import index_run
 
     def copy(source: Path, root: Path, name: str = "pair") -> Path:

@@ -4,7 +4,6 @@ surrogate's accuracies, no test accuracy."""
 import html
 import re
 
-
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog.registry import get_space
 

@@ -73,8 +73,18 @@ def test_a_finished_training_says_what_the_pair_reached_and_links_onward(open_pa
     job = root / ".jobs" / "j1"
     job.mkdir(parents=True)
     runs = [str(root / "pair-ls"), str(root / "pair-crls")]
-    (job / "job.json").write_text(json.dumps({"id": "j1", "kind": "train_pair", "title": "Train LS + CR-LS 'pair'", "params": {"name": "pair"},
-                                              "created": time.time() - 60, "root": str(root)}))
+    (job / "job.json").write_text(
+        json.dumps(
+            {
+                "id": "j1",
+                "kind": "train_pair",
+                "title": "Train LS + CR-LS 'pair'",
+                "params": {"name": "pair"},
+                "created": time.time() - 60,
+                "root": str(root),
+            }
+        )
+    )
     (job / "state.json").write_text(json.dumps({"status": "done", "result": {"runs": runs}}))
     at = open_page("train", root)
     captions = " ".join(c.value for c in at.caption)

@@ -74,7 +74,11 @@ def test_enumerated_rows_are_canonical_and_hash_to_their_key(slice_5):
     assert sorted(slice_5.adjacency[three].tolist()) == [0b101] * 3 + [0b111] * 3  # a chain, a chain with a skip
     row = int(three[slice_5.adjacency[three] == 0b101][0])
     assert slice_5.cell(row)[0] == [[0, 1, 0], [0, 0, 1], [0, 0, 0]]
-    assert slice_5.ops[row, 0] == enumeration.INPUT_CODE and slice_5.ops[row, 1] in (0, 1, 2) and slice_5.ops[row, 2] == enumeration.OUTPUT_CODE
+    assert (
+        slice_5.ops[row, 0] == enumeration.INPUT_CODE
+        and slice_5.ops[row, 1] in (0, 1, 2)
+        and slice_5.ops[row, 2] == enumeration.OUTPUT_CODE
+    )
     assert (slice_5.ops[row, 3:] == enumeration.NO_VERTEX).all()
     assert slice_5.find([slice_5.hash_hex([7])[0], "0" * 32]).tolist() == [7, -1]
 

@@ -90,34 +90,45 @@ def test_parse_many_reads_formatted_pools_fast_and_anything_else_like_parse(nb10
         nb101.parse_many(texts[:3] + ["adjacency=010/000/000 ops=input,maxpool3x3,output"])
 
 
-@pytest.mark.parametrize("bad, reason", [
-    ("", "empty"),
-    ("adjacency=01/00", "neither 'adjacency=... ops=...' nor a JSON object"),
-    ("hello world", "neither"),
-    ("adjacency=012/001/000 ops=input,conv3x3-bn-relu,output", "row 1 is '012'"),
-    ("adjacency=01/001/000 ops=input,conv3x3-bn-relu,output", "row 1 has 2 entries, not 3"),
-    ("adjacency=011/101/000 ops=input,conv3x3-bn-relu,output", r"entry \[1\]\[0\] is 1 but the matrix must be upper-triangular"),
-    ("adjacency=010/001/000 ops=input,conv5x5,output", "op 1 is 'conv5x5'"),
-    ("adjacency=010/001/000 ops=input,output", "2 ops for 3 vertices"),
-    ("adjacency=010/001/000 ops=conv3x3-bn-relu,input,output", "must start with 'input' and end with 'output'"),
-    ("adjacency=0 ops=input", "1 rows, not 2 to 32"),
-    ("adjacency=010/000/000 ops=input,conv3x3-bn-relu,output", "input does not reach its output"),
-    ("adjacency=" + "/".join("0" * i + "1" + "0" * (7 - i) for i in range(1, 8)) + "/00000000 ops=input," + ",".join([CONV3] * 6) + ",output",
-     "8 vertices lie on input-output paths, more than 7"),
-    ("adjacency=0111111/0011111/0001111/0000111/0000011/0000001/0000000 ops=input," + ",".join([CONV3] * 5) + ",output",
-     "21 edges lie on input-output paths, more than 9"),
-    ('{"matrix": [[0, 1], [0, 0]]}', "no ops given"),
-    ('{"matrix": [[0, 1], [0, 0]], "adjacency": [[0, 1], [0, 0]], "ops": ["input", "output"]}', "an adjacency given twice"),
-    ('{"matrix": [[0, 1], [0, 0]], "ops": ["input", "output"], "hash": "x"}', "unknown key 'hash'"),
-    ('{"matrix": [[0, 1.0], [0, 0]], "ops": ["input", "output"]}', r"entry \[0\]\[1\] is 1.0, not 0 or 1"),
-    ('{"matrix": [[0, true], [0, 0]], "ops": ["input", "output"]}', "not 0 or 1"),
-    ('{"matrix": "0110", "ops": ["input", "output"]}', "not a list of rows"),
-    ('{"matrix": [[0, 1], [0, 0]], "ops": "input output"}', "not a list of names"),
-    ('[[0, 1], [0, 0]]', "not a JSON object"),
-    ('{"matrix": [[0, 1], [0, 0]], "ops": ["input", "output"]', "not valid JSON"),
-    ("[" * 5000 + "]" * 5000, "not valid JSON"),
-    ("x" * 30_000, "longer than 20,000 characters"),
-])
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        ("", "empty"),
+        ("adjacency=01/00", "neither 'adjacency=... ops=...' nor a JSON object"),
+        ("hello world", "neither"),
+        ("adjacency=012/001/000 ops=input,conv3x3-bn-relu,output", "row 1 is '012'"),
+        ("adjacency=01/001/000 ops=input,conv3x3-bn-relu,output", "row 1 has 2 entries, not 3"),
+        ("adjacency=011/101/000 ops=input,conv3x3-bn-relu,output", r"entry \[1\]\[0\] is 1 but the matrix must be upper-triangular"),
+        ("adjacency=010/001/000 ops=input,conv5x5,output", "op 1 is 'conv5x5'"),
+        ("adjacency=010/001/000 ops=input,output", "2 ops for 3 vertices"),
+        ("adjacency=010/001/000 ops=conv3x3-bn-relu,input,output", "must start with 'input' and end with 'output'"),
+        ("adjacency=0 ops=input", "1 rows, not 2 to 32"),
+        ("adjacency=010/000/000 ops=input,conv3x3-bn-relu,output", "input does not reach its output"),
+        (
+            "adjacency="
+            + "/".join("0" * i + "1" + "0" * (7 - i) for i in range(1, 8))
+            + "/00000000 ops=input,"
+            + ",".join([CONV3] * 6)
+            + ",output",
+            "8 vertices lie on input-output paths, more than 7",
+        ),
+        (
+            "adjacency=0111111/0011111/0001111/0000111/0000011/0000001/0000000 ops=input," + ",".join([CONV3] * 5) + ",output",
+            "21 edges lie on input-output paths, more than 9",
+        ),
+        ('{"matrix": [[0, 1], [0, 0]]}', "no ops given"),
+        ('{"matrix": [[0, 1], [0, 0]], "adjacency": [[0, 1], [0, 0]], "ops": ["input", "output"]}', "an adjacency given twice"),
+        ('{"matrix": [[0, 1], [0, 0]], "ops": ["input", "output"], "hash": "x"}', "unknown key 'hash'"),
+        ('{"matrix": [[0, 1.0], [0, 0]], "ops": ["input", "output"]}', r"entry \[0\]\[1\] is 1.0, not 0 or 1"),
+        ('{"matrix": [[0, true], [0, 0]], "ops": ["input", "output"]}', "not 0 or 1"),
+        ('{"matrix": "0110", "ops": ["input", "output"]}', "not a list of rows"),
+        ('{"matrix": [[0, 1], [0, 0]], "ops": "input output"}', "not a list of names"),
+        ("[[0, 1], [0, 0]]", "not a JSON object"),
+        ('{"matrix": [[0, 1], [0, 0]], "ops": ["input", "output"]', "not valid JSON"),
+        ("[" * 5000 + "]" * 5000, "not valid JSON"),
+        ("x" * 30_000, "longer than 20,000 characters"),
+    ],
+)
 def test_bad_text_is_one_clear_error_that_quotes_it(nb101, bad, reason):
     with pytest.raises(CRLSOError, match=reason) as info:
         nb101.parse(bad)

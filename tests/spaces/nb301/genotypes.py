@@ -4,8 +4,10 @@ stores it, as a cell and as the DARTS string, and helpers to spell cells."""
 from crlso_core.spaces.nb301.cells import OPS
 
 # the first row of the CSV, as NASLib stores it (node 4's inputs 2, 0 out of order)
-NORMAL_JSON = '[["sep_conv_5x5", 0], ["sep_conv_3x3", 1], ["skip_connect", 0], ["sep_conv_3x3", 2], ["sep_conv_3x3", 2], ["sep_conv_3x3", 0], ["dil_conv_5x5", 2], ["dil_conv_3x3", 3]]'
-REDUCE_JSON = '[["sep_conv_3x3", 0], ["sep_conv_3x3", 1], ["avg_pool_3x3", 1], ["dil_conv_3x3", 0], ["sep_conv_3x3", 2], ["skip_connect", 0], ["sep_conv_5x5", 4], ["avg_pool_3x3", 3]]'
+NORMAL_JSON = ('[["sep_conv_5x5", 0], ["sep_conv_3x3", 1], ["skip_connect", 0], ["sep_conv_3x3", 2], ["sep_conv_3x3", 2], '
+               '["sep_conv_3x3", 0], ["dil_conv_5x5", 2], ["dil_conv_3x3", 3]]')
+REDUCE_JSON = ('[["sep_conv_3x3", 0], ["sep_conv_3x3", 1], ["avg_pool_3x3", 1], ["dil_conv_3x3", 0], ["sep_conv_3x3", 2], '
+               '["skip_connect", 0], ["sep_conv_5x5", 4], ["avg_pool_3x3", 3]]')
 FIRST = (
     ((4, 0), (3, 1), (2, 0), (3, 2), (3, 0), (3, 2), (6, 2), (5, 3)),
     ((3, 0), (3, 1), (5, 0), (1, 1), (2, 0), (3, 2), (1, 3), (4, 4)),

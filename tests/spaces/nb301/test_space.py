@@ -108,7 +108,9 @@ def test_graph_batches_encode_both_cells_both_ways(nb301, cells):
     batch = nb301.graph_batch(cells[:64])
     assert batch.x.shape == (1, 14, 14) and torch.equal(batch.x[0], torch.eye(14))
     assert batch.src.shape == batch.dst.shape == (64, NUM_EDGES) == (64, 48) and batch.src.dtype == torch.long
-    assert batch.edge_attr.shape == (64, 48, nb301.edge_features) and batch.edge_mask.shape == (64, 48) and bool((batch.edge_mask == 1).all())
+    assert (
+        batch.edge_attr.shape == (64, 48, nb301.edge_features) and batch.edge_mask.shape == (64, 48) and bool((batch.edge_mask == 1).all())
+    )
     assert batch.node_mask.shape == (64, 14) and bool((batch.node_mask == 1).all())
     assert not batch.shared_topology and batch.shared_nodes
     for row, cell in enumerate(cells[:64]):

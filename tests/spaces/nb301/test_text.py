@@ -99,7 +99,7 @@ def _with(pairs, slot, pair):
         genotype_text(GOOD_N, GOOD_N).replace("Genotype", "Phenotype"),
         f"Genotype(normal={json.dumps(GOOD_N)})",  # no reduce cell
         json.dumps(GOOD_N),  # one cell alone
-        json.dumps({"normal": GOOD_N, "reduce": GOOD_N, "normal": GOOD_N}).replace('"reduce"', '"normal"'),  # key twice
+        json.dumps({"normal": GOOD_N, "reduce": GOOD_N, "normal": GOOD_N}).replace('"reduce"', '"normal"'),  # noqa: F601 (key twice)
         json.dumps([GOOD_N, GOOD_N]).replace(", 1]", ", 1.0]", 1),  # float input
         json.dumps([GOOD_N, GOOD_N]).replace(", 1]", ", true]", 1),  # bool input
         json.dumps([GOOD_N, GOOD_N]).replace('"skip_connect"', "7", 1),  # op as a number

@@ -1,7 +1,8 @@
 """The presets of the narrow-accuracy spaces take the accuracy scale out of the teacher and
 the search's fine-tuning; every space steps in code spacings along the ray (the default rule)."""
 
-from crlso_core.catalog.config import PRESET_NAMES, RULES, preset
+from crlso_core.catalog.config import RULES
+from crlso_core.catalog.presets import PRESET_NAMES, preset
 
 
 def test_nb301_and_nb101_presets_standardise_and_step_in_code_spacing():
