@@ -9,7 +9,8 @@ the run's own config.json, which keeps the settings it was trained with). Each s
 starts from the run's labelled cells and spends the run's budget; for each it records the
 best-so-far accuracy at the budgets and the share of its queries that were latent moves
 (search/origins.py). REA's curve is the mean over --rea-seeds of its own seeds. The runs
-must share one space; writes benchmarks/results/<space>_search_settings.json.
+must share one space and dataset; each call adds one experiment (its command, REA's curve
+and every run's rows) to benchmarks/results/<space>_search_settings.json.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,6 +46,10 @@ SETTINGS = {
     "ray, eta_step 1": {"rule": "ray", "eta_step": 1.0},
     "ray, eta0 1, eta_step 1": {"rule": "ray", "eta0": 1.0, "eta_step": 1.0},
     "ray, top starts only": {"rule": "ray", "start_depth": 10},
+    "ray, turned rays (8)": {"rule": "ray", "ray_tries": 8},
+    "ray, 30 starts, turned rays (8)": {"rule": "ray", "start_depth": 30, "ray_tries": 8},
+    "ray, top starts, turned rays (8)": {"rule": "ray", "start_depth": 10, "ray_tries": 8},
+    "ray, top starts, turned rays (8), spread 1": {"rule": "ray", "start_depth": 10, "ray_tries": 8, "ray_spread": 1.0},
     "ray, 100 points": {"rule": "ray", "max_retries": 100},
     "ray, standardised fine-tuning at lr 1e-3": {"rule": "ray", "standardise_refit": True, "finetune_lr": 1e-3},
     "ranked": {"rule": "ranked"},
@@ -112,19 +118,21 @@ def main() -> None:
     out = args.out or ROOT / "benchmarks" / "results" / f"{space}_search_settings.json"
     budgets = [int(b) for b in args.budgets.split(",")]
     seeds = [int(s) for s in args.search_seeds.split(",")]
+    names = args.settings.split(";")
     benchmark = load_benchmark(space, args.data_dir)
-    report = {"dataset": dataset, "budgets": budgets, "search_seeds": seeds, "settings": SETTINGS,
-              f"rea_mean_{args.rea_seeds}_seeds": rea_reference(benchmark, dataset, budgets, args.rea_seeds), "runs": {}}
-    print("REA:", report[f"rea_mean_{args.rea_seeds}_seeds"], flush=True)
+    experiment = {
+        "command": "python -m benchmarks.search_settings " + " ".join(sys.argv[1:]), "dataset": dataset, "budgets": budgets,
+        "search_seeds": seeds, "rea_seeds": args.rea_seeds, "settings": {n: SETTINGS[n] for n in names},
+        "rea": rea_reference(benchmark, dataset, budgets, args.rea_seeds), "runs": {},
+    }
+    print("REA:", experiment["rea"], flush=True)
     for run, config in zip(args.runs, configs):
         side = "CR-LS" if config.gvae.icnn else "LS"
         key = f"seed {config.seed}, {side}, {config.labelled} labelled"
-        report["runs"][key] = measure(run, config, benchmark, args.settings.split(";"), seeds, budgets)
-    if out.exists():  # runs measured before keep their rows
-        earlier = json.loads(out.read_text())
-        if earlier.get("search_seeds") == seeds and earlier.get("budgets") == budgets and "settings" in earlier:
-            report["runs"] = {**earlier["runs"], **report["runs"]}
-    out.write_text(json.dumps(report, indent=1) + "\n")
+        experiment["runs"][key] = measure(run, config, benchmark, names, seeds, budgets)
+    earlier = json.loads(out.read_text()) if out.exists() else {}
+    experiments = earlier.get("experiments", []) if isinstance(earlier, dict) else []
+    out.write_text(json.dumps({"experiments": [*experiments, experiment]}, indent=1) + "\n")  # earlier ones are kept
     print(f"wrote {out}")
 
 

@@ -172,30 +172,29 @@ def earlier_section(space: str) -> list[str]:
 
 
 def settings_section(space: str) -> list[str]:
-    """How the search settings were chosen (benchmarks/search_settings.py): searches
-    from trained runs on development seeds, against REA's mean over its own seeds."""
+    """How the search settings were chosen (benchmarks/search_settings.py): searches from
+    runs trained on development seeds, each setting against REA's mean over its own seeds."""
     path = RESULTS / f"{space}_search_settings.json"
     if not path.exists():
         return []
-    data = json.loads(path.read_text())
-    budgets = data["budgets"]
-    rea_key = next(k for k in data if k.startswith("rea_mean_"))
-    head = "| run | setting | " + " | ".join(f"{b} queries" for b in budgets) + " | latent moves |"
-    changes = data.get("settings", {})
     lines = [f"### How the search settings were chosen ({registry.get_spec(space).title}, development seeds)", "",
-             "`python -m benchmarks.search_settings RUN ...` on runs trained on development seeds, searched with the "
-             "space's current demo preset changed as each setting says; each row is the mean best validation accuracy of "
-             f"{len(data['search_seeds'])} searches (search seeds {data['search_seeds']}) from the run's labelled cells, "
-             "and the mean share of their search queries that were latent moves. REA, mean of "
-             f"{rea_key.split('_')[2]} seeds: " + ", ".join(f"{v:.2f}" for v in data[rea_key]) + ".", "",
-             *([f"- {name}: `{json.dumps(change)}`" for name, change in changes.items()] + [""] if changes else []),
-             head, "|---|---|" + "---:|" * (len(budgets) + 1)]
-    for run, rows in data["runs"].items():
-        for name, row in rows.items():
-            best, share = (row["best"], row["latent_share"]) if isinstance(row, dict) else (row, None)
-            lines.append(f"| {run} | {name} | " + " | ".join(f"{v:.2f}" for v in best)
-                         + f" | {'' if share is None else f'{100 * share:.0f} %'} |")
-    return lines + [""]
+             "Each experiment searches runs trained on development seeds (never the bench's) with the space's demo preset "
+             "changed as each setting says; a row is the mean best validation accuracy of its searches (one per search seed) "
+             "from the run's labelled cells, and the mean share of their search queries that were latent moves.", ""]
+    for e in json.loads(path.read_text())["experiments"]:
+        budgets = e["budgets"]
+        lines += ["```bash", e["command"], "```", "",
+                  f"{registry.dataset_title(e['dataset'])}; search seeds {e['search_seeds']}; REA, mean of {e['rea_seeds']} seeds: "
+                  + ", ".join(f"{v:.2f}" for v in e["rea"]) + ".", "",
+                  *[f"- {name}: `{json.dumps(change)}`" for name, change in e["settings"].items() if change is not None], "",
+                  "| run | setting | " + " | ".join(f"{b} queries" for b in budgets) + " | latent moves |",
+                  "|---|---|" + "---:|" * (len(budgets) + 1)]
+        for run, rows in e["runs"].items():
+            for name, row in rows.items():
+                share = "not recorded" if row["latent_share"] is None else f"{100 * row['latent_share']:.0f} %"
+                lines.append(f"| {run} | {name} | " + " | ".join(f"{v:.2f}" for v in row["best"]) + f" | {share} |")
+        lines.append("")
+    return lines
 
 
 def teacher_scale_section(space: str) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any, Optional
 from crlso_core.common.checks import check_ranges, check_types
 from crlso_core.common.errors import CRLSOError
 
-RULES = ("ray", "step", "ranked", "mixed")  # the search's step rules (see SearchConfig); the first is the default
+RULES = ("ranked", "ray", "step", "mixed")  # the search's step rules (see SearchConfig); the first is the default
 STEP_LENGTHS = ("gradient", "spacing")
 PREDICTORS = ("icnn", "mlp")  # the latent predictor the search steps on
 DEVICES = ("auto", "cpu", "cuda")
@@ -65,18 +65,26 @@ class GVAEConfig:
 
 @dataclass
 class SearchConfig:
-    """The CR-LSO loop (crlso_core/search/crlso.py). `rule="ray"` walks each start's descent
-    direction in steps of the codes' spacing, as far as the pool's codes are wide along it,
-    and queries the first new cell; `rule="step"` is the reference one-step rule with growing retries;
-    `rule="ranked"` proposes many steps per start and queries the best-predicted ones;
-    `rule="mixed"` ranks the starts' one-mutation neighbours among those proposals."""
+    """The CR-LSO loop (crlso_core/search/crlso.py). `rule="ranked"` (the default: the best
+    latent rule on development seeds of NB201 and NB101, benchmarks/search_settings.py)
+    proposes steps of several lengths along each start's descent direction, with and without
+    noise, and queries the decoded cells the predictor ranks best; `rule="ray"` (the paper's
+    rule in the codes' scale) walks each start's descent direction in steps of the codes'
+    spacing and queries the first new cell; `rule="step"` is the reference one-step rule
+    with growing retries; `rule="mixed"` ranks the starts' one-mutation neighbours among the
+    ranked rule's proposals."""
 
-    rule: str = "ray"
+    rule: str = "ranked"
     predictor: str = "icnn"  # "mlp": unconstrained predictor (the plain-LSO ablation)
     top_k: int = 10  # starts a round steps from (ray: starts that found a cell), and queries a ranked round makes
     # ray and ranked rules: how far down the queried cells, best first, a round may look for
     # starts whose moves still reach new cells (0: all of them)
     start_depth: int = 0
+    # ray rule: when fewer than top_k gradient rays reach a new cell, each of the top_k starts
+    # tries up to ray_tries rays turned from its descent direction by ray_spread (a random unit
+    # vector times it, so about 27 degrees at 0.5), kept downhill
+    ray_tries: int = 8
+    ray_spread: float = 0.5
     finetune_epochs: int = 50
     finetune_lr: float = 1e-4
     finetune_batch: int = 64
@@ -160,6 +168,8 @@ class RunConfig:
             {
                 "top_k": (1, 10_000),
                 "start_depth": (0, 10**7),
+                "ray_tries": (0, 10_000),
+                "ray_spread": (0, 100),
                 "finetune_epochs": (0, 100_000),
                 "finetune_lr": (1e-12, 10),
                 "finetune_batch": (1, 100_000),

@@ -4,11 +4,13 @@ into cells the benchmark answers.
 Each round: fine-tune the predictor on every (z, true accuracy) queried so far; step from
 the best queried cells (the starts) *down* the predicted error (the reference code climbed
 it: its sign was wrong); decode; query unseen cells. The rules:
-- "ray" (the default): the paper's rule measured in the codes' own scale. From a start,
+- "ranked" (the default, the best latent rule on development seeds): see below.
+- "ray": the paper's rule measured in the codes' own scale. From a start,
   walk the descent direction in steps of the codes' spacing (geometry.py) as far as the
   pool's codes are wide along it, and query the first cell decoded along it that is new. A start whose
   ray meets only known cells gives way to the next-best queried cell, until `top_k` starts
-  have found a cell or `start_depth` starts were tried.
+  have found a cell or `start_depth` starts were tried; then, while fewer than `top_k` did,
+  the best starts try rays turned around their gradient (`ray_tries` each, `ray_spread`).
 - "step": the reference rule. z = z0 - eta * grad f(z0) (or eta spacings along it, with
   step_length "spacing"); if the decoded cell was already queried, eta grows by eta_step,
   at most max_retries times.
@@ -145,8 +147,17 @@ class CRLSOSearch:
 
     # --- the ray rule --------------------------------------------------------------------
     def _ray_round(self, round_: int, ranking: list[Cell]) -> None:
+        """Gradient rays from the best queried cells down the ranking (to start_depth) until
+        top_k found a new cell; then, while fewer did, rays in directions drawn around the
+        gradient's (still downhill) from the top_k starts: on a convex predictor every
+        gradient ray points the same way, and those rays can all run into known cells."""
+        c = self.cfg
+        found = self._gradient_rays(round_, self._depth(ranking))
+        if found < c.top_k and c.ray_tries > 0:
+            self._cone_rays(round_, ranking[: c.top_k], c.top_k - found)
+
+    def _gradient_rays(self, round_: int, candidates: list[Cell]) -> int:
         found = tried = 0
-        candidates = self._depth(ranking)
         for at in range(0, len(candidates), START_CHUNK):
             chunk = candidates[at: at + START_CHUNK]
             z0s = self.codes(chunk)
@@ -154,9 +165,31 @@ class CRLSOSearch:
             extents = ray_extents(directions, self._cloud)
             for start, z0, direction, extent in zip(chunk, z0s, directions, extents):
                 if found >= self.cfg.top_k or self.oracle.remaining == 0:
-                    return
+                    return found
                 tried += 1
                 found += self._walk_ray(round_, start, z0, direction, float(extent), record_miss=tried <= self.cfg.top_k)
+        return found
+
+    def _cone_rays(self, round_: int, starts: list[Cell], wanted: int) -> int:
+        """Up to `ray_tries` rays per start, each along the descent direction turned by a
+        random draw (`ray_spread` times a unit-length random vector); the first that reaches
+        a new cell counts for its start. Returns how many starts found one."""
+        c, found = self.cfg, 0
+        z0s = self.codes(starts)
+        directions = descent_directions(self._raw_gradient(z0s))
+        for start, z0, direction in zip(starts, z0s, directions):
+            if found >= wanted or self.oracle.remaining == 0:
+                break
+            noise = torch.randn((c.ray_tries, len(direction)), generator=self.generator)
+            turned = direction + c.ray_spread * noise / noise.norm(dim=1, keepdim=True)
+            turned = turned / turned.norm(dim=1, keepdim=True).clamp_min(1e-12)
+            turned = turned[(turned @ direction) > 0]  # downhill to first order only
+            extents = ray_extents(turned, self._cloud)
+            for d, extent in zip(turned, extents):
+                if self._walk_ray(round_, start, z0, d, float(extent), record_miss=False):
+                    found += 1
+                    break
+        return found
 
     def _walk_ray(self, round_: int, start: Cell, z0: Tensor, direction: Tensor, extent: float, record_miss: bool) -> bool:
         """Query the first new cell decoded along one ray; record the ray up to it (a ray that

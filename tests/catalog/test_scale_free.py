@@ -13,10 +13,10 @@ def test_nb301_and_nb101_presets_standardise_and_step_in_code_spacing():
             assert config.search.step_length == "spacing" and config.search.finetune_lr == 1e-3, (name, space)
 
 
-def test_nb201_presets_fine_tune_on_raw_errors_but_step_in_code_spacings_along_the_ray():
+def test_nb201_presets_fine_tune_on_raw_errors_but_step_in_code_spacings():
     for name in PRESET_NAMES:
         config = preset(name, space="nb201")
         assert not config.teacher.standardise and not config.search.standardise_refit
         assert config.search.finetune_lr == 1e-4
-        assert config.search.rule == RULES[0] == "ray" and config.search.step_length == "spacing"
-        assert config.search.eta_step == 0.5  # chosen on development seeds (benchmarks/search_settings.py)
+        assert config.search.rule == RULES[0] == "ranked" and config.search.step_length == "spacing"
+        assert config.search.eta_step == 0.5  # the ray's, chosen on development seeds (benchmarks/search_settings.py)

@@ -255,7 +255,7 @@ def _hand_made(benchmark_toy, target_at, special_start_at=None):
 
 
 def _hand_search(space, codes, oracle, **settings):
-    cfg = SearchConfig(**{"top_k": 4, "finetune_epochs": 0, **settings})
+    cfg = SearchConfig(**{"rule": "ray", "top_k": 4, "finetune_epochs": 0, **settings})
     search = CRLSOSearch(space, codes, Slope(), oracle, cfg, torch.device("cpu"), torch.Generator().manual_seed(0))
     return search, search.run()
 
@@ -264,7 +264,7 @@ def test_the_ray_reaches_a_new_cell_at_a_known_distance_where_a_reference_step_f
     from tests.toy_space import load_toy
 
     space, codes, oracle, target = _hand_made(load_toy(), target_at=(30.0, 0.0))
-    search, steps = _hand_search(space, codes, oracle)  # the default rule
+    search, steps = _hand_search(space, codes, oracle)
     assert oracle.history[-1].arch == space.format(target) and oracle.history[-1].source == "crlso"
     hit = next(s for s in steps if s.queried)
     start_x = float(codes([space.parse(hit.start_arch)])[0, 0])
@@ -292,8 +292,41 @@ def test_when_the_best_starts_rays_are_spent_a_lower_start_moves_before_any_fall
     assert len(spent - {hit.start_arch}) == 4  # the top-4 starts' rays were walked and recorded first
 
     space, codes, oracle, _ = _hand_made(load_toy(), target_at=(30.0, 40.0), special_start_at=(0.0, 40.0))
-    _hand_search(space, codes, oracle, start_depth=4)
-    assert oracle.history[-1].source == "crlso-fallback"  # held to the top 4, it has to fall back
+    _hand_search(space, codes, oracle, start_depth=4, ray_tries=0)
+    assert oracle.history[-1].source == "crlso-fallback"  # held to the top 4 and their gradient rays, it has to fall back
+
+
+def test_when_every_gradient_ray_is_spent_a_turned_ray_still_goes_downhill_to_a_new_cell():
+    """Known cells line the x-axis out to x = 60 (every gradient ray decodes to them); unseen
+    cells lie 5 above and below it. A ray turned from +x reaches them: a decoded step that
+    still descends, where without turned rays the round falls back."""
+    from tests.toy_space import load_toy
+
+    def layout():
+        benchmark = load_toy()
+        cells = benchmark.space.all_cells()
+        mu = torch.zeros(len(cells), 2)
+        mu[:61, 0] = torch.arange(61.0)  # the labelled cells
+        mu[61:101, 0] = torch.arange(20.0, 60.0)
+        mu[61:101, 1] = torch.tensor([5.0, -5.0]).repeat(20)
+        mu[101:, 0], mu[101:, 1] = torch.linspace(0, 60, len(cells) - 101), -300.0
+        oracle = Oracle(benchmark, "synthetic", 62)
+        for cell in cells[:61]:
+            oracle.query(cell, "labelled")
+        return benchmark.space, LookupCodes(benchmark.space, cells, mu), oracle, set(cells[61:101])
+
+    space, codes, oracle, beside = layout()
+    _, steps = _hand_search(space, codes, oracle, ray_tries=8)
+    last = oracle.history[-1]
+    assert last.source == "crlso" and space.parse(last.arch) in beside
+    hit = next(s for s in steps if s.queried)
+    start = codes([space.parse(hit.start_arch)])[0]
+    moved = torch.tensor(hit.z) - start
+    assert moved[0] > 0 and abs(float(moved[1])) > 0.5  # downhill (+x), and off the gradient's line
+
+    space, codes, oracle, _ = layout()
+    _hand_search(space, codes, oracle, ray_tries=0)
+    assert oracle.history[-1].source == "crlso-fallback"
 
 
 def test_origins_of_a_search_add_up_to_its_queries(benchmark, space):
