@@ -42,7 +42,10 @@ class Move:
 
     @property
     def etas(self) -> tuple[float, float]:
-        return self.steps[0].eta, self.steps[-1].eta
+        """The shortest and longest step of the move (the ranked rule's noisy proposals
+        repeat the plain ones' lengths, so its steps are not in order of length)."""
+        lengths = [s.eta for s in self.steps]
+        return min(lengths), max(lengths)
 
     def describe(self, start_arch: str) -> str:
         """What happened, in words a class can follow; a move that was not a latent step is
