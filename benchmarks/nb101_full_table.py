@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from crlso_core.benchmarks.nb101 import OFFICIAL_TABLE
-from crlso_core.benchmarks.readers.nb101_official_table import _write_gzipped_csv, table_columns
+from crlso_core.benchmarks.readers.nb101_official_table import _write_csv, table_columns
 from crlso_core.spaces.nb101.space import NB101Space
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def write_table(folder: Path) -> Path:
                    1_000_000, 1000.0, 3]
 
     out = folder / (OFFICIAL_TABLE + ".gz")
-    _write_gzipped_csv(out, columns, rows())
+    _write_csv(out, columns, rows())
     return out
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -165,12 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = dsub.add_parser("build-nb201", help="NB201 table from the official NATS-Bench 'simple' folder or .pth")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--nats-dir", type=Path, help="official NATS-tss-v1_0-3ffb9-simple folder")
-    src.add_argument("--pth", type=Path, help="official NAS-Bench-201-v1_*.pth (needs `pip install nas-bench-201`)")
-    p.add_argument("--out", type=Path, required=True)
+    src.add_argument("--pth", type=Path, help="refused: the official .pth can only be read by unpickling it; use --nats-dir")
+    p.add_argument("--out", type=Path, required=True, help="the table to write (gzipped when it ends in .gz); a new file unless --force")
+    p.add_argument("--force", action="store_true", help="replace --out when it is an existing file (never the input)")
     p.add_argument("--epochs", choices=["200", "12"], default="200")
     p = dsub.add_parser("build-nb101", help="NB101 table from the official nasbench_only108 or nasbench_full .tfrecord (no TensorFlow)")
     p.add_argument("--tfrecord", type=Path, required=True, help="official nasbench_only108.tfrecord or nasbench_full.tfrecord")
-    p.add_argument("--out", type=Path, required=True, help="the table to write (.csv.gz); written whole or not at all")
+    p.add_argument("--out", type=Path, required=True,
+                   help="the table to write (gzipped when it ends in .gz, e.g. nb101_official.csv.gz); written whole or not at all")
+    p.add_argument("--force", action="store_true", help="replace --out when it is an existing file (never the input)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -317,17 +322,46 @@ def _dispatch(args: argparse.Namespace, bars: ProgressBars) -> None:
         _app(args)
     elif args.command == "data" and args.data_command == "build-nb101":
         from crlso_core.benchmarks.readers.nb101_official_table import build_table
+        from crlso_core.common.files import check_output
 
-        built = build_table(args.tfrecord, args.out, bars)
+        built = build_table(args.tfrecord, check_output(args.out, [args.tfrecord], args.force), bars)
         bars.close()
         print(f"wrote {built.cells:,} cells ({built.records:,} runs, epoch budgets {', '.join(map(str, built.budgets))}) "
               f"to {built.out} in {built.seconds:.1f} s (CRC32C: {built.crc32c})")
     elif args.command == "data":
-        from crlso_core.benchmarks.readers.nats_simple import read_nats_simple, read_official_pth, write_table
+        from crlso_core.benchmarks.readers.nats_simple import read_nats_simple, write_table
+        from crlso_core.common.files import check_output
 
-        rows = read_nats_simple(args.nats_dir, args.epochs) if args.nats_dir else read_official_pth(args.pth, args.epochs)
-        write_table(rows, args.out)
+        if args.pth:
+            raise CRLSOError("The official .pth file can only be read by unpickling it, which would run any code it holds; "
+                             "this program never does that with a file it is handed. Use the NATS-Bench 'simple' folder (--nats-dir).")
+        sources = [p for p in args.nats_dir.iterdir()] if args.nats_dir.is_dir() else [args.nats_dir]
+        out = check_output(args.out, sources, args.force)
+        rows = read_nats_simple(args.nats_dir, args.epochs)
+        write_table(rows, out)
         print(f"wrote {len(rows)} cells to {args.out}")
+
+
+@contextmanager
+def _notes():
+    """A DataFallback (a named data folder without a file; the package's copy used) is one
+    line on stderr, once; other warnings are shown as Python shows them."""
+    from crlso_core.benchmarks.data_dir import DataFallback
+
+    shown: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", DataFallback)
+        default = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if not issubclass(category, DataFallback):
+                return default(message, category, filename, lineno, file, line)
+            if str(message) not in shown:
+                shown.add(str(message))
+                print(f"crlso: note: {message}", file=sys.stderr, flush=True)
+
+        warnings.showwarning = show
+        yield
 
 
 def _on_sigterm(signum, frame):
@@ -345,7 +379,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     handler = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
     try:
-        _dispatch(args, bars)
+        with _notes():
+            _dispatch(args, bars)
         return 0
     except CRLSOError as exc:
         return _fail(bars, f"crlso: error: {exc}", 2)

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import signal
+import stat
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -160,8 +161,50 @@ def to_jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def require_regular(path: Path, what: str = "") -> os.stat_result:
+    """The file's status, once it is known to be a regular file: a pipe would block the
+    reader forever, a device or a folder is never one of our files. Links are followed."""
+    path = Path(path)
+    info = path.stat()  # FileNotFoundError for the caller to word
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a folder" if stat.S_ISDIR(info.st_mode) else "a pipe" if stat.S_ISFIFO(info.st_mode)
+                else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a regular file")
+        raise CRLSOError(f"{path} is {kind}, not a file{(' ' + what) if what else ''}; give a regular file.")
+    return info
+
+
+def check_output(out: Path, inputs: Iterable[Path] = (), force: bool = False, option: str = "--out") -> Path:
+    """A path a command may write its result to. Never an input itself (with --force or
+    not), never something that is not a regular file (a device, a folder, a pipe, a link),
+    and an existing file only with --force."""
+    out = Path(out)
+    for source in inputs:
+        try:
+            same = Path(source).exists() and out.exists() and os.path.samefile(source, out)
+        except OSError:
+            same = False
+        if same or (out.exists() and Path(source).resolve() == out.resolve()):
+            raise CRLSOError(f"{option} {out} is the input itself; write the result to another path.")
+    if out.is_symlink() or (out.exists() and not out.is_file()):
+        raise CRLSOError(f"{option} {out} exists and is not a regular file; write the result to another path.")
+    if out.exists() and not force:
+        raise CRLSOError(f"{option} {out} already exists; choose another path, or add --force to replace it.")
+    return out
+
+
+def table_bytes(text: str, out: Path) -> bytes:
+    """A table's text as its file holds it: gzipped (the same bytes for the same text) when
+    the name ends in .gz, plain otherwise."""
+    data = text.encode("utf-8")
+    if Path(out).suffix != ".gz":
+        return data
+    import gzip
+
+    return gzip.compress(data, mtime=0)
+
+
 def _check_size(path: Path, limit: int) -> None:
-    size = path.stat().st_size
+    size = require_regular(path).st_size
     if size > limit:
         raise CRLSOError(f"{path} is {size:,} bytes, more than such a file ever holds ({limit:,}); it is not a file this program wrote.")
 
@@ -218,6 +261,7 @@ def npz_headers(path: Path) -> dict[str, tuple[tuple, np.dtype]]:
 
     fmt = np.lib.format
     out = {}
+    require_regular(path)
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
             with archive.open(info) as f:

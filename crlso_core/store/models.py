@@ -18,7 +18,7 @@ from torch import nn
 
 from crlso_core.catalog.config import RunConfig
 from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
+from crlso_core.common.files import array_bytes, npz_headers, require_regular, write_bytes_atomic
 from crlso_core.models import GVAE
 from crlso_core.models.build import gvae_for, latent_predictor
 from crlso_core.spaces.base import SearchSpace
@@ -43,6 +43,7 @@ def save_state(path: Path, module: torch.nn.Module) -> None:
 
 def _unpacked_bytes(path: Path) -> int:
     """What a zip-format .pt unpacks to, read from its directory, not by unpacking it."""
+    require_regular(path)  # a pipe named gvae.pt would block the load forever
     with zipfile.ZipFile(path) as archive:
         return sum(info.file_size for info in archive.infolist())
 

@@ -1,12 +1,11 @@
 """Build the NAS-Bench-201 table (one row per cell) from the official benchmark files.
 
-Two sources give the same rows:
-
-* the official NATS-Bench topology "simple" folder ``NATS-tss-v1_0-3ffb9-simple``
-  (``meta.pickle.pbz2`` plus one ``NNNNNN.pickle.pbz2`` per cell), read by
-  :func:`read_nats_simple` without any third-party API;
-* the official NAS-Bench-201 ``.pth`` file, read by :func:`read_official_pth` through the
-  official ``nas_201_api`` package.
+The source is the official NATS-Bench topology "simple" folder ``NATS-tss-v1_0-3ffb9-simple``
+(``meta.pickle.pbz2`` plus one ``NNNNNN.pickle.pbz2`` per cell), read by
+:func:`read_nats_simple` without any third-party API and through a restricted unpickler
+that builds only plain data. The official NAS-Bench-201 ``.pth`` file is not read: only a
+full unpickling (``torch.load(weights_only=False)``) can read it, and that would run any
+code a handed-over file holds.
 
 Each per-cell record is the state dict of the official ``ArchResults``: ``dataset_seed``
 maps each training set to its seeds, and ``all_results[(dataset, seed)]`` holds one run,
@@ -42,7 +41,7 @@ from pathlib import Path
 from statistics import fmean
 
 from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import write_bytes_atomic
+from crlso_core.common.files import table_bytes, write_bytes_atomic
 
 TABLE_COLUMNS = (
     "arch_index",
@@ -240,55 +239,6 @@ def read_nats_simple(nats_dir: Path, epochs: str = "200") -> list[dict]:
     return rows
 
 
-def read_official_pth(path: Path, epochs: str = "200") -> list[dict]:
-    """Read the official NAS-Bench-201 ``.pth`` file through the official ``nas_201_api``.
-
-    Returns the same rows as :func:`read_nats_simple`, using the API's own averaging
-    (``ArchResults.get_metrics(..., is_random=False)`` = mean over seeds at the last epoch).
-    """
-    path = Path(path)
-    epochs = _check_epochs(epochs)
-    try:
-        from nas_201_api import ArchResults
-    except ImportError as exc:
-        raise CRLSOError(
-            f"Reading {path} needs the official NAS-Bench-201 API: run "
-            "`pip install nas-bench-201`, or use the NATS-Bench 'simple' folder instead."
-        ) from exc
-    if not path.is_file():
-        raise CRLSOError(f"{path} does not exist: expected NAS-Bench-201-v1_[01]-*.pth.")
-
-    import torch
-
-    # torch.load(weights_only=False) is used only here, for the official NAS-Bench-201 file,
-    # and only once the official API is installed.  We call it ourselves (the API's bare
-    # torch.load(path) is refused by torch >= 2.6) and build the API's ArchResults from it.
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=False)
-        arch2infos = data["arch2infos"]
-    except Exception as exc:
-        raise CRLSOError(f"Could not read {path} as a NAS-Bench-201 file: {exc}") from exc
-
-    hp_key = "full" if epochs == "200" else "less"  # the .pth's names for 200 / 12 epochs
-    rows = []
-    for index in sorted(arch2infos):
-        try:
-            result = ArchResults.create_from_state_dict(arch2infos[index][hp_key])
-            row = {"arch_index": int(result.arch_index), "arch_str": str(result.arch_str)}
-            for column, (dataset, eval_name) in _ACCURACY_SOURCES.items():
-                metrics = result.get_metrics(dataset, eval_name, iepoch=None, is_random=False)
-                row[column] = float(metrics["accuracy"])
-            row["params_mb"] = float(result.get_compute_costs(_PARAMS_DATASET)["params"])
-            row["n_seeds_200ep"] = len(result.get_dataset_seeds(_SEEDS_DATASET))
-        except Exception as exc:
-            raise CRLSOError(f"{path}: cell {index} lacks {epochs}-epoch results ({exc!r}).") from exc
-        rows.append({column: row[column] for column in TABLE_COLUMNS})
-    return rows
-
-
-# --------------------------------------------------------------------------- writing
-
-
 def _format_cell(column: str, value) -> str:
     if column in ("arch_index", "n_seeds_200ep"):
         return str(int(value))
@@ -319,6 +269,6 @@ def write_table(rows: list[dict], out_path: Path) -> None:
     writer.writerow(TABLE_COLUMNS)
     writer.writerows(lines)
     try:
-        write_bytes_atomic(out_path, buffer.getvalue().encode("utf-8"))
+        write_bytes_atomic(out_path, table_bytes(buffer.getvalue(), out_path))  # gzipped when the name ends in .gz
     except OSError as exc:
         raise CRLSOError(f"Could not write the table to {out_path}: {exc}") from exc

@@ -53,7 +53,6 @@ import csv
 import gzip
 import io
 import json
-import math
 import os
 import tempfile
 import time
@@ -188,6 +187,10 @@ class _Cells:
                    *(value for b in earlier for value in (means[b][3], means[b][0]))]
 
 
+MAX_PARAMETERS = 10**9  # trainable parameters a record may claim (NB101's largest cell: about 5 * 10**7)
+MAX_TRAINING_S = 10**7  # seconds of training a record may claim (108 epochs took under 10**4 on a TPU)
+
+
 def _final_evaluation(metrics: ModelMetrics) -> EvaluationData:
     """A record's end-of-training evaluation, checked to hold what the table needs."""
     evaluations = metrics.evaluation_data
@@ -195,11 +198,14 @@ def _final_evaluation(metrics: ModelMetrics) -> EvaluationData:
         raise NotARecord(f"it has {len(evaluations)} evaluations, not the 3 (start, halfway, end) of the official files")
     if metrics.trainable_parameters is None:
         raise NotARecord("it has no trainable_parameters")
+    if not 0 < metrics.trainable_parameters < MAX_PARAMETERS:
+        raise NotARecord(f"it has {metrics.trainable_parameters!r} trainable parameters, outside NAS-Bench-101's range "
+                         f"(its largest cell has about 50 million)")
     final = evaluations[FINAL]
     accuracies, time_ = (final.validation_accuracy, final.test_accuracy), final.training_time
     if None in accuracies or time_ is None:
         raise NotARecord("its final evaluation lacks the validation accuracy, test accuracy or training time")
-    if not (0.0 <= accuracies[0] <= 1.0 and 0.0 <= accuracies[1] <= 1.0 and 0.0 <= time_ < math.inf):
+    if not (0.0 <= accuracies[0] <= 1.0 and 0.0 <= accuracies[1] <= 1.0 and 0.0 <= time_ < MAX_TRAINING_S):
         raise NotARecord(f"its final evaluation holds impossible values (accuracies {accuracies[0]!r} and "
                           f"{accuracies[1]!r}, training time {time_!r})")
     return final
@@ -207,8 +213,8 @@ def _final_evaluation(metrics: ModelMetrics) -> EvaluationData:
 
 def build_table(path: str | os.PathLike, out: str | os.PathLike, progress: Optional[ProgressFn] = None) -> TableSummary:
     """Read an official NAS-Bench-101 TFRecord file and write its table (one row per cell,
-    the mean over runs per budget; columns in the module's docstring) as a gzipped CSV at
-    `out`. Everything is read and checked before the table is written, through a temporary
+    the mean over runs per budget; columns in the module's docstring) as a CSV at `out`,
+    gzipped when its name ends in .gz. Everything is read and checked before the table is written, through a temporary
     file beside `out` renamed over it at the end: a damaged file, or a failed write, leaves
     `out` as it was."""
     path, out = Path(path), Path(out)
@@ -227,7 +233,7 @@ def build_table(path: str | os.PathLike, out: str | os.PathLike, progress: Optio
         raise CRLSOError(f"{path} holds no records: it is empty, not a NAS-Bench-101 file; {what_to_do(path)}.")
     budgets = tuple(sorted(cells.sums))
     columns = table_columns(budgets)
-    _write_gzipped_csv(out, columns, cells.rows(budgets))
+    _write_csv(out, columns, cells.rows(budgets))
     report(progress, STAGE, size, size, records=records)
     return TableSummary(out, records, len(cells.row), budgets, columns, len(cells.pruned), cells.inconsistent,
                         time.perf_counter() - started, CRC32C_IMPLEMENTATION)
@@ -240,21 +246,24 @@ def _file_size(path: Path) -> int:
         return 0  # iter_records says what is wrong with it
 
 
-def _write_gzipped_csv(out: Path, columns: tuple[str, ...], rows: Iterator[list]) -> None:
-    """Stream the rows into a gzipped temporary file beside `out`, then rename it over `out`."""
+def _write_csv(out: Path, columns: tuple[str, ...], rows: Iterator[list]) -> None:
+    """Stream the rows into a temporary file beside `out` (gzipped when its name ends in .gz,
+    plain CSV otherwise), then rename it over `out`."""
     tmp = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a table for a shared folder stays readable
         with os.fdopen(fd, "wb") as raw:
-            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed:  # the same bytes for the same file
-                with io.TextIOWrapper(packed, encoding="utf-8", newline="") as text:
-                    writer = csv.writer(text)  # "\r\n" line ends, like the 30k table
-                    writer.writerow(columns)
-                    writer.writerows(rows)
-            raw.flush()
-            os.fsync(raw.fileno())
+            packed = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) if out.suffix == ".gz" else None
+            with io.TextIOWrapper(packed or raw, encoding="utf-8", newline="", write_through=True) as text:
+                writer = csv.writer(text)  # "\r\n" line ends, like the 30k table
+                writer.writerow(columns)
+                writer.writerows(rows)
+                if packed is not None:
+                    packed.close()  # the same bytes for the same file (mtime 0)
+                raw.flush()
+                os.fsync(raw.fileno())
         os.replace(tmp, out)
     except OSError as exc:
         raise CRLSOError(f"The table could not be written: {describe_os_error(exc)}") from None

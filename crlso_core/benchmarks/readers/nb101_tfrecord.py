@@ -62,6 +62,7 @@ from crlso_core.benchmarks.readers.protowire import (
     fields,
 )
 from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.common.files import require_regular
 from crlso_core.spaces.nb101.cells import INPUT, OPS, OUTPUT, ArraySpec
 
 DOWNLOAD_URL = "https://storage.googleapis.com/nasbench/"
@@ -73,6 +74,7 @@ HEADER_BYTES = 12  # uint64 length + uint32 masked CRC of it
 FOOTER_BYTES = 4  # uint32 masked CRC of the data
 MAX_RECORD_BYTES = 2**20  # an official record is about 400 bytes: a length beyond this is not one
 FINAL = 2  # the end of training in evaluation_data, as the official API reads it ([1] is halfway)
+EPOCH_BUDGETS = (4, 12, 36, 108)  # the only training lengths NAS-Bench-101 has; a table column each
 
 _LENGTH = struct.Struct("<QI")
 _CRC = struct.Struct("<I")
@@ -198,6 +200,7 @@ def not_a_record(path: Path, number: int, offset: int, why: NotARecord) -> CRLSO
 
 def _open(path: Path):
     try:
+        require_regular(path, "of TFRecord records")  # a pipe with no writer would block open() forever
         return open(path, "rb")
     except FileNotFoundError:
         raise CRLSOError(f"{path} does not exist; {what_to_do(path)}.") from None
@@ -268,8 +271,9 @@ def parse_record(data: bytes) -> tuple[str, int, np.ndarray, list[str], ModelMet
     module_hash, epochs, raw_adjacency, raw_ops, raw_metrics = fields_
     if not (isinstance(module_hash, str) and _HASH.fullmatch(module_hash)):
         raise NotARecord(f"its module hash {quoted(module_hash, 40)} is not 32 lower-case hex digits")
-    if not (type(epochs) is int and epochs > 0):
-        raise NotARecord(f"its epoch budget {quoted(epochs, 40)} is not a positive integer")
+    if not (type(epochs) is int and epochs in EPOCH_BUDGETS):
+        raise NotARecord(f"its epoch budget {quoted(epochs, 40)} is not one of NAS-Bench-101's "
+                         f"({', '.join(map(str, EPOCH_BUDGETS))})")
     if not (isinstance(raw_adjacency, str) and isinstance(raw_ops, str) and isinstance(raw_metrics, str)):
         raise NotARecord("its adjacency, operations and metrics are not all strings")
     adjacency, ops = _cell(raw_adjacency, raw_ops)

@@ -9,7 +9,6 @@ import gzip
 import os
 import pickle
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from crlso_core.benchmarks.data_dir import PACKAGED
 from crlso_core.benchmarks.readers.nats_simple import (
     TABLE_COLUMNS,
     read_nats_simple,
-    read_official_pth,
     write_table,
 )
 from crlso_core.common.errors import CRLSOError
@@ -216,10 +214,14 @@ def test_unknown_epoch_budget_is_refused(tmp_path):
         read_nats_simple(tmp_path, epochs="100")
 
 
-def test_official_pth_needs_the_official_api(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "nas_201_api", None)  # makes the import fail
-    with pytest.raises(CRLSOError, match="pip install nas-bench-201"):
-        read_official_pth(tmp_path / "NAS-Bench-201-v1_0-e61699.pth")
+def test_the_official_pth_is_refused_since_only_unpickling_it_could_read_it(tmp_path, capsys):
+    from crlso_core.cli import main
+
+    pth = tmp_path / "NAS-Bench-201-v1_0-e61699.pth"
+    pth.write_bytes(pickle.dumps(_Allocates()))  # whatever it holds is never unpickled
+    assert main(["data", "build-nb201", "--pth", str(pth), "--out", str(tmp_path / "t.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "only be read by unpickling it" in err and "--nats-dir" in err and not (tmp_path / "t.csv").exists()
 
 
 class _Allocates:
