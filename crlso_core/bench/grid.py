@@ -27,7 +27,8 @@ from crlso_core.benchmarks.base import Benchmark
 from crlso_core.catalog.methods import LATENT_METHODS, check_methods, latent_labelled
 from crlso_core.catalog.registry import get_spec, load_benchmark
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.common.files import write_csv
+from crlso_core.common.files import read_csv, write_csv
+from crlso_core.common.locks import FolderLock
 from crlso_core.search.origins import ORIGINS, Origins
 
 # latent methods: the share of search queries (after the labelled set, up to the budget) that
@@ -41,6 +42,7 @@ CURVE_COLUMNS = ["method", "dataset", "seed", "queries", "best_valid_acc", "best
 # latent methods: how well the G-VAE they searched decodes its pool and cells it never saw
 RECON_COLUMNS = ["method", "dataset", "seed", "recon_pool", "recon_heldout"]
 CURVE_STEP = 10
+LOCK_FILE = ".bench.lock"
 
 
 @dataclass
@@ -170,12 +172,35 @@ def _append(path: Path, rows: list[dict], columns: list[str]) -> None:
         os.fsync(f.fileno())
 
 
+KEY_COLUMNS = {"results.csv": ["method", "dataset", "seed", "budget", "labelled"], "curves.csv": ["method", "dataset", "seed"],
+               "reconstruction.csv": ["method", "dataset", "seed"]}
+
+
+def read_rows(path: Path) -> list[dict]:
+    """A bench file's rows, checked before a resume touches anything: a file that cannot be
+    read, lacks a column the bench keys on, or holds a key that is not a number is one clear
+    message, and the file is left as it is."""
+    if not path.exists():
+        return []
+    fix = "the bench left it as it was: move it aside (or delete it) to run those rows again"
+    try:
+        rows = read_csv(path, KEY_COLUMNS.get(path.name, ()))
+        for number, r in enumerate(rows, start=2):
+            if not r["method"] or not r["dataset"]:
+                raise ValueError(f"line {number} names no method or dataset")
+            for column in ("seed", "budget", "labelled"):
+                if column in r and not (r[column] or "").strip().isdigit():
+                    raise ValueError(f"line {number} has {column} {r[column]!r}, not a whole number")
+    except CRLSOError as exc:
+        raise CRLSOError(f"{str(exc).rstrip('.')}; {fix}.") from None
+    except ValueError as exc:
+        raise CRLSOError(f"{path} is damaged ({exc}); {fix}.") from None
+    return rows
+
+
 def done_keys(path: Path, budgets: list[int]) -> set[tuple[str, str, int]]:
     """Runs whose rows cover every asked budget they can answer (budget >= labelled set)."""
-    if not path.exists():
-        return set()
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_rows(path)
     have: dict[tuple, set[int]] = {}
     labelled: dict[tuple, int] = {}
     for r in rows:
@@ -190,8 +215,7 @@ def _keep_only(path: Path, columns: list[str], done: set) -> None:
     they are run again whole. Rows written before a column existed keep it empty."""
     if not path.exists():
         return
-    with open(path, newline="") as f:
-        rows = [r for r in csv.DictReader(f) if (r["method"], r["dataset"], int(r["seed"])) in done]
+    rows = [r for r in read_rows(path) if (r["method"], r["dataset"], int(r["seed"])) in done]
     write_csv(path, rows, columns)
 
 
@@ -220,12 +244,26 @@ def _ray_job(data_dir, cwd, space, dataset, seed, methods, budget, preset_name, 
 
 
 def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
-    """Run what results.csv lacks; returns the results path."""
+    """Run what results.csv lacks; returns the results path. One bench writes a folder at a
+    time (a lock names the process that holds it)."""
     plan.validate()
     benchmark: Benchmark = load_benchmark(plan.space, data_dir)
     benchmark.check_budget(max(plan.budgets))
+    if out.exists() and not out.is_dir():
+        raise CRLSOError(f"--out {out} is a file; give the bench a folder.")
+    if plan.backend == "ray" and plan.address:
+        from crlso_core.pipeline.jobs.cluster import probe
+
+        probe(plan.address)  # before anything is made: a head that is not there is said within seconds
     out.mkdir(parents=True, exist_ok=True)
+    with FolderLock(out / LOCK_FILE, f"The bench folder {out}"):
+        return _run_locked(plan, out, benchmark, data_dir, progress)
+
+
+def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, progress) -> Path:
     results, curves, recon = out / "results.csv", out / "curves.csv", out / "reconstruction.csv"
+    for path in (curves, recon):
+        read_rows(path)  # every file checked before any is rewritten
     done = done_keys(results, plan.budgets)
     _keep_only(results, RESULT_COLUMNS, done)
     _keep_only(curves, CURVE_COLUMNS, done)
@@ -280,7 +318,17 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
                 pool.submit(_group_job, data_dir, plan.space, d, s, part, budget, plan.preset, plan.device)
                 for d, s, part in jobs
             ]
-            for future in as_completed(futures):
-                for result in future.result():
-                    record(result)
+            try:
+                for future in as_completed(futures):
+                    for result in future.result():
+                        record(result)
+            except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed: stop the workers now, not after their jobs
+                _stop_workers(pool)
+                raise
     return results
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()

@@ -21,6 +21,7 @@ from crlso_core.catalog.config import RunConfig
 from crlso_core.common import files
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import finish_group, read_json, write_json
+from crlso_core.common.locks import owner_alive, owner_record, read_owner
 from crlso_core.store.records import RunSummary
 
 CONFIG, SUMMARY, QUERIES, TRAJECTORIES, LATENT = "config.json", "summary.json", "queries.csv", "trajectories.csv", "latent.npz"
@@ -139,37 +140,9 @@ def _staging(path: Path) -> Path:
     return path.with_name(f".{path.name}{STAGING_SUFFIX}")
 
 
-def _proc_stat(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return []
-
-
-def _process_start(pid: int) -> Optional[str]:
-    """The process's start time (Linux), so a reused pid is not taken for the owner."""
-    stat = _proc_stat(pid)
-    return stat[19] if len(stat) > 19 else None
-
-
 def _owner_alive(staging: Path) -> bool:
-    try:
-        owner = json.loads((staging / OWNER_FILE).read_text())
-        pid, started = int(owner["pid"]), owner.get("started")
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    stat = _proc_stat(pid)
-    if stat[:1] == ["Z"]:
-        return False  # killed, not yet reaped by its parent
-    return started is None or _process_start(pid) == started
+    owner = read_owner(staging / OWNER_FILE)
+    return owner is not None and owner_alive(owner)
 
 
 class RunClaim:
@@ -202,7 +175,7 @@ class RunClaim:
                     shutil.rmtree(self.staging, ignore_errors=True)  # its owner died: reclaim it
             else:
                 raise CRLSOError(f"Could not claim {path}; try again.")
-            (self.staging / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "started": _process_start(os.getpid())}))
+            (self.staging / OWNER_FILE).write_text(json.dumps(owner_record()))
         except OSError as exc:
             raise CRLSOError(f"Cannot write in {path.parent}: {exc.strerror}. Choose another --out.") from None
         return self.staging
