@@ -8,6 +8,7 @@ from typing import Optional
 
 import streamlit as st
 
+from crlso_app.cluster import job_address
 from crlso_app.jobs_panel import job_panel
 from crlso_app.navigation import page
 from crlso_app.state import runs_root, url_select, view
@@ -43,7 +44,7 @@ def quick_start() -> None:
     ):
         config = preset("smoke")
         start_job(runs_root(), "train_pair", {"config": config.to_dict(), "name": time.strftime("demo-%m%d-%H%M%S")},
-                  "Train LS + CRLS demo pair (smoke preset)")
+                  "Train LS + CRLS demo pair (smoke preset)", job_address())
     job_panel(("train_pair",))
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from crlso_core.cli import main
+from tests.data import NATS_SIMPLE_DIR
 
 NB201_CSV = "nb201_all_15625_200ep.csv"
 
@@ -226,6 +227,61 @@ CASES = [
     ),
     # 8. a search's files always agree: a malicious save journal is refused, nothing renamed
     ("atomic", "journal-escapes-the-folder", lambda t, r: _journal(t, r, {"../../victim": ".x"}), "is not a journal this program wrote"),
+    # 11. a command's output never replaces what is there (issue 24: outputs written over files)
+    ("outputs", "nb101-out-is-the-input", lambda t, r: _tfrecord(t) and ["data", "build-nb101", "--tfrecord", str(t / "in.tfrecord"),
+                                                                           "--out", str(t / "in.tfrecord"), "--force", "--quiet"],
+     "is the input itself"),
+    ("outputs", "nb101-out-is-the-input-by-another-name", lambda t, r: _tfrecord(t) and (_link(t / "alias", t / "in.tfrecord") or [
+        "data", "build-nb101", "--tfrecord", str(t / "alias"), "--out", str(t / "in.tfrecord"), "--force", "--quiet"]),
+     "is the input itself"),
+    ("outputs", "nb101-out-exists", lambda t, r: _tfrecord(t) and _file(t / "important.txt") or [
+        "data", "build-nb101", "--tfrecord", str(t / "in.tfrecord"), "--out", str(t / "important.txt"), "--quiet"], "already exists"),
+    ("outputs", "nb101-out-is-a-device", lambda t, r: _tfrecord(t) and [
+        "data", "build-nb101", "--tfrecord", str(t / "in.tfrecord"), "--out", "/dev/null", "--force", "--quiet"], "is not a regular file"),
+    ("outputs", "nb101-out-is-a-folder", lambda t, r: _tfrecord(t) and (t / "d").mkdir() or [
+        "data", "build-nb101", "--tfrecord", str(t / "in.tfrecord"), "--out", str(t / "d"), "--force", "--quiet"], "is not a regular file"),
+    ("outputs", "nb101-out-is-a-link", lambda t, r: _tfrecord(t) and (_file(t / "target") or _link(t / "link", t / "target")) or [
+        "data", "build-nb101", "--tfrecord", str(t / "in.tfrecord"), "--out", str(t / "link"), "--force", "--quiet"],
+     "is not a regular file"),
+    ("outputs", "nb201-out-exists", lambda t, r: _file(t / "important.txt") or [
+        "data", "build-nb201", "--nats-dir", str(NATS_SIMPLE_DIR), "--out", str(t / "important.txt")], "already exists"),
+    ("outputs", "nb201-out-is-an-input", lambda t, r: _nats_copy(t) and [
+        "data", "build-nb201", "--nats-dir", str(t / "nats"), "--out", str(t / "nats" / "meta.pickle.pbz2"), "--force"],
+     "is the input itself"),
+    # 12. a resumed bench reads its files before it changes one (issue 24: damaged files on resume)
+    ("resume", "results-random-bytes", lambda t, r: _bench_file(t, "results.csv", bytes(range(256)) * 8), "results.csv is corrupt"),
+    ("resume", "results-missing-a-column", lambda t, r: _bench_file(t, "results.csv", b"method,dataset,seed,budget\nrs,cifar10,0,20\n"),
+     "has no column 'labelled'"),
+    ("resume", "results-seed-not-a-number", lambda t, r: _bench_file(
+        t, "results.csv", b"method,dataset,seed,budget,labelled\nrs,cifar10,zero,20,0\n"), "not a whole number"),
+    ("resume", "curves-garbage", lambda t, r: _bench_file(t, "curves.csv", b"\x00\xff" * 300), "curves.csv is corrupt"),
+    # 13. one bench writes a folder at a time (issue 24: two writers, one bench folder)
+    ("bench", "folder-held-by-a-live-process", lambda t, r: _lock(t / "b", os.getppid()) or [
+        "bench", "--methods", "rs", "--seeds", "0", "--budgets", "20", "--out", str(t / "b"), "--quiet"], "is in use by process"),
+    # 14. nothing a command reads can block it (issue 24: hangs)
+    ("hangs", "tfrecord-is-a-pipe", lambda t, r: os.mkfifo(t / "pipe") or [
+        "data", "build-nb101", "--tfrecord", str(t / "pipe"), "--out", str(t / "o.csv"), "--quiet"], "is a pipe"),
+    ("hangs", "config-is-a-pipe", lambda t, r: _pipe_in_run(t, r, "config.json"), "is a pipe"),
+    ("hangs", "model-is-a-pipe", lambda t, r: _pipe_in_run(t, r, "gvae.pt"), "is a pipe"),
+    ("hangs", "ray-address-closed-port", lambda t, r: [
+        "bench", "--methods", "rs", "--seeds", "0", "--budgets", "20", "--backend", "ray", "--address", "127.0.0.1:1",
+        "--out", str(t / "b"), "--quiet"], "cannot be reached"),
+    ("hangs", "ray-address-not-an-address", lambda t, r: [
+        "bench", "--methods", "rs", "--seeds", "0", "--budgets", "20", "--backend", "ray", "--address", "nowhere",
+        "--out", str(t / "b"), "--quiet"], "is not a Ray address"),
+    # 15. a record outside the format's range is refused (issue 24: bad input accepted)
+    ("range", "tfrecord-epochs-1e30", lambda t, r: _tfrecord(t, epochs=10**30) and [
+        "data", "build-nb101", "--tfrecord", str(t / "in.tfrecord"), "--out", str(t / "o.csv"), "--quiet"],
+     "is not one of NAS-Bench-101's (4, 12, 36, 108)"),
+    ("range", "tfrecord-epochs-100", lambda t, r: _tfrecord(t, epochs=100) and [
+        "data", "build-nb101", "--tfrecord", str(t / "in.tfrecord"), "--out", str(t / "o.csv"), "--quiet"], "not one of NAS-Bench-101's"),
+    ("range", "tfrecord-params-1e12", lambda t, r: _tfrecord(t, params=10**12) and [
+        "data", "build-nb101", "--tfrecord", str(t / "in.tfrecord"), "--out", str(t / "o.csv"), "--quiet"], "trainable parameters"),
+    # 16. a data folder the user named must exist (issue 24: a change nobody is told about)
+    ("datadir", "data-dir-missing", lambda t, r: ["run", *SMOKE, "--data-dir", str(t / "nope"), "--out", str(t / "o")],
+     "--data-dir"),
+    ("datadir", "data-dir-is-a-file", lambda t, r: _file(t / "f") or ["run", *SMOKE, "--data-dir", str(t / "f"), "--out", str(t / "o")],
+     "is a file"),
     # 10. a bad input is quoted, not echoed whole
     ("small", "bench-methods-10kb", lambda t, r: ["bench", "--methods", "x" * 10_000, "--out", str(t / "b")], "characters)"),
     (
@@ -239,6 +295,46 @@ CASES = [
 
 def _file(path: Path) -> None:
     path.write_text("x")
+
+
+def _link(link: Path, target: Path) -> None:
+    link.symlink_to(target)
+
+
+def _tfrecord(tmp: Path, epochs: int = 108, params: int = 1000) -> Path:
+    """A two-record TFRecord file in the official format, in.tfrecord."""
+    from tests.benchmarks.readers.nb101_records import metrics_b64, record_json, write_tfrecord
+
+    records = [record_json("a" * 32, epochs, metrics=metrics_b64(0.9, 0.8, 100.0, params)),
+               record_json("b" * 32, epochs, metrics=metrics_b64(0.8, 0.7, 90.0, params))]
+    return write_tfrecord(tmp / "in.tfrecord", records)
+
+
+def _nats_copy(tmp: Path) -> Path:
+    shutil.copytree(NATS_SIMPLE_DIR, tmp / "nats")
+    return tmp / "nats"
+
+
+def _bench_file(tmp: Path, name: str, data: bytes) -> list[str]:
+    """A bench folder whose `name` is damaged; the command resumes it."""
+    folder = tmp / "b"
+    folder.mkdir()
+    (folder / name).write_bytes(data)
+    return ["bench", "--methods", "rs", "--seeds", "0", "--budgets", "20", "--out", str(folder), "--quiet"]
+
+
+def _lock(folder: Path, pid: int) -> None:
+    from crlso_core.common.locks import process_start
+
+    folder.mkdir()
+    (folder / ".bench.lock").write_text(json.dumps({"pid": pid, "started": process_start(pid), "since": 0}))
+
+
+def _pipe_in_run(tmp: Path, smoke_run: Path, name: str) -> list[str]:
+    run = _run_copy(tmp, smoke_run)
+    (run / name).unlink()
+    os.mkfifo(run / name)
+    return ["search", "--run", str(run), "--quiet"]
 
 
 def _live_staging(tmp: Path) -> None:

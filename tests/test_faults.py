@@ -280,3 +280,87 @@ def test_a_locked_index_does_not_lose_a_finished_run(tmp_path, capsys):
         holder.close()
     assert code == 0 and RunFolder(root / "r").summary().status == "trained"
     assert [r.name for r in list_runs(root)] == ["r"]  # found from its folder, and indexed now
+
+
+# --- 11-16. what the second hostile trial broke (issue 24) -----------------------------------------
+
+BENCH = ["bench", "--space", "nb201", "--datasets", "cifar10", "--methods", "rs,rea,local", "--seeds", "0-5", "--budgets", "20,40",
+         "--quiet"]
+
+
+def test_two_benches_on_one_folder_never_write_a_row_twice(tmp_path):
+    """Started together on one folder: one takes the folder's lock, the other is refused with
+    the holder's pid (or, if the first finished first, finds every row done). Either way each
+    run's rows are there once, and the summary counts each seed once."""
+    import csv
+
+    procs = [_crlso(*BENCH, "--out", str(tmp_path / "b"), cwd=tmp_path) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    codes = [p.returncode for p in procs]
+    assert sorted(codes) in ([0, 0], [0, 2]), outs
+    for code, (_, err) in zip(codes, outs):
+        if code == 2:
+            assert "is in use by process" in err and err.count("\n") == 1 and "Traceback" not in err
+    rows = list(csv.DictReader(open(tmp_path / "b" / "results.csv")))
+    keys = [(r["method"], r["dataset"], r["seed"], r["budget"]) for r in rows]
+    assert len(keys) == len(set(keys)) == 3 * 6 * 2
+    assert "| 40 | rs | 6 |" in (tmp_path / "b" / "summary.md").read_text()
+    assert not (tmp_path / "b" / ".bench.lock").exists()  # given back at the end
+
+
+def test_a_bench_lock_whose_holder_died_is_taken_over(tmp_path, capsys):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / ".bench.lock").write_text(json.dumps({"pid": dead.pid, "started": None, "since": 0}))
+    assert main([*BENCH[:8], "0", "--budgets", "20", "--quiet", "--out", str(folder)]) == 0
+    assert (folder / "results.csv").exists() and not (folder / ".bench.lock").exists()
+
+
+def test_sigterm_stops_a_bench_waiting_on_a_ray_head_that_never_answers(tmp_path):
+    """Something listens at the address but never speaks Ray: joining is bounded, and a
+    SIGTERM meanwhile stops the command at once (Ray's own connect loop ignored it)."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    try:
+        port = server.getsockname()[1]
+        proc = _crlso("bench", "--methods", "rs", "--seeds", "0", "--budgets", "20", "--backend", "ray", "--address",
+                      f"127.0.0.1:{port}", "--out", str(tmp_path / "b"), "--quiet", cwd=tmp_path)
+        time.sleep(8)  # past the probe, into Ray's join
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 143 and "terminated" in err and "Traceback" not in err
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("suffix, gzipped", [(".csv", False), (".csv.gz", True)])
+def test_a_table_is_gzipped_only_when_its_name_says_so_and_force_replaces_only_a_file(tmp_path, capsys, suffix, gzipped):
+    from tests.benchmarks.readers.nb101_records import metrics_b64, record_json, write_tfrecord
+    from tests.data import NATS_SIMPLE_DIR
+
+    record = write_tfrecord(tmp_path / "in.tfrecord", [record_json("a" * 32, 108, metrics=metrics_b64(0.9, 0.8, 100.0))])
+    builds = (["data", "build-nb101", "--tfrecord", str(record), "--quiet"], ["data", "build-nb201", "--nats-dir", str(NATS_SIMPLE_DIR)])
+    for argv in builds:
+        out = tmp_path / f"table-{argv[1]}{suffix}"
+        out.write_text("old")
+        assert main([*argv, "--out", str(out)]) == 2 and out.read_text() == "old"  # refused without --force
+        assert main([*argv, "--out", str(out), "--force"]) == 0
+        head = out.read_bytes()[:2]
+        assert (head == b"\x1f\x8b") == gzipped
+    capsys.readouterr()
+
+
+def test_a_named_data_folder_without_the_table_says_which_table_was_used(tmp_path, capsys):
+    empty = tmp_path / "data"
+    empty.mkdir()
+    assert main(["run", "--preset", "smoke", "--seed", "1", "--data-dir", str(empty), "--out", str(tmp_path / "r"), "--quiet",
+                 "--runs-dir", str(tmp_path / "runs")]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(notes) == 1 and notes[0].startswith("crlso: note: --data-dir") and "holds no nb201/" in notes[0]
+    assert "using the package's copy" in notes[0]

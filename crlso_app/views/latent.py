@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from crlso_app.cell_render import cell_svg
+from crlso_app.cluster import job_address
 from crlso_app.figures import draw_order, latent_scatter
 from crlso_app.jobs_panel import job_panel
 from crlso_app.run_picker import pair_views
@@ -68,7 +69,7 @@ def offer_projection(pair, runs, method: str, missing: list[str]) -> None:
                 "then kept with the run. The Train page can compute both with the training.")
         if st.button(f"Compute {LABELS[method]}", type="primary"):
             start_job(runs_root(), "project", {"runs": [str(runs[s].path) for s in missing], "methods": [method], "dims": 2},
-                      f"{LABELS[method]} of {pair.name}")
+                      f"{LABELS[method]} of {pair.name}", job_address())
             st.rerun()
     job_panel(("project",))
 

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from crlso_app.cell_render import cell_svg
+from crlso_app.cluster import job_address
 from crlso_app.figures import curves_figure, found_figure, origins_figure, trajectory_detail, trajectory_overview
 from crlso_app.jobs_panel import job_panel, stage_label
 from crlso_app.run_picker import pair_views
@@ -214,6 +215,7 @@ if go_search:
         "search",
         {"runs": [str(r.path) for r in runs.values()], "budget": int(budget), "rule": rule, "baselines": baselines},
         f"Search {pair.name} ({rule}, {budget} queries)",
+        job_address(),
     )
 job_panel(("search",))
 live_curve(opt_valid)

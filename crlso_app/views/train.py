@@ -1,7 +1,6 @@
 """Train: presets and the main knobs; one action trains the pair the paper compares (LS and
 CR-LS, same seed) in a background process, with live progress and cancel."""
 
-import os
 import re
 import time
 
@@ -9,6 +8,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from crlso_app.cluster import cluster_line, job_address
 from crlso_app.jobs_panel import job_panel
 from crlso_app.reference import preset_effects
 from crlso_app.state import guard, runs_root
@@ -18,7 +18,6 @@ from crlso_core.catalog.presets import PRESET_NAMES, preset
 from crlso_core.catalog.registry import get_spec, names
 from crlso_core.common.errors import CRLSOError
 from crlso_core.models.training import resolve_device
-from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV, cluster_resources
 from crlso_core.pipeline.jobs.local import list_jobs, start_job
 
 SIDE_CHOICES = {  # what the box offers -> the sides trained
@@ -31,12 +30,9 @@ PROJECTION_TIME = "about 3 min more on a 2-core CPU for a pair"
 
 
 def device_line() -> str:
-    address = os.environ.get(ADDRESS_ENV)
-    if address:  # jobs run there, not here
-        have = cluster_resources(address)
-        gpus = f"{have['GPU']} GPU{'s' if have['GPU'] != 1 else ''}" if have["GPU"] else "no GPU (device cuda would be refused)"
-        return (f"Jobs run on the **Ray cluster at {address}** ({ADDRESS_ENV}): **{have['CPU']} CPUs, {gpus}**; "
-                "a run whose device is cuda goes to a GPU worker.")
+    on_cluster = cluster_line()
+    if on_cluster:  # jobs run there, not here
+        return on_cluster
     if torch.cuda.is_available():
         return f"This machine has a GPU: **{torch.cuda.get_device_name(0)}** (auto uses it)."
     return "This machine has **no CUDA GPU**: training runs on the CPU (auto picks the CPU)."
@@ -70,9 +66,11 @@ def start(values: dict) -> None:
         {"config": config.to_dict(), "name": name, "sides": list(sides), "projections": projections},
         f"Train {' + '.join(side_name(s) for s in sides)} '{name}' "
         f"({get_spec(config.space).title}, {config.preset}, {config.dataset}, seed {config.seed})",
+        job_address(say=False),
     )
 
 
+job_address()  # says at once when the configured cluster cannot be reached (jobs then run here)
 st.markdown(device_line())
 top = st.columns(4)
 space = top[0].selectbox("Search space", names(), format_func=lambda n: get_spec(n).title, key="train-space",

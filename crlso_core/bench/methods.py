@@ -129,4 +129,9 @@ def torch_threads_for(workers: int) -> int:
 
 
 def init_worker(threads: int) -> None:
+    import warnings
+
+    from crlso_core.benchmarks.data_dir import DataFallback
+
     torch.set_num_threads(threads)
+    warnings.simplefilter("ignore", DataFallback)  # the driver said it once already

@@ -7,6 +7,7 @@ the file itself."""
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 from crlso_core.common.errors import CRLSOError
@@ -16,12 +17,31 @@ PACKAGED = Path(__file__).resolve().parent / "data"
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def candidate_dirs(explicit: str | os.PathLike | None = None) -> list[Path]:
-    """The folders searched, in order of precedence (the packaged copies come last)."""
+class DataFallback(UserWarning):
+    """A folder the user named does not hold a file; the package's copy is used instead.
+    The CLI prints it as one line; nothing else changes."""
+
+
+def _named(explicit: str | os.PathLike | None) -> tuple[Path, str] | None:
+    """The folder the user named (--data-dir, else $CRLSO_DATA_DIR) and how, or None."""
     if explicit:
-        first = [Path(explicit)]
-    elif os.environ.get(ENV_VAR):
-        first = [Path(os.environ[ENV_VAR])]
+        return Path(explicit), "--data-dir"
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]), ENV_VAR
+    return None
+
+
+def candidate_dirs(explicit: str | os.PathLike | None = None) -> list[Path]:
+    """The folders searched, in order of precedence (the packaged copies come last). A
+    folder the user named must exist: a typo would otherwise pass for "use the defaults"."""
+    named = _named(explicit)
+    if named:
+        folder, how = named
+        if not folder.is_dir():
+            what = "is a file" if folder.exists() else "does not exist"
+            raise CRLSOError(f"{how} {folder} {what}; give the folder that holds the benchmark files (nb201/, nb101/, nb301/), "
+                             "or leave it out to use the tables shipped in the package.")
+        first = [folder]
     else:
         first = [Path("data"), Path("..") / "shared" / "data", _REPO_ROOT.parent / "shared" / "data"]
     return first + [PACKAGED]
@@ -31,10 +51,14 @@ def find_data_file(relative: str, explicit: str | os.PathLike | None = None, how
     """Path of a benchmark file (or its .gz copy), or a CRLSOError naming every place
     looked and, in `how`, what the file is and how to get it."""
     looked = []
+    named = _named(explicit)
     for folder in candidate_dirs(explicit):
         for name in (relative, relative + ".gz"):
             path = folder / name
             if path.is_file():
+                if named and folder == PACKAGED:
+                    warnings.warn(DataFallback(f"{named[1]} {named[0]} holds no {relative}; using the package's copy, {path}."),
+                                  stacklevel=2)
                 return path
         looked.append(str((folder / relative).resolve()))
     raise CRLSOError(

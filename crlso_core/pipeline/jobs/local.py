@@ -177,8 +177,12 @@ def _release_lock(root: Path, job_id: str) -> None:
         pass
 
 
-def start_job(root: Path, kind: str, params: dict, title: str) -> JobInfo:
-    """Launch a worker process for the job; refuse when another job is running."""
+FROM_ENV = "from the environment"  # start_job's default: the cluster $CRLSO_RAY_ADDRESS names, if any
+
+
+def start_job(root: Path, kind: str, params: dict, title: str, ray_address: Optional[str] = FROM_ENV) -> JobInfo:
+    """Launch a worker process for the job; refuse when another job is running. The work
+    runs on the Ray cluster at `ray_address` (default: $CRLSO_RAY_ADDRESS), here when None."""
     if kind not in KINDS:
         raise CRLSOError(f"Unknown job kind {quoted(kind, 40)}.")
     root = Path(root)
@@ -189,7 +193,7 @@ def start_job(root: Path, kind: str, params: dict, title: str) -> JobInfo:
     try:
         path.mkdir()
         job = {"id": job_id, "kind": kind, "title": title, "params": params, "created": time.time(), "root": str(root.resolve()),
-               "ray_address": os.environ.get(ADDRESS_ENV) or None}  # set: the work runs on that Ray cluster
+               "ray_address": (os.environ.get(ADDRESS_ENV) if ray_address == FROM_ENV else ray_address) or None}
         write_json(path / "job.json", job)
         with open(path / "log.txt", "wb") as log:
             child = subprocess.Popen(

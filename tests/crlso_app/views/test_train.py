@@ -133,3 +133,23 @@ def test_with_a_ray_cluster_the_page_shows_it_and_a_training_runs_there_end_to_e
         assert sorted(r.path.name for r in list_runs(empty_store)) == ["onray-crls", "onray-ls"]
     finally:
         ray.shutdown()
+
+
+def test_with_an_unreachable_ray_cluster_the_page_says_so_and_jobs_run_here(open_page, empty_store, monkeypatch):
+    """$CRLSO_RAY_ADDRESS names a port where nothing listens: the page says so (the address is
+    probed, not waited on) and a training it starts runs on this machine, not "running" forever."""
+    import json
+
+    from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV
+
+    monkeypatch.setenv(ADDRESS_ENV, "127.0.0.1:1")
+    at = open_page("train", empty_store, expect_clean=False)
+    assert not at.exception and not at.error
+    (warning,) = [w.value for w in at.warning if "cannot be reached" in w.value]
+    assert "127.0.0.1:1" in warning and "run on this machine" in warning
+    at.selectbox(key="preset").select("smoke").run()
+    at.text_input(key="run-name").input("here")
+    _start(at)
+    (job,) = list_jobs(empty_store)
+    assert json.loads((job.path / "job.json").read_text())["ray_address"] is None
+    assert wait_for(job, timeout=300).status == "done"
