@@ -3,9 +3,10 @@ out. No Streamlit here, so each builder can be tested on its own.
 
 Scatter plots of a run's whole pool (15,625 cells on NB201) use WebGL (Scattergl) and draw
 the best cells last, on top; colour runs from red (worst) to blue (best), as in the paper's
-figures, over the 2nd to 98th percentile of the values so that a few broken cells do not
-paint the rest one colour. Hover labels are the space's short cell labels. Every method and
-side has one colour everywhere."""
+figures, by each cell's rank among the values shown (NB201's accuracies bunch near the top,
+with a long tail down to 10 %: a linear scale painted nearly every cell one blue), with the
+colour bar reading in the values at chosen percentiles. Hover labels are the space's short
+cell labels. Every method and side has one colour everywhere."""
 
 from __future__ import annotations
 
@@ -32,17 +33,72 @@ def _layout(fig: go.Figure, title: str, height: int = 460, **kwargs) -> go.Figur
 
 
 def draw_order(colour: np.ndarray, reverse: bool = False) -> np.ndarray:
-    """Rows in drawing order: best last, so the best cells are drawn on top."""
-    return np.argsort(-colour if reverse else colour, kind="stable")
+    """Rows in drawing order: best last, so the best cells are drawn on top; cells without a
+    value (NaN) first, under the rest."""
+    colour = np.asarray(colour, dtype=np.float64)
+    key = np.where(np.isfinite(colour), -colour if reverse else colour, -np.inf)
+    return np.argsort(key, kind="stable")
 
 
-def robust_range(values: np.ndarray) -> tuple[float, float]:
-    """The colour range: 2nd to 98th percentile of the finite values."""
+QUANTILES = (0.02, 0.10, 0.25, 0.50, 0.75, 0.90, 0.98)  # where the colour bar of a cloud has its ticks
+
+
+def quantile_positions(values: np.ndarray, reverse: bool = False) -> np.ndarray:
+    """Each value's place among the finite values, 0 (lowest) to 1 (highest): its empirical
+    CDF, so colours spread evenly however the values bunch (NB201's accuracies sit near the
+    top with a long tail down to 10 %). Equal values share the middle of their run; a value
+    that is missing gets the worst end (0, or 1 with `reverse`, where low is best)."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    ordered = np.sort(values[finite])
+    out = np.full(len(values), 1.0 if reverse else 0.0)
+    if len(ordered) > 1:
+        v = values[finite]
+        first, last = np.searchsorted(ordered, v, "left"), np.searchsorted(ordered, v, "right") - 1
+        out[finite] = (first + last) / 2 / (len(ordered) - 1)
+    elif len(ordered) == 1:
+        out[finite] = 0.5
+    return out
+
+
+def tick_text(values: Sequence[float], whole: bool = False) -> list[str]:
+    """Labels for tick values: rounded to whole numbers when `whole` (ranks), else with as few
+    decimals (one to three) as tell them apart."""
+    values = np.asarray(values, dtype=np.float64)
+    if whole:
+        return [f"{v:,.0f}" for v in values]
+    distinct = len(np.unique(np.round(values, 6)))
+    for digits in (1, 2, 3):
+        text = [f"{v:.{digits}f}" for v in values]
+        if len(set(text)) == distinct:
+            return text
+    return text
+
+
+def quantile_colorbar(values: np.ndarray, title: str) -> dict:
+    """A colour bar over quantile positions (0 to 1) that reads in the values: a tick at each
+    of QUANTILES, labelled with the value there."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if not len(finite):
+        return dict(title=title, thickness=12)
+    marks = np.quantile(finite, QUANTILES)
+    whole = bool(np.all(finite == np.round(finite)))  # ranks: a tick reads 313, not 313.5
+    return dict(title=title, thickness=12, tickvals=list(QUANTILES), ticktext=tick_text(marks, whole))
+
+
+def robust_bounds(values: np.ndarray, margin: float = 0.12) -> list[float]:
+    """An axis range from the 1st to the 99th percentile, widened by `margin` of that span on
+    each side: a few far cells do not shrink the cloud to a blob."""
     finite = values[np.isfinite(values)]
     if not len(finite):
-        return 0.0, 1.0
-    low, high = np.percentile(finite, [2, 98])
-    return float(low), float(high if high > low else low + 1e-6)
+        return [-1.0, 1.0]
+    low, high = np.percentile(finite, [1, 99])
+    pad = margin * (high - low) if high > low else 1.0
+    return [float(low - pad), float(high + pad)]
+
+
+SELECTED_SIZE = 10  # a selected cell (a click, a box or a lasso): its own colour, twice the size
 
 
 def latent_scatter(
@@ -51,31 +107,44 @@ def latent_scatter(
     axis_titles: Sequence[str] = ("", "", ""),
 ) -> go.Figure:
     """Every cell at its projected position, in `draw_order` (best last, on top); a selected
-    point's index maps back to its cell through that order. `reverse` for ranks (1 = best =
-    blue). A clicked point turns large and gold in the browser itself (no redraw); `highlight`
-    also marks a cell in the figure. Numbers are float32: the chart is sent to the browser
-    whole on every change, so its size is the app's latency."""
+    point's index maps back to its cell through that order (trace 0 is the cells). `reverse`
+    for ranks (1 = best = blue). Colour follows each cell's rank among the values shown
+    (`quantile_positions`), so the colours spread evenly; the colour bar reads in the values
+    themselves, at the 2nd, 10th, 25th, 50th, 75th, 90th and 98th percentile.
+
+    A selected point (a click, or a box or lasso) keeps its colour and grows, the rest fade
+    and shrink. Not outlined: Plotly's selected style has no outline, and rings drawn over the
+    cells by a second trace turned a box in the dense core solid black. `highlight` also marks
+    a cell in the figure. Numbers are float32: the chart is sent to the browser whole on every
+    change, so its size is the app's latency."""
     rows = draw_order(colour, reverse)
     custom = np.stack([true_acc[rows], pred_acc[rows]], 1).astype(np.float32)
     three = xy.shape[1] == 3
-    low, high = robust_range(colour)
     common = dict(
         mode="markers", customdata=custom, text=[labels[i] for i in rows],
         hovertemplate="%{text}<br>true %{customdata[0]:.2f} % · predicted %{customdata[1]:.2f} %<extra></extra>",
         marker=dict(
-            color=colour[rows].astype(np.float32), colorscale=SCALE, reversescale=reverse, cmin=low, cmax=high,
-            size=3 if three else 5, colorbar=dict(title=colour_label, thickness=12), opacity=0.85,
+            color=quantile_positions(colour, reverse)[rows].astype(np.float32), colorscale=SCALE, reversescale=reverse,
+            cmin=0.0, cmax=1.0, size=4 if three else 5, colorbar=quantile_colorbar(colour, colour_label), opacity=0.85,
         ),
         name="cells",
     )
     if three:
-        fig = go.Figure(go.Scatter3d(x=xy[rows, 0], y=xy[rows, 1], z=xy[rows, 2], **common))
-        fig.update_layout(scene=dict(dragmode="orbit", xaxis_title=axis_titles[0], yaxis_title=axis_titles[1],
-                                     zaxis_title=axis_titles[2]), scene_camera=dict(eye=dict(x=1.8, y=1.8, z=1.2)))
+        pts = xy[rows].astype(np.float32)
+        fig = go.Figure(go.Scatter3d(x=pts[:, 0], y=pts[:, 1], z=pts[:, 2], **common))
+        fig.update_layout(
+            scene=dict(
+                dragmode="orbit", aspectmode="cube",  # the cloud fills the box, whatever its axes' spreads
+                **{f"{a}axis": dict(title=dict(text=axis_titles[k], font=dict(size=14)), tickfont=dict(size=12),
+                                    range=robust_bounds(xy[:, k])) for k, a in enumerate("xyz")},
+            ),
+            scene_camera=dict(eye=dict(x=1.5, y=1.5, z=1.0)),
+        )
     else:
         fig = go.Figure(go.Scattergl(
-            x=xy[rows, 0], y=xy[rows, 1], selected=dict(marker=dict(color=CURRENT, size=16, opacity=1.0)),
-            unselected=dict(marker=dict(opacity=0.45)), **common,  # after a click the rest of the cloud stays readable
+            x=xy[rows, 0].astype(np.float32), y=xy[rows, 1].astype(np.float32), **common,
+            selected=dict(marker=dict(size=SELECTED_SIZE, opacity=1.0)),  # no colour: a selected cell keeps its own
+            unselected=dict(marker=dict(size=4, opacity=0.2)),  # the rest fade, smaller, and stay readable
         ))
         fig.update_xaxes(title=axis_titles[0])
         fig.update_yaxes(title=axis_titles[1])

@@ -47,21 +47,49 @@ def test_without_test_accuracy_or_an_optimum_curves_show_what_is_known():
     assert not figures.accuracy_histogram(np.array([1.0, 2.0]), None, "t").layout.shapes
 
 
-def test_colours_span_the_bulk_of_the_values_not_a_few_broken_cells():
+def test_colours_follow_the_cells_rank_so_bunched_accuracies_spread_over_the_scale():
     rng = np.random.default_rng(2)
-    acc = np.concatenate([rng.uniform(85, 92, 990), np.full(10, 10.0)])  # ten broken cells near 10 %
+    acc = np.concatenate([rng.uniform(85, 92, 990), np.full(10, 10.0)])  # NB201-like: bunched near the top, ten broken cells
     fig = figures.latent_scatter(rng.normal(size=(1000, 2)), acc, _labels(1000), acc, acc, "t", "acc")
-    low, high = fig.data[0].marker.cmin, fig.data[0].marker.cmax
-    assert 84 < low < 86 and 91 < high <= 92  # the 2nd to 98th percentile, not 10 to 92
+    marker = fig.data[0].marker
+    colour = np.asarray(marker.color)
+    assert (marker.cmin, marker.cmax) == (0.0, 1.0) and marker.colorscale[0][1] == "rgb(103,0,31)"  # RdBu: worst red
+    assert abs(float(np.median(colour)) - 0.5) < 0.01  # the median cell sits mid-scale, not near the blue end
+    assert np.histogram(colour, bins=4, range=(0, 1))[0].min() > 200  # every quarter of the scale is used
+    assert np.all(np.diff(colour) >= 0) and colour[-1] == 1.0  # best drawn last, at the blue end
+    bar = marker.colorbar  # reads in accuracy, at chosen quantiles
+    assert list(bar.tickvals) == list(figures.QUANTILES)
+    marks = [float(t) for t in bar.ticktext]
+    assert marks == sorted(marks) and 84 < marks[0] < 86 and 88 < marks[3] < 89 and 91 < marks[-1] <= 92
+    custom = np.asarray(fig.data[0].customdata)
+    assert np.allclose(custom[:, 0], np.sort(acc), atol=1e-3)  # hover: true (and predicted) accuracy, in drawing order
 
 
-def test_a_click_shows_the_point_large_and_gold_and_3d_turns_with_pc_axes():
+def test_quantile_colours_share_ties_put_missing_values_at_the_worst_end_and_rank_ticks_are_whole():
+    q = figures.quantile_positions(np.array([3.0, 1.0, 2.0, 2.0, np.nan]))
+    assert np.allclose(q, [1.0, 0.0, 0.5, 0.5, 0.0])
+    assert figures.quantile_positions(np.array([1.0, np.nan]), reverse=True)[1] == 1.0  # ranks: low is best
+    assert list(figures.draw_order(np.array([2.0, np.nan, 1.0]))) == [1, 2, 0]  # a missing value is drawn first, under the rest
+    rank = np.arange(1, 1001, dtype=np.float64)
+    fig = figures.latent_scatter(np.zeros((1000, 2)), rank, _labels(1000), rank, rank, "t", "rank", reverse=True)
+    assert fig.data[0].marker.reversescale and fig.data[0].text[-1] == _labels(1000)[0]  # rank 1 on top, blue
+    assert fig.data[0].marker.colorbar.ticktext[0] == "21" and fig.data[0].marker.colorbar.ticktext[-1] == "980"
+
+
+def test_a_selected_point_keeps_its_colour_and_grows_and_3d_fills_its_cube():
     rng = np.random.default_rng(3)
     flat = figures.latent_scatter(rng.normal(size=(50, 2)), rng.uniform(size=50), _labels(50), np.ones(50), np.ones(50), "t", "acc")
-    assert flat.data[0].selected.marker.color == figures.CURRENT and flat.data[0].selected.marker.size >= 14
-    cube = figures.latent_scatter(rng.normal(size=(50, 3)), rng.uniform(size=50), _labels(50), np.ones(50), np.ones(50), "t", "acc",
+    cells = flat.data[0]
+    assert cells.selected.marker.color is None  # no fixed colour: the cell's own
+    assert cells.selected.marker.size > cells.marker.size and cells.unselected.marker.opacity < cells.marker.opacity
+    xyz = rng.normal(size=(500, 3)) * [1.0, 0.3, 0.1]
+    xyz[0] = [40.0, 0.0, 0.0]  # one far cell does not shrink the rest to a blob
+    cube = figures.latent_scatter(xyz, rng.uniform(size=500), _labels(500), np.ones(500), np.ones(500), "t", "acc",
                                   axis_titles=("PC1 (9 %)", "PC2 (8 %)", "PC3 (7 %)"))
-    assert cube.layout.scene.dragmode == "orbit" and cube.layout.scene.zaxis.title.text == "PC3 (7 %)"
+    scene = cube.layout.scene
+    assert scene.dragmode == "orbit" and scene.zaxis.title.text == "PC3 (7 %)" and scene.aspectmode == "cube"
+    assert scene.xaxis.range[1] < 5 and scene.zaxis.range[1] - scene.zaxis.range[0] < 1  # robust ranges, each axis its own
+    assert scene.xaxis.tickfont.size >= 12 and scene.xaxis.title.font.size >= 14 and cube.data[0].marker.size >= 4
 
 
 def test_a_method_has_one_colour_on_every_page():
