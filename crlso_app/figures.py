@@ -19,7 +19,7 @@ from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
 from crlso_core.analysis.curves import Curve
 from crlso_core.analysis.found import FoundMap
 from crlso_core.analysis.similarity import SimilarityInfo
-from crlso_core.catalog.methods import SIDE_COLOURS, method_colour, side_name
+from crlso_core.catalog.methods import BASELINE_LABELS, OTHER_COLOURS, SIDE_COLOURS, SIDE_METHODS, method_colour, side_name
 
 SCALE = "RdBu"  # low = red, high = blue
 CLOUD = "#c8c8c8"  # cells behind a trajectory: light, so the path stands out
@@ -325,10 +325,39 @@ def similarity_figures(info: SimilarityInfo, label: str) -> tuple[go.Figure, go.
     )
 
 
-def curves_figure(curves: Sequence[Curve], optimum: Optional[float], title: str, metric: str = "valid") -> go.Figure:
+LABELLED_FILL = "rgba(120,120,120,0.10)"
+
+
+def mark_labelled(fig: go.Figure, labelled: Optional[int]) -> None:
+    """Where a latent method's labelled set ends and its search begins: a light band over the
+    labelled queries and a dashed line at their count (students read a latent method's first
+    hundreds of queries, spent on its training set, as a slow search)."""
+    if labelled is None or labelled <= 0:
+        return
+    fig.add_vrect(x0=0, x1=labelled, fillcolor=LABELLED_FILL, line_width=0, layer="below")
+    fig.add_vline(x=labelled, line=dict(color="#555555", width=1.5, dash="dash"), annotation_text="labelled set ends · search begins",
+                  annotation_position="bottom right", annotation_font=dict(size=11, color="#333333"),
+                  annotation_bgcolor="rgba(255,255,255,0.7)")
+
+
+def add_optimum(fig: go.Figure, optimum: Optional[float], metric: str = "valid") -> None:
+    if optimum is not None:
+        fig.add_hline(
+            y=optimum,
+            line=dict(color="green", dash="dash"),
+            annotation_text=f"validation optimum {optimum:.2f}"
+            if metric == "valid"
+            else f"test acc. of the validation optimum {optimum:.2f}",
+        )
+
+
+def curves_figure(
+    curves: Sequence[Curve], optimum: Optional[float], title: str, metric: str = "valid", labelled: Optional[int] = None,
+) -> go.Figure:
     """Best-so-far curves, each in its method's colour; `optimum` (validation optimum, or its
     cell's test accuracy) is drawn when the benchmark knows it. Curves without the metric (no
-    test accuracy) are left out."""
+    test accuracy) are left out. `labelled`: the latent methods' labelled-set size, marked
+    (`mark_labelled`) where their search begins."""
     fig = go.Figure()
     shown = [c for c in curves if getattr(c, metric) is not None]
     runs = list(dict.fromkeys(c.label.rsplit(": ", 1)[0] for c in shown if ": " in c.label))
@@ -338,21 +367,46 @@ def curves_figure(curves: Sequence[Curve], optimum: Optional[float], title: str,
         fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y, mode="lines", name=curve.label,
                                  line=dict(color=method_colour(curve.label, i), width=2, dash=dash)))
     top = max([float(getattr(c, metric).max()) for c in shown if len(getattr(c, metric))], default=None)
+    add_optimum(fig, optimum, metric)
     if optimum is not None:
-        fig.add_hline(
-            y=optimum,
-            line=dict(color="green", dash="dash"),
-            annotation_text=f"validation optimum {optimum:.2f}"
-            if metric == "valid"
-            else f"test acc. of the validation optimum {optimum:.2f}",
-        )
         top = optimum if top is None else max(top, optimum)
     settled = [c for curve in shown if len(y := getattr(curve, metric)) > 20 for c in [y[19]]]
     if settled and top is not None:  # start the axis where the curves are after 20 queries: the first few drown the rest
         fig.update_yaxes(range=[min(settled) - 0.5, top + 0.4])
+    mark_labelled(fig, labelled)
     fig.update_xaxes(title="benchmark queries")
     fig.update_yaxes(title="best-so-far validation accuracy (%)" if metric == "valid" else "test accuracy of best-validation cell (%)")
     return _layout(fig, title, height=380, legend=dict(orientation="h", y=-0.2))
+
+
+def stage_method(stage: str) -> str:
+    """A live curve's stage ("crls:search", "ls:search", "rea", "rs", "local") as its method's
+    label ("CR-LSO", "LSO", "REA", ...): the label `method_colour` knows. A baseline run from
+    one side ("crls:rea") reads "CR-LS: REA"; an unknown stage is kept as it is."""
+    side, _, name = stage.rpartition(":")
+    if name == "search" and side in SIDE_METHODS:
+        return SIDE_METHODS[side]
+    if name in BASELINE_LABELS:
+        return f"{side_name(side)}: {BASELINE_LABELS[name]}" if side else BASELINE_LABELS[name]
+    return stage
+
+
+def live_curve_figure(
+    curves: dict[str, list[tuple[int, float]]], optimum: Optional[float], labelled: Optional[int] = None,
+) -> go.Figure:
+    """The Search page's live best-so-far curves (stage -> [(queries, best validation
+    accuracy)], as the job's progress has them), in the same colour per method as every other
+    page, with the validation optimum and the labelled set's end (`mark_labelled`)."""
+    fig = go.Figure()
+    for i, (stage, points) in enumerate(curves.items()):
+        label = stage_method(stage)
+        fig.add_trace(go.Scatter(x=[int(p[0]) for p in points], y=[float(p[1]) for p in points], mode="lines+markers", name=label,
+                                 line=dict(color=method_colour(label, i), width=2), marker=dict(size=5)))
+    add_optimum(fig, optimum)
+    mark_labelled(fig, labelled)
+    fig.update_xaxes(title="benchmark queries")
+    fig.update_yaxes(title="accuracy (%)")
+    return _layout(fig, "Live: best-so-far validation accuracy", height=320, legend=dict(orientation="h", y=-0.25))
 
 
 def found_figure(found: FoundMap, title: str) -> go.Figure:
@@ -377,46 +431,94 @@ def found_figure(found: FoundMap, title: str) -> go.Figure:
 
 
 def surface_figure(info: SurfaceInfo, title: str) -> go.Figure:
-    fig = go.Figure(go.Surface(x=info.xs, y=info.ys, z=info.predicted, colorscale=SCALE, colorbar=dict(title="pred. acc", thickness=12)))
-    fig.update_layout(scene=dict(xaxis_title="PC1", yaxis_title="PC2", zaxis_title="predicted accuracy (%)", dragmode="orbit"))
-    return _layout(fig, title, height=460)
+    """The predicted accuracy over the PC plane as a surface. Sized for a half-width column
+    (about 760 × 460 px): short axis titles, a flatter box and a camera that leaves room for
+    all three titles (the z title was clipped at the left edge)."""
+    fig = go.Figure(go.Surface(x=info.xs, y=info.ys, z=info.predicted, colorscale=SCALE,
+                               colorbar=dict(title="pred. acc", thickness=12, len=0.8)))
+    axis = dict(tickfont=dict(size=11))
+    fig.update_layout(
+        scene=dict(
+            xaxis=dict(axis, title=dict(text="PC1", font=dict(size=13))),
+            yaxis=dict(axis, title=dict(text="PC2", font=dict(size=13))),
+            zaxis=dict(axis, title=dict(text="pred. acc (%)", font=dict(size=13))),
+            dragmode="orbit", aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7), domain=dict(x=[0, 1], y=[0, 1]),
+        ),
+        scene_camera=dict(eye=dict(x=1.6, y=-1.6, z=0.95), center=dict(x=0, y=0, z=-0.1)),
+    )
+    fig = _layout(fig, title, height=460)
+    fig.update_layout(margin=dict(l=0, r=0, t=40, b=0))
+    return fig
 
 
 CONTOUR_DOTS = 3000  # cells drawn over the contours: enough to read the layout, and no WebGL context to set up
 
 
+DOT_SCALE = "Viridis"  # the cells over a contour: a scale of their own, unlike the contour's RdBu under them
+DOT_EDGE = "rgba(255,255,255,0.9)"
+
+
 def contour_figure(info: SurfaceInfo, true_acc: np.ndarray, title: str) -> go.Figure:
     """The predicted accuracy over the PC plane, with a fixed random sample of the cells at
-    their PC coordinates, coloured by the rank of their true accuracy (best on top)."""
+    their PC coordinates, coloured by the rank of their true accuracy (best on top). The dots
+    have a scale of their own (Viridis, best yellow) and a thin white edge, so they stand out
+    on every colour of the contour; their colour bar lies under the chart and says what they
+    encode."""
     # no labels on the lines: the colour bar reads the same, and labels doubled the browser's drawing time (0.7 s vs 0.4 s)
     fig = go.Figure(go.Contour(x=info.xs, y=info.ys, z=info.predicted, colorscale=SCALE, ncontours=20,
-                               colorbar=dict(title="pred. acc", thickness=12)))
+                               colorbar=dict(title="pred. acc", thickness=12), name="predicted accuracy"))
     order = np.argsort(np.nan_to_num(true_acc, nan=-np.inf), kind="stable")  # best on top
     rank = np.empty(len(order))
     rank[order] = np.arange(len(order)) / max(1, len(order) - 1)  # by rank: accuracies bunch near the top
     sample = np.random.default_rng(0).choice(len(order), size=min(CONTOUR_DOTS, len(order)), replace=False)
     shown = sample[np.argsort(rank[sample], kind="stable")]
     fig.add_trace(go.Scatter(
-        x=info.cell_xy[shown, 0], y=info.cell_xy[shown, 1], mode="markers", name="cells", customdata=true_acc[shown],
-        marker=dict(size=3, color=rank[shown], colorscale=SCALE, opacity=0.6, showscale=False),
+        x=info.cell_xy[shown, 0], y=info.cell_xy[shown, 1], mode="markers", name="cells: rank of true accuracy",
+        customdata=true_acc[shown],
+        marker=dict(size=5, color=rank[shown], colorscale=DOT_SCALE, cmin=0, cmax=1, opacity=0.85,
+                    line=dict(color=DOT_EDGE, width=0.5), showscale=True,
+                    colorbar=dict(title=dict(text="cells: rank of true accuracy", side="right"), orientation="h",
+                                  x=0.5, xanchor="center", y=-0.2, yanchor="top", thickness=10, len=0.7,
+                                  tickvals=[0, 0.5, 1], ticktext=["worst", "median", "best"])),
         hovertemplate="true accuracy %{customdata:.2f} %<extra></extra>",
     ))
     fig.update_xaxes(title=f"PC1 ({100 * info.explained_variance[0]:.0f} % of variance)")
     fig.update_yaxes(title=f"PC2 ({100 * info.explained_variance[1]:.0f} % of variance)")
-    return _layout(fig, title, height=460, showlegend=False)
+    return _layout(fig, title, height=500, showlegend=False)
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+JENSEN_BINS = 60
 
 
 def jensen_histogram(infos: dict[str, JensenInfo], which: str, title: str) -> go.Figure:
-    """Distribution of gap = value at the point − chord; right of 0 is a convexity violation."""
+    """Distribution of gap = value at the point − chord; right of 0 is a convexity violation.
+    Each side is an outlined step histogram in its colour with a light fill, over bins shared
+    by both sides, so neither hides the other (overlaid filled bars mixed into grey, and
+    CR-LS's hid behind LS's)."""
     fig = go.Figure()
-    for side, info in infos.items():
-        gaps = (info.gap_true if which == "true" else info.gap_predicted).ravel()
-        fig.add_trace(go.Histogram(x=gaps, name=side_name(side), opacity=0.55, nbinsx=60, marker=dict(
-            color=SIDE_COLOURS.get(side), line=dict(color=SIDE_COLOURS.get(side), width=1))))
+    gaps = {side: (info.gap_true if which == "true" else info.gap_predicted).ravel() for side, info in infos.items()}
+    gaps = {side: g[np.isfinite(g)] for side, g in gaps.items()}  # a decoded cell the benchmark cannot answer has no true gap
+    everything = np.concatenate([g for g in gaps.values()] + [np.zeros(0)])
+    edges = np.histogram_bin_edges(everything, bins=JENSEN_BINS) if len(everything) else np.linspace(-1, 1, JENSEN_BINS + 1)
+    for i, (side, g) in enumerate(gaps.items()):
+        if not len(g):
+            continue
+        counts, _ = np.histogram(g, bins=edges)
+        colour = SIDE_COLOURS.get(side, OTHER_COLOURS[i % len(OTHER_COLOURS)])
+        fig.add_trace(go.Scatter(  # a step outline: each count held across its bin, down to 0 at both ends
+            x=np.concatenate([edges[:1], edges]), y=np.concatenate([[0], counts, [0]]), mode="lines", line_shape="hv",
+            line=dict(color=colour, width=2), fill="tozeroy", fillcolor=_rgba(colour, 0.12), name=side_name(side),
+            customdata=np.concatenate([[edges[1]], edges[1:], [edges[-1]]]).astype(np.float32),
+            hovertemplate=f"{side_name(side)}: %{{y}} points from %{{x:.2f}} to %{{customdata:.2f}}<extra></extra>",
+        ))
     fig.add_vline(x=0, line=dict(color="black", dash="dash"), annotation_text="chord")
-    fig.update_layout(barmode="overlay")
     fig.update_xaxes(title="error at the point − chord (points of error); > 0 violates convexity")
-    fig.update_yaxes(title="points")
+    fig.update_yaxes(title="points", rangemode="tozero")
     return _layout(fig, title, height=360)
 
 

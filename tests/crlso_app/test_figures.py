@@ -105,3 +105,76 @@ def test_a_trajectory_is_drawn_as_moves_from_its_start_with_the_current_one_high
     assert list(moves.x) == [0.0, 1.0, None, 0.0, 0.0, None, 0.0, -1.0, None]  # every segment leaves the start
     current = next(t for t in fig.data if t.name == "this move")
     assert list(current.x) == [0.0, -1.0] and current.line.color == figures.CURRENT
+
+
+def _surface(n=200):
+    from crlso_core.analysis.convexity import SurfaceInfo
+
+    rng = np.random.default_rng(5)
+    g = np.linspace(-2, 2, 12)
+    return SurfaceInfo(g, g, 90 - np.add.outer(g**2, g**2), rng.normal(size=(n, 2)), np.array([0.2, 0.1]))
+
+
+def test_the_surface_leaves_room_for_its_three_axis_titles():
+    fig = figures.surface_figure(_surface(), "t")
+    scene = fig.layout.scene
+    assert [len(a.title.text) for a in (scene.xaxis, scene.yaxis, scene.zaxis)] == [3, 3, len("pred. acc (%)")]
+    assert fig.layout.margin.l == 0 and fig.layout.margin.r == 0 and scene.aspectratio.z < 1
+    eye = fig.layout.scene.camera.eye
+    assert (eye.x**2 + eye.y**2 + eye.z**2) ** 0.5 > 2.3  # far enough that the box leaves the titles inside the chart
+
+
+def test_the_contour_dots_have_a_scale_and_an_edge_of_their_own_and_say_what_they_encode():
+    acc = np.random.default_rng(6).uniform(10, 95, 200)
+    fig = figures.contour_figure(_surface(), acc, "t")
+    contour, dots = fig.data
+    assert contour.type == "contour" and dots.marker.colorscale != contour.colorscale
+    assert dots.marker.line.width > 0 and dots.marker.line.color
+    assert "rank of true accuracy" in dots.marker.colorbar.title.text and dots.marker.showscale
+    assert list(dots.marker.colorbar.ticktext) == ["worst", "median", "best"]
+    assert np.isclose(dots.customdata[-1], acc.max())  # best on top
+
+
+def test_both_jensen_histograms_are_outlined_in_their_sides_colours_over_shared_bins():
+    from crlso_core.analysis.convexity import JensenInfo
+
+    rng = np.random.default_rng(7)
+
+    def info(shift):
+        gaps = rng.normal(shift, 1, (300, 3))
+        return JensenInfo(np.array([0.25, 0.5, 0.75]), np.zeros((300, 2), int), gaps, np.where(gaps > 2, np.nan, gaps), 0.1, 0.2, 0.0)
+
+    infos = {"ls": info(0.5), "crls": info(-0.5)}
+    fig = figures.jensen_histogram(infos, "true", "t")
+    ls, crls = fig.data
+    assert [ls.name, crls.name] == ["LS", "CR-LS"]
+    assert ls.line.color == figures.SIDE_COLOURS["ls"] != crls.line.color == figures.SIDE_COLOURS["crls"]
+    assert ls.line.width >= 1.5 and crls.line.width >= 1.5 and ls.line.shape == "hv"
+    assert crls.fillcolor.startswith("rgba(") and crls.fillcolor.endswith(",0.12)")  # a light fill: the other shows through
+    assert list(ls.x) == list(crls.x)  # the same bins
+    assert sum(crls.y) == np.isfinite(infos["crls"].gap_true).sum() < 900  # every gap counted once; missing true gaps left out
+    assert fig.layout.shapes[0].x0 == 0 and fig.layout.annotations[0].text == "chord"
+
+
+def test_the_labelled_set_is_marked_where_the_search_begins():
+    curves = [Curve("CR-LSO", np.linspace(80, 91, 400), None), Curve("REA", np.linspace(85, 90, 400), None)]
+    fig = figures.curves_figure(curves, 91.5, "t", labelled=300)
+    lines = [s for s in fig.layout.shapes if s.type == "line" and s.x0 == s.x1 == 300]
+    band = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(lines) == 1 and lines[0].line.dash == "dash"
+    assert len(band) == 1 and (band[0].x0, band[0].x1) == (0, 300)
+    assert any(a.text == "labelled set ends · search begins" for a in fig.layout.annotations)
+    assert not [s for s in figures.curves_figure(curves, None, "t").layout.shapes]  # nothing without labelled
+
+
+def test_the_live_curve_uses_each_methods_colour_with_the_optimum_and_labelled_set():
+    live = {"ls:search": [(300, 90.1), (310, 90.5)], "crls:search": [[300, 90.0], [310, 91.0]], "rea": [(10, 89.0)],
+            "rs": [(10, 88.0)], "local": [(10, 88.5)], "crls:rea": [(10, 89.2)], "mystery": [(1, 1.0)]}
+    fig = figures.live_curve_figure(live, 91.61, labelled=300)
+    names = [d.name for d in fig.data]
+    assert names == ["LSO", "CR-LSO", "REA", "random search", "local search", "CR-LS: REA", "mystery"]
+    assert [d.line.color for d in fig.data[:6]] == [figures.method_colour(n) for n in names[:6]]
+    assert fig.data[0].line.color == figures.SIDE_COLOURS["ls"] and fig.data[1].line.color == figures.SIDE_COLOURS["crls"]
+    assert list(fig.data[1].x) == [300, 310] and list(fig.data[1].y) == [90.0, 91.0]
+    assert any(s.y0 == 91.61 for s in fig.layout.shapes) and any(s.x0 == 300 and s.type == "line" for s in fig.layout.shapes)
+    assert len(figures.live_curve_figure({"crls:search": [(1, 1.0)]}, None).layout.shapes) == 0
