@@ -12,6 +12,7 @@ import numpy as np
 
 from crlso_core.analysis.projections import Projection, project
 from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
+from crlso_core.store.examples import is_example
 
 
 def projection_path(run_dir: Path, method: str, dims: int) -> Path:
@@ -33,8 +34,8 @@ def load_projection(run_dir: Path, method: str, dims: int, cells: int) -> Option
         return None
     if data.get("coords") is None or data["coords"].shape != (cells, dims):
         return None
-    return Projection(
-        method, data["coords"], float(data["seconds"]), data.get("explained_variance"),
+    return Projection(  # float32: the examples store float16
+        method, data["coords"].astype(np.float32), float(data["seconds"]), data.get("explained_variance"),
         data.get("components"), data.get("mean"),
     )
 
@@ -47,6 +48,8 @@ def cached_projection(run_dir: Path, codes: np.ndarray, method: str, dims: int =
     arrays = {k: v for k, v in vars(result).items() if isinstance(v, np.ndarray)}
     buffer = io.BytesIO()
     np.savez(buffer, seconds=np.float64(result.seconds), **arrays)
+    if is_example(run_dir):
+        return result  # the shipped examples are never written; a projection they lack is computed each time
     path = projection_path(run_dir, method, dims)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(path, buffer.getvalue())

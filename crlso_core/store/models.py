@@ -91,7 +91,7 @@ def load_latent(path: Path, width: int | None = None) -> tuple[list[str], np.nda
             raise CRLSOError(f"{path} does not hold one code{expect} per cell string (cells {arch_shape}, codes {mu_shape}); "
                              "train the run again.")
         with np.load(path, allow_pickle=False) as data:
-            archs, mu = data["arch"].tolist(), data["mu"]
+            archs, mu = data["arch"].tolist(), data["mu"].astype(np.float32)  # the shipped examples keep float16
     except CRLSOError:
         raise
     except FileNotFoundError:

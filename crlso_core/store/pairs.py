@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crlso_core.catalog.methods import SIDES
+from crlso_core.store.examples import example_runs, is_example
 from crlso_core.store.index import IndexedRun, list_runs
 from crlso_core.store.records import RunSummary
 
@@ -36,11 +37,21 @@ class Pair:
     def space(self) -> str:
         return self.first.space
 
+    @property
+    def example(self) -> bool:
+        """A pair shipped with the package (read only: a search works on a copy)."""
+        return all(is_example(run.path) for run in self.runs.values())
 
-def list_pairs(root: Path) -> list[Pair]:
-    """Pairs of the runs indexed under root, newest first."""
+
+def list_pairs(root: Path, examples: bool = True) -> list[Pair]:
+    """Pairs of the runs indexed under root, newest first, then (with `examples`) the example
+    pairs shipped in the package."""
+    found = _pairs(list_runs(Path(root)))
+    return found + (_pairs(example_runs()) if examples else [])
+
+
+def _pairs(runs: list[IndexedRun]) -> list[Pair]:
     pairs: dict[str, Pair] = {}
-    runs = list_runs(Path(root))
     for run in sorted(runs, key=lambda r: not r.inside_root):  # a run of the root wins over one of that name made elsewhere
         name = run.summary.pair or run.name
         pairs.setdefault(name, Pair(name)).runs.setdefault(run.summary.side_name, run)
