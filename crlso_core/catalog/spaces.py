@@ -33,7 +33,7 @@ NB201 = SpaceSpec(
     # (seeds 101-102, all three datasets, both sides) it led the ray rule, minus REA's mean
     # +0.01 / +0.05 / +0.05 against -0.05 / +0.01 / -0.00 (turned rays) or +0.01 / +0.03 / +0.02
     # with the ray's fallbacks, which took up to 25 % of its queries on CR-LS.
-    preset_overrides={name: {"search": {"eta_step": 0.5}} for name in ("smoke", "demo", "paper")},
+    preset_overrides={name: {"search": {"eta_step": 0.5}} for name in ("smoke", "lesson", "demo", "paper")},
 )
 
 NB301 = SpaceSpec(
@@ -60,6 +60,9 @@ NB301 = SpaceSpec(
                   "paper": "not measured here: a pool of 100,000 genotypes and 200 epochs are for a GPU"},
     preset_overrides={
         "smoke": {"pool": 1_000, **SCALE_FREE, "gvae": {"readout": "mean"}},
+        "lesson": {"labelled": 50, "budget": 150, "pool": 2_000, **SCALE_FREE,
+                   "teacher": {"standardise": True, "epochs": 60},
+                   "gvae": {"readout": "mean", "latent": 64, "epochs": 30, "batch_size": 32}},
         "demo": {"labelled": 100, "budget": 300, "pool": 10_000, **SCALE_FREE,
                  "gvae": {"readout": "mean", "latent": 64, "epochs": 60, "batch_size": 64}},
         "paper": {"labelled": 100, "budget": 300, **SCALE_FREE, "gvae": {"readout": "mean", "latent": 64}},
@@ -98,6 +101,8 @@ NB101 = SpaceSpec(
                             "measured, 52 s, times 200): for a GPU")},
     preset_overrides={
         "smoke": {"pool": 1_000, **SCALE_FREE, "gvae": {"readout": "mean"}},
+        "lesson": {"labelled": 50, "budget": 300, "pool": 3_000, **SCALE_FREE,
+                   "gvae": {"readout": "mean", "latent": 32, "epochs": 20, "batch_size": 64}},
         "demo": {"labelled": 100, "budget": 900, **SCALE_FREE,
                  "gvae": {"readout": "mean", "latent": 64, "epochs": 20, "batch_size": 64}},
         "paper": {"labelled": 100, "budget": 900, **SCALE_FREE,
