@@ -19,6 +19,7 @@ from crlso_core.store.folder import default_root as runs_root
 STAGES = {
     "teacher": "teacher (GNN predictor on the labelled cells)",
     "gvae": "G-VAE training",
+    "check": "codes, reconstruction and the search's predictor",
     "search": "latent search",
     "rea": "regularised evolution", "rs": "random search", "local": "local search",
     "pca": "PCA", "tsne": "t-SNE", "umap": "UMAP",
@@ -38,6 +39,32 @@ def _seconds(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
+def job_left(p: dict) -> str:
+    """The job's ETA, from its own measured pace (progress.json): exact where every stage to
+    come was measured already in this job, else a lower bound that says so."""
+    left = p.get("job_eta_s")
+    if left is None:
+        return " · time left: measuring the pace…"
+    return f" · {'at least ' if p.get('job_eta_partial') else 'about '}{_seconds(left)} left in all"
+
+
+def stage_text(p: dict) -> str:
+    """The stage bar's text: steps and the stage's ETA from its own pace; a stage that only
+    knows how long it usually takes (t-SNE, UMAP) says that instead, and when it runs over."""
+    metrics = p.get("metrics", {})
+    label = stage_label(p["stage"])
+    if metrics.get("estimated"):
+        elapsed, usual = p["step"], metrics.get("usual_s")
+        if usual is None:
+            return f"{label}: done"
+        if metrics.get("over"):
+            return f"{label}: {_seconds(elapsed)} so far, longer than the usual {_seconds(usual)} (a busy machine?)"
+        return f"{label}: {_seconds(elapsed)} of about {_seconds(usual)}"
+    unit = {"search": "queries", "check": "steps"}.get(p["stage"].rpartition(":")[2], "epochs" if ":" in p["stage"] else "queries")
+    eta = p.get("eta_s")
+    return f"{label}: {p['step']} / {p['total']} {unit}" + (f" · {_seconds(eta)} left in this stage" if eta is not None else "")
+
+
 def show_progress(job: JobInfo) -> None:
     p = job.progress
     elapsed = time.time() - job.created
@@ -51,13 +78,8 @@ def show_progress(job: JobInfo) -> None:
     plan, index = p.get("plan") or [], p.get("index")
     if plan and index is not None:
         overall = (index + stage_fraction) / len(plan)
-        left = f" · about {_seconds(elapsed / overall * (1 - overall))} left in all" if overall > 0.02 else ""
-        st.progress(overall, text=f"Stage {index + 1} of {len(plan)}: {stage_label(p['stage'])}{left}")
-    eta = p.get("eta_s")
-    estimated = "estimated " if p.get("metrics", {}).get("estimated") else ""
-    unit = "s" if estimated else ("queries" if p["stage"].endswith("search") or ":" not in p["stage"] else "epochs")
-    st.progress(stage_fraction, text=f"{stage_label(p['stage'])}: {p['step']} / {p['total']} {unit}"
-                + (f" · {estimated}{_seconds(eta)} left in this stage" if eta is not None else ""))
+        st.progress(overall, text=f"Stage {index + 1} of {len(plan)}: {stage_label(p['stage'])}{job_left(p)}")
+    st.progress(stage_fraction, text=stage_text(p))
     shown = {METRICS[k]: v for k, v in p.get("metrics", {}).items() if k in METRICS}
     if shown:
         st.caption(" · ".join(f"{k} {v:.3g}" for k, v in shown.items()))
@@ -81,8 +103,9 @@ def _pair_outcome(job: JobInfo) -> None:
 
 def show_outcome(job: JobInfo) -> None:
     when = time.strftime("%H:%M:%S", time.localtime(job.created))
+    took = f" in {_seconds(job.seconds)}" if job.seconds is not None else ""
     if job.status == "done":
-        st.success(f"{job.title} (started {when}) finished.", icon=":material/check_circle:")
+        st.success(f"{job.title} (started {when}) finished{took}.", icon=":material/check_circle:")
         if job.kind == "train_pair":
             _pair_outcome(job)
     elif job.status == "cancelled":

@@ -35,7 +35,7 @@ class Terminated(BaseException):
     unfinished stage is discarded on the way out."""
 
 
-BAR_UNITS = {"search": " queries", "nb101-table": "B"}
+BAR_UNITS = {"search": " queries", "check": " steps", "nb101-table": "B"}
 BYTE_STAGES = {"nb101-table"}  # steps are bytes read: shown as kB, MB
 
 

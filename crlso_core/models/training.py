@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import torch
@@ -216,13 +216,15 @@ def fit_latent_predictor(
     label_noise: float,
     device: torch.device,
     generator: torch.Generator,
+    on_epoch: Optional[Callable[[int], None]] = None,
 ) -> nn.Module:
     """Fit f(z) ~ error with small input and label noise (used on a frozen latent space:
-    post-hoc for LS, and every search round on the cells queried so far)."""
+    post-hoc for LS, and every search round on the cells queried so far). `on_epoch(done)`
+    hears of each finished epoch (a long fit shows progress)."""
     predictor.train()
     optimiser = torch.optim.Adam(predictor.parameters(), lr=lr, foreach=True)  # foreach: many small tensors
     z, error = z.to(device), error.to(device)
-    for _ in range(epochs):
+    for epoch in range(epochs):
         for idx in _batches(len(z), batch_size, generator):
             idx = idx.to(device)
             zi = z[idx] + z_noise * torch.randn(len(idx), z.shape[1], generator=generator).to(device)
@@ -232,6 +234,8 @@ def fit_latent_predictor(
             loss.backward()
             optimiser.step()
             predictor.clamp_()
+        if on_epoch is not None:
+            on_epoch(epoch + 1)
     return predictor.eval()
 
 

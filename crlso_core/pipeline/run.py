@@ -16,9 +16,11 @@ from crlso_core.benchmarks.base import Benchmark, Oracle
 from crlso_core.catalog.config import RunConfig
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.common.files import FileGroup, json_bytes, write_json
-from crlso_core.common.progress import ProgressFn
+from crlso_core.common.progress import ProgressFn, report
 from crlso_core.models.training import prepare_torch, resolve_device, seed_everything
 from crlso_core.pipeline.stages import (
+    CHECK,
+    check_steps,
     draw_labelled,
     kendall_taus,
     latent_stage,
@@ -84,7 +86,7 @@ def _train_into(config: RunConfig, benchmark: Benchmark, device, path: Path, pro
     teacher = teacher_stage(config, pool, labelled, accuracy, device, generator, progress)
     t0 = time.perf_counter()
     latent = latent_stage(config, pool, teacher.pseudo, device, generator, progress)
-    predictor = search_predictor(config, latent, teacher.pseudo, device, generator)
+    predictor = search_predictor(config, latent, teacher.pseudo, device, generator, progress)
     latent_seconds = time.perf_counter() - t0
     teacher_tau, predictor_tau = kendall_taus(config, benchmark, pool, teacher, predictor, latent.mu, device)
     summary = replace(
@@ -105,6 +107,7 @@ def _train_into(config: RunConfig, benchmark: Benchmark, device, path: Path, pro
     save_latent(folder.file(files.LATENT), pool.archs, latent.mu)
     write_queries(folder.file(files.QUERIES), query_rows(oracle))
     folder.write_summary(summary)
+    report(progress, CHECK, check_steps(config), check_steps(config))
     return summary
 
 

@@ -17,6 +17,7 @@ from crlso_core.benchmarks.base import Benchmark, Oracle
 from crlso_core.catalog.config import RunConfig
 from crlso_core.catalog.methods import latent_method_name
 from crlso_core.catalog.registry import get_spec
+from crlso_core.common.progress import report
 from crlso_core.models import GVAE, GNNPredictor
 from crlso_core.models.build import latent_predictor
 from crlso_core.models.training import (
@@ -94,30 +95,48 @@ def heldout_cells(pool: CellPool, seed: int) -> list:
     return fresh[:HELDOUT_CELLS]
 
 
+CHECK = "check"  # the stage after the G-VAE's epochs: codes, reconstruction, the search's predictor, saving
+
+
+def check_steps(config) -> int:
+    """Steps of the check stage: encode the pool, reconstruct it, reconstruct held-out cells,
+    then one per epoch of the predictor fitted afterwards (when the search does not use the
+    joint ICNN), and the Kendall taus and saving."""
+    fitted = 0 if (config.gvae.icnn and config.search.predictor == "icnn") else config.gvae.epochs
+    return 3 + fitted + 1
+
+
 def latent_stage(config, pool: CellPool, pseudo, device, generator, progress=None) -> LatentStage:
-    """Joint G-VAE + ICNN training over every pool cell (G-VAE alone when config.gvae.icnn is off)."""
+    """Joint G-VAE + ICNN training over every pool cell (G-VAE alone when config.gvae.icnn is off);
+    the check stage's first steps (codes, reconstruction) follow the epochs' bar."""
     t0 = time.perf_counter()
-    space = pool.space
+    space, total = pool.space, check_steps(config)
     batch, targets = space.graph_batch(pool.cells), space.targets(pool.cells)
     joint = train_gvae(space, batch, targets, 1.0 - pseudo if config.gvae.icnn else None, config.gvae, device, generator, progress)
+    report(progress, CHECK, 0, total)
     mu = encode_all(joint.gvae, batch, device)
+    report(progress, CHECK, 1, total)
     recon = reconstruction_accuracy(space, joint.gvae, mu, targets, device)
+    report(progress, CHECK, 2, total)
     unseen, heldout = heldout_cells(pool, config.seed), None
     if unseen:
         unseen_batch = space.graph_batch(unseen)
         heldout = reconstruction_accuracy(space, joint.gvae, encode_all(joint.gvae, unseen_batch, device), space.targets(unseen), device)
+    report(progress, CHECK, 3, total)
     return LatentStage(joint.gvae, joint.icnn, mu, recon, joint.history, time.perf_counter() - t0, heldout)
 
 
-def search_predictor(config, latent: LatentStage, pseudo, device, generator) -> nn.Module:
+def search_predictor(config, latent: LatentStage, pseudo, device, generator, progress=None) -> nn.Module:
     """The joint ICNN when there is one and the search wants an ICNN; otherwise a predictor
-    of the wanted kind fitted on the frozen latent codes with the same pseudo-labels."""
+    of the wanted kind fitted on the frozen latent codes with the same pseudo-labels (its
+    epochs move the check stage's bar)."""
     if latent.icnn is not None and config.search.predictor == "icnn":
         return latent.icnn
-    g = config.gvae
+    g, total = config.gvae, check_steps(config)
     return fit_latent_predictor(
         latent_predictor(config.search.predictor, config.gvae).to(device), latent.mu, torch.as_tensor(1.0 - pseudo, dtype=torch.float32),
         g.epochs, g.lr, g.batch_size, config.search.z_noise, config.search.label_noise, device, generator,
+        on_epoch=lambda done: report(progress, CHECK, 3 + done, total),
     )
 
 

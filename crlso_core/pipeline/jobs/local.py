@@ -38,7 +38,6 @@ from crlso_core.pipeline.jobs.work import KINDS, plan_of, work
 from crlso_core.store.folder import clean_stale
 
 ACTIVE = ("queued", "running")
-_children: dict[int, subprocess.Popen] = {}  # reaped on every look, so no zombie looks alive
 
 
 class JobCancelled(BaseException):
@@ -58,10 +57,16 @@ class JobInfo:
     error: Optional[str]
     result: Any
     progress: Optional[dict]
+    finished: Optional[float] = None  # when the worker ended (done, failed, cancelled)
 
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def seconds(self) -> Optional[float]:
+        """How long the job took, once it ended."""
+        return None if self.finished is None else self.finished - self.created
 
 
 def jobs_root(root: Path) -> Path:
@@ -77,9 +82,6 @@ def _read(path: Path) -> Optional[dict]:
 
 def _alive(pid: Optional[int]) -> bool:
     if not pid:
-        return False
-    child = _children.get(pid)
-    if child is not None and child.poll() is not None:
         return False
     try:
         os.kill(pid, 0)
@@ -108,7 +110,7 @@ def job_info(path: Path) -> JobInfo:
         clean_stale(Path(job.get("root", path.parent.parent)))  # what it was writing is removed: the message says so
     return JobInfo(
         job["id"], path, job["kind"], job["title"], job["params"], job["created"], status, pid, error,
-        state.get("result"), _read(path / "progress.json"),
+        state.get("result"), _read(path / "progress.json"), state.get("finished"),
     )
 
 
@@ -195,18 +197,22 @@ def start_job(root: Path, kind: str, params: dict, title: str, ray_address: Opti
         job = {"id": job_id, "kind": kind, "title": title, "params": params, "created": time.time(), "root": str(root.resolve()),
                "ray_address": (os.environ.get(ADDRESS_ENV) if ray_address == FROM_ENV else ray_address) or None}
         write_json(path / "job.json", job)
-        with open(path / "log.txt", "wb") as log:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "crlso_core.pipeline.jobs.local", str(path)],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-        _children[child.pid] = child
-        job["pid"] = child.pid
+        job["pid"] = _launch(path)
         write_json(path / "job.json", job)
     except BaseException:
         _release_lock(root, job_id)
         raise
     return job_info(path)
+
+
+def _launch(path: Path) -> int:
+    """Start the job's worker process; a thread waits for it, so it is reaped the moment it
+    ends (a long-lived app server gathered one zombie per finished job)."""
+    with open(path / "log.txt", "wb") as log:
+        child = subprocess.Popen([sys.executable, "-m", "crlso_core.pipeline.jobs.local", str(path)],
+                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    threading.Thread(target=child.wait, name=f"reap-{child.pid}", daemon=True).start()
+    return child.pid
 
 
 def _is_worker(pid: int, path: Path) -> bool:
@@ -242,36 +248,60 @@ def wait_for(info: JobInfo, timeout: float = 600.0, poll: float = 0.5) -> JobInf
 # --- the worker ------------------------------------------------------------------------------
 
 
+def _kind(stage: str) -> str:
+    """What a stage does, whichever side it runs on ("crls:gvae" -> "gvae")."""
+    return stage.rpartition(":")[2]
+
+
 class _ProgressWriter:
-    """Writes the latest event to progress.json at most a few times a second, with the
-    stage's ETA from its own pace so far, and where the stage stands in the job's plan (the
-    stages it will run, in order), so a page can show one bar for the whole job."""
+    """Writes the latest event to progress.json at most a few times a second, with ETAs from
+    this job's own measured pace: the stage's from its progress so far, and the job's from
+    that plus, for each stage still to come, how long a stage of the same kind took earlier
+    in this job (a pair's second side repeats the first's stages). A stage to come that
+    nothing measured yet makes the job's ETA a lower bound, and says so."""
 
     def __init__(self, path: Path, plan: Optional[list[str]] = None):
         self.path, self.plan, self.stage, self.stage_start, self.last = path, plan or [], None, 0.0, 0.0
         self.curves: dict[str, list] = {}  # stage -> [(queries, best validation accuracy)], for live curves
+        self.took: dict[str, float] = {}  # stage kind -> seconds a finished stage of that kind took
         self.lock = threading.Lock()
 
     def __call__(self, event: ProgressEvent) -> None:
         with self.lock:
             self._write(event)
 
+    def _job_eta(self, stage: str, stage_left: Optional[float]) -> tuple[Optional[float], bool]:
+        """(seconds left in the job, whether that is only a lower bound)."""
+        if stage not in self.plan or stage_left is None:
+            return None, True
+        left, partial = stage_left, False
+        for later in self.plan[self.plan.index(stage) + 1:]:
+            if _kind(later) in self.took:
+                left += self.took[_kind(later)]
+            else:
+                partial = True
+        return left, partial
+
     def _write(self, event: ProgressEvent) -> None:
         now = time.time()
         if "best_valid" in event.metrics:
             self.curves.setdefault(event.stage, []).append((event.step, float(event.metrics["best_valid"])))
         if event.stage != self.stage:
+            if self.stage is not None:
+                self.took[_kind(self.stage)] = now - self.stage_start
             self.stage, self.stage_start = event.stage, now
         elif now - self.last < 0.3 and event.step < event.total:
             return
         self.last = now
         elapsed = now - self.stage_start
         eta = elapsed / event.step * (event.total - event.step) if event.step > 0 else None
+        job_eta, partial = self._job_eta(event.stage, eta)
         index = self.plan.index(event.stage) if event.stage in self.plan else None
         write_json(self.path, {
             "stage": event.stage, "step": event.step, "total": event.total,
             "metrics": {k: float(v) for k, v in event.metrics.items()}, "eta_s": eta, "updated": now,
-            "curves": self.curves, "plan": self.plan, "index": index,
+            "curves": self.curves, "plan": self.plan, "index": index, "job_eta_s": job_eta, "job_eta_partial": partial,
+            "stage_elapsed_s": elapsed,
         })
 
 

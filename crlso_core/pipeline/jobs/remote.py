@@ -14,18 +14,16 @@ cuda; the job's local process supervises it, so the pages see the same job as ev
 
 from __future__ import annotations
 
-import io
 import json
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.progress import ProgressEvent
 from crlso_core.pipeline.jobs.cluster import check_fits, connect, import_ray, task_error
-from crlso_core.store.bundles import export_zip, import_zip, update_from_zip
+from crlso_core.store.bundles import export_zip, import_zip, merged, update_from_zip
 
 JOB_CPUS = 2  # torch threads of one job's task: what a job uses on the 2-core machines
 POLL_S = 0.25
@@ -90,22 +88,11 @@ def _remote_work(job: dict, bundles: dict[str, bytes], events) -> tuple[dict, di
         return {"runs": names}, {name: export_zip(root / name) for name in names}
 
 
-def _merged(bundles: list[bytes]) -> bytes:
-    """One bundle of several runs, so that they enter the runs root all or none."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-        for data in bundles:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                for info in archive.infolist():
-                    out.writestr(info, archive.read(info))
-    return buffer.getvalue()
-
-
 def _install(job: dict, result: dict, outputs: dict[str, bytes]) -> dict:
     root = Path(job["root"])
     names = result["runs"]
     if job["kind"] == "train_pair":
-        folders = import_zip(_merged([outputs[n] for n in names]), root) if names else []
+        folders = import_zip(merged([outputs[n] for n in names]), root) if names else []
         return {"runs": [str(f) for f in folders]}
     for name in names:
         update_from_zip(outputs[name], root / name, root)

@@ -14,6 +14,7 @@ from crlso_core.catalog.config import RunConfig
 from crlso_core.catalog.methods import SIDES
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.progress import ProgressEvent, ProgressFn
+from crlso_core.pipeline.stages import CHECK
 from crlso_core.store import folder as files
 from crlso_core.store.folder import RunFolder
 
@@ -23,17 +24,21 @@ PROJECTION_SECONDS = {"pca": 2.0, "tsne": 30.0, "umap": 65.0}
 
 
 def _timed(progress: ProgressFn, stage: str, expected_s: float, work: Callable[[], Any]) -> Any:
-    """Run `work`, reporting each second an estimate (elapsed against the expected time) for
-    a stage that has no progress of its own (t-SNE, UMAP)."""
+    """Run `work`, reporting each second how long it has run against how long such a stage
+    usually takes (t-SNE and UMAP report nothing themselves). Past the usual time the bar
+    keeps moving (its end moves out) and says so, instead of freezing near the end."""
     stop = threading.Event()
-    total = max(1, int(expected_s))
+    usual = max(1, int(expected_s))
 
     def tick() -> None:
         start = time.time()
         while not stop.wait(1.0):
-            progress(ProgressEvent(stage, min(int(time.time() - start), int(0.95 * total)), total, {"estimated": 1.0}))
+            elapsed = int(time.time() - start)
+            over = elapsed >= 0.9 * usual
+            total = int(elapsed / 0.9) + 1 if over else usual
+            progress(ProgressEvent(stage, elapsed, total, {"estimated": 1.0, "usual_s": float(usual), "over": float(over)}))
 
-    progress(ProgressEvent(stage, 0, total, {"estimated": 1.0}))
+    progress(ProgressEvent(stage, 0, usual, {"estimated": 1.0, "usual_s": float(usual)}))
     ticker = threading.Thread(target=tick, daemon=True)
     ticker.start()
     try:
@@ -41,7 +46,7 @@ def _timed(progress: ProgressFn, stage: str, expected_s: float, work: Callable[[
     finally:
         stop.set()
         ticker.join()
-        progress(ProgressEvent(stage, total, total))
+        progress(ProgressEvent(stage, 1, 1))
 
 
 def _project(progress: ProgressFn, side: str, run_dir: Path, methods: list[str], dims: int = 2) -> None:
@@ -62,7 +67,7 @@ def _side(run_dir: str) -> str:
 
 def _train_pair_plan(params: dict) -> list[str]:
     sides = list(params.get("sides", SIDES))
-    return [f"{s}:{stage}" for s in sides for stage in ("teacher", "gvae")] + \
+    return [f"{s}:{stage}" for s in sides for stage in ("teacher", "gvae", CHECK)] + \
         [f"{s}:{m}" for s in sides for m in params.get("projections", [])]
 
 

@@ -109,5 +109,28 @@ def test_a_training_job_can_compute_projections_and_reports_its_whole_plan(tmp_p
     for side in ("ls", "crls"):
         assert projection_path(tmp_path / f"p-{side}", "pca", 2).exists()
     progress = read_json(info.path / "progress.json")
-    assert progress["plan"] == ["ls:teacher", "ls:gvae", "crls:teacher", "crls:gvae", "ls:pca", "crls:pca"]
-    assert progress["index"] == 5 and progress["step"] == progress["total"]  # the last stage, finished
+    assert progress["plan"] == ["ls:teacher", "ls:gvae", "ls:check", "crls:teacher", "crls:gvae", "crls:check", "ls:pca", "crls:pca"]
+    assert progress["index"] == 7 and progress["step"] == progress["total"]  # the last stage, finished
+    assert progress["job_eta_s"] == 0.0 and not progress["job_eta_partial"]
+
+
+def test_the_jobs_eta_comes_from_its_own_pace_and_says_when_it_is_a_lower_bound(tmp_path, monkeypatch):
+    """A pair's second side is timed by its first: once ls:gvae took 10 s, crls:gvae is
+    expected to take 10 s too; a stage of a kind not yet seen makes the ETA a lower bound."""
+    from crlso_core.common.files import read_json
+    from crlso_core.common.progress import ProgressEvent
+    from crlso_core.pipeline.jobs import local
+
+    now = [1000.0]
+    monkeypatch.setattr(local.time, "time", lambda: now[0])
+    plan = ["ls:teacher", "ls:gvae", "crls:teacher", "crls:gvae", "ls:tsne"]
+    write = local._ProgressWriter(tmp_path / "progress.json", plan)
+    for stage, seconds in (("ls:teacher", 2.0), ("ls:gvae", 10.0)):
+        write(ProgressEvent(stage, 0, 4))
+        now[0] += seconds
+        write(ProgressEvent(stage, 4, 4))
+    write(ProgressEvent("crls:teacher", 0, 4))
+    now[0] += 1.0
+    write(ProgressEvent("crls:teacher", 2, 4))  # half done in 1 s: 1 s left in it
+    progress = read_json(tmp_path / "progress.json")
+    assert progress["eta_s"] == 1.0 and progress["job_eta_s"] == 1.0 + 10.0 and progress["job_eta_partial"]  # t-SNE not yet seen
