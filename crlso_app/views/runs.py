@@ -9,11 +9,12 @@ import streamlit as st
 from crlso_app.figures import curves_figure
 from crlso_app.state import runs_root
 from crlso_core.analysis.curves import run_curves
-from crlso_core.catalog.methods import side_name
+from crlso_core.catalog.methods import SIDES, side_name
 from crlso_core.catalog.registry import dataset_title, get_spec, load_benchmark
 from crlso_core.common.errors import CRLSOError
 from crlso_core.pipeline.jobs.local import active_job
-from crlso_core.store.bundles import export_zip, import_zip
+from crlso_core.store.bundles import export_zip, import_zip, merged
+from crlso_core.store.folder import SUMMARY, RunFolder
 from crlso_core.store.index import IndexedRun, delete_run, list_runs
 
 
@@ -33,19 +34,21 @@ def run_frame(rows: list[IndexedRun]) -> pd.DataFrame:
 
 
 def busy_paths() -> set[str]:
+    """The run folders the running job reads or writes (a training writes only its own pair)."""
     job = active_job(runs_root())
     if job is None:
         return set()
     p = job.params
-    return {str(Path(x).resolve()) for x in p.get("runs", [])} | ({"*"} if job.kind == "train_pair" else set())
+    made = {str((runs_root() / f"{p['name']}-{side}").resolve()) for side in p.get("sides", SIDES)} if job.kind == "train_pair" else set()
+    return {str(Path(x).resolve()) for x in p.get("runs", [])} | made
 
 
 def import_panel() -> None:
     """Bring a run (or a pair) exported elsewhere into this runs folder."""
-    with st.expander("Import a run bundle (a zip written by Export)", expanded=not list_runs(runs_root())):
-        bundle = st.file_uploader("Run bundle", type=["zip"], key="bundle", label_visibility="collapsed")
-        if bundle is not None and st.button("Import", key="import"):
-            folders = import_zip(bundle.getvalue(), runs_root())
+    with st.expander("Import run bundles (zips written by Export: a run or a pair each)", expanded=not list_runs(runs_root())):
+        bundles = st.file_uploader("Run bundles", type=["zip"], key="bundle", label_visibility="collapsed", accept_multiple_files=True)
+        if bundles and st.button("Import", key="import"):
+            folders = import_zip(merged([b.getvalue() for b in bundles]), runs_root())  # all of them or none
             st.success(f"Imported {', '.join(f.name for f in folders)}.", icon=":material/check_circle:")
 
 
@@ -82,13 +85,23 @@ for (space, dataset), curves in by_problem.items():
     where = f"{get_spec(space).title}, {dataset_title(dataset)}"
     if curves:
         best = load_benchmark(space).optimum(dataset)
-        st.plotly_chart(curves_figure(curves, best.valid if best else None, f"Best so far on {where}"), key=f"cmp-{space}-{dataset}")
+        labelled = {r.summary.labelled for r in picked if (r.summary.space, r.summary.dataset) == (space, dataset)}
+        st.plotly_chart(curves_figure(curves, best.valid if best else None, f"Best so far on {where}",
+                                      labelled=labelled.pop() if len(labelled) == 1 else None), key=f"cmp-{space}-{dataset}")
     else:
         st.caption(f"No searched runs among those selected on {where}: nothing to plot.")
 
+pairs: dict[str, list[IndexedRun]] = {}
+for r in picked:
+    pairs.setdefault(r.summary.pair or r.name, []).append(r)
+exportable = [r for r in picked if not r.path.is_symlink() and RunFolder(r.path).has(SUMMARY)]
+if len(exportable) > 1:  # a pair (or any selection) as one bundle: one file to carry, one import
+    st.download_button(f"Export the {len(exportable)} selected runs as one bundle",
+                       lambda: merged([export_zip(r.path) for r in exportable]), file_name=f"{'+'.join(pairs)}.zip",
+                       mime="application/zip", key="zip-all")
 cols = st.columns(len(picked) if len(picked) <= 4 else 4)
 for i, r in enumerate(picked):
-    if r.path.is_symlink() or not (r.path / "summary.json").is_file():
+    if r not in exportable:
         cols[i % len(cols)].caption(f"{r.name} is not a finished run: nothing to export.")
         continue
     # the zip is built when the button is pressed, not on every rerun of the page
@@ -102,8 +115,8 @@ with st.form("delete"):
         busy = busy_paths()
         if not sure:
             st.warning("Tick the box to confirm.")
-        elif "*" in busy or any(str(r.path.resolve()) in busy for r in picked):
-            st.error("A job is running on this run store; wait for it or cancel it before deleting.")
+        elif any(str(r.path.resolve()) in busy for r in picked):
+            st.error("The running job is using a selected run; wait for it or cancel it before deleting that run.")
         else:
             deleted = sum(delete_run(r.path, runs_root()) for r in picked)
             kept = len(picked) - deleted

@@ -23,7 +23,10 @@ from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.store.folder import ANALYSIS, BASELINES, RUN_FILES, SUMMARY, TRAINED_FILES, RunClaim, RunFolder, check_root
 from crlso_core.store.index import index_run
 
-SUBFOLDERS = {BASELINES: re.compile(r"^[a-z][a-z0-9_-]{0,31}\.csv$"), ANALYSIS: re.compile(r"^(pca|tsne|umap)-[23]d\.npz$")}
+SUBFOLDERS = {
+    BASELINES: re.compile(r"^[a-z][a-z0-9_-]{0,31}\.csv$"),
+    ANALYSIS: re.compile(r"^((pca|tsne|umap)-[23]d|found-[0-9a-f]{12})\.npz$"),  # projections, the methods' found map
+}
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 MAX_BUNDLE = 512 * 2**20  # what one bundle may unpack to in all
 MAX_MEMBERS = 200
@@ -54,6 +57,17 @@ def export_zip(run_dir: Path) -> bytes:
                 for path in sorted(folder.iterdir()):
                     if pattern.match(path.name) and _own_file(run_dir, path):
                         archive.write(path, f"{run_dir.name}/{sub}/{path.name}")
+    return buffer.getvalue()
+
+
+def merged(bundles: list[bytes]) -> bytes:
+    """One bundle of several runs (a pair, say), which an import adds all or none."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for data in bundles:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for info in archive.infolist():
+                    out.writestr(info, archive.read(info))
     return buffer.getvalue()
 
 
