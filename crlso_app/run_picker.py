@@ -11,7 +11,7 @@ import streamlit as st
 from crlso_app.cluster import job_address
 from crlso_app.jobs_panel import job_panel
 from crlso_app.navigation import page
-from crlso_app.state import runs_root, url_select, view
+from crlso_app.state import runs_root, url_select, url_set, view
 from crlso_core.catalog.methods import side_name
 from crlso_core.catalog.presets import preset
 from crlso_core.catalog.registry import dataset_title, get_spec
@@ -19,10 +19,16 @@ from crlso_core.pipeline.jobs.local import active_job, start_job
 from crlso_core.store.pairs import Pair, list_pairs
 from crlso_core.store.view import RunView
 
+WEAK_RECON, WEAK_TAU = 0.95, 0.3  # below these, a run's latent space and predictor say little
+
+
+def _label(pair: Pair) -> str:
+    return f"{pair.name} (example)" if pair.example else pair.name
+
 
 def pick_pair() -> Optional[Pair]:
-    """The picked pair (its name lives in the URL as ?run=). None, with a message and a link
-    to the Train page, when there is nothing to pick."""
+    """The picked pair (its name lives in the URL as ?run=), the user's own first, then the
+    examples shipped with the app; picking one also sets the space the other pages show."""
     pairs = list_pairs(runs_root())
     if not pairs:
         st.info(f"No trained runs yet in `{runs_root()}`. Train a pair of latent spaces on the Train page.")
@@ -30,27 +36,56 @@ def pick_pair() -> Optional[Pair]:
         quick_start()
         return None
     names = [p.name for p in pairs]
+    by_name = {p.name: p for p in pairs}
     with st.sidebar:
-        name = url_select("Run", "run", names, help="The LS/CR-LS pair trained together (or a single run).")
-        pair = pairs[names.index(name)]
+        name = url_select("Run", "run", names, format_func=lambda n: _label(by_name[n]),
+                          help="The LS/CR-LS pair trained together (or a single run); examples ship with the app.")
+        pair = by_name[name]
+        url_set(space=pair.space, dataset=pair.dataset)  # one selection for every page: the run decides the space
         st.caption(f"{get_spec(pair.space).title} · {dataset_title(pair.dataset)} · " + " + ".join(side_name(s) for s in pair.sides))
+        if pair.example:
+            st.caption(":material/inventory_2: An example shipped with the app (lesson preset): read only. A search on it "
+                       "runs on a copy in your runs folder; train your own on the Train page.")
     return pair
 
 
 def quick_start() -> None:
     """First visit: one button trains a small LS/CR-LS pair so every page has something to show."""
     if active_job(runs_root()) is None and st.button(
-        "Train a small pair now (smoke preset: about 10 s, nothing learned yet)", key="quick-start"
+        "Train a small pair now (lesson preset)", key="quick-start"
     ):
-        config = preset("smoke")
-        start_job(runs_root(), "train_pair", {"config": config.to_dict(), "name": time.strftime("demo-%m%d-%H%M%S")},
-                  "Train LS + CRLS demo pair (smoke preset)", job_address())
+        config = preset("lesson")
+        start_job(runs_root(), "train_pair", {"config": config.to_dict(), "name": time.strftime("lesson-%m%d-%H%M%S")},
+                  "Train LS + CR-LS pair (lesson preset)", job_address())
     job_panel(("train_pair",))
 
 
+def weak_models(runs: dict[str, RunView]) -> Optional[str]:
+    """Why a pair's models are too weak to read anything into, or None: a smoke run, or a
+    reconstruction or Kendall tau under the thresholds."""
+    reasons = []
+    for side, run in runs.items():
+        s = run.summary
+        if s.preset == "smoke":
+            reasons.append(f"{side_name(side)} is a smoke run (a first look: it learns nothing)")
+            continue
+        if s.recon_acc is not None and s.recon_acc < WEAK_RECON:
+            reasons.append(f"{side_name(side)} decodes only {100 * s.recon_acc:.0f} % of its cells back (under {100 * WEAK_RECON:.0f} %)")
+        for what, tau in (("teacher", s.teacher_kendall_tau), ("predictor", s.icnn_kendall_tau)):
+            if tau is not None and tau < WEAK_TAU:
+                reasons.append(f"{side_name(side)}'s {what} ranks cells with Kendall tau {tau:.2f} (under {WEAK_TAU})")
+    return "; ".join(reasons) or None
+
+
 def pair_views() -> tuple[Pair, dict[str, RunView]]:
-    """The picked pair and its runs loaded (side -> view); stops the page when there is none."""
+    """The picked pair and its runs loaded (side -> view); stops the page when there is none.
+    A pair whose models are too weak to interpret says so above everything else."""
     pair = pick_pair()
     if pair is None:
         st.stop()
-    return pair, {side: view(pair.path(side)) for side in pair.sides}
+    runs = {side: view(pair.path(side)) for side in pair.sides}
+    weak = weak_models(runs)
+    if weak:
+        st.warning(f"**These models are too weak to interpret.** {weak}. Positions, colours and predictions below say "
+                   "little about the space; train with the lesson preset or larger.", icon=":material/warning:")
+    return pair, runs

@@ -43,6 +43,15 @@ def guard():
                  "Please report it.", icon=":material/error:")
 
 
+def shown_accuracy(value: float) -> str:
+    """A predicted accuracy as the pages show it: a predictor extrapolates past 0-100 %, and
+    such a value is shown clipped, with what it said and why."""
+    if 0.0 <= value <= 100.0:
+        return f"{value:.2f} %"
+    clipped = min(max(value, 0.0), 100.0)
+    return f"{clipped:.0f} % (the predictor says {value:.1f} %: it extrapolates beyond the cells it learnt from)"
+
+
 def md(text: str) -> str:
     """Text shown through Markdown as written: a cell string's '~' would strike text through
     (GitHub's single-tilde strikethrough), a '$' start LaTeX, a '*' emphasis."""
@@ -115,6 +124,38 @@ def url_select(label: str, key: str, options: list[str], default: Optional[str] 
     value = st.selectbox(label, options, index=options.index(current), key=f"url-{key}", **kwargs)
     url_set(**{key: value})
     return value
+
+
+# --- choices that follow the user -----------------------------------------------------------
+
+def kept(key: str, default=None):
+    """A choice the user made on some page, kept for the session: Streamlit forgets a
+    widget's value once a page stops drawing it (another page, a layout that changed), so
+    every page reads its choices from here and writes them back."""
+    return st.session_state.setdefault("_choices", {}).get(key, default)
+
+
+def keep(key: str, value):
+    st.session_state.setdefault("_choices", {})[key] = value
+    return value
+
+
+def kept_widget(widget, label: str, key: str, default, **kwargs):
+    """`widget` (st.selectbox, st.multiselect, st.checkbox, st.toggle, st.radio,
+    st.number_input, st.text_input, or a column's) drawn at the value the user last chose
+    anywhere in this session, which it then keeps."""
+    value = kept(key, default)
+    name = getattr(widget, "__name__", "")
+    if name in ("selectbox", "radio"):
+        options = list(kwargs["options"] if "options" in kwargs else [])
+        if value not in options:
+            value = default if default in options else options[0]
+        return keep(key, widget(label, index=options.index(value), key=f"w-{key}", **kwargs))
+    if name == "multiselect":
+        options = list(kwargs.get("options", []))
+        value = [v for v in (value or []) if v in options]
+        return keep(key, widget(label, default=value, key=f"w-{key}", **kwargs))
+    return keep(key, widget(label, value=value, key=f"w-{key}", **kwargs))
 
 
 # --- runs ---------------------------------------------------------------------------------

@@ -36,7 +36,8 @@ def cell_frame(space: str, dataset: str, sample: str = "random") -> tuple[pd.Dat
     valid = benchmark.valid_accuracy(cells, dataset)
     rank = np.empty(len(valid), dtype=np.int64)
     rank[np.argsort(-valid, kind="stable")] = np.arange(1, len(valid) + 1)
-    frame = pd.DataFrame({"cell": benchmark.space.format_many(cells), "valid acc": valid})
+    frame = pd.DataFrame({"cell": [benchmark.space.label(c) for c in cells], "cell string": benchmark.space.format_many(cells),
+                          "valid acc": valid})
     if recorded is not None:
         frame["recorded acc"] = recorded
     test = benchmark.test_accuracy(cells, dataset)
@@ -52,7 +53,9 @@ def cell_frame(space: str, dataset: str, sample: str = "random") -> tuple[pd.Dat
 def filtered(frame: pd.DataFrame, text: str, ops: list[str]) -> pd.DataFrame:
     keep = np.ones(len(frame), dtype=bool)
     if text.strip():
-        keep &= frame["cell"].str.contains(text.strip(), regex=False, case=False).to_numpy()
+        needle = text.strip()
+        keep &= (frame["cell string"].str.contains(needle, regex=False, case=False)
+                 | frame["cell"].str.contains(needle, regex=False, case=False)).to_numpy()
     for op in ops:
         keep &= frame[f"uses {op}"].to_numpy()
     return frame[keep]
@@ -62,8 +65,8 @@ def optimum_line(benchmark, dataset: str) -> str:
     best = benchmark.optimum(dataset)
     if best is None:
         return f"the optimum of {benchmark.title} is not known"
-    test = f"its test accuracy {best.test:.2f} %" if best.test is not None else NO_TEST
-    return f"validation optimum {best.valid:.2f} % ({test})"
+    test = f" (its test accuracy {best.test:.2f} %)" if best.test is not None else ""
+    return f"validation optimum {best.valid:.2f} %{test}"
 
 
 def show_cell(space: str, arch: str, heading: str) -> None:
@@ -81,7 +84,8 @@ def introduction() -> None:
             "predict each cell's error from its vector, so the space is laid out with error close to convex in it. "
             "The paper compares that space (**CR-LS**) with one trained without the convexity term (**LS**).\n\n"
             "1. This page lists the benchmark's cells with their accuracies.\n"
-            "2. **Train** a pair, LS and CR-LS from the same seed (the demo preset takes about 80 s).\n"
+            "2. An example pair of each space ships with the app: pick one in the sidebar of **Latent space**, "
+            "**Similarity**, **Search** or **Convexity**, or **Train** your own (the lesson preset takes a few minutes).\n"
             "3. **Latent space**, **Similarity** and **Convexity** show the two spaces side by side.\n"
             "4. **Search** runs CR-LSO, LSO and baselines and shows each step the search took."
         )
@@ -103,7 +107,7 @@ if spec.reference is not None:
                         format_func={"random": f"{spec.browse_sample:,} random cells", "reference": spec.reference[0]}.get)
 frame, what = cell_frame(space, dataset, sample)
 has_test = "test acc" in frame
-row_of = dict(zip(frame["cell"], range(len(frame))))
+row_of = dict(zip(frame["cell string"], range(len(frame))))
 
 f1, f2, f3 = st.columns([2, 2, 3])
 text = f1.text_input("Filter by cell string", value=url_get("filter") or "", placeholder="a part of a cell string", key="filter-text")
@@ -120,29 +124,34 @@ if typed.strip():
         outside = arch
 shown = filtered(frame, text, ops)
 row = url_cell(row_of, len(frame))
-st.caption(f"{len(shown):,} of {len(frame):,} cells shown: {md(what)} · {optimum_line(benchmark, dataset)}"
-           + ("" if has_test else f" · {NO_TEST}") + " · click a row to see the cell, click a header to sort")
+no_test = "" if has_test or "no test accuracy" in what else f" · {NO_TEST}"
+short = getattr(benchmark.space, "label_help", "") or "the cell"
+st.caption(f"{len(shown):,} of {len(frame):,} cells shown: {md(what)} · {optimum_line(benchmark, dataset)}{no_test} · "
+           f"click a row to see the cell, click a header to sort · cell: the short form ({md(short)}); cell string: the full one")
 numbers = {c: st.column_config.NumberColumn(format="%.2f") for c in ("valid acc", "test acc")}
 shown = shown.assign(picked=np.where(shown.index == row, "▶", ""))  # the picked cell stands out in the table
+table = f"cells-{space}-{dataset}-{sample}"  # each table its own selection: a row picked in one never carries to another
 event = st.dataframe(
     shown,
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
-    key="cells",
+    key=table,
     height=360,
-    column_order=[c for c in ("picked", "cell", "valid acc", "recorded acc", "test acc", "rank") if c in shown],
+    column_order=[c for c in ("picked", "cell", "valid acc", "recorded acc", "test acc", "rank", "cell string") if c in shown],
     column_config={
         **numbers,
         "recorded acc": st.column_config.NumberColumn(format="%.2f", help="as the sample's source recorded it"),
-        "picked": st.column_config.TextColumn("", width=30),
+        "picked": st.column_config.TextColumn("picked", width="small", help="the cell picked on any page"),
+        "cell": st.column_config.TextColumn("cell", help="the short form; the full string is in the last column"),
+        "cell string": st.column_config.TextColumn("cell string", width="medium"),
     },
 )
 picked = event.selection.rows if event is not None else []
-if picked and st.session_state.get("seen-pick") != picked[0]:  # a new click in the table
-    st.session_state["seen-pick"] = picked[0]
+if picked and st.session_state.get(f"seen-{table}") != picked[0]:  # a new click in the table
+    st.session_state[f"seen-{table}"] = picked[0]
     row = int(shown.index[picked[0]])
-    url_set(cell=frame["cell"].iloc[row])
+    url_set(cell=frame["cell string"].iloc[row])
 
 chart, cell = st.columns([3, 2])
 best = benchmark.optimum(dataset)
@@ -159,4 +168,4 @@ with cell:
     else:
         r = frame.iloc[row]
         test = f" · test {r['test acc']:.2f} %" if has_test else ""
-        show_cell(space, r["cell"], f"**Rank {r['rank']:,}** of {len(frame):,} · valid {r['valid acc']:.2f} %{test}")
+        show_cell(space, r["cell string"], f"**Rank {r['rank']:,}** of {len(frame):,} · valid {r['valid acc']:.2f} %{test}")

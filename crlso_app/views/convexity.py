@@ -38,10 +38,18 @@ first = next(iter(runs.values()))
 st.subheader("Predicted accuracy over the PC1/PC2 plane")
 show = st.radio("Show as", ["contour with the cells", "surface"], horizontal=True, key="surface-kind")
 columns = st.columns(len(runs))
+outside = []
 for column, (side, run) in zip(columns, runs.items()):
     info = surface(str(run.path), _stamp(run))
+    low, high = float(np.nanmin(info.predicted)), float(np.nanmax(info.predicted))
+    if low < 0.0 or high > 100.0:
+        outside.append(f"{side_name(side)} runs from {low:.1f} % to {high:.1f} %")
     fig = contour_figure(info, run.valid, f"{run.label}") if show.startswith("contour") else surface_figure(info, run.label)
     column.plotly_chart(fig, key=f"surface-{side}")
+if outside:
+    st.warning("Predicted accuracies outside 0-100 %: " + "; ".join(outside) + ". Far from the cells it learnt from, the "
+               "predictor extrapolates (linearly, for an ICNN); read the shape of the surface, not those values.",
+               icon=":material/warning:")
 st.caption("The plane passes through the mean code" + (f"; dots are {CONTOUR_DOTS:,} cells (a fixed random sample) at their PC "
            "coordinates, coloured by the rank of their true accuracy." if show.startswith("contour") else "; drag to turn the surface."))
 

@@ -14,7 +14,7 @@ from crlso_app.figures import draw_order, latent_scatter
 from crlso_app.jobs_panel import job_panel
 from crlso_app.run_picker import pair_views
 from crlso_app.selection import selected_rows
-from crlso_app.state import md, projection, runs_root, url_cell, url_get, url_set, view
+from crlso_app.state import kept_widget, md, projection, runs_root, shown_accuracy, url_cell, url_get, url_set, view
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog.methods import side_name
@@ -78,11 +78,11 @@ pair, runs = pair_views()
 first = next(iter(runs.values()))
 c = st.columns(4)
 method = c[0].selectbox("Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="proj")
-dims = c[1].radio("Dimensions", [2, 3] if method == "pca" else [2], horizontal=True, key=f"dims-{method}",
-                  help="3-D: drag to turn the cloud, scroll to zoom")
+dims = kept_widget(c[1].radio, "Dimensions", "dims", 2, options=[2, 3] if method == "pca" else [2], horizontal=True,
+                   help="3-D: drag to turn the cloud, scroll to zoom")
 colour_key = url_get("colour", list(COLOUR_KEYS), "rank")
 colour_name = c[2].selectbox("Colour by", list(COLOURS), index=list(COLOURS).index(COLOUR_KEYS[colour_key]), key="colour")
-k = c[3].number_input("Neighbours to list", 1, 50, 10, key="k")
+k = kept_widget(c[3].number_input, "Neighbours to list", "neighbours", 10, min_value=1, max_value=50)
 colour_key, reverse = COLOURS[colour_name]
 url_set(proj=method, colour=colour_key)
 
@@ -113,25 +113,14 @@ marked = st.checkbox("Mark the selected cell on both plots", value=url_get("mark
                      help="The clicked plot shows its point large and gold at once. Marking it on both redraws both plots on every click.")
 url_set(mark="1" if marked else None)
 mark = cell if marked else None
-for column, (side, run) in zip(st.columns(len(runs)), runs.items()):
-    fig = scatter_figure(str(run.path), RunFolder(run.path).stamp(), method, dims, colour_name, mark)
+with st.spinner(f"Drawing {len(first.codes):,} cells on each side…"):
+    figures = {side: scatter_figure(str(run.path), RunFolder(run.path).stamp(), method, dims, colour_name, mark)
+               for side, run in runs.items()}
+for column, (side, fig) in zip(st.columns(len(runs)), figures.items()):
     column.plotly_chart(fig, key=keys[side], on_select="rerun", selection_mode=("points", "box", "lasso"), config={"scrollZoom": True})
 st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the "
-           "cell and its accuracies · colours span the 2nd to 98th percentile, so a few broken cells do not paint the rest one colour.")
-
-if cell is not None:
-    st.subheader("Selected cell")
-    left, right = st.columns([3, 2])
-    left.markdown(cell_svg(first.archs[cell], first.config.space), unsafe_allow_html=True)  # st.html strips SVG
-    right.code(first.archs[cell], language=None, wrap_lines=True)
-    test = f"test {first.test[cell]:.2f} %" if first.test is not None else NO_TEST
-    right.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** ({test})  \n"
-                   + "  \n".join(f"{side_name(s)} predicts {r.predicted[cell]:.2f} %" for s, r in runs.items()))
-    for column, (side, run) in zip(st.columns(len(runs)), runs.items()):
-        column.markdown(
-            f"**Nearest {k} cells in the {side_name(side)} latent space** (distance in the {run.codes.shape[1]}-d space, not in the plot)"
-        )
-        column.dataframe(neighbour_table(run, cell, k), hide_index=True, column_config=NUMBERS)
+           "cell and its accuracies · colours follow each cell's rank among the values shown (the colour bar reads the values at the 2nd "
+           "to 98th percentiles), so a space whose accuracies bunch near the top is not painted one colour.")
 
 for side, rows in region.items():
     run = runs[side]
@@ -142,20 +131,37 @@ for side, rows in region.items():
                 f"(`{frame['cell string'].iloc[0]}`) · worst {frame['valid acc'].min():.2f} %")
     st.dataframe(frame, hide_index=True, height=260, column_config=NUMBERS)
 
+if cell is not None:
+    st.subheader("Selected cell")
+    left, right = st.columns([3, 2])
+    left.markdown(cell_svg(first.archs[cell], first.config.space), unsafe_allow_html=True)  # st.html strips SVG
+    right.code(first.archs[cell], language=None, wrap_lines=True)
+    test = f"test {first.test[cell]:.2f} %" if first.test is not None else NO_TEST
+    right.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** ({test})  \n"
+                   + "  \n".join(f"{side_name(s)} predicts {shown_accuracy(r.predicted[cell])}" for s, r in runs.items()))
+    for column, (side, run) in zip(st.columns(len(runs)), runs.items()):
+        column.markdown(
+            f"**Nearest {k} cells in the {side_name(side)} latent space** (distance in the {run.codes.shape[1]}-d space, not in the plot)"
+        )
+        column.dataframe(neighbour_table(run, cell, k), hide_index=True, column_config=NUMBERS)
+
 if dims == 2:
     st.subheader("Decode a point of the plane")
     d = st.columns(4)
-    side = d[0].selectbox("Latent space", list(runs), format_func=side_name, key="decode-side")
+    side = kept_widget(d[0].selectbox, "Latent space", "decode-side", list(runs)[-1], options=list(runs), format_func=side_name)
     proj, run = projections[side], runs[side]
     start = proj.coords[cell] if cell is not None else proj.coords.mean(0)
-    x = d[1].number_input("x", value=float(start[0]), format="%.3f", key=f"decode-x-{side}-{cell}")
-    y = d[2].number_input("y", value=float(start[1]), format="%.3f", key=f"decode-y-{side}-{cell}")
+    where_key = f"{pair.name}-{side}-{method}-{cell}"  # a typed point belongs to one projection of one side
+    x = kept_widget(d[1].number_input, "x", f"decode-x-{where_key}", float(start[0]), format="%.3f")
+    y = kept_widget(d[2].number_input, "y", f"decode-y-{where_key}", float(start[1]), format="%.3f")
     z = plane_to_latent(proj, run.codes, np.array([x, y]))
     (arch,) = run.decode(z[None])
     (valid,) = run.accuracy_of([arch])
     how = "exactly (PCA inverts)" if method == "pca" else "from the 8 cells projected nearest (t-SNE/UMAP have no inverse)"
     where = "" if arch in run.row_of else ", a cell outside the run's pool"
     truth = f"true validation accuracy {valid:.2f} %" if np.isfinite(valid) else f"{md(run.benchmark.title)} has no accuracy for it"
-    d[3].metric("Predicted accuracy there", f"{float(run.predict(z[None])[0]):.2f} %")
+    d[3].metric("Predicted accuracy there", shown_accuracy(float(run.predict(z[None])[0])),
+                help="The predictor extrapolates away from the cells it was fitted on: outside 0-100 % it is shown "
+                "clipped, with its own value.")
     st.markdown(f"The point ({x:.3f}, {y:.3f}) maps to a latent code {how}; the decoder makes `{arch}` ({truth}{where}).")
     st.markdown(cell_svg(arch, run.config.space), unsafe_allow_html=True)  # st.html strips SVG

@@ -13,12 +13,12 @@ import streamlit as st
 
 from crlso_app.cell_render import cell_svg
 from crlso_app.cluster import job_address
-from crlso_app.figures import curves_figure, found_figure, origins_figure, trajectory_detail, trajectory_overview
-from crlso_app.jobs_panel import job_panel, stage_label
+from crlso_app.figures import curves_figure, found_figure, live_curve_figure, origins_figure, trajectory_detail, trajectory_overview
+from crlso_app.jobs_panel import job_panel
 from crlso_app.run_picker import pair_views
-from crlso_app.state import md, projection, runs_root, url_get, url_set, view
+from crlso_app.state import kept_widget, md, projection, runs_root, url_get, url_set, view
 from crlso_core.analysis.curves import query_files, run_curves, search_origins
-from crlso_core.analysis.found import found_map, queried
+from crlso_core.analysis.found import cached_found_map, queried
 from crlso_core.analysis.projections import LABELS, METHODS, place
 from crlso_core.analysis.trajectories import Trajectory, trajectories
 from crlso_core.benchmarks import NO_TEST
@@ -28,23 +28,19 @@ from crlso_core.catalog.registry import dataset_title
 from crlso_core.pipeline.jobs.local import active_job, start_job
 from crlso_core.search.baselines import BASELINES
 from crlso_core.search.origins import ABOUT
+from crlso_core.store.examples import copy_pair
 from crlso_core.store.folder import RunFolder
+from crlso_core.store.pairs import list_pairs
 
 SAMPLE = 2500  # cells drawn behind one trajectory: enough to see the cloud, light enough to redraw at once
 
 
 @st.fragment(run_every=1.0)
-def live_curve(opt: Optional[float]) -> None:
+def live_curve(opt: Optional[float], labelled: Optional[int]) -> None:
     job = active_job(runs_root())
     if job is None or job.kind != "search" or not job.progress or not job.progress.get("curves"):
         return
-    fig = go.Figure([go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines+markers", name=stage_label(stage))
-                     for stage, pts in job.progress["curves"].items()])
-    if opt is not None:
-        fig.add_hline(y=opt, line=dict(color="green", dash="dash"), annotation_text=f"validation optimum {opt:.2f}")
-    fig.update_layout(title="Live: best-so-far validation accuracy", height=320, margin=dict(l=10, r=10, t=40, b=10),
-                      xaxis_title="benchmark queries", yaxis_title="accuracy (%)")
-    st.plotly_chart(fig, key="live-curve")
+    st.plotly_chart(live_curve_figure(job.progress["curves"], opt, labelled), key="live-curve")
 
 
 def results_table(pair, optimum: Optional[float], has_test: bool, label) -> pd.DataFrame:
@@ -150,24 +146,23 @@ def walk_one(path: str, stamp: float, method: str, side: str) -> None:
         st.code(arch, language=None, wrap_lines=True)
 
 
-@st.cache_data(show_spinner="Laying out every queried cell (t-SNE)…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def where_methods_looked(paths: dict[str, str], coder: str, stamps: tuple):
     sources = {}
     for side, path in paths.items():
         for method, csv in query_files(Path(path), SIDE_METHODS[side]).items():
             sources.setdefault(method, csv)
-    by_method = queried(sources)
-    return found_map(by_method, view(Path(coder)).codes_of) if by_method else None
+    cells = sum(len(rows) for rows in queried(sources).values())
+    # t-SNE of a few thousand cells: tens of seconds on 2 cores the first time, then read from the run folder
+    with st.spinner(f"Laying out {cells:,} queried cells in one t-SNE (about {max(5, cells // 60)} s the first time)…"):
+        return cached_found_map(Path(coder), sources, view(Path(coder)).codes_of)
 
 
 def found_section(runs) -> None:
     """The paper's NB301 figure, on any space: where each method's queries lie."""
     st.subheader("Where each method looked")
-    if not st.toggle("Lay out every queried cell of every method in one t-SNE (a few seconds the first time)", key="found-on",
-                     value=url_get("found") == "1"):
-        url_set(found=None)
+    if not kept_widget(st.toggle, "Lay out every queried cell of every method in one t-SNE", "found-on", False):
         return
-    url_set(found="1")
     coder = runs.get("crls") or next(iter(runs.values()))
     stamps = tuple(_stamp(r) for r in runs.values())
     found = where_methods_looked({s: str(r.path) for s, r in runs.items()}, str(coder.path), stamps)
@@ -201,24 +196,35 @@ opt_valid = best.valid if best else None
 
 with st.form("search"):
     c = st.columns(3)
-    budget = c[0].number_input("Budget (benchmark queries, labelled set included)", first.config.labelled, 5000,
-                               max(first.config.budget, first.config.labelled), key="budget")
-    rule = c[1].selectbox("Step rule", RULES, key="rule",
-                          help="ray: walk each start's descent direction in steps of the codes' spacing and query the first new "
-                          "cell · step: the reference one-step rule · ranked: many candidate steps per start, query the "
-                          "best-predicted · mixed: ranked, with the starts' one-mutation neighbours among the candidates")
-    baselines = c[2].multiselect("Baselines beside it", list(BASELINES), default=["rea"], format_func=BASELINE_LABELS.get, key="baselines")
+    budget = kept_widget(c[0].number_input, "Budget (benchmark queries, labelled set included)", f"budget-{pair.name}",
+                         max(first.config.budget, first.config.labelled), min_value=first.config.labelled, max_value=5000)
+    rule = kept_widget(c[1].selectbox, "Step rule", "rule", RULES[0], options=RULES,
+                       help="ranked (the default): many steps along each start's descent direction, the decoded cells the predictor "
+                       "ranks best queried · ray: the paper's rule, walk the descent direction in steps of the codes' spacing and "
+                       "query the first new cell · step: the reference one-step rule · mixed: ranked, with the starts' "
+                       "one-mutation neighbours among the candidates (not all latent moves)")
+    baselines = kept_widget(c[2].multiselect, "Baselines beside it", "baselines", ["rea"], options=list(BASELINES),
+                            format_func=BASELINE_LABELS.get)
+    if pair.example:
+        st.caption("This example pair ships with the app and is never changed: the search runs on a copy of it in your runs folder.")
     go_search = st.form_submit_button("Start search", type="primary")
 if go_search:
+    target = pair
+    if pair.example:  # copy on write: the shipped example stays as it is
+        name = copy_pair({side: pair.path(side) for side in pair.sides}, runs_root())
+        target = next(p for p in list_pairs(runs_root(), examples=False) if p.name == name)
+        url_set(run=name)
     start_job(
         runs_root(),
         "search",
-        {"runs": [str(r.path) for r in runs.values()], "budget": int(budget), "rule": rule, "baselines": baselines},
-        f"Search {pair.name} ({rule}, {budget} queries)",
+        {"runs": [str(target.path(side)) for side in target.sides], "budget": int(budget), "rule": rule, "baselines": baselines},
+        f"Search {target.name} ({rule}, {budget} queries)",
         job_address(),
     )
+    if target is not pair:
+        st.rerun()
 job_panel(("search",))
-live_curve(opt_valid)
+live_curve(opt_valid, first.config.labelled)
 
 curves = [c for side, run in runs.items() for c in run_curves(run.path, benchmark, dataset, SIDE_METHODS[side])]
 if not curves:
@@ -233,9 +239,10 @@ percent = st.column_config.NumberColumn(format="%.2f")
 st.dataframe(results_table(pair, opt_valid, first.has_test, lambda a: first.space.label(first.space.parse(a))), hide_index=True,
              column_config={"valid acc": percent, "test acc": percent, "cell string": st.column_config.TextColumn(width="small")})
 metrics = ["validation", "test"] if first.has_test else ["validation"]
-metric = st.radio("Curve", metrics, horizontal=True, key="metric")
+metric = kept_widget(st.radio, "Curve", "curve-metric", "validation", options=metrics, horizontal=True)
 st.plotly_chart(curves_figure(curves, opt_valid if metric == "validation" else (best.test if best else None),
-                              f"Best so far on {dataset_title(dataset)}", "valid" if metric == "validation" else "test"), key="curves")
+                              f"Best so far on {dataset_title(dataset)}", "valid" if metric == "validation" else "test",
+                              labelled=first.config.labelled), key="curves")
 
 origins_section(runs)
 found_section(runs)

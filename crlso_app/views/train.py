@@ -11,7 +11,7 @@ import torch
 from crlso_app.cluster import cluster_line, job_address
 from crlso_app.jobs_panel import job_panel
 from crlso_app.reference import preset_effects
-from crlso_app.state import guard, runs_root
+from crlso_app.state import guard, kept_widget, runs_root, url_select
 from crlso_core.catalog.config import DEVICES
 from crlso_core.catalog.methods import SIDE_NAMES, SIDES, side_name
 from crlso_core.catalog.presets import PRESET_NAMES, preset
@@ -26,7 +26,13 @@ SIDE_CHOICES = {  # what the box offers -> the sides trained
     f"{SIDE_NAMES['ls']} only (ICNN off)": ("ls",),
 }
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-PROJECTION_TIME = "about 3 min more on a 2-core CPU for a pair"
+def projection_time(space: str, config) -> str:
+    """What t-SNE and UMAP add to a pair, scaled from 15,625 codes to the preset's pool."""
+    from crlso_core.pipeline.jobs.work import PROJECTION_SECONDS
+
+    cells = config.pool or get_spec(space).pool_size or 15_625
+    seconds = 2 * (PROJECTION_SECONDS["tsne"] + PROJECTION_SECONDS["umap"]) * cells / 15_625
+    return f"about {seconds:.0f} s more for a pair on a 2-core CPU" if seconds < 120 else f"about {seconds / 60:.0f} min more"
 
 
 def device_line() -> str:
@@ -73,11 +79,12 @@ def start(values: dict) -> None:
 job_address()  # says at once when the configured cluster cannot be reached (jobs then run here)
 st.markdown(device_line())
 top = st.columns(4)
-space = top[0].selectbox("Search space", names(), format_func=lambda n: get_spec(n).title, key="train-space",
-                         help=" · ".join(f"{get_spec(n).title}: {get_spec(n).about}" for n in names()))
+with top[0]:
+    space = url_select("Search space", "space", names(), format_func=lambda n: get_spec(n).title,
+                       help=" · ".join(f"{get_spec(n).title}: {get_spec(n).about}" for n in names()))
 spec = get_spec(space)
-preset_name = top[1].selectbox("Preset", PRESET_NAMES, index=PRESET_NAMES.index("demo"), key="preset",
-                               help=" · ".join(f"{n}: {t}" for n, t in spec.preset_times.items()) or None)
+preset_name = kept_widget(top[1].selectbox, "Preset", "preset", "lesson", options=PRESET_NAMES,
+                          help=" · ".join(f"{n}: {t}" for n, t in spec.preset_times.items()) or None)
 base = preset(preset_name, space=space)
 dataset = top[2].selectbox("Dataset", list(spec.datasets), format_func=spec.dataset_title, key=f"train-dataset-{space}")
 sides_label = top[3].selectbox("Latent spaces", list(SIDE_CHOICES), key="sides")
@@ -94,8 +101,8 @@ with st.form("knobs"):
         seed=c[1].number_input("Seed", 0, 10**6, 0, key="seed"),
         device=c[2].selectbox("Device", DEVICES, key="device"),
         name=c[3].text_input("Name (optional)", key="run-name", placeholder="made from the settings"),
-        projections=st.checkbox(f"Also compute t-SNE and UMAP of the codes ({PROJECTION_TIME}); PCA is always there",
-                                key="with-projections"),
+        projections=kept_widget(st.checkbox, f"Also compute t-SNE and UMAP of the codes ({projection_time(space, base)}); "
+                                "PCA is always there", "with-projections", False),
     )
     if preset_name in spec.preset_times:
         st.caption(f"{preset_name}: {spec.preset_times[preset_name]}.")
@@ -118,6 +125,7 @@ with st.expander("Recent jobs"):
                         "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(j.created)),
                         "job": j.title,
                         "status": j.status,
+                        "took": "" if j.seconds is None else f"{j.seconds:.0f} s" if j.seconds < 120 else f"{j.seconds / 60:.1f} min",
                         "error": j.error or "",
                     }
                     for j in jobs

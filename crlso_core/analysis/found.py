@@ -4,6 +4,8 @@ paper's NB301 figure). Plain data out, no figures."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -11,6 +13,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from crlso_core.analysis.projections import project
+from crlso_core.common.files import write_bytes_atomic
+from crlso_core.store.examples import is_example
+from crlso_core.store.folder import ANALYSIS
 from crlso_core.store.records import read_queries
 
 MAX_PER_METHOD = 1_000  # t-SNE of a few thousand points takes seconds on a 2-core CPU
@@ -47,3 +52,34 @@ def found_map(by_method: dict[str, Sequence[tuple[str, float]]], codes_of: Calla
     xy = project(codes, "tsne" if len(unique) > 90 else "pca", 2, seed=seed).coords if len(unique) > 2 else np.zeros((len(unique), 2))
     at = {a: i for i, a in enumerate(unique)}
     return FoundMap(methods, archs, valid, xy[[at[a] for a in archs]])
+
+
+def found_key(sources: dict[str, Path]) -> str:
+    """What a found map was laid out from: the methods' labels and their query files' bytes."""
+    digest = hashlib.sha1()
+    for method, path in sorted(sources.items()):
+        digest.update(method.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def cached_found_map(coder_dir: Path, sources: dict[str, Path], codes_of: Callable[[list[str]], np.ndarray]) -> FoundMap | None:
+    """The found map of these query files, read from the coding run's analysis folder when
+    it was laid out before (t-SNE of a few thousand cells takes tens of seconds), else laid
+    out and kept there (never in a shipped example, whose own map ships with it)."""
+    path = Path(coder_dir) / ANALYSIS / f"found-{found_key(sources)}.npz"
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                return FoundMap(f["methods"].tolist(), f["archs"].tolist(), f["valid"].astype(np.float64), f["xy"].astype(np.float32))
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable: laid out again
+    by_method = queried(sources)
+    if not by_method:
+        return None
+    found = found_map(by_method, codes_of)
+    if not is_example(coder_dir):
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, methods=np.array(found.methods), archs=np.array(found.archs), valid=found.valid,
+                            xy=found.xy.astype(np.float32))
+        write_bytes_atomic(path, buffer.getvalue())
+    return found

@@ -15,7 +15,7 @@ def test_filters_by_op_and_string_and_shows_a_typed_cell(open_page, empty_store,
     assert with_none == 15625 - 4**6  # cells with at least one 'none' edge
     at.text_input(key="filter-text").input("avg_pool_3x3~0|+").run()
     frame = at.dataframe[0].value
-    assert 0 < len(frame) < with_none and frame["cell"].str.contains("avg_pool_3x3~0|+", regex=False).all()
+    assert 0 < len(frame) < with_none and frame["cell string"].str.contains("avg_pool_3x3~0|+", regex=False).all()
     at.text_input(key="typed-cell").input(ARCH).run()
     clean(at)
     assert at.query_params["cell"] == ARCH  # the cell string: it means the same cell on every page

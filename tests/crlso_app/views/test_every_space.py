@@ -24,7 +24,7 @@ def test_benchmark_page_draws_a_sample_of_a_surrogate_space_without_test_accurac
     caption = at.caption[0].value
     assert "random cells" in caption and NO_TEST in caption and "optimum of Toy surrogate (a formula) is not known" in caption
     at.multiselect(key="filter-ops").select("pool").run()
-    assert 0 < len(at.dataframe[0].value) < 100 and at.dataframe[0].value["cell"].str.contains("pool").all()
+    assert 0 < len(at.dataframe[0].value) < 100 and at.dataframe[0].value["cell string"].str.contains("pool").all()
     at.text_input(key="typed-cell").input("id-id-id/000").run()
     clean(at)
     assert 'class="crlso-cell"' in text_of(at)
