@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from crlso_core.spaces.drawing import CellDrawing, to_dot
+from crlso_core.spaces.drawing import CellDrawing, colours_of, to_dot
 
 Cell = Hashable  # each space picks its own immutable cell type (a tuple for NB201)
 
@@ -94,6 +94,7 @@ class SearchSpace(ABC):
     decoder_output_dim: int  # length of the flat logit vector the G-VAE decoder emits
     op_names: tuple[str, ...]  # the ops a cell is built from, in a fixed order (filters, colours)
     op_colours: Mapping[str, str] = MappingProxyType({})  # op -> colour in drawings; others take a palette colour
+    label_help: str = ""  # how label(cell) reads, with an example; the app shows it beside the plots' hover labels
 
     # --- text form and identity ------------------------------------------------------------
     @abstractmethod
@@ -172,6 +173,10 @@ class SearchSpace(ABC):
             ops.update(n.op for n in drawing.nodes if n.op)
         return ops
 
+    def colours(self) -> dict[str, str]:
+        """Every op's colour in drawings: op_colours, else a palette colour."""
+        return colours_of(self.op_names, self.op_colours)
+
     def to_dot(self, cell: Cell) -> str:
-        """Graphviz DOT text of the cell."""
-        return to_dot(self.drawing(cell))
+        """Graphviz DOT text of the cell (what the app draws)."""
+        return to_dot(self.drawing(cell), self.colours())
