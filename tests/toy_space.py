@@ -41,6 +41,10 @@ class ToySpace(SearchSpace):
     node_features = 2 + len(OPS)  # input, output, or one op
     edge_features = 1
     decoder_output_dim = 3 * len(OPS) + len(SKIPS)
+    label_help = (
+        "The initials of the three op nodes (c conv, p pool, i id), then one bit for each optional skip (in→second op, "
+        "first op→third op, second op→out): `cpi101` is conv-pool-id/101."
+    )
 
     def parse(self, text: str) -> Cell:
         try:

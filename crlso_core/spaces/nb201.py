@@ -38,8 +38,13 @@ class NB201Space(SearchSpace):
     title = "NAS-Bench-201"
     op_names = OPS
     op_colours = MappingProxyType({
-        "none": "#b0b0b0", "skip_connect": "#4d4d4d", "nor_conv_1x1": "#1f77b4", "nor_conv_3x3": "#d62728", "avg_pool_3x3": "#2ca02c",
+        "none": "#707070", "skip_connect": "#4d4d4d", "nor_conv_1x1": "#1f77b4", "nor_conv_3x3": "#d62728", "avg_pool_3x3": "#2a7d2a",
     })
+    label_help = (
+        "The ops on the edges into node 1 | node 2 | the output, in the cell string's order, written 3x3 and 1x1 (the "
+        "convolutions), pool (avg pool 3×3), skip and none: `3x3 | 3x3 pool | skip 1x1 none` is in→1 conv 3×3; in→2 conv 3×3, "
+        "1→2 avg pool; in→out skip, 1→out conv 1×1, 2→out none."
+    )
     node_features = NUM_NODES  # one-hot node index, as in the reference encoding
     edge_features = NUM_OPS  # one-hot op on each edge
     decoder_output_dim = NUM_EDGES * NUM_OPS

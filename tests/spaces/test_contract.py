@@ -77,6 +77,7 @@ def test_cells_draw_and_label(space):
         label = space.label(cell)
         assert label and len(label) <= len(space.format(cell))
         assert space.to_dot(cell).startswith("digraph")
+    assert space.label_help.strip(), "say how label(cell) reads, with an example (the app shows it)"
 
 
 def test_a_space_missing_part_of_the_contract_cannot_be_made():

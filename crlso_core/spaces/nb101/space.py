@@ -91,7 +91,12 @@ class NB101Space(SearchSpace):
     name = "nb101"
     title = "NAS-Bench-101"
     op_names = OPS
-    op_colours = MappingProxyType({"conv3x3-bn-relu": "#d62728", "conv1x1-bn-relu": "#1f77b4", "maxpool3x3": "#2ca02c"})
+    op_colours = MappingProxyType({"conv3x3-bn-relu": "#d62728", "conv1x1-bn-relu": "#1f77b4", "maxpool3x3": "#2a7d2a"})
+    label_help = (
+        "The ops of the middle vertices in the cell's vertex order (3 conv 3×3, 1 conv 1×1, m max pool 3×3), then the number "
+        "of edges: `3m1mm 9e` has five middle vertices (conv 3×3, max pool, conv 1×1, max pool, max pool) and 9 edges; "
+        "`- 1e` is the input wired straight to the output."
+    )
     # one-hot node type, then one-hot slot (arrays.py's 7-slot frame: the output is always
     # slot 6), so the encoder sees where each vertex sits in the order the decoder rebuilds
     node_features = NODE_TYPES + SLOTS

@@ -66,9 +66,15 @@ class NB301Space(SearchSpace):
     title = "NAS-Bench-301"
     op_names = OPS
     op_colours = MappingProxyType({
-        "max_pool_3x3": "#2ca02c", "avg_pool_3x3": "#98df8a", "skip_connect": "#4d4d4d", "sep_conv_3x3": "#1f77b4",
-        "sep_conv_5x5": "#9467bd", "dil_conv_3x3": "#d62728", "dil_conv_5x5": "#ff7f0e",
+        "max_pool_3x3": "#2a7d2a", "avg_pool_3x3": "#00798c", "skip_connect": "#4d4d4d", "sep_conv_3x3": "#1f77b4",
+        "sep_conv_5x5": "#7b4fae", "dil_conv_3x3": "#d62728", "dil_conv_5x5": "#b35806",
     })
+    label_help = (
+        "The normal cell / the reduction cell; in each, nodes 0 to 3 split by '|', each as its two inputs op(input), with ops "
+        "sk skip, s3 s5 sep conv, d3 d5 dil conv, mp max pool, ap avg pool and inputs 0 = k-2, 1 = k-1, 2-5 = nodes 0-3: "
+        "in `mp(0) mp(1)|ap(1) d3(2)|s5(0) d5(3)|s3(2) s5(3) / d5(0) d3(1)|s5(0) s3(1)|s3(0) d5(2)|ap(0) d3(1)` node 1 of the "
+        "normal cell takes avg pool of k-1 and dil conv 3×3 of node 0."
+    )
     node_features = NUM_NODES  # one-hot node position, the same in every graph
     # one-hot op, or the concat flag on edges into the output; then the op placed on its DARTS
     # edge: with the op alone a message cannot tell which input of which node it came from
