@@ -1,121 +1,115 @@
-"""Any space's cell as an inline SVG, drawn from the space's drawing data
-(crlso_core.spaces.drawing): nodes left to right in topological order; edges between
-neighbours straight, longer ones as arcs (even spans above, odd below, higher the longer);
-an op on an edge colours the edge and labels it, an op on a node colours the node; an edge
-that carries nothing is faint and dashed. An architecture of several cells (NB301's normal
-and reduction cells) is drawn as one row per cell."""
+"""Any space's cell drawn with st.graphviz_chart (Graphviz runs in the browser; no binary on
+the server), from the space's drawing data: the DOT text is SearchSpace.to_dot
+(crlso_core.spaces.drawing.to_dot, the one place a cell becomes DOT), laid out left to
+right, edges labelled with their op, sized to be read on a projector. Below the drawing, a
+legend of the ops the cell uses. NB301's normal and reduction cells are two clusters side by
+side in one drawing.
+
+Size: Graphviz lays the text out at 16 pt, 21 px at the chart's natural size; a chart wider
+than its column is scaled down to fit. Measured in Chromium at 1600x1000 with the sidebar
+open: NB201, NB101 and toy cells keep 21 px in a 2/5 column (448 px) and 18-21 px in a
+third (369 px); NB301's two cells side by side are 550-750 pt wide, so they need a column of
+about 660 px for 14 px: 21 px at the page's full width (1140 px), 12-17 px in a half, 10-13
+px in 2/5. Show NB301 cells at full width.
+
+Colours: every op colour has a WCAG contrast of at least 4.5:1 on white (contrast_ratio), so
+it is legible as an edge label's text and visible as a line (3:1 is enough for those)."""
 
 from __future__ import annotations
 
 import html
-from typing import Optional
+
+import streamlit as st
 
 from crlso_core.catalog.registry import get_space
-from crlso_core.spaces.base import SearchSpace
-from crlso_core.spaces.drawing import CellDrawing
+from crlso_core.spaces.base import Cell, SearchSpace
+from crlso_core.spaces.drawing import EDGE_PT, FAINT, NODE_PT, TITLE_PT
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
-FAINT = "#b0b0b0"
-PLAIN = "#4d4d4d"  # an edge with no op
-NODE_R, MARGIN, TITLE_H = 21, 45, 22
+MIN_TEXT_CONTRAST, MIN_LINE_CONTRAST = 4.5, 3.0  # WCAG 2: normal text, and graphical objects
 
 
-def op_colour(space: SearchSpace, op: Optional[str]) -> str:
-    if op is None:
-        return PLAIN
-    if op in space.op_colours:
-        return space.op_colours[op]
-    index = space.op_names.index(op) if op in space.op_names else len(space.op_names)
-    return PALETTE[index % len(PALETTE)]
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of an sRGB colour '#rrggbb'."""
+    rgb = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def _gap(nodes: int) -> float:
-    return 160.0 if nodes <= 5 else 110.0
+def contrast_ratio(colour: str, background: str = "#ffffff") -> float:
+    """WCAG 2 contrast ratio, 1 to 21: (L_lighter + 0.05) / (L_darker + 0.05)."""
+    a, b = sorted((relative_luminance(colour), relative_luminance(background)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
 
 
-def _lift(span: int) -> float:
-    """How far an edge spanning `span` node positions bends away from the row (signed: up < 0)."""
-    return 0.0 if span <= 1 else (-39.0 * span if span % 2 == 0 else 30.7 * span)
-
-
-def _edge_path(x: list[float], y: float, s: int, t: int) -> tuple[str, float, float]:
-    """An SVG path for edge s->t and where its label goes."""
-    x0, x1 = x[s] + NODE_R + 1, x[t] - NODE_R - 1
-    lift = _lift(t - s)
-    if lift == 0:
-        return f"M{x0:.1f},{y:.1f} L{x1:.1f},{y:.1f}", (x0 + x1) / 2, y - 8
-    cx, cy = (x0 + x1) / 2, y + 2 * lift
-    y0 = y + (-14 if lift < 0 else 14)
-    return f"M{x0 - 6:.1f},{y0:.1f} Q{cx:.1f},{cy:.1f} {x1 + 6:.1f},{y0:.1f}", cx, y + lift + 4
-
-
-def _extent(drawing: CellDrawing) -> tuple[float, float]:
-    """Room needed above and below the node row."""
-    lifts = [_lift(e.dst - e.src) for e in drawing.edges] + [0.0]
-    return max(NODE_R, -min(lifts)) + 24, max(NODE_R, max(lifts)) + 24
-
-
-def _draw(space: SearchSpace, drawing: CellDrawing, top: float) -> tuple[list[str], float, set[str]]:
-    """SVG elements of one drawing whose area starts at `top`; returns them, its height and
-    the arrow colours used."""
-    above, below = _extent(drawing)
-    title = TITLE_H if drawing.title else 0
-    y = top + title + above
-    x = [MARGIN + i * _gap(len(drawing.nodes)) for i in range(len(drawing.nodes))]
-    parts, labels, colours = [], [], set()
-    if drawing.title:
-        parts.append(
-            f'<text x="{MARGIN - NODE_R}" y="{top + 15:.1f}" font-size="13" font-weight="bold" fill="#333">'
-            f"{html.escape(drawing.title)}</text>"
-        )
-    for edge in drawing.edges:
-        colour = FAINT if edge.faint else op_colour(space, edge.op)
-        colours.add(colour)
-        path, lx, ly = _edge_path(x, y, edge.src, edge.dst)
-        dash = ' stroke-dasharray="5,4" opacity="0.7"' if edge.faint else ""
-        parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dash} marker-end="url(#arrow-{colour[1:]})"/>')
-        if edge.label:
-            w = 8 + 7.2 * len(edge.label)
-            labels.append(
-                f'<rect x="{lx - w / 2:.1f}" y="{ly - 13:.1f}" width="{w:.1f}" height="18" rx="4" fill="white" '
-                f'stroke="{colour}" stroke-width="1"/>'
-                f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" font-size="12" fill="{colour}"'
-                f"{f' data-op={chr(34)}{html.escape(edge.op)}{chr(34)}' if edge.op else ''}>{html.escape(edge.label)}</text>"
-            )
-    for xi, node in zip(x, drawing.nodes):
-        fill = "#f5f5f5" if node.op is None else op_colour(space, node.op)
-        text_fill = "#000" if node.op is None else "#fff"
-        op = f' data-op="{html.escape(node.op)}"' if node.op else ""
-        parts.append(f'<circle cx="{xi:.1f}" cy="{y:.1f}" r="{NODE_R}" fill="{fill}" stroke="#333" stroke-width="1.5"{op}/>')
-        size = 13 if len(node.label) <= 4 else 10
-        parts.append(
-            f'<text x="{xi:.1f}" y="{y + 5:.1f}" text-anchor="middle" font-size="{size}" font-weight="bold" '
-            f'fill="{text_fill}">{html.escape(node.label)}</text>'
-        )
-    return parts + labels, title + above + below, colours  # labels last, so no edge crosses them
-
-
-def drawings_svg(space: SearchSpace, drawings: list[CellDrawing], aria: str, width: int = 570) -> str:
-    parts, top, colours, right = [], 0.0, set(), 0.0
-    for drawing in drawings:
-        elements, height, used = _draw(space, drawing, top)
-        parts += elements
-        colours |= used
-        top += height
-        right = max(right, 2 * MARGIN + (len(drawing.nodes) - 1) * _gap(len(drawing.nodes)))
-    markers = "".join(
-        f'<marker id="arrow-{c[1:]}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
-        f'<path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
-        for c in sorted(colours)
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {right:.0f} {top:.0f}" width="100%" role="img" '
-        f'aria-label="{html.escape(aria)}" class="crlso-cell" style="font-family:sans-serif;max-width:{width}px">'
-        f"<defs>{markers}</defs>" + "".join(parts) + "</svg>"
-    )
-
-
-def cell_svg(arch: str, space: str = "nb201", width: int = 570) -> str:
-    """The cell of a string in the named space; raises CRLSOError on a malformed string."""
+def _cell(arch: str, space: str) -> tuple[SearchSpace, Cell]:
+    """The space and the cell of a string; CRLSOError on a malformed string or an unknown space."""
     the_space = get_space(space)
-    return drawings_svg(the_space, the_space.drawing(the_space.parse(arch)), f"cell {arch}", width)
+    return the_space, the_space.parse(arch)
+
+
+def cell_dot(arch: str, space: str) -> str:
+    """Graphviz DOT text of the cell of a string in the named space; raises CRLSOError on a
+    malformed string."""
+    the_space, cell = _cell(arch, space)
+    return the_space.to_dot(cell)
+
+
+def _swatch(colour: str, dashed: bool = False) -> str:
+    look = f"border-top:3px dashed {colour};height:0" if dashed else f"background:{colour};height:0.9em;border-radius:3px"
+    return f'<span style="display:inline-block;width:1.5em;{look};vertical-align:middle;margin-right:0.3em"></span>'
+
+
+def legend_html(the_space: SearchSpace, cell: Cell) -> str:
+    """The ops a cell uses, in the space's op order: a colour swatch (dashed for an op drawn
+    dashed), the text the drawing writes for the op and, in brackets, the op's name; then a
+    dashed grey swatch when the drawing has dashed edges that carry no op (NB301's edges
+    into the output)."""
+    drawn: dict[str, str] = {}  # op -> the text the drawing shows for it
+    dashed: set[str | None] = set()  # ops of dashed edges, None for a dashed edge with no op
+    for drawing in the_space.drawing(cell):
+        for edge in drawing.edges:
+            if edge.op:
+                drawn.setdefault(edge.op, edge.label or edge.op)
+            if edge.faint:
+                dashed.add(edge.op)
+        drawn.update((node.op, node.label) for node in drawing.nodes if node.op and node.op not in drawn)
+    colours = the_space.colours()
+    items = [
+        _swatch(colours[op], op in dashed) + html.escape(drawn[op]) + (f" ({html.escape(op)})" if drawn[op] != op else "")
+        for op in the_space.op_names
+        if op in drawn
+    ]
+    if None in dashed:
+        items.append(_swatch(FAINT, dashed=True) + "no op")
+    spans = " &ensp; ".join(f'<span style="white-space:nowrap">{item}</span>' for item in items)
+    return f'<div class="crlso-cell-legend" style="line-height:1.8">{spans}</div>'
+
+
+def _font_sizes_css() -> str:
+    """st.graphviz_chart's own style sets every element's font-size to 9.6 px, which beats
+    the font-size Graphviz writes on each text (an attribute, below any CSS rule): labels
+    came out small in boxes laid out for larger text. This gives the texts of our sizes back
+    the size Graphviz laid them out with (in SVG units, which the chart scales)."""
+    sizes = sorted({NODE_PT, EDGE_PT, TITLE_PT})
+    rules = "".join(f'[data-testid="stGraphVizChart"] text[font-size="{pt:.2f}"] {{ font-size: {pt}px; }}' for pt in sizes)
+    return f"<style>{rules}</style>"
+
+
+def show_cell(arch: str, space: str, container=st) -> None:
+    """Draw the cell of a string in `container` (st, a column, an expander...): the Graphviz
+    drawing at its natural size (scaled down to the container when wider), then the legend
+    of its ops. NB301 shows its normal and reduction cells side by side. Raises CRLSOError on
+    a malformed string, before drawing anything."""
+    the_space, cell = _cell(arch, space)
+    container.html(_font_sizes_css())  # style only: Streamlit puts it where it takes no room
+    container.graphviz_chart(the_space.to_dot(cell), width="content", alt=f"cell {arch}")
+    container.markdown(legend_html(the_space, cell), unsafe_allow_html=True)
+
+
+def label_help_markdown(space: str) -> str:
+    """Markdown explaining the named space's short cell labels (the plots' hover text); empty
+    when the space says nothing about them."""
+    the_space = get_space(space)
+    if not the_space.label_help:
+        return ""
+    return f"**Reading the short cell labels ({the_space.title}).** {the_space.label_help}"
