@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import streamlit as st
 
 from crlso_core.catalog.registry import get_space
@@ -113,3 +114,19 @@ def label_help_markdown(space: str) -> str:
     if not the_space.label_help:
         return ""
     return f"**Reading the short cell labels ({the_space.title}).** {the_space.label_help}"
+
+
+def draws_wide(space: str) -> bool:
+    """Whether the space draws a cell as several graphs side by side (NB301's normal and
+    reduction cells): such a drawing needs the page's full width to keep 14 px text."""
+    the_space = get_space(space)
+    (cell,) = the_space.sample(np.random.default_rng(0), 1)
+    return len(the_space.drawing(cell)) > 1
+
+
+def chart_and_cell(space: str, weights=(3, 2)):
+    """Two containers, for a chart and the cell it points at: side by side in columns, or the
+    chart above the cell at full width for a space whose cells draw wide."""
+    if draws_wide(space):
+        return st.container(), st.container()
+    return tuple(st.columns(list(weights)))

@@ -94,16 +94,21 @@ POINT_JS = """(window) => {
 
 
 def wait_for_cell(page, hover_text: str, timeout: float = 60.0, space: str = "nb201") -> str:
-    """Wait until a rendered cell (svg.crlso-cell) is the one a chart labelled `hover_text`
-    (the space's short label); returns its full cell string."""
+    """Wait until a drawn cell (a Graphviz chart, with its string in the code block the pages
+    show beside it) is the one a chart labelled `hover_text` (the space's short label);
+    returns its full cell string."""
     from crlso_core.catalog.registry import get_space
+    from crlso_core.common.errors import CRLSOError
 
     the_space = get_space(space)
     deadline = time.time() + timeout
     while time.time() < deadline:
-        for label in page.locator("svg.crlso-cell").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))"):
-            arch = (label or "").removeprefix("cell ")
-            if arch and the_space.label(the_space.parse(arch)) == hover_text:
-                return arch
+        if page.locator("[data-testid='stGraphVizChart'] svg").count():
+            for text in page.locator("[data-testid='stCode'] code").all_inner_texts():
+                try:
+                    if the_space.label(the_space.parse(text.strip())) == hover_text:
+                        return text.strip()
+                except CRLSOError:
+                    continue
         page.wait_for_timeout(50)
-    raise TimeoutError(f"no rendered cell {hover_text!r} within {timeout:.0f} s")
+    raise TimeoutError(f"no drawn cell {hover_text!r} within {timeout:.0f} s")

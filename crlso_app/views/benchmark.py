@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from crlso_app.cell_render import cell_svg
+from crlso_app.cell_render import chart_and_cell, show_cell
 from crlso_app.figures import accuracy_histogram
 from crlso_app.navigation import page
 from crlso_app.state import md, runs_root, url_cell, url_get, url_select, url_set
@@ -69,9 +69,9 @@ def optimum_line(benchmark, dataset: str) -> str:
     return f"validation optimum {best.valid:.2f} %{test}"
 
 
-def show_cell(space: str, arch: str, heading: str) -> None:
+def cell_panel(space: str, arch: str, heading: str) -> None:
     st.markdown(heading)
-    st.markdown(cell_svg(arch, space), unsafe_allow_html=True)  # st.html strips SVG
+    show_cell(arch, space)
     st.code(arch, language=None, wrap_lines=True)
 
 
@@ -153,7 +153,7 @@ if picked and st.session_state.get(f"seen-{table}") != picked[0]:  # a new click
     row = int(shown.index[picked[0]])
     url_set(cell=frame["cell string"].iloc[row])
 
-chart, cell = st.columns([3, 2])
+chart, cell = chart_and_cell(space)
 best = benchmark.optimum(dataset)
 selected = float(frame["valid acc"].iloc[row]) if row is not None and outside is None else None
 chart.plotly_chart(accuracy_histogram(frame["valid acc"].to_numpy(), best.valid if best else None,
@@ -162,10 +162,10 @@ with cell:
     if outside is not None:  # a cell the table does not show: ask the benchmark about it
         valid = benchmark.valid_accuracy([benchmark.space.parse(outside)], dataset)[0]
         answer = f"valid {valid:.2f} %" if np.isfinite(valid) else f"{md(benchmark.title)} has no accuracy for it"
-        show_cell(space, outside, f"**Not among the cells shown** · {answer}")
+        cell_panel(space, outside, f"**Not among the cells shown** · {answer}")
     elif row is None:
         st.info("Pick a row of the table (or type a cell string) to see the cell.")
     else:
         r = frame.iloc[row]
         test = f" · test {r['test acc']:.2f} %" if has_test else ""
-        show_cell(space, r["cell string"], f"**Rank {r['rank']:,}** of {len(frame):,} · valid {r['valid acc']:.2f} %{test}")
+        cell_panel(space, r["cell string"], f"**Rank {r['rank']:,}** of {len(frame):,} · valid {r['valid acc']:.2f} %{test}")

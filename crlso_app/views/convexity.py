@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from crlso_app.cell_render import cell_svg
+from crlso_app.cell_render import draws_wide, show_cell
 from crlso_app.figures import CONTOUR_DOTS, contour_figure, jensen_histogram, line_figure, surface_figure
 from crlso_app.reference import over_seeds
 from crlso_app.run_picker import pair_views
@@ -94,8 +94,8 @@ st.dataframe(
 )
 distinct = {arch: valid for arch, valid in zip(line.archs, line.valid)}
 st.markdown(f"{len(distinct)} distinct cells along the line:")
-grid = st.columns(min(3, len(distinct)))
+grid = st.columns(1 if draws_wide(run.config.space) else min(3, len(distinct)))
 for i, (arch, valid) in enumerate(distinct.items()):
     with grid[i % len(grid)]:
-        st.markdown(cell_svg(arch, run.config.space, width=420), unsafe_allow_html=True)  # st.html strips SVG
+        show_cell(arch, run.config.space)
         st.caption(f"{valid:.2f} % · `{arch}`")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from crlso_app.cell_render import cell_svg
+from crlso_app.cell_render import chart_and_cell, label_help_markdown, show_cell
 from crlso_app.cluster import job_address
 from crlso_app.figures import draw_order, latent_scatter
 from crlso_app.jobs_panel import job_panel
@@ -118,6 +118,7 @@ with st.spinner(f"Drawing {len(first.codes):,} cells on each side…"):
                for side, run in runs.items()}
 for column, (side, fig) in zip(st.columns(len(runs)), figures.items()):
     column.plotly_chart(fig, key=keys[side], on_select="rerun", selection_mode=("points", "box", "lasso"), config={"scrollZoom": True})
+st.caption(label_help_markdown(pair.space))
 st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the "
            "cell and its accuracies · colours follow each cell's rank among the values shown (the colour bar reads the values at the 2nd "
            "to 98th percentiles), so a space whose accuracies bunch near the top is not painted one colour.")
@@ -133,8 +134,8 @@ for side, rows in region.items():
 
 if cell is not None:
     st.subheader("Selected cell")
-    left, right = st.columns([3, 2])
-    left.markdown(cell_svg(first.archs[cell], first.config.space), unsafe_allow_html=True)  # st.html strips SVG
+    left, right = chart_and_cell(first.config.space)
+    show_cell(first.archs[cell], first.config.space, left)
     right.code(first.archs[cell], language=None, wrap_lines=True)
     test = f"test {first.test[cell]:.2f} %" if first.test is not None else NO_TEST
     right.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** ({test})  \n"
@@ -164,4 +165,4 @@ if dims == 2:
                 help="The predictor extrapolates away from the cells it was fitted on: outside 0-100 % it is shown "
                 "clipped, with its own value.")
     st.markdown(f"The point ({x:.3f}, {y:.3f}) maps to a latent code {how}; the decoder makes `{arch}` ({truth}{where}).")
-    st.markdown(cell_svg(arch, run.config.space), unsafe_allow_html=True)  # st.html strips SVG
+    show_cell(arch, run.config.space)

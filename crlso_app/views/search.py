@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from crlso_app.cell_render import cell_svg
+from crlso_app.cell_render import chart_and_cell, label_help_markdown, show_cell
 from crlso_app.cluster import job_address
 from crlso_app.figures import curves_figure, found_figure, live_curve_figure, origins_figure, trajectory_detail, trajectory_overview
 from crlso_app.jobs_panel import job_panel
@@ -126,7 +126,7 @@ def walk_one(path: str, stamp: float, method: str, side: str) -> None:
     points = np.array([w.xy[a] for a in path_archs])
     texts = ["start: " + label(t.start_arch)] + [f"{i + 1}. round {m.round}: {label(m.arch)}" for i, m in enumerate(moves)]
     sample = w.sample
-    chart, cell = st.columns([3, 2])
+    chart, cell = chart_and_cell(run.config.space)
     coords = projection(run, method, 2).coords
     chart.plotly_chart(trajectory_detail(coords[sample], [run.labels[r] for r in sample], points, texts, index,
                                          f"Trajectory #{pick + 1}, move {index} of {len(moves)}"), key=f"detail-{side}")
@@ -134,7 +134,7 @@ def walk_one(path: str, stamp: float, method: str, side: str) -> None:
     (valid,) = run.accuracy_of([arch])
     truth = f"**{valid:.2f} %**" if np.isfinite(valid) else f"unknown ({md(run.benchmark.title)} cannot answer this cell)"
     with cell:
-        st.markdown(cell_svg(arch, run.config.space, width=420), unsafe_allow_html=True)  # st.html strips SVG
+        show_cell(arch, run.config.space)
         if index == 0:
             st.markdown(f"The start cell, one of the best queried when the round began. True validation accuracy {truth}.")
         else:
@@ -271,4 +271,5 @@ st.caption(f"{len(w.found)} queries from {len(w.paths)} start cells: {latent} la
            "neighbour, a mutation or a random cell, drawn from the start it replaced)" if latent < len(w.found) else "")
            + (f"; {w.outside} found cells lie outside the pool and are placed by their latent codes" if w.outside else "")
            + ". Points along a ray that decoded to the same cell count as one move.")
+st.caption(label_help_markdown(run.config.space))
 walk_one(str(run.path), stamp, method, side)

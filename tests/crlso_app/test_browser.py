@@ -12,6 +12,7 @@ import pytest
 from tools.serve import CHROMIUM, POINT_JS, ROOT, app_server, browser_page, wait_for_cell
 
 SHOTS = ROOT / "build" / "screenshots"
+CELL = '[data-testid="stGraphVizChart"]'  # a cell drawn by show_cell (its alt text names the cell)
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,7 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
     page.mouse.click(x, y)
     page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
     arch = wait_for_cell(page, label)  # the cell drawn is the one clicked (charts label cells compactly)
-    selected = page.locator("svg.crlso-cell").first
-    assert selected.get_attribute("aria-label") == f"cell {arch}"
+    assert page.locator(CELL).first.get_attribute("aria-label") == f"cell {arch}"
     assert "cell=" in page.url  # the selection lives in the URL
     page.get_by_text("Nearest 10 cells in the CR-LS latent space").wait_for()
     _wait_idle(page)
@@ -74,7 +74,7 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
 
     page.reload()  # a shared or reloaded URL shows the same cell
     page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
-    assert page.locator("svg.crlso-cell").first.get_attribute("aria-label") == f"cell {arch}"
+    assert page.locator(CELL).first.get_attribute("aria-label") == f"cell {arch}"
 
     # a box drawn with the chart's own tool summarises the cells inside it
     chart = page.locator(".js-plotly-plot").first
@@ -95,9 +95,9 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
     # the picked cell follows to another page through the menu (which drops the query string)
     page.get_by_role("link", name="Benchmark").click()
     # the grid keeps a hidden copy of its header ("rank"), so wait for the drawn cell itself
-    page.locator(f'svg.crlso-cell[aria-label="cell {arch}"]').first.wait_for(timeout=60_000)
+    page.locator(f'{CELL}[aria-label="cell {arch}"]').first.wait_for(timeout=60_000)
     _wait_idle(page)
-    assert page.locator("svg.crlso-cell").first.get_attribute("aria-label") == f"cell {arch}"
+    assert page.locator(CELL).first.get_attribute("aria-label") == f"cell {arch}"
     page.screenshot(path=str(SHOTS / "6-benchmark-same-cell.png"), full_page=True)
 
     # a run exported from this store imports into another through the Runs page's uploader
@@ -112,7 +112,7 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
 
         delete_run(r.path, runs)  # the store is empty again: the import must bring the run back
     page.get_by_role("link", name="Runs").click()
-    page.get_by_text("Import a run bundle").first.wait_for(timeout=60_000)
+    page.get_by_text("Import run bundles").first.wait_for(timeout=60_000)
     page.locator("input[type=file]").set_input_files(str(bundle))
     page.get_by_role("button", name="Import").click()
     page.get_by_text(f"Imported {crls.name}").wait_for(timeout=60_000)
@@ -134,9 +134,9 @@ def test_a_pasted_darts_genotype_is_drawn_as_two_cells_on_nb301(server, page):
     box.fill(darts_v2)
     box.press("Enter")
     canonical = get_space("nb301").format(get_space("nb301").parse(darts_v2))  # a node's two inputs in canonical order
-    drawn = page.locator(f'svg.crlso-cell[aria-label="cell {canonical}"]')
+    drawn = page.locator(f'{CELL}[aria-label="cell {canonical}"]')
     drawn.wait_for(timeout=60_000)
     assert drawn.get_by_text("normal cell").count() == 1 and drawn.get_by_text("reduction cell").count() == 1
-    assert drawn.locator("text[data-op='sep_conv_3x3']").count() >= 4  # op-labelled edges of the normal cell
+    assert drawn.locator("g.op-sep_conv_3x3").count() >= 4  # op-labelled edges of the normal cell
     _wait_idle(page)
     page.screenshot(path=str(SHOTS / "8-nb301-genotype.png"), full_page=True)

@@ -95,3 +95,13 @@ def clean_fixture():
 @pytest.fixture(name="text_of")
 def text_of_fixture():
     return markdown_text
+
+
+def drawn_cells(at: AppTest) -> str:
+    """The DOT text of every cell drawing on the page (st.graphviz_chart), joined."""
+    return "\n".join(chart.proto.spec for chart in at.get("graphviz_chart"))
+
+
+@pytest.fixture(name="cells_of")
+def cells_of_fixture():
+    return drawn_cells

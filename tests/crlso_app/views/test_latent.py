@@ -12,11 +12,11 @@ def test_shows_ls_beside_crls_and_a_selected_cell_with_latent_neighbours(open_pa
     assert len(_charts(at)) == 2
     assert [h.value for h in at.subheader][:1] == ["Selected cell"]
     text = text_of(at)
-    assert 'aria-label="cell |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"' in text
+    assert "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|" in [c.value for c in at.code]
     assert "Nearest 10 cells in the LS latent space" in text and "Nearest 10 cells in the CR-LS latent space" in text
     neighbours = at.dataframe[0].value
     assert len(neighbours) == 10 and (neighbours["latent distance"].diff().dropna() >= 0).all()
-    at.number_input(key="k").set_value(3).run()
+    at.number_input(key="w-neighbours").set_value(3).run()
     assert len(at.dataframe[0].value) == 3
 
 
@@ -24,7 +24,7 @@ def test_decodes_a_point_of_the_plane_and_switches_to_3d(open_page, smoke_pair, 
     at = open_page("latent", smoke_pair, run="pair")
     assert "Decode a point of the plane" in [h.value for h in at.subheader]
     assert "maps to a latent code exactly (PCA inverts)" in text_of(at)
-    at.radio(key="dims-pca").set_value(3).run()
+    at.radio(key="w-dims").set_value(3).run()
     clean(at)
     assert len(_charts(at)) == 2 and "Decode a point of the plane" not in [h.value for h in at.subheader]
 

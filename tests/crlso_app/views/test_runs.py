@@ -12,7 +12,8 @@ def test_lists_compares_exports_and_deletes(open_page, smoke_pair, tmp_path, cle
     at.multiselect(key="chosen").select("pair-crls").select("pair-ls").run()
     clean(at)
     assert len(at.get("plotly_chart")) == 1  # both runs' curves on one chart
-    assert len(at.get("download_button")) == 2
+    labels = sorted(b.label for b in at.get("download_button"))
+    assert labels == ["Export pair-crls.zip", "Export pair-ls.zip", "Export the 2 selected runs as one bundle"]  # each, and all as one
     next(b for b in at.button if b.label == "Delete").click().run()
     assert "Tick the box" in at.warning[0].value and len(list_runs(root)) == 2
     at.checkbox(key="sure").check()
@@ -39,4 +40,4 @@ def test_a_run_imported_from_a_bundle_is_listed_and_the_page_offers_imports(open
     import_zip(export_zip(smoke_pair / "pair-crls"), root)
     at = open_page("runs", root)
     assert list(at.dataframe[0].value["run"]) == ["pair-crls"]
-    assert any("Import a run bundle" in e.label for e in at.expander)
+    assert any("Import run bundles" in e.label for e in at.expander)

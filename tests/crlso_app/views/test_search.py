@@ -27,7 +27,7 @@ def test_results_curves_and_one_trajectory_move_by_move(open_page, smoke_pair, c
     clean(at)
     assert at.code[-1].value == paths[longest].moves[-1].arch  # the last move's cell is the one drawn
     assert "Round" in text_of(at)
-    at.radio(key="metric").set_value("test").run()
+    at.radio(key="w-curve-metric").set_value("test").run()
     clean(at)
 
 

@@ -11,16 +11,16 @@ def _start(at):
 def test_renders_with_the_device_and_the_presets_knobs(open_page, empty_store):
     at = open_page("train", empty_store)
     assert ("no CUDA GPU" in at.markdown[0].value) != torch.cuda.is_available()
-    assert at.selectbox(key="train-space").value == "nb201"
-    assert at.selectbox(key="preset").value == "demo" and at.number_input(key="labelled-nb201-demo").value == 300
-    at.selectbox(key="preset").select("smoke").run()
+    assert at.selectbox(key="url-space").value == "nb201"
+    assert at.selectbox(key="w-preset").value == "lesson" and at.number_input(key="labelled-nb201-lesson").value == 300
+    at.selectbox(key="w-preset").select("smoke").run()
     assert at.number_input(key="labelled-nb201-smoke").value == 30 and at.number_input(key="epochs-nb201-smoke").value == 1
     assert at.selectbox(key="train-dataset-nb201").options == ["CIFAR-10", "CIFAR-100", "ImageNet16-120"]
 
 
 def test_start_launches_a_background_pair_job(open_page, empty_store, clean):
     at = open_page("train", empty_store)
-    at.selectbox(key="preset").select("smoke").run()
+    at.selectbox(key="w-preset").select("smoke").run()
     at.text_input(key="run-name").input("mine")
     _start(at)
     clean(at)
@@ -33,9 +33,9 @@ def test_start_launches_a_background_pair_job(open_page, empty_store, clean):
 
 def test_another_space_trains_with_its_own_datasets(open_page, empty_store, clean):
     at = open_page("train", empty_store)
-    at.selectbox(key="train-space").select("toy").run()
+    at.selectbox(key="url-space").select("toy").run()
     assert at.selectbox(key="train-dataset-toy").options == ["Synthetic"]
-    at.selectbox(key="preset").select("smoke").run()
+    at.selectbox(key="w-preset").select("smoke").run()
     at.text_input(key="run-name").input("toy-run")
     _start(at)
     clean(at)
@@ -98,7 +98,7 @@ def test_each_preset_says_which_of_the_papers_claims_it_reproduces_over_seeds(op
     ref = reference("nb201", "cifar10")  # the committed crlso figures table
     at = open_page("train", empty_store)
     for name in ("demo", "paper", "smoke"):
-        at.selectbox(key="preset").select(name).run()
+        at.selectbox(key="w-preset").select(name).run()
         said = " ".join(c.value for c in at.caption)
         seeds = {c.seeds for (p, _), c in ref.items() if p == name}
         if not seeds:
@@ -123,7 +123,7 @@ def test_with_a_ray_cluster_the_page_shows_it_and_a_training_runs_there_end_to_e
         monkeypatch.setenv(ADDRESS_ENV, ray.get_runtime_context().gcs_address)
         at = open_page("train", empty_store)
         assert "Ray cluster at" in at.markdown[0].value and "2 CPUs, no GPU" in at.markdown[0].value
-        at.selectbox(key="preset").select("smoke").run()
+        at.selectbox(key="w-preset").select("smoke").run()
         at.text_input(key="run-name").input("onray")
         _start(at)
         clean(at)
@@ -147,7 +147,7 @@ def test_with_an_unreachable_ray_cluster_the_page_says_so_and_jobs_run_here(open
     assert not at.exception and not at.error
     (warning,) = [w.value for w in at.warning if "cannot be reached" in w.value]
     assert "127.0.0.1:1" in warning and "run on this machine" in warning
-    at.selectbox(key="preset").select("smoke").run()
+    at.selectbox(key="w-preset").select("smoke").run()
     at.text_input(key="run-name").input("here")
     _start(at)
     (job,) = list_jobs(empty_store)
