@@ -106,7 +106,7 @@ def test_build_nb101_from_the_official_format_and_a_damaged_copy_changes_nothing
     data = bytearray(fixture.read_bytes())
     data[5000] ^= 0xFF
     damaged.write_bytes(bytes(data))
-    assert main(["data", "build-nb101", "--tfrecord", str(damaged), "--out", str(out), "--quiet"]) == 2
+    assert main(["data", "build-nb101", "--tfrecord", str(damaged), "--out", str(out), "--force", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "record 15" in err and "CRC32C" in err and "Traceback" not in err
     assert out.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["damaged.tfrecord", "nb101.csv.gz"]
