@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from crlso_core import registry
 from crlso_core.bench.figure_stats import compare, reference_path
 from crlso_core.bench.figure_stats import markdown as figures_markdown
 from crlso_core.bench.report import (
     ablation_table,
+    changed_table,
     curve_bands,
     markdown_table,
     method_legend,
@@ -36,6 +36,7 @@ from crlso_core.bench.report import (
     summarise_reconstruction,
 )
 from crlso_core.benchmarks import NO_TEST
+from crlso_core.catalog import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -168,7 +169,12 @@ def dev_section(space: str) -> list[str]:
 def earlier_section(space: str) -> list[str]:
     """Rows measured before a change of the space's settings: kept, and shown apart, until
     the methods they hold are rerun with the current settings (the meta says what changed)."""
-    return _rows_apart(space, "earlier", "Measured with earlier settings", "Not comparable with the tables above: {changed}")
+    rows = _rows_apart(space, "earlier", "Measured with earlier settings", "Not comparable with the tables above: {changed}")
+    changed = changed_table(RESULTS / f"{space}.csv", RESULTS / f"{space}_earlier.csv") if rows else ""
+    if changed:
+        rows += ["What the change did, paired by seed (now minus earlier; same trained models where the presets did not change):", "",
+                 changed, ""]
+    return rows
 
 
 def settings_section(space: str) -> list[str]:
@@ -253,11 +259,12 @@ def quality_section(space: str) -> str:
         parts += [f"### Ablation on {spec.title}: which latent space, which predictor", "",
                   "Validation accuracy, mean ± s.e. over seeds; the last column is the paired difference over the seeds both ran.", "",
                   ablation, ""]
-    paired = paired_table(RESULTS / f"{space}.csv")
-    if paired:
-        parts += [f"### Against REA on {spec.title}, paired", "",
-                  "Each method's best validation accuracy minus REA's on the same seed (mean ± s.e. over the seeds both ran).", "",
-                  paired, ""]
+    for baseline, name in (("rea", "REA"), ("local", "local search")):
+        paired = paired_table(RESULTS / f"{space}.csv", baseline)
+        if paired:
+            parts += [f"### Against {name} on {spec.title}, paired", "",
+                      f"Each method's best validation accuracy minus {name}'s on the same seed (mean ± s.e. over the seeds both ran).",
+                      "", paired, ""]
     recon = RESULTS / f"{space}_reconstruction.csv"
     if recon.exists():
         parts += [f"### Reconstruction of the G-VAEs searched on {spec.title}", "",

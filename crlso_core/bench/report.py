@@ -156,6 +156,25 @@ def paired_table(results_csv: Path, baseline: str = "rea") -> str:
     return "\n".join(lines)
 
 
+def changed_table(results_csv: Path, earlier_csv: Path) -> str:
+    """Each method both files hold, now minus earlier, over the seeds both ran (mean ± s.e.
+    of the paired difference of best validation accuracy), per dataset and budget where the
+    two differ at all; empty when nothing is shared. Paired is fair when both trained the
+    same models (same seeds and presets) and only the search changed."""
+    now, before = _by_seed(results_csv), _by_seed(earlier_csv)
+    shared = sorted(set(now) & set(before))
+    methods = sorted({m for m, _, _ in shared})
+    keys = sorted({(d, b) for _, d, b in shared if any(now[k] != before[k] for k in shared if k[1:] == (d, b))})
+    if not keys:
+        return ""
+    lines = ["| dataset | budget | " + " | ".join(f"`{m}`" for m in methods) + " |", "|---|---:|" + "---|" * len(methods)]
+    for dataset, budget in keys:
+        cells = [_paired(now[(m, dataset, budget)], before[(m, dataset, budget)]) if (m, dataset, budget) in before
+                 and (m, dataset, budget) in now else "" for m in methods]
+        lines.append(f"| {dataset_title(dataset)} | {budget} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 @dataclass
 class ReconRow:
     """Exact-match reconstruction of the G-VAEs one latent method searched, over its seeds."""
