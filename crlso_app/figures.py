@@ -104,9 +104,10 @@ SELECTED_SIZE = 10  # a selected cell (a click, a box or a lasso): its own colou
 def latent_scatter(
     xy: np.ndarray, colour: np.ndarray, labels: Sequence[str], true_acc: np.ndarray, pred_acc: np.ndarray,
     title: str, colour_label: str, reverse: bool = False, highlight: Optional[int] = None, highlight_label: str = "",
-    axis_titles: Sequence[str] = ("", "", ""),
+    axis_titles: Sequence[str] = ("", "", ""), rows: Optional[np.ndarray] = None,
 ) -> go.Figure:
-    """Every cell at its projected position, in `draw_order` (best last, on top); a selected
+    """Every cell (or the `rows` given, in their order) at its projected position, in
+    `draw_order` (best last, on top); a selected
     point's index maps back to its cell through that order (trace 0 is the cells). `reverse`
     for ranks (1 = best = blue). Colour follows each cell's rank among the values shown
     (`quantile_positions`), so the colours spread evenly; the colour bar reads in the values
@@ -117,7 +118,7 @@ def latent_scatter(
     cells by a second trace turned a box in the dense core solid black. `highlight` also marks
     a cell in the figure. Numbers are float32: the chart is sent to the browser whole on every
     change, so its size is the app's latency."""
-    rows = draw_order(colour, reverse)
+    rows = draw_order(colour, reverse) if rows is None else np.asarray(rows)
     custom = np.stack([true_acc[rows], pred_acc[rows]], 1).astype(np.float32)
     three = xy.shape[1] == 3
     common = dict(

@@ -17,3 +17,21 @@ def selected_rows(event, order_rows: np.ndarray) -> tuple[list[int], bool]:
         rows.append(int(order_rows[p["point_index"]]))  # the trace is drawn in order_rows' order
     region = bool(selection.get("box") or selection.get("lasso"))
     return rows, region
+
+
+def rows_inside(event, xy: np.ndarray) -> list[int]:
+    """Every row whose point lies in the selection's box or lasso, drawn or not (a chart that
+    thins its cells reports only the drawn ones); empty when the selection has no region."""
+    if not event:
+        return []
+    selection = event["selection"]
+    xy = np.asarray(xy)[:, :2]
+    inside = np.zeros(len(xy), dtype=bool)
+    for box in selection.get("box", []):
+        (x0, x1), (y0, y1) = sorted(box["x"][:2]), sorted(box["y"][:2])
+        inside |= (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    for lasso in selection.get("lasso", []):
+        from matplotlib.path import Path
+
+        inside |= Path(np.column_stack([lasso["x"], lasso["y"]])).contains_points(xy)
+    return [int(r) for r in np.flatnonzero(inside)]

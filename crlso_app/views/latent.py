@@ -10,11 +10,12 @@ import streamlit as st
 
 from crlso_app.cell_render import chart_and_cell, label_help_markdown, show_cell
 from crlso_app.cluster import job_address
-from crlso_app.figures import draw_order, latent_scatter
+from crlso_app.figures import latent_scatter
 from crlso_app.jobs_panel import job_panel
 from crlso_app.run_picker import pair_views
-from crlso_app.selection import selected_rows
+from crlso_app.selection import rows_inside, selected_rows
 from crlso_app.state import kept_widget, md, projection, runs_root, shown_accuracy, url_cell, url_get, url_set, view
+from crlso_app.thinning import ENDS, drawn_rows
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog.methods import side_name
@@ -43,9 +44,11 @@ def scatter_figure(path: str, stamp: float, method: str, dims: int, colour_name:
     run = view(path)
     colour_key, reverse = COLOURS[colour_name]
     proj = projection(run, method, dims)
-    return latent_scatter(proj.coords, colour_values(run, colour_key), run.labels, run.valid, run.predicted,
+    colour = colour_values(run, colour_key)
+    return latent_scatter(proj.coords, colour, run.labels, run.valid, run.predicted,
                           f"{run.label} · {LABELS[method]}", colour_name, reverse, highlight=mark,
-                          highlight_label=run.archs[mark] if mark is not None else "", axis_titles=axis_titles(proj, dims))
+                          highlight_label=run.archs[mark] if mark is not None else "", axis_titles=axis_titles(proj, dims),
+                          rows=drawn_rows(proj.coords, colour, reverse))
 
 
 def neighbour_table(run, row: int, k: int) -> pd.DataFrame:
@@ -96,13 +99,16 @@ cell = url_cell(first.row_of, len(first.archs))
 # Read the charts' selections before drawing them: a click then costs one rerun, and the charts
 # (cached, unchanged unless the mark is on) are not redrawn
 colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
-orders = {side: draw_order(colours[side], reverse) for side in runs}
+orders = {side: drawn_rows(projections[side].coords, colours[side], reverse) for side in runs}
 keys = {
     side: f"scatter-{side}-{dims}" for side in runs
 }  # one chart per side across projections: Plotly redraws it in place, without a new WebGL context
 region: dict[str, list[int]] = {}
 for side in runs:
-    rows, is_region = selected_rows(st.session_state.get(keys[side]), orders[side])
+    event = st.session_state.get(keys[side])
+    rows, is_region = selected_rows(event, orders[side])
+    if is_region:
+        rows = rows_inside(event, projections[side].coords) or rows  # every cell in the region, drawn or not
     if is_region and rows:
         region[side] = rows
     elif len(rows) == 1 and st.session_state.get(f"seen-{keys[side]}") != rows[0]:
@@ -118,6 +124,11 @@ with st.spinner(f"Drawing {len(first.codes):,} cells on each side…"):
                for side, run in runs.items()}
 for column, (side, fig) in zip(st.columns(len(runs)), figures.items()):
     column.plotly_chart(fig, key=keys[side], on_select="rerun", selection_mode=("points", "box", "lasso"), config={"scrollZoom": True})
+drawn = len(orders[next(iter(runs))])
+if drawn < len(first.codes):
+    st.caption(f"{drawn:,} of {len(first.codes):,} cells drawn on each side: every one of the best and the worst "
+               f"{100 * ENDS:.0f} %, and an even share of each part of the plane for the rest (only the dense middle is thinned, "
+               "so the browser redraws in under a second). Neighbour tables, region summaries and the decoder use every cell.")
 st.caption(label_help_markdown(pair.space))
 st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the "
            "cell and its accuracies · colours follow each cell's rank among the values shown (the colour bar reads the values at the 2nd "

@@ -26,3 +26,14 @@ def test_a_box_or_lasso_is_a_region():
 def test_no_selection_yet():
     assert selected_rows(None, ORDER) == ([], False)
     assert selected_rows({"selection": {"points": [], "box": [], "lasso": []}}, ORDER) == ([], False)
+
+
+def test_a_region_holds_every_cell_inside_it_drawn_or_not():
+    from crlso_app.selection import rows_inside
+
+    xy = np.array([[0.0, 0.0], [0.5, 0.5], [2.0, 2.0], [0.9, 0.1]])
+    box = {"selection": {"points": [], "box": [{"x": [1.0, -1.0], "y": [-1.0, 1.0]}], "lasso": []}}
+    assert rows_inside(box, xy) == [0, 1, 3]
+    lasso = {"selection": {"points": [], "box": [], "lasso": [{"x": [-1, 1, 1, -1], "y": [-1, -1, 0.3, 0.3]}]}}
+    assert rows_inside(lasso, xy) == [0, 3]
+    assert rows_inside({"selection": {"points": [{"point_index": 0}], "box": [], "lasso": []}}, xy) == []
