@@ -44,8 +44,8 @@ def pick_pair() -> Optional[Pair]:
         url_set(space=pair.space, dataset=pair.dataset)  # one selection for every page: the run decides the space
         st.caption(f"{get_spec(pair.space).title} · {dataset_title(pair.dataset)} · " + " + ".join(side_name(s) for s in pair.sides))
         if pair.example:
-            st.caption(":material/inventory_2: An example shipped with the app (lesson preset): read only. A search on it "
-                       "runs on a copy in your runs folder; train your own on the Train page.")
+            st.caption(f":material/inventory_2: An example shipped with the app ({pair.first.preset or 'unknown'} preset): read only. "
+                       "A search on it runs on a copy in your runs folder; train your own on the Train page.")
     return pair
 
 

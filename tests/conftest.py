@@ -21,6 +21,13 @@ register(TOY)  # adding a space: one module (tests/toy_space.py) and this line
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _only_the_runs_a_test_makes(monkeypatch):
+    """Pages and pair lists see only the runs a test makes; the shipped examples have tests of
+    their own, which turn them back on (monkeypatch.delenv)."""
+    monkeypatch.setenv("CRLSO_EXAMPLES", "off")
+
+
 @pytest.fixture(scope="session")
 def benchmark():
     return load_benchmark("nb201")

@@ -39,8 +39,8 @@ PROJECTIONS = (("pca", 2), ("pca", 3), ("tsne", 2), ("umap", 2))
 MAX_BUNDLE = 4 * 2**20  # what one example run may weigh, zipped as Export zips it
 
 
-def make_pair(space: str, seed: int, root: Path, data_dir) -> dict[str, Path]:
-    config = preset("lesson", space=space, seed=seed, device="cpu")
+def make_pair(space: str, seed: int, root: Path, data_dir, preset_name: str = "lesson") -> dict[str, Path]:
+    config = preset(preset_name, space=space, seed=seed, device="cpu")
     name = f"{PREFIX}{space}"
     train_pair(config, root, name, data_dir)
     runs = {side: root / f"{name}-{side}" for side in ("ls", "crls")}
@@ -104,6 +104,7 @@ def main() -> None:
     parser.add_argument("--spaces", default="nb201,nb301,nb101")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--preset", default="lesson", help="the preset the pairs train with (README says which each used)")
     args = parser.parse_args()
     prepare_torch()
     report = json.loads((EXAMPLES / "examples.json").read_text()) if (EXAMPLES / "examples.json").exists() else {}
@@ -111,7 +112,7 @@ def main() -> None:
         benchmark = load_benchmark(space, args.data_dir)
         with tempfile.TemporaryDirectory(prefix="crlso-examples-") as tmp:
             t0 = time.perf_counter()
-            runs = make_pair(space, args.seed, Path(tmp), args.data_dir)
+            runs = make_pair(space, args.seed, Path(tmp), args.data_dir, args.preset)
             made_s = time.perf_counter() - t0
             before = {side: quality(run, benchmark) for side, run in runs.items()}
             for run in runs.values():
@@ -125,7 +126,7 @@ def main() -> None:
                 shutil.rmtree(old)
             for run in runs.values():
                 shutil.copytree(run, EXAMPLES / run.name)
-        report[space] = {"seed": args.seed, "preset": "lesson", "made_s": round(made_s, 1), "bundle_bytes": sizes,
+        report[space] = {"seed": args.seed, "preset": args.preset, "made_s": round(made_s, 1), "bundle_bytes": sizes,
                          "float32": before, "float16": after}
         print(space, json.dumps(report[space]), flush=True)
     (EXAMPLES / "examples.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -135,7 +136,7 @@ def main() -> None:
 def readme(report: dict) -> str:
     lines = [
         "# Example pairs", "",
-        "One LS/CR-LS pair per space, trained with the `lesson` preset, both sides searched, with REA, random and",
+        "One LS/CR-LS pair per space, trained with the preset the table names, both sides searched, with REA, random and",
         "local search beside CR-LSO and PCA, t-SNE and UMAP of the codes: what a fresh install shows before anything",
         "is trained. Made by `python -m tools.make_examples` from the benchmark tables shipped in",
         "`crlso_core/benchmarks/data/` (NAS-Bench-201 and NATS-Bench: MIT; NAS-Bench-101: Apache-2.0, the 30k table",
@@ -144,13 +145,14 @@ def readme(report: dict) -> str:
         "Weights, codes and projections are stored as float16 to keep each run under 4 MB zipped. What that costs,",
         "measured by the command on the runs before and after (exact reconstruction of the pool; Kendall tau of the",
         "search predictor against the benchmark on the pool cells it answers):", "",
-        "| space | side | seed | zipped | reconstruction, float32 → float16 | predictor tau, float32 → float16 |",
-        "|---|---|---:|---:|---|---|",
+        "| space | preset | side | seed | made in | zipped | reconstruction, float32 → float16 | predictor tau, float32 → float16 |",
+        "|---|---|---|---:|---:|---:|---|---|",
     ]
     for space, r in report.items():
         for side in ("ls", "crls"):
             f32, f16 = r["float32"][side], r["float16"][side]
-            lines.append(f"| {space} | {side} | {r['seed']} | {r['bundle_bytes'][side] / 2**20:.1f} MB | "
+            made, size = f"{r['made_s'] / 60:.0f} min", f"{r['bundle_bytes'][side] / 2**20:.1f} MB"
+            lines.append(f"| {space} | {r['preset']} | {side} | {r['seed']} | {made} | {size} | "
                          f"{100 * f32['recon']:.2f} % → {100 * f16['recon']:.2f} % | {f32['tau']:.3f} → {f16['tau']:.3f} |")
     return "\n".join(lines) + "\n"
 

@@ -27,14 +27,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_server(runs: Path, log_path: Path, timeout: float = 90.0):
-    """`streamlit run crlso_app/main.py` on a free local port, serving the run store `runs`;
-    yields its URL once /_stcore/health answers."""
+def app_server(runs: Path, log_path: Path, timeout: float = 90.0, examples: bool = True):
+    """`streamlit run crlso_app/main.py` on a free local port, serving the run store `runs`
+    (and the shipped example pairs unless `examples` is false); yields its URL once
+    /_stcore/health answers."""
     port = free_port()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "crlso_app" / "main.py"), "--server.port", str(port)],
-            cwd=ROOT, env={**os.environ, "CRLSO_RUNS": str(runs)}, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**os.environ, "CRLSO_RUNS": str(runs), "CRLSO_EXAMPLES": "on" if examples else "off"},
+            stdout=log, stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -5,6 +5,7 @@ into the runs root and works on the copy. `python -m tools.make_examples` makes 
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from crlso_core.store.index import IndexedRun, index_run
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 PREFIX = "example-"  # every example pair's name starts so: a user's run never takes one's name
+HIDE_ENV = "CRLSO_EXAMPLES"  # "off": list only the user's own runs (a lab's store, or a test of the empty state)
 
 
 def is_example(path: Path) -> bool:
@@ -24,9 +26,11 @@ def is_example(path: Path) -> bool:
 
 
 def example_runs() -> list[IndexedRun]:
-    """The shipped runs, in the order the registry lists their spaces."""
+    """The shipped runs, in the order the registry lists their spaces (none with $CRLSO_EXAMPLES=off)."""
     from crlso_core.catalog.registry import names
 
+    if os.environ.get(HIDE_ENV, "").lower() == "off":
+        return []
     order = {name: i for i, name in enumerate(names())}
     runs = []
     paths = sorted(EXAMPLES.glob(f"{PREFIX}*"), key=lambda p: (order.get(p.name.removeprefix(PREFIX).split("-")[0], 99), p.name))

@@ -20,7 +20,7 @@ def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium).")
     runs = tmp_path_factory.mktemp("browser-runs")
-    with app_server(runs, runs / "streamlit.log") as url:
+    with app_server(runs, runs / "streamlit.log", examples=False) as url:  # the user's own runs only, trained here
         yield url, runs
 
 
@@ -140,3 +140,65 @@ def test_a_pasted_darts_genotype_is_drawn_as_two_cells_on_nb301(server, page):
     assert drawn.locator("g.op-sep_conv_3x3").count() >= 4  # op-labelled edges of the normal cell
     _wait_idle(page)
     page.screenshot(path=str(SHOTS / "8-nb301-genotype.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def fresh_install(tmp_path_factory):
+    """A projector-sized browser on an app with an empty runs folder: only the shipped examples."""
+    runs = tmp_path_factory.mktemp("lesson-runs")
+    with app_server(runs, runs / "streamlit.log") as url:
+        with browser_page(tmp_path_factory.mktemp("lesson-profile"), width=1600, height=1000) as page:
+            yield url, runs, page
+
+
+def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh_install):
+    url, runs, page = fresh_install
+    page.goto(f"{url}/latent")  # nothing trained: the first example (NB201) opens at once
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    assert "run=example-nb201" in page.url and "space=nb201" in page.url
+    page.get_by_text("An example shipped with the app").first.wait_for()
+    page.screenshot(path=str(SHOTS / "lesson-1-latent-example.png"), full_page=True)
+
+    neighbours = page.get_by_role("spinbutton", name="Neighbours to list")
+    neighbours.fill("7")
+    neighbours.press("Enter")
+    _wait_idle(page)
+    x, y, label = page.evaluate(POINT_JS, 0)
+    page.mouse.click(x, y)
+    page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
+    arch = wait_for_cell(page, label)
+    page.get_by_text("Nearest 7 cells in the CR-LS latent space").wait_for()
+
+    page.get_by_role("link", name="Search").click()  # choices made on Search must survive a round trip
+    _wait_idle(page)
+    _choose(page, "Step rule", "ray")
+    page.get_by_text("test", exact=True).first.click()  # the curve metric
+    _wait_idle(page)
+    page.get_by_role("link", name="Benchmark").click()
+    page.locator(f'{CELL}[aria-label="cell {arch}"]').first.wait_for(timeout=60_000)  # the picked cell followed
+    _wait_idle(page)
+    page.get_by_role("link", name="Search").click()
+    _wait_idle(page)
+    assert page.get_by_role("combobox", name="Step rule").input_value() == "ray" or \
+        page.get_by_text("ray", exact=True).first.is_visible()
+    assert page.get_by_role("radio", name="test", exact=True).is_checked()
+    page.get_by_role("link", name="Latent space").click()
+    page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
+    assert page.get_by_role("spinbutton", name="Neighbours to list").input_value() == "7"
+    assert wait_for_cell(page, label) == arch
+    page.get_by_text("Nearest 7 cells in the CR-LS latent space").wait_for()
+
+    for space in ("nb301", "nb101"):  # the run decides the space every page shows
+        _choose(page, "Run", f"example-{space} (example)")
+        page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
+        _wait_idle(page, timeout=120_000)
+        assert f"space={space}" in page.url
+        page.get_by_role("link", name="Benchmark").click()
+        _wait_idle(page, timeout=120_000)
+        assert f"space={space}" in page.url
+        page.screenshot(path=str(SHOTS / f"lesson-2-benchmark-{space}.png"), full_page=True)
+        page.get_by_role("link", name="Latent space").click()
+        _wait_idle(page, timeout=120_000)
+        assert f"run=example-{space}" in page.url
+    assert not [p for p in runs.iterdir() if p.name.startswith("example")]  # nothing was copied: only looked at
