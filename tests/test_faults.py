@@ -330,7 +330,10 @@ def test_sigterm_stops_a_bench_waiting_on_a_ray_head_that_never_answers(tmp_path
         port = server.getsockname()[1]
         proc = _crlso("bench", "--methods", "rs", "--seeds", "0", "--budgets", "20", "--backend", "ray", "--address",
                       f"127.0.0.1:{port}", "--out", str(tmp_path / "b"), "--quiet", cwd=tmp_path)
-        time.sleep(8)  # past the probe, into Ray's join
+        deadline = time.time() + 120  # past the probe (the lock is taken after it), into Ray's join; slow on a busy machine
+        while not (tmp_path / "b" / ".bench.lock").exists() and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)
         assert proc.poll() is None
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)

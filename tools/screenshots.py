@@ -2,6 +2,9 @@
 and for reviewing the pages by eye:
 
     python -m tools.screenshots --runs /path/to/store --pair NAME [--out assets/screenshots]
+
+A shipped example works as it is: --runs an empty folder --pair example-nb201 --space nb201.
+Shot at 1600x1000, a projector's size.
 """
 
 from __future__ import annotations
@@ -43,10 +46,12 @@ def cache_projections(runs: Path, pair: str, methods: list[str]) -> None:
     import numpy as np
 
     from crlso_core.analysis.cache import cached_projection
+    from crlso_core.store.pairs import list_pairs
     from crlso_core.store.view import load_view
 
-    for side in ("ls", "crls"):
-        run = load_view(runs / f"{pair}-{side}")
+    (found,) = [p for p in list_pairs(runs) if p.name == pair]
+    for side in found.sides:
+        run = load_view(found.path(side))
         for method in methods:
             cached_projection(run.path, np.asarray(run.codes), method, 2)
 
@@ -70,7 +75,7 @@ def main(argv=None) -> int:
     if not args.only or "latent-umap" in args.only:
         cache_projections(args.runs, args.pair, ["umap"])
     with tempfile.TemporaryDirectory() as tmp:
-        with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile", 1500, 1250) as page:
+        with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile", 1600, 1000) as page:
             shots = [
                 ("benchmark", f"{url}/{first}"),  # the default page lives at /
                 ("train", f"{url}/train"),
