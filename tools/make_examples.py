@@ -89,8 +89,24 @@ def quality(run: Path, benchmark) -> dict:
     return {"recon": float(recon), "tau": float(kendall_tau(predicted[ok], truth[ok]))}
 
 
+def _short_trajectory(path: Path) -> None:
+    """A search's every proposal with its predictions to 3 decimals (float16 holds about as
+    much), and the latent point only of the proposals that were queried (no page reads the
+    others'): the trajectory was most of an example's bytes (up to 50,000 proposals)."""
+    from dataclasses import replace
+
+    from crlso_core.store.records import read_trajectory, trajectory_bytes
+
+    steps = read_trajectory(path)
+    short = [replace(s, z=[round(v, 3) for v in s.z] if s.queried else [], eta=round(s.eta, 3), pred_acc_z=round(s.pred_acc_z, 3),
+                     pred_acc=round(s.pred_acc, 3)) for s in steps]
+    write_bytes_atomic(path, trajectory_bytes(short))
+
+
 def compact(run: Path) -> None:
     folder = RunFolder(run)
+    if folder.has(files.TRAJECTORIES):
+        _short_trajectory(folder.file(files.TRAJECTORIES))
     for name in (files.TEACHER, files.GVAE, files.PREDICTOR, files.PREDICTOR_SEARCH):
         if folder.has(name):
             _half(folder.file(name))
@@ -114,6 +130,7 @@ def main() -> None:
             t0 = time.perf_counter()
             runs = make_pair(space, args.seed, Path(tmp), args.data_dir, args.preset)
             made_s = time.perf_counter() - t0
+            shutil.copytree(tmp, Path(tempfile.gettempdir()) / f"crlso-example-made-{space}", dirs_exist_ok=True)  # hours of work
             before = {side: quality(run, benchmark) for side, run in runs.items()}
             for run in runs.values():
                 compact(run)
@@ -121,7 +138,10 @@ def main() -> None:
             sizes = {side: len(export_zip(run)) for side, run in runs.items()}
             for side, size in sizes.items():
                 if size > MAX_BUNDLE:
-                    raise SystemExit(f"{space} {side}: {size:,} bytes zipped, over the {MAX_BUNDLE:,} an example may weigh")
+                    kept = Path(tempfile.mkdtemp(prefix=f"crlso-example-over-{space}-"))
+                    shutil.copytree(runs[side], kept / runs[side].name)
+                    raise SystemExit(f"{space} {side}: {size:,} bytes zipped, over the {MAX_BUNDLE:,} an example may weigh "
+                                     f"(the run is kept in {kept} to see why)")
             for old in EXAMPLES.glob(f"{PREFIX}{space}-*"):
                 shutil.rmtree(old)
             for run in runs.values():
