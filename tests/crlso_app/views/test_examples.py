@@ -17,7 +17,7 @@ def test_each_page_opens_on_the_example_pair_with_nothing_trained(open_page, emp
     monkeypatch.delenv("CRLSO_EXAMPLES", raising=False)  # the suite hides them elsewhere
     for name in PAGES:
         at = open_page(name, empty_store, run=f"{PREFIX}{space}")
-        assert at.query_params["space"] == [space], name
+        assert at.query_params["space"] == space, name
         captions = "\n".join(c.value for c in at.sidebar.caption)
         assert "example shipped with the app" in captions, name
         assert at.get("plotly_chart") or at.get("arrow_data_frame") or at.dataframe, f"{name} drew nothing for {space}"
