@@ -124,11 +124,12 @@ with st.spinner(f"Drawing {len(first.codes):,} cells on each side…"):
                for side, run in runs.items()}
 for column, (side, fig) in zip(st.columns(len(runs)), figures.items()):
     column.plotly_chart(fig, key=keys[side], on_select="rerun", selection_mode=("points", "box", "lasso"), config={"scrollZoom": True})
-drawn = len(orders[next(iter(runs))])
-if drawn < len(first.codes):
-    st.caption(f"{drawn:,} of {len(first.codes):,} cells drawn on each side: every one of the best and the worst "
-               f"{100 * ENDS:.0f} %, and an even share of each part of the plane for the rest (only the dense middle is thinned, "
-               "so the browser redraws in under a second). Neighbour tables, region summaries and the decoder use every cell.")
+drawn = {side: len(order) for side, order in orders.items()}
+if min(drawn.values()) < len(first.codes):
+    counts = " and ".join(f"{n:,} ({side_name(s)})" for s, n in drawn.items())
+    st.caption(f"{counts} of {len(first.codes):,} cells drawn: every one of the best and the worst {100 * ENDS:.0f} %, and an "
+               "even share of each part of the plane for the rest (only the dense middle is thinned, so the browser draws a third "
+               "as many points). Neighbour tables, region summaries and the decoder use every cell.")
 st.caption(label_help_markdown(pair.space))
 st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the "
            "cell and its accuracies · colours follow each cell's rank among the values shown (the colour bar reads the values at the 2nd "
