@@ -164,7 +164,8 @@ def readme(report: dict) -> str:
         "and ship under its licence.", "",
         "Weights, codes and projections are stored as float16 to keep each run under 4 MB zipped. What that costs,",
         "measured by the command on the runs before and after (exact reconstruction of the pool; Kendall tau of the",
-        "search predictor against the benchmark on the pool cells it answers):", "",
+        "search predictor against the benchmark on the pool cells it answers). \"Made in\" is the whole pair (training,",
+        "searches, baselines, projections) on a 2-core CPU that other jobs shared, so it is an upper bound:", "",
         "| space | preset | side | seed | made in | zipped | reconstruction, float32 → float16 | predictor tau, float32 → float16 |",
         "|---|---|---|---:|---:|---:|---|---|",
     ]

@@ -112,6 +112,11 @@ def main(argv=None) -> int:
                     page.wait_for_timeout(1500)
                 page.screenshot(path=str(args.out / f"{prefix}{name}.png"))
                 print(args.out / f"{prefix}{name}.png")
+                if name == "latent":  # the picked cell as Graphviz draws it, at a projector's size
+                    page.locator('[data-testid="stGraphVizChart"]').first.scroll_into_view_if_needed()
+                    page.wait_for_timeout(1000)
+                    page.screenshot(path=str(args.out / f"{prefix}cell.png"))
+                    print(args.out / f"{prefix}cell.png")
     return 0
 
 
