@@ -43,10 +43,10 @@ def idle(page, timeout=60_000):
     page.wait_for_function(IDLE, timeout=timeout)
 
 
-def latent(page, url: str, pair: str, repeat: int, shown: list[int]) -> dict[str, list[float]]:
+def latent(page, url: str, pair: str, repeat: int, shown: dict[str, list[int]]) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
     address = f"{url}/latent?run={pair}&proj=pca"
-    drawn = lambda: page.wait_for_function(CELLS_DRAWN, arg=shown, timeout=120_000)  # noqa: E731
+    drawn = lambda proj="pca": page.wait_for_function(CELLS_DRAWN, arg=shown[proj], timeout=120_000)  # noqa: E731
     out["latent page, first load (models read from disk)"] = [timed(lambda: page.goto(address), drawn)]
     out["latent page, reload"] = [timed(lambda: page.reload(), drawn) for _ in range(repeat)]
     clicks = []
@@ -63,7 +63,8 @@ def latent(page, url: str, pair: str, repeat: int, shown: list[int]) -> dict[str
         def choose():
             page.get_by_role("combobox", name="Projection").click()
             page.get_by_role("option", name=target, exact=True).click()
-        switch.append(timed(choose, lambda: (page.wait_for_function(TITLE_HAS, arg=f"· {target}", timeout=60_000), drawn())))
+        switch.append(timed(choose, lambda: (page.wait_for_function(TITLE_HAS, arg=f"· {target}", timeout=60_000),
+                                             drawn(target.lower()))))
     out["switch projection PCA <-> UMAP (cached)"] = switch
     return out
 
@@ -142,9 +143,9 @@ def page_switches(page, url: str, pair: str, repeat: int) -> dict[str, list[floa
     return {f"page {k}": v for k, v in out.items()}
 
 
-def shown_cells(runs: Path, pair: str) -> list[int]:
-    """How many cells the Latent page draws on each side (LS, CR-LS) for its default view:
-    2-D PCA coloured by rank."""
+def shown_cells(runs: Path, pair: str, method: str = "pca") -> list[int]:
+    """How many cells the Latent page draws on each side (LS, CR-LS) for a 2-D projection
+    coloured by rank (the page's default colouring)."""
     import numpy as np
 
     from crlso_app.thinning import drawn_rows
@@ -156,7 +157,7 @@ def shown_cells(runs: Path, pair: str) -> list[int]:
     shown = []
     for side in found.sides:
         run = load_view(found.path(side))
-        coords = cached_projection(run.path, run.codes, "pca", 2).coords  # what the page reads (or makes) first
+        coords = cached_projection(run.path, run.codes, method, 2).coords  # what the page reads (or makes)
         shown.append(len(drawn_rows(np.asarray(coords, dtype=np.float64), run.rank().astype(np.float64), reverse=True)))
     return shown
 
@@ -170,7 +171,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile") as page:
-            timings = latent(page, url, args.pair, args.repeat, shown_cells(args.runs, args.pair))
+            shown = {m: shown_cells(args.runs, args.pair, m) for m in ("pca", "umap")}
+            timings = latent(page, url, args.pair, args.repeat, shown)
             timings |= search(page, url, args.pair, args.repeat)
             timings |= other_pages(page, url, args.pair, args.repeat)
             timings |= page_switches(page, url, args.pair, args.repeat)

@@ -39,8 +39,8 @@ PROJECTIONS = (("pca", 2), ("pca", 3), ("tsne", 2), ("umap", 2))
 MAX_BUNDLE = 4 * 2**20  # what one example run may weigh, zipped as Export zips it
 
 
-def make_pair(space: str, seed: int, root: Path, data_dir, preset_name: str = "lesson") -> dict[str, Path]:
-    config = preset(preset_name, space=space, seed=seed, device="cpu")
+def make_pair(space: str, seed: int, root: Path, data_dir, preset_name: str = "lesson", pool=None) -> dict[str, Path]:
+    config = preset(preset_name, space=space, seed=seed, device="cpu", pool=pool)
     name = f"{PREFIX}{space}"
     train_pair(config, root, name, data_dir)
     runs = {side: root / f"{name}-{side}" for side in ("ls", "crls")}
@@ -121,6 +121,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--preset", default="lesson", help="the preset the pairs train with (README says which each used)")
+    parser.add_argument("--pool", type=int, default=None, help="a smaller pool than the preset's, so a run fits 4 MB "
+                        "(NB301's demo pool of 10,000 made a 4.3 MB LS run)")
     args = parser.parse_args()
     prepare_torch()
     report = json.loads((EXAMPLES / "examples.json").read_text()) if (EXAMPLES / "examples.json").exists() else {}
@@ -128,7 +130,7 @@ def main() -> None:
         benchmark = load_benchmark(space, args.data_dir)
         with tempfile.TemporaryDirectory(prefix="crlso-examples-") as tmp:
             t0 = time.perf_counter()
-            runs = make_pair(space, args.seed, Path(tmp), args.data_dir, args.preset)
+            runs = make_pair(space, args.seed, Path(tmp), args.data_dir, args.preset, args.pool)
             made_s = time.perf_counter() - t0
             shutil.copytree(tmp, Path(tempfile.gettempdir()) / f"crlso-example-made-{space}", dirs_exist_ok=True)  # hours of work
             before = {side: quality(run, benchmark) for side, run in runs.items()}

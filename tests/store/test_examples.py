@@ -22,9 +22,12 @@ def _examples_shown(monkeypatch):
     monkeypatch.delenv("CRLSO_EXAMPLES", raising=False)
 
 
-def test_every_space_ships_a_searched_pair_with_its_projections():
+SHIPPED = ("nb201", "nb101")  # NB301's demo pair was 4.3 MB zipped: see the README of the examples
+
+
+def test_every_shipped_example_is_a_searched_pair_with_its_projections():
     pairs = {p.space: p for p in list_pairs(EXAMPLES / "no-such-root")}
-    assert sorted(pairs) == sorted(names())
+    assert set(SHIPPED) <= set(pairs) <= set(names())
     for space, pair in pairs.items():
         assert pair.example and pair.name == f"{PREFIX}{space}" and pair.sides == ["ls", "crls"]
         for side in pair.sides:
@@ -61,7 +64,7 @@ def test_a_search_on_an_example_works_on_a_copy_and_the_example_stays_as_shipped
     assert after == before
 
 
-@pytest.mark.parametrize("space", ["nb201", "nb301", "nb101"])
+@pytest.mark.parametrize("space", SHIPPED)
 def test_examples_are_never_inside_a_runs_root(space):
     (pair,) = [p for p in list_pairs(EXAMPLES / "no-such-root") if p.space == space]
     assert all(not run.inside_root for run in pair.runs.values())
