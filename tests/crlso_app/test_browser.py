@@ -144,15 +144,15 @@ def test_a_pasted_darts_genotype_is_drawn_as_two_cells_on_nb301(server, page):
 
 @pytest.fixture(scope="module")
 def fresh_install(tmp_path_factory):
-    """A projector-sized browser on an app with an empty runs folder: only the shipped examples."""
+    """An app with an empty runs folder: only the shipped examples."""
     runs = tmp_path_factory.mktemp("lesson-runs")
     with app_server(runs, runs / "streamlit.log") as url:
-        with browser_page(tmp_path_factory.mktemp("lesson-profile"), width=1600, height=1000) as page:
-            yield url, runs, page
+        yield url, runs
 
 
-def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh_install):
-    url, runs, page = fresh_install
+def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh_install, page):
+    url, runs = fresh_install
+    page.set_viewport_size({"width": 1600, "height": 1000})  # a projector (one browser per module: Playwright's sync API)
     page.goto(f"{url}/latent")  # nothing trained: the first example (NB201) opens at once
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     _wait_idle(page)

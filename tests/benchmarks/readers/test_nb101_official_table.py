@@ -134,16 +134,16 @@ def test_table_of_a_full_file_has_every_budget_and_prunes(tmp_path):
 
 
 def test_many_cells_grow_the_columns_without_mixing_them(tmp_path):
-    datas = []
+    datas = []  # (a cell has at least one parameter)
     for i in range(3000):  # both budgets' columns exist when they grow (1,024 rows, then 2,048, then 4,096)
-        datas.append(record_json(f"{i:032x}", 108, metrics=metrics_b64(i / 5000, 0.5, float(i), params=i)))
+        datas.append(record_json(f"{i:032x}", 108, metrics=metrics_b64(i / 5000, 0.5, float(i), params=i + 1)))
         if i % 7 == 0:
             datas.append(record_json(f"{i:032x}", 12, metrics=metrics_b64(0.1, 0.2, 3.0)))
     build_table(write_tfrecord(tmp_path / "x.tfrecord", datas), tmp_path / "t.csv.gz")
     rows = _read_table(tmp_path / "t.csv.gz")
     assert len(rows) == 3000
     for i, row in enumerate(rows):
-        assert (float(row["val_acc_108ep"]), int(row["params"]), row["runs"]) == (i / 5000, i, "1")
+        assert (float(row["val_acc_108ep"]), int(row["params"]), row["runs"]) == (i / 5000, i + 1, "1")
         assert row["runs_12ep"] == ("1" if i % 7 == 0 else "")
 
 

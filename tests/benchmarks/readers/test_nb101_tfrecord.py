@@ -131,7 +131,7 @@ def test_a_missing_file_is_an_error(tmp_path):
     (b'{"a": 1}', "not the list"),
     (json.dumps(["a" * 32, 108, GOOD_ADJACENCY, OPS5]).encode(), "not the list"),
     (record_json(module_hash="A" * 32), "not 32 lower-case hex digits"),
-    (record_json(epochs="108"), "not a positive integer"),
+    (record_json(epochs="108"), "is not one of NAS-Bench-101"),  # a string, not the number
     (record_json(adjacency=GOOD_ADJACENCY[:-1]), "24 characters, not the n*n of a square matrix"),
     (record_json(adjacency=GOOD_ADJACENCY[:-1] + "2"), "not made of 0 and 1"),
     (record_json(adjacency=adjacency_bits(5, [(0, 1), (1, 4), (3, 2)])), "goes backwards"),
