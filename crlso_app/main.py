@@ -32,4 +32,7 @@ def main() -> None:
         navigation.run()
 
 
-main()
+# A worker process spawned while this script is __main__ (AppTest runs it in the test process)
+# imports it as __mp_main__: it must not build the app
+if __name__ != "__mp_main__":
+    main()
