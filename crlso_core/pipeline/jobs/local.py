@@ -330,11 +330,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         state.update(status="cancelled")
     except CRLSOError as exc:
         state.update(status="failed", error=str(exc))
-    except Exception as exc:  # an unexpected fault: say what it was; the traceback goes to log.txt
-        import traceback
+    except Exception as exc:
+        if (path / "cancel").exists():  # the cancel's SIGTERM raised inside a C call (Ray's wait) comes out as another error
+            state.update(status="cancelled")
+        else:  # an unexpected fault: say what it was; the traceback goes to log.txt
+            import traceback
 
-        traceback.print_exc()
-        state.update(status="failed", error=f"Unexpected error: {type(exc).__name__}: {exc}")
+            traceback.print_exc()
+            state.update(status="failed", error=f"Unexpected error: {type(exc).__name__}: {exc}")
     finally:
         state["finished"] = time.time()
         write_json(path / "state.json", state)

@@ -64,7 +64,8 @@ def test_cancel_stops_the_task_and_nothing_reaches_the_store(tmp_path, on_cluste
         time.sleep(0.2)
     assert job_info(info.path).progress is not None, "no progress came back from the worker"
     cancel_job(job_info(info.path))
-    assert wait_for(info, timeout=60).status == "cancelled"
+    done = wait_for(info, timeout=60)
+    assert done.status == "cancelled", done.error
     assert not [p.name for p in tmp_path.iterdir() if p.name not in (".jobs", "index.sqlite")]
     deadline = time.time() + 30  # the task gave its 2 CPUs back: it no longer runs
     while ray.available_resources().get("CPU", 0) < 2 and time.time() < deadline:
