@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tools.serve import CHROMIUM, POINT_JS, ROOT, app_server, browser_page, wait_for_cell
 
@@ -180,7 +181,7 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     _wait_idle(page)
     page.get_by_role("link", name="Search").click()
     _wait_idle(page)
-    assert page.get_by_role("radio", name="test", exact=True).is_checked()
+    expect(page.get_by_role("radio", name="test", exact=True)).to_be_checked(timeout=30_000)  # once the page has drawn
     page.get_by_role("link", name="Latent space").click()
     page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
     assert page.get_by_role("spinbutton", name="Neighbours to list").input_value() == "7"
