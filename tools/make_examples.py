@@ -1,4 +1,4 @@
-"""Make the example pairs shipped in the package (crlso_core/store/examples/): for each space,
+"""Make the example pairs shipped in the package (crlso_core/data/examples/): for each space,
 an LS/CR-LS pair trained with the lesson preset, both sides searched, REA, random and local
 search run beside CR-LSO, PCA (2-D, 3-D), t-SNE and UMAP of both sides' codes; then stored
 compactly (float16 weights, codes and projections) and checked: what float16 costs in
@@ -10,6 +10,7 @@ reconstruction and Kendall tau is measured and written to the examples' README.
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import json
 import shutil
@@ -90,7 +91,7 @@ def quality(run: Path, benchmark) -> dict:
 
 
 def _short_trajectory(path: Path) -> None:
-    """A search's every proposal with its predictions to 3 decimals (float16 holds about as
+    """Gzipped: a search's every proposal with its predictions to 3 decimals (float16 holds about as
     much), and the latent point only of the proposals that were queried (no page reads the
     others'): the trajectory was most of an example's bytes (up to 50,000 proposals)."""
     from dataclasses import replace
@@ -100,7 +101,7 @@ def _short_trajectory(path: Path) -> None:
     steps = read_trajectory(path)
     short = [replace(s, z=[round(v, 3) for v in s.z] if s.queried else [], eta=round(s.eta, 3), pred_acc_z=round(s.pred_acc_z, 3),
                      pred_acc=round(s.pred_acc, 3)) for s in steps]
-    write_bytes_atomic(path, trajectory_bytes(short))
+    write_bytes_atomic(path, gzip.compress(trajectory_bytes(short), mtime=0))  # read_csv reads it as it is (under 4 MB a file)
 
 
 def compact(run: Path) -> None:
@@ -161,7 +162,7 @@ def readme(report: dict) -> str:
         "One LS/CR-LS pair per space, trained with the preset the table names, both sides searched, with REA, random and",
         "local search beside CR-LSO and PCA, t-SNE and UMAP of the codes: what a fresh install shows before anything",
         "is trained. Made by `python -m tools.make_examples` from the benchmark tables shipped in",
-        "`crlso_core/benchmarks/data/` (NAS-Bench-201 and NATS-Bench: MIT; NAS-Bench-101: Apache-2.0, the 30k table",
+        "`crlso_core/data/` (NAS-Bench-201 and NATS-Bench: MIT; NAS-Bench-101: Apache-2.0, the 30k table",
         "from nasbench-vis, ISC; the NB301 surrogate: YAHPO Gym, Apache-2.0). The runs are this project's own output",
         "and ship under its licence.", "",
         "Weights, codes and projections are stored as float16 to keep each run under 4 MB zipped. What that costs,",

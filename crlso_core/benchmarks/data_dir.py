@@ -1,6 +1,6 @@
 """Where the benchmark files live: --data-dir, else $CRLSO_DATA_DIR, else ./data, else
 ../shared/data (the layout of the team's machines), and last the compact copies shipped
-inside the package (crlso_core/benchmarks/data/), so that a fresh clone or a `pip install` runs with
+inside the package (crlso_core/data/), so that a fresh clone or a `pip install` runs with
 no data folder at all. Files are read in place; a gzipped copy (NAME.gz) is as good as
 the file itself."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from crlso_core.common.errors import CRLSOError
 
 ENV_VAR = "CRLSO_DATA_DIR"
-PACKAGED = Path(__file__).resolve().parent / "data"
+PACKAGED = Path(__file__).resolve().parents[1] / "data"
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

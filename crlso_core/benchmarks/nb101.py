@@ -62,7 +62,7 @@ HOW_TO_GET = {
     PARTIAL_TABLE + ".gz": (
         "the offline NAS-Bench-101 table: 30,001 real cells with their 4/12/36/108-epoch validation accuracy "
         "(108 epochs: best of 3 runs), no test accuracy; from the public nasbench-vis project (ISC), built there "
-        "from the official nasbench_full.tfrecord. A copy ships inside the package (crlso_core/benchmarks/data/nb101/)"),
+        "from the official nasbench_full.tfrecord. A copy ships inside the package (crlso_core/data/nb101/)"),
     OFFICIAL_TABLE + ".gz": (
         "optional: the official NAS-Bench-101 table, all 423,624 cells, 108-epoch validation and test accuracy "
         "(mean of 3 runs). Build it from the official nasbench_only108.tfrecord "

@@ -20,7 +20,7 @@ DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16": "Image
 TITLE = "NAS-Bench-201 (NATS-Bench v1.0 topology table, 200 epochs, mean over seeds)"
 HOW_TO_GET = (
     "the NAS-Bench-201 table (one row per cell, 200-epoch accuracies). A copy ships inside the "
-    "package (crlso_core/benchmarks/data/); to build it again from the official NATS-Bench topology folder "
+    "package (crlso_core/data/); to build it again from the official NATS-Bench topology folder "
     "'NATS-tss-v1_0-3ffb9-simple' (Google Drive id 17_saCsj_krKjlCBLOJEpNtzPXArMCqxU) run "
     "`crlso data build-nb201 --nats-dir DIR --out FILE`"
 )

@@ -54,14 +54,14 @@ TITLE = "NAS-Bench-301 (YAHPO Gym surrogate, CIFAR-10 validation accuracy at epo
 
 _YAHPO = ("YAHPO Gym's NAS-Bench-301 surrogate (Apache-2.0): the nb301 folder of YAHPO Gym's surrogate data, "
           "github.com/slds-lmu/yahpo_data, with a 'yahpo_nb301_' prefix on each name. A copy ships inside the package "
-          "(crlso_core/benchmarks/data/nb301/)")
+          "(crlso_core/data/nb301/)")
 HOW_TO_GET = {
     MODEL_FILE: f"the ONNX model of {_YAHPO}",
     ENCODING_FILE: f"the category codes of the inputs of {_YAHPO}",
     REFERENCE_FILE: ("the 500 reference genotypes (columns genotype_normal, genotype_reduce, val_accuracy, taken from "
-                     "NASLib's nb301 sample, Apache-2.0). A copy ships inside the package (crlso_core/benchmarks/data/nb301/)"),
+                     "NASLib's nb301 sample, Apache-2.0). A copy ships inside the package (crlso_core/data/nb301/)"),
 }
-FIX = ("Get the file again (see crlso_core/benchmarks/data/nb301/README.md), or remove it (the copy inside the package is "
+FIX = ("Get the file again (see crlso_core/data/nb301/README.md), or remove it (the copy inside the package is "
        "then used).")
 
 # --- the genotype -> configuration mapping ------------------------------------------------

@@ -10,6 +10,7 @@ more than its own size allows."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
@@ -235,12 +236,20 @@ def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: list[str])
     write_bytes_atomic(path, csv_bytes(rows, columns))
 
 
+def _open_text(path: Path):
+    """A CSV file as text; one stored gzipped (the shipped examples' long trajectories) is
+    read the same, whatever its name."""
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rt", newline="") if gzipped else open(path, newline="")
+
+
 def read_csv(path: Path, columns: Iterable[str] = ()) -> list[dict[str, str]]:
     """Rows as dicts; a file without the given columns, not text, or not CSV is one CRLSOError."""
     path = Path(path)
     try:
         _check_size(path, MAX_CSV_BYTES)
-        with open(path, newline="") as f:
+        with _open_text(path) as f:
             reader = csv.DictReader(f)
             missing = [c for c in columns if c not in (reader.fieldnames or [])]
             if missing:
@@ -248,7 +257,7 @@ def read_csv(path: Path, columns: Iterable[str] = ()) -> list[dict[str, str]]:
             return list(reader)
     except FileNotFoundError:
         raise CRLSOError(f"{path} is missing: is {path.parent} a complete run folder?") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except (UnicodeDecodeError, csv.Error, EOFError, gzip.BadGzipFile) as exc:
         raise CRLSOError(f"{path} is corrupt ({str(exc)[:120]}); it cannot be read.") from None
     except OSError as exc:
         raise CRLSOError(f"{path} cannot be read: {exc.strerror}.") from None

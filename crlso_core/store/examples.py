@@ -13,7 +13,7 @@ from pathlib import Path
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.index import IndexedRun, index_run
 
-EXAMPLES = Path(__file__).resolve().parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 PREFIX = "example-"  # every example pair's name starts so: a user's run never takes one's name
 HIDE_ENV = "CRLSO_EXAMPLES"  # "off": list only the user's own runs (a lab's store, or a test of the empty state)
 

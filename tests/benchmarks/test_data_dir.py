@@ -16,7 +16,7 @@ def test_a_missing_file_names_every_place_looked_and_how_to_get_it(tmp_path, mon
     with pytest.raises(CRLSOError) as info:
         find_data_file("nb101/not-shipped.tfrecord", how="the official NB101 file")
     message = str(info.value)
-    assert str(tmp_path) in message and "crlso_core/benchmarks/data" in message and "the official NB101 file" in message
+    assert str(tmp_path) in message and "crlso_core/data" in message and "the official NB101 file" in message
     assert "--data-dir" in message
 
 

@@ -1,4 +1,4 @@
-"""The compact copies shipped inside the package (crlso_core/benchmarks/data/) are the team's files,
+"""The compact copies shipped inside the package (crlso_core/data/) are the team's files,
 byte for byte (by their recorded SHA-256, and against the files themselves where the team's
 folder is), and a fresh clone with no data folder reads them."""
 

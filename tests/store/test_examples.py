@@ -73,3 +73,8 @@ def test_examples_are_never_inside_a_runs_root(space):
 def test_a_lab_can_hide_the_examples(monkeypatch, tmp_path):
     monkeypatch.setenv("CRLSO_EXAMPLES", "off")
     assert example_runs() == [] and list_pairs(tmp_path) == []
+
+
+def test_every_shipped_file_is_under_4_mb():
+    sizes = {str(p.relative_to(EXAMPLES)): p.stat().st_size for p in EXAMPLES.rglob("*") if p.is_file()}
+    assert sizes and max(sizes.values()) < MAX_BUNDLE, max(sizes.items(), key=lambda kv: kv[1])
