@@ -140,6 +140,24 @@ def keep(key: str, value):
     return value
 
 
+WIDGET_PREFIX = "w-"  # the session-state key of a kept widget is this plus its choice's key
+
+
+def adopt_widget_choices() -> None:
+    """Copy every kept widget's value into the kept choices before any page draws.
+
+    A click reruns the page with the widget's new value in session state, but the page writes
+    it to the kept choices only when its script reaches the widget; a user who moves on before
+    that (a link clicked while the page still runs) would lose the choice when the next page
+    ends and Streamlit drops the widget's state. The state is still there when the next run
+    starts, so it is adopted here."""
+    choices = st.session_state.setdefault("_choices", {})
+    for name in list(st.session_state):
+        if isinstance(name, str) and name.startswith(WIDGET_PREFIX):
+            choices[name[len(WIDGET_PREFIX):]] = st.session_state[name]
+
+
+
 def kept_widget(widget, label: str, key: str, default, **kwargs):
     """`widget` (st.selectbox, st.multiselect, st.checkbox, st.toggle, st.radio,
     st.number_input, st.text_input, or a column's) drawn at the value the user last chose
@@ -150,12 +168,12 @@ def kept_widget(widget, label: str, key: str, default, **kwargs):
         options = list(kwargs["options"] if "options" in kwargs else [])
         if value not in options:
             value = default if default in options else options[0]
-        return keep(key, widget(label, index=options.index(value), key=f"w-{key}", **kwargs))
+        return keep(key, widget(label, index=options.index(value), key=WIDGET_PREFIX + key, **kwargs))
     if name == "multiselect":
         options = list(kwargs.get("options", []))
         value = [v for v in (value or []) if v in options]
-        return keep(key, widget(label, default=value, key=f"w-{key}", **kwargs))
-    return keep(key, widget(label, value=value, key=f"w-{key}", **kwargs))
+        return keep(key, widget(label, default=value, key=WIDGET_PREFIX + key, **kwargs))
+    return keep(key, widget(label, value=value, key=WIDGET_PREFIX + key, **kwargs))
 
 
 # --- runs ---------------------------------------------------------------------------------
