@@ -126,7 +126,6 @@ def main() -> None:
                         "(NB301's demo pool of 10,000 made a 4.3 MB LS run)")
     args = parser.parse_args()
     prepare_torch()
-    report = json.loads((EXAMPLES / "examples.json").read_text()) if (EXAMPLES / "examples.json").exists() else {}
     for space in args.spaces.split(","):
         benchmark = load_benchmark(space, args.data_dir)
         with tempfile.TemporaryDirectory(prefix="crlso-examples-") as tmp:
@@ -149,10 +148,19 @@ def main() -> None:
                 shutil.rmtree(old)
             for run in runs.values():
                 shutil.copytree(run, EXAMPLES / run.name)
-        report[space] = {"seed": args.seed, "preset": args.preset, "made_s": round(made_s, 1), "bundle_bytes": sizes,
-                         "float32": before, "float16": after}
-        print(space, json.dumps(report[space]), flush=True)
-    (EXAMPLES / "examples.json").write_text(json.dumps(report, indent=1) + "\n")
+        entry = {"seed": args.seed, "preset": args.preset, "made_s": round(made_s, 1), "bundle_bytes": sizes,
+                 "float32": before, "float16": after}
+        print(space, json.dumps(entry), flush=True)
+        record(space, entry)
+
+
+def record(space: str, entry: dict) -> None:
+    """Add one space's figures to examples.json and the README, read afresh: a space made by
+    another make (or earlier in this one) keeps its entry, and a later failure loses nothing."""
+    path = EXAMPLES / "examples.json"
+    report = json.loads(path.read_text()) if path.exists() else {}
+    report[space] = entry
+    path.write_text(json.dumps(report, indent=1) + "\n")
     (EXAMPLES / "README.md").write_text(readme(report))
 
 
