@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from crlso_app.navigation import build_navigation
-from crlso_app.state import adopt_widget_choices, guard, restore_url
+from crlso_app.state import guard, restore_url
 
 LOCAL = ("127.0.0.1", "localhost", "::1")
 
@@ -27,7 +27,6 @@ def main() -> None:
     warn_if_reachable()
     navigation = build_navigation()
     restore_url()
-    adopt_widget_choices()  # before any page reads a kept choice
     st.title(navigation.title)  # every page's frame: its title, and one error boundary around it
     with guard():
         navigation.run()

@@ -143,26 +143,21 @@ def keep(key: str, value):
 WIDGET_PREFIX = "w-"  # the session-state key of a kept widget is this plus its choice's key
 
 
-def adopt_widget_choices() -> None:
-    """Copy every kept widget's value into the kept choices before any page draws.
-
-    A click reruns the page with the widget's new value in session state, but the page writes
-    it to the kept choices only when its script reaches the widget; a user who moves on before
-    that (a link clicked while the page still runs) would lose the choice when the next page
-    ends and Streamlit drops the widget's state. The state is still there when the next run
-    starts, so it is adopted here."""
-    choices = st.session_state.setdefault("_choices", {})
-    for name in list(st.session_state):
-        if isinstance(name, str) and name.startswith(WIDGET_PREFIX):
-            choices[name[len(WIDGET_PREFIX):]] = st.session_state[name]
+def _keeper(key: str):
+    """The widget's on_change: keep the new value the moment the click reaches the server.
+    Streamlit runs it before the page's script, so a link clicked at once (which cuts that
+    run short and, on a page change, drops every widget's state) cannot lose the choice."""
+    return lambda: keep(key, st.session_state[WIDGET_PREFIX + key])
 
 
-
-def kept_widget(widget, label: str, key: str, default, **kwargs):
+def kept_widget(widget, label: str, key: str, default, form: bool = False, **kwargs):
     """`widget` (st.selectbox, st.multiselect, st.checkbox, st.toggle, st.radio,
     st.number_input, st.text_input, or a column's) drawn at the value the user last chose
-    anywhere in this session, which it then keeps."""
+    anywhere in this session, which it then keeps. `form`: the widget is inside st.form, where
+    Streamlit allows no on_change (its value arrives with the submit, and the run keeps it)."""
     value = kept(key, default)
+    if not form:
+        kwargs["on_change"] = _keeper(key)
     name = getattr(widget, "__name__", "")
     if name in ("selectbox", "radio"):
         options = list(kwargs["options"] if "options" in kwargs else [])

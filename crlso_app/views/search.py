@@ -197,13 +197,14 @@ opt_valid = best.valid if best else None
 with st.form("search"):
     c = st.columns(3)
     budget = kept_widget(c[0].number_input, "Budget (benchmark queries, labelled set included)", f"budget-{pair.name}",
-                         max(first.config.budget, first.config.labelled), min_value=first.config.labelled, max_value=5000)
-    rule = kept_widget(c[1].selectbox, "Step rule", "rule", RULES[0], options=RULES,
+                         max(first.config.budget, first.config.labelled), min_value=first.config.labelled, max_value=5000,
+                         form=True)
+    rule = kept_widget(c[1].selectbox, "Step rule", "rule", RULES[0], form=True, options=RULES,
                        help="ranked (the default): many steps along each start's descent direction, the decoded cells the predictor "
                        "ranks best queried · ray: the paper's rule, walk the descent direction in steps of the codes' spacing and "
                        "query the first new cell · step: the reference one-step rule · mixed: ranked, with the starts' "
                        "one-mutation neighbours among the candidates (not all latent moves)")
-    baselines = kept_widget(c[2].multiselect, "Baselines beside it", "baselines", ["rea"], options=list(BASELINES),
+    baselines = kept_widget(c[2].multiselect, "Baselines beside it", "baselines", ["rea"], form=True, options=list(BASELINES),
                             format_func=BASELINE_LABELS.get)
     if pair.example:
         st.caption("This example pair ships with the app and is never changed: the search runs on a copy of it in your runs folder.")

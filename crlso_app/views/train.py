@@ -102,7 +102,7 @@ with st.form("knobs"):
         device=c[2].selectbox("Device", DEVICES, key="device"),
         name=c[3].text_input("Name (optional)", key="run-name", placeholder="made from the settings"),
         projections=kept_widget(st.checkbox, f"Also compute t-SNE and UMAP of the codes ({projection_time(space, base)}); "
-                                "PCA is always there", "with-projections", False),
+                                "PCA is always there", "with-projections", False, form=True),
     )
     if preset_name in spec.preset_times:
         st.caption(f"{preset_name}: {spec.preset_times[preset_name]}.")

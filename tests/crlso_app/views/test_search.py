@@ -38,10 +38,10 @@ def test_starting_a_search_while_another_job_runs_is_refused_with_a_message(open
     assert not at.exception and "Another job is running" in at.error[0].value
 
 
-def test_a_choice_whose_page_run_was_cut_short_still_follows_the_user(open_page, smoke_pair):
+def test_a_choice_made_as_the_user_leaves_the_page_follows_them(open_page, smoke_pair):
     at = open_page("search", smoke_pair, run="pair")
-    # the click's new value reached the server, but the user left before the page's script drew the radio again
-    at.session_state["w-curve-metric"] = "test"
+    # the click and the link arrive together: the Search page never runs with the new value
+    at.radio(key="w-curve-metric").set_value("test")
     at.switch_page("views/benchmark.py").run()
     at.switch_page("views/search.py").run()
     assert at.radio(key="w-curve-metric").value == "test"
