@@ -6,7 +6,9 @@ app-speed JSON files.
 With --bench, first copies that finished `crlso bench` folder into benchmarks/results/
 (<space>.csv, <space>_curves.csv) with the exact command and the machine it ran on
 (<space>_meta.json). Then, for every registered space with committed results, renders its
-tables and redraws its plot (<space>_curves.png) from the committed files.
+tables and redraws its plot (<space>_curves.png) from the committed files. A bench that
+reran only some methods: `--keep rea,rs,local` keeps the committed rows of methods it did not
+run, and `--earlier "what changed"` moves the other committed rows to <space>_earlier.csv.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from crlso_core.bench.report import (
 )
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog import registry
+from crlso_core.common.files import read_csv, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -225,9 +228,33 @@ def teacher_scale_section(space: str) -> list[str]:
     return lines
 
 
-def store_bench(bench: Path, space: str, command: str, note: str | None = None) -> None:
-    shutil.copy(bench / "results.csv", RESULTS / f"{space}.csv")
-    shutil.copy(bench / "curves.csv", RESULTS / f"{space}_curves.csv")
+def store_bench(bench: Path, space: str, command: str, note: str | None = None,
+                keep: tuple[str, ...] = (), earlier: str | None = None) -> None:
+    """Copy a finished bench folder in as <space>.csv and its curves. `keep`: methods whose
+    committed rows (and curves) stay, because the bench did not rerun them (baselines that do
+    not depend on the change). `earlier`: what changed; every other committed row moves to
+    <space>_earlier.csv with its old command, shown apart and paired by seed with the new."""
+    results, curves = RESULTS / f"{space}.csv", RESULTS / f"{space}_curves.csv"
+    new, new_curves = read_csv(bench / "results.csv"), read_csv(bench / "curves.csv")
+    columns, curve_columns = list(new[0]), list(new_curves[0]) if new_curves else list(read_csv(curves)[0])
+    if keep or earlier:
+        if not results.exists():
+            raise SystemExit(f"--keep and --earlier need committed rows: {results} is missing")
+        committed = read_csv(results)
+        rerun = sorted({r["method"] for r in new} & set(keep))
+        if rerun:
+            raise SystemExit(f"{bench} reran {', '.join(rerun)}: keep only methods the bench did not run")
+        if earlier:
+            target = RESULTS / f"{space}_earlier.csv"
+            if target.exists():
+                raise SystemExit(f"{target} exists: fold it into one earlier file by hand, with one note of what changed")
+            old_meta = json.loads((RESULTS / f"{space}_meta.json").read_text())
+            write_csv(target, [r for r in committed if r["method"] not in keep], list(committed[0]))
+            (RESULTS / f"{space}_earlier_meta.json").write_text(json.dumps({**old_meta, "changed": earlier}, indent=1) + "\n")
+        new += [r for r in committed if r["method"] in keep]
+        new_curves += [r for r in read_csv(curves) if r["method"] in keep]
+    write_csv(results, new, columns)
+    write_csv(curves, new_curves, curve_columns)
     if (bench / "reconstruction.csv").exists():
         shutil.copy(bench / "reconstruction.csv", RESULTS / f"{space}_reconstruction.csv")
     _write_meta(RESULTS / f"{space}_meta.json", command, note)
@@ -298,6 +325,9 @@ def main() -> None:
     parser.add_argument("--space", default="nb201", help="the space of --bench")
     parser.add_argument("--command", help="the exact crlso bench command that produced --bench")
     parser.add_argument("--note", help="what a reader of --bench's tables must know (seeds missing, ...)")
+    parser.add_argument("--keep", default="", help="methods whose committed rows stay beside --bench's (not rerun: "
+                        "baselines the change does not touch), comma-separated")
+    parser.add_argument("--earlier", help="with --bench: what changed; the committed rows not kept move to <space>_earlier.csv")
     parser.add_argument("--dev-bench", type=Path, help="a bench on development seeds to store first (shown apart)")
     parser.add_argument("--speed", type=Path, default=RESULTS / "speed.json")
     parser.add_argument("--app", type=Path, default=RESULTS / "app_speed.json")
@@ -306,7 +336,7 @@ def main() -> None:
     if args.bench:
         if not args.command:
             parser.error("--bench needs --command (the exact command that produced it)")
-        store_bench(args.bench, args.space, args.command, args.note)
+        store_bench(args.bench, args.space, args.command, args.note, tuple(m for m in args.keep.split(",") if m), args.earlier)
     if args.dev_bench:
         if not args.command:
             parser.error("--dev-bench needs --command (the exact commands that produced it)")

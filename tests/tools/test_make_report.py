@@ -1,0 +1,58 @@
+import json
+
+import pytest
+
+from crlso_core.common.files import read_csv, write_csv
+from tools import make_report
+
+RESULT = ["method", "dataset", "seed", "budget", "best_valid_acc"]
+CURVE = ["method", "dataset", "seed", "queries", "best_valid_acc"]
+
+
+def _rows(methods, value):
+    return [{"method": m, "dataset": "cifar10", "seed": s, "budget": 100, "best_valid_acc": value}
+            for m in methods for s in (0, 1)]
+
+
+@pytest.fixture
+def committed(tmp_path, monkeypatch):
+    results = tmp_path / "results"
+    results.mkdir()
+    monkeypatch.setattr(make_report, "RESULTS", results)
+    write_csv(results / "nb301.csv", _rows(["crlso", "lso", "rea"], 90), RESULT)
+    write_csv(results / "nb301_curves.csv", [{**r, "queries": 10} for r in _rows(["crlso", "rea"], 90)], CURVE)
+    (results / "nb301_meta.json").write_text(json.dumps({"command": "old bench", "machine": "old machine"}))
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    write_csv(bench / "results.csv", _rows(["crlso"], 95), RESULT + ["latent_share"])
+    write_csv(bench / "curves.csv", [{**r, "queries": 10} for r in _rows(["crlso"], 95)], CURVE)
+    return results, bench
+
+
+def test_a_partial_rerun_keeps_the_baselines_and_moves_the_rest_apart(committed):
+    results, bench = committed
+    make_report.store_bench(bench, "nb301", "new bench", keep=("rea",), earlier="the step rule changed")
+    now = read_csv(results / "nb301.csv")
+    assert sorted({(r["method"], r["best_valid_acc"]) for r in now}) == [("crlso", "95"), ("rea", "90")]
+    assert {r["method"] for r in read_csv(results / "nb301_curves.csv")} == {"crlso", "rea"}
+    earlier = read_csv(results / "nb301_earlier.csv")
+    assert sorted({r["method"] for r in earlier}) == ["crlso", "lso"] and len(earlier) == 4  # every old row not kept
+    meta = json.loads((results / "nb301_earlier_meta.json").read_text())
+    assert meta["command"] == "old bench" and meta["changed"] == "the step rule changed"
+    assert json.loads((results / "nb301_meta.json").read_text())["command"] == "new bench"
+
+
+def test_keeping_a_method_the_bench_reran_is_refused_before_anything_is_written(committed):
+    results, bench = committed
+    before = (results / "nb301.csv").read_bytes()
+    with pytest.raises(SystemExit, match="reran crlso"):
+        make_report.store_bench(bench, "nb301", "new bench", keep=("crlso", "rea"), earlier="why")
+    assert (results / "nb301.csv").read_bytes() == before and not (results / "nb301_earlier.csv").exists()
+
+
+def test_an_earlier_file_already_there_is_not_overwritten(committed):
+    results, bench = committed
+    write_csv(results / "nb301_earlier.csv", _rows(["crlso50"], 80), RESULT)
+    with pytest.raises(SystemExit, match="exists"):
+        make_report.store_bench(bench, "nb301", "new bench", keep=("rea",), earlier="why")
+    assert {r["method"] for r in read_csv(results / "nb301_earlier.csv")} == {"crlso50"}
