@@ -24,6 +24,7 @@ import numpy as np
 
 from crlso_core.bench.figure_stats import compare, reference_path
 from crlso_core.bench.figure_stats import markdown as figures_markdown
+from crlso_core.bench.grid import CURVE_COLUMNS, RESULT_COLUMNS
 from crlso_core.bench.report import (
     ablation_table,
     changed_table,
@@ -236,7 +237,6 @@ def store_bench(bench: Path, space: str, command: str, note: str | None = None,
     <space>_earlier.csv with its old command, shown apart and paired by seed with the new."""
     results, curves = RESULTS / f"{space}.csv", RESULTS / f"{space}_curves.csv"
     new, new_curves = read_csv(bench / "results.csv"), read_csv(bench / "curves.csv")
-    columns, curve_columns = list(new[0]), list(new_curves[0]) if new_curves else list(read_csv(curves)[0])
     if keep or earlier:
         if not results.exists():
             raise SystemExit(f"--keep and --earlier need committed rows: {results} is missing")
@@ -253,8 +253,8 @@ def store_bench(bench: Path, space: str, command: str, note: str | None = None,
             (RESULTS / f"{space}_earlier_meta.json").write_text(json.dumps({**old_meta, "changed": earlier}, indent=1) + "\n")
         new += [r for r in committed if r["method"] in keep]
         new_curves += [r for r in read_csv(curves) if r["method"] in keep]
-    write_csv(results, new, columns)
-    write_csv(curves, new_curves, curve_columns)
+    write_csv(results, new, RESULT_COLUMNS)  # the bench's own columns: older rows keep the new ones empty
+    write_csv(curves, new_curves, CURVE_COLUMNS)
     if (bench / "reconstruction.csv").exists():
         shutil.copy(bench / "reconstruction.csv", RESULTS / f"{space}_reconstruction.csv")
     _write_meta(RESULTS / f"{space}_meta.json", command, note)

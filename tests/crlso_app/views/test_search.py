@@ -40,7 +40,8 @@ def test_starting_a_search_while_another_job_runs_is_refused_with_a_message(open
 
 def test_a_choice_made_as_the_user_leaves_the_page_follows_them(open_page, smoke_pair):
     at = open_page("search", smoke_pair, run="pair")
-    # the click and the link arrive together: the Search page never runs with the new value
+    # the new value reaches the server with the page change (AppTest sends the widget states with it):
+    # the Search page never runs with it, so only the widget's on_change can keep it
     at.radio(key="w-curve-metric").set_value("test")
     at.switch_page("views/benchmark.py").run()
     at.switch_page("views/search.py").run()
