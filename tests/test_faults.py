@@ -342,6 +342,36 @@ def test_sigterm_stops_a_bench_waiting_on_a_ray_head_that_never_answers(tmp_path
         server.close()
 
 
+def test_sigterm_stops_a_bench_and_its_worker_processes(tmp_path):
+    """A bench of two worker processes stopped a few seconds into jobs that take minutes
+    (lesson pairs): the command exits 143 within a minute and takes its workers with it.
+    It used to wait for the running jobs, and a second signal then orphaned the workers."""
+    import psutil
+
+    proc = _crlso("bench", "--methods", "crlso", "--seeds", "0-3", "--budgets", "500", "--preset", "lesson", "--workers", "2",
+                  "--device", "cpu", "--out", str(tmp_path / "b"), "--quiet", cwd=tmp_path)
+    parent = psutil.Process(proc.pid)
+
+    def workers():
+        return [p for p in parent.children() if "spawn_main" in " ".join(p.cmdline())]
+
+    found = []
+    try:
+        assert _wait_for(lambda: len(workers()) == 2 or proc.poll() is not None, timeout=120)
+        found = workers()
+        assert len(found) == 2 and proc.poll() is None
+        time.sleep(5)  # into their jobs
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 143 and "Traceback" not in err
+        _, alive = psutil.wait_procs(found, timeout=15)
+        assert not alive, [p.cmdline() for p in alive]
+    finally:
+        for p in [parent, *found]:
+            if p.is_running():
+                p.kill()
+
+
 @pytest.mark.parametrize("suffix, gzipped", [(".csv", False), (".csv.gz", True)])
 def test_a_table_is_gzipped_only_when_its_name_says_so_and_force_replaces_only_a_file(tmp_path, capsys, suffix, gzipped):
     from tests.benchmarks.readers.nb101_records import metrics_b64, record_json, write_tfrecord

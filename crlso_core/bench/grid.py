@@ -329,6 +329,13 @@ def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, prog
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    # take the workers before shutdown: it forgets them (sets _processes to None), and a
+    # worker left running outlives the command with its job
+    workers = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    for process in workers:
         process.terminate()
+    for process in workers:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
