@@ -5,6 +5,7 @@ compactly (float16 weights, codes and projections) and checked: what float16 cos
 reconstruction and Kendall tau is measured and written to the examples' README.
 
     python -m tools.make_examples [--spaces nb201,nb301,nb101] [--seed 1] [--data-dir DIR]
+                                  [--preset lesson] [--pool N] [--gvae-epochs N]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +42,11 @@ PROJECTIONS = (("pca", 2), ("pca", 3), ("tsne", 2), ("umap", 2))
 MAX_BUNDLE = 4 * 2**20  # what one example run may weigh, zipped as Export zips it
 
 
-def make_pair(space: str, seed: int, root: Path, data_dir, preset_name: str = "lesson", pool=None) -> dict[str, Path]:
+def make_pair(space: str, seed: int, root: Path, data_dir, preset_name: str = "lesson", pool=None,
+              gvae_epochs=None) -> dict[str, Path]:
     config = preset(preset_name, space=space, seed=seed, device="cpu", pool=pool)
+    if gvae_epochs:
+        config = replace(config, gvae=replace(config.gvae, epochs=gvae_epochs))
     name = f"{PREFIX}{space}"
     train_pair(config, root, name, data_dir)
     runs = {side: root / f"{name}-{side}" for side in ("ls", "crls")}
@@ -94,8 +99,6 @@ def _short_trajectory(path: Path) -> None:
     """Gzipped: a search's every proposal with its predictions to 3 decimals (float16 holds about as
     much), and the latent point only of the proposals that were queried (no page reads the
     others'): the trajectory was most of an example's bytes (up to 50,000 proposals)."""
-    from dataclasses import replace
-
     from crlso_core.store.records import read_trajectory, trajectory_bytes
 
     steps = read_trajectory(path)
@@ -124,13 +127,15 @@ def main() -> None:
     parser.add_argument("--preset", default="lesson", help="the preset the pairs train with (README says which each used)")
     parser.add_argument("--pool", type=int, default=None, help="a smaller pool than the preset's, so a run fits 4 MB "
                         "(NB301's demo pool of 10,000 made a 4.3 MB LS run)")
+    parser.add_argument("--gvae-epochs", type=int, default=None, help="G-VAE epochs instead of the preset's: with a "
+                        "smaller pool, more epochs keep the number of training steps the preset reconstructs with")
     args = parser.parse_args()
     prepare_torch()
     for space in args.spaces.split(","):
         benchmark = load_benchmark(space, args.data_dir)
         with tempfile.TemporaryDirectory(prefix="crlso-examples-") as tmp:
             t0 = time.perf_counter()
-            runs = make_pair(space, args.seed, Path(tmp), args.data_dir, args.preset, args.pool)
+            runs = make_pair(space, args.seed, Path(tmp), args.data_dir, args.preset, args.pool, args.gvae_epochs)
             made_s = time.perf_counter() - t0
             shutil.copytree(tmp, Path(tempfile.gettempdir()) / f"crlso-example-made-{space}", dirs_exist_ok=True)  # hours of work
             before = {side: quality(run, benchmark) for side, run in runs.items()}
@@ -148,8 +153,9 @@ def main() -> None:
                 shutil.rmtree(old)
             for run in runs.values():
                 shutil.copytree(run, EXAMPLES / run.name)
-        entry = {"seed": args.seed, "preset": args.preset, "made_s": round(made_s, 1), "bundle_bytes": sizes,
-                 "float32": before, "float16": after}
+        changed = {"pool": args.pool, "gvae_epochs": args.gvae_epochs}
+        entry = {"seed": args.seed, "preset": args.preset, **{k: v for k, v in changed.items() if v},
+                 "made_s": round(made_s, 1), "bundle_bytes": sizes, "float32": before, "float16": after}
         print(space, json.dumps(entry), flush=True)
         record(space, entry)
 
@@ -177,14 +183,16 @@ def readme(report: dict) -> str:
         "measured by the command on the runs before and after (exact reconstruction of the pool; Kendall tau of the",
         "search predictor against the benchmark on the pool cells it answers). \"Made in\" is the whole pair (training,",
         "searches, baselines, projections) on a 2-core CPU that other jobs shared, so it is an upper bound:", "",
-        "| space | preset | side | seed | made in | zipped | reconstruction, float32 → float16 | predictor tau, float32 → float16 |",
+        "| space | settings | side | seed | made in | zipped | reconstruction, float32 → float16 | predictor tau, float32 → float16 |",
         "|---|---|---|---:|---:|---:|---|---|",
     ]
     for space, r in report.items():
         for side in ("ls", "crls"):
             f32, f16 = r["float32"][side], r["float16"][side]
             made, size = f"{r['made_s'] / 60:.0f} min", f"{r['bundle_bytes'][side] / 2**20:.1f} MB"
-            lines.append(f"| {space} | {r['preset']} | {side} | {r['seed']} | {made} | {size} | "
+            settings = ", ".join([r["preset"]] + ([f"pool {r['pool']:,}"] if "pool" in r else [])
+                                 + ([f"G-VAE {r['gvae_epochs']} epochs"] if "gvae_epochs" in r else []))
+            lines.append(f"| {space} | {settings} | {side} | {r['seed']} | {made} | {size} | "
                          f"{100 * f32['recon']:.2f} % → {100 * f16['recon']:.2f} % | {f32['tau']:.3f} → {f16['tau']:.3f} |")
     return "\n".join(lines) + "\n"
 

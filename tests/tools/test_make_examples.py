@@ -17,3 +17,9 @@ def test_each_space_is_recorded_beside_those_made_before(tmp_path, monkeypatch):
     assert sorted(report) == ["nb201", "nb301"] and report["nb201"]["float16"]["ls"]["recon"] == 0.99
     readme = (tmp_path / "README.md").read_text()
     assert "| nb201 | lesson | ls |" in readme and "| nb301 | lesson | crls |" in readme and "97.00 %" in readme
+
+
+def test_a_pair_made_with_a_changed_pool_or_epochs_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(make_examples, "EXAMPLES", tmp_path)
+    make_examples.record("nb301", {**_entry(0.99), "preset": "demo", "pool": 8000, "gvae_epochs": 75})
+    assert "| nb301 | demo, pool 8,000, G-VAE 75 epochs | ls |" in (tmp_path / "README.md").read_text()
