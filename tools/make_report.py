@@ -129,9 +129,12 @@ def speed_section(speed: dict) -> str:
 def app_section(app: dict) -> str:
     lines = [
         "## Explorer interaction times", "",
-        f"Measured by `python -m benchmarks.app_speed` in headless Chromium against `streamlit run` on this machine, "
-        f"with all {app['cells']:,} cells plotted on each side (LS and CR-LS, demo-preset pair); "
-        "from the action to its result on screen.", "",
+        f"Measured by `python -m benchmarks.app_speed` in headless Chromium against `streamlit run` on "
+        f"{app.get('machine', 'this machine')}, with the {app['cells']:,} cells of each side (LS and CR-LS) "
+        + (f"of which the Latent page draws {app['drawn_per_side'][0]:,} and {app['drawn_per_side'][1]:,} "
+           "(crlso_app/thinning.py); " if "drawn_per_side" in app else "all drawn; ")
+        + (f"the pair: {app['pair_note']}; " if "pair_note" in app else "")
+        + "from the action to its result on screen, medians.", "",
         "| interaction | median s | times measured |", "|---|---:|---:|",
     ]
     lines += [f"| {k} | {app['median_s'][k]:.2f} | {len(v)} |" for k, v in app["timings_s"].items()]
