@@ -84,7 +84,7 @@ def introduction() -> None:
             "predict each cell's error from its vector, so the space is laid out with error close to convex in it. "
             "The paper compares that space (**CR-LS**) with one trained without the convexity term (**LS**).\n\n"
             "1. This page lists the benchmark's cells with their accuracies.\n"
-            "2. Example pairs (NB201, NB101) ship with the app: pick one in the sidebar of **Latent space**, "
+            "2. Example pairs (NB201, NB301, NB101) ship with the app: pick one in the sidebar of **Latent space**, "
             "**Similarity**, **Search** or **Convexity**, or **Train** your own (the lesson preset takes a few minutes).\n"
             "3. **Latent space**, **Similarity** and **Convexity** show the two spaces side by side.\n"
             "4. **Search** runs CR-LSO, LSO and baselines and shows each step the search took."

@@ -59,7 +59,7 @@ NB301 = SpaceSpec(
     # an H200 took 106 s (G-VAE 1.4 s per epoch)
     preset_times={"smoke": "about 15 s for a pair: for a first look, nothing learned",
                   "lesson": ("CR-LS 605 s measured while other jobs shared the 2 cores (seed 101), and not worth showing: "
-                             "reconstruction 0 %, ICNN Kendall tau 0.26; a demo pair is worth showing"),
+                             "reconstruction 0 %, ICNN Kendall tau 0.26; a demo pair is worth showing (the shipped example is one)"),
                   "demo": "about 17 min for a pair on a 2-core CPU (each side about 8.5 min); about 2 min a side on an H200 GPU",
                   "paper": "not measured here: a pool of 100,000 genotypes and 200 epochs are for a GPU"},
     preset_overrides={

@@ -22,7 +22,7 @@ def _examples_shown(monkeypatch):
     monkeypatch.delenv("CRLSO_EXAMPLES", raising=False)
 
 
-SHIPPED = ("nb201", "nb101")  # NB301's demo pair was 4.3 MB zipped: see the README of the examples
+SHIPPED = ("nb201", "nb301", "nb101")
 
 
 def test_every_shipped_example_is_a_searched_pair_with_its_projections():

@@ -10,7 +10,7 @@ from crlso_core.store.examples import PREFIX
 PAGES = ("latent", "similarity", "search", "convexity")
 
 
-@pytest.mark.parametrize("space", ["nb201", "nb101"])  # the examples shipped (tests/store/test_examples.py)
+@pytest.mark.parametrize("space", ["nb201", "nb301", "nb101"])  # the examples shipped (tests/store/test_examples.py)
 def test_each_page_opens_on_the_example_pair_with_nothing_trained(open_page, empty_store, tmp_path, monkeypatch, space):
     monkeypatch.chdir(tmp_path)  # no ./data here, and no ../shared/data: the package's own tables
     monkeypatch.delenv("CRLSO_DATA_DIR", raising=False)
