@@ -3,7 +3,7 @@
 cells plotted on both sides. Needs a trained, searched pair whose UMAP is cached (the app's
 own jobs make it).
 
-    python -m benchmarks.app_speed --runs /path/to/store --pair NAME [--repeat 5]
+    python -m benchmarks.app_speed --runs /path/to/store --pair NAME [--repeat 5] [--note "what to know"]
 
 Writes benchmarks/results/app_speed.json and prints a table of medians. Each figure is the
 whole time a user waits: the server's script, the transfer and the browser's drawing.
@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tools.make_report import machine
 from tools.serve import POINT_JS, app_server, browser_page, wait_for_cell
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,6 +169,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pair", required=True)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "app_speed.json")
+    ap.add_argument("--note", help="what a reader must know of the pair and the machine (which pair, idle or not)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile") as page:
@@ -176,7 +178,8 @@ def main(argv=None) -> int:
             timings |= search(page, url, args.pair, args.repeat)
             timings |= other_pages(page, url, args.pair, args.repeat)
             timings |= page_switches(page, url, args.pair, args.repeat)
-    result = {"cells": 15625, "drawn_per_side": shown_cells(args.runs, args.pair), "repeat": args.repeat, "timings_s": timings,
+    result = {"cells": 15625, "drawn_per_side": shown_cells(args.runs, args.pair), "repeat": args.repeat, "machine": machine(),
+              **({"pair_note": args.note} if args.note else {}), "timings_s": timings,
               "median_s": {k: round(statistics.median(v), 3) for k, v in timings.items()}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))

@@ -1,7 +1,7 @@
 """Which G-VAE optimiser settings let a space's `lesson` preset reconstruct within minutes:
 the preset's G-VAE trained alone (no ICNN, no teacher: the reconstruction is the question) on
 its pool, on a development seed (never the bench's 0-9), once per setting. Reports the
-seconds, the recon loss after each epoch, and the exact reconstruction of the pool and of
+seconds (training and the reconstruction check), the recon loss after each epoch, and the exact reconstruction of the pool and of
 random cells the G-VAE never saw.
 
     python -m benchmarks.lesson_settings --space nb301 [--seed 101] [--settings "0,0.5,1e-3;0.9,0.999,1e-3"]
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,8 +21,8 @@ import torch
 
 from crlso_core.catalog.presets import preset
 from crlso_core.catalog.registry import load_benchmark
-from crlso_core.models.training import encode_all, prepare_torch, reconstruction_accuracy, seed_everything, train_gvae
-from crlso_core.pipeline.stages import draw_labelled, heldout_cells, run_pool
+from crlso_core.models.training import prepare_torch, seed_everything
+from crlso_core.pipeline.stages import draw_labelled, latent_stage, run_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,27 +37,11 @@ def measure(space: str, seed: int, beta1: float, beta2: float, lr: float, data_d
     benchmark = load_benchmark(space, data_dir)
     _, labelled, _ = draw_labelled(config, benchmark)
     pool = run_pool(config, benchmark, labelled)
-    space_ = pool.space
-    batch, targets = space_.graph_batch(pool.cells), space_.targets(pool.cells)
-    generator = seed_everything(seed)
-    losses: list[float] = []
-
-    def progress(event):
-        if event.stage == "gvae" and "recon" in event.metrics:
-            losses.append(round(event.metrics["recon"], 4))
-
-    cpu = torch.device("cpu")
-    t0 = time.perf_counter()
-    joint = train_gvae(space_, batch, targets, None, gvae, cpu, generator, progress)
-    seconds = time.perf_counter() - t0
-    recon = reconstruction_accuracy(space_, joint.gvae, encode_all(joint.gvae, batch, cpu), targets, cpu)
-    unseen = heldout_cells(pool, seed)
-    held = None
-    if unseen:
-        unseen_batch = space_.graph_batch(unseen)
-        held = reconstruction_accuracy(space_, joint.gvae, encode_all(joint.gvae, unseen_batch, cpu), space_.targets(unseen), cpu)
+    # the run's own latent stage (G-VAE, then reconstruction of the pool and of unseen cells); no ICNN, so no teacher
+    latent = latent_stage(replace(config, gvae=gvae), pool, None, torch.device("cpu"), seed_everything(seed))
     return {"betas": [beta1, beta2], "lr": lr, "pool": len(pool), "batch_size": gvae.batch_size, "epochs": gvae.epochs,
-            "gvae_s": round(seconds, 1), "recon": recon, "recon_heldout": held, "recon_loss_by_epoch": losses}
+            "gvae_s": round(latent.seconds, 1), "recon": latent.recon_acc, "recon_heldout": latent.recon_heldout,
+            "recon_loss_by_epoch": [round(row["recon"], 4) for row in latent.history]}
 
 
 def main() -> None:

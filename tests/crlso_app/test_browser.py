@@ -190,7 +190,9 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     assert wait_for_cell(page, label) == arch
     page.get_by_text("Nearest 7 cells in the CR-LS latent space").wait_for()
 
-    for space in ("nb101",):  # the run decides the space every page shows (NB301 walked here failed once in CI: see the stop-29 note)
+    # the run decides the space every page shows; NB301's example walked here once ended on Latent space
+    # without run=example-nb301 in the address (not diagnosed), so it is checked by the AppTest pages only
+    for space in ("nb101",):
         _choose(page, "Run", f"example-{space} (example)")
         page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
         _wait_idle(page, timeout=120_000)
