@@ -22,7 +22,7 @@ from crlso_core.analysis.similarity import SimilarityInfo
 from crlso_core.catalog.methods import BASELINE_LABELS, OTHER_COLOURS, SIDE_COLOURS, SIDE_METHODS, method_colour, side_name
 
 SCALE = "RdBu"  # low = red, high = blue
-CLOUD = "#c8c8c8"  # cells behind a trajectory: light, so the path stands out
+CLOUD, CLOUD_LIGHT = "#a8a8a8", "#ececec"  # the pool behind a trajectory, densest to sparsest: light, so the path stands out
 PATH, CURRENT = "#d62728", "#ffbf00"
 NOT_LATENT = "#555555"  # a fallback, mutation or random query: drawn apart from latent moves
 
@@ -155,6 +155,49 @@ def latent_scatter(
     return _layout(fig, title, height=470 if three else 460)
 
 
+def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.1) -> go.Figure:
+    """The panels (each from `latent_scatter`) as subplots of one figure: one chart is one
+    WebGL context and one draw in the browser, where a chart per side cost a context and a
+    draw each (benchmarks/plot_draw.py). Panel i's cells are trace i (a click's curve number
+    is its panel); other traces (3-D marks) follow. A box or lasso on panel i comes back with
+    xref "x" (i = 0) or f"x{i + 1}" (`panel_axis`)."""
+    from plotly.subplots import make_subplots
+
+    three = panels[0].data[0].type == "scatter3d"
+    n = len(panels)
+    fig = make_subplots(1, n, subplot_titles=[p.layout.title.text or "" for p in panels], horizontal_spacing=gap,
+                        specs=[[{"type": "scene" if three else "xy"}] * n])
+    for i, panel in enumerate(panels):
+        cells = panel.data[0]
+        right = fig.layout[_subplot_name("scene", i)].domain.x[1] if three else fig.layout[_subplot_name("xaxis", i)].domain[1]
+        cells.marker.colorbar.update(x=right + 0.005, xanchor="left", len=0.9)
+        fig.add_trace(cells, row=1, col=i + 1)
+    for i, panel in enumerate(panels):
+        for trace in panel.data[1:]:
+            fig.add_trace(trace, row=1, col=i + 1)
+        if three:
+            scene = panel.layout.scene.to_plotly_json()
+            scene.pop("domain", None)
+            fig.layout[_subplot_name("scene", i)].update(scene, camera=panel.layout.scene.camera)
+        else:
+            fig.layout[_subplot_name("xaxis", i)].update(title=panel.layout.xaxis.title)
+            fig.layout[_subplot_name("yaxis", i)].update(title=panel.layout.yaxis.title)
+            for note in panel.layout.annotations:
+                fig.add_annotation(note.update(xref=panel_axis(i), yref=panel_axis(i).replace("x", "y")))
+    fig.update_annotations(font_size=14, selector=dict(xref="paper"))  # the panels' titles
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, height=max(p.layout.height or 460 for p in panels))
+
+
+def panel_axis(i: int) -> str:
+    """The x axis of subplot i (0-based), as a selection's xref names it."""
+    return "x" if i == 0 else f"x{i + 1}"
+
+
+def _subplot_name(kind: str, i: int) -> str:
+    return kind if i == 0 else f"{kind}{i + 1}"
+
+
 def add_marker(fig: go.Figure, point: np.ndarray, label: str) -> None:
     """Point at the selected cell: in 2-D an annotation, drawn above the WebGL cells."""
     if len(point) == 3:
@@ -189,9 +232,24 @@ def add_marker(fig: go.Figure, point: np.ndarray, label: str) -> None:
     )
 
 
-def _cloud(xy: np.ndarray, labels: Sequence[str]) -> go.Scattergl:
-    return go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", text=list(labels), hovertemplate="%{text}<extra></extra>",
-                        marker=dict(size=4, color=CLOUD, opacity=0.6), name="cells")
+CLOUD_BINS = 90  # squares a side of the pool's density image behind a trajectory
+
+
+def _cloud(xy: np.ndarray, bounds: Optional[tuple[Sequence[float], Sequence[float]]] = None) -> go.Heatmap:
+    """The pool behind a search's moves as a light density image (cells per small square, on a
+    log scale), not a point a cell: an image draws at once, where 15,625 WebGL points cost a
+    WebGL context and most of a second in a software-rendered browser (benchmarks/app_speed.py).
+    `bounds` ((x0, x1), (y0, y1)): the part of the plane shown, so a zoomed chart keeps its
+    resolution. Squares without a cell stay white."""
+    xy = np.asarray(xy, dtype=np.float64)[:, :2]
+    xy = xy[np.isfinite(xy).all(1)]
+    if bounds is None:
+        bounds = tuple((float(xy[:, k].min()), float(xy[:, k].max())) if len(xy) else (0.0, 1.0) for k in range(2))
+    edges = [(lo, hi) if hi > lo else (lo - 0.5, lo + 0.5) for lo, hi in bounds]
+    counts, xe, ye = np.histogram2d(xy[:, 0], xy[:, 1], bins=CLOUD_BINS, range=edges)
+    z = np.where(counts > 0, np.log1p(counts), np.nan).T.astype(np.float32)  # rows are y
+    return go.Heatmap(x=((xe[:-1] + xe[1:]) / 2).astype(np.float32), y=((ye[:-1] + ye[1:]) / 2).astype(np.float32), z=z,
+                      colorscale=[[0.0, CLOUD_LIGHT], [1.0, CLOUD]], showscale=False, hoverinfo="skip", name="cells")
 
 
 def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple[list, list]:
@@ -203,14 +261,15 @@ def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple[list, list]:
 
 
 def trajectory_overview(
-    xy: np.ndarray, labels: Sequence[str], starts: np.ndarray, ends: np.ndarray, found: Sequence[str],
+    xy: np.ndarray, starts: np.ndarray, ends: np.ndarray, found: Sequence[str],
     title: str, current: Optional[tuple[np.ndarray, np.ndarray]] = None, latent: Optional[np.ndarray] = None,
 ) -> go.Figure:
     """Every queried step of the search as a segment from its start cell to the cell it found
     (ending in an arrowhead), over the light cloud of the pool. Latent moves (`latent` True)
     are solid red; fallbacks, mutations and random cells (not latent moves) grey and dashed,
-    ending in a cross. `current` (its segments' starts and ends) is drawn thicker, in gold."""
-    fig = go.Figure(_cloud(xy, labels))
+    ending in a cross. `current` (its segments' starts and ends) is drawn thicker, in gold.
+    The pool (`xy`) is a density image under them."""
+    fig = go.Figure(_cloud(xy))
     latent = np.ones(len(starts), dtype=bool) if latent is None else np.asarray(latent, dtype=bool)
     found = np.asarray(list(found), dtype=object)
     for moved, colour, dash, symbol, name in ((True, PATH, "solid", "arrow", "latent moves"),
@@ -261,12 +320,15 @@ def origins_figure(by_method: dict, title: str) -> go.Figure:
 
 
 def trajectory_detail(
-    xy: np.ndarray, labels: Sequence[str], path: np.ndarray, path_labels: Sequence[str], current: int, title: str,
+    xy: np.ndarray, path: np.ndarray, path_labels: Sequence[str], current: int, title: str,
 ) -> go.Figure:
     """One trajectory: every move steps from the same start cell (row 0 of `path`), so each is
     a segment from the start to the cell it decoded to, numbered; the move on show is thick
-    and gold. Drawn over a light sample of the pool: small, so a slider move redraws it at once."""
-    fig = go.Figure(_cloud(xy, labels))
+    and gold. Drawn over the pool's density image (`xy`, every cell) at the chart's zoom."""
+    low, high = path.min(0), path.max(0)
+    pad = np.maximum((high - low) * 0.25, 0.15 * (xy.max(0) - xy.min(0)))  # the walk fills the chart; the cloud gives context
+    shown = [(low[k] - pad[k], high[k] + pad[k]) for k in range(2)]
+    fig = go.Figure(_cloud(xy, shown))
     start, moves = path[0], path[1:]
     xs, ys = _segments(np.repeat(start[None], len(moves), 0), moves)
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=PATH, width=1.5), opacity=0.6, hoverinfo="skip", name="moves"))
@@ -291,10 +353,8 @@ def trajectory_detail(
         fig.add_trace(go.Scatter(x=[start[0], here[0]], y=[start[1], here[1]], mode="lines+markers", hovertext=["", path_labels[current]],
                                  hoverinfo="text", line=dict(color=CURRENT, width=4), marker=dict(size=[0, 18], color=CURRENT,
                                  line=dict(color="black", width=2)), name="this move"))
-    low, high = path.min(0), path.max(0)
-    pad = np.maximum((high - low) * 0.25, 0.15 * (xy.max(0) - xy.min(0)))  # the walk fills the chart; the cloud gives context
-    fig.update_xaxes(range=[low[0] - pad[0], high[0] + pad[0]])
-    fig.update_yaxes(range=[low[1] - pad[1], high[1] + pad[1]])
+    fig.update_xaxes(range=list(shown[0]))
+    fig.update_yaxes(range=list(shown[1]))
     fig.update_layout(showlegend=False)
     return _layout(fig, title, height=380)
 
@@ -452,7 +512,7 @@ def surface_figure(info: SurfaceInfo, title: str) -> go.Figure:
     return fig
 
 
-CONTOUR_DOTS = 3000  # cells drawn over the contours: enough to read the layout, and no WebGL context to set up
+CONTOUR_DOTS = 800  # cells over each contour: enough to read the layout; SVG (no WebGL context), each dot costs styling time
 
 
 DOT_SCALE = "Viridis"  # the cells over a contour: a scale of their own, unlike the contour's RdBu under them

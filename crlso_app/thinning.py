@@ -1,7 +1,7 @@
 """Which cells a latent scatter draws. Up to DRAW_LIMIT, all of them. Beyond, every cell at
 the two ends of the colouring (the best and the worst 5 %) and an even share of each part of
 the plane for the rest, so sparse regions keep every cell and only the dense middle is thinned:
-the picture the eye reads stays, and a software-rendered browser draws a third of the points
+the picture the eye reads stays, and a software-rendered browser draws a fifth of the points
 (two 15,625-point WebGL charts took 2 s to redraw; the server's part was 0.1 s)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 
 from crlso_app.figures import draw_order
 
-DRAW_LIMIT = 5000
+DRAW_LIMIT = 3000
 ENDS = 0.05  # the share of best and of worst cells always drawn
 GRID = 40  # the plane is cut into GRID x GRID squares; each keeps at most the same number of middle cells
 

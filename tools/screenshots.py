@@ -24,7 +24,7 @@ READY = {  # what shows that a page has finished drawing: (charts drawn, text on
     "benchmark": (1, "cells shown:"), "train": (0, "Start training"), "similarity": (4, "mean top×worst"),
     "search": (3, "Move (0 = the start cell)"), "search-walk": (3, "Move (0 = the start cell)"),
     "convexity": (5, "distinct cells along the line"), "runs": (0, "Runs to compare"),
-    "latent-umap": (2, "Decode a point"), "latent": (2, "Decode a point"),
+    "latent-umap": (1, "Decode a point"), "latent": (1, "Decode a point"),  # LS and CR-LS: two panels of one chart
     "search-found": (4, "Where each method looked"),
 }
 SCROLL_TO = {

@@ -10,7 +10,7 @@ import streamlit as st
 
 from crlso_app.cell_render import chart_and_cell, label_help_markdown, show_cell
 from crlso_app.cluster import job_address
-from crlso_app.figures import latent_scatter
+from crlso_app.figures import latent_scatter, panel_axis, side_by_side
 from crlso_app.jobs_panel import job_panel
 from crlso_app.run_picker import pair_views
 from crlso_app.selection import rows_inside, selected_rows
@@ -37,18 +37,22 @@ def axis_titles(proj, dims: int) -> tuple[str, ...]:
     return tuple(f"PC{i + 1} ({100 * v:.0f} %{words})" for i, v in enumerate(proj.explained_variance[:dims]))
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def scatter_figure(path: str, stamp: float, method: str, dims: int, colour_name: str, mark: Optional[int]):
-    """Built once per run, projection, colouring and mark: a click that changes none of these
-    sends the browser the same figure, which it does not redraw."""
-    run = view(path)
+def side_panel(run, method: str, dims: int, colour_name: str, mark: Optional[int]):
     colour_key, reverse = COLOURS[colour_name]
     proj = projection(run, method, dims)
     colour = colour_values(run, colour_key)
-    return latent_scatter(proj.coords, colour, run.labels, run.valid, run.predicted,
-                          f"{run.label} · {LABELS[method]}", colour_name, reverse, highlight=mark,
+    return latent_scatter(proj.coords, colour, run.labels, run.valid, run.predicted, run.label, colour_name, reverse, highlight=mark,
                           highlight_label=run.archs[mark] if mark is not None else "", axis_titles=axis_titles(proj, dims),
                           rows=drawn_rows(proj.coords, colour, reverse))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def scatter_figure(paths: tuple[str, ...], stamps: tuple[float, ...], method: str, dims: int, colour_name: str, mark: Optional[int]):
+    """Both sides in one chart (one WebGL context, one draw), built once per pair, projection,
+    colouring and mark: a click that changes none of these sends the browser the same figure,
+    which it does not redraw."""
+    panels = [side_panel(view(path), method, dims, colour_name, mark) for path in paths]
+    return side_by_side(panels, f"{' and '.join(side_name(view(p).side) for p in paths)} · {LABELS[method]}")
 
 
 def neighbour_table(run, row: int, k: int) -> pd.DataFrame:
@@ -100,36 +104,34 @@ cell = url_cell(first.row_of, len(first.archs))
 # (cached, unchanged unless the mark is on) are not redrawn
 colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
 orders = {side: drawn_rows(projections[side].coords, colours[side], reverse) for side in runs}
-keys = {
-    side: f"scatter-{side}-{dims}" for side in runs
-}  # one chart per side across projections: Plotly redraws it in place, without a new WebGL context
+key = f"scatter-{dims}"  # one chart across projections: Plotly redraws it in place, without a new WebGL context
+event = st.session_state.get(key)
 region: dict[str, list[int]] = {}
-for side in runs:
-    event = st.session_state.get(keys[side])
-    rows, is_region = selected_rows(event, orders[side])
+for i, side in enumerate(runs):  # side i's cells are trace i, on subplot i
+    rows, is_region = selected_rows(event, orders[side], curve=i)
     if is_region:
-        rows = rows_inside(event, projections[side].coords) or rows  # every cell in the region, drawn or not
+        rows = rows_inside(event, projections[side].coords, panel_axis(i)) or rows  # every cell in the region, drawn or not
     if is_region and rows:
         region[side] = rows
-    elif len(rows) == 1 and st.session_state.get(f"seen-{keys[side]}") != rows[0]:
-        st.session_state[f"seen-{keys[side]}"] = cell = rows[0]  # a new click
+    elif len(rows) == 1 and st.session_state.get(f"seen-{key}-{side}") != rows[0]:
+        st.session_state[f"seen-{key}-{side}"] = cell = rows[0]  # a new click
 if cell is not None:
     url_set(cell=first.archs[cell])
 marked = st.checkbox("Mark the selected cell on both plots", value=url_get("mark") == "1", key="mark-box",
-                     help="The clicked plot shows its point large and gold at once. Marking it on both redraws both plots on every click.")
+                     help="The clicked plot shows its point large and gold at once. Marking it on both redraws the chart on every click.")
 url_set(mark="1" if marked else None)
 mark = cell if marked else None
 with st.spinner(f"Drawing {len(first.codes):,} cells on each side…"):
-    figures = {side: scatter_figure(str(run.path), RunFolder(run.path).stamp(), method, dims, colour_name, mark)
-               for side, run in runs.items()}
-for column, (side, fig) in zip(st.columns(len(runs)), figures.items()):
-    column.plotly_chart(fig, key=keys[side], on_select="rerun", selection_mode=("points", "box", "lasso"), config={"scrollZoom": True})
+    figure = scatter_figure(tuple(str(run.path) for run in runs.values()), tuple(RunFolder(run.path).stamp() for run in runs.values()),
+                            method, dims, colour_name, mark)
+st.plotly_chart(figure, key=key, on_select="rerun", selection_mode=("points", "box", "lasso"), config={"scrollZoom": True})
 drawn = {side: len(order) for side, order in orders.items()}
 if min(drawn.values()) < len(first.codes):
     counts = " and ".join(f"{n:,} ({side_name(s)})" for s, n in drawn.items())
     st.caption(f"{counts} of {len(first.codes):,} cells drawn: every one of the best and the worst {100 * ENDS:.0f} %, and an "
-               "even share of each part of the plane for the rest (only the dense middle is thinned, so the browser draws a third "
-               "as many points). Neighbour tables, region summaries and the decoder use every cell.")
+               "even share of each part of the plane for the rest (only the dense middle is thinned, so the browser draws "
+               f"{max(drawn.values()) / len(first.codes):.0%} of the points or fewer). Neighbour tables, region summaries and the "
+               "decoder use every cell.")
 st.caption(label_help_markdown(pair.space))
 st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the "
            "cell and its accuracies · colours follow each cell's rank among the values shown (the colour bar reads the values at the 2nd "

@@ -32,8 +32,6 @@ from crlso_core.store.examples import copy_pair
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.pairs import list_pairs
 
-SAMPLE = 2500  # cells drawn behind one trajectory: enough to see the cloud, light enough to redraw at once
-
 
 @st.fragment(run_every=1.0)
 def live_curve(opt: Optional[float], labelled: Optional[int]) -> None:
@@ -75,7 +73,6 @@ class Walks:
     ends: np.ndarray
     found: list[str]  # hover text of each queried move
     latent: np.ndarray  # per queried move: a latent move (True) or a fallback, mutation or random cell
-    sample: np.ndarray  # pool rows drawn behind one trajectory
     outside: int  # found cells outside the pool
 
 
@@ -95,16 +92,15 @@ def walks(path: str, stamp: float, method: str) -> Walks:
     ends = np.array([xy[m.arch] for _, m in steps]).reshape(-1, 2)
     found = [f"round {m.round}: {run.space.label(run.space.parse(m.arch))} · {m.valid_acc:.2f} % · {ABOUT[m.kind]}" for _, m in steps]
     latent = np.array([m.latent for _, m in steps], dtype=bool)
-    sample = np.random.default_rng(0).choice(len(run.codes), size=min(SAMPLE, len(run.codes)), replace=False)
     outside = sum(m.arch not in run.row_of for _, m in steps)
-    return Walks(paths, xy, starts, ends, found, latent, sample, outside)
+    return Walks(paths, xy, starts, ends, found, latent, outside)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def overview(path: str, stamp: float, method: str) -> go.Figure:
     run, w = view(path), walks(path, stamp, method)
     coords = projection(run, method, 2).coords
-    return trajectory_overview(coords, run.labels, w.starts, w.ends, w.found, f"{run.label}: every queried step ({LABELS[method]})",
+    return trajectory_overview(coords, w.starts, w.ends, w.found, f"{run.label}: every queried step ({LABELS[method]})",
                                latent=w.latent)
 
 
@@ -125,10 +121,9 @@ def walk_one(path: str, stamp: float, method: str, side: str) -> None:
     path_archs = [t.start_arch, *(m.arch for m in moves)]
     points = np.array([w.xy[a] for a in path_archs])
     texts = ["start: " + label(t.start_arch)] + [f"{i + 1}. round {m.round}: {label(m.arch)}" for i, m in enumerate(moves)]
-    sample = w.sample
     chart, cell = chart_and_cell(run.config.space)
     coords = projection(run, method, 2).coords
-    chart.plotly_chart(trajectory_detail(coords[sample], [run.labels[r] for r in sample], points, texts, index,
+    chart.plotly_chart(trajectory_detail(coords, points, texts, index,
                                          f"Trajectory #{pick + 1}, move {index} of {len(moves)}"), key=f"detail-{side}")
     arch = path_archs[index]
     (valid,) = run.accuracy_of([arch])

@@ -100,7 +100,7 @@ def test_a_method_has_one_colour_on_every_page():
 def test_a_trajectory_is_drawn_as_moves_from_its_start_with_the_current_one_highlighted():
     rng = np.random.default_rng(4)
     path = np.array([[0.0, 0.0], [1.0, 0.5], [0.0, 0.0], [-1.0, 1.0]])  # the start, then three moves (one back to the start)
-    fig = figures.trajectory_detail(rng.normal(size=(200, 2)), _labels(200), path, ["s", "1", "2", "3"], 3, "t")
+    fig = figures.trajectory_detail(rng.normal(size=(200, 2)), path, ["s", "1", "2", "3"], 3, "t")
     moves = next(t for t in fig.data if t.name == "moves")
     assert list(moves.x) == [0.0, 1.0, None, 0.0, 0.0, None, 0.0, -1.0, None]  # every segment leaves the start
     current = next(t for t in fig.data if t.name == "this move")
@@ -178,3 +178,39 @@ def test_the_live_curve_uses_each_methods_colour_with_the_optimum_and_labelled_s
     assert list(fig.data[1].x) == [300, 310] and list(fig.data[1].y) == [90.0, 91.0]
     assert any(s.y0 == 91.61 for s in fig.layout.shapes) and any(s.x0 == 300 and s.type == "line" for s in fig.layout.shapes)
     assert len(figures.live_curve_figure({"crls:search": [(1, 1.0)]}, None).layout.shapes) == 0
+
+
+def test_side_by_side_puts_each_panel_in_its_own_subplot_with_its_cells_as_its_trace():
+    rng = np.random.default_rng(2)
+    xy, acc = rng.normal(size=(200, 2)), rng.uniform(10, 90, 200)
+    labels = _labels(200)
+    left = figures.latent_scatter(xy, acc, labels, acc, acc, "LS run", "acc", highlight=5, axis_titles=("PC1", "PC2"))
+    right = figures.latent_scatter(xy[:, ::-1], acc, labels, acc, acc, "CR-LS run", "acc", highlight=5, rows=np.arange(50))
+    fig = figures.side_by_side([left, right], "LS and CR-LS · PCA")
+    assert [(t.type, t.xaxis, len(t.x)) for t in fig.data] == [("scattergl", "x", 200), ("scattergl", "x2", 50)]
+    assert fig.layout.xaxis.domain[1] < fig.layout.xaxis2.domain[0] and fig.layout.xaxis.title.text == "PC1"
+    assert fig.data[0].marker.colorbar.x < fig.layout.xaxis2.domain[0] < fig.data[1].marker.colorbar.x  # a bar beside each panel
+    notes = {(a.text, a.xref) for a in fig.layout.annotations}
+    assert {("LS run", "paper"), ("CR-LS run", "paper"), ("selected", "x"), ("selected", "x2")} <= notes
+    assert figures.panel_axis(1) == "x2" and fig.layout.title.text == "LS and CR-LS · PCA"
+    cube = figures.side_by_side([figures.latent_scatter(rng.normal(size=(40, 3)), acc[:40], labels[:40], acc, acc, t, "acc", highlight=1)
+                                 for t in ("a", "b")], "3-D")
+    assert [t.scene for t in cube.data] == ["scene", "scene2", "scene", "scene2"]  # cells first, then the marks
+    assert cube.layout.scene2.aspectmode == "cube" and cube.layout.scene2.domain.x[0] > cube.layout.scene.domain.x[1]
+
+
+def test_the_pool_behind_a_search_is_one_density_image_at_the_charts_zoom():
+    rng = np.random.default_rng(5)
+    xy = rng.normal(size=(5000, 2))
+    path = np.array([[0.0, 0.0], [0.2, 0.1], [-0.1, 0.3]])
+    detail = figures.trajectory_detail(xy, path, ["s", "1", "2"], 1, "t")
+    cloud = detail.data[0]
+    assert cloud.type == "heatmap" and not cloud.showscale and cloud.hoverinfo == "skip"
+    z = np.asarray(cloud.z, dtype=np.float64)
+    assert z.shape == (figures.CLOUD_BINS, figures.CLOUD_BINS) and np.isfinite(z).any()
+    assert cloud.x[0] >= detail.layout.xaxis.range[0] and cloud.x[-1] <= detail.layout.xaxis.range[1]  # bins over what is shown
+    overview = figures.trajectory_overview(xy, path[:2], path[1:], ["a", "b"], "t")
+    dense = np.asarray(overview.data[0].z, dtype=np.float64)
+    centre = dense[figures.CLOUD_BINS // 2 - 2: figures.CLOUD_BINS // 2 + 2, figures.CLOUD_BINS // 2 - 2: figures.CLOUD_BINS // 2 + 2]
+    assert np.nanmean(centre) > np.nanmean(dense)  # a normal cloud is densest in the middle
+    assert np.isnan(dense).any()  # squares without a cell stay empty (white)

@@ -1,5 +1,15 @@
+import json
+
+
 def _charts(at):
     return at.get("plotly_chart")
+
+
+def _panels(at) -> list[str]:
+    """The trace types of the one chart's panels: LS and CR-LS as two subplots of one figure."""
+    (chart,) = _charts(at)
+    data = json.loads(chart.proto.spec)["data"]
+    return [t["type"] for t in data if t.get("name") == "cells"]
 
 
 def test_without_runs_it_points_to_the_train_page(open_page, empty_store):
@@ -9,7 +19,7 @@ def test_without_runs_it_points_to_the_train_page(open_page, empty_store):
 
 def test_shows_ls_beside_crls_and_a_selected_cell_with_latent_neighbours(open_page, smoke_pair, text_of):
     at = open_page("latent", smoke_pair, run="pair", cell="9930")
-    assert len(_charts(at)) == 2
+    assert _panels(at) == ["scattergl", "scattergl"]
     assert [h.value for h in at.subheader][:1] == ["Selected cell"]
     text = text_of(at)
     assert "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|" in [c.value for c in at.code]
@@ -26,7 +36,7 @@ def test_decodes_a_point_of_the_plane_and_switches_to_3d(open_page, smoke_pair, 
     assert "maps to a latent code exactly (PCA inverts)" in text_of(at)
     at.radio(key="w-dims").set_value(3).run()
     clean(at)
-    assert len(_charts(at)) == 2 and "Decode a point of the plane" not in [h.value for h in at.subheader]
+    assert _panels(at) == ["scatter3d", "scatter3d"] and "Decode a point of the plane" not in [h.value for h in at.subheader]
 
 
 def test_an_uncomputed_tsne_offers_a_background_job(open_page, smoke_pair):
