@@ -24,9 +24,10 @@ from tools.serve import POINT_JS, app_server, browser_page, wait_for_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CELLS_DRAWN = """(n) => { const p = document.querySelectorAll('.js-plotly-plot');
-    return p.length >= 2 && [...p].slice(0, 2).every((g, i) => g._fullData && g._fullData[0] && g._fullData[0].x.length === n[i]); }"""
-# the page draws the best and worst 5 % and an even share of the rest (crlso_app/thinning.py): n is what it draws
+CELLS_DRAWN = """(n) => { const g = document.querySelector('.js-plotly-plot');
+    return !!g && !!g._fullData && n.every((k, i) => g._fullData[i] && g._fullData[i].x.length === k); }"""
+# one chart, LS's cells in trace 0 and CR-LS's in trace 1; the page draws the best and worst 5 % and an
+# even share of the rest (crlso_app/thinning.py): n is what it draws a side
 TITLE_HAS = ("(t) => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.title "
              "&& (g._fullLayout.title.text || '').includes(t))")
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
@@ -39,8 +40,18 @@ def timed(action, wait) -> float:
     return time.perf_counter() - t0
 
 
-def idle(page, timeout=60_000):
-    page.wait_for_timeout(100)  # let the click reach the server before asking whether it is done
+def choose(page, menu: str, option, done, opened: list[float]) -> float:
+    """Open the drop-down `menu` until `option` (a locator) shows, then pick it until `done`
+    returns: two interactions, timed apart (the opening goes to `opened`), so a page's answer
+    to a choice is not mixed with the menu's own drawing."""
+    opened.append(timed(lambda: page.get_by_role("combobox", name=menu).click(), lambda: option.wait_for(timeout=60_000)))
+    return timed(lambda: option.click(), done)
+
+
+def idle(page, timeout=60_000, settle=100):
+    """Until the script is done. `settle` ms first let an action reach the server (not needed
+    after a wait for the action's own result)."""
+    page.wait_for_timeout(settle)
     page.wait_for_function(IDLE, timeout=timeout)
 
 
@@ -57,16 +68,13 @@ def latent(page, url: str, pair: str, repeat: int, shown: dict[str, list[int]]) 
         x, y, label = page.evaluate(POINT_JS, n)
         clicks.append(timed(lambda: page.mouse.click(x, y), lambda: wait_for_cell(page, label)))
     out["click a point -> its cell and latent neighbours shown"] = clicks
-    switch = []
+    switch, opened = [], []
     for n in range(repeat):
         target = "UMAP" if n % 2 == 0 else "PCA"
-
-        def choose():
-            page.get_by_role("combobox", name="Projection").click()
-            page.get_by_role("option", name=target, exact=True).click()
-        switch.append(timed(choose, lambda: (page.wait_for_function(TITLE_HAS, arg=f"· {target}", timeout=60_000),
-                                             drawn(target.lower()))))
+        switch.append(choose(page, "Projection", page.get_by_role("option", name=target, exact=True),
+                             lambda: (page.wait_for_function(TITLE_HAS, arg=f"· {target}", timeout=60_000), drawn(target.lower())), opened))
     out["switch projection PCA <-> UMAP (cached)"] = switch
+    out["open a drop-down menu (Projection)"] = opened
     return out
 
 
@@ -81,28 +89,22 @@ def search(page, url: str, pair: str, repeat: int) -> dict[str, list[float]]:
         slider.focus()
         moves.append(timed(lambda: page.keyboard.press("ArrowRight"), lambda: idle(page)))
     out["search: one move along a trajectory"] = moves
-    picks = []
+    picks, sides, opened = [], [], []
+    menu = "Trajectory (from one start cell)"
     for n in range(repeat):
-        page.get_by_role("combobox", name="Trajectory (from one start cell)").scroll_into_view_if_needed()
+        # the main area scrolls inside the page: a click that must scroll first may land mid-scroll (not timed)
+        page.get_by_role("combobox", name=menu).scroll_into_view_if_needed()
         page.wait_for_timeout(300)
-
-        def pick(n=n):
-            page.get_by_role("combobox", name="Trajectory (from one start cell)").click()
-            page.get_by_role("option").nth(n + 1).click()
-        picks.append(timed(pick, lambda: idle(page)))
+        picks.append(choose(page, menu, page.get_by_role("option").nth(n + 1), lambda: idle(page), opened))
     out["search: pick another trajectory"] = picks
-    sides = []
     for n in range(repeat):
         target = "LS" if n % 2 == 0 else "CR-LS"
-
-        def side(target=target):
-            page.get_by_role("combobox", name="Latent space").click()
-            page.get_by_role("option", name=target, exact=True).click()
-        # the main area scrolls inside the page: a click that must scroll first may land mid-scroll (not timed)
         page.get_by_role("combobox", name="Latent space").scroll_into_view_if_needed()
         page.wait_for_timeout(300)
-        sides.append(timed(side, lambda: (page.wait_for_function(TITLE_HAS, arg="every queried step", timeout=60_000), idle(page))))
+        sides.append(choose(page, "Latent space", page.get_by_role("option", name=target, exact=True),
+                            lambda: (page.wait_for_function(TITLE_HAS, arg="every queried step", timeout=60_000), idle(page)), opened))
     out["search: switch LS <-> CR-LS (trajectories redrawn)"] = sides
+    out["open a drop-down menu (Search's two)"] = opened
     return out
 
 
@@ -126,13 +128,25 @@ def other_pages(page, url: str, pair: str, repeat: int) -> dict[str, list[float]
     return out
 
 
-def page_switches(page, url: str, pair: str, repeat: int) -> dict[str, list[float]]:
+def page_switches(page, url: str, pair: str, repeat: int, shown: list[int]) -> dict[str, list[float]]:
     """A page chosen in the sidebar's menu, until its figures are drawn and the script is done
     (each page visited once before, as in a lesson: what is cached stays cached)."""
-    plots = lambda n: (lambda: (page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {n}",  # noqa: E731
-                                                       timeout=120_000), idle(page, 120_000)))
-    route = [("Latent space", plots(2)), ("Search", plots(1)), ("Similarity", plots(2)), ("Convexity", plots(2)),
-             ("Benchmark", lambda: (page.get_by_text("cells shown").first.wait_for(timeout=120_000), idle(page, 120_000)))]
+    def shows(title=None, text=None, cells=None):
+        """Until the page's own figure (a title only it has), text or cells are on screen, then
+        until its script is done: nothing left over from the page before can satisfy it."""
+        def wait():
+            if title:
+                page.wait_for_function(TITLE_HAS, arg=title, timeout=120_000)
+            if text:
+                page.get_by_text(text).first.wait_for(timeout=120_000)
+            if cells:
+                page.wait_for_function(CELLS_DRAWN, arg=cells, timeout=120_000)
+            idle(page, 120_000, settle=0)
+        return wait
+
+    route = [("Latent space", shows(cells=shown)), ("Search", shows(title="every queried step")),
+             ("Similarity", shows(title="× worst-")), ("Convexity", shows(title="True error of the decoded cell")),
+             ("Benchmark", shows(text="cells shown"))]
     page.goto(f"{url}/latent?run={pair}")
     idle(page, 120_000)
     out: dict[str, list[float]] = {f"switch to {name}": [] for name, _ in route}
@@ -177,7 +191,7 @@ def main(argv=None) -> int:
             timings = latent(page, url, args.pair, args.repeat, shown)
             timings |= search(page, url, args.pair, args.repeat)
             timings |= other_pages(page, url, args.pair, args.repeat)
-            timings |= page_switches(page, url, args.pair, args.repeat)
+            timings |= page_switches(page, url, args.pair, args.repeat, shown["pca"])
     result = {"cells": 15625, "drawn_per_side": shown_cells(args.runs, args.pair), "repeat": args.repeat, "machine": machine(),
               **({"pair_note": args.note} if args.note else {}), "timings_s": timings,
               "median_s": {k: round(statistics.median(v), 3) for k, v in timings.items()}}
