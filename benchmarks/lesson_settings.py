@@ -31,16 +31,17 @@ def parse_settings(text: str) -> list[tuple[float, float, float]]:
     return [tuple(float(v) for v in part.split(",")) for part in text.split(";") if part.strip()]
 
 
-def measure(space: str, seed: int, beta1: float, beta2: float, lr: float, data_dir=None, epochs=None) -> dict:
+def measure(space: str, seed: int, beta1: float, beta2: float, lr: float, data_dir=None, epochs=None, hidden=None) -> dict:
     config = preset("lesson", space=space, seed=seed, device="cpu")
-    gvae = replace(config.gvae, icnn=False, betas=(beta1, beta2), lr=lr, epochs=epochs or config.gvae.epochs)
+    gvae = replace(config.gvae, icnn=False, betas=(beta1, beta2), lr=lr, epochs=epochs or config.gvae.epochs,
+                   hidden=hidden or config.gvae.hidden)
     benchmark = load_benchmark(space, data_dir)
     _, labelled, _ = draw_labelled(config, benchmark)
     pool = run_pool(config, benchmark, labelled)
     # the run's own latent stage (G-VAE, then reconstruction of the pool and of unseen cells); no ICNN, so no teacher
     latent = latent_stage(replace(config, gvae=gvae), pool, None, torch.device("cpu"), seed_everything(seed))
     return {"betas": [beta1, beta2], "lr": lr, "pool": len(pool), "batch_size": gvae.batch_size, "epochs": gvae.epochs,
-            "gvae_s": round(latent.seconds, 1), "recon": latent.recon_acc, "recon_heldout": latent.recon_heldout,
+            "hidden": gvae.hidden, "gvae_s": round(latent.seconds, 1), "recon": latent.recon_acc, "recon_heldout": latent.recon_heldout,
             "recon_loss_by_epoch": [round(row["recon"], 4) for row in latent.history]}
 
 
@@ -50,17 +51,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=101)
     parser.add_argument("--settings", default="0,0.5,1e-3;0.9,0.999,1e-3")
     parser.add_argument("--epochs", type=int, default=None, help="instead of the preset's (a quick try of the script)")
+    parser.add_argument("--hidden", type=int, default=None, help="the G-VAE's width, instead of the preset's (a smaller, faster model)")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     prepare_torch()
     rows = []
     for beta1, beta2, lr in parse_settings(args.settings):
-        row = measure(args.space, args.seed, beta1, beta2, lr, args.data_dir, args.epochs)
+        row = measure(args.space, args.seed, beta1, beta2, lr, args.data_dir, args.epochs, args.hidden)
         print(json.dumps(row), flush=True)
         rows.append(row)
     out = args.out or ROOT / "benchmarks" / "results" / f"{args.space}_lesson_settings.json"
-    key = lambda r: (tuple(r["betas"]), r["lr"], r["epochs"], r["pool"])  # noqa: E731
+    key = lambda r: (tuple(r["betas"]), r["lr"], r["epochs"], r["pool"], r.get("hidden", 256))  # noqa: E731
     earlier = json.loads(out.read_text())["rows"] if out.exists() else []  # other settings measured before stay
     rows = [r for r in earlier if key(r) not in {key(n) for n in rows}] + rows
     out.write_text(json.dumps({"space": args.space, "seed": args.seed, "rows": rows}, indent=1) + "\n")
