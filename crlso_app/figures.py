@@ -156,11 +156,13 @@ def latent_scatter(
 
 
 def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.1) -> go.Figure:
-    """The panels (each from `latent_scatter`) as subplots of one figure: one chart is one
-    WebGL context and one draw in the browser, where a chart per side cost a context and a
-    draw each (benchmarks/plot_draw.py). Panel i's cells are trace i (a click's curve number
-    is its panel); other traces (3-D marks) follow. A box or lasso on panel i comes back with
-    xref "x" (i = 0) or f"x{i + 1}" (`panel_axis`)."""
+    """The panels (from `latent_scatter` or `contour_figure`) as subplots of one figure: one
+    chart is one WebGL context and one draw in the browser, where a chart per side cost a
+    context and a draw each (benchmarks/plot_draw.py). Panel i's first trace (the cells, or
+    the contour) is trace i, so a click's curve number is its panel; other traces (3-D marks,
+    dots) follow. A box or lasso on panel i comes back with xref "x" (i = 0) or f"x{i + 1}"
+    (`panel_axis`). A vertical colour bar stands right of its panel; a horizontal one (the
+    same scale in every panel) is shown once."""
     from plotly.subplots import make_subplots
 
     three = panels[0].data[0].type == "scatter3d"
@@ -168,10 +170,11 @@ def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.1) -> g
     fig = make_subplots(1, n, subplot_titles=[p.layout.title.text or "" for p in panels], horizontal_spacing=gap,
                         specs=[[{"type": "scene" if three else "xy"}] * n])
     for i, panel in enumerate(panels):
-        cells = panel.data[0]
         right = fig.layout[_subplot_name("scene", i)].domain.x[1] if three else fig.layout[_subplot_name("xaxis", i)].domain[1]
-        cells.marker.colorbar.update(x=right + 0.005, xanchor="left", len=0.9)
-        fig.add_trace(cells, row=1, col=i + 1)
+        for trace in panel.data:
+            _place_colour_bar(trace, i, right)
+    for i, panel in enumerate(panels):
+        fig.add_trace(panel.data[0], row=1, col=i + 1)
     for i, panel in enumerate(panels):
         for trace in panel.data[1:]:
             fig.add_trace(trace, row=1, col=i + 1)
@@ -187,6 +190,17 @@ def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.1) -> g
     fig.update_annotations(font_size=14, selector=dict(xref="paper"))  # the panels' titles
     fig.update_layout(showlegend=False)
     return _layout(fig, title, height=max(p.layout.height or 460 for p in panels))
+
+
+def _place_colour_bar(trace, panel: int, right: float) -> None:
+    holder = trace if "colorbar" in trace and trace.type in ("contour", "heatmap", "surface") else getattr(trace, "marker", None)
+    if holder is None or "colorbar" not in holder:
+        return
+    if holder.colorbar.orientation == "h":
+        if panel:
+            holder.showscale = False
+    else:
+        holder.colorbar.update(x=right + 0.005, xanchor="left", len=0.9)
 
 
 def panel_axis(i: int) -> str:

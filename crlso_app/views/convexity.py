@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from crlso_app.cell_render import draws_wide, show_cell
-from crlso_app.figures import CONTOUR_DOTS, contour_figure, jensen_histogram, line_figure, surface_figure
+from crlso_app.figures import CONTOUR_DOTS, contour_figure, jensen_histogram, line_figure, side_by_side, surface_figure
 from crlso_app.reference import over_seeds
 from crlso_app.run_picker import pair_views
 from crlso_app.state import view
@@ -37,15 +37,19 @@ first = next(iter(runs.values()))
 
 st.subheader("Predicted accuracy over the PC1/PC2 plane")
 show = st.radio("Show as", ["contour with the cells", "surface"], horizontal=True, key="surface-kind")
-columns = st.columns(len(runs))
-outside = []
-for column, (side, run) in zip(columns, runs.items()):
+outside, panels = [], {}
+for side, run in runs.items():
     info = surface(str(run.path), _stamp(run))
     low, high = float(np.nanmin(info.predicted)), float(np.nanmax(info.predicted))
     if low < 0.0 or high > 100.0:
         outside.append(f"{side_name(side)} runs from {low:.1f} % to {high:.1f} %")
-    fig = contour_figure(info, run.valid, f"{run.label}") if show.startswith("contour") else surface_figure(info, run.label)
-    column.plotly_chart(fig, key=f"surface-{side}")
+    panels[side] = contour_figure(info, run.valid, run.label) if show.startswith("contour") else surface_figure(info, run.label)
+if show.startswith("contour"):  # one chart, a subplot a side: one draw instead of two
+    st.plotly_chart(side_by_side(list(panels.values()), " and ".join(side_name(s) for s in panels) + ": predicted accuracy",
+                                 gap=0.12), key="contours")
+else:  # a 3-D scene a side, each turned on its own
+    for column, (side, fig) in zip(st.columns(len(panels)), panels.items()):
+        column.plotly_chart(fig, key=f"surface-{side}")
 if outside:
     st.warning("Predicted accuracies outside 0-100 %: " + "; ".join(outside) + ". Far from the cells it learnt from, the "
                "predictor extrapolates (linearly, for an ICNN); read the shape of the surface, not those values.",

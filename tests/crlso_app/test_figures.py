@@ -214,3 +214,11 @@ def test_the_pool_behind_a_search_is_one_density_image_at_the_charts_zoom():
     centre = dense[figures.CLOUD_BINS // 2 - 2: figures.CLOUD_BINS // 2 + 2, figures.CLOUD_BINS // 2 - 2: figures.CLOUD_BINS // 2 + 2]
     assert np.nanmean(centre) > np.nanmean(dense)  # a normal cloud is densest in the middle
     assert np.isnan(dense).any()  # squares without a cell stay empty (white)
+
+
+def test_side_by_side_contours_keep_a_colour_bar_a_side_and_one_for_the_dots():
+    acc = np.random.default_rng(8).uniform(10, 95, 200)
+    fig = figures.side_by_side([figures.contour_figure(_surface(), acc, s) for s in ("LS", "CR-LS")], "both")
+    assert [(t.type, t.xaxis) for t in fig.data] == [("contour", "x"), ("contour", "x2"), ("scatter", "x"), ("scatter", "x2")]
+    assert fig.data[0].colorbar.x < fig.layout.xaxis2.domain[0] < fig.data[1].colorbar.x
+    assert [t.marker.showscale for t in fig.data[2:]] == [True, False]  # the dots' one scale, shown once

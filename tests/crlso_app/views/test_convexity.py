@@ -1,3 +1,6 @@
+import json
+
+
 def test_without_runs_it_points_to_the_train_page(open_page, empty_store):
     assert "No trained runs yet" in open_page("convexity", empty_store).info[0].value
 
@@ -8,8 +11,11 @@ def test_surface_jensen_check_and_line_for_both_sides(open_page, smoke_pair, cle
     rates = [float(m.value.rstrip(" %")) for m in at.metric]
     assert all(0 <= r <= 100 for r in rates)
     assert rates[3] == 0.0  # CR-LS's ICNN is convex by construction: no predicted violation
+    contours = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]  # both sides in one chart, a subplot each
+    assert [(t["type"], t.get("xaxis", "x")) for t in contours[:2]] == [("contour", "x"), ("contour", "x2")]
     at.radio(key="surface-kind").set_value("surface").run()
     clean(at)
+    assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")[:2]] == ["surface", "surface"]
     at.number_input(key="line-steps").set_value(5).run()
     clean(at)
     assert len(at.dataframe[0].value) == 5
