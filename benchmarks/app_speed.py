@@ -24,10 +24,12 @@ from tools.serve import POINT_JS, app_server, browser_page, wait_for_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CELLS_DRAWN = """(n) => { const g = document.querySelector('.js-plotly-plot');
-    return !!g && !!g._fullData && n.every((k, i) => g._fullData[i] && g._fullData[i].x.length === k); }"""
-# one chart, LS's cells in trace 0 and CR-LS's in trace 1; the page draws the best and worst 5 % and an
-# even share of the rest (crlso_app/thinning.py): n is what it draws a side
+CELLS_DRAWN = """(n) => { const cells = [...document.querySelectorAll('.js-plotly-plot')]
+    .flatMap(g => (g._fullData || []).filter(t => t.name === 'cells'));
+    return cells.length >= n.length && n.every((k, i) => cells[i].x.length === k); }"""
+# each side's cells (LS, then CR-LS), in one chart or in one chart a side (the layout before 7aef376, so a
+# baseline commit can be timed by the same script); the page draws the best and worst 5 % and an even
+# share of the rest (crlso_app/thinning.py): n is what it draws a side
 TITLE_HAS = ("(t) => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.title "
              "&& (g._fullLayout.title.text || '').includes(t))")
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
