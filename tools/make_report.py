@@ -126,7 +126,9 @@ def speed_section(speed: dict) -> str:
     return "\n".join(lines)
 
 
-def app_section(app: dict) -> str:
+def app_section(app: dict, baseline: dict | None = None) -> str:
+    """The interaction times; with `baseline` (the same script on an earlier commit, timed in
+    the same session), its medians and the ratio beside each."""
     lines = [
         "## Explorer interaction times", "",
         f"Measured by `python -m benchmarks.app_speed` in headless Chromium against `streamlit run` on "
@@ -135,9 +137,18 @@ def app_section(app: dict) -> str:
            "(crlso_app/thinning.py); " if "drawn_per_side" in app else "all drawn; ")
         + (f"the pair: {app['pair_note']}; " if "pair_note" in app else "")
         + "from the action to its result on screen, medians.", "",
-        "| interaction | median s | times measured |", "|---|---:|---:|",
     ]
-    lines += [f"| {k} | {app['median_s'][k]:.2f} | {len(v)} |" for k, v in app["timings_s"].items()]
+    if baseline is None:
+        lines += ["| interaction | median s | times measured |", "|---|---:|---:|"]
+        lines += [f"| {k} | {app['median_s'][k]:.2f} | {len(v)} |" for k, v in app["timings_s"].items()]
+        return "\n".join(lines)
+    if baseline.get("pair_note"):
+        lines += [f"Beside it, {baseline['pair_note']}.", ""]
+    lines += ["| interaction | median s | baseline s | ratio | times measured |", "|---|---:|---:|---:|---:|"]
+    for k, v in app["timings_s"].items():
+        before = baseline["median_s"].get(k)
+        shown = f"{before:.2f} | {app['median_s'][k] / before:.2f}" if before else "- | -"
+        lines.append(f"| {k} | {app['median_s'][k]:.2f} | {shown} | {len(v)} |")
     return "\n".join(lines)
 
 
@@ -334,6 +345,8 @@ def main() -> None:
     parser.add_argument("--dev-bench", type=Path, help="a bench on development seeds to store first (shown apart)")
     parser.add_argument("--speed", type=Path, default=RESULTS / "speed.json")
     parser.add_argument("--app", type=Path, default=RESULTS / "app_speed.json")
+    parser.add_argument("--app-baseline", type=Path, default=RESULTS / "app_speed_baseline.json",
+                        help="the same script on an earlier commit, timed in the same session (shown beside, if present)")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.bench:
@@ -351,7 +364,8 @@ def main() -> None:
     if args.speed.exists():
         parts += [speed_section(json.loads(args.speed.read_text())), ""]
     if args.app.exists():
-        parts += [app_section(json.loads(args.app.read_text()))]
+        baseline = json.loads(args.app_baseline.read_text()) if args.app_baseline.exists() else None
+        parts += [app_section(json.loads(args.app.read_text()), baseline)]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(parts).rstrip() + "\n")
     print(f"wrote {ROOT / 'BENCHMARKS.md'}")
 

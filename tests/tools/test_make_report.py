@@ -56,3 +56,12 @@ def test_an_earlier_file_already_there_is_not_overwritten(committed):
     with pytest.raises(SystemExit, match="exists"):
         make_report.store_bench(bench, "nb301", "new bench", keep=("rea",), earlier="why")
     assert {r["method"] for r in read_csv(results / "nb301_earlier.csv")} == {"crlso50"}
+
+
+def test_interaction_times_show_a_baseline_and_the_ratio_beside_each():
+    now = {"cells": 100, "timings_s": {"click": [0.4, 0.6], "new": [0.2]}, "median_s": {"click": 0.5, "new": 0.2}}
+    before = {"median_s": {"click": 1.0}, "pair_note": "baseline: commit abc"}
+    text = make_report.app_section(now, before)
+    assert "| click | 0.50 | 1.00 | 0.50 | 2 |" in text and "| new | 0.20 | - | - | 1 |" in text
+    assert "Beside it, baseline: commit abc." in text
+    assert "| click | 0.50 | 2 |" in make_report.app_section(now)  # no baseline: the plain table
