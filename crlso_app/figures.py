@@ -155,7 +155,7 @@ def latent_scatter(
     return _layout(fig, title, height=470 if three else 460)
 
 
-def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.1) -> go.Figure:
+def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.17) -> go.Figure:
     """The panels (from `latent_scatter` or `contour_figure`) as subplots of one figure: one
     chart is one WebGL context and one draw in the browser, where a chart per side cost a
     context and a draw each (benchmarks/plot_draw.py). Panel i's first trace (the cells, or
