@@ -87,6 +87,11 @@ def main(argv=None) -> int:
                 ("latent-umap", f"{url}/latent?{q}&proj=umap"),
                 ("latent", f"{url}/latent?{q}&proj=pca"),
             ] + ([("search-found", f"{url}/search?{q}&proj=pca&found=1")] if args.found else [])
+            from crlso_core.store.index import list_runs
+
+            if not list_runs(args.runs):  # an example-only store: the Runs page has nothing to compare
+                print("runs: skipped, no runs of your own in --runs (the Runs page lists those, not the examples)")
+                shots = [s for s in shots if s[0] != "runs"]
             for name, address in [s for s in shots if not args.only or s[0] in args.only]:
                 page.goto(address)
                 settle(page, name)
