@@ -1,6 +1,7 @@
 """How fast the explorer answers, measured in a real headless Chromium against
-`streamlit run`: from an action to the moment its result is on screen, with all 15,625
-cells plotted on both sides. Needs a trained, searched pair whose UMAP is cached (the app's
+`streamlit run`: from an action to the moment its result is on screen, on a pair of the
+user's (every cell of each side's pool in the Latent page's data; the page draws the share
+`crlso_app/thinning.py` keeps). Needs a trained, searched pair whose UMAP is cached (the app's
 own jobs make it).
 
     python -m benchmarks.app_speed --runs /path/to/store --pair NAME [--repeat 5] [--note "what to know"]

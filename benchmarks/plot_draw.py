@@ -1,16 +1,18 @@
 """How long headless Chromium takes to draw the Latent page's scatter charts with nothing
 else around them (no Streamlit, no server): Plotly's own drawing, the floor under the page's
 interaction times. Two charts of n points (today's page: one per side) against one chart
-holding both sides as two subplots, WebGL (scattergl) and SVG (scatter).
+holding both sides as two subplots, WebGL (scattergl) and SVG (scatter); and the Convexity
+page's contour (the app's own `contour_figure`, a 60 x 60 grid) with n cells drawn over it.
 
-    python -m benchmarks.plot_draw [--sizes 5000,2500,1500] [--repeat 3]
+    python -m benchmarks.plot_draw [--sizes 5000,2500,1500] [--dots 0,800,3000] [--repeat 3]
 
-Prints a table of median milliseconds.
+Prints tables of median milliseconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import tempfile
 from pathlib import Path
@@ -49,6 +51,7 @@ def figures(layout: str, kind: str, n: int, rng: np.random.Generator) -> list[di
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="5000,2500,1500")
+    ap.add_argument("--dots", default="0,800,3000", help="cells over one contour (the page draws CONTOUR_DOTS)")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
     rng = np.random.default_rng(0)
@@ -63,7 +66,30 @@ def main(argv=None) -> int:
                     for n in (int(v) for v in args.sizes.split(",")):
                         spent = [page.evaluate(DRAW, [figures(layout, kind, n, rng)]) for _ in range(args.repeat)]
                         print(f"| {layout} | {kind} | {n:,} | {statistics.median(spent):.0f} |", flush=True)
+            print("\n| one contour with its cells | median ms |\n|---|---:|")
+            for dots in (int(v) for v in args.dots.split(",")):
+                spent = [page.evaluate(DRAW, [[contour(dots, rng)]]) for _ in range(args.repeat)]
+                print(f"| {dots:,} cells | {statistics.median(spent):.0f} |", flush=True)
     return 0
+
+
+def contour(dots: int, rng: np.random.Generator) -> dict:
+    """The Convexity page's contour of one side, as the app builds it, with `dots` cells."""
+    import plotly.io as pio
+
+    from crlso_app import figures as app_figures
+    from crlso_core.analysis.convexity import SurfaceInfo
+
+    grid = np.linspace(-3, 3, 60)
+    gx, gy = np.meshgrid(grid, grid)
+    info = SurfaceInfo(grid, grid, 90 - gx**2 - gy**2, rng.normal(size=(max(dots, 1), 2)).astype(np.float32), np.array([0.3, 0.2]))
+    saved = app_figures.CONTOUR_DOTS
+    app_figures.CONTOUR_DOTS = dots
+    try:
+        fig = app_figures.contour_figure(info, rng.uniform(50, 94, max(dots, 1)), "contour")
+    finally:
+        app_figures.CONTOUR_DOTS = saved
+    return json.loads(pio.to_json(fig))
 
 
 if __name__ == "__main__":

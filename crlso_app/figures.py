@@ -186,7 +186,7 @@ def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.17) -> 
             fig.layout[_subplot_name("xaxis", i)].update(title=panel.layout.xaxis.title)
             fig.layout[_subplot_name("yaxis", i)].update(title=panel.layout.yaxis.title)
             for note in panel.layout.annotations:
-                fig.add_annotation(note.update(xref=panel_axis(i), yref=panel_axis(i).replace("x", "y")))
+                fig.add_annotation(note.update(xref=panel_axis(i), yref=_subplot_name("y", i)))
     fig.update_annotations(font_size=14, selector=dict(xref="paper"))  # the panels' titles
     fig.update_layout(showlegend=False)
     return _layout(fig, title, height=max(p.layout.height or 460 for p in panels))
@@ -205,10 +205,11 @@ def _place_colour_bar(trace, panel: int, right: float) -> None:
 
 def panel_axis(i: int) -> str:
     """The x axis of subplot i (0-based), as a selection's xref names it."""
-    return "x" if i == 0 else f"x{i + 1}"
+    return _subplot_name("x", i)
 
 
 def _subplot_name(kind: str, i: int) -> str:
+    """Plotly's name for subplot i's axis or scene: "x", "x2", "xaxis2", "scene2"."""
     return kind if i == 0 else f"{kind}{i + 1}"
 
 
