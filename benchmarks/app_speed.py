@@ -161,6 +161,9 @@ def page_switches(page, url: str, pair: str, repeat: int, shown: list[int]) -> d
     return {f"page {k}": v for k, v in out.items()}
 
 
+PARTS = ("latent", "search", "pages", "switches")
+
+
 def shown_cells(runs: Path, pair: str, method: str = "pca") -> list[int]:
     """How many cells the Latent page draws on each side (LS, CR-LS) for a 2-D projection
     coloured by rank (the page's default colouring)."""
@@ -187,14 +190,21 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "app_speed.json")
     ap.add_argument("--note", help="what a reader must know of the pair and the machine (which pair, idle or not)")
+    ap.add_argument("--parts", default=",".join(PARTS), help=f"which groups of interactions to time, of {', '.join(PARTS)} "
+                    "(a quick look at one change; the committed results time them all)")
     args = ap.parse_args(argv)
+    parts = args.parts.split(",")
+    if unknown := set(parts) - set(PARTS):
+        ap.error(f"unknown parts {', '.join(sorted(unknown))}: choose from {', '.join(PARTS)}")
     with tempfile.TemporaryDirectory() as tmp:
         with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile") as page:
             shown = {m: shown_cells(args.runs, args.pair, m) for m in ("pca", "umap")}
-            timings = latent(page, url, args.pair, args.repeat, shown)
-            timings |= search(page, url, args.pair, args.repeat)
-            timings |= other_pages(page, url, args.pair, args.repeat)
-            timings |= page_switches(page, url, args.pair, args.repeat, shown["pca"])
+            timings = {}
+            for part in parts:
+                timings |= {"latent": lambda: latent(page, url, args.pair, args.repeat, shown),
+                            "search": lambda: search(page, url, args.pair, args.repeat),
+                            "pages": lambda: other_pages(page, url, args.pair, args.repeat),
+                            "switches": lambda: page_switches(page, url, args.pair, args.repeat, shown["pca"])}[part]()
     result = {"cells": 15625, "drawn_per_side": shown_cells(args.runs, args.pair), "repeat": args.repeat, "machine": machine(),
               **({"pair_note": args.note} if args.note else {}), "timings_s": timings,
               "median_s": {k: round(statistics.median(v), 3) for k, v in timings.items()}}

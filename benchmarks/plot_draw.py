@@ -2,7 +2,9 @@
 else around them (no Streamlit, no server): Plotly's own drawing, the floor under the page's
 interaction times. Two charts of n points (today's page: one per side) against one chart
 holding both sides as two subplots, WebGL (scattergl) and SVG (scatter); and the Convexity
-page's contour (the app's own `contour_figure`, a 60 x 60 grid) with n cells drawn over it.
+page's chart (the app's own `contour_figure` a side, a 60 x 60 grid each) with n cells drawn
+over each contour, with the app's margins and with margins too narrow for the axes and colour
+bars, which Plotly widens by drawing the chart again.
 
     python -m benchmarks.plot_draw [--sizes 5000,2500,1500] [--dots 0,800,3000] [--repeat 3]
 
@@ -51,7 +53,7 @@ def figures(layout: str, kind: str, n: int, rng: np.random.Generator) -> list[di
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="5000,2500,1500")
-    ap.add_argument("--dots", default="0,800,3000", help="cells over one contour (the page draws CONTOUR_DOTS)")
+    ap.add_argument("--dots", default="0,800,3000", help="cells over each contour (the page draws CONTOUR_DOTS)")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
     rng = np.random.default_rng(0)
@@ -66,15 +68,20 @@ def main(argv=None) -> int:
                     for n in (int(v) for v in args.sizes.split(",")):
                         spent = [page.evaluate(DRAW, [figures(layout, kind, n, rng)]) for _ in range(args.repeat)]
                         print(f"| {layout} | {kind} | {n:,} | {statistics.median(spent):.0f} |", flush=True)
-            print("\n| one contour with its cells | median ms |\n|---|---:|")
+            print("\n| the Convexity chart (both contours) | cells a side | median ms |\n|---|---:|---:|")
             for dots in (int(v) for v in args.dots.split(",")):
-                spent = [page.evaluate(DRAW, [[contour(dots, rng)]]) for _ in range(args.repeat)]
-                print(f"| {dots:,} cells | {statistics.median(spent):.0f} |", flush=True)
+                for margins, name in ((None, "the app's margins"), (NARROW, "10 px margins (Plotly widens them: a second draw)")):
+                    spent = [page.evaluate(DRAW, [[contours(dots, rng, margins)]]) for _ in range(args.repeat)]
+                    print(f"| {name} | {dots:,} | {statistics.median(spent):.0f} |", flush=True)
     return 0
 
 
-def contour(dots: int, rng: np.random.Generator) -> dict:
-    """The Convexity page's contour of one side, as the app builds it, with `dots` cells."""
+NARROW = dict(l=10, r=10, t=40, b=10)  # the margins every chart had before crlso_app/figures.py's MARGIN
+
+
+def contours(dots: int, rng: np.random.Generator, margins: dict | None = None) -> dict:
+    """The Convexity page's chart, as the app builds it: both sides' contours with `dots`
+    cells each, at the width the page gives it at 1600 px; `margins` replace the app's."""
     import plotly.io as pio
 
     from crlso_app import figures as app_figures
@@ -86,9 +93,11 @@ def contour(dots: int, rng: np.random.Generator) -> dict:
     saved = app_figures.CONTOUR_DOTS
     app_figures.CONTOUR_DOTS = dots
     try:
-        fig = app_figures.contour_figure(info, rng.uniform(50, 94, max(dots, 1)), "contour")
+        panels = [app_figures.contour_figure(info, rng.uniform(50, 94, max(dots, 1)), side) for side in ("LS", "CR-LS")]
     finally:
         app_figures.CONTOUR_DOTS = saved
+    fig = app_figures.side_by_side(panels, "LS and CR-LS: predicted accuracy", gap=0.12)
+    fig.update_layout(width=1140, **({"margin": margins} if margins else {}))
     return json.loads(pio.to_json(fig))
 
 

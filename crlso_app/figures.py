@@ -27,8 +27,15 @@ PATH, CURRENT = "#d62728", "#ffbf00"
 NOT_LATENT = "#555555"  # a fallback, mutation or random query: drawn apart from latent moves
 
 
-def _layout(fig: go.Figure, title: str, height: int = 460, **kwargs) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="keep", **kwargs)
+MARGIN = dict(l=85, r=25, t=40, b=72)  # room for the tick labels and titles of a y axis on the left and an x axis below
+
+
+def _layout(fig: go.Figure, title: str, height: int = 460, margin: Optional[dict] = None, **kwargs) -> go.Figure:
+    """Title, height and margins. The margins are wide enough for what stands in them (axes,
+    colour bars, legends): Plotly widens a margin that is too narrow by drawing the whole chart
+    a second time (benchmarks/plot_draw.py: the Convexity contours with their cells took 0.30 s
+    with 10 px margins, 0.17 s with these). `margin` overrides MARGIN's sides."""
+    fig.update_layout(title=title, height=height, margin=MARGIN | (margin or {}), uirevision="keep", **kwargs)
     return fig
 
 
@@ -98,6 +105,7 @@ def robust_bounds(values: np.ndarray, margin: float = 0.12) -> list[float]:
     return [float(low - pad), float(high + pad)]
 
 
+COLOUR_BAR_MARGIN = dict(r=125)  # a vertical colour bar right of the chart, its ticks and title
 SELECTED_SIZE = 10  # a selected cell (a click, a box or a lasso): its own colour, twice the size
 
 
@@ -152,7 +160,7 @@ def latent_scatter(
     if highlight is not None:
         add_marker(fig, xy[highlight], f"selected: {highlight_label or labels[highlight]}")
     fig.update_layout(showlegend=False)  # Streamlit sets the drag and click modes; a lasso dragmode here would turn click-to-select off
-    return _layout(fig, title, height=470 if three else 460)
+    return _layout(fig, title, height=470 if three else 460, margin=COLOUR_BAR_MARGIN)
 
 
 def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.17) -> go.Figure:
@@ -189,7 +197,7 @@ def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.17) -> 
                 fig.add_annotation(note.update(xref=panel_axis(i), yref=_subplot_name("y", i)))
     fig.update_annotations(font_size=14, selector=dict(xref="paper"))  # the panels' titles
     fig.update_layout(showlegend=False)
-    return _layout(fig, title, height=max(p.layout.height or 460 for p in panels))
+    return _layout(fig, title, height=max(p.layout.height or 460 for p in panels), margin=panels[0].layout.margin.to_plotly_json())
 
 
 def _place_colour_bar(trace, panel: int, right: float) -> None:
@@ -312,7 +320,7 @@ def trajectory_overview(
             )
         )
     fig.update_layout(showlegend=not latent.all(), legend=dict(orientation="h", y=-0.08))
-    return _layout(fig, title, height=460)
+    return _layout(fig, title, height=460, margin=dict(l=60, b=60))
 
 
 def origins_figure(by_method: dict, title: str) -> go.Figure:
@@ -331,7 +339,7 @@ def origins_figure(by_method: dict, title: str) -> go.Figure:
                              hovertemplate="%{y}: %{x} queries<extra>" + ABOUT[kind] + "</extra>"))
     fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.35))
     fig.update_xaxes(title="search queries (labelled set left out)")
-    return _layout(fig, title, height=150 + 45 * len(methods))
+    return _layout(fig, title, height=150 + 45 * len(methods), margin=dict(b=90))
 
 
 def trajectory_detail(
@@ -371,7 +379,7 @@ def trajectory_detail(
     fig.update_xaxes(range=list(shown[0]))
     fig.update_yaxes(range=list(shown[1]))
     fig.update_layout(showlegend=False)
-    return _layout(fig, title, height=380)
+    return _layout(fig, title, height=380, margin=dict(l=60, b=60))
 
 
 def accuracy_histogram(values: np.ndarray, optimum: Optional[float], title: str, selected: Optional[float] = None) -> go.Figure:
@@ -391,7 +399,7 @@ def similarity_heatmap(matrix: np.ndarray, title: str, x_label: str, y_label: st
     fig = go.Figure(go.Heatmap(z=matrix, zmin=-1, zmax=1, colorscale=SCALE, colorbar=dict(title="cosine", thickness=12)))
     fig.update_xaxes(title=x_label)
     fig.update_yaxes(title=y_label, autorange="reversed")
-    return _layout(fig, title, height=420)
+    return _layout(fig, title, height=420, margin=dict(r=85, b=80))
 
 
 def similarity_figures(info: SimilarityInfo, label: str) -> tuple[go.Figure, go.Figure]:
@@ -452,7 +460,7 @@ def curves_figure(
     mark_labelled(fig, labelled)
     fig.update_xaxes(title="benchmark queries")
     fig.update_yaxes(title="best-so-far validation accuracy (%)" if metric == "valid" else "test accuracy of best-validation cell (%)")
-    return _layout(fig, title, height=380, legend=dict(orientation="h", y=-0.2))
+    return _layout(fig, title, height=380, legend=dict(orientation="h", y=-0.2), margin=dict(b=100))
 
 
 def stage_method(stage: str) -> str:
@@ -482,7 +490,7 @@ def live_curve_figure(
     mark_labelled(fig, labelled)
     fig.update_xaxes(title="benchmark queries")
     fig.update_yaxes(title="accuracy (%)")
-    return _layout(fig, "Live: best-so-far validation accuracy", height=320, legend=dict(orientation="h", y=-0.25))
+    return _layout(fig, "Live: best-so-far validation accuracy", height=320, legend=dict(orientation="h", y=-0.25), margin=dict(b=100))
 
 
 def found_figure(found: FoundMap, title: str) -> go.Figure:
@@ -522,9 +530,7 @@ def surface_figure(info: SurfaceInfo, title: str) -> go.Figure:
         ),
         scene_camera=dict(eye=dict(x=1.6, y=-1.6, z=0.95), center=dict(x=0, y=0, z=-0.1)),
     )
-    fig = _layout(fig, title, height=460)
-    fig.update_layout(margin=dict(l=0, r=0, t=40, b=0))
-    return fig
+    return _layout(fig, title, height=460, margin=dict(l=0, r=0, b=0))  # a scene: no axes in the margins
 
 
 CONTOUR_DOTS = 800  # cells over each contour: enough to read the layout; SVG (no WebGL context), each dot costs styling time
@@ -560,7 +566,7 @@ def contour_figure(info: SurfaceInfo, true_acc: np.ndarray, title: str) -> go.Fi
     ))
     fig.update_xaxes(title=f"PC1 ({100 * info.explained_variance[0]:.0f} % of variance)")
     fig.update_yaxes(title=f"PC2 ({100 * info.explained_variance[1]:.0f} % of variance)")
-    return _layout(fig, title, height=500, showlegend=False)
+    return _layout(fig, title, height=500, showlegend=False, margin=dict(l=90, r=95, b=130))  # the cells' colour bar lies below
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -595,7 +601,7 @@ def jensen_histogram(infos: dict[str, JensenInfo], which: str, title: str) -> go
     fig.add_vline(x=0, line=dict(color="black", dash="dash"), annotation_text="chord")
     fig.update_xaxes(title="error at the point − chord (points of error); > 0 violates convexity")
     fig.update_yaxes(title="points", rangemode="tozero")
-    return _layout(fig, title, height=360)
+    return _layout(fig, title, height=360, margin=dict(r=100))  # the legend
 
 
 def line_figure(t: np.ndarray, true_acc: np.ndarray, predicted: np.ndarray, title: str) -> go.Figure:
@@ -605,4 +611,4 @@ def line_figure(t: np.ndarray, true_acc: np.ndarray, predicted: np.ndarray, titl
     ])
     fig.update_xaxes(title="t (0 = first cell, 1 = second cell)")
     fig.update_yaxes(title="accuracy (%)")
-    return _layout(fig, title, height=320)
+    return _layout(fig, title, height=320, margin=dict(r=190))  # the legend

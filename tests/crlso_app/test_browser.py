@@ -44,6 +44,19 @@ def _wait_for_address(page, part: str, page_path: str = "", timeout=60_000) -> N
     page.wait_for_function("([p, q]) => location.href.includes(p) && location.href.includes(q)", arg=[part, page_path], timeout=timeout)
 
 
+WIDENED = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout && g._fullLayout._size)
+    .filter(g => { const asked = {l: 80, r: 80, t: 100, b: 80, ...(g.layout.margin || {})};  // Plotly's defaults, then the figure's
+        return ['l', 'r', 't', 'b'].some(k => Math.round(g._fullLayout._size[k]) > asked[k]); })
+    .map(g => (g._fullLayout.title || {}).text)"""
+
+
+def _no_chart_drawn_twice(page) -> None:
+    """Every chart's margins hold its axes, colour bars and legends: Plotly widens one that is
+    too narrow by drawing the whole chart again (crlso_app/figures.py's MARGIN)."""
+    page.wait_for_timeout(500)  # a chart's margins settle after its first draw
+    assert page.evaluate(WIDENED) == []
+
+
 def _choose(page, label: str, option: str) -> None:
     page.get_by_role("combobox", name=label).click()
     page.get_by_role("option", name=option, exact=True).click()
@@ -166,6 +179,7 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     assert "run=example-nb201" in page.url and "space=nb201" in page.url
     page.get_by_text("An example shipped with the app").first.wait_for()
     page.screenshot(path=str(SHOTS / "lesson-1-latent-example.png"), full_page=True)
+    _no_chart_drawn_twice(page)
 
     neighbours = page.get_by_role("spinbutton", name="Neighbours to list")
     neighbours.fill("7")
@@ -184,6 +198,7 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     # the server has the click once the curves are redrawn on the new metric (a link clicked in the same
     # instant can reach the server with it, and Streamlit then drops it with the page's widget state)
     page.get_by_text("test accuracy of best-validation cell", exact=False).first.wait_for(timeout=60_000)
+    _no_chart_drawn_twice(page)  # the curves, the origins of the queries, the trajectories
     page.get_by_role("link", name="Benchmark").click()
     page.locator(f'{CELL}[aria-label="cell {arch}"]').first.wait_for(timeout=60_000)  # the picked cell followed
     _wait_idle(page)
@@ -207,6 +222,7 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
         _wait_for_address(page, f"space={space}", page_path="/?")  # Benchmark is the app's first page: its path is /
         _wait_idle(page, timeout=120_000)
         page.screenshot(path=str(SHOTS / f"lesson-2-benchmark-{space}.png"), full_page=True)
+        _no_chart_drawn_twice(page)
         page.get_by_role("link", name="Latent space").click()
         _wait_for_address(page, f"run=example-{space}", page_path="/latent?")
     assert not [p for p in runs.iterdir() if p.name.startswith("example")]  # nothing was copied: only looked at
