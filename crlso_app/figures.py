@@ -577,31 +577,40 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 JENSEN_BINS = 60
 
 
-def jensen_histogram(infos: dict[str, JensenInfo], which: str, title: str) -> go.Figure:
-    """Distribution of gap = value at the point − chord; right of 0 is a convexity violation.
-    Each side is an outlined step histogram in its colour with a light fill, over bins shared
-    by both sides, so neither hides the other (overlaid filled bars mixed into grey, and
-    CR-LS's hid behind LS's)."""
-    fig = go.Figure()
-    gaps = {side: (info.gap_true if which == "true" else info.gap_predicted).ravel() for side, info in infos.items()}
-    gaps = {side: g[np.isfinite(g)] for side, g in gaps.items()}  # a decoded cell the benchmark cannot answer has no true gap
-    everything = np.concatenate([g for g in gaps.values()] + [np.zeros(0)])
-    edges = np.histogram_bin_edges(everything, bins=JENSEN_BINS) if len(everything) else np.linspace(-1, 1, JENSEN_BINS + 1)
-    for i, (side, g) in enumerate(gaps.items()):
-        if not len(g):
-            continue
-        counts, _ = np.histogram(g, bins=edges)
-        colour = SIDE_COLOURS.get(side, OTHER_COLOURS[i % len(OTHER_COLOURS)])
-        fig.add_trace(go.Scatter(  # a step outline: each count held across its bin, down to 0 at both ends
-            x=np.concatenate([edges[:1], edges]), y=np.concatenate([[0], counts, [0]]), mode="lines", line_shape="hv",
-            line=dict(color=colour, width=2), fill="tozeroy", fillcolor=_rgba(colour, 0.12), name=side_name(side),
-            customdata=np.concatenate([[edges[1]], edges[1:], [edges[-1]]]).astype(np.float32),
-            hovertemplate=f"{side_name(side)}: %{{y}} points from %{{x:.2f}} to %{{customdata:.2f}}<extra></extra>",
-        ))
-    fig.add_vline(x=0, line=dict(color="black", dash="dash"), annotation_text="chord")
-    fig.update_xaxes(title="error at the point − chord (points of error); > 0 violates convexity")
-    fig.update_yaxes(title="points", rangemode="tozero")
-    return _layout(fig, title, height=360, margin=dict(r=100))  # the legend
+JENSEN_PANELS = {"true": "True error of the decoded cell", "predicted": "Predicted error"}
+
+
+def jensen_figure(infos: dict[str, JensenInfo]) -> go.Figure:
+    """Distributions of gap = value at the point − chord, true error (left) and predicted
+    error (right), as two subplots of one chart (one draw). Right of 0 is a convexity
+    violation. Each side is an outlined step histogram in its colour with a light fill, over
+    bins shared by both sides within a panel, so neither hides the other (overlaid filled bars
+    mixed into grey, and CR-LS's hid behind LS's)."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(1, 2, subplot_titles=list(JENSEN_PANELS.values()), horizontal_spacing=0.1)
+    for col, which in enumerate(JENSEN_PANELS, start=1):
+        gaps = {side: (info.gap_true if which == "true" else info.gap_predicted).ravel() for side, info in infos.items()}
+        gaps = {side: g[np.isfinite(g)] for side, g in gaps.items()}  # a decoded cell the benchmark cannot answer has no true gap
+        everything = np.concatenate([g for g in gaps.values()] + [np.zeros(0)])
+        edges = np.histogram_bin_edges(everything, bins=JENSEN_BINS) if len(everything) else np.linspace(-1, 1, JENSEN_BINS + 1)
+        for i, (side, g) in enumerate(gaps.items()):
+            if not len(g):
+                continue
+            counts, _ = np.histogram(g, bins=edges)
+            colour = SIDE_COLOURS.get(side, OTHER_COLOURS[i % len(OTHER_COLOURS)])
+            fig.add_trace(go.Scatter(  # a step outline: each count held across its bin, down to 0 at both ends
+                x=np.concatenate([edges[:1], edges]), y=np.concatenate([[0], counts, [0]]), mode="lines", line_shape="hv",
+                line=dict(color=colour, width=2), fill="tozeroy", fillcolor=_rgba(colour, 0.12), name=side_name(side),
+                legendgroup=side, showlegend=col == 1, customdata=np.concatenate([[edges[1]], edges[1:], [edges[-1]]]).astype(np.float32),
+                hovertemplate=f"{side_name(side)}: %{{y}} points from %{{x:.2f}} to %{{customdata:.2f}}<extra></extra>",
+            ), row=1, col=col)
+        fig.add_vline(x=0, line=dict(color="black", dash="dash"), annotation_text="chord", row=1, col=col)
+        fig.update_xaxes(title="error at the point − chord (points); > 0 violates convexity", row=1, col=col)
+        fig.update_yaxes(title="points", rangemode="tozero", row=1, col=col)
+    fig.update_annotations(font_size=14, selector=dict(xref="paper"))  # the panels' titles
+    return _layout(fig, "Jensen gaps: " + " and ".join(t.lower() if i else t for i, t in enumerate(JENSEN_PANELS.values())),
+                   height=380, margin=dict(r=100, t=70))  # the legend; the panels' titles under the chart's
 
 
 def line_figure(t: np.ndarray, true_acc: np.ndarray, predicted: np.ndarray, title: str) -> go.Figure:

@@ -135,7 +135,7 @@ def test_the_contour_dots_have_a_scale_and_an_edge_of_their_own_and_say_what_the
     assert np.isclose(dots.customdata[-1], acc.max())  # best on top
 
 
-def test_both_jensen_histograms_are_outlined_in_their_sides_colours_over_shared_bins():
+def test_the_jensen_histograms_outline_each_side_in_its_colour_over_shared_bins():
     from crlso_core.analysis.convexity import JensenInfo
 
     rng = np.random.default_rng(7)
@@ -145,15 +145,17 @@ def test_both_jensen_histograms_are_outlined_in_their_sides_colours_over_shared_
         return JensenInfo(np.array([0.25, 0.5, 0.75]), np.zeros((300, 2), int), gaps, np.where(gaps > 2, np.nan, gaps), 0.1, 0.2, 0.0)
 
     infos = {"ls": info(0.5), "crls": info(-0.5)}
-    fig = figures.jensen_histogram(infos, "true", "t")
-    ls, crls = fig.data
+    fig = figures.jensen_figure(infos)
+    ls, crls, ls_predicted, crls_predicted = fig.data
+    assert (ls.xaxis, ls_predicted.xaxis) == ("x", "x2") and ls.showlegend and not ls_predicted.showlegend  # true left, predicted right
     assert [ls.name, crls.name] == ["LS", "CR-LS"]
     assert ls.line.color == figures.SIDE_COLOURS["ls"] != crls.line.color == figures.SIDE_COLOURS["crls"]
     assert ls.line.width >= 1.5 and crls.line.width >= 1.5 and ls.line.shape == "hv"
     assert crls.fillcolor.startswith("rgba(") and crls.fillcolor.endswith(",0.12)")  # a light fill: the other shows through
     assert list(ls.x) == list(crls.x)  # the same bins
     assert sum(crls.y) == np.isfinite(infos["crls"].gap_true).sum() < 900  # every gap counted once; missing true gaps left out
-    assert fig.layout.shapes[0].x0 == 0 and fig.layout.annotations[0].text == "chord"
+    assert sum(crls_predicted.y) == infos["crls"].gap_predicted.size  # no predicted gap is missing
+    assert [s.x0 for s in fig.layout.shapes] == [0, 0] and [a.text for a in fig.layout.annotations].count("chord") == 2
 
 
 def test_the_labelled_set_is_marked_where_the_search_begins():
