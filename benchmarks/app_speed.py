@@ -98,7 +98,11 @@ def search(page, url: str, pair: str, repeat: int) -> dict[str, list[float]]:
         # the main area scrolls inside the page: a click that must scroll first may land mid-scroll (not timed)
         page.get_by_role("combobox", name=menu).scroll_into_view_if_needed()
         page.wait_for_timeout(300)
-        picks.append(choose(page, menu, page.get_by_role("option").nth(n + 1), lambda: idle(page), opened))
+        k = n % 5 + 1  # the 2nd to 6th trajectory in turn: each differs from the one before, and none needs the menu scrolled
+        # (a click on an option at the menu's scrolled edge can leave the menu open and pick nothing)
+        picks.append(choose(page, menu, page.get_by_role("option").nth(k),
+                            lambda k=k: (page.wait_for_function(TITLE_HAS, arg=f"Trajectory #{k + 1}, move", timeout=60_000), idle(page)),
+                            opened))
     out["search: pick another trajectory"] = picks
     for n in range(repeat):
         target = "LS" if n % 2 == 0 else "CR-LS"
