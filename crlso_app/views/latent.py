@@ -130,8 +130,7 @@ if min(drawn.values()) < len(first.codes):
     counts = " and ".join(f"{n:,} ({side_name(s)})" for s, n in drawn.items())
     st.caption(f"{counts} of {len(first.codes):,} cells drawn: every one of the best and the worst {100 * ENDS:.0f} %, and an "
                "even share of each part of the plane for the rest (only the dense middle is thinned, so the browser draws "
-               f"{max(drawn.values()) / len(first.codes):.0%} of the points or fewer). Neighbour tables, region summaries and the "
-               "decoder use every cell.")
+               "fewer points at once). Neighbour tables, region summaries and the decoder use every cell.")
 st.caption(label_help_markdown(pair.space))
 st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the "
            "cell and its accuracies · colours follow each cell's rank among the values shown (the colour bar reads the values at the 2nd "
