@@ -33,8 +33,8 @@ MARGIN = dict(l=85, r=25, t=40, b=72)  # room for the tick labels and titles of 
 def _layout(fig: go.Figure, title: str, height: int = 460, margin: Optional[dict] = None, **kwargs) -> go.Figure:
     """Title, height and margins. The margins are wide enough for what stands in them (axes,
     colour bars, legends): Plotly widens a margin that is too narrow by drawing the whole chart
-    a second time (benchmarks/plot_draw.py: the Convexity contours with their cells took 0.30 s
-    with 10 px margins, 0.17 s with these). `margin` overrides MARGIN's sides."""
+    a second time (benchmarks/plot_draw.py: the Convexity chart, its cells then SVG markers, took
+    0.31 s with 10 px margins, 0.17 s with these). `margin` overrides MARGIN's sides."""
     fig.update_layout(title=title, height=height, margin=MARGIN | (margin or {}), uirevision="keep", **kwargs)
     return fig
 
@@ -168,7 +168,8 @@ def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.17) -> 
     chart is one WebGL context and one draw in the browser, where a chart per side cost a
     context and a draw each (benchmarks/plot_draw.py). Panel i's first trace (the cells, or
     the contour) is trace i, so a click's curve number is its panel; other traces (3-D marks,
-    dots) follow. A box or lasso on panel i comes back with xref "x" (i = 0) or f"x{i + 1}"
+    the dots' colour bar) follow, and each panel's axis ranges and layout images (the contour's
+    dots) go with it. A box or lasso on panel i comes back with xref "x" (i = 0) or f"x{i + 1}"
     (`panel_axis`). A vertical colour bar stands right of its panel; a horizontal one (the
     same scale in every panel) is shown once."""
     from plotly.subplots import make_subplots
@@ -191,10 +192,12 @@ def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.17) -> 
             scene.pop("domain", None)
             fig.layout[_subplot_name("scene", i)].update(scene, camera=panel.layout.scene.camera)
         else:
-            fig.layout[_subplot_name("xaxis", i)].update(title=panel.layout.xaxis.title)
-            fig.layout[_subplot_name("yaxis", i)].update(title=panel.layout.yaxis.title)
+            fig.layout[_subplot_name("xaxis", i)].update(title=panel.layout.xaxis.title, range=panel.layout.xaxis.range)
+            fig.layout[_subplot_name("yaxis", i)].update(title=panel.layout.yaxis.title, range=panel.layout.yaxis.range)
             for note in panel.layout.annotations:
-                fig.add_annotation(note.update(xref=panel_axis(i), yref=_subplot_name("y", i)))
+                fig.add_annotation(note.to_plotly_json() | dict(xref=panel_axis(i), yref=_subplot_name("y", i)))
+            for image in panel.layout.images:  # the contour's dots
+                fig.add_layout_image(image.to_plotly_json() | dict(xref=panel_axis(i), yref=_subplot_name("y", i)))
     fig.update_annotations(font_size=14, selector=dict(xref="paper"))  # the panels' titles
     fig.update_layout(showlegend=False)
     return _layout(fig, title, height=max(p.layout.height or 460 for p in panels), margin=panels[0].layout.margin.to_plotly_json())
@@ -533,11 +536,43 @@ def surface_figure(info: SurfaceInfo, title: str) -> go.Figure:
     return _layout(fig, title, height=460, margin=dict(l=0, r=0, b=0))  # a scene: no axes in the margins
 
 
-CONTOUR_DOTS = 800  # cells over each contour: enough to read the layout; SVG (no WebGL context), each dot costs styling time
+CONTOUR_DOTS = 800  # cells over each contour: enough to read the layout
+DOTS_PX = (840, 680)  # the dots' picture, about twice the size of a contour panel at 1600 px, so it stays sharp
 
 
 DOT_SCALE = "Viridis"  # the cells over a contour: a scale of their own, unlike the contour's RdBu under them
-DOT_EDGE = "rgba(255,255,255,0.9)"
+DOT_EDGE = (255, 255, 255, 230)
+
+
+def dots_picture(xy: np.ndarray, rank: np.ndarray, x_range: Sequence[float], y_range: Sequence[float],
+                 size: tuple[int, int] = DOTS_PX, radius: float = 5.0) -> str:
+    """The cells at `xy` as dots on a transparent PNG spanning `x_range` × `y_range` (a data
+    URI, for a layout image): each dot in DOT_SCALE by its `rank` (0 worst to 1 best), with a
+    thin white edge, drawn in the order given (the last on top). One picture instead of a
+    marker per cell: Plotly styles SVG markers one by one (benchmarks/plot_draw.py, with SVG
+    markers: the Convexity chart drew in 0.17 s with 800 dots a side, 0.05 s with none)."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+    from plotly.colors import get_colorscale, hex_to_rgb, unlabel_rgb
+
+    width, height = size
+    picture = Image.new("RGBA", size, (0, 0, 0, 0))
+    pen = ImageDraw.Draw(picture)
+    px = (xy[:, 0] - x_range[0]) / (x_range[1] - x_range[0]) * width
+    py = (1 - (xy[:, 1] - y_range[0]) / (y_range[1] - y_range[0])) * height
+    stops = get_colorscale(DOT_SCALE)
+    rgb = np.array([hex_to_rgb(c) if c.startswith("#") else unlabel_rgb(c) for _, c in stops], dtype=np.float64)
+    where = np.clip(rank, 0, 1)
+    colours = np.stack([np.interp(where, [p for p, _ in stops], rgb[:, k]) for k in range(3)], 1).round().astype(int)
+    colours = [tuple(c) for c in colours.tolist()]
+    for x, y, colour in zip(px, py, colours):
+        if 0 <= x <= width and 0 <= y <= height:
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=colour, outline=DOT_EDGE, width=1)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def contour_figure(info: SurfaceInfo, true_acc: np.ndarray, title: str) -> go.Figure:
@@ -545,7 +580,8 @@ def contour_figure(info: SurfaceInfo, true_acc: np.ndarray, title: str) -> go.Fi
     their PC coordinates, coloured by the rank of their true accuracy (best on top). The dots
     have a scale of their own (Viridis, best yellow) and a thin white edge, so they stand out
     on every colour of the contour; their colour bar lies under the chart and says what they
-    encode."""
+    encode. The dots are one picture over the plane (`dots_picture`), so hovering reads the
+    contour's predicted accuracy, not a dot's."""
     # no labels on the lines: the colour bar reads the same, and labels doubled the browser's drawing time (0.7 s vs 0.4 s)
     fig = go.Figure(go.Contour(x=info.xs, y=info.ys, z=info.predicted, colorscale=SCALE, ncontours=20,
                                colorbar=dict(title="pred. acc", thickness=12), name="predicted accuracy"))
@@ -554,18 +590,19 @@ def contour_figure(info: SurfaceInfo, true_acc: np.ndarray, title: str) -> go.Fi
     rank[order] = np.arange(len(order)) / max(1, len(order) - 1)  # by rank: accuracies bunch near the top
     sample = np.random.default_rng(0).choice(len(order), size=min(CONTOUR_DOTS, len(order)), replace=False)
     shown = sample[np.argsort(rank[sample], kind="stable")]
-    fig.add_trace(go.Scatter(
-        x=info.cell_xy[shown, 0], y=info.cell_xy[shown, 1], mode="markers", name="cells: rank of true accuracy",
-        customdata=true_acc[shown],
-        marker=dict(size=5, color=rank[shown], colorscale=DOT_SCALE, cmin=0, cmax=1, opacity=0.85,
-                    line=dict(color=DOT_EDGE, width=0.5), showscale=True,
+    x_range, y_range = [float(info.xs[0]), float(info.xs[-1])], [float(info.ys[0]), float(info.ys[-1])]
+    fig.add_layout_image(source=dots_picture(np.asarray(info.cell_xy)[shown], rank[shown], x_range, y_range),
+                         xref="x", yref="y", x=x_range[0], y=y_range[1], sizex=x_range[1] - x_range[0],
+                         sizey=y_range[1] - y_range[0], sizing="stretch", xanchor="left", yanchor="top", layer="above")
+    fig.add_trace(go.Scatter(  # no points: the dots' colour bar
+        x=[None], y=[None], mode="markers", name="cells: rank of true accuracy", hoverinfo="skip",
+        marker=dict(color=[0.0], colorscale=DOT_SCALE, cmin=0, cmax=1, showscale=True,
                     colorbar=dict(title=dict(text="cells: rank of true accuracy", side="right"), orientation="h",
                                   x=0.5, xanchor="center", y=-0.2, yanchor="top", thickness=10, len=0.7,
                                   tickvals=[0, 0.5, 1], ticktext=["worst", "median", "best"])),
-        hovertemplate="true accuracy %{customdata:.2f} %<extra></extra>",
     ))
-    fig.update_xaxes(title=f"PC1 ({100 * info.explained_variance[0]:.0f} % of variance)")
-    fig.update_yaxes(title=f"PC2 ({100 * info.explained_variance[1]:.0f} % of variance)")
+    fig.update_xaxes(title=f"PC1 ({100 * info.explained_variance[0]:.0f} % of variance)", range=x_range)
+    fig.update_yaxes(title=f"PC2 ({100 * info.explained_variance[1]:.0f} % of variance)", range=y_range)
     return _layout(fig, title, height=500, showlegend=False, margin=dict(l=90, r=95, b=130))  # the cells' colour bar lies below
 
 

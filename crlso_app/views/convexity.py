@@ -32,6 +32,14 @@ def jensen(path: str, stamp: float, pairs: int, seed: int):
     return jensen_gaps(run.codes, run.valid, run.predict, lambda z: run.accuracy_of(run.decode(z)), pairs=pairs, seed=seed)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def contours(paths: tuple[str, ...], stamps: tuple[float, ...]):
+    """Both sides' contours as one chart, built once per pair (the dots are a picture drawn on
+    the server): a visit sends the browser the same figure."""
+    panels = [contour_figure(surface(path, stamp), view(path).valid, view(path).label) for path, stamp in zip(paths, stamps)]
+    return side_by_side(panels, " and ".join(side_name(view(p).side) for p in paths) + ": predicted accuracy", gap=0.12)
+
+
 pair, runs = pair_views()
 first = next(iter(runs.values()))
 
@@ -43,10 +51,11 @@ for side, run in runs.items():
     low, high = float(np.nanmin(info.predicted)), float(np.nanmax(info.predicted))
     if low < 0.0 or high > 100.0:
         outside.append(f"{side_name(side)} runs from {low:.1f} % to {high:.1f} %")
-    panels[side] = contour_figure(info, run.valid, run.label) if show.startswith("contour") else surface_figure(info, run.label)
+    if not show.startswith("contour"):
+        panels[side] = surface_figure(info, run.label)
 if show.startswith("contour"):  # one chart, a subplot a side: one draw instead of two
-    st.plotly_chart(side_by_side(list(panels.values()), " and ".join(side_name(s) for s in panels) + ": predicted accuracy",
-                                 gap=0.12), key="contours")
+    st.plotly_chart(contours(tuple(str(run.path) for run in runs.values()), tuple(_stamp(run) for run in runs.values())),
+                    key="contours")
 else:  # a 3-D scene a side, each turned on its own
     for column, (side, fig) in zip(st.columns(len(panels)), panels.items()):
         column.plotly_chart(fig, key=f"surface-{side}")
@@ -55,7 +64,8 @@ if outside:
                "predictor extrapolates (linearly, for an ICNN); read the shape of the surface, not those values.",
                icon=":material/warning:")
 st.caption("The plane passes through the mean code" + (f"; dots are {CONTOUR_DOTS:,} cells (a fixed random sample) at their PC "
-           "coordinates, coloured by the rank of their true accuracy." if show.startswith("contour") else "; drag to turn the surface."))
+           "coordinates, coloured by the rank of their true accuracy (drawn as one picture: hovering reads the contour's value)."
+           if show.startswith("contour") else "; drag to turn the surface."))
 
 st.subheader("Jensen-gap check")
 c = st.columns(2)

@@ -124,15 +124,29 @@ def test_the_surface_leaves_room_for_its_three_axis_titles():
     assert (eye.x**2 + eye.y**2 + eye.z**2) ** 0.5 > 2.3  # far enough that the box leaves the titles inside the chart
 
 
-def test_the_contour_dots_have_a_scale_and_an_edge_of_their_own_and_say_what_they_encode():
+def test_the_contour_dots_are_one_picture_with_a_scale_and_an_edge_of_their_own_and_say_what_they_encode():
+    import base64
+    import io
+
+    from PIL import Image
+
     acc = np.random.default_rng(6).uniform(10, 95, 200)
-    fig = figures.contour_figure(_surface(), acc, "t")
-    contour, dots = fig.data
-    assert contour.type == "contour" and dots.marker.colorscale != contour.colorscale
-    assert dots.marker.line.width > 0 and dots.marker.line.color
-    assert "rank of true accuracy" in dots.marker.colorbar.title.text and dots.marker.showscale
-    assert list(dots.marker.colorbar.ticktext) == ["worst", "median", "best"]
-    assert np.isclose(dots.customdata[-1], acc.max())  # best on top
+    info = _surface()
+    info.cell_xy[int(np.argmax(acc))] = info.cell_xy[int(np.argmin(acc))] = [0.0, 0.0]  # best and worst on one spot
+    fig = figures.contour_figure(info, acc, "t")
+    contour, key = fig.data
+    assert contour.type == "contour" and key.marker.colorscale != contour.colorscale
+    assert "rank of true accuracy" in key.marker.colorbar.title.text and key.marker.showscale
+    assert list(key.marker.colorbar.ticktext) == ["worst", "median", "best"]
+    (image,) = fig.layout.images  # the dots: one picture spanning the plane, over the contour
+    assert (image.x, image.y, image.sizex, image.sizey) == (-2.0, 2.0, 4.0, 4.0) and image.layer == "above"
+    assert list(fig.layout.xaxis.range) == [-2.0, 2.0]  # the picture's span is the axes' span
+    picture = Image.open(io.BytesIO(base64.b64decode(image.source.split(",", 1)[1]))).convert("RGBA")
+    width, height = picture.size
+    centre = picture.getpixel((width // 2, height // 2))
+    assert centre[3] == 255 and centre[0] > 200 and centre[1] > 200 and centre[2] < 100  # the best on top: Viridis yellow
+    assert picture.getpixel((width // 2 + 5, height // 2))[:3] == figures.DOT_EDGE[:3]  # a white edge around it
+    assert (np.asarray(picture)[..., 3] == 0).mean() > 0.5  # between the dots the contour shows through
 
 
 def test_the_jensen_histograms_outline_each_side_in_its_colour_over_shared_bins():
