@@ -96,7 +96,7 @@ def contours(dots: int, rng: np.random.Generator, margins: dict | None = None) -
         panels = [app_figures.contour_figure(info, rng.uniform(50, 94, max(dots, 1)), side) for side in ("LS", "CR-LS")]
     finally:
         app_figures.CONTOUR_DOTS = saved
-    fig = app_figures.side_by_side(panels, "LS and CR-LS: predicted accuracy", gap=0.12)
+    fig = app_figures.side_by_side(panels, "LS and CR-LS: predicted accuracy", gap=0.17)
     fig.update_layout(width=1140, **({"margin": margins} if margins else {}))
     return json.loads(pio.to_json(fig))
 
