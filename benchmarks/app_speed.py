@@ -203,12 +203,13 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile") as page:
             shown = {m: shown_cells(args.runs, args.pair, m) for m in ("pca", "umap")}
+            timers = {"latent": lambda: latent(page, url, args.pair, args.repeat, shown),
+                      "search": lambda: search(page, url, args.pair, args.repeat),
+                      "pages": lambda: other_pages(page, url, args.pair, args.repeat),
+                      "switches": lambda: page_switches(page, url, args.pair, args.repeat, shown["pca"])}
             timings = {}
             for part in parts:
-                timings |= {"latent": lambda: latent(page, url, args.pair, args.repeat, shown),
-                            "search": lambda: search(page, url, args.pair, args.repeat),
-                            "pages": lambda: other_pages(page, url, args.pair, args.repeat),
-                            "switches": lambda: page_switches(page, url, args.pair, args.repeat, shown["pca"])}[part]()
+                timings |= timers[part]()
     result = {"cells": 15625, "drawn_per_side": shown_cells(args.runs, args.pair), "repeat": args.repeat, "machine": machine(),
               **({"pair_note": args.note} if args.note else {}), "timings_s": timings,
               "median_s": {k: round(statistics.median(v), 3) for k, v in timings.items()}}

@@ -555,18 +555,14 @@ def dots_picture(xy: np.ndarray, rank: np.ndarray, x_range: Sequence[float], y_r
     import io
 
     from PIL import Image, ImageDraw
-    from plotly.colors import get_colorscale, hex_to_rgb, unlabel_rgb
+    from plotly.colors import sample_colorscale, unlabel_rgb
 
     width, height = size
     picture = Image.new("RGBA", size, (0, 0, 0, 0))
     pen = ImageDraw.Draw(picture)
     px = (xy[:, 0] - x_range[0]) / (x_range[1] - x_range[0]) * width
     py = (1 - (xy[:, 1] - y_range[0]) / (y_range[1] - y_range[0])) * height
-    stops = get_colorscale(DOT_SCALE)
-    rgb = np.array([hex_to_rgb(c) if c.startswith("#") else unlabel_rgb(c) for _, c in stops], dtype=np.float64)
-    where = np.clip(rank, 0, 1)
-    colours = np.stack([np.interp(where, [p for p, _ in stops], rgb[:, k]) for k in range(3)], 1).round().astype(int)
-    colours = [tuple(c) for c in colours.tolist()]
+    colours = [tuple(round(v) for v in unlabel_rgb(c)) for c in sample_colorscale(DOT_SCALE, np.clip(rank, 0, 1).tolist())]
     for x, y, colour in zip(px, py, colours):
         if 0 <= x <= width and 0 <= y <= height:
             pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=colour, outline=DOT_EDGE, width=1)

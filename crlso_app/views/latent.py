@@ -104,7 +104,7 @@ cell = url_cell(first.row_of, len(first.archs))
 # (cached, unchanged unless the mark is on) are not redrawn
 colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
 orders = {side: drawn_rows(projections[side].coords, colours[side], reverse) for side in runs}
-key = f"scatter-{dims}"  # one element across projections: Streamlit updates the chart, not a new element
+key = f"scatter-{dims}"  # where Streamlit keeps the chart's selection (a changed figure is still mounted anew: its id includes the spec)
 event = st.session_state.get(key)
 region: dict[str, list[int]] = {}
 for i, side in enumerate(runs):  # side i's cells are trace i, on subplot i
