@@ -25,13 +25,16 @@ from tools.serve import POINT_JS, app_server, browser_page, wait_for_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CELLS_DRAWN = """(n) => { const cells = [...document.querySelectorAll('.js-plotly-plot')]
+CELLS_DRAWN = """(n) => { const cloud = document.querySelector('.crlso-cloud');
+    if (cloud) return cloud.dataset.drawn === n.join(',');
+    const cells = [...document.querySelectorAll('.js-plotly-plot')]
     .flatMap(g => (g._fullData || []).filter(t => t.name === 'cells'));
     return cells.length >= n.length && n.every((k, i) => cells[i].x.length === k); }"""
-# each side's cells (LS, then CR-LS), in one chart or in one chart a side (the layout before 7aef376, so a
-# baseline commit can be timed by the same script); the page draws the best and worst 5 % and an even
-# share of the rest (crlso_app/thinning.py): n is what it draws a side
-TITLE_HAS = ("(t) => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.title "
+# each side's cells (LS, then CR-LS): the Latent page's canvas chart (crlso_app/cloud_chart.js) says what it drew;
+# before it (a baseline commit, timed by the same script) a Plotly chart, or one a side (the layout before 7aef376).
+# The page draws the best and worst 5 % and an even share of the rest (crlso_app/thinning.py): n is what it draws a side
+TITLE_HAS = ("(t) => [...document.querySelectorAll('.crlso-cloud')].some(c => (c.dataset.title || '').includes(t)) || "
+             "[...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.title "
              "&& (g._fullLayout.title.text || '').includes(t))")
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
 

@@ -1,8 +1,9 @@
 """Figure builders: plain data in (arrays and crlso_core's info dataclasses), Plotly figure
 out. No Streamlit here, so each builder can be tested on its own.
 
-Scatter plots of a run's whole pool (15,625 cells on NB201) use WebGL (Scattergl) and draw
-the best cells last, on top; colour runs from red (worst) to blue (best), as in the paper's
+Scatter plots of a run's whole pool (15,625 cells on NB201; the 2-D one is
+crlso_app/cloud_chart.py's canvas, with the same colours) draw the best cells last, on top;
+colour runs from red (worst) to blue (best), as in the paper's
 figures, by each cell's rank among the values shown (NB201's accuracies bunch near the top,
 with a long tail down to 10 %: a linear scale painted nearly every cell one blue), with the
 colour bar reading in the values at chosen percentiles. Hover labels are the space's short
@@ -106,65 +107,51 @@ def robust_bounds(values: np.ndarray, margin: float = 0.12) -> list[float]:
 
 
 COLOUR_BAR_MARGIN = dict(r=125)  # a vertical colour bar right of the chart, its ticks and title
-SELECTED_SIZE = 10  # a selected cell (a click, a box or a lasso): its own colour, twice the size
 
 
-def latent_scatter(
-    xy: np.ndarray, colour: np.ndarray, labels: Sequence[str], true_acc: np.ndarray, pred_acc: np.ndarray,
+def latent_scatter_3d(
+    xyz: np.ndarray, colour: np.ndarray, labels: Sequence[str], true_acc: np.ndarray, pred_acc: np.ndarray,
     title: str, colour_label: str, reverse: bool = False, highlight: Optional[int] = None, highlight_label: str = "",
     axis_titles: Sequence[str] = ("", "", ""), rows: Optional[np.ndarray] = None,
 ) -> go.Figure:
-    """Every cell (or the `rows` given, in their order) at its projected position, in
-    `draw_order` (best last, on top); a selected
-    point's index maps back to its cell through that order (trace 0 is the cells). `reverse`
-    for ranks (1 = best = blue). Colour follows each cell's rank among the values shown
-    (`quantile_positions`), so the colours spread evenly; the colour bar reads in the values
-    themselves, at the 2nd, 10th, 25th, 50th, 75th, 90th and 98th percentile.
-
-    A selected point (a click, or a box or lasso) keeps its colour and grows, the rest fade
-    and shrink. Not outlined: Plotly's selected style has no outline, and rings drawn over the
-    cells by a second trace turned a box in the dense core solid black. `highlight` also marks
-    a cell in the figure. Numbers are float32: the chart is sent to the browser whole on every
-    change, so its size is the app's latency."""
+    """Every cell (or the `rows` given, in their order) at its 3-D PCA position, in
+    `draw_order` (best last, on top); trace 0 is the cells. `reverse` for ranks (1 = best =
+    blue). Colour follows each cell's rank among the values shown (`quantile_positions`), so
+    the colours spread evenly; the colour bar reads in the values themselves, at QUANTILES.
+    `highlight` marks a cell. (The 2-D chart is crlso_app/cloud_chart.py's canvas.) Numbers
+    are float32: the chart is sent to the browser whole on every change."""
     rows = draw_order(colour, reverse) if rows is None else np.asarray(rows)
     custom = np.stack([true_acc[rows], pred_acc[rows]], 1).astype(np.float32)
-    three = xy.shape[1] == 3
-    common = dict(
-        mode="markers", customdata=custom, text=[labels[i] for i in rows],
+    pts = xyz[rows].astype(np.float32)
+    fig = go.Figure(go.Scatter3d(
+        x=pts[:, 0], y=pts[:, 1], z=pts[:, 2], mode="markers", customdata=custom, text=[labels[i] for i in rows],
         hovertemplate="%{text}<br>true %{customdata[0]:.2f} % · predicted %{customdata[1]:.2f} %<extra></extra>",
         marker=dict(
             color=quantile_positions(colour, reverse)[rows].astype(np.float32), colorscale=SCALE, reversescale=reverse,
-            cmin=0.0, cmax=1.0, size=4 if three else 5, colorbar=quantile_colorbar(colour, colour_label), opacity=0.85,
+            cmin=0.0, cmax=1.0, size=4, colorbar=quantile_colorbar(colour, colour_label), opacity=0.85,
         ),
         name="cells",
+    ))
+    fig.update_layout(
+        scene=dict(
+            dragmode="orbit", aspectmode="cube",  # the cloud fills the box, whatever its axes' spreads
+            **{f"{a}axis": dict(title=dict(text=axis_titles[k], font=dict(size=14)), tickfont=dict(size=12),
+                                range=robust_bounds(xyz[:, k])) for k, a in enumerate("xyz")},
+        ),
+        scene_camera=dict(eye=dict(x=1.5, y=1.5, z=1.0)),
     )
-    if three:
-        pts = xy[rows].astype(np.float32)
-        fig = go.Figure(go.Scatter3d(x=pts[:, 0], y=pts[:, 1], z=pts[:, 2], **common))
-        fig.update_layout(
-            scene=dict(
-                dragmode="orbit", aspectmode="cube",  # the cloud fills the box, whatever its axes' spreads
-                **{f"{a}axis": dict(title=dict(text=axis_titles[k], font=dict(size=14)), tickfont=dict(size=12),
-                                    range=robust_bounds(xy[:, k])) for k, a in enumerate("xyz")},
-            ),
-            scene_camera=dict(eye=dict(x=1.5, y=1.5, z=1.0)),
-        )
-    else:
-        fig = go.Figure(go.Scattergl(
-            x=xy[rows, 0].astype(np.float32), y=xy[rows, 1].astype(np.float32), **common,
-            selected=dict(marker=dict(size=SELECTED_SIZE, opacity=1.0)),  # no colour: a selected cell keeps its own
-            unselected=dict(marker=dict(size=4, opacity=0.2)),  # the rest fade, smaller, and stay readable
-        ))
-        fig.update_xaxes(title=axis_titles[0])
-        fig.update_yaxes(title=axis_titles[1])
     if highlight is not None:
-        add_marker(fig, xy[highlight], f"selected: {highlight_label or labels[highlight]}")
-    fig.update_layout(showlegend=False)  # Streamlit sets the drag and click modes; a lasso dragmode here would turn click-to-select off
-    return _layout(fig, title, height=470 if three else 460, margin=COLOUR_BAR_MARGIN)
+        fig.add_trace(go.Scatter3d(
+            x=[xyz[highlight][0]], y=[xyz[highlight][1]], z=[xyz[highlight][2]], mode="markers", name="selected",
+            marker=dict(size=8, color=CURRENT, line=dict(color="black", width=2)),
+            hovertext=[f"selected: {highlight_label or labels[highlight]}"], hoverinfo="text",
+        ))
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, height=470, margin=COLOUR_BAR_MARGIN)
 
 
 def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.17) -> go.Figure:
-    """The panels (from `latent_scatter` or `contour_figure`) as subplots of one figure: one
+    """The panels (from `latent_scatter_3d` or `contour_figure`) as subplots of one figure: one
     chart is one WebGL context and one draw in the browser, where a chart per side cost a
     context and a draw each (benchmarks/plot_draw.py). Panel i's first trace (the cells, or
     the contour) is trace i, so a click's curve number is its panel; other traces (3-D marks,
@@ -222,40 +209,6 @@ def panel_axis(i: int) -> str:
 def _subplot_name(kind: str, i: int) -> str:
     """Plotly's name for subplot i's axis or scene: "x", "x2", "xaxis2", "scene2"."""
     return kind if i == 0 else f"{kind}{i + 1}"
-
-
-def add_marker(fig: go.Figure, point: np.ndarray, label: str) -> None:
-    """Point at the selected cell: in 2-D an annotation, drawn above the WebGL cells."""
-    if len(point) == 3:
-        fig.add_trace(
-            go.Scatter3d(
-                x=[point[0]],
-                y=[point[1]],
-                z=[point[2]],
-                mode="markers",
-                marker=dict(size=8, color=CURRENT, line=dict(color="black", width=2)),
-                hovertext=[label],
-                hoverinfo="text",
-                name="selected",
-            )
-        )
-        return
-    fig.add_annotation(
-        x=float(point[0]),
-        y=float(point[1]),
-        text="selected",
-        hovertext=label,
-        showarrow=True,
-        arrowhead=2,
-        arrowsize=1.3,
-        arrowwidth=2.5,
-        arrowcolor="black",
-        ax=40,
-        ay=-40,
-        bgcolor=CURRENT,
-        bordercolor="black",
-        font=dict(size=12),
-    )
 
 
 CLOUD_BINS = 90  # squares a side of the pool's density image behind a trajectory

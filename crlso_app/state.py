@@ -60,7 +60,7 @@ def md(text: str) -> str:
 
 # --- the URL ------------------------------------------------------------------------------
 
-KEPT = ("run", "cell", "proj", "dataset", "space", "colour", "mark", "side")  # what a page passes on to the next
+KEPT = ("run", "cell", "proj", "dataset", "space", "colour", "side")  # what a page passes on to the next
 
 
 def restore_url() -> None:

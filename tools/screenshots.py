@@ -19,7 +19,8 @@ from tools.serve import POINT_JS, app_server, browser_page
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CHARTS_DRAWN = """(n) => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData && g._fullData.length).length >= n"""
+CHARTS_DRAWN = """(n) => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData && g._fullData.length).length
+    + document.querySelectorAll('.crlso-cloud[data-drawn]').length >= n"""  # Plotly's charts and the Latent page's own
 READY = {  # what shows that a page has finished drawing: (charts drawn, text on the page)
     "benchmark": (1, "cells shown:"), "train": (0, "Start training"), "similarity": (4, "mean top×worst"),
     "search": (3, "Move (0 = the start cell)"), "search-walk": (3, "Move (0 = the start cell)"),

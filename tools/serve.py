@@ -77,21 +77,28 @@ def browser_page(profile: Path, width: int = 1400, height: int = 1000):
 
 
 POINT_JS = """(window) => {
-    const gd = document.querySelectorAll('.js-plotly-plot')[0];
-    const t = gd._fullData[0], L = gd._fullLayout, box = gd.getBoundingClientRect(), n = t.x.length;
-    const px = i => L.xaxis.l2p(t.x[i]), py = i => L.yaxis.l2p(t.y[i]);
+    const cloud = document.querySelector('.crlso-cloud');
+    let pts;
+    if (cloud) {
+        pts = cloud.screenPoints(0);
+    } else {  // a Plotly chart (the Latent page's 3-D chart, or a commit before the canvas chart)
+        const gd = document.querySelectorAll('.js-plotly-plot')[0];
+        const t = gd._fullData[0], L = gd._fullLayout, box = gd.getBoundingClientRect();
+        pts = [...t.x].map((x, i) => [box.left + L._size.l + L.xaxis.l2p(x), box.top + L._size.t + L.yaxis.l2p(t.y[i]), t.text[i]]);
+    }
+    const n = pts.length;
     let best = n - 1, bestGap = -1;
     for (let i = n - 1 - window * 200; i > n - 1 - (window + 1) * 200 && i >= 0; i--) {
         let gap = Infinity;
         for (let j = 0; j < n; j++) {
             if (j === i) continue;
-            const d = (px(i) - px(j)) ** 2 + (py(i) - py(j)) ** 2;
+            const d = (pts[i][0] - pts[j][0]) ** 2 + (pts[i][1] - pts[j][1]) ** 2;
             if (d < gap) gap = d;
         }
         if (gap > bestGap) { bestGap = gap; best = i; }
     }
-    return [box.left + L._size.l + px(best), box.top + L._size.t + py(best), t.text[best]];
-}"""  # screen position and cell of the most isolated of 200 cells of the first chart (window 0: the 200
+    return pts[best];
+}"""  # screen position and cell of the most isolated of 200 cells of the first panel (window 0: the 200
 # drawn last, the best): a click there hits that cell and no neighbour
 
 

@@ -9,11 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from crlso_app.cell_render import chart_and_cell, label_help_markdown, show_cell
+from crlso_app.cloud_chart import cloud_chart, cloud_data, cloud_panel, picked_row, rows_in_polygon, with_selection
 from crlso_app.cluster import job_address
-from crlso_app.figures import latent_scatter, panel_axis, side_by_side
+from crlso_app.figures import latent_scatter_3d, side_by_side
 from crlso_app.jobs_panel import job_panel
 from crlso_app.run_picker import pair_views
-from crlso_app.selection import rows_inside, selected_rows
+from crlso_app.selection import selected_rows
 from crlso_app.state import kept_widget, md, projection, runs_root, shown_accuracy, url_cell, url_get, url_set, view
 from crlso_app.thinning import ENDS, drawn_rows
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
@@ -37,21 +38,34 @@ def axis_titles(proj, dims: int) -> tuple[str, ...]:
     return tuple(f"PC{i + 1} ({100 * v:.0f} %{words})" for i, v in enumerate(proj.explained_variance[:dims]))
 
 
-def side_panel(run, method: str, dims: int, colour_name: str, mark: Optional[int]):
+def side_panel_3d(run, method: str, colour_name: str, mark: Optional[int]):
     colour_key, reverse = COLOURS[colour_name]
-    proj = projection(run, method, dims)
+    proj = projection(run, method, 3)
     colour = colour_values(run, colour_key)
-    return latent_scatter(proj.coords, colour, run.labels, run.valid, run.predicted, run.label, colour_name, reverse, highlight=mark,
-                          highlight_label=run.archs[mark] if mark is not None else "", axis_titles=axis_titles(proj, dims),
-                          rows=drawn_rows(proj.coords, colour, reverse))
+    return latent_scatter_3d(proj.coords, colour, run.labels, run.valid, run.predicted, run.label, colour_name, reverse, highlight=mark,
+                             highlight_label=run.archs[mark] if mark is not None else "", axis_titles=axis_titles(proj, 3),
+                             rows=drawn_rows(proj.coords, colour, reverse))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def scatter_figure(paths: tuple[str, ...], stamps: tuple[float, ...], method: str, dims: int, colour_name: str, mark: Optional[int]):
-    """Both sides in one chart (one WebGL context, one draw), built once per pair, projection,
-    colouring and mark: a click that changes none of these sends the browser the same figure,
-    which it does not redraw."""
-    panels = [side_panel(view(path), method, dims, colour_name, mark) for path in paths]
+def cloud_panels(paths: tuple[str, ...], stamps: tuple[float, ...], method: str, colour_name: str) -> list[dict]:
+    """Each side's 2-D panel (cloud_chart.py), built once per pair, projection and colouring."""
+    colour_key, reverse = COLOURS[colour_name]
+    panels = []
+    for path in paths:
+        run = view(path)
+        proj = projection(run, method, 2)
+        colour = colour_values(run, colour_key)
+        panels.append(cloud_panel(proj.coords, colour, run.labels, run.valid, run.predicted, run.label, colour_name,
+                                  drawn_rows(proj.coords, colour, reverse), reverse, axis_titles(proj, 2)))
+    return panels
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def scatter_figure_3d(paths: tuple[str, ...], stamps: tuple[float, ...], method: str, colour_name: str, mark: Optional[int]):
+    """Both sides in 3-D, one Plotly chart (one WebGL context, one draw), built once per pair,
+    projection, colouring and marked cell."""
+    panels = [side_panel_3d(view(path), method, colour_name, mark) for path in paths]
     return side_by_side(panels, f"{' and '.join(side_name(view(p).side) for p in paths)} · {LABELS[method]}")
 
 
@@ -100,31 +114,47 @@ if missing:
     st.stop()
 
 cell = url_cell(first.row_of, len(first.archs))
-# Read the charts' selections before drawing them: a click then costs one rerun, and the charts
-# (cached, unchanged unless the mark is on) are not redrawn
+# Read the chart's events before drawing it: a click then costs one run, which draws the chart
+# with the new cell marked
 colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
 orders = {side: drawn_rows(projections[side].coords, colours[side], reverse) for side in runs}
-key = f"scatter-{dims}"  # where Streamlit keeps the chart's selection (a changed figure is still mounted anew: its id includes the spec)
-event = st.session_state.get(key)
+paths = tuple(str(run.path) for run in runs.values())
+stamps = tuple(RunFolder(run.path).stamp() for run in runs.values())
 region: dict[str, list[int]] = {}
-for i, side in enumerate(runs):  # side i's cells are trace i, on subplot i
-    rows, is_region = selected_rows(event, orders[side], curve=i)
-    if is_region:
-        rows = rows_inside(event, projections[side].coords, panel_axis(i)) or rows  # every cell in the region, drawn or not
-    if is_region and rows:
-        region[side] = rows
-    elif len(rows) == 1 and st.session_state.get(f"seen-{key}-{side}") != rows[0]:
-        st.session_state[f"seen-{key}-{side}"] = cell = rows[0]  # a new click
+if dims == 2:
+    key, view_name = "cloud", f"{pair.name}-{method}"  # the chart's identity: it stays mounted across runs and projections
+    event = st.session_state.get(key) or {}
+    picked = picked_row(event.get("pick"), list(orders.values()))
+    if picked is not None:
+        cell = picked[1]
+        st.session_state.pop("latent-region", None)  # a click ends a region's selection
+    if isinstance(event.get("region"), dict):
+        st.session_state["latent-region"] = {"view": view_name, **event["region"]}
+    chosen = st.session_state.get("latent-region")
+    area = None
+    if chosen and chosen.get("view") == view_name and chosen.get("panel") in range(len(runs)):  # a region belongs to one projection
+        area = (chosen["panel"], chosen["polygon"])
+        side = list(runs)[area[0]]
+        if rows := rows_in_polygon(projections[side].coords, area[1]):
+            region[side] = rows
+else:
+    key = "scatter-3"  # Plotly's 3-D chart: where Streamlit keeps its selection
+    event = st.session_state.get(key)
+    for i, side in enumerate(runs):  # side i's cells are trace i, on subplot i
+        rows, is_region = selected_rows(event, orders[side], curve=i)
+        if len(rows) == 1 and not is_region and st.session_state.get(f"seen-{key}-{side}") != rows[0]:
+            st.session_state[f"seen-{key}-{side}"] = cell = rows[0]  # a new click
 if cell is not None:
     url_set(cell=first.archs[cell])
-marked = st.checkbox("Mark the selected cell on both plots", value=url_get("mark") == "1", key="mark-box",
-                     help="The clicked plot shows its point large and gold at once. Marking it on both redraws the chart on every click.")
-url_set(mark="1" if marked else None)
-mark = cell if marked else None
 with st.spinner(f"Drawing {len(first.codes):,} cells on each side…"):
-    figure = scatter_figure(tuple(str(run.path) for run in runs.values()), tuple(RunFolder(run.path).stamp() for run in runs.values()),
-                            method, dims, colour_name, mark)
-st.plotly_chart(figure, key=key, on_select="rerun", selection_mode=("points", "box", "lasso"), config={"scrollZoom": True})
+    if dims == 2:
+        marks = [projections[side].coords[cell] if cell is not None else None for side in runs]
+        panels = with_selection(cloud_panels(paths, stamps, method, colour_name), marks, area)
+        title = f"{' and '.join(side_name(s) for s in runs)} · {LABELS[method]}"
+        cloud_chart(cloud_data(panels, title, view_name, reverse), key)
+    else:
+        figure = scatter_figure_3d(paths, stamps, method, colour_name, cell)
+        st.plotly_chart(figure, key=key, on_select="rerun", selection_mode=("points",), config={"scrollZoom": True})
 drawn = {side: len(order) for side, order in orders.items()}
 if min(drawn.values()) < len(first.codes):
     counts = " and ".join(f"{n:,} ({side_name(s)})" for s, n in drawn.items())
@@ -132,9 +162,11 @@ if min(drawn.values()) < len(first.codes):
                "even share of each part of the plane for the rest (only the dense middle is thinned, so the browser draws "
                "fewer points at once). Neighbour tables, region summaries and the decoder use every cell.")
 st.caption(label_help_markdown(pair.space))
-st.caption("Click a point to pick its cell · the box and lasso tools in a chart's toolbar summarise a region · hover for the "
-           "cell and its accuracies · colours follow each cell's rank among the values shown (the colour bar reads the values at the 2nd "
-           "to 98th percentiles), so a space whose accuracies bunch near the top is not painted one colour.")
+how = ("Click a point to pick its cell (gold on both sides) · Box and Lasso above the chart summarise a region · drag to pan, "
+       "scroll to zoom, double-click to reset" if dims == 2 else "Drag to turn the cloud, scroll to zoom")
+st.caption(f"{how} · hover for the cell and its accuracies · colours follow each cell's rank among the values shown "
+           "(the colour bar reads the values at the 2nd to 98th percentiles), "
+           "so a space whose accuracies bunch near the top is not painted one colour.")
 
 for side, rows in region.items():
     run = runs[side]

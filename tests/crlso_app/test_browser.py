@@ -44,6 +44,7 @@ def _wait_for_address(page, part: str, page_path: str = "", timeout=60_000) -> N
     page.wait_for_function("([p, q]) => location.href.includes(p) && location.href.includes(q)", arg=[part, page_path], timeout=timeout)
 
 
+CLOUD = ".crlso-cloud[data-drawn]"  # the Latent page's 2-D chart, once drawn (crlso_app/cloud_chart.js)
 WIDENED = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout && g._fullLayout._size)
     .filter(g => { const asked = {l: 80, r: 80, t: 100, b: 80, ...(g.layout.margin || {})};  // Plotly's defaults, then the figure's
         return ['l', 'r', 't', 'b'].some(k => Math.round(g._fullLayout._size[k]) > asked[k]); })
@@ -77,12 +78,13 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
     assert trained == ["crls", "ls"]  # one click trained the pair the paper compares
 
     page.goto(f"{url}/latent")
-    plots = page.locator(".js-plotly-plot")
-    plots.first.wait_for(timeout=60_000)
+    page.locator(CLOUD).wait_for(timeout=60_000)
     _wait_idle(page)
     page.screenshot(path=str(SHOTS / "3-latent.png"), full_page=True)
-    # the best cell is drawn last (on top): click exactly where plotly put it
+    # the best cell is drawn last (on top): click exactly where the chart put it, after its hover label names it
     x, y, label = page.evaluate(POINT_JS, 0)
+    page.mouse.move(x, y)
+    expect(page.locator(".crlso-cloud-tip")).to_contain_text(label, timeout=10_000)
     page.mouse.click(x, y)
     page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
     arch = wait_for_cell(page, label)  # the cell drawn is the one clicked (charts label cells compactly)
@@ -99,14 +101,12 @@ def test_train_then_click_a_point_in_the_latent_space(server, page):
     expect(page.locator(CELL).first).to_have_attribute("aria-label", f"cell {arch}", timeout=30_000)
 
     # a box drawn with the chart's own tool summarises the cells inside it
-    chart = page.locator(".js-plotly-plot").first
-    chart.hover()
-    page.locator('.modebar-btn[data-title="Box Select"]').first.click()
-    area = chart.locator(".nsewdrag").first.bounding_box()
-    x0, y0 = area["x"] + area["width"] * 0.3, area["y"] + area["height"] * 0.3
+    page.locator(f"{CLOUD} button[data-tool=box]").click()
+    area = page.locator(f"{CLOUD} canvas").bounding_box()  # the left panel is the left half
+    x0, y0 = area["x"] + area["width"] * 0.15, area["y"] + area["height"] * 0.3
     page.mouse.move(x0, y0)
     page.mouse.down()
-    page.mouse.move(x0 + area["width"] * 0.3, y0 + area["height"] * 0.3, steps=8)
+    page.mouse.move(x0 + area["width"] * 0.15, y0 + area["height"] * 0.3, steps=8)
     page.mouse.up()
     region = page.get_by_text("Selected region in LS")
     region.wait_for(timeout=60_000)
@@ -176,7 +176,7 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     url, runs = fresh_install
     page.set_viewport_size({"width": 1600, "height": 1000})  # a projector (one browser per module: Playwright's sync API)
     page.goto(f"{url}/latent")  # nothing trained: the first example (NB201) opens at once
-    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    page.locator(CLOUD).wait_for(timeout=60_000)
     _wait_idle(page)
     assert "run=example-nb201" in page.url and "space=nb201" in page.url
     page.get_by_text("An example shipped with the app").first.wait_for()
@@ -192,6 +192,14 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
     arch = wait_for_cell(page, label)
     page.get_by_text("Nearest 7 cells in the CR-LS latent space").wait_for()
+    # another projection is a redraw of the same chart, not a new one (what keeps the switch under a second)
+    page.evaluate("() => { document.querySelector('.crlso-cloud').__kept = true; }")
+    for projection in ("UMAP", "PCA"):
+        _choose(page, "Projection", projection)
+        page.wait_for_function("(p) => document.querySelector('.crlso-cloud').dataset.title.endsWith(p)", arg=f"· {projection}",
+                               timeout=60_000)
+    assert page.evaluate("() => document.querySelector('.crlso-cloud').__kept === true")
+    _wait_idle(page)
 
     page.get_by_role("link", name="Search").click()  # choices made on Search must survive a round trip
     _wait_idle(page)
@@ -218,7 +226,7 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     # the running indicator, which may not have appeared yet (an NB301 walk read the bare path that way)
     for space in ("nb101", "nb301"):
         _choose(page, "Run", f"example-{space} (example)")
-        page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
+        page.locator(CLOUD).wait_for(timeout=120_000)
         _wait_for_address(page, f"space={space}")
         page.get_by_role("link", name="Benchmark").click()
         _wait_for_address(page, f"space={space}", page_path="/?")  # Benchmark is the app's first page: its path is /

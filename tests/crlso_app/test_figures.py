@@ -12,25 +12,25 @@ def _labels(n):
     return [SPACE.label(SPACE.cell_at(i * 31 % SPACE.size)) for i in range(n)]
 
 
-def test_latent_scatter_is_webgl_and_draws_the_best_cells_on_top():
+def test_the_3d_scatter_draws_the_best_cells_on_top_and_marks_the_selected_cell():
     rng = np.random.default_rng(0)
-    xy, acc = rng.normal(size=(500, 2)), rng.uniform(10, 90, 500)
+    xyz, acc = rng.normal(size=(500, 3)), rng.uniform(10, 90, 500)
     labels = _labels(500)
-    fig = figures.latent_scatter(xy, acc, labels, acc, acc - 1, "t", "acc", highlight=3)
+    fig = figures.latent_scatter_3d(xyz, acc, labels, acc, acc - 1, "t", "acc", highlight=3)
     cells = fig.data[0]
-    assert cells.type == "scattergl" and len(cells.x) == 500
+    assert cells.type == "scatter3d" and len(cells.x) == 500
     assert cells.text[-1] == labels[int(np.argmax(acc))]  # drawn last, on top
     assert np.allclose(np.asarray(cells.customdata)[-1], [acc.max(), acc.max() - 1], atol=1e-3)  # hover: true, predicted
     assert np.all(np.diff(np.asarray(cells.marker.color)) >= 0)
-    assert fig.layout.annotations[0].text == "selected"
+    assert fig.data[1].name == "selected" and np.allclose([fig.data[1].x[0], fig.data[1].z[0]], xyz[3, [0, 2]])
     rank = np.argsort(np.argsort(-acc)) + 1.0
-    by_rank = figures.latent_scatter(xy, rank, labels, acc, acc, "t", "rank", reverse=True)
+    by_rank = figures.latent_scatter_3d(xyz, rank, labels, acc, acc, "t", "rank", reverse=True)
     assert by_rank.data[0].text[-1] == labels[int(np.argmax(acc))] and by_rank.data[0].marker.reversescale
 
 
 def test_pca_3d_scatter_and_heatmaps_and_curves():
     rng = np.random.default_rng(1)
-    fig = figures.latent_scatter(rng.normal(size=(50, 3)), rng.uniform(size=50), _labels(50), np.ones(50), np.ones(50), "t", "acc")
+    fig = figures.latent_scatter_3d(rng.normal(size=(50, 3)), rng.uniform(size=50), _labels(50), np.ones(50), np.ones(50), "t", "acc")
     assert fig.data[0].type == "scatter3d"
     info = cosine_blocks(rng.normal(size=(100, 4)), rng.uniform(size=100), k=10)
     top_top, top_worst = figures.similarity_figures(info, "CRLS")
@@ -50,7 +50,7 @@ def test_without_test_accuracy_or_an_optimum_curves_show_what_is_known():
 def test_colours_follow_the_cells_rank_so_bunched_accuracies_spread_over_the_scale():
     rng = np.random.default_rng(2)
     acc = np.concatenate([rng.uniform(85, 92, 990), np.full(10, 10.0)])  # NB201-like: bunched near the top, ten broken cells
-    fig = figures.latent_scatter(rng.normal(size=(1000, 2)), acc, _labels(1000), acc, acc, "t", "acc")
+    fig = figures.latent_scatter_3d(rng.normal(size=(1000, 3)), acc, _labels(1000), acc, acc, "t", "acc")
     marker = fig.data[0].marker
     colour = np.asarray(marker.color)
     assert (marker.cmin, marker.cmax) == (0.0, 1.0) and marker.colorscale[0][1] == "rgb(103,0,31)"  # RdBu: worst red
@@ -71,21 +71,17 @@ def test_quantile_colours_share_ties_put_missing_values_at_the_worst_end_and_ran
     assert figures.quantile_positions(np.array([1.0, np.nan]), reverse=True)[1] == 1.0  # ranks: low is best
     assert list(figures.draw_order(np.array([2.0, np.nan, 1.0]))) == [1, 2, 0]  # a missing value is drawn first, under the rest
     rank = np.arange(1, 1001, dtype=np.float64)
-    fig = figures.latent_scatter(np.zeros((1000, 2)), rank, _labels(1000), rank, rank, "t", "rank", reverse=True)
+    fig = figures.latent_scatter_3d(np.zeros((1000, 3)), rank, _labels(1000), rank, rank, "t", "rank", reverse=True)
     assert fig.data[0].marker.reversescale and fig.data[0].text[-1] == _labels(1000)[0]  # rank 1 on top, blue
     assert fig.data[0].marker.colorbar.ticktext[0] == "21" and fig.data[0].marker.colorbar.ticktext[-1] == "980"
 
 
-def test_a_selected_point_keeps_its_colour_and_grows_and_3d_fills_its_cube():
+def test_3d_fills_its_cube():
     rng = np.random.default_rng(3)
-    flat = figures.latent_scatter(rng.normal(size=(50, 2)), rng.uniform(size=50), _labels(50), np.ones(50), np.ones(50), "t", "acc")
-    cells = flat.data[0]
-    assert cells.selected.marker.color is None  # no fixed colour: the cell's own
-    assert cells.selected.marker.size > cells.marker.size and cells.unselected.marker.opacity < cells.marker.opacity
     xyz = rng.normal(size=(500, 3)) * [1.0, 0.3, 0.1]
     xyz[0] = [40.0, 0.0, 0.0]  # one far cell does not shrink the rest to a blob
-    cube = figures.latent_scatter(xyz, rng.uniform(size=500), _labels(500), np.ones(500), np.ones(500), "t", "acc",
-                                  axis_titles=("PC1 (9 %)", "PC2 (8 %)", "PC3 (7 %)"))
+    cube = figures.latent_scatter_3d(xyz, rng.uniform(size=500), _labels(500), np.ones(500), np.ones(500), "t", "acc",
+                                     axis_titles=("PC1 (9 %)", "PC2 (8 %)", "PC3 (7 %)"))
     scene = cube.layout.scene
     assert scene.dragmode == "orbit" and scene.zaxis.title.text == "PC3 (7 %)" and scene.aspectmode == "cube"
     assert scene.xaxis.range[1] < 5 and scene.zaxis.range[1] - scene.zaxis.range[0] < 1  # robust ranges, each axis its own
@@ -196,23 +192,17 @@ def test_the_live_curve_uses_each_methods_colour_with_the_optimum_and_labelled_s
     assert len(figures.live_curve_figure({"crls:search": [(1, 1.0)]}, None).layout.shapes) == 0
 
 
-def test_side_by_side_puts_each_panel_in_its_own_subplot_with_its_cells_as_its_trace():
+def test_side_by_side_puts_each_3d_panel_in_its_own_scene_with_its_cells_first():
     rng = np.random.default_rng(2)
-    xy, acc = rng.normal(size=(200, 2)), rng.uniform(10, 90, 200)
-    labels = _labels(200)
-    left = figures.latent_scatter(xy, acc, labels, acc, acc, "LS run", "acc", highlight=5, axis_titles=("PC1", "PC2"))
-    right = figures.latent_scatter(xy[:, ::-1], acc, labels, acc, acc, "CR-LS run", "acc", highlight=5, rows=np.arange(50))
-    fig = figures.side_by_side([left, right], "LS and CR-LS · PCA")
-    assert [(t.type, t.xaxis, len(t.x)) for t in fig.data] == [("scattergl", "x", 200), ("scattergl", "x2", 50)]
-    assert fig.layout.xaxis.domain[1] < fig.layout.xaxis2.domain[0] and fig.layout.xaxis.title.text == "PC1"
-    assert fig.data[0].marker.colorbar.x < fig.layout.xaxis2.domain[0] < fig.data[1].marker.colorbar.x  # a bar beside each panel
-    notes = {(a.text, a.xref) for a in fig.layout.annotations}
-    assert {("LS run", "paper"), ("CR-LS run", "paper"), ("selected", "x"), ("selected", "x2")} <= notes
-    assert figures.panel_axis(1) == "x2" and fig.layout.title.text == "LS and CR-LS · PCA"
-    cube = figures.side_by_side([figures.latent_scatter(rng.normal(size=(40, 3)), acc[:40], labels[:40], acc, acc, t, "acc", highlight=1)
-                                 for t in ("a", "b")], "3-D")
+    acc = rng.uniform(10, 90, 40)
+    labels = _labels(40)
+    cube = figures.side_by_side([figures.latent_scatter_3d(rng.normal(size=(40, 3)), acc, labels, acc, acc, t, "acc", highlight=1)
+                                 for t in ("LS run", "CR-LS run")], "LS and CR-LS · PCA")
     assert [t.scene for t in cube.data] == ["scene", "scene2", "scene", "scene2"]  # cells first, then the marks
+    assert [t.name for t in cube.data] == ["cells", "cells", "selected", "selected"]
     assert cube.layout.scene2.aspectmode == "cube" and cube.layout.scene2.domain.x[0] > cube.layout.scene.domain.x[1]
+    assert {a.text for a in cube.layout.annotations} == {"LS run", "CR-LS run"} and cube.layout.title.text == "LS and CR-LS · PCA"
+    assert figures.panel_axis(0) == "x" and figures.panel_axis(1) == "x2"
 
 
 def test_the_pool_behind_a_search_is_one_density_image_at_the_charts_zoom():

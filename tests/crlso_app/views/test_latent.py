@@ -1,13 +1,16 @@
 import json
 
 
-def _charts(at):
-    return at.get("plotly_chart")
+def _cloud(at) -> dict:
+    """What the 2-D chart (crlso_app/cloud_chart.py) was sent: LS and CR-LS as two panels."""
+    (chart,) = at.get("bidi_component")
+    assert chart.proto.component_name == "crlso_cloud_chart"
+    return json.loads(chart.proto.json)
 
 
-def _panels(at) -> list[str]:
-    """The trace types of the one chart's panels: LS and CR-LS as two subplots of one figure."""
-    (chart,) = _charts(at)
+def _panels_3d(at) -> list[str]:
+    """The trace types of the 3-D Plotly chart's panels."""
+    (chart,) = at.get("plotly_chart")
     data = json.loads(chart.proto.spec)["data"]
     return [t["type"] for t in data if t.get("name") == "cells"]
 
@@ -19,7 +22,10 @@ def test_without_runs_it_points_to_the_train_page(open_page, empty_store):
 
 def test_shows_ls_beside_crls_and_a_selected_cell_with_latent_neighbours(open_page, smoke_pair, text_of):
     at = open_page("latent", smoke_pair, run="pair", cell="9930")
-    assert _panels(at) == ["scattergl", "scattergl"]
+    cloud = _cloud(at)
+    assert [p["title"] for p in cloud["panels"]] == ["LS (no convexity term)", "CR-LS (convexity-regularised)"]
+    assert cloud["title"] == "LS and CR-LS · PCA"
+    assert all("mark" in p and len(p["x"]) == len(p["label"]) > 0 for p in cloud["panels"])  # the URL's cell, gold on both sides
     assert [h.value for h in at.subheader][:1] == ["Selected cell"]
     text = text_of(at)
     assert "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|" in [c.value for c in at.code]
@@ -36,7 +42,8 @@ def test_decodes_a_point_of_the_plane_and_switches_to_3d(open_page, smoke_pair, 
     assert "maps to a latent code exactly (PCA inverts)" in text_of(at)
     at.radio(key="w-dims").set_value(3).run()
     clean(at)
-    assert _panels(at) == ["scatter3d", "scatter3d"] and "Decode a point of the plane" not in [h.value for h in at.subheader]
+    assert not at.get("bidi_component") and _panels_3d(at) == ["scatter3d", "scatter3d"]
+    assert "Decode a point of the plane" not in [h.value for h in at.subheader]
 
 
 def test_an_uncomputed_tsne_offers_a_background_job(open_page, smoke_pair):
