@@ -23,7 +23,7 @@ def warn_if_reachable() -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="CR-LSO explorer", page_icon=":material/scatter_plot:", layout="wide")
+    st.set_page_config(page_title="CR-LSO explorer", page_icon="🧭", layout="wide")
     warn_if_reachable()
     navigation = build_navigation()
     restore_url()

@@ -6,6 +6,7 @@ step go to build/screenshots/ (look at them)."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
@@ -175,6 +176,9 @@ def fresh_install(tmp_path_factory):
 def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh_install, page):
     url, runs = fresh_install
     page.set_viewport_size({"width": 1600, "height": 1000})  # a projector (one browser per module: Playwright's sync API)
+    outside = []  # a classroom may be offline: nothing the app loads may come from elsewhere (a favicon once did)
+    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
+            and urlparse(r.url).hostname not in ("127.0.0.1", "localhost") else None)
     page.goto(f"{url}/latent")  # nothing trained: the first example (NB201) opens at once
     page.locator(CLOUD).wait_for(timeout=60_000)
     _wait_idle(page)
@@ -236,3 +240,4 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
         page.get_by_role("link", name="Latent space").click()
         _wait_for_address(page, f"run=example-{space}", page_path="/latent?")
     assert not [p for p in runs.iterdir() if p.name.startswith("example")]  # nothing was copied: only looked at
+    assert outside == []
