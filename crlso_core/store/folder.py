@@ -117,10 +117,16 @@ STAGING_SUFFIX = ".partial"
 OWNER_FILE = ".owner.json"
 
 
+PACKAGE = Path(__file__).resolve().parents[1]  # crlso_core: its shipped examples and tables never change
+
+
 def check_root(root: Path) -> Path:
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise CRLSOError(f"The runs folder {root} is a file, not a folder; give --runs-dir (or CRLSO_RUNS) a folder.")
+    if root.resolve().is_relative_to(PACKAGE):  # listing a root writes its index; a run would land in the package
+        raise CRLSOError(f"The runs folder {root} is inside the crlso_core package, whose shipped examples must stay as "
+                         "they are; give --runs-dir (or CRLSO_RUNS) a folder of your own (the examples are listed anyway).")
     return root
 
 

@@ -25,8 +25,8 @@ def _examples_shown(monkeypatch):
 SHIPPED = ("nb201", "nb301", "nb101")
 
 
-def test_every_shipped_example_is_a_searched_pair_with_its_projections():
-    pairs = {p.space: p for p in list_pairs(EXAMPLES / "no-such-root")}
+def test_every_shipped_example_is_a_searched_pair_with_its_projections(tmp_path):
+    pairs = {p.space: p for p in list_pairs(tmp_path / "no-such-root")}
     assert set(SHIPPED) <= set(pairs) <= set(names())
     for space, pair in pairs.items():
         assert pair.example and pair.name == f"{PREFIX}{space}" and pair.sides == ["ls", "crls"]
@@ -65,8 +65,8 @@ def test_a_search_on_an_example_works_on_a_copy_and_the_example_stays_as_shipped
 
 
 @pytest.mark.parametrize("space", SHIPPED)
-def test_examples_are_never_inside_a_runs_root(space):
-    (pair,) = [p for p in list_pairs(EXAMPLES / "no-such-root") if p.space == space]
+def test_examples_are_never_inside_a_runs_root(space, tmp_path):
+    (pair,) = [p for p in list_pairs(tmp_path / "no-such-root") if p.space == space]
     assert all(not run.inside_root for run in pair.runs.values())
 
 
@@ -78,3 +78,19 @@ def test_a_lab_can_hide_the_examples(monkeypatch, tmp_path):
 def test_every_shipped_file_is_under_4_mb():
     sizes = {str(p.relative_to(EXAMPLES)): p.stat().st_size for p in EXAMPLES.rglob("*") if p.is_file()}
     assert sizes and max(sizes.values()) < MAX_BUNDLE, max(sizes.items(), key=lambda kv: kv[1])
+
+
+def test_the_package_folder_is_never_a_runs_root():
+    """Listing a root writes its index: the examples' folder would gain an index.sqlite, and a run
+    trained there would land in the package. One clear message instead, and nothing written."""
+    from crlso_core.common.errors import CRLSOError
+    from crlso_core.store.examples import EXAMPLES
+    from crlso_core.store.folder import new_run_dir
+    from crlso_core.store.index import INDEX_NAME, list_runs
+    from crlso_core.store.pairs import list_pairs
+
+    before = sorted(p.name for p in EXAMPLES.iterdir())
+    for call in (lambda: list_runs(EXAMPLES), lambda: list_pairs(EXAMPLES), lambda: new_run_dir(EXAMPLES / "x", "run")):
+        with pytest.raises(CRLSOError, match="inside the crlso_core package"):
+            call()
+    assert sorted(p.name for p in EXAMPLES.iterdir()) == before and not (EXAMPLES / INDEX_NAME).exists()
