@@ -283,6 +283,7 @@ function listen(s) {
     pointerdown: (e) => {
       const [X, Y] = local(s, e), [i, g] = panelAt(s, X, Y);
       if (i === null) return;
+      s.tip.style.display = "none";  // a click's result shows below the chart; the label would hide the marked cell
       c.setPointerCapture(e.pointerId);
       s.drag = { i, X, Y, moved: false, zoom: [g.x0, g.x1, g.y0, g.y1], shape: null, path: [[X, Y]] };
     },
