@@ -196,6 +196,14 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     page.get_by_role("heading", name="Selected cell").wait_for(timeout=60_000)
     arch = wait_for_cell(page, label)
     page.get_by_text("Nearest 7 cells in the CR-LS latent space").wait_for()
+    # a cell of the other panel, then the first one again: each click picks its cell (with Plotly's selection
+    # a second click on the same point did not)
+    other_x, other_y, other = page.evaluate("() => document.querySelector('.crlso-cloud').screenPoints(1).at(-1)")
+    page.mouse.click(other_x, other_y)
+    wait_for_cell(page, other)
+    page.mouse.click(x, y)
+    assert wait_for_cell(page, label) == arch
+    _wait_idle(page)
     # another projection is a redraw of the same chart, not a new one (what keeps the switch under a second)
     page.evaluate("() => { document.querySelector('.crlso-cloud').__kept = true; }")
     for projection in ("UMAP", "PCA"):
