@@ -26,10 +26,15 @@ KEEP_DIGITS = 4  # significant digits of a position within its panel's span: fin
 
 def palette(reverse: bool = False) -> list[str]:
     """SCALE as PALETTE hex colours, low to high (reversed for ranks, where 1 is best)."""
+    return list(_palette(reverse))
+
+
+@lru_cache(maxsize=2)
+def _palette(reverse: bool) -> tuple[str, ...]:  # sampled once a process: every run of the page sends it
     from plotly.colors import sample_colorscale, unlabel_rgb
 
     colours = sample_colorscale(SCALE + ("_r" if reverse else ""), list(np.linspace(0, 1, PALETTE)))
-    return ["#{:02x}{:02x}{:02x}".format(*(round(c) for c in unlabel_rgb(rgb))) for rgb in colours]
+    return tuple("#{:02x}{:02x}{:02x}".format(*(round(c) for c in unlabel_rgb(rgb))) for rgb in colours)
 
 
 def _rounded(values: np.ndarray, span: float) -> list[float]:
@@ -104,11 +109,15 @@ def picked_row(event, orders: Sequence[np.ndarray]) -> Optional[tuple[int, int]]
 def rows_in_polygon(xy: np.ndarray, polygon: Sequence[Sequence[float]]) -> list[int]:
     """Every row whose point lies inside the polygon (a box's four corners or a lasso), drawn
     or not: the chart draws a share of the cells, the summary covers them all."""
-    if len(polygon) < 3:
+    try:
+        shape = np.asarray(polygon, dtype=np.float64)
+    except (TypeError, ValueError):
+        return []  # not a list of points (an event from a stale or foreign chart): no region
+    if shape.ndim != 2 or shape.shape[1] != 2 or len(shape) < 3 or not np.isfinite(shape).all():
         return []
     from matplotlib.path import Path as Shape
 
-    return [int(r) for r in np.flatnonzero(Shape(np.asarray(polygon, dtype=np.float64)).contains_points(np.asarray(xy)[:, :2]))]
+    return [int(r) for r in np.flatnonzero(Shape(shape).contains_points(np.asarray(xy)[:, :2]))]
 
 
 @lru_cache(maxsize=1)

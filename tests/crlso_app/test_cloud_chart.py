@@ -81,3 +81,5 @@ def test_a_box_or_lasso_holds_every_cell_inside_drawn_or_not():
     assert cloud_chart.rows_in_polygon(xy, [[0, 0], [1, 0], [1, 1], [0, 1]]) == [0, 1, 3, 4]
     assert cloud_chart.rows_in_polygon(xy, [[0, 0], [1, 0], [0, 1]]) == [0, 4]  # a triangle drawn with the lasso
     assert cloud_chart.rows_in_polygon(xy, [[0, 0], [1, 1]]) == []  # a line holds nothing
+    for junk in ([["a", 0], [1, 0], [0, 1]], [[0, 0, 0]] * 3, [[0, 0], [1, 0], [float("nan"), 1]], "box", [[0, 0], [1], [0, 1]]):
+        assert cloud_chart.rows_in_polygon(xy, junk) == []
