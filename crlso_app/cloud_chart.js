@@ -267,8 +267,8 @@ function showTip(s, i, k, X, Y) {
   b.textContent = `true ${fmt(p.valid[k])} · predicted ${fmt(p.predicted[k])}`;
   s.tip.append(a, b);
   s.tip.style.display = "block";
-  const top = s.canvas.offsetTop;
-  s.tip.style.left = `${Math.min(X + 12, s.width - 240)}px`;
+  const top = s.canvas.offsetTop, wide = s.tip.offsetWidth;  // NB301's labels are long: keep the label inside the chart
+  s.tip.style.left = `${Math.max(0, X + 12 + wide > s.width ? X - 12 - wide : X + 12)}px`;
   s.tip.style.top = `${top + Y + 12}px`;
 }
 
