@@ -1,7 +1,8 @@
 """How long headless Chromium takes to draw the Latent page's scatter charts with nothing
 else around them (no Streamlit, no server): Plotly's own drawing, the floor under the page's
 interaction times. Two charts of n points (the page before 7aef376: one per side) against one
-chart holding both sides as two subplots (the page now), WebGL (scattergl) and SVG (scatter); and the Convexity
+chart holding both sides as two subplots (the page from 7aef376 until its 2-D chart became our own canvas,
+crlso_app/cloud_chart.py), WebGL (scattergl) and SVG (scatter); and the Convexity
 page's chart (the app's own `contour_figure` a side, a 60 x 60 grid each) with n cells drawn
 over each contour, with the app's margins and with margins too narrow for the axes and colour
 bars, which Plotly widens by drawing the chart again.

@@ -30,7 +30,7 @@ function build(parent) {
   title.className = "crlso-cloud-title";
   title.style.cssText = "flex:1;font-size:17px;font-weight:600";
   head.appendChild(title);
-  const s = { root, title, buttons: {}, mode: "pick", zoom: [], view: null, data: null, drag: null, hover: null };
+  const s = { root, title, buttons: {}, mode: "pick", zoom: [], view: null, data: null, drag: null };
   const tools = [["pick", "Click a dot to pick its cell; drag to pan, scroll to zoom"], ["box", "Box: drag a rectangle to summarise its cells"],
     ["lasso", "Lasso: draw around the cells to summarise"], ["reset", "Reset zoom (or double-click a panel)"], ["png", "Save the chart as PNG"]];
   const names = { pick: "Pick", box: "Box", lasso: "Lasso", reset: "Reset zoom", png: "PNG" };

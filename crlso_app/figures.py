@@ -155,10 +155,10 @@ def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.17) -> 
     chart is one WebGL context and one draw in the browser, where a chart per side cost a
     context and a draw each (benchmarks/plot_draw.py). Panel i's first trace (the cells, or
     the contour) is trace i, so a click's curve number is its panel; other traces (3-D marks,
-    the dots' colour bar) follow, and each panel's axis ranges and layout images (the contour's
-    dots) go with it. A box or lasso on panel i comes back with xref "x" (i = 0) or f"x{i + 1}"
-    (`panel_axis`). A vertical colour bar stands right of its panel; a horizontal one (the
-    same scale in every panel) is shown once."""
+    the dots' colour bar) follow, and each panel's axis ranges, annotations and layout images
+    (the contour's dots) go with it, on x axis "x" (i = 0) or f"x{i + 1}" (`panel_axis`). A
+    vertical colour bar stands right of its panel; a horizontal one (the same scale in every
+    panel) is shown once."""
     from plotly.subplots import make_subplots
 
     three = panels[0].data[0].type == "scatter3d"
