@@ -16,11 +16,11 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
+from crlso_core.analysis.convexity import SurfaceInfo
 from crlso_core.analysis.curves import Curve
 from crlso_core.analysis.found import FoundMap
 from crlso_core.analysis.similarity import SimilarityInfo
-from crlso_core.catalog.methods import BASELINE_LABELS, OTHER_COLOURS, SIDE_COLOURS, SIDE_METHODS, method_colour, side_name
+from crlso_core.catalog.methods import BASELINE_LABELS, SIDE_METHODS, method_colour, side_name
 
 SCALE = "RdBu"  # low = red, high = blue
 CLOUD, CLOUD_LIGHT = "#a8a8a8", "#ececec"  # the pool behind a trajectory, densest to sparsest: light, so the path stands out
@@ -34,8 +34,8 @@ MARGIN = dict(l=85, r=25, t=40, b=72)  # room for the tick labels and titles of 
 def _layout(fig: go.Figure, title: str, height: int = 460, margin: Optional[dict] = None, **kwargs) -> go.Figure:
     """Title, height and margins. The margins are wide enough for what stands in them (axes,
     colour bars, legends): Plotly widens a margin that is too narrow by drawing the whole chart
-    a second time (benchmarks/plot_draw.py: the Convexity chart, its cells then SVG markers, took
-    0.31 s with 10 px margins, 0.17 s with these). `margin` overrides MARGIN's sides."""
+    a second time (the Convexity page's contour chart, when it was Plotly's with its cells as SVG
+    markers, drew in 0.31 s with 10 px margins, 0.17 s with these). `margin` overrides MARGIN's sides."""
     fig.update_layout(title=title, height=height, margin=MARGIN | (margin or {}), uirevision="keep", **kwargs)
     return fig
 
@@ -151,64 +151,37 @@ def latent_scatter_3d(
 
 
 def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.17) -> go.Figure:
-    """The panels (from `latent_scatter_3d` or `contour_figure`) as subplots of one figure: one
-    chart is one WebGL context and one draw in the browser, where a chart per side cost a
-    context and a draw each (benchmarks/plot_draw.py). Panel i's first trace (the cells, or
-    the contour) is trace i, so a click's curve number is its panel; other traces (3-D marks,
-    the dots' colour bar) follow, and each panel's axis ranges, annotations and layout images
-    (the contour's dots) go with it, on x axis "x" (i = 0) or f"x{i + 1}" (`panel_axis`). A
-    vertical colour bar stands right of its panel; a horizontal one (the same scale in every
-    panel) is shown once."""
+    """3-D panels (from `latent_scatter_3d`) as scenes of one figure: one chart is one WebGL
+    context and one draw in the browser, where a chart per side cost a context and a draw
+    each. Panel i's first trace (the cells) is trace i, so a click's curve number is its
+    panel; other traces (3-D marks) follow, each panel's scene settings go with it, and each
+    colour bar stands right of its panel."""
     from plotly.subplots import make_subplots
 
-    three = panels[0].data[0].type == "scatter3d"
     n = len(panels)
     fig = make_subplots(1, n, subplot_titles=[p.layout.title.text or "" for p in panels], horizontal_spacing=gap,
-                        specs=[[{"type": "scene" if three else "xy"}] * n])
+                        specs=[[{"type": "scene"}] * n])
     for i, panel in enumerate(panels):
-        right = fig.layout[_subplot_name("scene", i)].domain.x[1] if three else fig.layout[_subplot_name("xaxis", i)].domain[1]
+        right = fig.layout[_scene_name(i)].domain.x[1]
         for trace in panel.data:
-            _place_colour_bar(trace, i, right)
+            if "colorbar" in getattr(trace, "marker", {}):
+                trace.marker.colorbar.update(x=right + 0.005, xanchor="left", len=0.9)
     for i, panel in enumerate(panels):
         fig.add_trace(panel.data[0], row=1, col=i + 1)
     for i, panel in enumerate(panels):
         for trace in panel.data[1:]:
             fig.add_trace(trace, row=1, col=i + 1)
-        if three:
-            scene = panel.layout.scene.to_plotly_json()
-            scene.pop("domain", None)
-            fig.layout[_subplot_name("scene", i)].update(scene, camera=panel.layout.scene.camera)
-        else:
-            fig.layout[_subplot_name("xaxis", i)].update(title=panel.layout.xaxis.title, range=panel.layout.xaxis.range)
-            fig.layout[_subplot_name("yaxis", i)].update(title=panel.layout.yaxis.title, range=panel.layout.yaxis.range)
-            for note in panel.layout.annotations:
-                fig.add_annotation(note.to_plotly_json() | dict(xref=panel_axis(i), yref=_subplot_name("y", i)))
-            for image in panel.layout.images:  # the contour's dots
-                fig.add_layout_image(image.to_plotly_json() | dict(xref=panel_axis(i), yref=_subplot_name("y", i)))
+        scene = panel.layout.scene.to_plotly_json()
+        scene.pop("domain", None)
+        fig.layout[_scene_name(i)].update(scene, camera=panel.layout.scene.camera)
     fig.update_annotations(font_size=14, selector=dict(xref="paper"))  # the panels' titles
     fig.update_layout(showlegend=False)
     return _layout(fig, title, height=max(p.layout.height or 460 for p in panels), margin=panels[0].layout.margin.to_plotly_json())
 
 
-def _place_colour_bar(trace, panel: int, right: float) -> None:
-    holder = trace if "colorbar" in trace and trace.type in ("contour", "heatmap", "surface") else getattr(trace, "marker", None)
-    if holder is None or "colorbar" not in holder:
-        return
-    if holder.colorbar.orientation == "h":
-        if panel:
-            holder.showscale = False
-    else:
-        holder.colorbar.update(x=right + 0.005, xanchor="left", len=0.9)
-
-
-def panel_axis(i: int) -> str:
-    """The x axis of subplot i (0-based), as a selection's xref names it."""
-    return _subplot_name("x", i)
-
-
-def _subplot_name(kind: str, i: int) -> str:
-    """Plotly's name for subplot i's axis or scene: "x", "x2", "xaxis2", "scene2"."""
-    return kind if i == 0 else f"{kind}{i + 1}"
+def _scene_name(i: int) -> str:
+    """Plotly's name for subplot i's scene: "scene", "scene2"."""
+    return "scene" if i == 0 else f"scene{i + 1}"
 
 
 CLOUD_BINS = 90  # squares a side of the pool's density image behind a trajectory
@@ -487,123 +460,3 @@ def surface_figure(info: SurfaceInfo, title: str) -> go.Figure:
         scene_camera=dict(eye=dict(x=1.6, y=-1.6, z=0.95), center=dict(x=0, y=0, z=-0.1)),
     )
     return _layout(fig, title, height=460, margin=dict(l=0, r=0, b=0))  # a scene: no axes in the margins
-
-
-CONTOUR_DOTS = 800  # cells over each contour: enough to read the layout
-DOTS_PX = (840, 680)  # the dots' picture, about twice the size of a contour panel at 1600 px, so it stays sharp
-
-
-DOT_SCALE = "Viridis"  # the cells over a contour: a scale of their own, unlike the contour's RdBu under them
-DOT_EDGE = (255, 255, 255, 230)
-
-
-def dots_picture(xy: np.ndarray, rank: np.ndarray, x_range: Sequence[float], y_range: Sequence[float],
-                 size: tuple[int, int] = DOTS_PX, radius: float = 5.0) -> str:
-    """The cells at `xy` as dots on a transparent PNG spanning `x_range` × `y_range` (a data
-    URI, for a layout image): each dot in DOT_SCALE by its `rank` (0 worst to 1 best), with a
-    thin white edge, drawn in the order given (the last on top). One picture instead of a
-    marker per cell: Plotly styles SVG markers one by one (benchmarks/plot_draw.py, with SVG
-    markers: the Convexity chart drew in 0.17 s with 800 dots a side, 0.05 s with none)."""
-    import base64
-    import io
-
-    from PIL import Image, ImageDraw
-    from plotly.colors import sample_colorscale, unlabel_rgb
-
-    width, height = size
-    picture = Image.new("RGBA", size, (0, 0, 0, 0))
-    pen = ImageDraw.Draw(picture)
-    px = (xy[:, 0] - x_range[0]) / (x_range[1] - x_range[0]) * width
-    py = (1 - (xy[:, 1] - y_range[0]) / (y_range[1] - y_range[0])) * height
-    colours = [tuple(round(v) for v in unlabel_rgb(c)) for c in sample_colorscale(DOT_SCALE, np.clip(rank, 0, 1).tolist())]
-    for x, y, colour in zip(px, py, colours):
-        if 0 <= x <= width and 0 <= y <= height:
-            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=colour, outline=DOT_EDGE, width=1)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def contour_figure(info: SurfaceInfo, true_acc: np.ndarray, title: str) -> go.Figure:
-    """The predicted accuracy over the PC plane, with a fixed random sample of the cells at
-    their PC coordinates, coloured by the rank of their true accuracy (best on top). The dots
-    have a scale of their own (Viridis, best yellow) and a thin white edge, so they stand out
-    on every colour of the contour; their colour bar lies under the chart and says what they
-    encode. The dots are one picture over the plane (`dots_picture`), so hovering reads the
-    contour's predicted accuracy, not a dot's."""
-    # no labels on the lines: the colour bar reads the same, and labels doubled the browser's drawing time (0.7 s vs 0.4 s)
-    fig = go.Figure(go.Contour(x=info.xs, y=info.ys, z=info.predicted, colorscale=SCALE, ncontours=20,
-                               colorbar=dict(title="pred. acc", thickness=12), name="predicted accuracy"))
-    order = np.argsort(np.nan_to_num(true_acc, nan=-np.inf), kind="stable")  # best on top
-    rank = np.empty(len(order))
-    rank[order] = np.arange(len(order)) / max(1, len(order) - 1)  # by rank: accuracies bunch near the top
-    sample = np.random.default_rng(0).choice(len(order), size=min(CONTOUR_DOTS, len(order)), replace=False)
-    shown = sample[np.argsort(rank[sample], kind="stable")]
-    x_range, y_range = [float(info.xs[0]), float(info.xs[-1])], [float(info.ys[0]), float(info.ys[-1])]
-    fig.add_layout_image(source=dots_picture(np.asarray(info.cell_xy)[shown], rank[shown], x_range, y_range),
-                         xref="x", yref="y", x=x_range[0], y=y_range[1], sizex=x_range[1] - x_range[0],
-                         sizey=y_range[1] - y_range[0], sizing="stretch", xanchor="left", yanchor="top", layer="above")
-    fig.add_trace(go.Scatter(  # no points: the dots' colour bar
-        x=[None], y=[None], mode="markers", name="cells: rank of true accuracy", hoverinfo="skip",
-        marker=dict(color=[0.0], colorscale=DOT_SCALE, cmin=0, cmax=1, showscale=True,
-                    colorbar=dict(title=dict(text="cells: rank of true accuracy", side="right"), orientation="h",
-                                  x=0.5, xanchor="center", y=-0.2, yanchor="top", thickness=10, len=0.7,
-                                  tickvals=[0, 0.5, 1], ticktext=["worst", "median", "best"])),
-    ))
-    fig.update_xaxes(title=f"PC1 ({100 * info.explained_variance[0]:.0f} % of variance)", range=x_range)
-    fig.update_yaxes(title=f"PC2 ({100 * info.explained_variance[1]:.0f} % of variance)", range=y_range)
-    return _layout(fig, title, height=500, showlegend=False, margin=dict(l=90, r=95, b=130))  # the cells' colour bar lies below
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    r, g, b = (int(hex_colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
-JENSEN_BINS = 60
-
-
-JENSEN_PANELS = {"true": "True error of the decoded cell", "predicted": "Predicted error"}
-
-
-def jensen_figure(infos: dict[str, JensenInfo]) -> go.Figure:
-    """Distributions of gap = value at the point − chord, true error (left) and predicted
-    error (right), as two subplots of one chart (one draw). Right of 0 is a convexity
-    violation. Each side is an outlined step histogram in its colour with a light fill, over
-    bins shared by both sides within a panel, so neither hides the other (overlaid filled bars
-    mixed into grey, and CR-LS's hid behind LS's)."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(1, 2, subplot_titles=list(JENSEN_PANELS.values()), horizontal_spacing=0.1)
-    for col, which in enumerate(JENSEN_PANELS, start=1):
-        gaps = {side: (info.gap_true if which == "true" else info.gap_predicted).ravel() for side, info in infos.items()}
-        gaps = {side: g[np.isfinite(g)] for side, g in gaps.items()}  # a decoded cell the benchmark cannot answer has no true gap
-        everything = np.concatenate([g for g in gaps.values()] + [np.zeros(0)])
-        edges = np.histogram_bin_edges(everything, bins=JENSEN_BINS) if len(everything) else np.linspace(-1, 1, JENSEN_BINS + 1)
-        for i, (side, g) in enumerate(gaps.items()):
-            if not len(g):
-                continue
-            counts, _ = np.histogram(g, bins=edges)
-            colour = SIDE_COLOURS.get(side, OTHER_COLOURS[i % len(OTHER_COLOURS)])
-            fig.add_trace(go.Scatter(  # a step outline: each count held across its bin, down to 0 at both ends
-                x=np.concatenate([edges[:1], edges]), y=np.concatenate([[0], counts, [0]]), mode="lines", line_shape="hv",
-                line=dict(color=colour, width=2), fill="tozeroy", fillcolor=_rgba(colour, 0.12), name=side_name(side),
-                legendgroup=side, showlegend=col == 1, customdata=np.concatenate([[edges[1]], edges[1:], [edges[-1]]]).astype(np.float32),
-                hovertemplate=f"{side_name(side)}: %{{y}} points from %{{x:.2f}} to %{{customdata:.2f}}<extra></extra>",
-            ), row=1, col=col)
-        fig.add_vline(x=0, line=dict(color="black", dash="dash"), annotation_text="chord", row=1, col=col)
-        fig.update_xaxes(title="error at the point − chord (points); > 0 violates convexity", row=1, col=col)
-        fig.update_yaxes(title="points", rangemode="tozero", row=1, col=col)
-    fig.update_annotations(font_size=14, selector=dict(xref="paper"))  # the panels' titles
-    return _layout(fig, "Jensen gaps: " + " and ".join(t.lower() if i else t for i, t in enumerate(JENSEN_PANELS.values())),
-                   height=380, margin=dict(r=100, t=70))  # the legend; the panels' titles under the chart's
-
-
-def line_figure(t: np.ndarray, true_acc: np.ndarray, predicted: np.ndarray, title: str) -> go.Figure:
-    fig = go.Figure([
-        go.Scatter(x=t, y=true_acc, mode="lines+markers", name="true (decoded cell)", line=dict(color="#2a9d3a")),
-        go.Scatter(x=t, y=predicted, mode="lines+markers", name="predicted at the point", line=dict(color="#1f63b4")),
-    ])
-    fig.update_xaxes(title="t (0 = first cell, 1 = second cell)")
-    fig.update_yaxes(title="accuracy (%)")
-    return _layout(fig, title, height=320, margin=dict(r=190))  # the legend

@@ -24,7 +24,7 @@ CHARTS_DRAWN = """(n) => [...document.querySelectorAll('.js-plotly-plot')].filte
 READY = {  # what shows that a page has finished drawing: (charts drawn, text on the page)
     "benchmark": (1, "cells shown:"), "train": (0, "Start training"), "similarity": (4, "mean top×worst"),
     "search": (3, "Move (0 = the start cell)"), "search-walk": (3, "Move (0 = the start cell)"),
-    "convexity": (3, "distinct cells along the line"), "runs": (0, "Runs to compare"),  # contours, Jensen gaps, line
+    "convexity": (0, "distinct cells along the line"), "runs": (0, "Runs to compare"),  # its charts are pictures
     "latent-umap": (1, "Decode a point"), "latent": (1, "Decode a point"),  # LS and CR-LS: two panels of one chart
     "search-found": (4, "Where each method looked"),
 }

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from crlso_app.cell_render import draws_wide, show_cell
-from crlso_app.figures import CONTOUR_DOTS, contour_figure, jensen_figure, line_figure, side_by_side, surface_figure
+from crlso_app.figures import surface_figure
+from crlso_app.pictures import CONTOUR_DOTS, contour_picture, jensen_picture, line_picture
 from crlso_app.reference import over_seeds
 from crlso_app.run_picker import pair_views
 from crlso_app.state import view
@@ -32,13 +33,22 @@ def jensen(path: str, stamp: float, pairs: int, seed: int):
     return jensen_gaps(run.codes, run.valid, run.predict, lambda z: run.accuracy_of(run.decode(z)), pairs=pairs, seed=seed)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def contours(paths: tuple[str, ...], stamps: tuple[float, ...]):
-    """Both sides' contours as one chart, built once per pair (the dots are a picture drawn on
-    the server): a visit sends the browser the same figure."""
-    panels = [contour_figure(surface(path, stamp), view(path).valid, view(path).label) for path, stamp in zip(paths, stamps)]
-    title = " and ".join(side_name(view(p).side) for p in paths) + ": predicted accuracy"
-    return side_by_side(panels, title, gap=0.17)  # room for a colour bar with NB301's 94.35-style ticks and the next y axis
+# The 2-D charts are pictures drawn on the server (crlso_app/pictures.py): a Plotly chart cost
+# a reload 0.3-0.7 s of the browser's drawing each. Each picture is drawn once per input.
+@st.cache_data(max_entries=16, show_spinner="Drawing the contours…")
+def contours(paths: tuple[str, ...], stamps: tuple[float, ...]) -> bytes:
+    panels = [(surface(path, stamp), view(path).valid, view(path).label) for path, stamp in zip(paths, stamps)]
+    return contour_picture(panels, " and ".join(side_name(view(p).side) for p in paths) + ": predicted accuracy")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def jensen_chart(paths: tuple[str, ...], stamps: tuple[float, ...], pairs: int, seed: int) -> bytes:
+    return jensen_picture({view(path).side: jensen(path, stamp, pairs, seed) for path, stamp in zip(paths, stamps)})
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def line_chart(t: np.ndarray, valid: np.ndarray, predicted: np.ndarray, title: str) -> bytes:
+    return line_picture(t, valid, predicted, title)
 
 
 pair, runs = pair_views()
@@ -54,9 +64,10 @@ for side, run in runs.items():
         outside.append(f"{side_name(side)} runs from {low:.1f} % to {high:.1f} %")
     if not show.startswith("contour"):
         panels[side] = surface_figure(info, run.label)
-if show.startswith("contour"):  # one chart, a subplot a side: one draw instead of two
-    st.plotly_chart(contours(tuple(str(run.path) for run in runs.values()), tuple(_stamp(run) for run in runs.values())),
-                    key="contours")
+paths, stamps = tuple(str(run.path) for run in runs.values()), tuple(_stamp(run) for run in runs.values())
+if show.startswith("contour"):
+    st.image(contours(paths, stamps), width="stretch", output_format="PNG",
+             alt="Contours of the predicted accuracy over the PC1/PC2 plane, with cells")
 else:  # a 3-D scene a side, each turned on its own
     for column, (side, fig) in zip(st.columns(len(panels)), panels.items()):
         column.plotly_chart(fig, key=f"surface-{side}")
@@ -65,14 +76,14 @@ if outside:
                "predictor extrapolates (linearly, for an ICNN); read the shape of the surface, not those values.",
                icon=":material/warning:")
 st.caption("The plane passes through the mean code" + (f"; dots are {CONTOUR_DOTS:,} cells (a fixed random sample) at their PC "
-           "coordinates, coloured by the rank of their true accuracy (drawn as one picture: hovering reads the contour's value)."
+           "coordinates, coloured by the rank of their true accuracy; each side on its own colour scale."
            if show.startswith("contour") else "; drag to turn the surface."))
 
 st.subheader("Jensen-gap check")
 c = st.columns(2)
 pairs = c[0].slider("Random pairs of cells", 100, 3000, 500, step=100, key="pairs")
 seed = c[1].number_input("Seed", 0, 10**6, 0, key="jensen-seed")
-infos = {side: jensen(str(run.path), _stamp(run), pairs, seed) for side, run in runs.items()}
+infos = {side: jensen(path, stamp, pairs, seed) for side, path, stamp in zip(runs, paths, stamps)}
 st.caption("For each pair (a, b) and t ∈ {0.25, 0.5, 0.75}: error at (1−t)·z_a + t·z_b minus the chord (1−t)·err(a) + t·err(b). "
            "A convex error has every gap ≤ 0. 'True' uses the benchmark error of the cell the decoder makes at the point.")
 m = st.columns(2 * len(infos))
@@ -80,7 +91,8 @@ for i, (side, info) in enumerate(infos.items()):
     true_rate = f"{100 * info.violation_true:.1f} %" if np.isfinite(info.violation_true) else "no decoded cell answered"
     m[2 * i].metric(f"{side_name(side)}: violations, true error", true_rate)
     m[2 * i + 1].metric(f"{side_name(side)}: violations, predicted error", f"{100 * info.violation_predicted:.1f} %")
-st.plotly_chart(jensen_figure(infos), key="jensen")  # both histograms in one chart: one draw instead of two
+st.image(jensen_chart(paths, stamps, pairs, seed), width="stretch", output_format="PNG",
+         alt="Jensen gaps: histograms of the true and the predicted error at a point minus the chord")
 over_seeds(pair.space, pair.dataset, pair.first.preset, ["jensen_true", "jensen_predicted"])
 
 st.subheader("Cells along a straight line")
@@ -97,18 +109,19 @@ ends = [run.space.format(run.space.parse(t.strip() or default)) for t, default i
 z_a, z_b = run.codes_of(ends)
 line = line_between(z_a, z_b, run.predict, run.decode, run.accuracy_of, int(steps))
 label = lambda arch: run.space.label(run.space.parse(arch))  # noqa: E731
-st.plotly_chart(line_figure(line.t, line.valid, line.predicted, f"{run.label}: from {label(ends[0])} to {label(ends[1])}"), key="line")
-frame = pd.DataFrame({"t": line.t, "true valid acc": line.valid, "predicted acc": line.predicted,
-                      "decoded cell": [label(a) for a in line.archs], "cell string": line.archs})
-st.dataframe(
-    frame,
-    hide_index=True,
-    column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("t", "true valid acc", "predicted acc")},
-)
+title = f"{run.label}: from {label(ends[0])} to {label(ends[1])}"
+st.image(line_chart(line.t, line.valid, line.predicted, title), width="stretch", output_format="PNG",
+         alt=f"Accuracy along the line. {title}")
+percent = lambda v: f"{v:.2f}" if np.isfinite(v) else "unknown"  # noqa: E731
+frame = pd.DataFrame({"t": [f"{t:.2f}" for t in line.t], "true valid acc": [percent(v) for v in line.valid],
+                      "predicted acc": [percent(v) for v in line.predicted], "decoded cell": [label(a) for a in line.archs]})
+# a plain table: a dataframe grid cost a reload of the page about 0.27 s of drawing for 11 rows; each cell's string is
+# under its drawing below
+st.table(frame, hide_index=True, height="content" if len(frame) <= 12 else 440)
 distinct = {arch: valid for arch, valid in zip(line.archs, line.valid)}
 st.markdown(f"{len(distinct)} distinct cells along the line:")
 grid = st.columns(1 if draws_wide(run.config.space) else min(3, len(distinct)))
 for i, (arch, valid) in enumerate(distinct.items()):
     with grid[i % len(grid)]:
         show_cell(arch, run.config.space)
-        st.caption(f"{valid:.2f} % · `{arch}`")
+        st.caption(f"{percent(valid)} % · `{arch}`")

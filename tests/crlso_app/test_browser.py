@@ -233,6 +233,27 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     assert wait_for_cell(page, label) == arch
     page.get_by_text("Nearest 7 cells in the CR-LS latent space").wait_for()
 
+    # Convexity's charts are pictures drawn on the server: each arrives whole, at the width it was drawn for
+    page.get_by_role("link", name="Convexity").click()
+    pictures = page.locator('[data-testid="stMain"] img')
+    expect(pictures).to_have_count(3, timeout=120_000)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMain\"] img')].every(i => i.complete && i.naturalWidth)",
+                           timeout=60_000)
+    assert page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stMain\"] img')].map(i => i.naturalWidth)") == [1240] * 3
+    assert [pictures.nth(i).get_attribute("alt").split(" ")[0] for i in range(3)] == ["Contours", "Jensen", "Accuracy"]
+    page.locator(CELL).first.wait_for(timeout=60_000)  # the cells along the line
+    jensen = pictures.nth(1).get_attribute("src")
+    seed = page.get_by_role("spinbutton", name="Seed")
+    seed.fill("1")
+    seed.press("Enter")  # other pairs: another picture
+    page.wait_for_function("(old) => { const i = document.querySelectorAll('[data-testid=\"stMain\"] img')[1];"
+                           " return i && i.getAttribute('src') !== old && i.complete && i.naturalWidth; }", arg=jensen, timeout=60_000)
+    _wait_idle(page)
+    page.screenshot(path=str(SHOTS / "lesson-convexity.png"), full_page=True)
+    page.get_by_role("link", name="Latent space").click()
+    page.locator(CLOUD).wait_for(timeout=60_000)
+    _wait_idle(page)
+
     # the run decides the space every page shows. A menu link first changes the path alone (the menu drops
     # the query string); the page's script then writes run and space back: wait for the address, not for
     # the running indicator, which may not have appeared yet (an NB301 walk read the bare path that way)

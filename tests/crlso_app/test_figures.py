@@ -3,6 +3,7 @@ import numpy as np
 from crlso_app import figures
 from crlso_core.analysis.curves import Curve
 from crlso_core.analysis.similarity import cosine_blocks
+from crlso_core.catalog.methods import SIDE_COLOURS
 from crlso_core.catalog.registry import get_space
 
 SPACE = get_space("nb201")
@@ -120,54 +121,6 @@ def test_the_surface_leaves_room_for_its_three_axis_titles():
     assert (eye.x**2 + eye.y**2 + eye.z**2) ** 0.5 > 2.3  # far enough that the box leaves the titles inside the chart
 
 
-def test_the_contour_dots_are_one_picture_with_a_scale_and_an_edge_of_their_own_and_say_what_they_encode():
-    import base64
-    import io
-
-    from PIL import Image
-
-    acc = np.random.default_rng(6).uniform(10, 95, 200)
-    info = _surface()
-    info.cell_xy[int(np.argmax(acc))] = info.cell_xy[int(np.argmin(acc))] = [0.0, 0.0]  # best and worst on one spot
-    fig = figures.contour_figure(info, acc, "t")
-    contour, key = fig.data
-    assert contour.type == "contour" and key.marker.colorscale != contour.colorscale
-    assert "rank of true accuracy" in key.marker.colorbar.title.text and key.marker.showscale
-    assert list(key.marker.colorbar.ticktext) == ["worst", "median", "best"]
-    (image,) = fig.layout.images  # the dots: one picture spanning the plane, over the contour
-    assert (image.x, image.y, image.sizex, image.sizey) == (-2.0, 2.0, 4.0, 4.0) and image.layer == "above"
-    assert list(fig.layout.xaxis.range) == [-2.0, 2.0]  # the picture's span is the axes' span
-    picture = Image.open(io.BytesIO(base64.b64decode(image.source.split(",", 1)[1]))).convert("RGBA")
-    width, height = picture.size
-    centre = picture.getpixel((width // 2, height // 2))
-    assert centre[3] == 255 and centre[0] > 200 and centre[1] > 200 and centre[2] < 100  # the best on top: Viridis yellow
-    assert picture.getpixel((width // 2 + 5, height // 2))[:3] == figures.DOT_EDGE[:3]  # a white edge around it
-    assert (np.asarray(picture)[..., 3] == 0).mean() > 0.5  # between the dots the contour shows through
-
-
-def test_the_jensen_histograms_outline_each_side_in_its_colour_over_shared_bins():
-    from crlso_core.analysis.convexity import JensenInfo
-
-    rng = np.random.default_rng(7)
-
-    def info(shift):
-        gaps = rng.normal(shift, 1, (300, 3))
-        return JensenInfo(np.array([0.25, 0.5, 0.75]), np.zeros((300, 2), int), gaps, np.where(gaps > 2, np.nan, gaps), 0.1, 0.2, 0.0)
-
-    infos = {"ls": info(0.5), "crls": info(-0.5)}
-    fig = figures.jensen_figure(infos)
-    ls, crls, ls_predicted, crls_predicted = fig.data
-    assert (ls.xaxis, ls_predicted.xaxis) == ("x", "x2") and ls.showlegend and not ls_predicted.showlegend  # true left, predicted right
-    assert [ls.name, crls.name] == ["LS", "CR-LS"]
-    assert ls.line.color == figures.SIDE_COLOURS["ls"] != crls.line.color == figures.SIDE_COLOURS["crls"]
-    assert ls.line.width >= 1.5 and crls.line.width >= 1.5 and ls.line.shape == "hv"
-    assert crls.fillcolor.startswith("rgba(") and crls.fillcolor.endswith(",0.12)")  # a light fill: the other shows through
-    assert list(ls.x) == list(crls.x)  # the same bins
-    assert sum(crls.y) == np.isfinite(infos["crls"].gap_true).sum() < 900  # every gap counted once; missing true gaps left out
-    assert sum(crls_predicted.y) == infos["crls"].gap_predicted.size  # no predicted gap is missing
-    assert [s.x0 for s in fig.layout.shapes] == [0, 0] and [a.text for a in fig.layout.annotations].count("chord") == 2
-
-
 def test_the_labelled_set_is_marked_where_the_search_begins():
     curves = [Curve("CR-LSO", np.linspace(80, 91, 400), None), Curve("REA", np.linspace(85, 90, 400), None)]
     fig = figures.curves_figure(curves, 91.5, "t", labelled=300)
@@ -186,7 +139,7 @@ def test_the_live_curve_uses_each_methods_colour_with_the_optimum_and_labelled_s
     names = [d.name for d in fig.data]
     assert names == ["LSO", "CR-LSO", "REA", "random search", "local search", "CR-LS: REA", "mystery"]
     assert [d.line.color for d in fig.data[:6]] == [figures.method_colour(n) for n in names[:6]]
-    assert fig.data[0].line.color == figures.SIDE_COLOURS["ls"] and fig.data[1].line.color == figures.SIDE_COLOURS["crls"]
+    assert fig.data[0].line.color == SIDE_COLOURS["ls"] and fig.data[1].line.color == SIDE_COLOURS["crls"]
     assert list(fig.data[1].x) == [300, 310] and list(fig.data[1].y) == [90.0, 91.0]
     assert any(s.y0 == 91.61 for s in fig.layout.shapes) and any(s.x0 == 300 and s.type == "line" for s in fig.layout.shapes)
     assert len(figures.live_curve_figure({"crls:search": [(1, 1.0)]}, None).layout.shapes) == 0
@@ -202,7 +155,6 @@ def test_side_by_side_puts_each_3d_panel_in_its_own_scene_with_its_cells_first()
     assert [t.name for t in cube.data] == ["cells", "cells", "selected", "selected"]
     assert cube.layout.scene2.aspectmode == "cube" and cube.layout.scene2.domain.x[0] > cube.layout.scene.domain.x[1]
     assert {a.text for a in cube.layout.annotations} == {"LS run", "CR-LS run"} and cube.layout.title.text == "LS and CR-LS · PCA"
-    assert figures.panel_axis(0) == "x" and figures.panel_axis(1) == "x2"
 
 
 def test_the_pool_behind_a_search_is_one_density_image_at_the_charts_zoom():
@@ -222,9 +174,3 @@ def test_the_pool_behind_a_search_is_one_density_image_at_the_charts_zoom():
     assert np.isnan(dense).any()  # squares without a cell stay empty (white)
 
 
-def test_side_by_side_contours_keep_a_colour_bar_a_side_and_one_for_the_dots():
-    acc = np.random.default_rng(8).uniform(10, 95, 200)
-    fig = figures.side_by_side([figures.contour_figure(_surface(), acc, s) for s in ("LS", "CR-LS")], "both")
-    assert [(t.type, t.xaxis) for t in fig.data] == [("contour", "x"), ("contour", "x2"), ("scatter", "x"), ("scatter", "x2")]
-    assert fig.data[0].colorbar.x < fig.layout.xaxis2.domain[0] < fig.data[1].colorbar.x
-    assert [t.marker.showscale for t in fig.data[2:]] == [True, False]  # the dots' one scale, shown once

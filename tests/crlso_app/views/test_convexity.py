@@ -11,14 +11,16 @@ def test_surface_jensen_check_and_line_for_both_sides(open_page, smoke_pair, cle
     rates = [float(m.value.rstrip(" %")) for m in at.metric]
     assert all(0 <= r <= 100 for r in rates)
     assert rates[3] == 0.0  # CR-LS's ICNN is convex by construction: no predicted violation
-    contours = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]  # both sides in one chart, a subplot each
-    assert [(t["type"], t.get("xaxis", "x")) for t in contours[:2]] == [("contour", "x"), ("contour", "x2")]
+    pictures = [image.proto.imgs[0] for image in at.get("image")]  # drawn on the server (crlso_app/pictures.py)
+    assert [p.alt.split(" ")[0] for p in pictures] == ["Contours", "Jensen", "Accuracy"] and not at.get("plotly_chart")
+    assert all(p.url.endswith(".png") for p in pictures)  # sent as drawn: a JPEG would blur lines and text
     at.radio(key="surface-kind").set_value("surface").run()
     clean(at)
-    assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")[:2]] == ["surface", "surface"]
+    assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")] == ["surface", "surface"]
+    assert len(at.get("image")) == 2  # the Jensen gaps and the line stay
     at.number_input(key="line-steps").set_value(5).run()
     clean(at)
-    assert len(at.dataframe[0].value) == 5
+    assert len(at.table[0].value) == 5
 
 
 def test_a_bad_cell_for_the_line_is_one_clear_message(open_page, smoke_pair):

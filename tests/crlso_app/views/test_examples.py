@@ -20,7 +20,7 @@ def test_each_page_opens_on_the_example_pair_with_nothing_trained(open_page, emp
         assert at.query_params["space"] == space, name
         captions = "\n".join(c.value for c in at.sidebar.caption)
         assert "example shipped with the app" in captions, name
-        charts = at.get("plotly_chart") or at.get("bidi_component")  # the Latent page's 2-D chart is our own component
+        charts = at.get("plotly_chart") or at.get("bidi_component") or at.get("image")  # our own canvas (Latent), pictures (Convexity)
         assert charts or at.get("arrow_data_frame") or at.dataframe, f"{name} drew nothing for {space}"
         if name == "latent" and space == "nb201":  # 15,625 cells a side: the dense middle is thinned, and the page says so
             assert any("of 15,625 cells drawn" in c.value for c in at.caption)
