@@ -37,6 +37,18 @@ TITLE_HAS = ("(t) => [...document.querySelectorAll('.crlso-cloud')].some(c => (c
              "[...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.title "
              "&& (g._fullLayout.title.text || '').includes(t))")
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
+TEXT_SHOWN = "(t) => document.body.textContent.includes(t)"  # checked every frame: Playwright's own text wait
+# polls at widening intervals, up to 500 ms apart, which once added up to half a second to a figure here
+CONVEXITY_DRAWN = """() => { const main = document.querySelector('[data-testid="stMain"]') || document.body, text = main.textContent;
+    const cells = [...main.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+        .map(m => /^(\\d+) distinct cells along the line/.exec(m.textContent.trim())).find(Boolean);
+    if (!text.includes('violations, true error') || !cells) return false;
+    const plots = [...main.querySelectorAll('.js-plotly-plot')], pictures = [...main.querySelectorAll('img')];
+    return plots.length + pictures.length >= 3 && plots.every(g => g._fullLayout && g.querySelector('.main-svg'))
+        && pictures.every(i => i.complete && i.naturalWidth > 0)
+        && main.querySelectorAll('[data-testid="stGraphVizChart"] svg').length >= +cells[1]; }"""
+# the Convexity page's three figures (contours, Jensen gaps, the line: pictures since 110b40b, Plotly
+# charts before) and the cells along the line all drawn, the metrics shown
 
 
 def timed(action, wait) -> float:
@@ -130,10 +142,10 @@ def other_pages(page, url: str, pair: str, repeat: int) -> dict[str, list[float]
                         lambda n=n: page.wait_for_function(TITLE_HAS, arg=f"top-{110 + 10 * n} × top-{110 + 10 * n}", timeout=60_000)))
     out["similarity: change k (heatmaps recomputed)"] = ks
     convexity = f"{url}/convexity?run={pair}"
-    metric = lambda: page.get_by_text("violations, true error").first.wait_for(timeout=180_000)  # noqa: E731
-    out["convexity page, first load (surface + 500-pair Jensen check)"] = [timed(lambda: page.goto(convexity), metric)]
-    out["convexity page, reload"] = [timed(lambda: page.reload(), metric) for _ in range(repeat)]
-    table = lambda: page.get_by_text("cells shown").first.wait_for(timeout=120_000)  # noqa: E731
+    drawn = lambda: page.wait_for_function(CONVEXITY_DRAWN, timeout=180_000)  # noqa: E731
+    out["convexity page, first load (surface + 500-pair Jensen check)"] = [timed(lambda: page.goto(convexity), drawn)]
+    out["convexity page, reload"] = [timed(lambda: page.reload(), drawn) for _ in range(repeat)]
+    table = lambda: page.wait_for_function(TEXT_SHOWN, arg="cells shown", timeout=120_000)  # noqa: E731
     out["benchmark page, load (15,625 cells)"] = [timed(lambda: page.goto(f"{url}/benchmark"), table) for _ in range(repeat)]
     return out
 
@@ -141,21 +153,24 @@ def other_pages(page, url: str, pair: str, repeat: int) -> dict[str, list[float]
 def page_switches(page, url: str, pair: str, repeat: int, shown: list[int]) -> dict[str, list[float]]:
     """A page chosen in the sidebar's menu, until its figures are drawn and the script is done
     (each page visited once before, as in a lesson: what is cached stays cached)."""
-    def shows(title=None, text=None, cells=None):
-        """Until the page's own figure (a title only it has), text or cells are on screen, then
-        until its script is done: nothing left over from the page before can satisfy it."""
+    def shows(title=None, text=None, cells=None, drawn=None):
+        """Until the page's own figure (a title only it has), text, cells or whole drawing
+        (a check in JavaScript) are on screen, then until its script is done: nothing left
+        over from the page before can satisfy it."""
         def wait():
             if title:
                 page.wait_for_function(TITLE_HAS, arg=title, timeout=120_000)
             if text:
-                page.get_by_text(text).first.wait_for(timeout=120_000)
+                page.wait_for_function(TEXT_SHOWN, arg=text, timeout=120_000)
+            if drawn:
+                page.wait_for_function(drawn, timeout=120_000)
             if cells:
                 page.wait_for_function(CELLS_DRAWN, arg=cells, timeout=120_000)
             idle(page, 120_000, settle=0)
         return wait
 
     route = [("Latent space", shows(cells=shown)), ("Search", shows(title="every queried step")),
-             ("Similarity", shows(title="× worst-")), ("Convexity", shows(title="True error of the decoded cell")),
+             ("Similarity", shows(title="× worst-")), ("Convexity", shows(drawn=CONVEXITY_DRAWN)),
              ("Benchmark", shows(text="cells shown"))]
     page.goto(f"{url}/latent?run={pair}")
     idle(page, 120_000)
