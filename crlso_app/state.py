@@ -151,8 +151,8 @@ def _keeper(key: str):
 
 
 def kept_widget(widget, label: str, key: str, default, form: bool = False, **kwargs):
-    """`widget` (st.selectbox, st.multiselect, st.checkbox, st.toggle, st.radio,
-    st.number_input, st.text_input, or a column's) drawn at the value the user last chose
+    """`widget` (st.selectbox, st.multiselect, st.segmented_control, st.checkbox, st.toggle,
+    st.radio, st.number_input, st.text_input, or a column's) drawn at the value the user last chose
     anywhere in this session, which it then keeps. `form`: the widget is inside st.form, where
     Streamlit allows no on_change (its value arrives with the submit, and the run keeps it)."""
     value = kept(key, default)
@@ -168,6 +168,9 @@ def kept_widget(widget, label: str, key: str, default, form: bool = False, **kwa
         options = list(kwargs.get("options", []))
         value = [v for v in (value or []) if v in options]
         return keep(key, widget(label, default=value, key=WIDGET_PREFIX + key, **kwargs))
+    if name == "segmented_control":  # one option picked (required=True keeps it from being unpicked)
+        options = list(kwargs.get("options", []))
+        return keep(key, widget(label, default=value if value in options else default, key=WIDGET_PREFIX + key, **kwargs))
     return keep(key, widget(label, value=value, key=WIDGET_PREFIX + key, **kwargs))
 
 

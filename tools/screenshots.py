@@ -24,7 +24,8 @@ CHARTS_DRAWN = """(n) => [...document.querySelectorAll('.js-plotly-plot')].filte
 READY = {  # what shows that a page has finished drawing: (charts drawn, text on the page)
     "benchmark": (1, "cells shown:"), "train": (0, "Start training"), "similarity": (4, "mean top×worst"),
     "search": (3, "Move (0 = the start cell)"), "search-walk": (3, "Move (0 = the start cell)"),
-    "convexity": (0, "distinct cells along the line"), "runs": (0, "Runs to compare"),  # its charts are pictures
+    "convexity": (0, "The plane passes through the mean code"), "convexity-jensen": (0, "violations, true error"),
+    "convexity-line": (0, "distinct cells along the line"), "runs": (0, "Runs to compare"),  # Convexity's charts are pictures
     "latent-umap": (1, "Decode a point"), "latent": (1, "Decode a point"),  # LS and CR-LS: two panels of one chart
     "search-found": (4, "Where each method looked"),
 }
@@ -83,7 +84,9 @@ def main(argv=None) -> int:
                 ("similarity", f"{url}/similarity?{q}"),
                 ("search", f"{url}/search?{q}&proj=pca"),
                 ("search-walk", f"{url}/search?{q}&proj=pca"),
-                ("convexity", f"{url}/convexity?{q}"),
+                ("convexity", f"{url}/convexity?{q}&check=plane"),
+                ("convexity-jensen", f"{url}/convexity?{q}&check=jensen"),
+                ("convexity-line", f"{url}/convexity?{q}&check=line"),
                 ("runs", f"{url}/runs"),
                 ("latent-umap", f"{url}/latent?{q}&proj=umap"),
                 ("latent", f"{url}/latent?{q}&proj=pca"),

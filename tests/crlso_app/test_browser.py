@@ -233,23 +233,37 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     assert wait_for_cell(page, label) == arch
     page.get_by_text("Nearest 7 cells in the CR-LS latent space").wait_for()
 
-    # Convexity's charts are pictures drawn on the server: each arrives whole, at the width it was drawn for
+    # Convexity shows one check at a time; its charts are pictures drawn on the server, each arriving whole at the
+    # width it was drawn for
     page.get_by_role("link", name="Convexity").click()
     pictures = page.locator('[data-testid="stMain"] img')
-    expect(pictures).to_have_count(3, timeout=120_000)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMain\"] img')].every(i => i.complete && i.naturalWidth)",
-                           timeout=60_000)
-    assert page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stMain\"] img')].map(i => i.naturalWidth)") == [1240] * 3
-    assert [pictures.nth(i).get_attribute("alt").split(" ")[0] for i in range(3)] == ["Contours", "Jensen", "Accuracy"]
-    page.locator(CELL).first.wait_for(timeout=60_000)  # the cells along the line
-    jensen = pictures.nth(1).get_attribute("src")
+    loaded = """(n) => { const i = [...document.querySelectorAll('[data-testid="stMain"] img')];
+        return i.length === n && i.every(p => p.complete && p.naturalWidth === 1240); }"""
+    page.wait_for_function(loaded, arg=1, timeout=120_000)
+    assert pictures.first.get_attribute("alt").startswith("Contours") and "check=plane" in page.url
+    page.get_by_role("radio", name="Jensen gaps", exact=True).click()
+    page.get_by_text("violations, true error").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.wait_for_function(loaded, arg=1, timeout=60_000)
+    jensen = pictures.first.get_attribute("src")
+    assert pictures.first.get_attribute("alt").startswith("Jensen gaps") and "check=jensen" in page.url
     seed = page.get_by_role("spinbutton", name="Seed")
     seed.fill("1")
     seed.press("Enter")  # other pairs: another picture
-    page.wait_for_function("(old) => { const i = document.querySelectorAll('[data-testid=\"stMain\"] img')[1];"
+    page.wait_for_function("(old) => { const i = document.querySelector('[data-testid=\"stMain\"] img');"
                            " return i && i.getAttribute('src') !== old && i.complete && i.naturalWidth; }", arg=jensen, timeout=60_000)
     _wait_idle(page)
-    page.screenshot(path=str(SHOTS / "lesson-convexity.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "lesson-convexity-jensen.png"), full_page=True)
+    page.get_by_role("radio", name="Cells along a line", exact=True).click()
+    page.locator(CELL).first.wait_for(timeout=60_000)  # the cells the decoder makes along the line
+    _wait_idle(page)
+    page.get_by_role("link", name="Latent space").click()
+    page.locator(CLOUD).wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.get_by_role("link", name="Convexity").click()  # the check chosen follows the user
+    page.locator(CELL).first.wait_for(timeout=60_000)
+    expect(page.get_by_role("radio", name="Cells along a line", exact=True)).to_be_checked()
+    _wait_idle(page)
     page.get_by_role("link", name="Latent space").click()
     page.locator(CLOUD).wait_for(timeout=60_000)
     _wait_idle(page)

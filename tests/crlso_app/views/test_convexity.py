@@ -5,25 +5,45 @@ def test_without_runs_it_points_to_the_train_page(open_page, empty_store):
     assert "No trained runs yet" in open_page("convexity", empty_store).info[0].value
 
 
-def test_surface_jensen_check_and_line_for_both_sides(open_page, smoke_pair, clean):
+def _pictures(at):
+    return [image.proto.imgs[0] for image in at.get("image")]  # drawn on the server (crlso_app/pictures.py)
+
+
+def test_one_check_at_a_time_each_for_both_sides_and_the_choice_in_the_url(open_page, smoke_pair, clean):
     at = open_page("convexity", smoke_pair, run="pair")
+    assert at.segmented_control(key="w-convexity-check").value == "plane" and at.query_params["check"] == "plane"
+    (contours,) = _pictures(at)  # the plane alone: the other checks are not drawn
+    assert contours.alt.startswith("Contours") and contours.url.endswith(".png")  # PNG as drawn: JPEG would blur lines and text
+    assert not at.metric and not at.get("plotly_chart")
+    at.radio(key="surface-kind").set_value("surface").run()
+    clean(at)
+    assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")] == ["surface", "surface"]
+    assert not at.get("image")
+
+    at.segmented_control(key="w-convexity-check").set_value("jensen").run()
+    clean(at)
+    assert at.query_params["check"] == "jensen"
     assert len(at.metric) == 4
     rates = [float(m.value.rstrip(" %")) for m in at.metric]
     assert all(0 <= r <= 100 for r in rates)
     assert rates[3] == 0.0  # CR-LS's ICNN is convex by construction: no predicted violation
-    pictures = [image.proto.imgs[0] for image in at.get("image")]  # drawn on the server (crlso_app/pictures.py)
-    assert [p.alt.split(" ")[0] for p in pictures] == ["Contours", "Jensen", "Accuracy"] and not at.get("plotly_chart")
-    assert all(p.url.endswith(".png") for p in pictures)  # sent as drawn: a JPEG would blur lines and text
-    at.radio(key="surface-kind").set_value("surface").run()
+    assert [p.alt.split(":")[0] for p in _pictures(at)] == ["Jensen gaps"] and not at.get("plotly_chart")
+
+    at.segmented_control(key="w-convexity-check").set_value("line").run()
     clean(at)
-    assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")] == ["surface", "surface"]
-    assert len(at.get("image")) == 2  # the Jensen gaps and the line stay
+    assert [p.alt.split(".")[0] for p in _pictures(at)] == ["Accuracy along the line"] and not at.metric
     at.number_input(key="line-steps").set_value(5).run()
     clean(at)
     assert len(at.table[0].value) == 5
 
 
+def test_a_check_in_the_url_opens_on_that_check(open_page, smoke_pair):
+    at = open_page("convexity", smoke_pair, run="pair", check="line")
+    assert at.segmented_control(key="w-convexity-check").value == "line" and at.text_input(key="line-a")
+    assert open_page("convexity", smoke_pair, run="pair", check="nonsense").segmented_control(key="w-convexity-check").value == "plane"
+
+
 def test_a_bad_cell_for_the_line_is_one_clear_message(open_page, smoke_pair):
-    at = open_page("convexity", smoke_pair, run="pair")
+    at = open_page("convexity", smoke_pair, run="pair", check="line")
     at.text_input(key="line-a").input("not a cell").run()
     assert not at.exception and "Not a NAS-Bench-201 cell string" in at.error[0].value
