@@ -40,15 +40,21 @@ IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
 TEXT_SHOWN = "(t) => document.body.textContent.includes(t)"  # checked every frame: Playwright's own text wait
 # polls at widening intervals, up to 500 ms apart, which once added up to half a second to a figure here
 CONVEXITY_DRAWN = """() => { const main = document.querySelector('[data-testid="stMain"]') || document.body, text = main.textContent;
+    const chooser = main.querySelector('[data-testid="stButtonGroup"]');
+    const shown = chooser ? [new URLSearchParams(location.search).get('check') || 'plane'] : ['plane', 'jensen', 'line'];
+    const plots = [...main.querySelectorAll('.js-plotly-plot')], pictures = [...main.querySelectorAll('img')];
+    if (plots.length + pictures.length < shown.length || !plots.every(g => g._fullLayout && g.querySelector('.main-svg'))
+        || !pictures.every(i => i.complete && i.naturalWidth > 0)) return false;
     const cells = [...main.querySelectorAll('[data-testid="stMarkdownContainer"]')]
         .map(m => /^(\\d+) distinct cells along the line/.exec(m.textContent.trim())).find(Boolean);
-    if (!text.includes('violations, true error') || !cells) return false;
-    const plots = [...main.querySelectorAll('.js-plotly-plot')], pictures = [...main.querySelectorAll('img')];
-    return plots.length + pictures.length >= 3 && plots.every(g => g._fullLayout && g.querySelector('.main-svg'))
-        && pictures.every(i => i.complete && i.naturalWidth > 0)
-        && main.querySelectorAll('[data-testid="stGraphVizChart"] svg').length >= +cells[1]; }"""
-# the Convexity page's three figures (contours, Jensen gaps, the line: pictures since 110b40b, Plotly
-# charts before) and the cells along the line all drawn, the metrics shown
+    const done = {plane: () => text.includes('The plane passes through the mean code'),
+                  jensen: () => text.includes('violations, true error'),
+                  line: () => cells && main.querySelectorAll('[data-testid="stGraphVizChart"] svg').length >= +cells[1]};
+    return shown.every(check => done[check]()); }"""
+# what the Convexity page shows, drawn: since the commit after 389122f one check at a time (?check=, the plane by default),
+# its figure a picture; before it all three checks (contours, Jensen gaps, the line: Plotly charts before 110b40b)
+# with the metrics and every cell along the line
+CHECKS = {"jensen": "Jensen gaps", "line": "Cells along a line", "plane": "Predicted accuracy over the plane"}
 
 
 def timed(action, wait) -> float:
@@ -145,6 +151,22 @@ def other_pages(page, url: str, pair: str, repeat: int) -> dict[str, list[float]
     drawn = lambda: page.wait_for_function(CONVEXITY_DRAWN, timeout=180_000)  # noqa: E731
     out["convexity page, first load (surface + 500-pair Jensen check)"] = [timed(lambda: page.goto(convexity), drawn)]
     out["convexity page, reload"] = [timed(lambda: page.reload(), drawn) for _ in range(repeat)]
+    if page.locator('[data-testid="stButtonGroup"]').count():  # one check at a time: each check in turn
+        switch, reload = [], []
+        for n in range(repeat):
+            check = list(CHECKS)[n % 3]
+            page.wait_for_timeout(300)  # a click in the instant the script ends can be dropped (not timed)
+            switch.append(timed(lambda check=check: page.get_by_role("radio", name=CHECKS[check], exact=True).click(),
+                                lambda check=check: (page.wait_for_function(f"() => location.search.includes('check={check}')",
+                                                                            timeout=60_000), drawn(), idle(page, settle=0), drawn())))
+            # drawn again once the script is done: until then the check before may still be on screen
+        out["convexity: switch to another check (Jensen gaps, the line, the plane in turn)"] = switch
+        for n in range(repeat):
+            check = ("jensen", "line")[n % 2]
+            reload.append(timed(lambda check=check: page.goto(f"{convexity}&check={check}"), drawn))
+        out["convexity page, load of a link to the Jensen or the line check"] = reload
+        page.goto(f"{convexity}&check=plane")  # the page switches below open the default check (not timed)
+        drawn()
     table = lambda: page.wait_for_function(TEXT_SHOWN, arg="cells shown", timeout=120_000)  # noqa: E731
     out["benchmark page, load (15,625 cells)"] = [timed(lambda: page.goto(f"{url}/benchmark"), table) for _ in range(repeat)]
     return out
