@@ -51,7 +51,7 @@ CONVEXITY_DRAWN = """() => { const main = document.querySelector('[data-testid="
                   jensen: () => text.includes('violations, true error'),
                   line: () => cells && main.querySelectorAll('[data-testid="stGraphVizChart"] svg').length >= +cells[1]};
     return shown.every(check => done[check]()); }"""
-# what the Convexity page shows, drawn: since the commit after 389122f one check at a time (?check=, the plane by default),
+# what the Convexity page shows, drawn: since 7a51396 one check at a time (?check=, the plane by default),
 # its figure a picture; before it all three checks (contours, Jensen gaps, the line: Plotly charts before 110b40b)
 # with the metrics and every cell along the line
 CHECKS = {"jensen": "Jensen gaps", "line": "Cells along a line", "plane": "Predicted accuracy over the plane"}
