@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from crlso_app.heap import freeze_after_imports
 from crlso_app.navigation import build_navigation
 from crlso_app.state import guard, restore_url
 
@@ -30,6 +31,7 @@ def main() -> None:
     st.title(navigation.title)  # every page's frame: its title, and one error boundary around it
     with guard():
         navigation.run()
+    freeze_after_imports()  # a page's first run imports its libraries: keep them out of later collections
 
 
 # A worker process spawned while this script is __main__ (AppTest runs it in the test process)
