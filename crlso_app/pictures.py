@@ -10,6 +10,7 @@ column at 1600 px, with text of 14 px or more, so they stay legible on a project
 from __future__ import annotations
 
 import io
+import textwrap
 from typing import Sequence
 
 import numpy as np
@@ -31,6 +32,12 @@ CONTOUR_LEVELS = 20
 JENSEN_BINS = 60
 JENSEN_PANELS = {"true": "True error of the decoded cell", "predicted": "Predicted error"}
 LINE_COLOURS = {"true": "#2a9d3a", "predicted": "#1f63b4"}
+TITLE_CHARS = 100  # a title line at 18 px that fits the picture's width (NB301's cell labels run ~100 characters)
+
+
+def wrapped(title: str, width: int = TITLE_CHARS) -> str:
+    """A title in lines that fit the picture: matplotlib cuts a longer one at the edges."""
+    return "\n".join(textwrap.wrap(title, width)) or title
 
 
 def png(fig: Figure) -> bytes:
@@ -84,7 +91,7 @@ def contour_picture(panels: Sequence[tuple[SurfaceInfo, np.ndarray, str]], title
                                shrink=0.6, ticks=[0, 0.5, 1])
             bar.ax.set_xticklabels(["worst", "median", "best"])
             bar.set_label("cells: rank of true accuracy")
-        fig.suptitle(title)
+        fig.suptitle(wrapped(title))
         return png(fig)
 
 
@@ -139,6 +146,6 @@ def line_picture(t: np.ndarray, true_acc: np.ndarray, predicted: np.ndarray, tit
         ax.set_xlabel("t (0 = first cell, 1 = second cell)")
         ax.set_ylabel("accuracy (%)")
         ax.grid(alpha=0.3)
-        fig.legend(loc="outside right upper")
-        ax.set_title(title)
+        fig.legend(loc="outside lower center", ncols=2)  # below: the title and the axes keep the whole width
+        fig.suptitle(wrapped(title))
         return png(fig)

@@ -75,3 +75,13 @@ def test_the_line_draws_true_and_predicted_accuracy_in_their_colours_with_gaps_w
     image = _image(pictures.line_picture(t, true_acc, 85 - 3 * t, "LS: from a to b"))
     assert _pixels_of(image, pictures.LINE_COLOURS["true"], 6) > 200
     assert _pixels_of(image, pictures.LINE_COLOURS["predicted"], 6) > 200
+
+
+def test_a_long_title_is_wrapped_to_lines_that_fit_the_picture():
+    title = "LS: from " + " | ".join(["sk(0) sk(1)|s5(0) d5(1)|s5(0) s5(3)"] * 6) + " to " + "x" * 150
+    lines = pictures.wrapped(title).split("\n")
+    assert len(lines) > 2 and all(len(line) <= pictures.TITLE_CHARS for line in lines)
+    assert "".join(lines).replace(" ", "") == title.replace(" ", "")  # nothing lost, only broken
+    assert pictures.wrapped("CR-LS: from a to b") == "CR-LS: from a to b"
+    image = _image(pictures.line_picture(np.linspace(0, 1, 3), np.ones(3), np.ones(3), title))
+    assert image.shape[1] == round(pictures.WIDTH_IN * pictures.DPI)
