@@ -37,6 +37,8 @@ TITLE_HAS = ("(t) => [...document.querySelectorAll('.crlso-cloud')].some(c => (c
              "[...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.title "
              "&& (g._fullLayout.title.text || '').includes(t))")
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
+MOVES_OF = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => (g._fullLayout.title || {}).text || '')
+    .map(t => /, move \\d+ of (\\d+)/.exec(t)).find(Boolean)[1]"""  # Search's trajectory chart: "Trajectory #1, move 0 of 7"
 TEXT_SHOWN = "(t) => document.body.textContent.includes(t)"  # checked every frame: Playwright's own text wait
 # polls at widening intervals, up to 500 ms apart, which once added up to half a second to a figure here
 CONVEXITY_DRAWN = """() => { const main = document.querySelector('[data-testid="stMain"]') || document.body, text = main.textContent;
@@ -108,10 +110,15 @@ def search(page, url: str, pair: str, repeat: int) -> dict[str, list[float]]:
     page.get_by_text("Move (0 = the start cell)").first.wait_for(timeout=120_000)
     idle(page)
     slider = page.get_by_role("slider").last
+    page.wait_for_function(TITLE_HAS, arg=", move 0 of", timeout=60_000)
+    last = int(page.evaluate(MOVES_OF))  # the trajectory's moves: the slider's end
     moves = []
-    for _ in range(repeat):
+    for n in range(min(repeat, last)):
         slider.focus()
-        moves.append(timed(lambda: page.keyboard.press("ArrowRight"), lambda: idle(page)))
+        # until the chart shows the next move (the running indicator alone can be checked before the run shows it)
+        moves.append(timed(lambda: page.keyboard.press("ArrowRight"),
+                           lambda n=n: (page.wait_for_function(TITLE_HAS, arg=f", move {n + 1} of", timeout=60_000),
+                                        idle(page, settle=0))))
     out["search: one move along a trajectory"] = moves
     picks, sides, opened = [], [], []
     menu = "Trajectory (from one start cell)"
