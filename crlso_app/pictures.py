@@ -19,8 +19,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
+from crlso_app.figures import quantile_positions
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
-from crlso_core.catalog.methods import OTHER_COLOURS, SIDE_COLOURS, side_name
+from crlso_core.catalog.methods import SIDE_METHODS, method_colour, side_name
 
 WIDTH_IN, DPI = 12.4, 100  # about the main column's width at 1600 px: shown at 1:1, text keeps its size
 STYLE = {"font.size": 14, "axes.titlesize": 16, "figure.titlesize": 18, "legend.fontsize": 14,
@@ -50,18 +51,13 @@ def _figure(height_in: float) -> Figure:
     return Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
 
 
-def side_colour(side: str, i: int) -> str:
-    return SIDE_COLOURS.get(side, OTHER_COLOURS[i % len(OTHER_COLOURS)])
-
-
 def dots_shown(true_acc: np.ndarray, count: int = CONTOUR_DOTS) -> tuple[np.ndarray, np.ndarray]:
     """A fixed random sample of the cells (rows) and each one's rank of true accuracy (0 worst,
-    1 best; unknown counts as worst), ordered so that the best are drawn last, on top."""
-    order = np.argsort(np.nan_to_num(true_acc, nan=-np.inf), kind="stable")
-    rank = np.empty(len(order))
-    rank[order] = np.arange(len(order)) / max(1, len(order) - 1)  # by rank: accuracies bunch near the top
-    sample = np.random.default_rng(0).choice(len(order), size=min(count, len(order)), replace=False)
-    shown = sample[np.argsort(rank[sample], kind="stable")]
+    1 best, as the Latent page colours them: ties share a rank, unknown counts as worst),
+    ordered so that the best are drawn last, on top, and the unknown first."""
+    rank = quantile_positions(true_acc)
+    sample = np.random.default_rng(0).choice(len(rank), size=min(count, len(rank)), replace=False)
+    shown = sample[np.lexsort((rank[sample], np.isfinite(np.asarray(true_acc, dtype=float)[sample])))]
     return shown, rank[shown]
 
 
@@ -118,7 +114,7 @@ def jensen_picture(infos: dict[str, JensenInfo]) -> bytes:
                     continue
                 counts, _ = np.histogram(g, bins=edges)
                 x, y = _step(edges, counts)
-                colour = side_colour(side, i)
+                colour = method_colour(SIDE_METHODS.get(side, side), i)
                 ax.fill_between(x, y, color=to_rgba(colour, 0.12), linewidth=0)
                 ax.plot(x, y, color=colour, linewidth=2, label=side_name(side))
             ax.axvline(0, color="black", linestyle="--", linewidth=1.2)

@@ -5,6 +5,7 @@ from PIL import Image
 
 from crlso_app import pictures
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
+from crlso_core.catalog.methods import SIDE_COLOURS
 
 RDBU_RED, RDBU_BLUE, VIRIDIS_YELLOW = "#67001f", "#053061", "#fde725"  # the two scales' ends
 
@@ -55,7 +56,7 @@ def _jensen(shift: float, rng) -> JensenInfo:
 def test_the_jensen_histograms_draw_each_side_in_its_colour_and_only_the_sides_given():
     rng = np.random.default_rng(3)
     both = _image(pictures.jensen_picture({"ls": _jensen(0.5, rng), "crls": _jensen(-0.5, rng)}))
-    ls, crls = pictures.SIDE_COLOURS["ls"], pictures.SIDE_COLOURS["crls"]
+    ls, crls = SIDE_COLOURS["ls"], SIDE_COLOURS["crls"]
     assert _pixels_of(both, ls, 6) > 300 and _pixels_of(both, crls, 6) > 300
     alone = _image(pictures.jensen_picture({"crls": _jensen(-0.5, rng)}))
     assert _pixels_of(alone, ls, 6) == 0 and _pixels_of(alone, crls, 6) > 300
@@ -66,7 +67,7 @@ def test_a_side_whose_decoded_cells_all_lack_a_true_accuracy_still_draws_its_pre
     info = _jensen(0.0, rng)
     info.gap_true[:] = np.nan
     image = _image(pictures.jensen_picture({"ls": info}))
-    assert _pixels_of(image, pictures.SIDE_COLOURS["ls"], 6) > 100
+    assert _pixels_of(image, SIDE_COLOURS["ls"], 6) > 100
 
 
 def test_the_line_draws_true_and_predicted_accuracy_in_their_colours_with_gaps_where_unknown():
