@@ -137,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default="0-9", help="a range (0-9) or a list (0,1,2)")
     p.add_argument("--budgets", default="100,200,300,500")
     p.add_argument("--preset", choices=PRESET_NAMES, default="demo", help="training preset of the latent methods")
+    p.add_argument("--rules", default="", help=f"comma list of search rules ({', '.join(RULES)}): each latent method without a "
+                   "rule of its own runs once per rule, on one training (default: the preset's rule)")
     p.add_argument(
         "--workers", type=int, default=1, help="parallel processes (with --backend ray and no --address: the local Ray's jobs at a time)"
     )
@@ -227,6 +229,7 @@ def _bench(args: argparse.Namespace) -> None:
     plan = BenchPlan(
         args.space, datasets, parse_list(args.methods), parse_seeds(args.seeds),
         sorted(parse_list(args.budgets, int)), args.preset, args.workers, args.device, args.backend, args.address,
+        parse_list(args.rules),
     )
     bar = None
 
@@ -241,7 +244,7 @@ def _bench(args: argparse.Namespace) -> None:
         bar.set_postfix_str(what, refresh=True)
 
     try:
-        results = run_bench(plan, args.out, args.data_dir, progress)
+        results = run_bench(plan, args.out, args.data_dir, progress, argv=args.argv)
     finally:
         if bar is not None:
             bar.close()
@@ -373,6 +376,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, or a bad option already said in one line
         return int(exc.code or 0)
+    args.argv = list(sys.argv) if argv is None else ["crlso", *argv]  # what plan.json records
     bars = ProgressBars(enabled=not getattr(args, "quiet", False))
     import signal
     import threading

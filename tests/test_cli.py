@@ -110,3 +110,15 @@ def test_build_nb101_from_the_official_format_and_a_damaged_copy_changes_nothing
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "record 15" in err and "CRC32C" in err and "Traceback" not in err
     assert out.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["damaged.tfrecord", "nb101.csv.gz"]
+
+
+def test_bench_records_its_command_line_and_refuses_an_unknown_rule(tmp_path, capsys):
+    args = ["bench", "--datasets", "cifar10", "--methods", "rs", "--seeds", "0", "--budgets", "20", "--out", str(tmp_path), "--quiet"]
+    assert main(args) == 0
+    (session,) = json.loads((tmp_path / "plan.json").read_text())["sessions"]
+    assert session["argv"] == ["crlso", *args] and session["rules"] == [] and session["outcome"] == "finished"
+    assert "| 20 | rs | 1 |" in capsys.readouterr().out
+    assert main([*args, "--rules", "ranked,sideways"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Unknown rule 'sideways'" in err and "ranked" in err
+    assert len(json.loads((tmp_path / "plan.json").read_text())["sessions"]) == 1  # refused before a session began

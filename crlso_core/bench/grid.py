@@ -8,6 +8,11 @@ With several, each group is split into jobs of one latent training each (methods
 it stay together), so the trainings of one seed run side by side and a bench stopped early
 keeps every job that finished; jobs start in the order --methods names them. Workers are
 spawned processes (CUDA cannot be forked); the parent alone writes files.
+
+A run is (method, rule): `rules` makes the search rule a dimension (bench/methods.py), and
+rows carry what produced them (bench/results.py), so a resume counts a run as done only
+when its rows have the preset, rule and settings id the plan resolves now. plan.json
+records each invocation (bench/plan.py).
 """
 
 from __future__ import annotations
@@ -16,31 +21,24 @@ import csv
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
-from crlso_core.bench.methods import MethodResult, init_worker, run_group, torch_threads_for
+from crlso_core.bench import plan as plan_file
+from crlso_core.bench.methods import MethodResult, Run, expand_runs, init_worker, run_group, run_settings, torch_threads_for
+from crlso_core.bench.results import CURVE_COLUMNS, RECON_COLUMNS, RESULT_COLUMNS, read_curves, read_reconstruction, read_results
 from crlso_core.benchmarks.base import Benchmark
+from crlso_core.catalog.config import RULES
 from crlso_core.catalog.methods import LATENT_METHODS, check_methods, latent_labelled
 from crlso_core.catalog.registry import get_spec, load_benchmark
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.common.files import read_csv, write_csv
+from crlso_core.common.files import write_csv
 from crlso_core.common.locks import FolderLock
-from crlso_core.search.origins import ORIGINS, Origins
+from crlso_core.search.origins import Origins
 
-# latent methods: the share of search queries (after the labelled set, up to the budget) that
-# were latent moves, and how many came from each origin (search/origins.py); empty for baselines
-ORIGIN_COLUMNS = [f"from_{kind}" for kind in ORIGINS]
-RESULT_COLUMNS = [
-    "method", "dataset", "seed", "budget", "best_arch", "best_valid_acc", "best_test_acc",
-    "found_valid_optimum", "queries_to_best", "labelled", "wall_s", "latent_share", *ORIGIN_COLUMNS,
-]
-CURVE_COLUMNS = ["method", "dataset", "seed", "queries", "best_valid_acc", "best_test_acc"]
-# latent methods: how well the G-VAE they searched decodes its pool and cells it never saw
-RECON_COLUMNS = ["method", "dataset", "seed", "recon_pool", "recon_heldout"]
 CURVE_STEP = 10
 LOCK_FILE = ".bench.lock"
 
@@ -57,6 +55,10 @@ class BenchPlan:
     device: str = "auto"
     backend: str = "process"  # "process": local worker processes; "ray": Ray tasks (compare/ray_backend.py)
     address: Optional[str] = None  # the Ray cluster to join; None starts a local one
+    rules: list[str] = field(default_factory=list)  # search rules of latent methods without a fixed one; []: the preset's
+
+    def runs(self) -> list[Run]:
+        return expand_runs(self.methods, self.rules, self.preset, self.space)
 
     def validate(self) -> "BenchPlan":
         spec = get_spec(self.space)
@@ -73,6 +75,9 @@ class BenchPlan:
             raise CRLSOError("--address names a Ray cluster; use it with --backend ray.")
         if not self.seeds:
             raise CRLSOError("No seeds to run; write e.g. --seeds 0-9.")
+        unknown = [r for r in self.rules if r not in RULES]
+        if unknown:
+            raise CRLSOError(f"Unknown rule {quoted(unknown[0], 40)}; choose from {', '.join(RULES)}, e.g. --rules {RULES[0]}.")
         for m in self.methods:
             labelled = latent_labelled(m, self.preset, self.space)
             if labelled is not None and labelled > max(self.budgets):
@@ -130,9 +135,13 @@ def result_rows(result: MethodResult, budgets: list[int], optimum: Optional[floa
             "best_test_acc": _number(float(result.test[best]) if result.test is not None else None),
             "found_valid_optimum": _number(int(valid[best] >= optimum) if optimum is not None else None),
             "queries_to_best": best + 1, "labelled": result.labelled, "wall_s": round(result.wall_s, 2),
-            **origin_cells(result, budget),
+            **origin_cells(result, budget), **produced_cells(result),
         })
     return rows
+
+
+def produced_cells(result: MethodResult) -> dict:
+    return {"preset": result.preset, "rule": result.rule, "settings": result.settings}
 
 
 def origin_cells(result: MethodResult, budget: int) -> dict:
@@ -157,6 +166,7 @@ def curve_rows(result: MethodResult) -> list[dict]:
             "method": result.method, "dataset": result.dataset, "seed": result.seed, "queries": q,
             "best_valid_acc": float(result.valid[i]),
             "best_test_acc": _number(float(result.test[i]) if result.test is not None else None),
+            **produced_cells(result),
         })
     return rows
 
@@ -172,56 +182,36 @@ def _append(path: Path, rows: list[dict], columns: list[str]) -> None:
         os.fsync(f.fileno())
 
 
-KEY_COLUMNS = {"results.csv": ["method", "dataset", "seed", "budget", "labelled"], "curves.csv": ["method", "dataset", "seed"],
-               "reconstruction.csv": ["method", "dataset", "seed"]}
+Key = tuple[str, str, int, str, str, str]  # method, dataset, seed, preset, rule, settings
 
 
-def read_rows(path: Path) -> list[dict]:
-    """A bench file's rows, checked before a resume touches anything: a file that cannot be
-    read, lacks a column the bench keys on, or holds a key that is not a number is one clear
-    message, and the file is left as it is."""
-    if not path.exists():
-        return []
-    fix = "the bench left it as it was: move it aside (or delete it) to run those rows again"
-    try:
-        rows = read_csv(path, KEY_COLUMNS.get(path.name, ()))
-        for number, r in enumerate(rows, start=2):
-            if not r["method"] or not r["dataset"]:
-                raise ValueError(f"line {number} names no method or dataset")
-            for column in ("seed", "budget", "labelled"):
-                if column in r and not (r[column] or "").strip().isdigit():
-                    raise ValueError(f"line {number} has {column} {r[column]!r}, not a whole number")
-    except CRLSOError as exc:
-        raise CRLSOError(f"{str(exc).rstrip('.')}; {fix}.") from None
-    except ValueError as exc:
-        raise CRLSOError(f"{path} is damaged ({exc}); {fix}.") from None
-    return rows
+def _key(row) -> Key:
+    """A run's identity in every file: rows of another preset, rule or settings id are
+    another run, never counted as this one's nor mixed with it."""
+    return (row.method, row.dataset, row.seed, row.preset, row.rule, row.settings)
 
 
-def done_keys(path: Path, budgets: list[int]) -> set[tuple[str, str, int]]:
+def done_keys(rows: list, budgets: list[int]) -> set[Key]:
     """Runs whose rows cover every asked budget they can answer (budget >= labelled set)."""
-    rows = read_rows(path)
-    have: dict[tuple, set[int]] = {}
-    labelled: dict[tuple, int] = {}
+    have: dict[Key, set[int]] = {}
+    labelled: dict[Key, int] = {}
     for r in rows:
-        key = (r["method"], r["dataset"], int(r["seed"]))
-        have.setdefault(key, set()).add(int(r["budget"]))
-        labelled[key] = int(r["labelled"])
+        have.setdefault(_key(r), set()).add(r.budget)
+        labelled[_key(r)] = r.labelled
     return {k for k, b in have.items() if {x for x in budgets if x >= labelled[k]} <= b}
 
 
-def _keep_only(path: Path, columns: list[str], done: set) -> None:
+def _keep_only(path: Path, rows: list, columns: list[str], done: set) -> None:
     """Drop rows of runs that are not done (interrupted, or asked again with new budgets):
     they are run again whole. Rows written before a column existed keep it empty."""
-    if not path.exists():
-        return
-    rows = [r for r in read_rows(path) if (r["method"], r["dataset"], int(r["seed"])) in done]
-    write_csv(path, rows, columns)
+    if path.exists():
+        write_csv(path, [r.cells for r in rows if _key(r) in done], columns)
 
 
 def split_by_training(methods: list[str], preset_name: str, space: str) -> list[list[str]]:
     """Methods grouped by the latent training they need (labelled-set size, regularised or
-    not); the baselines, which train nothing, form one group. Order is kept within groups."""
+    not); the baselines, which train nothing, form one group. Order is kept within groups.
+    A method's rules search the same training, so its runs of every rule go with it."""
     jobs: dict[object, list[str]] = {}
     for m in methods:
         spec = LATENT_METHODS.get(m)
@@ -230,7 +220,7 @@ def split_by_training(methods: list[str], preset_name: str, space: str) -> list[
     return list(jobs.values())
 
 
-def _group_job(data_dir, space, dataset, seed, methods, budget, preset_name, device):
+def _group_job(data_dir, space, dataset, seed, methods: list[Run], budget, preset_name, device):
     return run_group(load_benchmark(space, data_dir), space, dataset, seed, methods, budget, preset_name, device)
 
 
@@ -243,9 +233,9 @@ def _ray_job(data_dir, cwd, space, dataset, seed, methods, budget, preset_name, 
     return _group_job(data_dir, space, dataset, seed, methods, budget, preset_name, device)
 
 
-def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
+def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None, argv: Optional[list[str]] = None) -> Path:
     """Run what results.csv lacks; returns the results path. One bench writes a folder at a
-    time (a lock names the process that holds it)."""
+    time (a lock names the process that holds it). `argv`: the command line, for plan.json."""
     plan.validate()
     benchmark: Benchmark = load_benchmark(plan.space, data_dir)
     benchmark.check_budget(max(plan.budgets))
@@ -257,21 +247,25 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None) -> Path:
         probe(plan.address)  # before anything is made: a head that is not there is said within seconds
     out.mkdir(parents=True, exist_ok=True)
     with FolderLock(out / LOCK_FILE, f"The bench folder {out}"):
-        return _run_locked(plan, out, benchmark, data_dir, progress)
+        plan_file.check_space(out, plan.space)  # before anything is read or written
+        results, curves, recon = out / "results.csv", out / "curves.csv", out / "reconstruction.csv"
+        # every file checked before any is rewritten (or plan.json started)
+        files = (read_results(results), read_curves(curves), read_reconstruction(recon))
+        with plan_file.session(out, plan, argv):
+            return _run_locked(plan, out, benchmark, data_dir, progress, files)
 
 
-def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, progress) -> Path:
+def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, progress, files) -> Path:
     results, curves, recon = out / "results.csv", out / "curves.csv", out / "reconstruction.csv"
-    for path in (curves, recon):
-        read_rows(path)  # every file checked before any is rewritten
-    done = done_keys(results, plan.budgets)
-    _keep_only(results, RESULT_COLUMNS, done)
-    _keep_only(curves, CURVE_COLUMNS, done)
-    _keep_only(recon, RECON_COLUMNS, done)
+    done = done_keys(files[0], plan.budgets)
+    for path, rows, columns in zip((results, curves, recon), files, (RESULT_COLUMNS, CURVE_COLUMNS, RECON_COLUMNS)):
+        _keep_only(path, rows, columns, done)
+    settings = {(m, r, d): run_settings(m, r, plan.preset, plan.space, d) for m, r in plan.runs() for d in plan.datasets}
     groups = []
     for seed in plan.seeds:  # seed-major: an interrupted bench still covers every dataset
         for dataset in plan.datasets:
-            todo = [m for m in plan.methods if (m, dataset, seed) not in done]
+            todo = [(m, r) for m, r in plan.runs()
+                    if (m, dataset, seed, _preset_of(m, plan.preset), r, settings[(m, r, dataset)]) not in done]
             if todo:
                 groups.append((dataset, seed, todo))
     total = sum(len(g[2]) for g in groups)
@@ -285,7 +279,8 @@ def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, prog
         _append(curves, curve_rows(result), CURVE_COLUMNS)
         if result.recon_pool is not None:
             _append(recon, [{"method": result.method, "dataset": result.dataset, "seed": result.seed,
-                             "recon_pool": result.recon_pool, "recon_heldout": _number(result.recon_heldout)}], RECON_COLUMNS)
+                             "recon_pool": result.recon_pool, "recon_heldout": _number(result.recon_heldout),
+                             **produced_cells(result)}], RECON_COLUMNS)
         _append(results, result_rows(result, plan.budgets, optimum), RESULT_COLUMNS)  # last: marks it done
         finished += 1
         if progress:
@@ -302,8 +297,8 @@ def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, prog
     # methods named first are the ones a bench stopped early has for every seed
     kinds = split_by_training(plan.methods, plan.preset, plan.space)
     jobs = [
-        (d, s, [m for m in kind if m in todo]) for kind in kinds for d, s, todo in groups
-        if any(m in todo for m in kind)
+        (d, s, [run for run in todo if run[0] in kind]) for kind in kinds for d, s, todo in groups
+        if any(run[0] in kind for run in todo)
     ]
     if plan.backend == "ray":
         from crlso_core.bench.ray_backend import run_on_ray
@@ -326,6 +321,11 @@ def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, prog
                 _stop_workers(pool)
                 raise
     return results
+
+
+def _preset_of(method: str, preset_name: str) -> str:
+    """The preset a run's rows carry: none for a baseline, which trains nothing."""
+    return preset_name if method in LATENT_METHODS else ""
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:

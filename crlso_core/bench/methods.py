@@ -3,7 +3,9 @@
 Latent methods in one group share what they can: one teacher per labelled-set size, one
 G-VAE per (labelled size, regularised or not), one fitted predictor per kind; each search
 starts from its own copy and its own oracle, so methods never see each other's queries.
-A method's wall time counts the training it needs as if it ran alone.
+A method's wall time counts the training it needs as if it ran alone. A latent method
+whose catalog entry fixes no rule runs once per asked rule, all on the same trainings
+(the rule changes the search alone).
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass, replace
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 import torch
 
+from crlso_core.bench.results import baseline_settings_id, settings_id
 from crlso_core.benchmarks.base import Benchmark, Oracle
+from crlso_core.catalog.config import RunConfig
 from crlso_core.catalog.methods import LATENT_METHODS
 from crlso_core.catalog.presets import preset
 from crlso_core.models.training import prepare_torch, resolve_device, seed_everything
@@ -37,22 +41,67 @@ class MethodResult:
     recon_pool: Optional[float] = None  # latent methods: share of pool cells decoded back exactly
     recon_heldout: Optional[float] = None  # the same on random cells outside the pool (None: none exist)
     sources: Optional[list[str]] = None  # what asked for each query, in order (search/origins.py)
+    preset: str = ""  # what produced it (bench/results.py): empty preset and rule for a baseline
+    rule: str = ""
+    settings: str = ""
+
+
+Run = tuple[str, str]  # (method, rule): one search; the rule is "" for a baseline
+
+
+def method_config(method: str, rule: Optional[str], preset_name: str, space: str, dataset: str, seed: int,
+                  budget: int) -> RunConfig:
+    """The RunConfig a latent method runs with: the preset tuned for the space, the method's
+    labelled-set size, latent space and predictor, and `rule` (None or "": the method's own,
+    else the preset's). The bench and its plan.json both build configs here."""
+    spec = LATENT_METHODS[method]
+    config = preset(preset_name, space=space, dataset=dataset, seed=seed, budget=budget, labelled=spec.labelled)
+    config.gvae = replace(config.gvae, icnn=spec.regularised)
+    config.search = replace(config.search, rule=spec.rule or rule or config.search.rule, predictor=spec.predictor)
+    return config.validate()
+
+
+def method_rules(method: str, rules: Sequence[str], preset_name: str, space: str) -> list[str]:
+    """The rules a method runs: a baseline none (""), a method with a fixed rule its own,
+    any other each asked rule, or the preset's when none is asked."""
+    spec = LATENT_METHODS.get(method)
+    if spec is None:
+        return [""]
+    if spec.rule:
+        return [spec.rule]
+    return list(dict.fromkeys(rules)) or [preset(preset_name, space=space).search.rule]
+
+
+def expand_runs(methods: Sequence[str], rules: Sequence[str], preset_name: str, space: str) -> list[Run]:
+    return [(m, r) for m in methods for r in method_rules(m, rules, preset_name, space)]
+
+
+def run_settings(method: str, rule: str, preset_name: str, space: str, dataset: str) -> str:
+    """The settings id of a run's rows (bench/results.py); seed and budget do not enter it."""
+    if method not in LATENT_METHODS:
+        return baseline_settings_id(method)
+    return settings_id(method_config(method, rule, preset_name, space, dataset, 0, 10**7).to_dict())
 
 
 def run_group(
-    benchmark: Benchmark, space: str, dataset: str, seed: int, methods: list[str], budget: int,
+    benchmark: Benchmark, space: str, dataset: str, seed: int, methods: Sequence[Union[str, Run]], budget: int,
     preset_name: str = "demo", device: str = "auto", on_done: Optional[Callable[[MethodResult], None]] = None,
+    rules: Sequence[str] = (),
 ) -> list[MethodResult]:
+    """Run `methods` on one (dataset, seed): names (each latent one once per rule of
+    method_rules(rules)) or (method, rule) pairs, which run exactly that search."""
     prepare_torch()
+    runs = [pair for m in methods for pair in ([tuple(m)] if isinstance(m, tuple) else expand_runs([m], rules, preset_name, space))]
     results = []
-    for name in [m for m in methods if m in BASELINES]:
+    for name, _ in [r for r in runs if r[0] in BASELINES]:
         t0 = time.perf_counter()
         oracle = Oracle(benchmark, dataset, budget)
         BASELINES[name](benchmark.space, oracle, np.random.default_rng(seed))
         results.append(_result(name, dataset, seed, benchmark, oracle, 0, time.perf_counter() - t0))
+        results[-1].settings = baseline_settings_id(name)
         if on_done:
             on_done(results[-1])
-    latent = [m for m in methods if m in LATENT_METHODS]
+    latent = [r for r in runs if r[0] in LATENT_METHODS]
     if latent:
         results += _run_latent_methods(benchmark, space, dataset, seed, latent, budget, preset_name, resolve_device(device), on_done)
     return results
@@ -71,15 +120,13 @@ class _RngSnapshot:
         return torch.Generator().set_state(self.generator_state)
 
 
-def _run_latent_methods(benchmark, space, dataset, seed, names, budget, preset_name, device, on_done) -> list[MethodResult]:
+def _run_latent_methods(benchmark, space, dataset, seed, runs, budget, preset_name, device, on_done) -> list[MethodResult]:
+    # trainings are keyed by what they depend on (never the rule): every rule of a method
+    # searches the same teacher, G-VAE and fitted predictor
     teachers, latents, predictors, results = {}, {}, {}, []
-    for name in names:
-        spec = LATENT_METHODS[name]
-        config = preset(preset_name, space=space, dataset=dataset, seed=seed, budget=budget, labelled=spec.labelled)
-        spec = replace(spec, labelled=config.labelled)
-        config.gvae = replace(config.gvae, icnn=spec.regularised)
-        config.search = replace(config.search, rule=spec.rule or config.search.rule, predictor=spec.predictor)
-        config.validate()
+    for name, rule in runs:
+        config = method_config(name, rule, preset_name, space, dataset, seed, budget)
+        spec = replace(LATENT_METHODS[name], labelled=config.labelled)
         if spec.labelled not in teachers:
             generator = seed_everything(seed)
             _, labelled, accuracy = draw_labelled(config, benchmark)
@@ -108,6 +155,8 @@ def _run_latent_methods(benchmark, space, dataset, seed, names, budget, preset_n
         wall = teacher.seconds + latent.seconds + predictor_seconds + time.perf_counter() - t0
         result = _result(name, dataset, seed, benchmark, oracle, spec.labelled, wall)
         result.recon_pool, result.recon_heldout = latent.recon_acc, latent.recon_heldout
+        result.preset, result.rule = preset_name, config.search.rule
+        result.settings = settings_id(config.to_dict())
         results.append(result)
         if on_done:
             on_done(results[-1])

@@ -4,21 +4,53 @@ table) leaves those cells empty in results.csv; the report says so instead of sh
 
 from __future__ import annotations
 
-import csv
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 import numpy as np
 
+from crlso_core.bench.results import Produced, read_curves, read_reconstruction, read_results
 from crlso_core.benchmarks.base import NO_TEST, Benchmark
 from crlso_core.catalog.methods import METHODS
 from crlso_core.catalog.registry import dataset_title
 
+EARLIER = "earlier settings"  # rows from before benches recorded what produced them
+
+
+def labels(keys: Iterable[Produced]) -> dict[Produced, str]:
+    """A name per setting, never shared by two: `crlso [paper, authors]`; a baseline
+    (no preset, no rule) its method alone; rows without a settings id `crlso [earlier
+    settings]`; one (method, preset, rule) with several ids each with its id appended."""
+    keys = set(keys)
+    ids: dict[tuple, set[str]] = {}
+    for k in keys:
+        ids.setdefault((k.method, k.preset, k.rule), set()).add(k.settings)
+    out = {}
+    for k in keys:
+        if not k.settings:
+            out[k] = f"{k.method} [{EARLIER}]"
+            continue
+        parts = [p for p in (k.preset, k.rule) if p]
+        if len(ids[(k.method, k.preset, k.rule)] - {""}) > 1:
+            parts.append(k.settings)
+        out[k] = f"{k.method} [{', '.join(parts)}]" if parts else k.method
+    return out
+
+
+def _tag(key: Produced, names: dict[Produced, str]) -> str:
+    """A label without its method: '[demo, ranked]' (empty for a baseline)."""
+    return names[key][len(key.method):].strip()
+
+
+def _order(key: Produced) -> tuple:
+    return (key.method, key.preset, key.rule, key.settings)
+
 
 @dataclass
 class SummaryRow:
-    """One method x dataset x budget over its seeds."""
+    """One setting (method, preset, rule, settings id) x dataset x budget over its seeds."""
 
     method: str
     dataset: str
@@ -31,11 +63,8 @@ class SummaryRow:
     found_share: Optional[float]  # None: the benchmark's optimum is not known
     median_queries_to_best: float
     latent_share: Optional[float] = None  # latent methods: mean share of search queries that were latent moves
-
-
-def _read(path: Path) -> list[dict]:
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+    label: str = ""  # the setting's name in tables (labels()); the method's when empty
+    produced: Optional[Produced] = None
 
 
 def _mean_se(values: np.ndarray) -> tuple[float, float]:
@@ -43,31 +72,32 @@ def _mean_se(values: np.ndarray) -> tuple[float, float]:
     return float(values.mean()), float(se)
 
 
-def _known(rows: list[dict], key: str) -> Optional[np.ndarray]:
-    """The column as numbers, or None when any row leaves it empty (unknown)."""
-    values = [r[key] for r in rows]
-    return None if any(v in ("", None) for v in values) else np.array([float(v) for v in values])
+def _known(values: list[Optional[float]]) -> Optional[np.ndarray]:
+    """The values as numbers, or None when any is unknown."""
+    return None if any(v is None for v in values) else np.array(values, dtype=float)
 
 
-def _mean_share(rows: list[dict]) -> Optional[float]:
+def _mean_share(rows) -> Optional[float]:
     """Mean latent share over the rows that have one (rows of a latent method measured
     before the share was recorded, and baselines, have none)."""
-    shares = [float(r["latent_share"]) for r in rows if r.get("latent_share") not in ("", None)]
+    shares = [r.latent_share for r in rows if r.latent_share is not None]
     return float(np.mean(shares)) if shares else None
 
 
 def summarise(results_csv: Path) -> list[SummaryRow]:
-    groups: dict[tuple, list[dict]] = {}
-    for r in _read(results_csv):
-        groups.setdefault((r["method"], r["dataset"], int(r["budget"])), []).append(r)
+    """Seeds of one setting are averaged; rows of different presets, rules or settings ids never are."""
+    groups: dict[tuple, list] = {}
+    for r in read_results(results_csv):
+        groups.setdefault((r.produced, r.dataset, r.budget), []).append(r)
+    names = labels(k[0] for k in groups)
     summary = []
-    for (method, dataset, budget), rows in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
-        valid = np.array([float(r["best_valid_acc"]) for r in rows])
-        test, found = _known(rows, "best_test_acc"), _known(rows, "found_valid_optimum")
+    for (key, dataset, budget), rows in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][2], _order(kv[0][0]))):
+        valid = np.array([r.best_valid_acc for r in rows])
+        test, found = _known([r.best_test_acc for r in rows]), _known([r.found_valid_optimum for r in rows])
         summary.append(SummaryRow(
-            method, dataset, budget, len(rows), *_mean_se(valid), *(_mean_se(test) if test is not None else (None, None)),
+            key.method, dataset, budget, len(rows), *_mean_se(valid), *(_mean_se(test) if test is not None else (None, None)),
             float(found.mean()) if found is not None else None,
-            float(np.median([int(r["queries_to_best"]) for r in rows])), _mean_share(rows),
+            float(np.median([r.queries_to_best or 0 for r in rows])), _mean_share(rows), names[key], key,
         ))
     return summary
 
@@ -92,11 +122,17 @@ def markdown_table(rows: list[SummaryRow]) -> str:
             found = f"{100 * r.found_share:.0f} %" if r.found_share is not None else "optimum not known"
             latent = f"{100 * r.latent_share:.0f} %" if r.latent_share is not None else ""
             lines.append(
-                f"| {r.budget} | {r.method} | {r.seeds} | {_pm(r.valid_mean, r.valid_se)} | "
+                f"| {r.budget} | {r.label or r.method} | {r.seeds} | {_pm(r.valid_mean, r.valid_se)} | "
                 f"{test} | {found} | {r.median_queries_to_best:.0f} | {latent} |"
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def settings_legend(rows: list[SummaryRow]) -> str:
+    """Each latent setting's id (plan.json holds the full settings under it)."""
+    shown = {r.label: r.produced for r in rows if r.produced and r.produced.preset}
+    return "\n".join(f"- `{label}`: settings `{key.settings}`" for label, key in shown.items())
 
 
 ABLATION = (("lso", "plain latent (LS)", "MLP"), ("ls-icnn", "plain latent (LS)", "ICNN"),
@@ -104,10 +140,10 @@ ABLATION = (("lso", "plain latent (LS)", "MLP"), ("ls-icnn", "plain latent (LS)"
 
 
 def _by_seed(results_csv: Path) -> dict[tuple, dict[int, float]]:
-    """(method, dataset, budget) -> {seed: best validation accuracy}."""
+    """(setting, dataset, budget) -> {seed: best validation accuracy}."""
     out: dict[tuple, dict[int, float]] = {}
-    for r in _read(results_csv):
-        out.setdefault((r["method"], r["dataset"], int(r["budget"])), {})[int(r["seed"])] = float(r["best_valid_acc"])
+    for r in read_results(results_csv):
+        out.setdefault((r.produced, r.dataset, r.budget), {})[r.seed] = r.best_valid_acc
     return out
 
 
@@ -120,39 +156,50 @@ def _paired(mine: dict[int, float], base: dict[int, float]) -> str:
 
 
 def ablation_table(results_csv: Path) -> str:
-    """The 2x2 ablation (latent space x search predictor) per dataset and budget, and the
-    paired difference CR-LSO - LSO over the seeds both ran; empty when a method is missing."""
+    """The 2x2 ablation (latent space x search predictor) per dataset, budget, preset and
+    rule (never across them), and the paired difference CR-LSO - LSO over the seeds both
+    ran; empty when a method is missing."""
     acc = _by_seed(results_csv)
+    names = labels(k[0] for k in acc)
     lines = []
-    for dataset, budget in sorted({(d, b) for (m, d, b) in acc if m == "crlso"}, key=lambda k: (k[0], k[1])):
-        cells = [acc.get((m, dataset, budget)) for m, _, _ in ABLATION]
-        if not all(cells):
-            continue
-        if not lines:
-            lines = [
-                "| dataset | budget | " + " | ".join(f"{latent} + {pred} (`{m}`)" for m, latent, pred in ABLATION)
-                + " | CR-LSO - LSO, paired |",
-                "|---|---:|" + "---|" * len(ABLATION) + "---|",
-            ]
-        shown = [f"{_pm(*_mean_se(np.array(list(c.values()))))} (n={len(c)})" for c in cells]
-        lines.append(f"| {dataset_title(dataset)} | {budget} | " + " | ".join(shown) + f" | {_paired(cells[3], cells[0])} |")
+    places = sorted({(d, b, k.preset, k.rule) for (k, d, b) in acc if k.method == "crlso"})
+    for dataset, budget, preset, rule in places:
+        options = [[k for (k, d, b) in acc if k.method == m and (d, b, k.preset, k.rule) == (dataset, budget, preset, rule)]
+                   for m, _, _ in ABLATION]
+        combos = list(itertools.product(*(sorted(o, key=_order) for o in options)))
+        for keys in combos:
+            cells = [acc[(k, dataset, budget)] for k in keys]
+            if not lines:
+                lines = [
+                    "| dataset | budget | " + " | ".join(f"{latent} + {pred} (`{m}`)" for m, latent, pred in ABLATION)
+                    + " | CR-LSO - LSO, paired |",
+                    "|---|---:|" + "---|" * len(ABLATION) + "---|",
+                ]
+            tag = _tag(keys[3], names) + (f" (settings {', '.join(k.settings for k in keys)})" if len(combos) > 1 else "")
+            shown = [f"{_pm(*_mean_se(np.array(list(c.values()))))} (n={len(c)})" for c in cells]
+            lines.append(f"| {dataset_title(dataset)} {tag} | {budget} | " + " | ".join(shown) + f" | {_paired(cells[3], cells[0])} |")
     return "\n".join(lines)
 
 
 def paired_table(results_csv: Path, baseline: str = "rea") -> str:
-    """Each other method minus `baseline` over the seeds both ran (mean ± s.e. of the paired
-    difference of best validation accuracy), per dataset and budget; empty without it."""
+    """Each other setting minus `baseline` over the seeds both ran (mean ± s.e. of the paired
+    difference of best validation accuracy), per dataset and budget; empty without it. A
+    baseline trains nothing, so every preset and rule pairs with it; should it have several
+    settings (earlier rows kept beside new ones), each gets its own rows."""
     acc = _by_seed(results_csv)
-    methods = sorted({m for m, _, _ in acc if m != baseline})
-    keys = sorted({(d, b) for m, d, b in acc if m == baseline})
-    if not keys or not methods:
+    names = labels(k[0] for k in acc)
+    bases = sorted({k for k, _, _ in acc if k.method == baseline}, key=_order)
+    others = sorted({k for k, _, _ in acc if k.method != baseline}, key=_order)
+    if not bases or not others:
         return ""
-    lines = ["| dataset | budget | " + " | ".join(f"`{m}` - `{baseline}`" for m in methods) + " |",
-             "|---|---:|" + "---|" * len(methods)]
-    for dataset, budget in keys:
-        base = acc[(baseline, dataset, budget)]
-        cells = [_paired(acc.get((m, dataset, budget), {}), base) for m in methods]
-        lines.append(f"| {dataset_title(dataset)} | {budget} | " + " | ".join(cells) + " |")
+    one = len(bases) == 1
+    lines = ["| dataset | budget | " + " | ".join(f"`{names[k]}`" + (f" - `{names[bases[0]]}`" if one else "") for k in others) + " |",
+             "|---|---:|" + "---|" * len(others)]
+    for base in bases:
+        for dataset, budget in sorted({(d, b) for k, d, b in acc if k == base}):
+            cells = [_paired(acc.get((k, dataset, budget), {}), acc[(base, dataset, budget)]) for k in others]
+            where = dataset_title(dataset) + ("" if one else f", minus `{names[base]}`")
+            lines.append(f"| {where} | {budget} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -160,26 +207,36 @@ def changed_table(results_csv: Path, earlier_csv: Path) -> str:
     """Each method both files hold, now minus earlier, over the seeds both ran (mean ± s.e.
     of the paired difference of best validation accuracy), per dataset and budget where the
     two differ at all; empty when nothing is shared. Paired is fair when both trained the
-    same models (same seeds and presets) and only the search changed."""
+    same models (same seeds and presets) and only the search changed. A method with several
+    settings in a file pairs each of them (the column says which)."""
     now, before = _by_seed(results_csv), _by_seed(earlier_csv)
-    shared = sorted(set(now) & set(before))
-    methods = sorted({m for m, _, _ in shared})
-    keys = sorted({(d, b) for _, d, b in shared if any(now[k] != before[k] for k in shared if k[1:] == (d, b))})
+    now_names, before_names = labels(k[0] for k in now), labels(k[0] for k in before)
+    now_keys, before_keys = {k for k, _, _ in now}, {k for k, _, _ in before}
+    pairs = sorted(((n, b) for n in now_keys for b in before_keys if n.method == b.method),
+                   key=lambda p: (_order(p[0]), _order(p[1])))
+
+    def both(pair, dataset, budget) -> bool:
+        return (pair[0], dataset, budget) in now and (pair[1], dataset, budget) in before
+
+    places = sorted({(d, b) for _, d, b in now})
+    keys = [(d, b) for d, b in places if any(both(p, d, b) and now[(p[0], d, b)] != before[(p[1], d, b)] for p in pairs)]
     if not keys:
         return ""
-    lines = ["| dataset | budget | " + " | ".join(f"`{m}`" for m in methods) + " |", "|---|---:|" + "---|" * len(methods)]
+    several = {n.method for n, _ in pairs if sum(1 for m, _ in pairs if m.method == n.method) > 1}
+    titles = [f"`{now_names[n]}`" + (f" - `{before_names[b]}`" if n.method in several else "") for n, b in pairs]
+    lines = ["| dataset | budget | " + " | ".join(titles) + " |", "|---|---:|" + "---|" * len(pairs)]
     for dataset, budget in keys:
-        cells = [_paired(now[(m, dataset, budget)], before[(m, dataset, budget)]) if (m, dataset, budget) in before
-                 and (m, dataset, budget) in now else "" for m in methods]
+        cells = [_paired(now[(n, dataset, budget)], before[(b, dataset, budget)]) if both((n, b), dataset, budget) else ""
+                 for n, b in pairs]
         lines.append(f"| {dataset_title(dataset)} | {budget} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 @dataclass
-class ReconRow:
-    """Exact-match reconstruction of the G-VAEs one latent method searched, over its seeds."""
+class ReconSummary:
+    """Exact-match reconstruction of the G-VAEs one latent setting searched, over its seeds."""
 
-    method: str
+    method: str  # the setting's label
     dataset: str
     seeds: int
     pool_mean: float
@@ -189,22 +246,23 @@ class ReconRow:
     heldout_min: Optional[float]
 
 
-def summarise_reconstruction(recon_csv: Path) -> list[ReconRow]:
-    groups: dict[tuple, list[dict]] = {}
-    for r in _read(recon_csv):
-        groups.setdefault((r["method"], r["dataset"]), []).append(r)
+def summarise_reconstruction(recon_csv: Path) -> list[ReconSummary]:
+    groups: dict[tuple, list] = {}
+    for r in read_reconstruction(recon_csv):
+        groups.setdefault((r.produced, r.dataset), []).append(r)
+    names = labels(k[0] for k in groups)
     rows = []
-    for (method, dataset), runs in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        pool = 100 * np.array([float(r["recon_pool"]) for r in runs])
-        held = _known(runs, "recon_heldout")
+    for (key, dataset), runs in sorted(groups.items(), key=lambda kv: (kv[0][1], _order(kv[0][0]))):
+        pool = 100 * np.array([r.recon_pool for r in runs])
+        held = _known([r.recon_heldout for r in runs])
         held = 100 * held if held is not None else None
-        rows.append(ReconRow(method, dataset, len(runs), *_mean_se(pool),
-                             *(_mean_se(held) if held is not None else (None, None)),
-                             float(held.min()) if held is not None else None))
+        rows.append(ReconSummary(names[key], dataset, len(runs), *_mean_se(pool),
+                                 *(_mean_se(held) if held is not None else (None, None)),
+                                 float(held.min()) if held is not None else None))
     return rows
 
 
-def reconstruction_table(rows: list[ReconRow]) -> str:
+def reconstruction_table(rows: list[ReconSummary]) -> str:
     lines = [
         "| dataset | method | seeds | pool cells decoded exactly, % (mean ± s.e.) | held-out random cells, % (mean ± s.e.) "
         "| held-out, worst seed % |",
@@ -219,7 +277,7 @@ def reconstruction_table(rows: list[ReconRow]) -> str:
 
 @dataclass
 class CurveBand:
-    method: str
+    method: str  # the setting's label
     dataset: str
     metric: str  # "valid" or "test"
     queries: np.ndarray
@@ -228,22 +286,21 @@ class CurveBand:
 
 
 def curve_bands(curves_csv: Path) -> list[CurveBand]:
-    """Mean and standard error of the best-so-far curves; test bands only where every run
-    has a test accuracy."""
+    """Mean and standard error of the best-so-far curves, one band per setting (its label
+    in `method`); test bands only where every run has a test accuracy."""
     data: dict[tuple, dict[int, list[tuple[float, float]]]] = {}
-    for r in _read(curves_csv):
-        test = float(r["best_test_acc"]) if r["best_test_acc"] not in ("", None) else float("nan")
-        data.setdefault((r["method"], r["dataset"]), {}).setdefault(int(r["queries"]), []).append(
-            (float(r["best_valid_acc"]), test)
-        )
+    for r in read_curves(curves_csv):
+        test = r.best_test_acc if r.best_test_acc is not None else float("nan")
+        data.setdefault((r.produced, r.dataset), {}).setdefault(r.queries, []).append((r.best_valid_acc, test))
+    names = labels(k[0] for k in data)
     bands = []
-    for (method, dataset), by_q in sorted(data.items()):
+    for (key, dataset), by_q in sorted(data.items(), key=lambda kv: (_order(kv[0][0]), kv[0][1])):
         qs = np.array(sorted(by_q))
         has_test = all(np.isfinite(v[1]) for q in qs for v in by_q[q])
         for k, metric in enumerate(("valid", "test") if has_test else ("valid",)):
             stats = [_mean_se(np.array([v[k] for v in by_q[q]])) for q in qs]
             bands.append(
-                CurveBand(method, dataset, metric, qs, np.array([s[0] for s in stats]), np.nan_to_num(np.array([s[1] for s in stats])))
+                CurveBand(names[key], dataset, metric, qs, np.array([s[0] for s in stats]), np.nan_to_num(np.array([s[1] for s in stats])))
             )
     return bands
 
@@ -298,12 +355,18 @@ def optima_of(benchmark: Benchmark, datasets: list[str]) -> dict[str, dict[str, 
     return out
 
 
+GROUPING = ("Rows are grouped by what produced them, `method [preset, rule]` (baselines train nothing and have neither); "
+            "rows of different presets, rules or settings are never averaged together, and rows from before benches "
+            "recorded their settings read `[earlier settings]`.")
+
+
 def write_report(out: Path, benchmark: Benchmark) -> Path:
     """summary.md and curves.png beside results.csv; returns the markdown path."""
     rows = summarise(out / "results.csv")
     datasets = list(dict.fromkeys(r.dataset for r in rows))
     plot_curves(curve_bands(out / "curves.csv"), optima_of(benchmark, datasets), out / "curves.png")
     methods = list(dict.fromkeys(r.method for r in rows))
+    legend = settings_legend(rows)
     has_test = all(benchmark.has_test(d) for d in datasets)
     note = (
         ["Test accuracy is that of the best-*validation* cell; the dashed line is the validation",
@@ -312,7 +375,7 @@ def write_report(out: Path, benchmark: Benchmark) -> Path:
     )
     if not has_test and all(benchmark.optimum(d) is not None for d in datasets):
         note.append("The validation optimum (the dashed line, 'found valid optimum') is the best cell the benchmark holds.")
-    parts = [*note, "", method_legend(methods), "",
+    parts = [*note, "", method_legend(methods), "", GROUPING, *([legend, ""] if legend else []),
              "'latent moves': the share of a latent method's search queries (after its labelled set) that came from a "
              "decoded latent step or its nearest answerable cell, not a fallback neighbour, mutation or random cell.", "",
              markdown_table(rows)]

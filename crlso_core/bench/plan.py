@@ -1,0 +1,153 @@
+"""plan.json: what produced a bench folder, written by the bench itself so that nobody has
+to retype the command, the commit or the machine afterwards (tools/make_report.py reads it).
+
+One folder is one space; each invocation (the first and every resume) appends a session
+with its command line, commit, machine, device and the full resolved settings of every
+(method, rule) it runs, and on the way out its end, wall time and outcome. The file is
+replaced whole (a temporary file beside it, then a rename), so a reader never sees half.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+from crlso_core.common.errors import CRLSOError
+from crlso_core.common.files import read_json, write_json
+
+PLAN_FILE = "plan.json"
+GIT_TIMEOUT_S = 5
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def load(out: Path) -> Optional[dict]:
+    """The folder's plan.json, or None when it has none; anything but a plan is one error."""
+    path = Path(out) / PLAN_FILE
+    if not path.exists():
+        return None
+    data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("sessions"), list):
+        raise CRLSOError(f"{path} is not a bench plan (no sessions); move it aside to run the bench in {out}.")
+    return data
+
+
+def check_space(out: Path, space: str) -> None:
+    """A folder holds one space's bench: another space's rows would share no run with it."""
+    data = load(out)
+    if data is not None and data.get("space") != space:
+        raise CRLSOError(f"{out} holds a bench of {data.get('space')!r}, not {space!r}; "
+                         "use another --out folder for this one.")
+
+
+def git_commit(root: Optional[Path] = None) -> Optional[dict]:
+    """{"sha", "dirty"} of the checkout holding the crlso_core package; None when it is not
+    one (an installed package) or git cannot tell. Never an error: the bench runs anyway."""
+    root = Path(root or Path(__file__).resolve().parents[2])
+
+    def git(*args: str) -> Optional[str]:
+        try:
+            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=GIT_TIMEOUT_S)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    top = git("rev-parse", "--show-toplevel")
+    if top is None or Path(top.strip()).resolve() != root.resolve():
+        return None  # not a checkout, or the package sits inside some other repository
+    sha, status = git("rev-parse", "HEAD"), git("status", "--porcelain")
+    if sha is None or status is None:
+        return None
+    return {"sha": sha.strip(), "dirty": bool(status.strip())}
+
+
+def machine() -> dict:
+    import torch
+
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": model, "cpus": os.cpu_count(), "platform": platform.platform(),
+            "python": platform.python_version(), "torch": torch.__version__}
+
+
+def device_name(plan) -> str:
+    """What the runs compute on: "cpu" or the GPU's name. On a Ray cluster the workers
+    decide, so the driver's own device says nothing about them."""
+    if plan.backend == "ray" and plan.address:
+        return f"{plan.device} (on the Ray cluster's workers)"
+    import torch
+
+    from crlso_core.models.training import resolve_device
+
+    device = resolve_device(plan.device)
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+
+
+def settings(plan) -> list[dict]:
+    """Every (method, rule) the plan runs, with its full resolved RunConfig for the first
+    dataset and seed (at the largest budget) and its settings id; baselines say what they are."""
+    from crlso_core.bench.methods import method_config
+    from crlso_core.bench.results import baseline_settings_id, settings_id
+    from crlso_core.catalog.methods import BASELINE_ABOUT
+
+    entries = []
+    for method, rule in plan.runs():
+        if method in BASELINE_ABOUT:
+            entries.append({"method": method, "rule": "", "settings": baseline_settings_id(method), "about": BASELINE_ABOUT[method]})
+            continue
+        config = method_config(method, rule, plan.preset, plan.space, plan.datasets[0], plan.seeds[0], max(plan.budgets))
+        config.device = plan.device
+        entries.append({"method": method, "rule": config.search.rule, "settings": settings_id(config.to_dict()),
+                        "config": config.to_dict()})
+    return entries
+
+
+def _session(plan, argv: Optional[list[str]]) -> dict:
+    return {
+        "argv": list(argv) if argv is not None else None, "commit": git_commit(), "machine": machine(),
+        "device": device_name(plan), "workers": plan.workers, "backend": plan.backend, "started": _now(),
+        "preset": plan.preset, "datasets": plan.datasets, "methods": plan.methods, "rules": plan.rules,
+        "seeds": plan.seeds, "budgets": plan.budgets, "settings": settings(plan),
+    }
+
+
+@contextmanager
+def session(out: Path, plan, argv: Optional[list[str]] = None):
+    """Append this invocation to plan.json now, and record how it ended on the way out
+    (finished, interrupted by Ctrl-C or SIGTERM, or failed with its message)."""
+    entry = _session(plan, argv)  # everything that can fail before the file is touched
+    data = load(out) or {"space": plan.space, "sessions": []}
+    data["preset"] = plan.preset  # the latest; each session keeps its own
+    data["sessions"].append(entry)
+    path = Path(out) / PLAN_FILE
+    write_json(path, data)
+    t0, outcome = time.monotonic(), "finished"
+    try:
+        yield entry
+    except Exception as exc:
+        outcome = f"failed: {exc}"
+        raise
+    except BaseException:  # KeyboardInterrupt, the CLI's Terminated
+        outcome = "interrupted"
+        raise
+    finally:
+        entry.update(finished=_now(), wall_s=round(time.monotonic() - t0, 1), outcome=outcome)
+        try:
+            write_json(path, data)
+        except OSError:
+            if outcome == "finished":
+                raise  # otherwise the bench's own error is the one to show
