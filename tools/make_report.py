@@ -1,11 +1,13 @@
 """Write BENCHMARKS.md from the committed bench results of every space, and the speed and
 app-speed JSON files.
 
-    python -m tools.make_report [--bench DIR --space nb201 --command "crlso bench ..."]
+    python -m tools.make_report [--bench DIR]
 
 With --bench, first copies that finished `crlso bench` folder into benchmarks/results/
-(<space>.csv, <space>_curves.csv) with the exact command and the machine it ran on
-(<space>_meta.json). Then, for every registered space with committed results, renders its
+(<space>.csv, <space>_curves.csv), and its plan.json (<space>_plan.json); <space>_meta.json
+takes the command, commit, times, machine and device from plan.json, which the bench wrote
+itself (a folder from before plan.json needs --command, and the machine is then this one's,
+with a warning). Then, for every registered space with committed results, renders its
 tables and redraws its plot (<space>_curves.png) from the committed files. A bench that
 reran only some methods: `--keep rea,rs,local` keeps the committed rows of methods it did not
 run, and `--earlier "what changed"` moves the other committed rows to <space>_earlier.csv.
@@ -17,14 +19,16 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 
+from crlso_core.bench import plan as bench_plan
 from crlso_core.bench.figure_stats import compare, reference_path
 from crlso_core.bench.figure_stats import markdown as figures_markdown
-from crlso_core.bench.grid import CURVE_COLUMNS, RESULT_COLUMNS
 from crlso_core.bench.report import (
     ablation_table,
     changed_table,
@@ -35,12 +39,15 @@ from crlso_core.bench.report import (
     paired_table,
     plot_curves,
     reconstruction_table,
+    settings_legend,
     summarise,
     summarise_reconstruction,
 )
+from crlso_core.bench.results import CURVE_COLUMNS, RESULT_COLUMNS, read_curves, read_reconstruction, read_results
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog import registry
-from crlso_core.common.files import read_csv, write_csv
+from crlso_core.common.errors import CRLSOError
+from crlso_core.common.files import write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -152,16 +159,73 @@ def app_section(app: dict, baseline: dict | None = None) -> str:
     return "\n".join(lines)
 
 
-def store_dev(bench: Path, space: str, command: str, note: str | None = None) -> None:
+def store_dev(bench: Path, space: str, command: str | None = None, note: str | None = None) -> None:
     """A bench run on development seeds (to choose a method's settings; never the reported
     seeds): stored beside the results and shown apart from them."""
+    meta = bench_meta(bench, command, note)
+    read_results(bench / "results.csv")  # checked before it is copied
     shutil.copy(bench / "results.csv", RESULTS / f"{space}_dev.csv")
-    _write_meta(RESULTS / f"{space}_dev_meta.json", command, note)
+    _copy_plan(bench, RESULTS / f"{space}_dev_plan.json")
+    (RESULTS / f"{space}_dev_meta.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
-def _write_meta(path: Path, command: str, note: str | None) -> None:
-    meta = {"command": command, "machine": machine(), **({"note": note} if note else {})}
-    path.write_text(json.dumps(meta, indent=1) + "\n")
+def _command(argv: list[str]) -> str:
+    """The command a session ran, as typed: `crlso` whatever path or module started it."""
+    return shlex.join(["crlso", *argv[1:]])
+
+
+def _machine_text(m: dict) -> str:
+    return f"{m['cpu']}, {m['cpus']} cores, {m['platform']}, Python {m['python']}, torch {m['torch']}"
+
+
+def _commit_text(commit: dict | None) -> str:
+    if not commit:
+        return "not a git checkout"
+    return commit["sha"] + (" with uncommitted changes" if commit.get("dirty") else "")
+
+
+def bench_meta(bench: Path, command: str | None, note: str | None) -> dict:
+    """What produced a bench folder, from its plan.json: every session's command, the
+    commit, start and end, machine and device (several sessions that differ: each, joined).
+    A folder without plan.json: the hand-typed command and this machine, with a warning."""
+    plan = bench_plan.load(bench)
+    extra = {"note": note} if note else {}
+    if plan is None:
+        if not command:
+            raise SystemExit(f"{bench} has no plan.json (a bench from before it was written): give --command, "
+                             "the exact command that produced it")
+        print(f"warning: {bench} has no plan.json; using --command and this machine ({machine()}), "
+              "which may not be where it ran", file=sys.stderr)
+        return {"command": command, "machine": machine(), **extra}
+    sessions = plan["sessions"]
+    if command:
+        print("warning: --command is ignored: plan.json holds the command the bench ran", file=sys.stderr)
+
+    def each(values) -> str:
+        return "; ".join(dict.fromkeys(values))
+
+    return {
+        "command": "\n".join(dict.fromkeys(_command(s["argv"]) if s.get("argv") else "(called from Python)" for s in sessions)),
+        "commit": each(_commit_text(s.get("commit")) for s in sessions),
+        "started": sessions[0].get("started"), "finished": sessions[-1].get("finished"),
+        "outcome": sessions[-1].get("outcome", "not finished"),
+        "machine": each(_machine_text(s["machine"]) for s in sessions), "device": each(s["device"] for s in sessions),
+        "sessions": len(sessions), **extra,
+    }
+
+
+def _copy_plan(bench: Path, target: Path) -> None:
+    if (bench / bench_plan.PLAN_FILE).exists():
+        shutil.copy(bench / bench_plan.PLAN_FILE, target)
+
+
+def _provenance(meta: dict) -> str:
+    """Machine, and where plan.json said them, device, commit and times."""
+    text = f"Machine: {meta['machine']}."
+    if "device" in meta:
+        text += (f" Device: {meta['device']}. Commit: {meta['commit']}. Ran {meta['started']} to {meta['finished']} (UTC, "
+                 f"{meta['sessions']} session{'s' if meta['sessions'] > 1 else ''}; {meta['outcome']}).")
+    return text
 
 
 def _rows_apart(space: str, kind: str, title: str, lead: str) -> list[str]:
@@ -172,7 +236,7 @@ def _rows_apart(space: str, kind: str, title: str, lead: str) -> list[str]:
         return []
     meta = json.loads((RESULTS / f"{space}_{kind}_meta.json").read_text())
     ablation, paired = ablation_table(path), paired_table(path)
-    return [f"### {title} ({registry.get_spec(space).title})", "", lead.format(**meta) + f" Machine: {meta['machine']}.", "",
+    return [f"### {title} ({registry.get_spec(space).title})", "", lead.format(**meta) + " " + _provenance(meta), "",
             "```bash", meta["command"], "```", "", *([meta["note"], ""] if meta.get("note") else []),
             markdown_table(summarise(path)),
             *(["Ablation (validation accuracy, mean ± s.e.; last column: paired difference):", "", ablation, ""] if ablation else []),
@@ -243,18 +307,21 @@ def teacher_scale_section(space: str) -> list[str]:
     return lines
 
 
-def store_bench(bench: Path, space: str, command: str, note: str | None = None,
+def store_bench(bench: Path, space: str, command: str | None = None, note: str | None = None,
                 keep: tuple[str, ...] = (), earlier: str | None = None) -> None:
-    """Copy a finished bench folder in as <space>.csv and its curves. `keep`: methods whose
-    committed rows (and curves) stay, because the bench did not rerun them (baselines that do
-    not depend on the change). `earlier`: what changed; every other committed row moves to
-    <space>_earlier.csv with its old command, shown apart and paired by seed with the new."""
+    """Copy a finished bench folder in as <space>.csv and its curves, and its plan.json. `keep`:
+    methods whose committed rows (and curves) stay, because the bench did not rerun them
+    (baselines that do not depend on the change). `earlier`: what changed; every other
+    committed row moves to <space>_earlier.csv with its old command, shown apart and paired
+    by seed with the new. Every file is read (and checked) before anything is written."""
     results, curves = RESULTS / f"{space}.csv", RESULTS / f"{space}_curves.csv"
-    new, new_curves = read_csv(bench / "results.csv"), read_csv(bench / "curves.csv")
+    meta = bench_meta(bench, command, note)
+    new, new_curves = _cells(read_results(bench / "results.csv")), _cells(read_curves(bench / "curves.csv"))
+    read_reconstruction(bench / "reconstruction.csv")
     if keep or earlier:
         if not results.exists():
             raise SystemExit(f"--keep and --earlier need committed rows: {results} is missing")
-        committed = read_csv(results)
+        committed, committed_curves = _cells(read_results(results)), _cells(read_curves(curves))
         rerun = sorted({r["method"] for r in new} & set(keep))
         if rerun:
             raise SystemExit(f"{bench} reran {', '.join(rerun)}: keep only methods the bench did not run")
@@ -266,12 +333,18 @@ def store_bench(bench: Path, space: str, command: str, note: str | None = None,
             write_csv(target, [r for r in committed if r["method"] not in keep], list(committed[0]))
             (RESULTS / f"{space}_earlier_meta.json").write_text(json.dumps({**old_meta, "changed": earlier}, indent=1) + "\n")
         new += [r for r in committed if r["method"] in keep]
-        new_curves += [r for r in read_csv(curves) if r["method"] in keep]
+        new_curves += [r for r in committed_curves if r["method"] in keep]
     write_csv(results, new, RESULT_COLUMNS)  # the bench's own columns: older rows keep the new ones empty
     write_csv(curves, new_curves, CURVE_COLUMNS)
     if (bench / "reconstruction.csv").exists():
         shutil.copy(bench / "reconstruction.csv", RESULTS / f"{space}_reconstruction.csv")
-    _write_meta(RESULTS / f"{space}_meta.json", command, note)
+    _copy_plan(bench, RESULTS / f"{space}_plan.json")
+    (RESULTS / f"{space}_meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+
+
+def _cells(rows) -> list[dict]:
+    """Checked rows as written: a copy keeps each cell's text."""
+    return [r.cells for r in rows]
 
 
 def quality_section(space: str) -> str:
@@ -289,11 +362,12 @@ def quality_section(space: str) -> str:
     )
     parts = [
         f"## Search quality on {spec.title}", "",
-        f"Benchmark: {benchmark.title}. Machine: {meta['machine']}.", "",
+        f"Benchmark: {benchmark.title}. {_provenance(meta)}", "",
         "```bash", meta["command"], "```", "",
         *([meta["note"], ""] if meta.get("note") else []),
         f"![best-so-far accuracy against queries](benchmarks/results/{space}_curves.png)", "",
-        *note, "", method_legend(list(dict.fromkeys(r.method for r in rows))), "", markdown_table(rows),
+        *note, "", method_legend(list(dict.fromkeys(r.method for r in rows))), "",
+        *([settings_legend(rows), ""] if settings_legend(rows) else []), markdown_table(rows),
     ]
     ablation = ablation_table(RESULTS / f"{space}.csv")
     if ablation:
@@ -333,11 +407,28 @@ def figures_section(space: str, dataset: str) -> str:
     ])
 
 
+def _space(bench: Path, asked: str | None) -> str:
+    """The bench's space as its plan.json says; --space only where it has none, or to agree."""
+    plan = bench_plan.load(bench)
+    space = plan["space"] if plan else asked or "nb201"
+    if asked and asked != space:
+        raise SystemExit(f"{bench} is a bench of {space} (its plan.json), not {asked}")
+    return space
+
+
+def _store(args: argparse.Namespace) -> None:
+    if args.bench:
+        space = _space(args.bench, args.space)
+        store_bench(args.bench, space, args.command, args.note, tuple(m for m in args.keep.split(",") if m), args.earlier)
+    if args.dev_bench:
+        store_dev(args.dev_bench, _space(args.dev_bench, args.space), args.command, args.note)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bench", type=Path, help="a finished crlso bench folder to store first")
-    parser.add_argument("--space", default="nb201", help="the space of --bench")
-    parser.add_argument("--command", help="the exact crlso bench command that produced --bench")
+    parser.add_argument("--space", help="the space of --bench (default: its plan.json's, else nb201)")
+    parser.add_argument("--command", help="only for a bench folder without plan.json: the exact command that produced it")
     parser.add_argument("--note", help="what a reader of --bench's tables must know (seeds missing, ...)")
     parser.add_argument("--keep", default="", help="methods whose committed rows stay beside --bench's (not rerun: "
                         "baselines the change does not touch), comma-separated")
@@ -349,14 +440,10 @@ def main() -> None:
                         help="the same script on an earlier commit, timed in the same session (shown beside, if present)")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.bench:
-        if not args.command:
-            parser.error("--bench needs --command (the exact command that produced it)")
-        store_bench(args.bench, args.space, args.command, args.note, tuple(m for m in args.keep.split(",") if m), args.earlier)
-    if args.dev_bench:
-        if not args.command:
-            parser.error("--dev-bench needs --command (the exact commands that produced it)")
-        store_dev(args.dev_bench, args.space, args.command, args.note)
+    try:
+        _store(args)
+    except CRLSOError as exc:  # a damaged bench file: one line, nothing written
+        raise SystemExit(f"make_report: {exc}") from None
     parts = ["# Benchmarks", "", "Generated by `python -m tools.make_report`; do not edit by hand.", ""]
     parts += [quality_section(s) + "\n" for s in registry.names() if (RESULTS / f"{s}.csv").exists()]
     parts += [figures_section(s, d) + "\n" for s in registry.names() for d in registry.get_spec(s).datasets

@@ -65,3 +65,47 @@ def test_interaction_times_show_a_baseline_and_the_ratio_beside_each():
     assert "| click | 0.50 | 1.00 | 0.50 | 2 |" in text and "| new | 0.20 | - | - | 1 |" in text
     assert "Beside it, baseline: commit abc." in text
     assert "| click | 0.50 | 2 |" in make_report.app_section(now)  # no baseline: the plain table
+
+
+def _plan(bench, sessions):
+    machine = {"cpu": "Plan CPU 9000", "cpus": 64, "platform": "Linux-x86_64", "python": "3.12.1", "torch": "2.9.0"}
+    entries = [{"argv": ["/opt/venv/bin/crlso", "bench", "--space", "nb301", "--note", "two words"], "commit": {"sha": "a" * 40, "dirty": i > 0},
+                "machine": machine, "device": "NVIDIA H200", "started": f"2025-01-0{i + 1}T00:00:00+00:00",
+                "finished": f"2025-01-0{i + 1}T01:00:00+00:00", "outcome": "finished"} for i in range(sessions)]
+    (bench / "plan.json").write_text(json.dumps({"space": "nb301", "preset": "demo", "sessions": entries}))
+
+
+def test_the_bench_says_what_produced_it_through_its_plan(committed, monkeypatch, capsys):
+    results, bench = committed
+    _plan(bench, 2)
+    monkeypatch.setattr(make_report, "machine", lambda: "the machine make_report runs on")
+    make_report.store_bench(bench, "nb301", keep=("rea",), earlier="why")
+    meta = json.loads((results / "nb301_meta.json").read_text())
+    assert meta["command"] == "crlso bench --space nb301 --note 'two words'"  # one line: both sessions ran it
+    assert meta["machine"] == "Plan CPU 9000, 64 cores, Linux-x86_64, Python 3.12.1, torch 2.9.0" and meta["device"] == "NVIDIA H200"
+    assert meta["commit"] == f"{'a' * 40}; {'a' * 40} with uncommitted changes" and meta["sessions"] == 2
+    assert (meta["started"], meta["finished"]) == ("2025-01-01T00:00:00+00:00", "2025-01-02T01:00:00+00:00")
+    assert (results / "nb301_plan.json").read_bytes() == (bench / "plan.json").read_bytes()
+    assert "the machine make_report runs on" not in json.dumps(meta) and capsys.readouterr().err == ""
+    assert make_report._space(bench, None) == "nb301"
+    with pytest.raises(SystemExit, match="a bench of nb301"):
+        make_report._space(bench, "nb201")
+
+
+def test_a_bench_without_a_plan_needs_the_command_and_is_warned_about(committed, capsys):
+    results, bench = committed
+    with pytest.raises(SystemExit, match="no plan.json"):
+        make_report.store_bench(bench, "nb301", keep=("rea",), earlier="why")
+    assert not (results / "nb301_earlier.csv").exists()
+    make_report.store_bench(bench, "nb301", "crlso bench typed by hand", keep=("rea",), earlier="why")
+    assert "has no plan.json" in capsys.readouterr().err and not (results / "nb301_plan.json").exists()
+    assert json.loads((results / "nb301_meta.json").read_text())["command"] == "crlso bench typed by hand"
+
+
+def test_a_damaged_bench_file_is_refused_before_anything_is_written(committed):
+    results, bench = committed
+    write_csv(bench / "results.csv", [{**r, "seed": "x"} for r in _rows(["crlso"], 95)], RESULT)
+    before = {p.name: p.read_bytes() for p in results.iterdir()}
+    with pytest.raises(Exception, match="line 2, column 'seed'"):
+        make_report.store_bench(bench, "nb301", "new bench", keep=("rea",), earlier="why")
+    assert {p.name: p.read_bytes() for p in results.iterdir()} == before
