@@ -86,14 +86,21 @@ def machine() -> dict:
 
 def device_name(plan) -> str:
     """What the runs compute on: "cpu" or the GPU's name. On a Ray cluster the workers
-    decide, so the driver's own device says nothing about them."""
-    if plan.backend == "ray" and plan.address:
-        return f"{plan.device} (on the Ray cluster's workers)"
+    decide, so the driver's own device says nothing about them (and a driver without the
+    GPU its workers have is no error: Ray itself says when no worker has one)."""
     import torch
 
     from crlso_core.models.training import resolve_device
 
-    device = resolve_device(plan.device)
+    ray = f"{plan.device} (on the Ray cluster's workers)"
+    if plan.backend == "ray" and plan.address:
+        return ray
+    try:
+        device = resolve_device(plan.device)
+    except CRLSOError:
+        if plan.backend == "ray":
+            return ray
+        raise
     return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
 
 

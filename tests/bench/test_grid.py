@@ -207,7 +207,8 @@ def test_rules_are_a_dimension_sharing_one_training(tmp_path):
     assert len({r["settings"] for r in rows}) == 3
     recon = _rows(tmp_path / "reconstruction.csv")
     assert len(recon) == 3 and len({r["recon_pool"] for r in recon}) == 1  # one G-VAE searched three ways
-    assert {(r["method"], r["rule"]) for r in _rows(tmp_path / "curves.csv")} == {("crlso", "ranked"), ("crlso", "step"), ("crlso-ray", "ray")}
+    runs = {("crlso", "ranked"), ("crlso", "step"), ("crlso-ray", "ray")}
+    assert {(r["method"], r["rule"]) for r in _rows(tmp_path / "curves.csv")} == runs
     (session,) = _plan_json(tmp_path)["sessions"]
     assert {(s["method"], s["rule"], s["settings"]) for s in session["settings"]} == {
         (r["method"], r["rule"], r["settings"]) for r in rows}

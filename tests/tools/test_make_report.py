@@ -69,7 +69,8 @@ def test_interaction_times_show_a_baseline_and_the_ratio_beside_each():
 
 def _plan(bench, sessions):
     machine = {"cpu": "Plan CPU 9000", "cpus": 64, "platform": "Linux-x86_64", "python": "3.12.1", "torch": "2.9.0"}
-    entries = [{"argv": ["/opt/venv/bin/crlso", "bench", "--space", "nb301", "--note", "two words"], "commit": {"sha": "a" * 40, "dirty": i > 0},
+    argv = ["/opt/venv/bin/crlso", "bench", "--space", "nb301", "--note", "two words"]
+    entries = [{"argv": argv, "commit": {"sha": "a" * 40, "dirty": i > 0},
                 "machine": machine, "device": "NVIDIA H200", "started": f"2025-01-0{i + 1}T00:00:00+00:00",
                 "finished": f"2025-01-0{i + 1}T01:00:00+00:00", "outcome": "finished"} for i in range(sessions)]
     (bench / "plan.json").write_text(json.dumps({"space": "nb301", "preset": "demo", "sessions": entries}))
