@@ -94,7 +94,7 @@ def _add_run_options(p: argparse.ArgumentParser, with_budget: bool = True) -> No
         help="cells in the G-VAE's pool (default: the preset's; NB201 all 15,625, NB301 demo 10,000 random genotypes, "
         "NB101 the table's 30,001)",
     )
-    p.add_argument("--rule", choices=RULES, help=f"search rule (default: {RULES[0]}; step is the reference rule)")
+    p.add_argument("--rule", choices=RULES, help="search rule (default: the preset's; authors is the authors' rule, docs/fidelity.md)")
     p.add_argument("--predictor", choices=PREDICTORS, help="latent predictor used by the search")
     p.add_argument("--no-icnn", action="store_true", help="train the unregularised latent space (LS)")
     p.add_argument("--device", choices=DEVICES, default="auto")

@@ -194,11 +194,14 @@ with st.form("search"):
     budget = kept_widget(c[0].number_input, "Budget (benchmark queries, labelled set included)", f"budget-{pair.name}",
                          max(first.config.budget, first.config.labelled), min_value=first.config.labelled, max_value=5000,
                          form=True)
-    rule = kept_widget(c[1].selectbox, "Step rule", "rule", RULES[0], form=True, options=RULES,
-                       help="ranked (the default): many steps along each start's descent direction, the decoded cells the predictor "
-                       "ranks best queried · ray: the paper's rule, walk the descent direction in steps of the codes' spacing and "
-                       "query the first new cell · step: the reference one-step rule · mixed: ranked, with the starts' "
-                       "one-mutation neighbours among the candidates (not all latent moves)")
+    rule = kept_widget(c[1].selectbox, "Step rule", "rule", first.config.search.rule, form=True, options=RULES,
+                       help="authors (the paper and demo presets'): from each of the 10 best cells, one gradient step down "
+                       "the predicted error from a noisy copy of its code, the first new decoded cell queried · authors-uphill: "
+                       "the same with the sign of the authors' code, which climbs the predicted error (a diagnostic) · "
+                       "ranked: many steps along each start's descent direction, the decoded cells the predictor ranks best "
+                       "queried · ray: walk the descent direction in steps of the codes' spacing and query the first new cell "
+                       "· step: one step without noise, growing on repeats · mixed: ranked, with the starts' one-mutation "
+                       "neighbours among the candidates (not all latent moves)")
     baselines = kept_widget(c[2].multiselect, "Baselines beside it", "baselines", ["rea"], form=True, options=list(BASELINES),
                             format_func=BASELINE_LABELS.get)
     if pair.example:

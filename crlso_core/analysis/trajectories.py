@@ -102,7 +102,7 @@ def trajectories(run_dir: Path) -> list[Trajectory]:
     if not folder.has(files.TRAJECTORIES):
         return []
     path = folder.file(files.TRAJECTORIES)
-    ends_only = folder.config().search.rule in ("ray", "step")
+    ends_only = folder.config().search.rule in ("ray", "step", "authors", "authors-uphill")
     grouped: dict[str, list[TrajectoryStep]] = {}
     for step in read_trajectory(path):
         grouped.setdefault(step.start_arch, []).append(step)

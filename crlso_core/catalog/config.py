@@ -13,11 +13,25 @@ from typing import Any, Optional
 from crlso_core.common.checks import check_ranges, check_types
 from crlso_core.common.errors import CRLSOError
 
-RULES = ("ranked", "ray", "step", "mixed")  # the search's step rules (see SearchConfig); the first is the default
+# the search's step rules (see SearchConfig); "ranked" is the demo's, "authors" the paper preset's
+RULES = ("ranked", "ray", "step", "mixed", "authors", "authors-uphill")
+QUERIED_CODES = ("stepped", "encoded")  # the code a queried cell keeps in the search (SearchConfig.queried_code)
 STEP_LENGTHS = ("gradient", "spacing")
 PREDICTORS = ("icnn", "mlp")  # the latent predictor the search steps on
 DEVICES = ("auto", "cpu", "cuda")
 READOUTS = ("sum", "mean")  # how the G-VAE pools node states into a graph embedding
+DECODERS = ("reference", "residual")  # crlso_core/models/gvae.py
+KL_REDUCTIONS = ("mean", "sum")
+# Settings version: 2 since the alignment with the authors' code (docs/fidelity.md). A stored
+# config without it was written before: the settings that version 2 added take the values
+# that model had (EARLIER_SETTINGS), so its run folder still loads and reads as trained.
+SETTINGS_VERSION = 2
+EARLIER_SETTINGS = {
+    "teacher": {"keep_true_labels": True},
+    "gvae": {"decoder": "residual", "kl": "sum", "icnn_biases": True},
+    "search": {"finetune_betas": (0.9, 0.999), "finetune_weight_decay": 0.0, "finetune_lr_min": None,
+               "queried_code": "encoded", "restart_noise": 0.5},
+}
 
 
 @dataclass
@@ -37,6 +51,9 @@ class TeacherConfig:
     # NB301's and NB101's presets turn it on (crlso_core/benchmarks/scale_free.py); NB201's committed
     # bench was measured without it.
     standardise: bool = False
+    # The latent's target for a labelled cell: the teacher's prediction, as for every other
+    # cell (False, the authors'), or its measured accuracy (True, this project's earlier choice).
+    keep_true_labels: bool = False
 
 
 @dataclass
@@ -54,27 +71,32 @@ class GVAEConfig:
     betas: tuple[float, float] = (0.0, 0.5)
     weight_decay: float = 3e-5
     beta: float = 0.005  # KL weight
+    kl: str = "mean"  # KL averaged over latent dimensions (the authors') or summed over them ("sum": `latent` x stronger)
     noise_scale: float = 0.01  # z = mu + noise_scale * eps * sigma while training
     icnn: bool = True  # False trains the unregularised "LS" latent space
     icnn_weight: float = 1.0
     icnn_hidden: int = 128
-    icnn_layers: int = 4
+    icnn_layers: int = 4  # convex layers after the first, affine one (the authors': 4); the LSO MLP has this + 1 hidden layers
+    icnn_biases: bool = False  # biases on the ICNN's skips and output (the authors' have none)
+    decoder: str = "reference"  # "reference": tanh(Linear(z)) then the authors' residual layers; "residual": the earlier one
     grad_clip: float = 5.0
     readout: str = "sum"  # graph embedding: "sum" of node states (the reference) or "mean" (large graphs)
 
 
 @dataclass
 class SearchConfig:
-    """The CR-LSO loop (crlso_core/search/crlso.py). `rule="ranked"` (the default: the best
-    latent rule on development seeds of NB201 and NB101, benchmarks/search_settings.py)
+    """The CR-LSO loop (crlso_core/search/crlso.py). The defaults are the authors' NB201
+    settings (docs/fidelity.md). `rule="authors"` is their rule with the descent sign the
+    paper states: a noisy copy of each top start's code, one gradient step, the first new
+    decoded cell queried (`"authors-uphill"`: their code's sign, a diagnostic). `"ranked"`
     proposes steps of several lengths along each start's descent direction, with and without
-    noise, and queries the decoded cells the predictor ranks best; `rule="ray"` (the paper's
-    rule in the codes' scale) walks each start's descent direction in steps of the codes'
-    spacing and queries the first new cell; `rule="step"` is the reference one-step rule
-    with growing retries; `rule="mixed"` ranks the starts' one-mutation neighbours among the
-    ranked rule's proposals."""
+    noise, and queries the decoded cells the predictor ranks best (the demo's default until
+    this alignment, chosen on development seeds, benchmarks/search_settings.py); `"ray"`
+    walks each start's descent direction in steps of the codes' spacing and queries the
+    first new cell; `"step"` is one noiseless step with growing retries; `"mixed"` ranks the
+    starts' one-mutation neighbours among the ranked rule's proposals."""
 
-    rule: str = "ranked"
+    rule: str = "authors"
     predictor: str = "icnn"  # "mlp": unconstrained predictor (the plain-LSO ablation)
     top_k: int = 10  # starts a round steps from (ray: starts that found a cell), and queries a ranked round makes
     # ray and ranked rules: how far down the queried cells, best first, a round may look for
@@ -85,13 +107,24 @@ class SearchConfig:
     # vector times it, so about 27 degrees at 0.5), kept downhill
     ray_tries: int = 8
     ray_spread: float = 0.5
+    # The predictor's refit each round, as the authors': 50 epochs of batch 32, Adam (0, 0.5),
+    # weight decay 1e-5, lr cosine 1e-4 -> 1e-5 (None: constant), noise on z and labels
     finetune_epochs: int = 50
     finetune_lr: float = 1e-4
-    finetune_batch: int = 64
-    z_noise: float = 0.01  # noise on z and labels while fine-tuning
-    label_noise: float = 0.001
+    finetune_lr_min: Optional[float] = 1e-5
+    finetune_batch: int = 32
+    finetune_betas: tuple[float, float] = (0.0, 0.5)
+    finetune_weight_decay: float = 1e-5
+    z_noise: float = 0.05  # noise on z and labels while fine-tuning
+    label_noise: float = 0.01
+    # authors rule: std of the Gaussian noise added to a start's code before every try (absolute)
+    restart_noise: float = 0.5
+    # the code a queried cell keeps for later refits and starts: the point whose decoding
+    # queried it ("stepped", the authors') or its encoded mu ("encoded", the earlier choice)
+    queried_code: str = "stepped"
     eta0: float = 0.2  # first step; with step_length "spacing" (and always on the ray) in code spacings
-    eta_step: float = 0.2  # how much each retry (ray: each point along it) adds
+    eta_step: float = 0.2  # how much each retry adds
+    ray_step: float = 0.2  # ray rule: code spacings between its points
     max_retries: int = 20  # step rule: retries; ray: most points along one ray (spread evenly to its end)
     candidates_per_start: int = 32  # ranked rule: step sizes x noise draws per start
     explore_noise: float = 0.1  # ranked rule: std of the noise added to some proposals
@@ -107,6 +140,7 @@ class SearchConfig:
 
 @dataclass
 class RunConfig:
+    version: int = SETTINGS_VERSION
     space: str = "nb201"
     dataset: str = "cifar10"
     preset: str = "demo"
@@ -126,6 +160,7 @@ class RunConfig:
     def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
         if not isinstance(data, dict) or not all(isinstance(data.get(k, {}), dict) for k in ("teacher", "gvae", "search")):
             raise CRLSOError("config.json does not describe a run: it is not an object of settings.")
+        data = _upgrade(data)
         try:
             nested = {
                 "teacher": _build(TeacherConfig, data.get("teacher", {})),
@@ -172,11 +207,15 @@ class RunConfig:
                 "ray_spread": (0, 100),
                 "finetune_epochs": (0, 100_000),
                 "finetune_lr": (1e-12, 10),
+                "finetune_lr_min": (0, 10),
+                "finetune_weight_decay": (0, 10),
+                "restart_noise": (0, 1e3),
                 "finetune_batch": (1, 100_000),
                 "z_noise": (0, 1e3),
                 "label_noise": (0, 1e3),
                 "eta0": (0, 1e6),
                 "eta_step": (0, 1e6),
+                "ray_step": (0, 1e6),
                 "max_retries": (1, 10_000),
                 "candidates_per_start": (1, 10_000),
                 "explore_noise": (0, 1e3),
@@ -200,12 +239,35 @@ class RunConfig:
                 self.pool is None or self.pool >= self.labelled,
                 f"the pool ({self.pool}) must hold at least the labelled cells ({self.labelled})",
             ),
-            (len(self.teacher.betas) == 2 and len(self.gvae.betas) == 2, "Adam's betas are two numbers"),
+            (all(len(b) == 2 for b in (self.teacher.betas, self.gvae.betas, self.search.finetune_betas)), "Adam's betas are two numbers"),
+            (self.gvae.decoder in DECODERS, f"decoder must be one of {', '.join(DECODERS)}, got {self.gvae.decoder!r}"),
+            (self.gvae.kl in KL_REDUCTIONS, f"kl must be one of {', '.join(KL_REDUCTIONS)}, got {self.gvae.kl!r}"),
+            (self.search.queried_code in QUERIED_CODES,
+             f"queried_code must be one of {', '.join(QUERIED_CODES)}, got {self.search.queried_code!r}"),
+            (not (self.search.standardise_refit and self.search.predictor == "icnn" and not self.gvae.icnn_biases),
+             "standardise_refit shifts the ICNN's output, which needs icnn_biases on (the authors' ICNN has no bias)"),
+            (self.version in (1, SETTINGS_VERSION), f"settings version must be 1 or {SETTINGS_VERSION}, got {self.version}"),
         ]
         for ok, message in checks:
             if not ok:
                 raise CRLSOError(f"Bad setting: {message}.")
         return self
+
+
+def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A config of an earlier settings version as today's fields: the fields it lacks take the
+    values its model had, and its icnn_layers, which counted the ICNN's first layer, counts
+    convex layers (a stored value wins over EARLIER_SETTINGS)."""
+    if "version" in data:
+        return data
+    data = {**data, "version": 1}
+    for part, earlier in EARLIER_SETTINGS.items():
+        data[part] = {**earlier, **data.get(part, {})}
+    if "ray_step" not in data["search"] and "eta_step" in data["search"]:
+        data["search"]["ray_step"] = data["search"]["eta_step"]  # the ray walked in eta_step spacings
+    if isinstance(data["gvae"].get("icnn_layers"), int):
+        data["gvae"]["icnn_layers"] = max(data["gvae"]["icnn_layers"] - 1, 1)
+    return data
 
 
 def _build(cls, data: dict[str, Any], **extra):

@@ -12,16 +12,17 @@ from crlso_core.common.errors import CRLSOError, quoted
 
 
 def _paper() -> RunConfig:
+    """The authors' NB201 settings: the config's defaults (docs/fidelity.md)."""
     return RunConfig(preset="paper")
 
 
 def _demo() -> RunConfig:
-    # Joint training at lr 1e-3 reconstructs every NB201 cell within ~10 epochs.
+    """The paper's model, losses and search, trained shorter (and so at a higher lr): joint
+    training at lr 1e-3 reconstructs every NB201 cell within ~10 epochs."""
     return RunConfig(
         preset="demo",
         teacher=TeacherConfig(epochs=60, lr=1e-3, lr_min=1e-4),
         gvae=GVAEConfig(epochs=12, lr=1e-3),
-        search=SearchConfig(finetune_epochs=30),
     )
 
 

@@ -12,5 +12,19 @@ demo run of seed 101; see BENCHMARKS.md and the README). Teacher Kendall tau on 
 
 SCALE_FREE = {
     "teacher": {"standardise": True},
-    "search": {"step_length": "spacing", "standardise_refit": True, "finetune_lr": 1e-3},
+    # The ranked rule and the refit's earlier noise: these spaces' search settings were chosen
+    # with them (the authors' rule and noise are NB201's; their label noise of 0.01 is twice the
+    # spread of these spaces' accuracies). A standardised refit shifts the ICNN's output, so
+    # the ICNN keeps its biases.
+    "search": {"step_length": "spacing", "standardise_refit": True, "finetune_lr": 1e-3, "rule": "ranked",
+               "z_noise": 0.01, "label_noise": 0.001},
+    "gvae": {"icnn_biases": True},
 }
+
+
+def scale_free(**overrides: dict) -> dict:
+    """A preset's overrides on top of SCALE_FREE (each stage's settings merged, not replaced)."""
+    merged = {key: dict(value) for key, value in SCALE_FREE.items()}
+    for key, value in overrides.items():
+        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    return merged

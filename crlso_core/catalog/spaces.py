@@ -5,7 +5,7 @@ that chose them). The spaces and benchmarks themselves know nothing of this."""
 from __future__ import annotations
 
 from crlso_core.benchmarks import nb101, nb201, nb301
-from crlso_core.catalog.scale_free import SCALE_FREE
+from crlso_core.catalog.scale_free import scale_free
 from crlso_core.catalog.spec import SpaceSpec
 from crlso_core.spaces.nb101.space import NB101Space
 from crlso_core.spaces.nb201 import NB201Space
@@ -35,7 +35,7 @@ NB201 = SpaceSpec(
     # (seeds 101-102, all three datasets, both sides) it led the ray rule, minus REA's mean
     # +0.01 / +0.05 / +0.05 against -0.05 / +0.01 / -0.00 (turned rays) or +0.01 / +0.03 / +0.02
     # with the ray's fallbacks, which took up to 25 % of its queries on CR-LS.
-    preset_overrides={name: {"search": {"eta_step": 0.5}} for name in ("smoke", "lesson", "demo", "paper")},
+    preset_overrides={name: {"search": {"ray_step": 0.5}} for name in ("smoke", "lesson", "demo", "paper")},
 )
 
 NB301 = SpaceSpec(
@@ -64,13 +64,12 @@ NB301 = SpaceSpec(
                   "demo": "about 17 min for a pair on a 2-core CPU (each side about 8.5 min); about 2 min a side on an H200 GPU",
                   "paper": "not measured here: a pool of 100,000 genotypes and 200 epochs are for a GPU"},
     preset_overrides={
-        "smoke": {"pool": 1_000, **SCALE_FREE, "gvae": {"readout": "mean"}},
-        "lesson": {"labelled": 50, "budget": 150, "pool": 2_000, **SCALE_FREE,
-                   "teacher": {"standardise": True, "epochs": 60},
-                   "gvae": {"readout": "mean", "latent": 64, "epochs": 30, "batch_size": 32}},
-        "demo": {"labelled": 100, "budget": 300, "pool": 10_000, **SCALE_FREE,
-                 "gvae": {"readout": "mean", "latent": 64, "epochs": 60, "batch_size": 64}},
-        "paper": {"labelled": 100, "budget": 300, **SCALE_FREE, "gvae": {"readout": "mean", "latent": 64}},
+        "smoke": scale_free(pool=1_000, gvae={"readout": "mean"}),
+        "lesson": scale_free(labelled=50, budget=150, pool=2_000, teacher={"standardise": True, "epochs": 60},
+                             gvae={"readout": "mean", "latent": 64, "epochs": 30, "batch_size": 32}),
+        "demo": scale_free(labelled=100, budget=300, pool=10_000,
+                           gvae={"readout": "mean", "latent": 64, "epochs": 60, "batch_size": 64}),
+        "paper": scale_free(labelled=100, budget=300, gvae={"readout": "mean", "latent": 64}),
     },
 )
 
@@ -108,13 +107,12 @@ NB101 = SpaceSpec(
                   "paper": ("not measured end to end: about 3 h of G-VAE training a side on a 2-core CPU (one epoch "
                             "measured, 52 s, times 200): for a GPU")},
     preset_overrides={
-        "smoke": {"pool": 1_000, **SCALE_FREE, "gvae": {"readout": "mean"}},
-        "lesson": {"labelled": 50, "budget": 300, "pool": 3_000, **SCALE_FREE,
-                   "gvae": {"readout": "mean", "latent": 32, "epochs": 20, "batch_size": 64}},
-        "demo": {"labelled": 100, "budget": 900, **SCALE_FREE,
-                 "gvae": {"readout": "mean", "latent": 64, "epochs": 20, "batch_size": 64}},
-        "paper": {"labelled": 100, "budget": 900, **SCALE_FREE,
-                  "gvae": {"readout": "mean", "latent": 64, "hidden": 512, "beta": 0.1, "batch_size": 512}},
+        "smoke": scale_free(pool=1_000, gvae={"readout": "mean"}),
+        "lesson": scale_free(labelled=50, budget=300, pool=3_000,
+                             gvae={"readout": "mean", "latent": 32, "epochs": 20, "batch_size": 64}),
+        "demo": scale_free(labelled=100, budget=900, gvae={"readout": "mean", "latent": 64, "epochs": 20, "batch_size": 64}),
+        "paper": scale_free(labelled=100, budget=900,
+                            gvae={"readout": "mean", "latent": 64, "hidden": 512, "beta": 0.1, "batch_size": 512}),
     },
 )
 

@@ -14,11 +14,11 @@ from crlso_core.spaces.base import SearchSpace
 
 def gvae_for(cfg: GVAEConfig, space: SearchSpace) -> GVAE:
     return GVAE(space.node_features, space.edge_features, space.decoder_output_dim, cfg.latent, cfg.hidden, cfg.layers,
-                cfg.decoder_blocks, cfg.readout)
+                cfg.decoder_blocks, cfg.readout, cfg.decoder)
 
 
 def latent_predictor(kind: str, cfg: GVAEConfig) -> nn.Module:
     """The predictor of error from a latent code: an ICNN (convex in z) or an unconstrained MLP."""
     if kind == "icnn":
-        return ICNN(cfg.latent, cfg.icnn_hidden, cfg.icnn_layers)
-    return LatentMLP(cfg.latent, cfg.icnn_hidden, cfg.icnn_layers)
+        return ICNN(cfg.latent, cfg.icnn_hidden, cfg.icnn_layers, cfg.icnn_biases)
+    return LatentMLP(cfg.latent, cfg.icnn_hidden, cfg.icnn_layers + 1)  # as deep as the ICNN

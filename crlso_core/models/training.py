@@ -138,7 +138,7 @@ def joint_step(space: SearchSpace, gvae: GVAE, icnn: Optional[ICNN], params: lis
     on the device, so the loop never waits for the device (no .item() per step)."""
     mu, logvar, z, logits = gvae(graphs, cfg.noise_scale)
     recon = space.reconstruction_loss(logits, targets)
-    kl = kl_divergence(mu, logvar)
+    kl = kl_divergence(mu, logvar, cfg.kl)
     loss = recon + cfg.beta * kl
     fit = torch.zeros((), device=recon.device)
     if icnn is not None:
@@ -205,6 +205,15 @@ def reconstruction_accuracy(space: SearchSpace, gvae: GVAE, mu: Tensor, targets:
     return hits / len(mu)
 
 
+@dataclass(frozen=True)
+class AdamSettings:
+    """Adam's settings for a predictor fit; the defaults are torch's, at a constant lr."""
+
+    betas: tuple[float, float] = (0.9, 0.999)
+    weight_decay: float = 0.0
+    lr_min: Optional[float] = None  # cosine floor; None: constant lr
+
+
 def fit_latent_predictor(
     predictor: nn.Module,
     z: Tensor,
@@ -217,12 +226,17 @@ def fit_latent_predictor(
     device: torch.device,
     generator: torch.Generator,
     on_epoch: Optional[Callable[[int], None]] = None,
+    adam: Optional[AdamSettings] = None,
 ) -> nn.Module:
     """Fit f(z) ~ error with small input and label noise (used on a frozen latent space:
-    post-hoc for LS, and every search round on the cells queried so far). `on_epoch(done)`
-    hears of each finished epoch (a long fit shows progress)."""
+    post-hoc for LS, and every search round on the cells queried so far), with a fresh Adam
+    each call whose lr follows a cosine over the epochs when `adam.lr_min` is set (the
+    authors' refit steps it once an epoch). `on_epoch(done)` hears of each finished epoch."""
+    adam = adam or AdamSettings()
     predictor.train()
-    optimiser = torch.optim.Adam(predictor.parameters(), lr=lr, foreach=True)  # foreach: many small tensors
+    optimiser = torch.optim.Adam(predictor.parameters(), lr=lr, betas=adam.betas, weight_decay=adam.weight_decay,
+                                 foreach=True)  # foreach: many small tensors
+    schedule = _cosine(optimiser, epochs, adam.lr_min) if adam.lr_min is not None else None
     z, error = z.to(device), error.to(device)
     for epoch in range(epochs):
         for idx in _batches(len(z), batch_size, generator):
@@ -234,6 +248,8 @@ def fit_latent_predictor(
             loss.backward()
             optimiser.step()
             predictor.clamp_()
+        if schedule is not None:
+            schedule.step()
         if on_epoch is not None:
             on_epoch(epoch + 1)
     return predictor.eval()

@@ -21,6 +21,7 @@ from crlso_core.common.progress import report
 from crlso_core.models import GVAE, GNNPredictor
 from crlso_core.models.build import latent_predictor
 from crlso_core.models.training import (
+    AdamSettings,
     encode_all,
     fit_latent_predictor,
     kendall_tau,
@@ -54,7 +55,7 @@ def run_pool(config: RunConfig, benchmark: Benchmark, labelled: list) -> CellPoo
 @dataclass
 class TeacherStage:
     teacher: GNNPredictor
-    pseudo: np.ndarray  # accuracy (fraction) of every pool cell: true where labelled, else predicted
+    pseudo: np.ndarray  # accuracy (fraction) of every pool cell, predicted (true where labelled with keep_true_labels)
     labelled_rows: np.ndarray  # pool rows of the labelled cells
     seconds: float
 
@@ -65,7 +66,8 @@ def teacher_stage(config, pool: CellPool, labelled, accuracy, device, generator,
         teacher = train_teacher(pool.space, labelled, accuracy, config.teacher, device, generator, progress)
     pseudo = predict_graphs(teacher, pool.space.graph_batch(pool.cells), device)
     rows = pool.rows(labelled)
-    pseudo[rows] = accuracy  # true labels where we paid for them
+    if config.teacher.keep_true_labels:
+        pseudo[rows] = accuracy  # true labels where we paid for them (the authors' code keeps the teacher's)
     return TeacherStage(teacher, pseudo, rows, time.perf_counter() - t0)
 
 
@@ -137,6 +139,7 @@ def search_predictor(config, latent: LatentStage, pseudo, device, generator, pro
         latent_predictor(config.search.predictor, config.gvae).to(device), latent.mu, torch.as_tensor(1.0 - pseudo, dtype=torch.float32),
         g.epochs, g.lr, g.batch_size, config.search.z_noise, config.search.label_noise, device, generator,
         on_epoch=lambda done: report(progress, CHECK, 3 + done, total),
+        adam=AdamSettings(tuple(g.betas), g.weight_decay, g.lr_min),  # as the joint ICNN learns
     )
 
 

@@ -11,9 +11,17 @@ it: its sign was wrong); decode; query unseen cells. The rules:
   ray meets only known cells gives way to the next-best queried cell, until `top_k` starts
   have found a cell or `start_depth` starts were tried; then, while fewer than `top_k` did,
   the best starts try rays turned around their gradient (`ray_tries` each, `ray_spread`).
-- "step": the reference rule. z = z0 - eta * grad f(z0) (or eta spacings along it, with
-  step_length "spacing"); if the decoded cell was already queried, eta grows by eta_step,
-  at most max_retries times.
+- "step": the reference step without its noise. z = z0 - eta * grad f(z0) (or eta spacings
+  along it, with step_length "spacing"); if the decoded cell was already queried, eta grows
+  by eta_step, at most max_retries times.
+- "authors": the authors' rule (their NB201 `crlso.py`) with the descent sign the paper
+  states: from each of the top_k starts, z = z0 + restart_noise * N(0, I), then one gradient
+  step z - eta * grad f(z) of the raw gradient (step_length is not used); a decoded cell
+  already queried grows eta by eta_step and draws new noise, from z0 again; the first new
+  cell is queried. Their code looped until a new cell came; here a start gives up after
+  max_retries tries. "authors-uphill" is the same with the sign of their code, which
+  minimised predicted accuracy: z + eta * grad f climbs the predicted error (a diagnostic
+  of that defect, never a default).
 - "ranked": each start proposes many steps (several lengths, with and without exploration
   noise); decoded cells are de-duplicated, scored by the predictor at their own latent
   code, and only the best-predicted are queried.
@@ -25,6 +33,8 @@ When no rule's move reaches a new cell, the round falls back to the best-predict
 neighbour of a start ("<method>-fallback"), then to a random cell ("<method>-random"):
 origins.py counts them, so a search that fell back says so.
 The budget is never exceeded: the oracle refuses and the loop checks `remaining` first.
+A cell queried from a decoded point keeps that point as its code (queried_code "stepped", the
+authors') or its encoded mu ("encoded") for the refits and starts that follow.
 """
 
 from __future__ import annotations
@@ -40,10 +50,10 @@ from crlso_core.benchmarks.base import Oracle
 from crlso_core.catalog.config import SearchConfig
 from crlso_core.common.progress import ProgressFn, report
 from crlso_core.models.output_scale import rescale_output_
-from crlso_core.models.training import fit_latent_predictor, standardiser
+from crlso_core.models.training import AdamSettings, fit_latent_predictor, standardiser
 from crlso_core.search.geometry import descent_directions, median_spacing, ray_distances, ray_extents
 from crlso_core.search.latent import LatentCodes
-from crlso_core.search.origins import STEP, with_kind
+from crlso_core.search.origins import STEP, origin, with_kind
 from crlso_core.search.partial import PartialTable
 from crlso_core.spaces.base import Cell, SearchSpace
 from crlso_core.store.records import TrajectoryStep
@@ -80,6 +90,7 @@ class CRLSOSearch:
         fit_latent_predictor(
             self.predictor, self.codes(cells), (error - shift) / scale, c.finetune_epochs, c.finetune_lr,
             c.finetune_batch, c.z_noise, c.label_noise / scale, self.device, self.generator,
+            adam=AdamSettings(tuple(c.finetune_betas), c.finetune_weight_decay, c.finetune_lr_min),
         )
         if c.standardise_refit:
             rescale_output_(self.predictor.output_layers(), scale, shift)
@@ -121,6 +132,8 @@ class CRLSOSearch:
             before = self.oracle.used
             if self.cfg.rule == "ray":
                 self._ray_round(round_, ranking)
+            elif self.cfg.rule in ("authors", "authors-uphill"):
+                self._authors_round(round_, starts)
             elif self.cfg.rule in ("ranked", "mixed"):
                 self._ranked_round(round_, ranking, neighbours=self.cfg.rule == "mixed")
             else:
@@ -195,7 +208,7 @@ class CRLSOSearch:
         """Query the first new cell decoded along one ray; record the ray up to it (a ray that
         found nothing only when `record_miss`). True when a cell was queried."""
         c = self.cfg
-        distances = ray_distances(extent, self._spacing, c.eta0, c.eta_step, c.max_retries)
+        distances = ray_distances(extent, self._spacing, c.eta0, c.ray_step, c.max_retries)
         zs = z0 + distances[:, None] * direction
         decoded = self.codes.decode(zs)
         hit = None
@@ -214,7 +227,7 @@ class CRLSOSearch:
         cells = [decoded[i] for i in rows]
         if hit:
             cells[-1] = hit[1]
-            self.oracle.query(hit[1], with_kind(self.source, hit[2]))
+            self._query(hit[1], with_kind(self.source, hit[2]), zs[hit[0]])
         pred_z = self.predicted_accuracy(zs[rows])
         own = self.predicted_accuracy(self.codes(cells))
         for k, (i, cell) in enumerate(zip(rows, cells)):
@@ -232,21 +245,36 @@ class CRLSOSearch:
         for start, z0, g in zip(starts, z0s, grads):
             if self.oracle.remaining == 0:
                 return
-            zs = z0 - etas[:, None] * g  # all retries at once; only those up to the first new cell count
-            decoded = self.codes.decode(zs)
-            cells = self.partial.onto_benchmark(decoded, zs)
-            pred_z = self.predicted_accuracy(zs)
-            own = self.predicted_accuracy(self.codes(cells))  # one batch, not one call per retry
-            tried = next((i + 1 for i, cell in enumerate(cells) if self._new(cell)), len(cells))
-            for attempt in range(tried):
-                cell = cells[attempt]
-                if 0 < attempt < tried - 1 and cells[attempt - 1] == cell == cells[attempt + 1]:
-                    continue  # inside a run of retries decoding to one known cell: its ends say it all
-                new = attempt == tried - 1 and self._new(cell)
-                source = self._source(cell, decoded[attempt])
-                if new:
-                    self.oracle.query(cell, source)
-                self._record(round_, start, attempt, etas[attempt], zs[attempt], cell, pred_z[attempt], own[attempt], new, source)
+            self._first_new(round_, start, z0 - etas[:, None] * g, etas)  # all retries at once
+
+    def _authors_round(self, round_: int, starts: list[Cell]) -> None:
+        """Each start's tries at once: a fresh noise draw and a growing eta each, one raw
+        gradient step from each noisy point; the first try that decodes to a new cell counts."""
+        c = self.cfg
+        sign = 1.0 if c.rule == "authors-uphill" else -1.0
+        etas = c.eta0 + c.eta_step * torch.arange(c.max_retries, dtype=torch.float32)
+        for start, z0 in zip(starts, self.codes(starts)):
+            if self.oracle.remaining == 0:
+                return
+            noisy = z0 + c.restart_noise * torch.randn((c.max_retries, len(z0)), generator=self.generator)
+            self._first_new(round_, start, noisy + sign * etas[:, None] * self._raw_gradient(noisy), etas)
+
+    def _first_new(self, round_: int, start: Cell, zs: Tensor, etas: Tensor) -> None:
+        """Decode one start's tries in order, query the first new cell, record the tries up to it."""
+        decoded = self.codes.decode(zs)
+        cells = self.partial.onto_benchmark(decoded, zs)
+        pred_z = self.predicted_accuracy(zs)
+        own = self.predicted_accuracy(self.codes(cells))  # one batch, not one call per retry
+        tried = next((i + 1 for i, cell in enumerate(cells) if self._new(cell)), len(cells))
+        for attempt in range(tried):
+            cell = cells[attempt]
+            if 0 < attempt < tried - 1 and cells[attempt - 1] == cell == cells[attempt + 1]:
+                continue  # inside a run of retries decoding to one known cell: its ends say it all
+            new = attempt == tried - 1 and self._new(cell)
+            source = self._source(cell, decoded[attempt])
+            if new:
+                self._query(cell, source, zs[attempt])
+            self._record(round_, start, attempt, etas[attempt], zs[attempt], cell, pred_z[attempt], own[attempt], new, source)
 
     def _ranked_round(self, round_: int, ranking: list[Cell], neighbours: bool = False) -> None:
         """Candidates from the best top_k starts, then the next top_k while fewer than top_k
@@ -267,7 +295,7 @@ class CRLSOSearch:
         for rank, (proposal, pred, source) in enumerate(ranked):
             query = rank < c.top_k and self.oracle.remaining > 0
             if query:
-                self.oracle.query(proposal[5], source)
+                self._query(proposal[5], source, proposal[4])
             if query or proposal[2] >= 0:  # a neighbour (attempt -1) is recorded only when queried
                 self._record(*proposal, pred, query, source)
 
@@ -321,6 +349,13 @@ class CRLSOSearch:
         codes = self.codes(cells)
         for cell, z, pred in zip(cells, codes, self.predicted_accuracy(codes)):
             best[cell] = ((round_, found[cell], -1, 0.0, z, cell, pred), pred, with_kind(self.source, "mutation"))
+
+    def _query(self, cell: Cell, source: str, z: Optional[Tensor] = None) -> None:
+        """Ask the benchmark; a cell decoded from the point z keeps z as its code when the
+        config says so (a nearest answerable cell, a neighbour or a random cell keeps its own)."""
+        self.oracle.query(cell, source)
+        if z is not None and self.cfg.queried_code == "stepped" and origin(source) == STEP:
+            self.codes.remember(cell, z)
 
     def _new(self, cell: Cell) -> bool:
         """Worth a query: not queried yet, and the benchmark can answer it (a decoded cell

@@ -31,6 +31,10 @@ class LatentCodes:
             self._cache.update(zip(missing, mu.cpu()))
         return torch.stack([self._cache[c] for c in cells]) if cells else torch.empty(0, self.gvae.latent)
 
+    def remember(self, cell: Cell, z: Tensor) -> None:
+        """From now on `cell`'s code is `z` (a queried cell keeps the point that decoded to it)."""
+        self._cache[cell] = z.detach().to("cpu", torch.float32)
+
     @torch.no_grad()
     def decode(self, z: Tensor) -> list[Cell]:
         return self.space.decode(self.gvae.decoder(z.to(self.device)))

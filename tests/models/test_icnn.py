@@ -7,7 +7,7 @@ from crlso_core.store.models import load_state, save_state
 def _trained_icnn(latent=8, steps=300) -> ICNN:
     """An ICNN fitted to a non-convex target, so training pushes hard on the constraint."""
     torch.manual_seed(0)
-    f = ICNN(latent, hidden=32, layers=4)
+    f = ICNN(latent, hidden=32, convex_layers=4)
     z = torch.randn(512, latent)
     target = torch.sin(3 * z[:, 0]) + z[:, 1].abs() - 0.5 * z[:, 2] ** 2
     opt = torch.optim.Adam(f.parameters(), lr=1e-2)
@@ -43,7 +43,7 @@ def test_unclamped_weights_break_the_guarantee_and_clamping_restores_it():
 def test_saved_icnn_keeps_non_negative_weights(tmp_path):
     f = _trained_icnn(steps=50)
     save_state(tmp_path / "icnn.pt", f)
-    g = load_state(tmp_path / "icnn.pt", ICNN(8, hidden=32, layers=4))
+    g = load_state(tmp_path / "icnn.pt", ICNN(8, hidden=32, convex_layers=4))
     assert g.is_convex_by_construction()
     z = torch.randn(10, 8)
     assert torch.equal(f(z), g(z))

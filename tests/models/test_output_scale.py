@@ -8,7 +8,8 @@ from crlso_core.models.output_scale import rescale_output_
 @pytest.mark.parametrize("kind", [ICNN, LatentMLP])
 def test_rescaling_the_output_in_the_weights_is_exactly_affine_and_keeps_an_icnn_convex(kind):
     torch.manual_seed(0)
-    model, z = kind(5, hidden=8, layers=3), torch.randn(64, 5)
+    model = ICNN(5, hidden=8, convex_layers=3, biases=True) if kind is ICNN else LatentMLP(5, hidden=8, layers=3)
+    z = torch.randn(64, 5)
     with torch.no_grad():
         before = model(z)
         rescale_output_(model.output_layers(), 2.5, -0.3)
@@ -21,4 +22,9 @@ def test_rescaling_the_output_in_the_weights_is_exactly_affine_and_keeps_an_icnn
 
 def test_a_scale_that_is_not_positive_is_refused():
     with pytest.raises(ValueError, match="positive"):
-        rescale_output_(ICNN(3, 4, 2).output_layers(), 0.0, 1.0)
+        rescale_output_(ICNN(3, 4, 2, biases=True).output_layers(), 0.0, 1.0)
+
+
+def test_the_authors_bias_free_icnn_cannot_take_a_shift_in_its_weights():
+    with pytest.raises(ValueError, match="bias"):
+        rescale_output_(ICNN(3, 4, 2).output_layers(), 2.0, 0.1)
