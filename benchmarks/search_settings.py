@@ -42,9 +42,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # what each setting changes from the space's demo preset
 SETTINGS = {
     "ray": {"rule": "ray"},
-    "ray, coarse (eta_step 0.5)": {"rule": "ray", "eta_step": 0.5},
-    "ray, eta_step 1": {"rule": "ray", "eta_step": 1.0},
-    "ray, eta0 1, eta_step 1": {"rule": "ray", "eta0": 1.0, "eta_step": 1.0},
+    # the ray's spacing was `eta_step` when these were measured; it is `ray_step` since the alignment
+    "ray, coarse (eta_step 0.5)": {"rule": "ray", "ray_step": 0.5},
+    "ray, eta_step 1": {"rule": "ray", "ray_step": 1.0},
+    "ray, eta0 1, eta_step 1": {"rule": "ray", "eta0": 1.0, "ray_step": 1.0},
     "ray, top starts only": {"rule": "ray", "start_depth": 10},
     "ray, turned rays (8)": {"rule": "ray", "ray_tries": 8},
     "ray, 30 starts, turned rays (8)": {"rule": "ray", "start_depth": 30, "ray_tries": 8},

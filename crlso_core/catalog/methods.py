@@ -48,7 +48,7 @@ class LatentMethod:
 
 LATENT_METHODS = {
     "crlso": LatentMethod(None, True, "icnn", None, "CR-LSO, default rule (ranked latent steps down the ICNN)"),
-    "crlso-ray": LatentMethod(None, True, "icnn", "ray", "CR-LSO, the paper's rule: rays down the ICNN to the first new cell"),
+    "crlso-ray": LatentMethod(None, True, "icnn", "ray", "CR-LSO, ray rule: walk down the ICNN in code spacings to the first new cell"),
     "crlso-step": LatentMethod(None, True, "icnn", "step", "CR-LSO, reference one-step rule"),
     "crlso-ranked": LatentMethod(None, True, "icnn", "ranked", "CR-LSO, ranked candidate steps"),
     "crlso-mixed": LatentMethod(None, True, "icnn", "mixed", "CR-LSO, ranked steps and incumbents' mutations"),

@@ -20,13 +20,14 @@ NB201 = SpaceSpec(
     datasets=nb201.DATASETS,
     data_files={nb201.DEFAULT_TABLE: nb201.HOW_TO_GET},
     # measured on a 2-core CPU: smoke in the fresh-clone trial, demo in the classroom trial,
-    # paper from README's five paper-preset runs x 2 sides
+    # paper in the paper-preset bench (BENCHMARKS.md)
     preset_times={
         "smoke": "about 10 s for a pair: for a first look, nothing learned",
         "lesson": ("about 50 s for a pair on 2 idle cores: LS 23 s + CR-LS 26 s, each trained and searched (`crlso run`, "
                    "seed 1); reconstruction 99.9 % / 96.1 %, teacher Kendall tau 0.64, latent predictor's tau 0.42 / 0.58"),
         "demo": "about 80 s for a pair on a 2-core CPU",
-        "paper": "about 17 min for a pair on a 2-core CPU: the paper's settings",
+        "paper": ("about 25 min for a pair on a 2-core CPU, the authors' settings: one side, searched, took 12-13 min "
+                  "on one core (`crlso bench --preset paper`, CIFAR-10 seeds 0-1)"),
     },
     # The ray rule's points half a code spacing apart: on CIFAR-10 development seeds 101-102
     # (both sides, 3 search seeds each; benchmarks/search_settings.py) its best setting, mean best

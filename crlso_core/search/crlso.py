@@ -4,8 +4,8 @@ into cells the benchmark answers.
 Each round: fine-tune the predictor on every (z, true accuracy) queried so far; step from
 the best queried cells (the starts) *down* the predicted error (the reference code climbed
 it: its sign was wrong); decode; query unseen cells. The rules:
-- "ranked" (the default, the best latent rule on development seeds): see below.
-- "ray": the paper's rule measured in the codes' own scale. From a start,
+- "ranked" (NB101's and NB301's presets' rule, chosen on development seeds): see below.
+- "ray": a first-new-cell rule measured in the codes' own scale. From a start,
   walk the descent direction in steps of the codes' spacing (geometry.py) as far as the
   pool's codes are wide along it, and query the first cell decoded along it that is new. A start whose
   ray meets only known cells gives way to the next-best queried cell, until `top_k` starts
