@@ -42,24 +42,24 @@ class LatentMethod:
     labelled: Optional[int]  # None: the preset's labelled-set size (300 in demo and paper)
     regularised: bool  # G-VAE trained with the ICNN term (CR-LS) or without (LS)
     predictor: str  # "icnn" or "mlp"
-    rule: Optional[str]  # "ray", "step", "ranked" or "mixed"; None: the preset's (the default rule)
+    rule: Optional[str]  # one of catalog.config.RULES; None: the preset's (or each of the bench's --rules)
     about: str
 
 
 LATENT_METHODS = {
-    "crlso": LatentMethod(None, True, "icnn", None, "CR-LSO, default rule (ranked latent steps down the ICNN)"),
+    "crlso": LatentMethod(None, True, "icnn", None, "CR-LSO: regularised latent, its joint ICNN, the preset's rule (or --rules)"),
     "crlso-ray": LatentMethod(None, True, "icnn", "ray", "CR-LSO, ray rule: walk down the ICNN in code spacings to the first new cell"),
     "crlso-step": LatentMethod(None, True, "icnn", "step", "CR-LSO, reference one-step rule"),
     "crlso-ranked": LatentMethod(None, True, "icnn", "ranked", "CR-LSO, ranked candidate steps"),
     "crlso-mixed": LatentMethod(None, True, "icnn", "mixed", "CR-LSO, ranked steps and incumbents' mutations"),
-    "crlso50": LatentMethod(50, True, "icnn", None, "CR-LSO from 50 labelled cells, default rule"),
+    "crlso50": LatentMethod(50, True, "icnn", None, "CR-LSO from 50 labelled cells, the preset's rule"),
     "crlso50-step": LatentMethod(50, True, "icnn", "step", "CR-LSO from 50 labelled cells, step rule"),
     "crlso50-ranked": LatentMethod(50, True, "icnn", "ranked", "CR-LSO from 50 labelled cells, ranked"),
     "crlso50-mixed": LatentMethod(50, True, "icnn", "mixed", "CR-LSO from 50 labelled cells, ranked steps and mutations"),
-    "lso": LatentMethod(None, False, "mlp", None, "LSO: plain latent, unconstrained MLP, default rule"),
+    "lso": LatentMethod(None, False, "mlp", None, "LSO: plain latent, unconstrained MLP, the preset's rule"),
     "lso-ranked": LatentMethod(None, False, "mlp", "ranked", "LSO: plain latent, unconstrained MLP, ranked"),
-    "crls-mlp": LatentMethod(None, True, "mlp", None, "regularised latent, unconstrained MLP, default rule"),
-    "ls-icnn": LatentMethod(None, False, "icnn", None, "plain latent, ICNN fitted afterwards, default rule"),
+    "crls-mlp": LatentMethod(None, True, "mlp", None, "regularised latent, unconstrained MLP, the preset's rule"),
+    "ls-icnn": LatentMethod(None, False, "icnn", None, "plain latent, ICNN fitted afterwards, the preset's rule"),
 }
 METHODS = {**{k: v.about for k, v in LATENT_METHODS.items()}, **BASELINE_ABOUT}
 
