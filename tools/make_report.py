@@ -39,6 +39,7 @@ from crlso_core.bench.report import (
     paired_table,
     plot_curves,
     reconstruction_table,
+    rules_table,
     settings_legend,
     summarise,
     summarise_reconstruction,
@@ -374,6 +375,11 @@ def quality_section(space: str) -> str:
         parts += [f"### Ablation on {spec.title}: which latent space, which predictor", "",
                   "Validation accuracy, mean ± s.e. over seeds; the last column is the paired difference over the seeds both ran.", "",
                   ablation, ""]
+    rules = rules_table(RESULTS / f"{space}.csv")
+    if rules:
+        parts += [f"### Search rules against each other on {spec.title}, paired", "",
+                  "For each method that ran several rules on the same trained models: one rule's best validation accuracy "
+                  "minus another's on the same seed (mean ± s.e. over the seeds both ran).", "", rules, ""]
     for baseline, name in (("rea", "REA"), ("local", "local search")):
         paired = paired_table(RESULTS / f"{space}.csv", baseline)
         if paired:

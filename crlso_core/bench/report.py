@@ -13,6 +13,7 @@ import numpy as np
 
 from crlso_core.bench.results import Produced, read_curves, read_reconstruction, read_results
 from crlso_core.benchmarks.base import NO_TEST, Benchmark
+from crlso_core.catalog.config import RULES
 from crlso_core.catalog.methods import METHODS
 from crlso_core.catalog.registry import dataset_title
 
@@ -200,6 +201,29 @@ def paired_table(results_csv: Path, baseline: str = "rea") -> str:
             cells = [_paired(acc.get((k, dataset, budget), {}), acc[(base, dataset, budget)]) for k in others]
             where = dataset_title(dataset) + ("" if one else f", minus `{names[base]}`")
             lines.append(f"| {where} | {budget} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def rules_table(results_csv: Path) -> str:
+    """A method's rules against each other: for every two rules one method ran under one
+    preset, the later rule (in catalog.config.RULES order) minus the earlier, over the seeds
+    both ran; a row per dataset, budget and method. Empty when no method ran two rules."""
+    acc = _by_seed(results_csv)
+    groups: dict[tuple, dict[str, Produced]] = {}
+    for key in {k for k, _, _ in acc if k.rule in RULES}:
+        groups.setdefault((key.method, key.preset), {})[key.rule] = key
+    columns = sorted({(a, b) for g in groups.values() for a in g for b in g if RULES.index(a) < RULES.index(b)},
+                     key=lambda ab: (RULES.index(ab[0]), RULES.index(ab[1])))
+    if not columns:
+        return ""
+    lines = ["| dataset | budget | method | " + " | ".join(f"`{b}` - `{a}`" for a, b in columns) + " |",
+             "|---|---:|---|" + "---|" * len(columns)]
+    for dataset, budget in sorted({(d, b) for _, d, b in acc}):
+        for (method, preset_name), rules in sorted(groups.items()):
+            cells = [_paired(acc.get((rules[b], dataset, budget), {}), acc.get((rules[a], dataset, budget), {}))
+                     if a in rules and b in rules else "" for a, b in columns]
+            if any(c and c != "no common seed" for c in cells):
+                lines.append(f"| {dataset_title(dataset)} | {budget} | `{method}` [{preset_name}] | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
