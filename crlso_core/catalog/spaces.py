@@ -23,8 +23,8 @@ NB201 = SpaceSpec(
     # paper in the paper-preset bench (BENCHMARKS.md)
     preset_times={
         "smoke": "about 10 s for a pair: for a first look, nothing learned",
-        "lesson": ("about 50 s for a pair on 2 idle cores: LS 23 s + CR-LS 26 s, each trained and searched (`crlso run`, "
-                   "seed 1); reconstruction 99.9 % / 96.1 %, teacher Kendall tau 0.64, latent predictor's tau 0.42 / 0.58"),
+        "lesson": ("about 70 s for a pair on 2 idle cores: LS 34 s + CR-LS 33 s, each trained and searched (`crlso run`, "
+                   "seed 1); reconstruction 100 % / 100 %, teacher Kendall tau 0.65, latent predictor's tau 0.58 / 0.62"),
         "demo": "about 80 s for a pair on a 2-core CPU",
         "paper": ("about 25 min for a pair on a 2-core CPU, the authors' settings: one side, searched, took 12-13 min "
                   "on one core (`crlso bench --preset paper`, CIFAR-10 seeds 0-1)"),
