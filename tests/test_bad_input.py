@@ -250,10 +250,12 @@ CASES = [
      "is the input itself"),
     # 12. a resumed bench reads its files before it changes one (issue 24: damaged files on resume)
     ("resume", "results-random-bytes", lambda t, r: _bench_file(t, "results.csv", bytes(range(256)) * 8), "results.csv is corrupt"),
+    # (the one reader of bench rows, bench/results.py, needs best_valid_acc; labelled may be empty)
     ("resume", "results-missing-a-column", lambda t, r: _bench_file(t, "results.csv", b"method,dataset,seed,budget\nrs,cifar10,0,20\n"),
-     "has no column 'labelled'"),
+     "has no column 'best_valid_acc'"),
     ("resume", "results-seed-not-a-number", lambda t, r: _bench_file(
-        t, "results.csv", b"method,dataset,seed,budget,labelled\nrs,cifar10,zero,20,0\n"), "not a whole number"),
+        t, "results.csv", b"method,dataset,seed,budget,best_valid_acc,labelled\nrs,cifar10,zero,20,90.5,0\n"),
+     "column 'seed': 'zero' is not a whole number"),
     ("resume", "curves-garbage", lambda t, r: _bench_file(t, "curves.csv", b"\x00\xff" * 300), "curves.csv is corrupt"),
     # 13. one bench writes a folder at a time (issue 24: two writers, one bench folder)
     ("bench", "folder-held-by-a-live-process", lambda t, r: _lock(t / "b", os.getppid()) or [
