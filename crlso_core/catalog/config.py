@@ -13,7 +13,7 @@ from typing import Any, Optional
 from crlso_core.common.checks import check_ranges, check_types
 from crlso_core.common.errors import CRLSOError
 
-# the search's step rules (see SearchConfig); "ranked" is the demo's, "authors" the paper preset's
+# the search's step rules (see SearchConfig): "authors" is NB201's presets', "ranked" NB101's and NB301's
 RULES = ("ranked", "ray", "step", "mixed", "authors", "authors-uphill")
 QUERIED_CODES = ("stepped", "encoded")  # the code a queried cell keeps in the search (SearchConfig.queried_code)
 STEP_LENGTHS = ("gradient", "spacing")
