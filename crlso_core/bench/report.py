@@ -198,7 +198,8 @@ def paired_table(results_csv: Path, baseline: str = "rea") -> str:
              "|---|---:|" + "---|" * len(others)]
     for base in bases:
         for dataset, budget in sorted({(d, b) for k, d, b in acc if k == base}):
-            cells = [_paired(acc.get((k, dataset, budget), {}), acc[(base, dataset, budget)]) for k in others]
+            cells = [_paired(acc[(k, dataset, budget)], acc[(base, dataset, budget)]) if (k, dataset, budget) in acc else ""
+                     for k in others]  # empty: that setting has no row at this budget (below its labelled set)
             where = dataset_title(dataset) + ("" if one else f", minus `{names[base]}`")
             lines.append(f"| {where} | {budget} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -209,6 +210,7 @@ def rules_table(results_csv: Path) -> str:
     preset, the later rule (in catalog.config.RULES order) minus the earlier, over the seeds
     both ran; a row per dataset, budget and method. Empty when no method ran two rules."""
     acc = _by_seed(results_csv)
+    labelled = {(r.produced, r.dataset): r.labelled for r in read_results(results_csv)}
     groups: dict[tuple, dict[str, Produced]] = {}
     for key in {k for k, _, _ in acc if k.rule in RULES}:
         groups.setdefault((key.method, key.preset), {})[key.rule] = key
@@ -220,8 +222,9 @@ def rules_table(results_csv: Path) -> str:
              "|---|---:|---|" + "---|" * len(columns)]
     for dataset, budget in sorted({(d, b) for _, d, b in acc}):
         for (method, preset_name), rules in sorted(groups.items()):
+            searched = [r for r in rules.values() if budget > labelled.get((r, dataset), 0)]  # past the shared labelled set
             cells = [_paired(acc.get((rules[b], dataset, budget), {}), acc.get((rules[a], dataset, budget), {}))
-                     if a in rules and b in rules else "" for a, b in columns]
+                     if a in rules and b in rules and searched else "" for a, b in columns]
             if any(c and c != "no common seed" for c in cells):
                 lines.append(f"| {dataset_title(dataset)} | {budget} | `{method}` [{preset_name}] | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -139,8 +139,8 @@ def test_paired_tables_pair_only_rows_of_one_preset_and_rule(tmp_path):
 def test_rules_table_pairs_each_methods_rules_by_seed_and_never_across_presets(tmp_path):
     from crlso_core.bench.report import rules_table
 
-    def row(method, preset, rule, seed, value):
-        return dict(method=method, dataset="cifar10", seed=seed, budget=500, best_arch="x", best_valid_acc=value,
+    def row(method, preset, rule, seed, value, budget=500):
+        return dict(method=method, dataset="cifar10", seed=seed, budget=budget, best_arch="x", best_valid_acc=value,
                     best_test_acc="", found_valid_optimum="", queries_to_best=1, labelled=300, wall_s=1, preset=preset,
                     rule=rule, settings=baseline_settings_id(f"{preset} {rule} {method}"))
 
@@ -148,9 +148,12 @@ def test_rules_table_pairs_each_methods_rules_by_seed_and_never_across_presets(t
     rows += [row("crlso", "paper", "authors", s, v) for s, v in enumerate([91.5, 91.5, 91.5])]
     rows += [row("crlso", "paper", "authors-uphill", s, v) for s, v in enumerate([91.5, 91.6])]
     rows += [row("crlso", "demo", "authors", s, 80.0) for s in range(3)]  # another preset: never paired with paper's
+    # at the budget of the labelled set every rule holds the same cells: nothing to compare, no row
+    rows += [row("crlso", "paper", rule, s, 90.0, budget=300) for rule in ("ranked", "authors") for s in range(3)]
     text = rules_table(_rows_csv(tmp_path / "r.csv", RESULT_COLUMNS, rows))
     header, _, line = text.splitlines()
     assert header == "| dataset | budget | method | `authors` - `ranked` | `authors-uphill` - `ranked` | `authors-uphill` - `authors` |"
     # authors - ranked: 0.5, 0.3, 0.1 -> 0.30 +- 0.12; uphill - ranked over seeds 0-1: 0.5, 0.4; uphill - authors: 0.0, 0.1
     assert line == "| CIFAR-10 | 500 | `crlso` [paper] | 0.30 ± 0.12 (n=3) | 0.45 ± 0.05 (n=2) | 0.05 ± 0.05 (n=2) |"
     assert "80.00" not in text and "[demo]" not in text  # the demo preset ran one rule: nothing to pair
+    assert "| 300 |" not in text
