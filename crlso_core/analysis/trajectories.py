@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Optional
 
+from crlso_core.catalog.config import AUTHORS_RULES
 from crlso_core.search.origins import STEP, origin
 from crlso_core.store import folder as files
 from crlso_core.store.folder import RunFolder
@@ -102,7 +103,7 @@ def trajectories(run_dir: Path) -> list[Trajectory]:
     if not folder.has(files.TRAJECTORIES):
         return []
     path = folder.file(files.TRAJECTORIES)
-    ends_only = folder.config().search.rule in ("ray", "step", "authors", "authors-uphill")
+    ends_only = folder.config().search.rule in ("ray", "step", *AUTHORS_RULES)
     grouped: dict[str, list[TrajectoryStep]] = {}
     for step in read_trajectory(path):
         grouped.setdefault(step.start_arch, []).append(step)

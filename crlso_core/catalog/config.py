@@ -15,6 +15,7 @@ from crlso_core.common.errors import CRLSOError
 
 # the search's step rules (see SearchConfig): "authors" is NB201's presets', "ranked" NB101's and NB301's
 RULES = ("ranked", "ray", "step", "mixed", "authors", "authors-uphill")
+AUTHORS_RULES = ("authors", "authors-uphill")  # the authors' rule, downhill and with their code's sign
 QUERIED_CODES = ("stepped", "encoded")  # the code a queried cell keeps in the search (SearchConfig.queried_code)
 STEP_LENGTHS = ("gradient", "spacing")
 PREDICTORS = ("icnn", "mlp")  # the latent predictor the search steps on
@@ -30,7 +31,7 @@ EARLIER_SETTINGS = {
     "teacher": {"keep_true_labels": True},
     "gvae": {"decoder": "residual", "kl": "sum", "icnn_biases": True},
     "search": {"finetune_betas": (0.9, 0.999), "finetune_weight_decay": 0.0, "finetune_lr_min": None,
-               "queried_code": "encoded", "restart_noise": 0.5},
+               "queried_code": "encoded"},
 }
 
 

@@ -47,7 +47,7 @@ import torch
 from torch import Tensor, nn
 
 from crlso_core.benchmarks.base import Oracle
-from crlso_core.catalog.config import SearchConfig
+from crlso_core.catalog.config import AUTHORS_RULES, SearchConfig
 from crlso_core.common.progress import ProgressFn, report
 from crlso_core.models.output_scale import rescale_output_
 from crlso_core.models.training import AdamSettings, fit_latent_predictor, standardiser
@@ -132,7 +132,7 @@ class CRLSOSearch:
             before = self.oracle.used
             if self.cfg.rule == "ray":
                 self._ray_round(round_, ranking)
-            elif self.cfg.rule in ("authors", "authors-uphill"):
+            elif self.cfg.rule in AUTHORS_RULES:
                 self._authors_round(round_, starts)
             elif self.cfg.rule in ("ranked", "mixed"):
                 self._ranked_round(round_, ranking, neighbours=self.cfg.rule == "mixed")
