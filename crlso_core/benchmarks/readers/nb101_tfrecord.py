@@ -63,7 +63,7 @@ from crlso_core.benchmarks.readers.protowire import (
 )
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import require_regular
-from crlso_core.spaces.nb101.cells import INPUT, OPS, OUTPUT, ArraySpec
+from crlso_core.spaces.nb101.cells import INPUT, MAX_EDGES, MAX_VERTICES, OPS, OUTPUT, ArraySpec
 
 DOWNLOAD_URL = "https://storage.googleapis.com/nasbench/"
 OFFICIAL_SHA256 = {
@@ -290,12 +290,14 @@ def parse_record(data: bytes) -> tuple[str, int, np.ndarray, list[str], ModelMet
 
 def _cell(raw_adjacency: str, raw_ops: str) -> ArraySpec:
     """The adjacency matrix and op list of a record, checked to be a NAS-Bench-101 cell:
-    a square 0/1 matrix, strictly upper triangular (vertices in topological order), one
-    op per vertex from input to output."""
+    a square 0/1 matrix of at most 7 vertices, strictly upper triangular (vertices in
+    topological order) with at most 9 edges, one op per vertex from input to output."""
     size = len(raw_adjacency)
     n = math.isqrt(size)
     if n * n != size or n < 2:
         raise NotARecord(f"its adjacency has {size} characters, not the n*n of a square matrix")
+    if n > MAX_VERTICES:  # checked before anything of size n*n is built
+        raise NotARecord(f"its cell has {n} vertices; a NAS-Bench-101 cell has at most {MAX_VERTICES}")
     ops = raw_ops.split(",")
     if len(ops) != n:
         raise NotARecord(f"it has {len(ops)} operations for a {n}x{n} adjacency matrix")
@@ -305,6 +307,8 @@ def _cell(raw_adjacency: str, raw_ops: str) -> ArraySpec:
         raise NotARecord(f"its adjacency {quoted(raw_adjacency, 60)} is not made of 0 and 1")
     if int(raw_adjacency, 2) & _on_or_below_diagonal(n):
         raise NotARecord("its adjacency has an edge that goes backwards (the matrix is not strictly upper triangular)")
+    if raw_adjacency.count("1") > MAX_EDGES:
+        raise NotARecord(f"its cell has {raw_adjacency.count('1')} edges; a NAS-Bench-101 cell has at most {MAX_EDGES}")
     adjacency = np.frombuffer(raw_adjacency.encode("ascii"), dtype=np.uint8) - _ZERO
     return adjacency.reshape(n, n), ops
 

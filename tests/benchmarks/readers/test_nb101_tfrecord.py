@@ -147,3 +147,33 @@ def test_content_that_is_not_a_record_is_an_error_naming_it(tmp_path, data, expe
     message = _error(path)
     assert "record 2 (byte " in message and "is not a NAS-Bench-101 record" in message and expected in message
     assert "download the official file again" in message
+
+
+# --- cells outside NAS-Bench-101's own limits (7 vertices, 9 edges) --------------------------
+def _chain(n: int) -> tuple[str, str]:
+    return adjacency_bits(n, [(i, i + 1) for i in range(n - 1)]), ",".join(["input"] + ["conv3x3-bn-relu"] * (n - 2) + ["output"])
+
+
+@pytest.mark.parametrize("n", [8, 9, 1000])
+def test_a_cell_with_more_than_seven_vertices_is_refused_naming_the_record(tmp_path, n):
+    """A 9-vertex chain was written into the table; a 1,000-vertex record ended in a bug line."""
+    adjacency, ops = _chain(n)
+    path = write_tfrecord(tmp_path / "x.tfrecord", [record_json(), record_json(adjacency=adjacency, ops=ops)])
+    message = _error(path)
+    assert "record 2 (byte " in message and f"has {n} vertices" in message and "at most 7" in message
+
+
+def test_a_cell_with_more_than_nine_edges_is_refused_naming_the_record(tmp_path):
+    full = adjacency_bits(7, [(a, b) for a in range(7) for b in range(a + 1, 7)])  # 21 edges
+    ops = ",".join(["input"] + ["conv3x3-bn-relu"] * 5 + ["output"])
+    path = write_tfrecord(tmp_path / "x.tfrecord", [record_json(adjacency=full, ops=ops)])
+    message = _error(path)
+    assert "record 1 (byte 0)" in message and "has 21 edges" in message and "at most 9" in message
+
+
+def test_seven_vertices_and_nine_edges_are_still_read(tmp_path):
+    edges = [(i, i + 1) for i in range(6)] + [(0, 2), (0, 3), (0, 6)]
+    ops = ",".join(["input"] + ["conv3x3-bn-relu"] * 5 + ["output"])
+    path = write_tfrecord(tmp_path / "x.tfrecord", [record_json(adjacency=adjacency_bits(7, edges), ops=ops)])
+    (record,) = iter_records(path)
+    assert record.adjacency.shape == (7, 7) and int(record.adjacency.sum()) == 9
