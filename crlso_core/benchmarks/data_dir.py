@@ -6,10 +6,14 @@ the file itself."""
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator, TextIO
 
+from crlso_core.benchmarks.readers.regular import open_regular
 from crlso_core.common.errors import CRLSOError
 
 ENV_VAR = "CRLSO_DATA_DIR"
@@ -67,10 +71,16 @@ def find_data_file(relative: str, explicit: str | os.PathLike | None = None, how
     )
 
 
-def open_text(path: Path):
-    """Open a data file for reading text, gzipped or not."""
-    if path.suffix == ".gz":
-        import gzip
+@contextmanager
+def open_text(path: Path) -> Iterator[TextIO]:
+    """A data file opened for reading text, gzipped or not; a pipe or a device in its place
+    is refused by name (reading one would block or never end)."""
+    with open_regular(path, "of benchmark data") as raw:
+        if Path(path).suffix == ".gz":
+            import gzip
 
-        return gzip.open(path, "rt", newline="")
-    return open(path, newline="")
+            with gzip.open(raw, "rt", newline="") as text:
+                yield text
+        else:
+            with io.TextIOWrapper(raw, newline="") as text:
+                yield text

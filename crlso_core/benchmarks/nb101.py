@@ -40,6 +40,7 @@ import numpy as np
 
 from crlso_core.benchmarks.base import TabularBenchmark
 from crlso_core.benchmarks.data_dir import find_data_file
+from crlso_core.benchmarks.readers.regular import open_regular
 from crlso_core.benchmarks.table_file import number_column, read_rows, where
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.spaces.nb101.arrays import SLOTS, from_slots, to_slots
@@ -100,11 +101,11 @@ def table_path(data_dir: str | os.PathLike | None = None) -> tuple[Path, str]:
 def sha256_of(path: Path) -> str:
     try:
         digest = hashlib.sha256()
-        with open(path, "rb") as f:  # streamed: the official table is larger
+        with open_regular(path, "of benchmark data") as f:  # streamed: the official table is larger
             for block in iter(lambda: f.read(2**20), b""):
                 digest.update(block)
         return digest.hexdigest()
-    except OSError:
+    except (OSError, CRLSOError):
         return ""  # read_rows says what is wrong with the file
 
 

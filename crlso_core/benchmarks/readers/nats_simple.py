@@ -40,6 +40,7 @@ import re
 from pathlib import Path
 from statistics import fmean
 
+from crlso_core.benchmarks.readers.regular import open_regular
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import table_bytes, write_bytes_atomic
 
@@ -147,7 +148,11 @@ def _load_pbz2(path: Path) -> object:
     """Load one bz2-compressed pickle with the restricted unpickler, reading at most
     MAX_UNPACKED bytes of it."""
     try:
-        with bz2.open(path, "rb") as handle:
+        raw = open_regular(path, "of NATS-Bench data")  # a pipe in the folder would block the build forever
+    except OSError as exc:
+        raise CRLSOError(f"Could not read {path} ({exc.strerror or exc}); check the folder and its permissions.") from None
+    try:
+        with raw, bz2.open(raw, "rb") as handle:
             return _RestrictedUnpickler(io.BufferedReader(_Bounded(handle, MAX_UNPACKED))).load()
     except Exception as exc:  # bz2, pickle and refused globals all raise different types
         raise CRLSOError(

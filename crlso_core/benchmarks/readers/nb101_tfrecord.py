@@ -61,8 +61,8 @@ from crlso_core.benchmarks.readers.protowire import (
     as_string,
     fields,
 )
+from crlso_core.benchmarks.readers.regular import open_regular
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.common.files import require_regular
 from crlso_core.spaces.nb101.cells import INPUT, MAX_EDGES, MAX_VERTICES, OPS, OUTPUT, ArraySpec
 
 DOWNLOAD_URL = "https://storage.googleapis.com/nasbench/"
@@ -200,8 +200,7 @@ def not_a_record(path: Path, number: int, offset: int, why: NotARecord) -> CRLSO
 
 def _open(path: Path):
     try:
-        require_regular(path, "of TFRecord records")  # a pipe with no writer would block open() forever
-        return open(path, "rb")
+        return open_regular(path, "of TFRecord records")  # a pipe with no writer would block open() forever
     except FileNotFoundError:
         raise CRLSOError(f"{path} does not exist; {what_to_do(path)}.") from None
     except OSError as exc:

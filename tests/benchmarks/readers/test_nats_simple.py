@@ -249,3 +249,20 @@ def test_a_file_that_unpacks_to_gigabytes_is_cut_off(tmp_path, monkeypatch):
     _write_pbz2(bad, pickle.dumps({"200": bytes(8 * 2**20)}))  # 8 MB of zeros packs to a few hundred bytes
     with pytest.raises(CRLSOError, match="unpacks to more than"):
         read_nats_simple(folder)
+
+
+def test_a_pipe_in_place_of_a_cell_file_is_refused_at_once(tmp_path):
+    """The second per-cell file of a NATS folder is a FIFO with no writer: the build hung
+    until killed (61 s in the trial); now it is one message naming the pipe."""
+    import shutil
+
+    from tests.benchmarks.readers.test_regular import within
+
+    folder = tmp_path / "nats_fifo"
+    shutil.copytree(SIMPLE_DIR, folder)
+    pipe = folder / "000011.pickle.pbz2"
+    pipe.unlink()
+    os.mkfifo(pipe)
+    with pytest.raises(CRLSOError) as caught:
+        within(10, lambda: read_nats_simple(folder))
+    assert str(pipe) in str(caught.value) and "is a pipe, not a file" in str(caught.value)

@@ -177,3 +177,14 @@ def test_seven_vertices_and_nine_edges_are_still_read(tmp_path):
     path = write_tfrecord(tmp_path / "x.tfrecord", [record_json(adjacency=adjacency_bits(7, edges), ops=ops)])
     (record,) = iter_records(path)
     assert record.adjacency.shape == (7, 7) and int(record.adjacency.sum()) == 9
+
+
+def test_a_pipe_in_place_of_the_file_is_refused_at_once(tmp_path):
+    import os
+
+    from tests.benchmarks.readers.test_regular import within
+
+    pipe = tmp_path / "nasbench_only108.tfrecord"
+    os.mkfifo(pipe)
+    with pytest.raises(CRLSOError, match="is a pipe, not a file of TFRecord records"):
+        within(10, lambda: list(iter_records(pipe)))
