@@ -275,24 +275,25 @@ def _figures(args: argparse.Namespace) -> None:
 
 
 def _app(args: argparse.Namespace) -> None:
-    """Start the explorer, found as an installed package (the core never imports it)."""
+    """Start the explorer, found as an installed package (the core never imports it); it
+    stops with crlso, whatever stops crlso (explorer_process.py)."""
     import importlib.util
-    import os
-    import subprocess
+
+    from crlso_core.explorer_process import check_address, environment, serve, signal_name
 
     found = importlib.util.find_spec("crlso_app")
     if found is None or found.origin is None:
         raise CRLSOError("The explorer (the crlso_app package) is not installed; install the project with `pip install .`.")
-    if not 1 <= args.port <= 65535:
-        raise CRLSOError(f"--port must be between 1 and 65535, got {args.port}.")
-    env = dict(os.environ)
-    if args.runs_dir is not None:
-        env["CRLSO_RUNS"] = str(args.runs_dir)
+    check_address(args.host, args.port)
     print(f"CR-LSO explorer: open http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
-    code = subprocess.call([sys.executable, "-m", "streamlit", "run", str(Path(found.origin).parent / "main.py"),
-                            "--server.address", args.host, "--server.port", str(args.port)], env=env)
-    if code not in (0, -2, 130):
-        raise CRLSOError(f"The explorer stopped with exit code {code}; its messages are above.")
+    code, last, stopped_by = serve([sys.executable, "-m", "streamlit", "run", str(Path(found.origin).parent / "main.py"),
+                                    "--server.address", args.host, "--server.port", str(args.port)],
+                                   environment(args.runs_dir))
+    if stopped_by is not None:
+        print(f"crlso: the explorer stopped ({signal_name(stopped_by)}); its server is closed.", file=sys.stderr, flush=True)
+    elif code not in (0, -2, 130):
+        said = f": {last[:200]}" if last else "; its messages are above"
+        raise CRLSOError(f"The explorer stopped with exit code {code}{said}.")
 
 
 def _dispatch(args: argparse.Namespace, bars: ProgressBars) -> None:

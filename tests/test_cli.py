@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -122,3 +123,93 @@ def test_bench_records_its_command_line_and_refuses_an_unknown_rule(tmp_path, ca
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Unknown rule 'sideways'" in err and "ranked" in err
     assert len(json.loads((tmp_path / "plan.json").read_text())["sessions"]) == 1  # refused before a session began
+
+
+# --- crlso app: its address checked first, its server gone with it ---------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def _start_app(tmp_path, port: int):
+    """`crlso app` on a free port with an empty runs folder, once its server answers."""
+    import time
+
+    app = subprocess.Popen([sys.executable, "-m", "crlso_core.cli", "app", "--port", str(port), "--runs-dir", str(tmp_path / "runs")],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not _port_open(port):
+        assert app.poll() is None and time.monotonic() < deadline, "the explorer did not come up"
+        time.sleep(0.2)
+    return app
+
+
+def _wait_port_closed(port: int, seconds: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while _port_open(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not _port_open(port)
+
+
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGHUP"])
+def test_the_explorers_server_goes_with_crlso_whatever_signal_ends_it(tmp_path, sig):
+    """kill -9 (no cleanup runs: the server's parent-death signal stops it) or kill -1 (the
+    terminal closed: crlso stops its server, then exits cleanly) of the crlso process only."""
+    import signal
+
+    port = _free_port()
+    app = _start_app(tmp_path, port)
+    server = [int(pid) for pid in open(f"/proc/{app.pid}/task/{app.pid}/children").read().split()]
+    try:
+        app.send_signal(getattr(signal, sig))
+        code = app.wait(timeout=20)
+        assert _wait_port_closed(port, 10), f"the server still listens after crlso's {sig}"
+    finally:
+        if app.poll() is None:
+            app.kill()
+        for pid in server:  # not to leave a server behind when this test fails
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    if sig == "SIGHUP":
+        err = app.stderr.read()
+        assert code == 0 and "crlso: the explorer stopped (SIGHUP); its server is closed." in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("host, said", [
+    ("no such host", "--host 'no such host' is not an address this machine knows"),
+    ("198.51.100.7", "Cannot listen on 198.51.100.7:"),  # resolves, but not this machine's
+])
+def test_an_address_the_explorer_cannot_use_is_one_line_before_streamlit_starts(tmp_path, capsys, host, said):
+    assert main(["app", "--host", host, "--port", str(_free_port()), "--runs-dir", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and said in captured.err and "Traceback" not in captured.err
+    assert "open http" not in captured.out  # nothing started
+
+
+def test_a_port_in_use_is_one_line_before_streamlit_starts(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["app", "--port", str(port), "--runs-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"Cannot listen on 127.0.0.1:{port} (Address already in use)" in err

@@ -12,6 +12,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from crlso_core.common.lifeline import preexec_die_with_parent
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; never a Playwright-downloaded browser
 CHROMIUM_FLAGS = [
@@ -37,6 +39,7 @@ def app_server(runs: Path, log_path: Path, timeout: float = 90.0, examples: bool
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "crlso_app" / "main.py"), "--server.port", str(port)],
             cwd=ROOT, env={**os.environ, "CRLSO_RUNS": str(runs), "CRLSO_EXAMPLES": "on" if examples else "off"},
             stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=preexec_die_with_parent(),  # a test run killed outright leaves no server holding its port
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -33,29 +33,40 @@ def _set_pdeathsig(sig: int) -> bool:
         return False
 
 
-def _watch_parent(parent_pid: int) -> None:
+def _watch_parent(parent_pid: int, on_orphan: Optional[Callable[[], None]], grace_s: float) -> None:
     def watch() -> None:
-        while True:
-            if os.getppid() != parent_pid:
-                os._exit(1)  # no parent to report to: stop at once, writing nothing more
+        while os.getppid() == parent_pid:
             time.sleep(POLL_S)
+        if on_orphan is not None:  # a chance to stop cleanly (say why, remove what was half-written)
+            on_orphan()
+            time.sleep(grace_s)
+        os._exit(1)  # no parent to report to: stop, writing nothing more
 
     threading.Thread(target=watch, name="crlso-lifeline", daemon=True).start()
 
 
-def die_with_parent(parent_pid: int, sig: int = signal.SIGTERM) -> str:
+def die_with_parent(parent_pid: int, sig: int = signal.SIGTERM, kernel: bool = True,
+                    on_orphan: Optional[Callable[[], None]] = None, grace_s: float = 10.0) -> str:
     """Call first thing in a child: it ends when `parent_pid` ends. Returns how ("pdeathsig" or
-    "watchdog"); both are armed on Linux, the watchdog covering a parent already gone."""
-    how = "pdeathsig" if _set_pdeathsig(sig) else "watchdog"
+    "watchdog"); both are armed on Linux, the watchdog covering a parent already gone.
+
+    kernel=False arms the watchdog only. Use it when the parent may have started this child
+    from a thread that ends before the parent does (a Streamlit script run): the kernel sends
+    the parent-death signal when the *thread* that forked exits, not the process. With
+    `on_orphan`, the watchdog calls it first and exits `grace_s` seconds later if the child
+    has not ended by then."""
+    how = "pdeathsig" if kernel and _set_pdeathsig(sig) else "watchdog"
     if os.getppid() != parent_pid:  # the parent died before we asked
         os._exit(1)
-    _watch_parent(parent_pid)
+    _watch_parent(parent_pid, on_orphan, grace_s)
     return how
 
 
 def preexec_die_with_parent(sig: int = signal.SIGTERM) -> Optional[Callable[[], None]]:
     """A subprocess preexec_fn arming the parent-death signal (async-signal-safe enough: one
-    prctl call, no Python threads), or None where the platform has none."""
+    prctl call, no Python threads), or None where the platform has none. Only for a Popen
+    called from a thread that lives as long as the parent (its main thread): see
+    die_with_parent(kernel=False) for the others."""
     if not sys.platform.startswith("linux"):
         return None
     parent = os.getpid()

@@ -32,6 +32,7 @@ from typing import Any, Optional
 
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import read_json, write_json
+from crlso_core.common.lifeline import die_with_parent
 from crlso_core.common.progress import ProgressEvent
 from crlso_core.pipeline.jobs.cluster import ADDRESS_ENV
 from crlso_core.pipeline.jobs.work import KINDS, plan_of, work
@@ -205,11 +206,16 @@ def start_job(root: Path, kind: str, params: dict, title: str, ray_address: Opti
     return job_info(path)
 
 
+PARENT_ENV = "CRLSO_JOB_PARENT"  # the launcher's pid: the worker ends when it ends
+
+
 def _launch(path: Path) -> int:
     """Start the job's worker process; a thread waits for it, so it is reaped the moment it
-    ends (a long-lived app server gathered one zombie per finished job)."""
+    ends (a long-lived app server gathered one zombie per finished job). Its own session, so
+    a cancel reaches all it started; it ends with the launcher (see main)."""
+    env = {**os.environ, PARENT_ENV: str(os.getpid())}
     with open(path / "log.txt", "wb") as log:
-        child = subprocess.Popen([sys.executable, "-m", "crlso_core.pipeline.jobs.local", str(path)],
+        child = subprocess.Popen([sys.executable, "-m", "crlso_core.pipeline.jobs.local", str(path)], env=env,
                                  stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     threading.Thread(target=child.wait, name=f"reap-{child.pid}", daemon=True).start()
     return child.pid
@@ -309,9 +315,30 @@ def _on_sigterm(signum, frame):
     raise JobCancelled()
 
 
+_orphaned = threading.Event()
+ORPHANED = "The app that started this job ended, so the job stopped; nothing it was writing was kept. Start it again."
+
+
+def _on_orphan() -> None:
+    """The launcher is gone (an app server killed, even with SIGKILL): stop as a cancel does,
+    removing what was half-written, and say why."""
+    _orphaned.set()
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _die_with_launcher() -> None:
+    """End with the process that launched this worker. A watchdog on its pid, not the kernel's
+    parent-death signal: the app launches from a Streamlit script thread, which ends long
+    before the app does, and the kernel would send the signal when that thread ends."""
+    parent = os.environ.pop(PARENT_ENV, "")
+    if parent.isdigit():
+        die_with_parent(int(parent), kernel=False, on_orphan=_on_orphan)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     path = Path((argv or sys.argv[1:])[0])
     signal.signal(signal.SIGTERM, _on_sigterm)
+    _die_with_launcher()
     job = read_json(path / "job.json")
     state: dict[str, Any] = {"status": "running", "pid": os.getpid(), "started": time.time()}
     write_json(path / "state.json", state)
@@ -327,11 +354,16 @@ def main(argv: Optional[list[str]] = None) -> int:
             result = work(job, writer)
         state.update(status="done", result=result)
     except JobCancelled:
-        state.update(status="cancelled")
+        if _orphaned.is_set():
+            state.update(status="failed", error=ORPHANED)
+        else:
+            state.update(status="cancelled")
     except CRLSOError as exc:
         state.update(status="failed", error=str(exc))
     except Exception as exc:
-        if (path / "cancel").exists():  # the cancel's SIGTERM raised inside a C call (Ray's wait) comes out as another error
+        if _orphaned.is_set():  # the SIGTERM raised inside a C call comes out as another error
+            state.update(status="failed", error=ORPHANED)
+        elif (path / "cancel").exists():  # the cancel's SIGTERM raised inside a C call (Ray's wait) comes out as another error
             state.update(status="cancelled")
         else:  # an unexpected fault: say what it was; the traceback goes to log.txt
             import traceback

@@ -134,3 +134,42 @@ def test_the_jobs_eta_comes_from_its_own_pace_and_says_when_it_is_a_lower_bound(
     write(ProgressEvent("crls:teacher", 2, 4))  # half done in 1 s: 1 s left in it
     progress = read_json(tmp_path / "progress.json")
     assert progress["eta_s"] == 1.0 and progress["job_eta_s"] == 1.0 + 10.0 and progress["job_eta_partial"]  # t-SNE not yet seen
+
+
+LAUNCHER = """
+import sys, threading, time
+from crlso_core.catalog.presets import preset
+from crlso_core.pipeline.jobs.local import start_job
+
+def launch():  # as the app does: from a thread (a Streamlit script run) that ends at once
+    info = start_job(sys.argv[1], "train_pair", {"config": preset("smoke", device="cpu").to_dict(), "name": "o"}, "train o")
+    print(info.path, flush=True)
+
+thread = threading.Thread(target=launch)
+thread.start()
+thread.join()
+time.sleep(600)
+"""
+
+
+def test_a_worker_ends_with_the_process_that_launched_it_even_on_sigkill(tmp_path):
+    """The app server that launched a job is killed with SIGKILL: its worker notices (a
+    watchdog on the launcher's pid, since the launching thread ended long before), stops
+    as a cancel does and says why, instead of computing for nobody."""
+    import subprocess
+    import sys
+
+    launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        path = launcher.stdout.readline().strip()
+        info = _wait_running(job_info(path))
+        assert info.active, "the worker must outlive the thread that launched it"
+    finally:
+        launcher.kill()
+        launcher.wait()
+    done = wait_for(info, timeout=20, poll=0.2)
+    if done.active:  # not to leave it computing when this test fails
+        os.killpg(info.pid, signal.SIGKILL)
+    assert done.status == "failed" and "The app that started this job ended" in done.error
+    assert not [p.name for p in tmp_path.iterdir() if p.name not in (".jobs", "index.sqlite")]  # nothing half-written kept
+    assert active_job(tmp_path) is None
