@@ -10,6 +10,7 @@ more than its own size allows."""
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
 import io
 import json
@@ -44,8 +45,8 @@ def _umask() -> int:
 
 
 def _write_temp(path: Path, data: bytes) -> Path:
-    """The bytes in a synced temporary file beside `path`, with the mode a new file gets."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """The bytes in a synced temporary file beside `path`, with the mode a new file gets.
+    The folder must exist: a run folder deleted meanwhile is never made again here."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: a table built for a shared folder must stay readable
@@ -61,6 +62,7 @@ def _write_temp(path: Path, data: bytes) -> Path:
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _write_temp(path, data)
     try:
         os.replace(tmp, path)
@@ -69,26 +71,102 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+# --- a folder's own files, reached without following a link --------------------------------
+
+def name_parts(name: object) -> tuple[str, ...]:
+    """The components of a name relative to a folder; ValueError for anything that could
+    leave it (absolute, '..', '.', empty parts, a backslash or NUL)."""
+    if not isinstance(name, str) or not name or name.startswith("/") or "\\" in name or "\0" in name:
+        raise ValueError(name)
+    parts = tuple(name.split("/"))
+    if any(part in ("", ".", "..") for part in parts):
+        raise ValueError(name)
+    return parts
+
+
+class LinkOut(CRLSOError):
+    """A name that leads out of its folder (through a link) or is not a plain name in it."""
+
+
+def open_inside(folder: Path, parts: Iterable[str], create: bool = False) -> int:
+    """A descriptor of folder/part/part..., each component opened from the one before it
+    with O_NOFOLLOW: a link anywhere below `folder` (a baselines/ that points elsewhere) is
+    refused, never followed, so nothing outside the folder can be reached through it.
+    `create` makes missing components (in the folder, through the descriptor). The folder
+    itself must exist: FileNotFoundError when it is gone (deleted meanwhile)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for part in parts:
+            if create:
+                try:
+                    os.mkdir(part, 0o777, dir_fd=fd)
+                except FileExistsError:
+                    pass
+            try:
+                child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+                    raise LinkOut(f"{Path(folder, part)} is a link or not a folder") from None
+                raise
+            parent, fd, folder = fd, child, Path(folder, part)
+            os.close(parent)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def path_inside(folder: Path, name: str) -> Path:
+    """folder/name once no component of the name below the folder is a link (nor '..')."""
+    try:
+        parts = name_parts(name)
+    except ValueError:
+        raise LinkOut(f"{name!r} is not a plain name inside {folder}") from None
+    path = Path(folder)
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            raise LinkOut(f"{path} is a link")
+    return path
+
+
 class FileGroup:
     """Files in one folder that must agree with each other, written all or none: every
     file's bytes first reach disk under a temporary name (a full disk fails here, and
     nothing was replaced); then a journal names the renames, which run with signals held
     back, the file named last at the end. A process killed among the renames leaves the
-    journal, and `finish_group` completes them the next time the folder is opened."""
+    journal, and `finish_group` completes them the next time the folder is opened.
+    Names are plain names inside the folder; a subfolder that is a link is refused, and a
+    folder deleted meanwhile is never made again (one message, nothing written)."""
 
     def __init__(self, folder: Path):
         self.folder, self.files = Path(folder), {}
 
     def add(self, name: str, data: bytes) -> None:
+        name_parts(name)  # a programming error, not a user's: ValueError
         self.files[name] = data
+
+    def _prepare(self, name: str) -> None:
+        """Make the name's subfolders inside the folder, refusing a link among them."""
+        parts = name_parts(name)
+        try:
+            os.close(open_inside(self.folder, parts[:-1], create=True))
+        except FileNotFoundError:
+            raise CRLSOError(f"{self.folder} is gone (deleted while this program worked on it); nothing was saved there.") from None
+        except LinkOut as exc:
+            raise CRLSOError(f"{exc}: a run's files must lie inside its own folder, so nothing was saved. "
+                             "Replace the link with a real folder, or use another run.") from None
 
     def commit(self) -> None:
         temps: dict[str, Path] = {}
         try:
             for name, data in self.files.items():
+                self._prepare(name)
                 temps[name] = _write_temp(self.folder / name, data)
             journal = {name: str(tmp.relative_to(self.folder)) for name, tmp in temps.items()}
-            write_bytes_atomic(self.folder / GROUP_JOURNAL, json.dumps(journal).encode())
+            self._prepare(GROUP_JOURNAL)
+            temps[GROUP_JOURNAL] = _write_temp(self.folder / GROUP_JOURNAL, json.dumps(journal).encode())
+            os.replace(temps.pop(GROUP_JOURNAL), self.folder / GROUP_JOURNAL)
         except BaseException:
             for tmp in temps.values():
                 tmp.unlink(missing_ok=True)
@@ -98,36 +176,60 @@ class FileGroup:
 
 
 def _rename_all(folder: Path, journal: dict[str, str]) -> None:
+    """The journal's renames, each inside the subfolder its name lies in, reached without
+    following a link (the names were checked: a temporary name sits beside its target)."""
     for name, tmp in journal.items():  # insertion order: the summary, added last, lands last
-        if (folder / tmp).exists():
-            os.replace(folder / tmp, folder / name)
+        parts = name_parts(name)
+        fd = open_inside(folder, parts[:-1])
+        try:
+            leaf = name_parts(tmp)[-1]
+            try:
+                os.stat(leaf, dir_fd=fd, follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # renamed before the process was killed
+            os.replace(leaf, parts[-1], src_dir_fd=fd, dst_dir_fd=fd)
+        finally:
+            os.close(fd)
     (folder / GROUP_JOURNAL).unlink(missing_ok=True)
+
+
+def _journal_entry_ok(folder: Path, name: object, tmp: object) -> bool:
+    """A rename this program would have journalled: two plain names in the same subfolder of
+    the folder (no link on the way), the temporary one hidden (.name.XXXX)."""
+    try:
+        parts, tmp_parts = name_parts(name), name_parts(tmp)
+        if parts[:-1] != tmp_parts[:-1] or not tmp_parts[-1].startswith(".") or tmp_parts[-1] == parts[-1]:
+            return False
+        os.close(open_inside(folder, parts[:-1]))
+        return True
+    except FileNotFoundError:
+        return True  # its subfolder is gone: there is nothing to rename there (_rename_all skips it)
+    except (ValueError, LinkOut):
+        return False
 
 
 def finish_group(folder: Path) -> None:
     """Complete the renames of a FileGroup whose process was killed among them. The journal
-    comes from a folder that may come from anyone: only plain names inside the folder count."""
+    comes from a folder that may come from anyone: only plain names inside the folder count,
+    reached without following a link; anything else refuses the whole journal."""
     folder = Path(folder)
     path = folder / GROUP_JOURNAL
-    if not path.is_file():
+    if not path.is_symlink() and not path.is_file():
         return
+    if path.is_symlink():
+        raise CRLSOError(f"{path} is a link, not a journal this program wrote; delete it and run the search again.")
     journal = read_json(path)
-    ok = isinstance(journal, dict) and all(
-        isinstance(k, str) and isinstance(v, str) and _inside(folder, k) and _inside(folder, v) and Path(v).name.startswith(".")
-        for k, v in journal.items()
-    )
+    ok = isinstance(journal, dict) and all(_journal_entry_ok(folder, k, v) for k, v in journal.items())
     if not ok:
-        raise CRLSOError(f"{path} is not a journal this program wrote; delete it and run the search again.")
+        raise CRLSOError(f"{path} is not a journal this program wrote (it names a path that is not a plain file of "
+                         f"{folder}: through a link, '..', absolute or in another folder); delete it and run the search again.")
     try:
         _rename_all(folder, journal)
+    except LinkOut as exc:  # a subfolder replaced by a link since the check
+        raise CRLSOError(f"{path} names {exc}; delete the journal and run the search again.") from None
     except OSError as exc:
         raise CRLSOError(f"{folder}'s last save was interrupted and cannot be completed ({exc.strerror}); "
                          "make the folder writable or run the search again.") from None
-
-
-def _inside(folder: Path, name: str) -> bool:
-    parts = Path(name).parts
-    return bool(parts) and not Path(name).is_absolute() and ".." not in parts and not (folder / name).is_symlink()
 
 
 @contextmanager
