@@ -21,6 +21,7 @@ from crlso_core.pipeline.run import query_rows, train_run
 from crlso_core.pipeline.stages import queries_to_best
 from crlso_core.search.baselines import BASELINES
 from crlso_core.store import folder as files
+from crlso_core.store.copies import writable_run
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.index import index_run
 from crlso_core.store.records import BaselineResult, RunSummary, queries_bytes, summary_bytes
@@ -60,7 +61,17 @@ def baseline_run(
     its queries go to baselines/<method>.csv and its result into the run's summary."""
     if method not in BASELINES:
         raise CRLSOError(f"Unknown baseline {quoted(method, 40)}; choose one of {', '.join(BASELINES)}.")
-    folder = RunFolder(run_dir)
+    folder = RunFolder(writable_run(run_dir, index_root))
+    folder.require()
+    folder.check_writable()
+    with folder.lock():
+        identity = folder.identity()
+        result, summary = _baseline(folder, method, budget, data_dir, progress, identity)
+    index_run(folder.path, summary, index_root)
+    return result
+
+
+def _baseline(folder: RunFolder, method: str, budget: int, data_dir, progress, identity) -> tuple[BaselineResult, RunSummary]:
     config, summary = folder.open()
     benchmark = load_benchmark(config.space, data_dir)
     benchmark.check_budget(budget)
@@ -78,6 +89,6 @@ def baseline_run(
     group = FileGroup(folder.path)
     group.add(folder.baseline_queries(method).relative_to(folder.path).as_posix(), queries_bytes(query_rows(oracle)))
     group.add(files.SUMMARY, summary_bytes(summary))
+    folder.check_still(identity, f"the {method} baseline ran")
     group.commit()
-    index_run(folder.path, summary, index_root)
-    return result
+    return result, summary

@@ -32,7 +32,8 @@ from crlso_core.pipeline.stages import (
 )
 from crlso_core.search.origins import Origins
 from crlso_core.store import folder as files
-from crlso_core.store.folder import RunClaim, RunFolder
+from crlso_core.store.copies import writable_run
+from crlso_core.store.folder import RunClaim, RunFolder, check_new_run
 from crlso_core.store.index import index_run
 from crlso_core.store.models import load_trained, save_latent, save_state, state_bytes
 from crlso_core.store.records import (
@@ -65,6 +66,7 @@ def train_run(
     when training is done (RunClaim); it is listed in the index of `index_root` (default:
     the folder that holds it)."""
     config.validate()
+    check_new_run(Path(out))  # inside the package, a file, a full folder, a mount point: refused before any work
     device = resolve_device(config.device)
     prepare_torch()
     benchmark = load_benchmark(config.space, data_dir)
@@ -127,8 +129,21 @@ def search_run(
     progress: Optional[ProgressFn] = None, index_root: Optional[Path] = None,
 ) -> RunSummary:
     """Search from a trained run, replacing any earlier search results in it: the new
-    results (predictor, trajectory, queries, config, summary) replace the old all at once."""
-    folder = RunFolder(run_dir)
+    results (predictor, trajectory, queries, config, summary) replace the old all at once.
+    A shipped example is searched as a copy in the runs root (`index_root`, else the
+    default one), said in one line. The run is locked while searched (a delete is refused
+    meanwhile), and a folder removed meanwhile anyway is never made again by the save."""
+    folder = RunFolder(writable_run(run_dir, index_root))
+    folder.require()
+    folder.check_writable()
+    with folder.lock():
+        identity = folder.identity()
+        summary = _search(folder, data_dir, budget, rule, progress, identity)
+    index_run(folder.path, summary, index_root)
+    return summary
+
+
+def _search(folder: RunFolder, data_dir, budget, rule, progress, identity) -> RunSummary:
     config, summary = folder.open()
     if budget is not None:
         config.budget = budget
@@ -166,8 +181,8 @@ def search_run(
     group.add(files.QUERIES, queries_bytes(query_rows(oracle)))
     group.add(files.CONFIG, json_bytes(config.to_dict()))
     group.add(files.SUMMARY, summary_bytes(summary))  # last: a run is complete once this says so
+    folder.check_still(identity, "it was searched")
     group.commit()
-    index_run(folder.path, summary, index_root)
     return summary
 
 

@@ -20,8 +20,8 @@ from typing import Optional
 from crlso_core.catalog.config import RunConfig
 from crlso_core.common import files
 from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import finish_group, read_json, write_json
-from crlso_core.common.locks import owner_alive, owner_record, read_owner
+from crlso_core.common.files import LinkOut, finish_group, path_inside, read_json, write_json
+from crlso_core.common.locks import FolderLock, owner_alive, owner_record, read_owner
 from crlso_core.store.records import RunSummary
 
 CONFIG, SUMMARY, QUERIES, TRAJECTORIES, LATENT = "config.json", "summary.json", "queries.csv", "trajectories.csv", "latent.npz"
@@ -30,6 +30,17 @@ BASELINES, ANALYSIS = "baselines", "analysis"  # subfolders
 TRAINED_FILES = (CONFIG, SUMMARY, GVAE, PREDICTOR, LATENT)  # what a run must hold to be opened and explored
 RUN_FILES = (CONFIG, SUMMARY, QUERIES, TRAJECTORIES, LATENT, GVAE, PREDICTOR, PREDICTOR_SEARCH, TEACHER)  # all of a run's own files
 ENV_VAR = "CRLSO_RUNS"
+LOCK_FILE = ".lock"  # held by a search or a baseline while it works in the run
+PACKAGE = Path(__file__).resolve().parents[1]  # crlso_core: its shipped examples and tables never change
+EXAMPLES = PACKAGE / "data" / "examples"
+
+
+def in_package(path: Path) -> bool:
+    """Whether a path (followed through any link) lies inside the installed package."""
+    try:
+        return Path(path).resolve().is_relative_to(PACKAGE)
+    except (OSError, RuntimeError):
+        return False
 
 
 def default_root() -> Path:
@@ -48,26 +59,65 @@ class RunFolder:
         object.__setattr__(self, "path", path)
 
     def file(self, name: str) -> Path:
-        return self.path / name
+        """The path of one of the run's files; a link anywhere below the run folder on the way
+        (a file, or a subfolder such as baselines/) is refused: a folder may come from anyone,
+        and none of its names may lead outside it."""
+        try:
+            return path_inside(self.path, name)
+        except LinkOut as exc:
+            raise CRLSOError(f"{exc}: a run's files must lie inside its own folder {self.path}; "
+                             "replace the link with the file or folder itself.") from None
 
     def baseline_queries(self, method: str) -> Path:
-        return self.path / BASELINES / f"{method}.csv"
+        return self.file(f"{BASELINES}/{method}.csv")
 
     def baseline_files(self) -> list[Path]:
-        return sorted((self.path / BASELINES).glob("*.csv"))
+        return sorted(self.file(p.relative_to(self.path).as_posix()) for p in self.file(BASELINES).glob("*.csv"))
 
     def projection(self, method: str, dims: int) -> Path:
-        return self.path / ANALYSIS / f"{method}-{dims}d.npz"
+        return self.file(f"{ANALYSIS}/{method}-{dims}d.npz")
 
     def stamp(self) -> float:
         """When the summary last changed (0 without one): a cache key that moves with every save."""
         try:
             return self.file(SUMMARY).stat().st_mtime
-        except OSError:
+        except (OSError, CRLSOError):
             return 0.0
 
+    def identity(self) -> tuple[int, int]:
+        """The folder's device and inode: a folder deleted (or replaced) meanwhile has others."""
+        info = os.stat(self.path)
+        return info.st_dev, info.st_ino
+
+    def check_still(self, identity: tuple[int, int], what: str) -> None:
+        """One message if the folder was deleted or replaced since `identity` was taken."""
+        try:
+            same = self.identity() == identity
+        except OSError:
+            same = False
+        if not same:
+            raise CRLSOError(f"{self.path} was deleted (or replaced) while {what}; nothing was saved, and it is not made again.")
+
+    def lock(self) -> FolderLock:
+        """`with folder.lock():` one writer at a time (a search, a baseline); delete_run refuses while it is held."""
+        return FolderLock(self.path / LOCK_FILE, f"The run {self.path}")
+
+    def writer(self) -> Optional[dict]:
+        """The live process holding the run's lock (a search, a baseline), or None."""
+        owner = read_owner(self.path / LOCK_FILE)
+        return owner if owner is not None and owner_alive(owner) else None
+
+    def check_writable(self) -> None:
+        """The shipped examples (and anything else inside the package) are never written."""
+        if in_package(self.path):
+            raise CRLSOError(f"{self.path} is one of the examples shipped inside the crlso_core package, which never change; "
+                             "work on a copy of it in your runs folder (`crlso search --run` and the Search page make one).")
+
     def has(self, name: str) -> bool:
-        return self.file(name).is_file()
+        try:
+            return self.file(name).is_file()
+        except CRLSOError:
+            return False  # reached through a link: not the run's own
 
     def is_run(self) -> bool:
         """A real folder (not a link) with a summary of its own."""
@@ -95,12 +145,15 @@ class RunFolder:
     def write_summary(self, summary: RunSummary) -> None:
         write_json(self.file(SUMMARY), summary.to_dict())
 
-    def open(self) -> tuple[RunConfig, RunSummary]:
-        """The folder to work in: a save that a killed process left half done is completed
-        first, then its config and summary are read and checked."""
+    def require(self) -> None:
         if not self.path.is_dir():
             what = "a file" if self.path.exists() else "missing"
             raise CRLSOError(f"{self.path} is not a run folder (it is {what}); give a folder written by `crlso train` or `crlso run`.")
+
+    def open(self) -> tuple[RunConfig, RunSummary]:
+        """The folder to work in: a save that a killed process left half done is completed
+        first, then its config and summary are read and checked."""
+        self.require()
         finish_group(self.path)
         return self.config(), self.summary()
 
@@ -117,14 +170,12 @@ STAGING_SUFFIX = ".partial"
 OWNER_FILE = ".owner.json"
 
 
-PACKAGE = Path(__file__).resolve().parents[1]  # crlso_core: its shipped examples and tables never change
-
 
 def check_root(root: Path) -> Path:
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise CRLSOError(f"The runs folder {root} is a file, not a folder; give --runs-dir (or CRLSO_RUNS) a folder.")
-    if root.resolve().is_relative_to(PACKAGE):  # listing a root writes its index; a run would land in the package
+    if in_package(root):  # listing a root writes its index; a run would land in the package
         raise CRLSOError(f"The runs folder {root} is inside the crlso_core package, whose shipped examples must stay as "
                          "they are; give --runs-dir (or CRLSO_RUNS) a folder of your own (the examples are listed anyway).")
     return root
@@ -151,6 +202,25 @@ def _owner_alive(staging: Path) -> bool:
     return owner is not None and owner_alive(owner)
 
 
+def check_new_run(path: Path, option: str = "--out") -> Path:
+    """A folder a new run may be written to, checked before any work: never inside the
+    package (its shipped examples are listed from there), not a file, not a full folder,
+    and not a mount point (the finished run is renamed into place, which a mount point
+    cannot take)."""
+    path = Path(path)
+    if in_package(path):
+        raise CRLSOError(f"{option} {path} is inside the crlso_core package, whose shipped examples must stay as they are; "
+                         f"choose a folder of your own.")
+    if path.exists() and not path.is_dir():
+        raise CRLSOError(f"{path} is a file, not a folder; choose another {option}.")
+    if path.is_dir() and any(path.iterdir()):
+        raise CRLSOError(f"{path} already exists and is not empty; choose another {option} or delete it.")
+    if path.is_dir() and (os.path.ismount(path) or path.stat().st_dev != path.parent.stat().st_dev):
+        raise CRLSOError(f"{path} is a mount point: a run is written beside its folder and renamed into place when done, "
+                         f"which a mount point cannot take. Give {option} a new folder inside it, e.g. {path / path.name}.")
+    return path
+
+
 class RunClaim:
     """A run folder claimed atomically: the run is written into a hidden staging folder
     beside it (.NAME.partial, made with an exclusive mkdir and marked with its owner's pid),
@@ -164,11 +234,7 @@ class RunClaim:
         self.staging = _staging(self.path)
 
     def __enter__(self) -> Path:
-        path = self.path
-        if path.exists() and not path.is_dir():
-            raise CRLSOError(f"{path} is a file, not a folder; choose another --out.")
-        if path.is_dir() and any(path.iterdir()):
-            raise CRLSOError(f"{path} already exists and is not empty; choose another --out or delete it.")
+        path = check_new_run(self.path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             for _ in range(2):
@@ -192,9 +258,10 @@ class RunClaim:
             (self.staging / OWNER_FILE).unlink(missing_ok=True)
             try:
                 os.rename(self.staging, self.path)  # replaces an empty folder; refuses a full one
-            except OSError:
-                raise CRLSOError(f"{self.path} was filled by something else while this run trained; nothing was written there. "
-                                 "Choose another --out.") from None
+            except OSError as exc:
+                filled = self.path.is_dir() and any(self.path.iterdir())
+                why = "was filled by something else while this run trained" if filled else f"could not take the run ({exc.strerror})"
+                raise CRLSOError(f"{self.path} {why}; nothing was written there. Choose another --out.") from None
 
     def __exit__(self, *exc) -> None:
         if self.staging.exists():

@@ -5,6 +5,7 @@ Each run folder holds the truth (folder.py); the index can always be rebuilt fro
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import time
@@ -135,10 +136,15 @@ def list_runs(root: Path | None = None) -> list[IndexedRun]:
 
 
 def forget_run(run_dir: Path, root: Optional[Path] = None) -> None:
+    """Drop the run's row from the root's index; one message when the index cannot be written."""
     run_dir = Path(run_dir).absolute()
     root = Path(root) if root is not None else run_dir.parent
-    with closing(_connect(root)) as conn, conn:
-        conn.execute("DELETE FROM runs WHERE path IN (?, ?)", (str(run_dir), str(run_dir.resolve())))
+    try:
+        with closing(_connect(root)) as conn, conn:
+            conn.execute("DELETE FROM runs WHERE path IN (?, ?)", (str(run_dir), str(run_dir.resolve())))
+    except sqlite3.Error as exc:
+        raise CRLSOError(f"The runs index {root / INDEX_NAME} cannot be changed ({exc}); nothing was deleted. "
+                         f"Make {root} writable and try again.") from None
 
 
 # --- export and delete -------------------------------------------------------------------
@@ -147,17 +153,33 @@ def delete_run(run_dir: Path, root: Path) -> bool:
     """Remove a run of the root: its folder (renamed aside first, so a crash midway leaves no
     half-deleted run that still looks like one) and its index row. Only a real folder
     directly in the root is ever deleted; a run listed from elsewhere, or reached through
-    a link, is only forgotten (returns False: its files are kept)."""
+    a link, is only forgotten (returns False: its files are kept). A run that a search or a
+    baseline is writing (its lock held) is refused; so is a root that cannot be written
+    (read only): one message, the run and its row kept."""
     run_dir, root = Path(run_dir).absolute(), Path(root)
     inside = not run_dir.is_symlink() and run_dir.resolve().parent == root.resolve()
     if not inside:
         forget_run(run_dir, root)
         return False
     run_dir = run_dir.resolve()
-    if not RunFolder(run_dir).has(CONFIG):
+    folder = RunFolder(run_dir)
+    if not folder.has(CONFIG):
         raise CRLSOError(f"{run_dir} is not a run folder; nothing deleted.")
-    forget_run(run_dir, root)
+    writer = folder.writer()
+    if writer is not None:
+        raise CRLSOError(f"{run_dir.name} is being searched by process {writer.get('pid')} right now; wait for it to finish "
+                         "(or stop it), then delete the run. Nothing was deleted.")
     trash = run_dir.with_name(f".{run_dir.name}.deleting")
-    run_dir.replace(trash)
+    if trash.is_dir() and not trash.is_symlink():
+        shutil.rmtree(trash, ignore_errors=True)  # left by a delete that was killed midway
+    try:
+        os.replace(run_dir, trash)
+    except OSError as exc:
+        raise CRLSOError(f"Cannot delete {run_dir.name}: {root} cannot be written ({exc.strerror}); nothing was deleted.") from None
+    try:
+        forget_run(run_dir, root)
+    except CRLSOError:
+        os.replace(trash, run_dir)  # the row stays, so the folder does too
+        raise
     shutil.rmtree(trash, ignore_errors=True)
     return True

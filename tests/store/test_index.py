@@ -49,3 +49,61 @@ def test_export_zip_holds_the_runs_record_and_delete_removes_it_from_the_index(s
     (tmp_path / "not-a-run").mkdir()
     with pytest.raises(CRLSOError, match="not a run folder"):
         delete_run(tmp_path / "not-a-run", tmp_path)
+
+
+# --- a delete is refused while the run is written, and on a folder that cannot be written ----------
+
+def _listed_run(root: Path) -> Path:
+    run = root / "r"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text("{}")
+    (run / "summary.json").write_text('{"dataset": "cifar10", "status": "complete"}')
+    index_run(run, RunSummary(dataset="cifar10", status="complete", created=1.0), root)
+    return run
+
+
+def test_a_delete_is_refused_while_a_search_holds_the_run(tmp_path):
+    from crlso_core.store.index import delete_run
+
+    run = _listed_run(tmp_path)
+    with RunFolder(run).lock():
+        with pytest.raises(CRLSOError, match="is being searched by process .*Nothing was deleted"):
+            delete_run(run, tmp_path)
+    assert (run / "summary.json").exists() and [r.name for r in list_runs(tmp_path)] == ["r"]
+    assert delete_run(run, tmp_path) and not run.exists() and list_runs(tmp_path) == []  # once the search is done
+
+
+def test_a_delete_in_a_read_only_runs_folder_is_one_message_and_keeps_the_run(tmp_path, monkeypatch):
+    """As on a read-only mount (root ignores chmod, so the file system's answer is simulated)."""
+    import errno
+    import os
+
+    from crlso_core.store.index import delete_run
+
+    run = _listed_run(tmp_path)
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "replace", read_only)
+    monkeypatch.setattr(os, "rename", read_only)
+    with pytest.raises(CRLSOError, match="Cannot delete r: .* cannot be written \\(Read-only file system\\); nothing was deleted"):
+        delete_run(run, tmp_path)
+    monkeypatch.undo()
+    assert (run / "summary.json").exists() and [r.name for r in list_runs(tmp_path)] == ["r"]
+
+
+def test_a_delete_whose_index_cannot_be_written_keeps_the_run_and_its_row(tmp_path, monkeypatch):
+    """An index that SQLite may only read (opened read-only): its OperationalError is one message."""
+    import sqlite3
+
+    from crlso_core.store import index
+    from crlso_core.store.index import delete_run
+
+    run = _listed_run(tmp_path)
+    monkeypatch.setattr(index, "_connect", lambda root: sqlite3.connect(f"file:{root / index.INDEX_NAME}?mode=ro", uri=True))
+    with pytest.raises(CRLSOError, match="runs index .* cannot be changed \\(attempt to write a readonly database\\); nothing was deleted"):
+        delete_run(run, tmp_path)
+    monkeypatch.undo()
+    assert (run / "summary.json").exists() and [r.name for r in list_runs(tmp_path)] == ["r"]
+    assert not list(tmp_path.glob(".*deleting"))
