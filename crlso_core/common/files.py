@@ -175,6 +175,14 @@ class FileGroup:
             _rename_all(self.folder, journal)
 
 
+def write_inside(folder: Path, name: str, data: bytes) -> None:
+    """One file of a folder (a run's analysis/x.npz) written atomically, its subfolders made
+    inside the folder and a link among them refused, as a FileGroup does."""
+    group = FileGroup(folder)
+    group.add(name, data)
+    group.commit()
+
+
 def _rename_all(folder: Path, journal: dict[str, str]) -> None:
     """The journal's renames, each inside the subfolder its name lies in, reached without
     following a link (the names were checked: a temporary name sits beside its target)."""

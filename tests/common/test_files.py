@@ -122,3 +122,14 @@ def test_a_group_never_makes_a_deleted_folder_again(tmp_path):
         group.commit()
     assert not run.exists()
 
+
+
+def test_one_file_written_inside_a_folder_never_goes_through_a_link(tmp_path):
+    run, outside = _linked_run(tmp_path)
+    (run / "analysis").symlink_to(outside, target_is_directory=True)
+    before = _tree(outside)
+    with pytest.raises(CRLSOError, match="is a link or not a folder"):
+        files.write_inside(run, "analysis/pca-2d.npz", b"x")
+    assert _tree(outside) == before
+    files.write_inside(tmp_path / "outside", "analysis/pca-2d.npz", b"x")
+    assert (outside / "analysis" / "pca-2d.npz").read_bytes() == b"x" and not (outside / files.GROUP_JOURNAL).exists()
