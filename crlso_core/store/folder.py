@@ -211,6 +211,8 @@ def check_new_run(path: Path, option: str = "--out") -> Path:
     if in_package(path):
         raise CRLSOError(f"{option} {path} is inside the crlso_core package, whose shipped examples must stay as they are; "
                          f"choose a folder of your own.")
+    if path.is_symlink():  # the finished run is renamed onto the name, which a link cannot take
+        raise CRLSOError(f"{option} {path} is a link; give the folder it points to, or a new folder.")
     if path.exists() and not path.is_dir():
         raise CRLSOError(f"{path} is a file, not a folder; choose another {option}.")
     if path.is_dir() and any(path.iterdir()):

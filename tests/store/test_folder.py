@@ -66,3 +66,10 @@ def test_a_claim_that_cannot_be_put_in_place_says_why(tmp_path, monkeypatch):
         monkeypatch.setattr(os, "rename", lambda *a: (_ for _ in ()).throw(OSError(16, "Device or resource busy")))
         with pytest.raises(CRLSOError, match="could not take the run \\(Device or resource busy\\)"):
             claim.commit()
+
+
+def test_a_link_as_out_is_refused_before_any_work(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "empty", target_is_directory=True)
+    with pytest.raises(CRLSOError, match="is a link; give the folder it points to"):
+        store.check_new_run(tmp_path / "link")
