@@ -106,7 +106,15 @@ class _ErrorFilter:
             self.folded = False
             if line.strip():
                 self.last = line.strip()
+            self._say(line)
+
+    def _say(self, line: str) -> None:
+        """Print a line; a closed terminal must not stop the draining, or the server would
+        block on a full pipe."""
+        try:
             print(line, file=self.out, flush=True)
+        except (OSError, ValueError):
+            pass
 
     def _fold(self) -> None:
         text, self.held, self.folded = "\n".join(self.held), [], True
@@ -119,8 +127,7 @@ class _ErrorFilter:
             where = str(path)
         except OSError as err:
             where = f"nowhere ({path} is not writable: {err.strerror})"
-        print(f"crlso: the explorer's server reported an error ({self.last[:200]}); the traceback is in {where}.",
-              file=self.out, flush=True)
+        self._say(f"crlso: the explorer's server reported an error ({self.last[:200]}); the traceback is in {where}.")
 
     def close(self) -> None:
         self.thread.join(2.0)

@@ -12,20 +12,18 @@ from crlso_app.cluster import cluster_line, job_address
 from crlso_app.jobs_panel import job_panel
 from crlso_app.reference import preset_effects
 from crlso_app.state import guard, kept_widget, runs_root, url_select
+from crlso_app.train_form import KNOBS, SIDE_CHOICES, check_form
 from crlso_core.catalog.config import DEVICES
-from crlso_core.catalog.methods import SIDE_NAMES, SIDES, side_name
+from crlso_core.catalog.methods import side_name
 from crlso_core.catalog.presets import PRESET_NAMES, preset
 from crlso_core.catalog.registry import get_spec, names
 from crlso_core.common.errors import CRLSOError
 from crlso_core.models.training import resolve_device
 from crlso_core.pipeline.jobs.local import list_jobs, start_job
 
-SIDE_CHOICES = {  # what the box offers -> the sides trained
-    f"{SIDE_NAMES['ls']} and {SIDE_NAMES['crls']} (the paper's pair)": SIDES,
-    f"{SIDE_NAMES['crls']} only (ICNN on)": ("crls",),
-    f"{SIDE_NAMES['ls']} only (ICNN off)": ("ls",),
-}
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
 def projection_time(space: str, config) -> str:
     """What t-SNE and UMAP add to a pair, scaled from 15,625 codes to the preset's pool."""
     from crlso_core.pipeline.jobs.work import PROJECTION_SECONDS
@@ -56,6 +54,7 @@ def build_config(values: dict):
 
 
 def start(values: dict) -> None:
+    check_form(values)
     config = build_config(values)
     name = values["name"].strip() or f"{config.space}-{config.dataset}-{config.preset}-seed{config.seed}-{time.strftime('%m%d-%H%M%S')}"
     if not NAME.match(name):
@@ -93,12 +92,12 @@ with st.form("knobs"):
     knob = f"{space}-{preset_name}"  # a knob starts at its preset's value for this space
     values = dict(
         space=space, preset=preset_name, dataset=dataset, sides=SIDE_CHOICES[sides_label],
-        labelled=c[0].number_input("Labelled cells", 2, 5000, base.labelled, key=f"labelled-{knob}"),
-        latent=c[1].number_input("Latent size", 2, 128, base.gvae.latent, key=f"latent-{knob}"),
-        epochs=c[2].number_input("G-VAE epochs", 1, 1000, base.gvae.epochs, key=f"epochs-{knob}"),
-        teacher_epochs=c[3].number_input("Teacher epochs", 1, 1000, base.teacher.epochs, key=f"tepochs-{knob}"),
-        beta=c[0].number_input("β (KL weight)", 0.0, 10.0, base.gvae.beta, format="%.4f", key=f"beta-{knob}"),
-        seed=c[1].number_input("Seed", 0, 10**6, 0, key="seed"),
+        labelled=c[0].number_input(*KNOBS["labelled"], base.labelled, key=f"labelled-{knob}"),
+        latent=c[1].number_input(*KNOBS["latent"], base.gvae.latent, key=f"latent-{knob}"),
+        epochs=c[2].number_input(*KNOBS["epochs"], base.gvae.epochs, key=f"epochs-{knob}"),
+        teacher_epochs=c[3].number_input(*KNOBS["teacher_epochs"], base.teacher.epochs, key=f"tepochs-{knob}"),
+        beta=c[0].number_input(*KNOBS["beta"], base.gvae.beta, format="%.4f", key=f"beta-{knob}"),
+        seed=c[1].number_input(*KNOBS["seed"], 0, key="seed"),
         device=c[2].selectbox("Device", DEVICES, key="device"),
         name=c[3].text_input("Name (optional)", key="run-name", placeholder="made from the settings"),
         projections=kept_widget(st.checkbox, f"Also compute t-SNE and UMAP of the codes ({projection_time(space, base)}); "
