@@ -4,35 +4,58 @@ t-SNE or UMAP of 15,625 codes is paid for once per run, not once per page view."
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
 from crlso_core.analysis.projections import Projection, project
-from crlso_core.common.files import array_bytes, npz_headers, write_bytes_atomic
+from crlso_core.common.errors import CRLSOError
+from crlso_core.common.files import write_bytes_atomic
+from crlso_core.store.arrays import Array, check_npz, read_npz
 from crlso_core.store.examples import is_example
+
+MAX_LATENT = 4096  # a PCA's components span the codes' width (a config allows 512)
 
 
 def projection_path(run_dir: Path, method: str, dims: int) -> Path:
     return Path(run_dir) / "analysis" / f"{method}-{dims}d.npz"
 
 
+def projection_arrays(cells: int, dims: int) -> dict[str, Array]:
+    """What a cached projection holds: a point per pool cell, and PCA's way back."""
+    return {
+        "coords": Array("f", (cells, dims)), "seconds": Array("f", ()),
+        "explained_variance": Array("f", (dims,), optional=True), "components": Array("f", (dims, "latent"), optional=True),
+        "mean": Array("f", ("latent",), optional=True),
+    }
+
+
+def _projection_file(cells: int, dims: int) -> tuple:
+    """read_npz's arguments for a projection of `cells` points in `dims` dimensions."""
+    limit = 8 * (cells * dims + 2 * dims * MAX_LATENT + MAX_LATENT + 2**10)
+    return projection_arrays(cells, dims), {"latent": MAX_LATENT}, limit, f"a projection of {cells:,} cells in {dims} dimensions"
+
+
+def read_projection_file(path: Path, cells: int, dims: int) -> dict[str, np.ndarray]:
+    """The arrays of a projection file, checked on its headers first (a run folder may come
+    from anyone); CRLSOError if it is none."""
+    return read_npz(path, *_projection_file(cells, dims))
+
+
+def read_projection_header(path: Path, cells: int, dims: int) -> None:
+    """CRLSOError unless the file's headers fit a projection (no array is read)."""
+    check_npz(path, *_projection_file(cells, dims))
+
+
 def load_projection(run_dir: Path, method: str, dims: int, cells: int) -> Optional[Projection]:
     """The cached projection, or None when there is none (or it is stale or unreadable:
     then it is simply recomputed)."""
-    path = projection_path(run_dir, method, dims)
-    try:  # a run folder may come from anyone: the arrays must be the sizes a projection has
-        headers = npz_headers(path)
-        if headers.get("coords", ((), None))[0] != (cells, dims) or \
-                sum(array_bytes(*h) for h in headers.values()) > 8 * (cells * dims + 2**16):
-            return None
-        with np.load(path, allow_pickle=False) as f:
-            data = {k: f[k] for k in f.files}
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
+    try:
+        data = read_projection_file(projection_path(run_dir, method, dims), cells, dims)
+    except (OSError, CRLSOError):
         return None
-    if data.get("coords") is None or data["coords"].shape != (cells, dims):
+    if ("components" in data) != ("mean" in data):  # PCA's way back needs both (their widths were checked)
         return None
     return Projection(  # float32: the examples store float16
         method, data["coords"].astype(np.float32), float(data["seconds"]), data.get("explained_variance"),

@@ -13,12 +13,17 @@ from typing import Callable, Sequence
 import numpy as np
 
 from crlso_core.analysis.projections import project
+from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import write_bytes_atomic
+from crlso_core.store.arrays import Array, check_npz, read_npz, text
 from crlso_core.store.examples import is_example
 from crlso_core.store.folder import ANALYSIS
 from crlso_core.store.records import read_queries
 
 MAX_PER_METHOD = 1_000  # t-SNE of a few thousand points takes seconds on a 2-core CPU
+MAX_METHODS = 32  # method labels one map may hold (a pair's latent searches and baselines are under ten)
+MAX_LABEL = 64  # characters of a method's label
+MAX_CELL_CHARS = 418  # the longest cell string of any space (NB301's; store/models.py CELL_CHARS)
 
 
 @dataclass
@@ -62,6 +67,31 @@ def found_key(sources: dict[str, Path]) -> str:
     return digest.hexdigest()[:12]
 
 
+def found_arrays(chars: int = MAX_CELL_CHARS) -> dict[str, Array]:
+    """What a found-<key>.npz holds: per point, its method, cell, accuracy and place."""
+    return {"methods": Array("U", ("points",), text(MAX_LABEL)), "archs": Array("U", ("points",), text(chars)),
+            "valid": Array("f", ("points",)), "xy": Array("f", ("points", 2))}
+
+
+def _found_file(methods: int) -> tuple:
+    """read_npz's arguments for a found map of at most `methods` methods."""
+    points = MAX_PER_METHOD * methods
+    limit = points * (text(MAX_LABEL) + text(MAX_CELL_CHARS) + 8 + 16)
+    return found_arrays(), {"points": points}, limit, f"a map of the cells {methods} methods queried"
+
+
+def check_found(path: Path, methods: int = MAX_METHODS) -> None:
+    """CRLSOError unless the file's headers fit a found map (no array is read)."""
+    check_npz(path, *_found_file(methods))
+
+
+def read_found(path: Path, methods: int = MAX_METHODS) -> FoundMap:
+    """A found map kept in a run's analysis folder, its headers checked before anything is
+    read (a run folder may come from anyone); CRLSOError if it is none."""
+    f = read_npz(path, *_found_file(methods))
+    return FoundMap(f["methods"].tolist(), f["archs"].tolist(), f["valid"].astype(np.float64), f["xy"].astype(np.float32))
+
+
 def cached_found_map(coder_dir: Path, sources: dict[str, Path], codes_of: Callable[[list[str]], np.ndarray]) -> FoundMap | None:
     """The found map of these query files, read from the coding run's analysis folder when
     it was laid out before (t-SNE of a few thousand cells takes tens of seconds), else laid
@@ -69,10 +99,11 @@ def cached_found_map(coder_dir: Path, sources: dict[str, Path], codes_of: Callab
     path = Path(coder_dir) / ANALYSIS / f"found-{found_key(sources)}.npz"
     if path.is_file():
         try:
-            with np.load(path, allow_pickle=False) as f:
-                return FoundMap(f["methods"].tolist(), f["archs"].tolist(), f["valid"].astype(np.float64), f["xy"].astype(np.float32))
-        except (OSError, ValueError, KeyError):
-            pass  # unreadable: laid out again
+            found = read_found(path, len(sources))
+            if np.isfinite(found.xy).all() and set(found.methods) <= set(sources):
+                return found
+        except (OSError, CRLSOError):
+            pass  # unreadable, or more than these methods could have queried: laid out again
     by_method = queried(sources)
     if not by_method:
         return None

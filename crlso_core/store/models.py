@@ -18,17 +18,23 @@ from torch import nn
 
 from crlso_core.catalog.config import RunConfig
 from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import array_bytes, npz_headers, require_regular, write_bytes_atomic
+from crlso_core.common.files import require_regular, write_bytes_atomic
 from crlso_core.models import GVAE
 from crlso_core.models.build import gvae_for, latent_predictor
 from crlso_core.spaces.base import SearchSpace
 from crlso_core.store import folder as files
+from crlso_core.store.arrays import Array, read_npz, text
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.pool import CellPool
 
-MAX_POOL = 5_000_000  # cells a latent.npz may hold (NB101's whole space is 423,624)
-MAX_ARCH_CHARS = 4096  # characters of one cell string
+MAX_POOL = 5_000_000  # cells a latent.npz may hold when its run is not known (NB101's whole space is 423,624)
+MAX_ARCH_CHARS = 4096  # characters of one cell string, for a space not listed in CELL_CHARS
 MAX_LATENT_BYTES = 2 * 2**30  # NB101's whole space at latent 64 is about 0.3 GB
+MAX_WIDTH = 4096  # latent size when the config is not known (a config allows 512)
+# The longest cell string each space's format() writes (tests/store/test_models.py checks
+# them against the spaces): a latent.npz whose strings are longer is not that space's.
+CELL_CHARS = {"nb201": 95, "nb101": 162, "nb301": 418}
+LATENT_ADVICE = "train the run again"
 
 
 def state_bytes(module: torch.nn.Module) -> bytes:
@@ -76,30 +82,39 @@ def save_latent(path: Path, archs: list[str], mu: torch.Tensor) -> None:
     write_bytes_atomic(path, latent_bytes(archs, mu))
 
 
-def load_latent(path: Path, width: int | None = None) -> tuple[list[str], np.ndarray]:
-    """The pool's cell strings and their codes; the shapes are checked on the headers (and
-    `width`, the config's latent size, when given) before any array is read."""
+def cell_chars(space: str) -> int:
+    """The most characters a cell string of this space has."""
+    return CELL_CHARS.get(space, MAX_ARCH_CHARS)
+
+
+def pool_limit(config: RunConfig, space: SearchSpace) -> int:
+    """The most cells a run of this config can have in its pool: its configured size (else
+    its space's default, else the whole space) plus the labelled cells, added when missing."""
+    from crlso_core.catalog.registry import get_spec
+
+    size = config.pool or get_spec(config.space).pool_size or space.size or MAX_POOL
+    return min(size, MAX_POOL) + config.labelled
+
+
+def latent_arrays(width: int | None = None, chars: int = MAX_ARCH_CHARS) -> dict[str, Array]:
+    """What a latent.npz holds: one cell string per pool cell, and its code."""
+    return {"arch": Array("U", ("cells",), text(chars)), "mu": Array("f", ("cells", width or "width"))}
+
+
+def load_latent(path: Path, width: int | None = None, cells: int = MAX_POOL, chars: int = MAX_ARCH_CHARS) -> tuple[list[str], np.ndarray]:
+    """The pool's cell strings and their codes. What the file may hold (at most `cells`
+    strings of `chars` characters, codes of `width`, the config's latent size, when given)
+    is checked on its headers before any array is read (store/arrays.py)."""
+    arrays = latent_arrays(width, chars)
+    limit = min(MAX_LATENT_BYTES, cells * (text(chars) + 8 * (width or MAX_WIDTH)))
     try:
-        headers = npz_headers(path)
-        (arch_shape, arch_type), (mu_shape, mu_type) = headers["arch"], headers["mu"]
-        rows = arch_shape[0] if len(arch_shape) == 1 else -1
-        if not (0 < rows <= MAX_POOL and arch_type.kind == "U" and arch_type.itemsize <= 4 * MAX_ARCH_CHARS
-                and mu_shape[:1] == (rows,) and len(mu_shape) == 2 and mu_type.kind == "f" and mu_type.itemsize <= 8
-                and (width is None or mu_shape[1] == width) and 0 < mu_shape[1] <= 4096
-                and array_bytes(arch_shape, arch_type) + array_bytes(mu_shape, mu_type) <= MAX_LATENT_BYTES):
-            expect = f" of width {width}" if width is not None else ""
-            raise CRLSOError(f"{path} does not hold one code{expect} per cell string (cells {arch_shape}, codes {mu_shape}); "
-                             "train the run again.")
-        with np.load(path, allow_pickle=False) as data:
-            archs, mu = data["arch"].tolist(), data["mu"].astype(np.float32)  # the shipped examples keep float16
-    except CRLSOError:
-        raise
+        claim = f"one code{f' of width {width}' if width else ''} per cell string"
+        data = read_npz(path, arrays, {"cells": cells, "width": MAX_WIDTH}, limit, claim, LATENT_ADVICE)
+        archs, mu = data["arch"].tolist(), data["mu"].astype(np.float32)  # the shipped examples keep float16
     except FileNotFoundError:
         raise CRLSOError(f"{path} is missing: the run has no latent codes yet.") from None
-    except Exception as exc:
-        raise CRLSOError(f"{path} is corrupt ({type(exc).__name__}: {str(exc)[:160]}).") from None
     if not np.isfinite(mu).all():
-        raise CRLSOError(f"{path} holds codes that are not finite numbers; train the run again.")
+        raise CRLSOError(f"{path} holds codes that are not finite numbers; {LATENT_ADVICE}.")
     return archs, mu
 
 
@@ -115,7 +130,7 @@ def load_trained(run_dir: Path, config: RunConfig, space: SearchSpace, device) -
     folder = RunFolder(run_dir)
     gvae = load_state(folder.file(files.GVAE), gvae_for(config.gvae, space)).to(device).eval()
     predictor = load_state(folder.file(files.PREDICTOR), latent_predictor(config.search.predictor, config.gvae)).to(device).eval()
-    archs, mu = load_latent(folder.file(files.LATENT), config.gvae.latent)
+    archs, mu = load_latent(folder.file(files.LATENT), config.gvae.latent, pool_limit(config, space), cell_chars(config.space))
     try:
         pool = CellPool.from_archs(space, archs)
     except CRLSOError as exc:
