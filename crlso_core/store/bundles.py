@@ -8,7 +8,14 @@
 - every run unpacked into its own hidden staging folder and opened there exactly as the
   explorer opens a run (config and summary type-checked and bounded, models loaded with
   weights_only=True, codes without pickles) before any of them appears in the runs root;
-- one message for anything wrong, and then nothing of the bundle is kept.
+- each run's summary, config, models and cells tell one story (a summary saying NB301 on
+  an NB201 run's config, models and cells is refused, naming the two that disagree), and
+  its analysis arrays fit its pool (headers checked, store/arrays.py);
+- no name the runs root uses for itself (its index) or a shipped example's (example-*),
+  as a run or as a pair, and no pair side that the root already holds;
+- any zip the standard library cannot read (encrypted members, an unknown compression, not
+  a zip at all) is one message, as is anything else wrong, and then nothing of the bundle
+  is kept, hidden staging folders included.
 """
 
 from __future__ import annotations
@@ -17,11 +24,25 @@ import io
 import re
 import stat
 import zipfile
+import zlib
 from pathlib import Path
+from typing import Optional
 
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.store.folder import ANALYSIS, BASELINES, RUN_FILES, SUMMARY, TRAINED_FILES, RunClaim, RunFolder, check_root
-from crlso_core.store.index import index_run
+from crlso_core.store.arrays import unreadable
+from crlso_core.store.examples import PREFIX as EXAMPLE_PREFIX
+from crlso_core.store.folder import (
+    ANALYSIS,
+    BASELINES,
+    QUERIES,
+    RUN_FILES,
+    SUMMARY,
+    TRAINED_FILES,
+    RunClaim,
+    RunFolder,
+    check_root,
+)
+from crlso_core.store.index import INDEX_NAME, index_run
 
 SUBFOLDERS = {
     BASELINES: re.compile(r"^[a-z][a-z0-9_-]{0,31}\.csv$"),
@@ -31,6 +52,10 @@ RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 MAX_BUNDLE = 512 * 2**20  # what one bundle may unpack to in all
 MAX_MEMBERS = 200
 MAX_FILE = {".json": 16 * 2**20, ".csv": 64 * 2**20, ".npz": 256 * 2**20, ".pt": 256 * 2**20}
+# what the standard library raises on a zip it cannot read (damaged, or a kind it does not know)
+UNREADABLE = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, KeyError, RuntimeError,
+              NotImplementedError, OverflowError, IndexError)
+NOT_A_BUNDLE = "This is not a run bundle this program can read (a zip written by Export)"
 
 
 def _own_file(run_dir: Path, path: Path) -> bool:
@@ -60,15 +85,59 @@ def export_zip(run_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
-def merged(bundles: list[bytes]) -> bytes:
-    """One bundle of several runs (a pair, say), which an import adds all or none."""
+def open_bundle(data: bytes, label: str = "") -> zipfile.ZipFile:
+    """A bundle's zip, once the standard library can read every member of it: encrypted
+    members or a compression it does not know are one CRLSOError here, not a RuntimeError
+    or NotImplementedError halfway through an import."""
+    which = f" ({label})" if label else ""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except UNREADABLE as exc:
+        raise CRLSOError(f"{NOT_A_BUNDLE}{which}: {str(exc)[:120]}. Nothing was imported.") from None
+    for info in infos:
+        why = unreadable(info)
+        if why:
+            raise CRLSOError(f"{NOT_A_BUNDLE}{which}: {why}. Nothing was imported.")
+    return archive
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: Optional[int] = None) -> bytes:
+    """A member's bytes (at most `limit` + 1 of them); a damaged one is one CRLSOError."""
+    try:
+        with archive.open(info) as source:
+            return source.read(-1 if limit is None else limit + 1)
+    except UNREADABLE as exc:
+        raise CRLSOError(f"The bundle is damaged ({quoted(info.filename)}: {str(exc)[:120]}); nothing was imported.") from None
+
+
+def merged(bundles: list[bytes], labels: Optional[list[str]] = None) -> bytes:
+    """One bundle of several runs (a pair, say), which an import adds all or none. Bundles
+    from elsewhere are read as an import reads them: any that cannot be is one CRLSOError
+    (naming it by its `labels`, the uploaded files' names)."""
     buffer = io.BytesIO()
+    labels = labels or [""] * len(bundles)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-        for data in bundles:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for data, label in zip(bundles, labels):
+            with open_bundle(data, label) as archive:
                 for info in archive.infolist():
-                    out.writestr(info, archive.read(info))
+                    if info.file_size > MAX_BUNDLE:
+                        raise CRLSOError(f"{quoted(info.filename)} unpacks to {info.file_size:,} bytes, more than a run bundle "
+                                         "ever holds; nothing was imported.")
+                    out.writestr(info, read_member(archive, info, info.file_size))
     return buffer.getvalue()
+
+
+def _run_name(run: str) -> None:
+    """A run name the root may hold: not a name of the root's own files (its index, and the
+    journal or copies SQLite and a repair keep beside it), nor one of a shipped example's."""
+    lower = run.lower()  # a case-insensitive filesystem: INDEX.SQLITE is the index
+    if lower.startswith(INDEX_NAME):
+        raise CRLSOError(f"The bundle's run is named {quoted(run)}, a name the runs folder keeps for its index; "
+                         "rename the run's folder inside the zip (its first folder) and import it again. Nothing was imported.")
+    if lower.startswith(EXAMPLE_PREFIX):
+        raise CRLSOError(f"The bundle's run is named {quoted(run)}: names starting {EXAMPLE_PREFIX!r} belong to the examples "
+                         "shipped with crlso; rename the run's folder inside the zip and import it again. Nothing was imported.")
 
 
 def _member(info: zipfile.ZipInfo) -> tuple[str, str]:
@@ -98,30 +167,110 @@ def _member(info: zipfile.ZipInfo) -> tuple[str, str]:
     return parts[0], "/".join(parts[1:])
 
 
-def import_zip(data: bytes, root: Path) -> list[Path]:
-    """Add the runs of a bundle to the runs root; returns their folders. All or nothing."""
+def _unpack(archive: zipfile.ZipFile, files: list[tuple[zipfile.ZipInfo, str]], staging: Path) -> None:
+    for info, inside in files:
+        target = staging / inside
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = read_member(archive, info, info.file_size)
+        if len(data) != info.file_size:
+            raise CRLSOError(f"{quoted(info.filename)} does not unpack to the size the bundle says; nothing was imported.")
+        target.write_bytes(data)
+
+
+def _pairs_held(root: Path) -> dict[tuple[str, str], str]:
+    """(pair, side) -> run name of the runs already in the root's own folders (read, not
+    indexed: a refused import writes nothing, not even an index)."""
+    held = {}
+    if root.is_dir():
+        for path in root.iterdir():
+            summary = RunFolder(path).summary_or_none() if not path.name.startswith(".") and RunFolder(path).is_run() else None
+            if summary is not None:
+                held[(summary.pair or path.name, summary.side_name)] = path.name
+    return held
+
+
+def _verify(run: str, staging: Path, held: dict[tuple[str, str], str]) -> None:
+    """A staged run opens as the explorer opens it, and its parts tell one story."""
     from crlso_core.store.view import load_view
 
-    root = check_root(Path(root))
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise CRLSOError(f"This is not a run bundle (a zip written by Export): {str(exc)[:120]}.") from None
+        view = load_view(staging)  # config checked, models fit it, cells parsed by its space: every check of a run from elsewhere
+    except CRLSOError as exc:
+        raise CRLSOError(f"The bundle's run {run} cannot be opened: {exc} Nothing was imported.") from None
+    summary, config = view.summary, view.config
+    why = summary.disagreement(config)
+    if why is None and summary.pool_size is not None and summary.pool_size != len(view.pool):
+        why = f"summary.json says pool_size {summary.pool_size:,} where latent.npz holds {len(view.pool):,} cells"
+    for what, archs in (("summary.json's best_arch", [summary.best_arch] if summary.best_arch else []),
+                        ("queries.csv", _queried(staging))):
+        if why is None:
+            try:
+                view.space.parse_many(archs)
+            except CRLSOError as exc:
+                why = f"{what} holds a cell that is not a {view.space.title} cell, as config.json, the models and latent.npz are ({exc})"
+    if why is None:
+        why = _analysis_misfit(staging, len(view.pool))
+    if why is not None:
+        raise CRLSOError(f"The bundle's run {run} does not agree with itself: {why}. Nothing was imported.")
+    pair = summary.pair or run
+    if pair.lower().startswith(EXAMPLE_PREFIX):
+        raise CRLSOError(f"The bundle's run {run} belongs to the pair {quoted(pair)}, a name of the examples shipped with crlso; "
+                         "nothing was imported.")
+    other = held.get((pair, summary.side_name))
+    if other is not None:
+        raise CRLSOError(f"The runs folder already holds the {summary.side_name} run of the pair {quoted(pair)} ({other}); "
+                         f"delete it first, or rename the pair. Nothing was imported.")
+    held[(pair, summary.side_name)] = run  # one bundle may not hold a pair's side twice either
+
+
+def _queried(run_dir: Path) -> list[str]:
+    from crlso_core.store.records import read_queries
+
+    path = run_dir / QUERIES
+    return [row.arch for row in read_queries(path)] if path.is_file() else []
+
+
+def _analysis_misfit(run_dir: Path, cells: int) -> Optional[str]:
+    """Why an analysis/*.npz does not fit the run (checked on its headers alone), or None."""
+    from crlso_core.analysis.cache import read_projection_header
+    from crlso_core.analysis.found import check_found
+
+    for path in sorted((run_dir / ANALYSIS).glob("*.npz")):
+        try:
+            if path.name.startswith("found-"):
+                check_found(path)
+            else:
+                read_projection_header(path, cells, int(path.stem[-2]))
+        except CRLSOError as exc:
+            return str(exc).removesuffix(".")
+    return None
+
+
+def import_zip(data: bytes, root: Path) -> list[Path]:
+    """Add the runs of a bundle to the runs root; returns their folders. All or nothing."""
+    root = check_root(Path(root))
+    archive = open_bundle(data)
+    infos = archive.infolist()
     if not infos or len(infos) > MAX_MEMBERS:
         raise CRLSOError(f"A run bundle holds 1 to {MAX_MEMBERS} files; this one holds {len(infos)}.")
     if sum(i.file_size for i in infos) > MAX_BUNDLE:
         raise CRLSOError(f"This bundle unpacks to more than {MAX_BUNDLE // 2**20} MB; nothing was imported.")
     members: dict[str, list[tuple[zipfile.ZipInfo, str]]] = {}
+    seen = set()
     for info in infos:
         run, inside = _member(info)
+        if info.filename in seen:
+            raise CRLSOError(f"The bundle holds {quoted(info.filename)} twice; nothing was imported.")
+        seen.add(info.filename)
         if inside:
             members.setdefault(run, []).append((info, inside))
     if not members:
         raise CRLSOError("The bundle holds no run files.")
     for run, files in members.items():
+        _run_name(run)
         if set(TRAINED_FILES) - {inside for _, inside in files}:
             raise CRLSOError(f"The bundle's run {quoted(run)} lacks files a trained run has (config, summary, codes, models).")
+    held = _pairs_held(root)
     claims = {run: RunClaim(root / run) for run in members}
     entered: list[RunClaim] = []
     try:
@@ -130,21 +279,10 @@ def import_zip(data: bytes, root: Path) -> list[Path]:
                 raise CRLSOError(f"A run named {run} is already in {root}; delete or rename it first. Nothing was imported.")
             staging = claim.__enter__()
             entered.append(claim)
-            for info, inside in members[run]:
-                target = staging / inside
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(info) as source, open(target, "wb") as out:
-                    out.write(source.read(info.file_size + 1)[: info.file_size + 1])
-                if target.stat().st_size != info.file_size:
-                    raise CRLSOError(f"{quoted(info.filename)} does not unpack to the size the bundle says; nothing was imported.")
-            try:
-                load_view(staging)  # opened as the explorer opens a run: every check of a run from elsewhere
-            except CRLSOError as exc:
-                raise CRLSOError(f"The bundle's run {run} cannot be opened: {exc} Nothing was imported.") from None
+            _unpack(archive, members[run], staging)
+            _verify(run, staging, held)
         for claim in entered:
             claim.commit()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
-        raise CRLSOError(f"The bundle is damaged ({str(exc)[:120]}); nothing was imported.") from None
     finally:
         for claim in entered:
             claim.__exit__(None, None, None)

@@ -140,6 +140,22 @@ class RunSummary:
             check_types(result, "summary.json's baseline result")
         return summary
 
+    def disagreement(self, config: Any) -> Optional[str]:
+        """Where this summary says something else than its run's config (a RunConfig) about
+        what was run, in words; None when they agree. A run from elsewhere (a bundle) is
+        listed by its summary but opened by its config, so the two must tell one story."""
+        said = [("space", self.space, config.space), ("dataset", self.dataset, config.dataset),
+                ("seed", self.seed, config.seed), ("labelled", self.labelled, config.labelled),
+                ("budget", self.budget, config.budget),
+                ("latent_regularised", self.latent_regularised, config.gvae.icnn)]
+        if self.side is not None:
+            said.append(("side", self.side, "crls" if config.gvae.icnn else "ls"))
+        for key, summary, settings in said:
+            if summary != settings:
+                where = "gvae.icnn" if key in ("latent_regularised", "side") else key
+                return f"summary.json says {key} {summary!r} where config.json says {where} {settings!r}"
+        return None
+
     def headline(self) -> dict[str, Any]:
         """The fields the `crlso` command prints after a run."""
         data = self.to_dict()
