@@ -22,8 +22,21 @@ from crlso_core.store.view import RunView
 WEAK_RECON, WEAK_TAU = 0.95, 0.3  # below these, a run's latent space and predictor say little
 
 
-def _label(pair: Pair) -> str:
-    return f"{pair.name} (example)" if pair.example else pair.name
+def _label(name: str, pair: Pair) -> str:
+    return f"{name} (example)" if pair.example else name
+
+
+def _by_name(pairs: list[Pair]) -> dict[str, Pair]:
+    """Each pair under a name of its own: a pair whose name an earlier one took (a run of the
+    root named like a shipped example, say) is listed as 'name (2)', so every pair can be picked."""
+    out: dict[str, Pair] = {}
+    for pair in pairs:
+        name, n = pair.name, 1
+        while name in out:
+            n += 1
+            name = f"{pair.name} ({n})"
+        out[name] = pair
+    return out
 
 
 def pick_pair() -> Optional[Pair]:
@@ -35,10 +48,10 @@ def pick_pair() -> Optional[Pair]:
         st.page_link(page("train"), label="Go to Train", icon=":material/model_training:")
         quick_start()
         return None
-    names = [p.name for p in pairs]
-    by_name = {p.name: p for p in pairs}
+    by_name = _by_name(pairs)
+    names = list(by_name)
     with st.sidebar:
-        name = url_select("Run", "run", names, format_func=lambda n: _label(by_name[n]),
+        name = url_select("Run", "run", names, format_func=lambda n: _label(n, by_name[n]),
                           help="The LS/CR-LS pair trained together (or a single run); examples ship with the app.")
         pair = by_name[name]
         url_set(space=pair.space, dataset=pair.dataset)  # one selection for every page: the run decides the space

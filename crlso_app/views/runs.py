@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from crlso_app.figures import curves_figure
-from crlso_app.state import runs_root
+from crlso_app.state import md, runs_root
 from crlso_core.analysis.curves import run_curves
 from crlso_core.catalog.methods import SIDES, side_name
 from crlso_core.catalog.registry import dataset_title, get_spec, load_benchmark
-from crlso_core.common.errors import CRLSOError
+from crlso_core.common.errors import CRLSOError, describe_os_error
 from crlso_core.pipeline.jobs.local import active_job
 from crlso_core.store.bundles import export_zip, import_zip, merged
 from crlso_core.store.folder import SUMMARY, RunFolder
@@ -48,8 +48,12 @@ def import_panel() -> None:
     with st.expander("Import run bundles (zips written by Export: a run or a pair each)", expanded=not list_runs(runs_root())):
         bundles = st.file_uploader("Run bundles", type=["zip"], key="bundle", label_visibility="collapsed", accept_multiple_files=True)
         if bundles and st.button("Import", key="import"):
-            folders = import_zip(merged([b.getvalue() for b in bundles]), runs_root())  # all of them or none
-            st.success(f"Imported {', '.join(f.name for f in folders)}.", icon=":material/check_circle:")
+            try:  # all of them or none; a bundle that is refused is one message here, and the runs stay listed below
+                folders = import_zip(merged([b.getvalue() for b in bundles], [b.name for b in bundles]), runs_root())
+            except CRLSOError as exc:
+                st.error(md(str(exc)), icon=":material/error:")
+            else:
+                st.success(f"Imported {', '.join(f.name for f in folders)}.", icon=":material/check_circle:")
 
 
 import_panel()
@@ -118,8 +122,21 @@ with st.form("delete"):
         elif any(str(r.path.resolve()) in busy for r in picked):
             st.error("The running job is using a selected run; wait for it or cancel it before deleting that run.")
         else:
-            deleted = sum(delete_run(r.path, runs_root()) for r in picked)
-            kept = len(picked) - deleted
-            st.toast(f"Deleted {deleted} run(s)." + (f" {kept} run(s) made outside {runs_root()} were removed from "
-                                                      "this list; their files were kept." if kept else ""))
-            st.rerun()
+            deleted, failed = 0, None
+            for r in picked:
+                try:  # a read-only runs folder, say: one message, and the run stays listed
+                    deleted += delete_run(r.path, runs_root())
+                except CRLSOError as exc:
+                    failed = str(exc)
+                except OSError as exc:
+                    failed = describe_os_error(exc)
+                if failed:
+                    break
+            if failed:
+                done = f" {deleted} run(s) were deleted before it." if deleted else ""
+                st.error(md(f"{failed}{done}"), icon=":material/error:")
+            else:
+                kept = len(picked) - deleted
+                st.toast(f"Deleted {deleted} run(s)." + (f" {kept} run(s) made outside {runs_root()} were removed from "
+                                                          "this list; their files were kept." if kept else ""))
+                st.rerun()
