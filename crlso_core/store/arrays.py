@@ -39,9 +39,9 @@ def unreadable(info: zipfile.ZipInfo) -> Optional[str]:
     """Why the standard library cannot unpack a zip member (encrypted, or packed with a
     compression it lacks), or None; said before it raises RuntimeError or NotImplementedError."""
     if info.flag_bits & ENCRYPTED:
-        return f"{quoted(info.filename, 60)} is encrypted, which this program never does"
+        return f"{quoted(info.filename, 60)} is encrypted (crlso never encrypts what it writes)"
     if info.compress_type not in READABLE:
-        return f"{quoted(info.filename, 60)} is packed with compression method {info.compress_type}, which this program never uses"
+        return f"{quoted(info.filename, 60)} is packed with compression method {info.compress_type}, which crlso never uses"
     return None
 
 
