@@ -57,3 +57,21 @@ def test_a_delete_the_folder_refuses_is_one_message_and_the_run_is_kept(open_pag
     next(b for b in at.button if b.label == "Delete").click().run()
     assert "is read-only: nothing was deleted" in _one_error(at)
     assert sorted(r.name for r in list_runs(root)) == ["pair-crls", "pair-ls"] and (root / "pair-crls").is_dir()
+
+
+def test_a_pair_named_like_an_example_stays_pickable_beside_it(tmp_path):
+    """B11's app side: a run of the root whose pair takes a shipped example's name (made by
+    hand: an import now refuses it) is listed under a name of its own, not hidden by the example."""
+    from crlso_app.run_picker import _by_name, _label
+    from crlso_core.store.examples import EXAMPLES
+    from crlso_core.store.index import IndexedRun
+    from crlso_core.store.pairs import Pair
+    from crlso_core.store.records import RunSummary
+
+    def pair(path):
+        return Pair("example-nb201", {"crls": IndexedRun(path, path.name, RunSummary(pair="example-nb201", side="crls"), 0.0, True)})
+
+    mine, shipped = pair(tmp_path / "example-nb201-crls"), pair(EXAMPLES / "example-nb201-crls")
+    by_name = _by_name([mine, shipped])
+    assert by_name == {"example-nb201": mine, "example-nb201 (2)": shipped}
+    assert [_label(n, p) for n, p in by_name.items()] == ["example-nb201", "example-nb201 (2) (example)"]
