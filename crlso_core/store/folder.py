@@ -202,6 +202,19 @@ def _owner_alive(staging: Path) -> bool:
     return owner is not None and owner_alive(owner)
 
 
+def _mount_point(path: Path) -> bool:
+    """Whether a folder is a mount point: another file system, or a bind mount of the same
+    one (which only the kernel's mount table tells)."""
+    if os.path.ismount(path) or path.stat().st_dev != path.parent.stat().st_dev:
+        return True
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return False
+    target = str(path.resolve())
+    return any(len(fields) > 4 and fields[4].replace("\\040", " ") == target for fields in (line.split() for line in lines))
+
+
 def check_new_run(path: Path, option: str = "--out") -> Path:
     """A folder a new run may be written to, checked before any work: never inside the
     package (its shipped examples are listed from there), not a file, not a full folder,
@@ -217,7 +230,7 @@ def check_new_run(path: Path, option: str = "--out") -> Path:
         raise CRLSOError(f"{path} is a file, not a folder; choose another {option}.")
     if path.is_dir() and any(path.iterdir()):
         raise CRLSOError(f"{path} already exists and is not empty; choose another {option} or delete it.")
-    if path.is_dir() and (os.path.ismount(path) or path.stat().st_dev != path.parent.stat().st_dev):
+    if path.is_dir() and _mount_point(path):
         raise CRLSOError(f"{path} is a mount point: a run is written beside its folder and renamed into place when done, "
                          f"which a mount point cannot take. Give {option} a new folder inside it, e.g. {path / path.name}.")
     return path
