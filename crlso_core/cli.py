@@ -308,10 +308,12 @@ def _dispatch(args: argparse.Namespace, bars: ProgressBars) -> None:
         _print_summary(summary, out)
     elif args.command == "search":
         from crlso_core.pipeline.run import search_run
+        from crlso_core.store.copies import writable_run
 
-        summary = search_run(args.run, args.data_dir, args.budget, args.rule, bars, index_root=_runs_dir(args))
+        run = writable_run(args.run, _runs_dir(args))  # a shipped example: a copy in the runs folder, said in one line
+        summary = search_run(run, args.data_dir, args.budget, args.rule, bars, index_root=_runs_dir(args))
         bars.close()
-        _print_summary(summary, args.run)
+        _print_summary(summary, run)
     elif args.command == "runs":
         from crlso_core.store.index import list_runs
 
