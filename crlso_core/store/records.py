@@ -152,7 +152,9 @@ class RunSummary:
             said.append(("side", self.side, "crls" if config.gvae.icnn else "ls"))
         for key, summary, settings in said:
             if summary != settings:
-                where = "gvae.icnn" if key in ("latent_regularised", "side") else key
+                if key == "side":
+                    return f"summary.json says side {summary!r} where config.json says gvae.icnn {config.gvae.icnn} (a {settings!r} run)"
+                where = "gvae.icnn" if key == "latent_regularised" else key
                 return f"summary.json says {key} {summary!r} where config.json says {where} {settings!r}"
         return None
 
