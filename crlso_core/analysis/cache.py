@@ -11,15 +11,29 @@ import numpy as np
 
 from crlso_core.analysis.projections import Projection, project
 from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import write_bytes_atomic
+from crlso_core.common.files import LinkOut, path_inside, write_inside
 from crlso_core.store.arrays import Array, check_npz, read_npz
 from crlso_core.store.examples import is_example
 
 MAX_LATENT = 4096  # a PCA's components span the codes' width (a config allows 512)
 
 
+def keep(run_dir: Path, name: str, data: bytes) -> None:
+    """A cache file written inside the run folder (write_inside: no link below it is
+    followed). A run whose analysis/ is a link keeps nothing: its caches are computed each time."""
+    try:
+        path_inside(Path(run_dir), name)
+    except LinkOut:
+        return
+    write_inside(Path(run_dir), name, data)
+
+
+def _name(method: str, dims: int) -> str:
+    return f"analysis/{method}-{dims}d.npz"
+
+
 def projection_path(run_dir: Path, method: str, dims: int) -> Path:
-    return Path(run_dir) / "analysis" / f"{method}-{dims}d.npz"
+    return Path(run_dir) / _name(method, dims)
 
 
 def projection_arrays(cells: int, dims: int) -> dict[str, Array]:
@@ -52,7 +66,8 @@ def load_projection(run_dir: Path, method: str, dims: int, cells: int) -> Option
     """The cached projection, or None when there is none (or it is stale or unreadable:
     then it is simply recomputed)."""
     try:
-        data = read_projection_file(projection_path(run_dir, method, dims), cells, dims)
+        # never through a link below the run folder (an analysis/ pointing elsewhere)
+        data = read_projection_file(path_inside(Path(run_dir), _name(method, dims)), cells, dims)
     except (OSError, CRLSOError):
         return None
     if ("components" in data) != ("mean" in data):  # PCA's way back needs both (their widths were checked)
@@ -73,7 +88,5 @@ def cached_projection(run_dir: Path, codes: np.ndarray, method: str, dims: int =
     np.savez(buffer, seconds=np.float64(result.seconds), **arrays)
     if is_example(run_dir):
         return result  # the shipped examples are never written; a projection they lack is computed each time
-    path = projection_path(run_dir, method, dims)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(path, buffer.getvalue())
+    keep(run_dir, _name(method, dims), buffer.getvalue())
     return result

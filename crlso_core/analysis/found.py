@@ -12,9 +12,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from crlso_core.analysis.cache import keep
 from crlso_core.analysis.projections import project
 from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import write_bytes_atomic
+from crlso_core.common.files import path_inside
 from crlso_core.store.arrays import Array, check_npz, read_npz, text
 from crlso_core.store.examples import is_example
 from crlso_core.store.folder import ANALYSIS
@@ -96,10 +97,11 @@ def cached_found_map(coder_dir: Path, sources: dict[str, Path], codes_of: Callab
     """The found map of these query files, read from the coding run's analysis folder when
     it was laid out before (t-SNE of a few thousand cells takes tens of seconds), else laid
     out and kept there (never in a shipped example, whose own map ships with it)."""
-    path = Path(coder_dir) / ANALYSIS / f"found-{found_key(sources)}.npz"
+    name = f"{ANALYSIS}/found-{found_key(sources)}.npz"
+    path = Path(coder_dir) / name
     if path.is_file():
         try:
-            found = read_found(path, len(sources))
+            found = read_found(path_inside(Path(coder_dir), name), len(sources))  # never through a link below the run
             if np.isfinite(found.xy).all() and set(found.methods) <= set(sources):
                 return found
         except (OSError, CRLSOError):
@@ -112,5 +114,5 @@ def cached_found_map(coder_dir: Path, sources: dict[str, Path], codes_of: Callab
         buffer = io.BytesIO()
         np.savez_compressed(buffer, methods=np.array(found.methods), archs=np.array(found.archs), valid=found.valid,
                             xy=found.xy.astype(np.float32))
-        write_bytes_atomic(path, buffer.getvalue())
+        keep(coder_dir, name, buffer.getvalue())
     return found

@@ -48,6 +48,7 @@ def test_a_found_map_whose_header_promises_a_huge_array_is_laid_out_again_unread
 
 def test_a_found_map_of_other_methods_is_laid_out_again(tmp_path):
     run = tmp_path / "run"
+    run.mkdir()
     sources = _sources(tmp_path)
     first = cached_found_map(run, sources, _codes)
     path = run / "analysis" / f"found-{found_key(sources)}.npz"
@@ -57,7 +58,28 @@ def test_a_found_map_of_other_methods_is_laid_out_again(tmp_path):
 
 def test_a_kept_found_map_is_read_back(tmp_path):
     run = tmp_path / "run"
+    run.mkdir()
     sources = _sources(tmp_path)
     first = cached_found_map(run, sources, lambda cells: _codes(cells))
     again = cached_found_map(run, sources, lambda cells: (_ for _ in ()).throw(AssertionError("laid out again")))
     assert again.archs == first.archs and np.allclose(again.xy, first.xy)
+
+
+def test_an_analysis_folder_that_links_elsewhere_is_neither_read_nor_written(tmp_path):
+    """A run folder's analysis/ pointing at another folder: the caches go on without it."""
+    from crlso_core.analysis.cache import cached_projection, load_projection
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "analysis").symlink_to(outside)
+    sources = _sources(tmp_path)
+    codes = np.random.default_rng(0).normal(size=(40, 4)).astype(np.float32)
+    planted = outside / f"found-{found_key(sources)}.npz"
+    np.savez(planted, methods=np.array(["CR-LSO"]), archs=np.array(["planted"]), valid=np.zeros(1), xy=np.zeros((1, 2)))
+    np.savez(outside / "pca-2d.npz", coords=np.full((40, 2), 7.0, np.float32), seconds=np.float64(0))
+    before = sorted(p.name for p in outside.iterdir())
+    assert cached_found_map(run, sources, _codes).archs == [f"cell-{i}" for i in range(5)]  # not the planted map
+    assert load_projection(run, "pca", 2, 40) is None and not np.allclose(cached_projection(run, codes, "pca", 2).coords, 7.0)
+    assert sorted(p.name for p in outside.iterdir()) == before  # nothing written there
