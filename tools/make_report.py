@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import shutil
 import sys
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 from crlso_core.bench import plan as bench_plan
 from crlso_core.bench.figure_stats import compare, reference_path
 from crlso_core.bench.figure_stats import markdown as figures_markdown
+from crlso_core.bench.folder import read_own
 from crlso_core.bench.report import (
     ablation_table,
     changed_table,
@@ -42,11 +42,11 @@ from crlso_core.bench.report import (
     summarise,
     summarise_reconstruction,
 )
-from crlso_core.bench.results import CURVE_COLUMNS, RESULT_COLUMNS, read_curves, read_reconstruction, read_results
+from crlso_core.bench.results import CURVE_COLUMNS, RECON_COLUMNS, RESULT_COLUMNS, read_curves, read_reconstruction, read_results
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog import registry
 from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import write_csv
+from crlso_core.common.files import MAX_JSON_BYTES, write_bytes_atomic, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -155,8 +155,8 @@ def store_dev(bench: Path, space: str, command: str | None = None, note: str | N
     """A bench run on development seeds (to choose a method's settings; never the reported
     seeds): stored beside the results and shown apart from them."""
     meta = bench_meta(bench, command, note)
-    read_results(bench / "results.csv")  # checked before it is copied
-    shutil.copy(bench / "results.csv", RESULTS / f"{space}_dev.csv")
+    rows = _cells(read_results(bench / "results.csv"))  # checked, each row once, never through a link
+    write_csv(RESULTS / f"{space}_dev.csv", rows, RESULT_COLUMNS)
     _copy_plan(bench, RESULTS / f"{space}_dev_plan.json")
     (RESULTS / f"{space}_dev_meta.json").write_text(json.dumps(meta, indent=1) + "\n")
 
@@ -207,8 +207,9 @@ def bench_meta(bench: Path, command: str | None, note: str | None) -> dict:
 
 
 def _copy_plan(bench: Path, target: Path) -> None:
-    if (bench / bench_plan.PLAN_FILE).exists():
-        shutil.copy(bench / bench_plan.PLAN_FILE, target)
+    """plan.json's bytes as read and checked by the bench's own reader (never through a link)."""
+    if bench_plan.load(bench) is not None:
+        write_bytes_atomic(target, read_own(bench / bench_plan.PLAN_FILE, MAX_JSON_BYTES))
 
 
 def _provenance(meta: dict) -> str:
@@ -309,7 +310,7 @@ def store_bench(bench: Path, space: str, command: str | None = None, note: str |
     results, curves = RESULTS / f"{space}.csv", RESULTS / f"{space}_curves.csv"
     meta = bench_meta(bench, command, note)
     new, new_curves = _cells(read_results(bench / "results.csv")), _cells(read_curves(bench / "curves.csv"))
-    read_reconstruction(bench / "reconstruction.csv")
+    recon = _cells(read_reconstruction(bench / "reconstruction.csv"))
     if keep or earlier:
         if not results.exists():
             raise SystemExit(f"--keep and --earlier need committed rows: {results} is missing")
@@ -328,8 +329,8 @@ def store_bench(bench: Path, space: str, command: str | None = None, note: str |
         new_curves += [r for r in committed_curves if r["method"] in keep]
     write_csv(results, new, RESULT_COLUMNS)  # the bench's own columns: older rows keep the new ones empty
     write_csv(curves, new_curves, CURVE_COLUMNS)
-    if (bench / "reconstruction.csv").exists():
-        shutil.copy(bench / "reconstruction.csv", RESULTS / f"{space}_reconstruction.csv")
+    if recon:
+        write_csv(RESULTS / f"{space}_reconstruction.csv", recon, RECON_COLUMNS)
     _copy_plan(bench, RESULTS / f"{space}_plan.json")
     (RESULTS / f"{space}_meta.json").write_text(json.dumps(meta, indent=1) + "\n")
 

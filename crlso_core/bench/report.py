@@ -1,9 +1,14 @@
 """Summaries and plots of `crlso bench` results: information first (plain tables), then
 rendering (markdown, PNG). A benchmark without test accuracy (a surrogate, NB101's offline
-table) leaves those cells empty in results.csv; the report says so instead of showing 0 or NaN."""
+table) leaves those cells empty in results.csv; the report says so instead of showing 0 or NaN.
+
+Every file is read (and checked, bench/results.py) before anything is written; summary.md
+and curves.png are each replaced whole by a rename, which replaces a link rather than
+writing through it."""
 
 from __future__ import annotations
 
+import io
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +21,7 @@ from crlso_core.benchmarks.base import NO_TEST, Benchmark
 from crlso_core.catalog.config import RULES
 from crlso_core.catalog.methods import METHODS
 from crlso_core.catalog.registry import dataset_title
+from crlso_core.common.files import write_bytes_atomic
 
 EARLIER = "earlier settings"  # rows from before benches recorded what produced them
 
@@ -365,8 +371,10 @@ def plot_curves(bands: list[CurveBand], optima: dict[str, dict[str, Optional[flo
             ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    fig.savefig(out_png, dpi=110)
+    image = io.BytesIO()
+    fig.savefig(image, dpi=110, format=Path(out_png).suffix.lstrip(".") or "png")
     plt.close(fig)
+    write_bytes_atomic(Path(out_png), image.getvalue())
 
 
 def method_legend(methods: list[str]) -> str:
@@ -391,7 +399,8 @@ def write_report(out: Path, benchmark: Benchmark) -> Path:
     """summary.md and curves.png beside results.csv; returns the markdown path."""
     rows = summarise(out / "results.csv")
     datasets = list(dict.fromkeys(r.dataset for r in rows))
-    plot_curves(curve_bands(out / "curves.csv"), optima_of(benchmark, datasets), out / "curves.png")
+    bands = curve_bands(out / "curves.csv")
+    recon = summarise_reconstruction(out / "reconstruction.csv")
     methods = list(dict.fromkeys(r.method for r in rows))
     legend = settings_legend(rows)
     has_test = all(benchmark.has_test(d) for d in datasets)
@@ -409,9 +418,9 @@ def write_report(out: Path, benchmark: Benchmark) -> Path:
     ablation = ablation_table(out / "results.csv")
     if ablation:
         parts += ["Ablation: which latent space, which predictor (validation accuracy, mean ± s.e. over seeds)", "", ablation, ""]
-    if (out / "reconstruction.csv").exists():
-        parts += ["Reconstruction of each latent method's G-VAE", "",
-                  reconstruction_table(summarise_reconstruction(out / "reconstruction.csv")), ""]
+    if recon:
+        parts += ["Reconstruction of each latent method's G-VAE", "", reconstruction_table(recon), ""]
     text = "\n".join(parts)
-    (out / "summary.md").write_text(text)
+    plot_curves(bands, optima_of(benchmark, datasets), out / "curves.png")  # every file read and checked by now
+    write_bytes_atomic(out / "summary.md", text.encode())
     return out / "summary.md"

@@ -8,20 +8,28 @@ the method's name alone. Rows written before these columns existed read as empty
 an empty `settings` is how the report knows a row came from an earlier bench.
 
 The reader checks each value once (whole numbers via int(), accuracies as finite floats or
-empty) and keeps the cells as written, so a copy of a row is the row that was read.
+empty) and keeps the cells as written, so a copy of a row is the row that was read. A bad
+value is one CRLSOError naming the file, line and column, raised before any caller has
+written anything. The file is opened without following a link (bench/folder.py). A row
+repeated under the same key (a bench of an earlier version run with `--seeds 0,0`) is read
+once, the first kept, so nothing is counted twice; `Rows.dropped` says how many were left
+out, so that a resume can write the file back without them.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from crlso_core.bench.folder import read_own
 from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import read_csv
+from crlso_core.common.files import MAX_CSV_BYTES
 from crlso_core.search.origins import ORIGINS
 
 PRODUCED_BY = ["preset", "rule", "settings"]
@@ -120,20 +128,16 @@ class _Cell:
         value = self.text(column)
         if optional and not value:
             return None
-        try:
-            number = int(value)
-        except ValueError:
-            raise self.bad(column, "a whole number") from None
-        if number < 0:
+        if not (value.isascii() and value.isdigit()):  # int() would take '٣', '1_0' or ' -1'
             raise self.bad(column, "a whole number of 0 or more")
-        return number
+        return int(value)
 
     def real(self, column: str, optional: bool = False) -> Optional[float]:
         value = self.text(column)
         if optional and not value:
             return None
         try:
-            number = float(value)
+            number = float(value) if value.isascii() and "_" not in value else math.nan  # float() takes '٣.٥' and '1_0'
         except ValueError:
             number = math.nan
         if not math.isfinite(number):
@@ -141,40 +145,90 @@ class _Cell:
         return number
 
 
-def _read(path: Path, columns: list[str], required: tuple[str, ...], build) -> list:
-    if not Path(path).exists():
-        return []
-    rows = []
-    for line, raw in enumerate(read_csv(path, required), start=2):  # line 1 is the header
+class Rows(list):
+    """A file's rows, each key once; `dropped`: the lines read but left out (repeats, a cut
+    last line); `columns`: its header as written (None: no file)."""
+
+    dropped: int = 0
+    columns: Optional[list[str]] = None
+
+
+def _text(path: Path, required: tuple[str, ...], cut_tail: bool) -> tuple[Optional[csv.DictReader], int]:
+    """The file's rows as dicts (None when there is no file), and how many cut lines were
+    left out: with `cut_tail`, a last line without its line end (a write stopped by a full
+    disk in a bench of an earlier version) is left out rather than read as a row."""
+    data = read_own(path, MAX_CSV_BYTES)
+    if data is None:
+        return None, 0
+    cut = 0
+    if cut_tail and b"\n" in data and not data.endswith(b"\n"):  # a whole header, then a row cut short
+        data, cut = data[: data.rfind(b"\n") + 1], 1
+    try:
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise CRLSOError(f"{path} is not a bench file: it has no column {missing[0]!r}; "
+                             "the file was left as it is: move it aside.")
+        return reader, cut
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise CRLSOError(f"{path} is corrupt ({str(exc)[:120]}); the file was left as it is: move it aside.") from None
+
+
+def _read(path: Path, columns: list[str], required: tuple[str, ...], build, key, cut_tail: bool = False) -> Rows:
+    reader, cut = _text(Path(path), required, cut_tail)
+    rows, seen = Rows(), set()
+    rows.dropped, rows.columns = cut, list(reader.fieldnames or []) if reader is not None else None
+    for line, raw in enumerate(_rows_of(path, reader), start=2):  # line 1 is the header
         cells = {c: raw.get(c) or "" for c in columns} | {k: v for k, v in raw.items() if k and k not in columns}
         cell = _Cell(Path(path), line, cells)
         common = dict(method=cell.text("method", True), dataset=cell.text("dataset", True), seed=cell.whole("seed"),
                       preset=cell.text("preset"), rule=cell.text("rule"), settings=cell.text("settings"), cells=cells)
-        rows.append(build(cell, common))
+        row = build(cell, common)
+        if key(row) in seen:
+            rows.dropped += 1  # a repeat: every value was checked, the first row is the one kept
+            continue
+        seen.add(key(row))
+        rows.append(row)
     return rows
 
 
-def read_results(path: Path) -> list[ResultRow]:
-    """results.csv's rows, checked; [] when there is no file. Bad values: one CRLSOError."""
+def _rows_of(path: Path, reader: Optional[csv.DictReader]):
+    try:
+        yield from reader or []
+    except csv.Error as exc:
+        raise CRLSOError(f"{path} is corrupt ({str(exc)[:120]}); the file was left as it is: move it aside.") from None
+
+
+def _run_key(row: _Row) -> tuple:
+    return (row.method, row.dataset, row.seed, row.preset, row.rule, row.settings)
+
+
+def read_results(path: Path, cut_tail: bool = False) -> Rows:
+    """results.csv's rows, checked, each (run, budget) once; [] when there is no file. Bad
+    values: one CRLSOError. `cut_tail`: leave out a last line without its line end."""
     def build(c: _Cell, common: dict) -> ResultRow:
         return ResultRow(**common, budget=c.whole("budget"), best_valid_acc=c.real("best_valid_acc"),
                          best_test_acc=c.real("best_test_acc", True), found_valid_optimum=c.whole("found_valid_optimum", True),
                          queries_to_best=c.whole("queries_to_best", True), labelled=c.whole("labelled", True) or 0,
                          latent_share=c.real("latent_share", True))
 
-    return _read(path, RESULT_COLUMNS, ("method", "dataset", "seed", "budget", "best_valid_acc"), build)
+    return _read(path, RESULT_COLUMNS, ("method", "dataset", "seed", "budget", "best_valid_acc"), build,
+                 lambda r: (*_run_key(r), r.budget), cut_tail)
 
 
-def read_curves(path: Path) -> list[CurveRow]:
+def read_curves(path: Path, cut_tail: bool = False) -> Rows:
+    """curves.csv's rows, checked, each (run, queries) once."""
     def build(c: _Cell, common: dict) -> CurveRow:
         return CurveRow(**common, queries=c.whole("queries"), best_valid_acc=c.real("best_valid_acc"),
                         best_test_acc=c.real("best_test_acc", True))
 
-    return _read(path, CURVE_COLUMNS, ("method", "dataset", "seed", "queries", "best_valid_acc"), build)
+    return _read(path, CURVE_COLUMNS, ("method", "dataset", "seed", "queries", "best_valid_acc"), build,
+                 lambda r: (*_run_key(r), r.queries), cut_tail)
 
 
-def read_reconstruction(path: Path) -> list[ReconRow]:
+def read_reconstruction(path: Path, cut_tail: bool = False) -> Rows:
+    """reconstruction.csv's rows, checked, each run once."""
     def build(c: _Cell, common: dict) -> ReconRow:
         return ReconRow(**common, recon_pool=c.real("recon_pool"), recon_heldout=c.real("recon_heldout", True))
 
-    return _read(path, RECON_COLUMNS, ("method", "dataset", "seed", "recon_pool"), build)
+    return _read(path, RECON_COLUMNS, ("method", "dataset", "seed", "recon_pool"), build, _run_key, cut_tail)
