@@ -12,14 +12,22 @@ spawned processes (CUDA cannot be forked); the parent alone writes files.
 A run is (method, rule): `rules` makes the search rule a dimension (bench/methods.py), and
 rows carry what produced them (bench/results.py), so a resume counts a run as done only
 when its rows have the preset, rule and settings id the plan resolves now. plan.json
-records each invocation (bench/plan.py).
+records each invocation (bench/plan.py), and a resume with another space, preset or method
+settings than the folder's is refused (plan.check_resume).
+
+Inputs are normalised before any work: a value listed twice (--seeds 0,0) runs once, said
+in one note. Files are read whole and checked before any is rewritten; rows are appended
+whole (bench/folder.py), so a full disk never leaves half a row. Workers die with the
+bench (common/lifeline.py), even when it is killed with SIGKILL.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import multiprocessing
 import os
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,19 +36,38 @@ from typing import Optional
 import numpy as np
 
 from crlso_core.bench import plan as plan_file
+from crlso_core.bench.folder import CURVES, LOCK, RECON, RESULTS, append_whole, check_own_files
 from crlso_core.bench.methods import MethodResult, Run, expand_runs, init_worker, run_group, run_settings, torch_threads_for
 from crlso_core.bench.results import CURVE_COLUMNS, RECON_COLUMNS, RESULT_COLUMNS, read_curves, read_reconstruction, read_results
 from crlso_core.benchmarks.base import Benchmark
+from crlso_core.benchmarks.data_dir import DataFallback
 from crlso_core.catalog.config import RULES
 from crlso_core.catalog.methods import LATENT_METHODS, check_methods, latent_labelled
 from crlso_core.catalog.registry import get_spec, load_benchmark
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import write_csv
+from crlso_core.common.lifeline import die_with_parent
 from crlso_core.common.locks import FolderLock
 from crlso_core.search.origins import Origins
 
 CURVE_STEP = 10
-LOCK_FILE = ".bench.lock"
+LOCK_FILE = LOCK
+
+
+class RepeatedValue(DataFallback):
+    """A value listed twice in one option (--seeds 0,0): it runs once. A DataFallback, the
+    kind of warning the CLI prints as one note line, once."""
+
+
+def collapse(values: list, option: str) -> list:
+    """`values` with each value once, in the order first given; a repeat is said in one note."""
+    kept = list(dict.fromkeys(values))
+    if len(kept) < len(values):
+        counts = {v: values.count(v) for v in kept if values.count(v) > 1}
+        named = ", ".join(f"{v} {'twice' if n == 2 else f'{n} times'}" for v, n in list(counts.items())[:5])
+        more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+        warnings.warn(f"{option} lists {named}{more}; each runs once.", RepeatedValue, stacklevel=3)
+    return kept
 
 
 @dataclass
@@ -60,7 +87,17 @@ class BenchPlan:
     def runs(self) -> list[Run]:
         return expand_runs(self.methods, self.rules, self.preset, self.space)
 
+    def normalise(self) -> "BenchPlan":
+        """Each dataset, method, seed, budget and rule once (a repeat would run, and count, twice)."""
+        self.datasets = collapse(list(self.datasets), "--datasets")
+        self.methods = collapse(list(self.methods), "--methods")
+        self.seeds = collapse(list(self.seeds), "--seeds")
+        self.budgets = collapse(list(self.budgets), "--budgets")
+        self.rules = collapse(list(self.rules), "--rules")
+        return self
+
     def validate(self) -> "BenchPlan":
+        self.normalise()
         spec = get_spec(self.space)
         for dataset in self.datasets:
             spec.check_dataset(dataset)
@@ -171,15 +208,18 @@ def curve_rows(result: MethodResult) -> list[dict]:
     return rows
 
 
+def _csv_text(rows: list[dict], columns: list[str], header: bool = False) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    if header:
+        writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
 def _append(path: Path, rows: list[dict], columns: list[str]) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        if new:
-            writer.writeheader()
-        writer.writerows(rows)
-        f.flush()
-        os.fsync(f.fileno())
+    """The rows appended whole, or not at all (a full disk leaves the file as it was)."""
+    append_whole(path, _csv_text(rows, columns), header=_csv_text([], columns, header=True))
 
 
 Key = tuple[str, str, int, str, str, str]  # method, dataset, seed, preset, rule, settings
@@ -201,11 +241,14 @@ def done_keys(rows: list, budgets: list[int]) -> set[Key]:
     return {k for k, b in have.items() if {x for x in budgets if x >= labelled[k]} <= b}
 
 
-def _keep_only(path: Path, rows: list, columns: list[str], done: set) -> None:
+def _keep_only(path: Path, rows, columns: list[str], done: set) -> None:
     """Drop rows of runs that are not done (interrupted, or asked again with new budgets):
-    they are run again whole. Rows written before a column existed keep it empty."""
-    if path.exists():
-        write_csv(path, [r.cells for r in rows if _key(r) in done], columns)
+    they are run again whole. Rows written before a column existed keep it empty (the file
+    is written with today's columns, which new rows are appended in). A file with nothing
+    to drop (nor a repeat or a cut line, rows.dropped) and today's columns is left untouched."""
+    kept = [r.cells for r in rows if _key(r) in done]
+    if path.exists() and (len(kept) < len(rows) or rows.dropped or rows.columns != columns):
+        write_csv(path, kept, columns)
 
 
 def split_by_training(methods: list[str], preset_name: str, space: str) -> list[list[str]]:
@@ -247,16 +290,19 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None, argv: Op
         probe(plan.address)  # before anything is made: a head that is not there is said within seconds
     out.mkdir(parents=True, exist_ok=True)
     with FolderLock(out / LOCK_FILE, f"The bench folder {out}"):
-        plan_file.check_space(out, plan.space)  # before anything is read or written
-        results, curves, recon = out / "results.csv", out / "curves.csv", out / "reconstruction.csv"
-        # every file checked before any is rewritten (or plan.json started)
-        files = (read_results(results), read_curves(curves), read_reconstruction(recon))
+        check_own_files(out)  # no link or pipe among the bench's files: it writes nowhere else
+        results, curves, recon = out / RESULTS, out / CURVES, out / RECON
+        # every file checked before any is rewritten (or plan.json started); a last line cut
+        # by a full disk (a bench of an earlier version) is run again, not refused
+        files = (read_results(results, cut_tail=True), read_curves(curves, cut_tail=True),
+                 read_reconstruction(recon, cut_tail=True))
+        plan_file.check_resume(out, plan, files[0], benchmark)  # the folder's own space, preset and settings
         with plan_file.session(out, plan, argv):
             return _run_locked(plan, out, benchmark, data_dir, progress, files)
 
 
 def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, progress, files) -> Path:
-    results, curves, recon = out / "results.csv", out / "curves.csv", out / "reconstruction.csv"
+    results, curves, recon = out / RESULTS, out / CURVES, out / RECON
     done = done_keys(files[0], plan.budgets)
     for path, rows, columns in zip((results, curves, recon), files, (RESULT_COLUMNS, CURVE_COLUMNS, RECON_COLUMNS)):
         _keep_only(path, rows, columns, done)
@@ -308,7 +354,8 @@ def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, prog
         run_on_ray(_ray_job, args, threads, plan.device, plan.address, threads * plan.workers, record)
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(plan.workers, mp_context=context, initializer=init_worker, initargs=(threads,)) as pool:
+        with ProcessPoolExecutor(plan.workers, mp_context=context, initializer=_init_pool_worker,
+                                 initargs=(os.getpid(), threads)) as pool:
             futures = [
                 pool.submit(_group_job, data_dir, plan.space, d, s, part, budget, plan.preset, plan.device)
                 for d, s, part in jobs
@@ -321,6 +368,13 @@ def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, prog
                 _stop_workers(pool)
                 raise
     return results
+
+
+def _init_pool_worker(parent_pid: int, threads: int) -> None:
+    """A worker ends with the bench (PR_SET_PDEATHSIG, and a watchdog on the parent's pid):
+    a bench killed with SIGKILL runs no cleanup, and its workers would compute on for nobody."""
+    die_with_parent(parent_pid)
+    init_worker(threads)
 
 
 def _preset_of(method: str, preset_name: str) -> str:

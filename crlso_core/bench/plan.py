@@ -5,10 +5,17 @@ One folder is one space; each invocation (the first and every resume) appends a 
 with its command line, commit, machine, device and the full resolved settings of every
 (method, rule) it runs, and on the way out its end, wall time and outcome. The file is
 replaced whole (a temporary file beside it, then a rename), so a reader never sees half.
+
+A resume is checked against it (check_resume): another space, preset or settings of a
+method the folder already ran would report rows of one bench as another's, so each is
+refused, naming the setting and its two values. New datasets, seeds, budgets, methods and
+rules are a resume's purpose and add rows. A folder without plan.json (a bench of an
+earlier version) is checked by its rows: each best_arch must be a cell of the space.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -18,10 +25,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import read_json, write_json
+from crlso_core.bench.folder import PLAN, read_own
+from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.common.files import MAX_JSON_BYTES, write_json
 
-PLAN_FILE = "plan.json"
+PLAN_FILE = PLAN
 GIT_TIMEOUT_S = 5
 
 
@@ -32,20 +40,101 @@ def _now() -> str:
 def load(out: Path) -> Optional[dict]:
     """The folder's plan.json, or None when it has none; anything but a plan is one error."""
     path = Path(out) / PLAN_FILE
-    if not path.exists():
+    raw = read_own(path, MAX_JSON_BYTES)  # never through a link
+    if raw is None:
         return None
-    data = read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("sessions"), list):
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise CRLSOError(f"{path} is corrupt ({str(exc)[:120]}); move it aside to run the bench in {out}.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("sessions"), list) or not data["sessions"]:
         raise CRLSOError(f"{path} is not a bench plan (no sessions); move it aside to run the bench in {out}.")
     return data
 
 
-def check_space(out: Path, space: str) -> None:
-    """A folder holds one space's bench: another space's rows would share no run with it."""
+def _refuse(out: Path, what: str, before, now) -> CRLSOError:
+    return CRLSOError(f"{out} holds a bench whose {what} is {before}, not {now}; resume it with the same "
+                      "setting, or use another --out folder for this one.")
+
+
+def _sessions(data: dict) -> list[dict]:
+    return [s for s in data["sessions"] if isinstance(s, dict)]
+
+
+def _ran_latent(data: dict) -> bool:
+    return any(isinstance(e, dict) and "config" in e for s in _sessions(data) for e in s.get("settings") or [])
+
+
+def _recorded(data: dict) -> dict[tuple, dict]:
+    """The latest recorded settings entry of each (method, rule) the folder ran."""
+    entries = {}
+    for s in _sessions(data):
+        for e in s.get("settings") or []:
+            if isinstance(e, dict):
+                entries[(e.get("method"), e.get("rule"))] = e
+    return entries
+
+
+def _first_difference(before: dict, now: dict, prefix: str = "") -> Optional[tuple[str, object, object]]:
+    """The first setting (dotted name) whose values differ, seed, dataset, budget and device aside."""
+    from crlso_core.bench.results import DROPPED_FROM_ID
+
+    for key in sorted(set(before) | set(now)):
+        if not prefix and key in DROPPED_FROM_ID:
+            continue
+        a, b = before.get(key, "(none)"), now.get(key, "(none)")
+        if isinstance(a, dict) and isinstance(b, dict):
+            found = _first_difference(a, b, f"{prefix}{key}.")
+            if found:
+                return found
+        elif a != b:
+            return f"{prefix}{key}", a, b
+    return None
+
+
+def _shown(value) -> str:
+    return quoted(value, 40)
+
+
+def check_resume(out: Path, plan, rows: list, benchmark) -> None:
+    """Refuse to resume a folder whose bench differs in space, preset or the settings of a
+    method it ran (one line naming the setting and both values); before anything is written."""
     data = load(out)
-    if data is not None and data.get("space") != space:
-        raise CRLSOError(f"{out} holds a bench of {data.get('space')!r}, not {space!r}; "
-                         "use another --out folder for this one.")
+    if data is None:
+        _check_rows_space(out, plan.space, rows, benchmark)
+        return
+    if data.get("space") != plan.space:
+        raise _refuse(out, "space", _shown(data.get("space")), _shown(plan.space))
+    before = data.get("preset")
+    # the preset shapes latent methods only: a folder of baselines takes any
+    if before != plan.preset and (_ran_latent(data) or any(e.get("config") for e in settings(plan))):
+        raise _refuse(out, "preset", _shown(before), _shown(plan.preset))
+    recorded = _recorded(data)
+    for entry in settings(plan):
+        old = recorded.get((entry["method"], entry["rule"]))
+        if old is None or old.get("settings") == entry["settings"]:
+            continue
+        name = entry["method"] + (f" (rule {entry['rule']})" if entry["rule"] else "")
+        now = json.loads(json.dumps(entry.get("config") or {}))  # as plan.json holds it: tuples are lists there
+        diff = _first_difference(old.get("config") or {}, now)
+        if diff is None:
+            raise _refuse(out, f"{name} settings id", _shown(old.get("settings")), _shown(entry["settings"]))
+        raise _refuse(out, f"{name} setting {diff[0]}", _shown(diff[1]), _shown(diff[2]))
+
+
+def _check_rows_space(out: Path, space: str, rows: list, benchmark) -> None:
+    """A folder of an earlier version, without plan.json: its cells must be this space's."""
+    parsed: set[str] = set()
+    for row in rows:
+        arch = row.cells.get("best_arch") or ""
+        if arch in parsed:
+            continue
+        try:
+            benchmark.space.parse(arch)
+        except (CRLSOError, ValueError, TypeError, KeyError, IndexError):
+            raise CRLSOError(f"{out} holds a bench of another space: its results.csv has {quoted(arch, 40)} "
+                             f"for {row.method} seed {row.seed}, not a cell of {space}; use another --out folder for this one.") from None
+        parsed.add(arch)
 
 
 def git_commit(root: Optional[Path] = None) -> Optional[dict]:

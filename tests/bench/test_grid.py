@@ -157,7 +157,7 @@ def test_plan_json_says_what_produced_the_bench_and_each_resume_adds_a_session(t
 def test_a_resume_with_another_space_is_refused_and_changes_nothing(tmp_path):
     run_bench(BenchPlan("nb201", ["cifar10"], ["rs"], [0], [20]), tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    with pytest.raises(CRLSOError, match="holds a bench of 'nb201', not 'toy'; use another --out folder"):
+    with pytest.raises(CRLSOError, match="holds a bench whose space is 'nb201', not 'toy'; resume it with the same setting"):
         run_bench(BenchPlan("toy", ["synthetic"], ["rs"], [0], [20]), tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
@@ -215,3 +215,114 @@ def test_rules_are_a_dimension_sharing_one_training(tmp_path):
     assert all(s["config"]["search"]["rule"] == s["rule"] and s["config"]["dataset"] == "cifar10" for s in session["settings"])
     with pytest.raises(CRLSOError, match="Unknown rule 'sideways'"):
         run_bench(BenchPlan("nb201", ["cifar10"], ["crlso"], [0], [40], preset="smoke", rules=["sideways"]), tmp_path)
+
+
+@pytest.mark.parametrize("option, field, twice", [
+    ("--seeds", "seeds", [0, 0]), ("--budgets", "budgets", [20, 20]), ("--methods", "methods", ["rs", "rs"]),
+    ("--datasets", "datasets", ["synthetic", "synthetic"]),
+])
+def test_a_value_listed_twice_runs_once_said_in_one_note(tmp_path, option, field, twice):
+    from crlso_core.bench.grid import RepeatedValue
+
+    values = {"seeds": [0], "budgets": [20], "methods": ["rs"], "datasets": ["synthetic"], field: twice}
+    plan = BenchPlan("toy", values["datasets"], values["methods"], values["seeds"], values["budgets"])
+    with pytest.warns(RepeatedValue) as said:
+        run_bench(plan, tmp_path)
+    assert [str(w.message) for w in said] == [f"{option} lists {twice[0]} twice; each runs once."]
+    assert len(_rows(tmp_path / "results.csv")) == 1 and len(_rows(tmp_path / "curves.csv")) == 2
+    assert _plan_json(tmp_path)["sessions"][0][field] == twice[:1]
+
+
+def test_repeated_rules_and_overlapping_seed_ranges_collapse(tmp_path):
+    from crlso_core.bench.grid import RepeatedValue
+
+    plan = BenchPlan("toy", ["synthetic"], ["rs"], parse_seeds("0-2,1-3"), [20], rules=["ranked", "ranked"])
+    with pytest.warns(RepeatedValue) as said:
+        plan.normalise()
+    assert [str(w.message) for w in said] == ["--seeds lists 1 twice, 2 twice; each runs once.",
+                                              "--rules lists ranked twice; each runs once."]
+    assert plan.seeds == [0, 1, 2, 3] and plan.rules == ["ranked"]
+
+
+@pytest.mark.parametrize("failing", [3, 4])  # seed 1's curves, then seed 1's results
+def test_a_full_disk_mid_row_leaves_whole_rows_and_the_resume_completes(tmp_path, monkeypatch, failing):
+    """An append fails half-way (a full disk): each file keeps whole rows only, and a resume
+    once there is room again writes every row once."""
+    import os
+
+    from crlso_core.bench import folder
+
+    real_write, calls = os.write, []
+
+    def full_disk(fd, data):
+        calls.append(1)
+        if len(calls) == failing:
+            real_write(fd, data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    plan = BenchPlan("toy", ["synthetic"], ["rs"], [0, 1, 2], [10, 20])
+    monkeypatch.setattr(folder.os, "write", full_disk)
+    with pytest.raises(OSError):
+        run_bench(plan, tmp_path)
+    for name in ("results.csv", "curves.csv"):
+        data = (tmp_path / name).read_bytes()
+        assert data.endswith(b"\r\n") and all(line.count(b",") == data.splitlines()[0].count(b",") for line in data.splitlines())
+    monkeypatch.setattr(folder.os, "write", real_write)
+    run_bench(plan, tmp_path)
+    rows = _rows(tmp_path / "results.csv")
+    assert sorted((r["seed"], r["budget"]) for r in rows) == [(s, b) for s in "012" for b in ("10", "20")]
+    assert len(_rows(tmp_path / "curves.csv")) == 3 * 2
+
+
+KILLED_BENCH = """
+import sys, time
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing, os
+from crlso_core.bench.grid import _init_pool_worker
+
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_init_pool_worker,
+                               initargs=(os.getpid(), 1))
+    ready = [pool.submit(os.getpid) for _ in range(4)]
+    pids = {f.result() for f in ready}  # each worker has run its initializer
+    jobs = [pool.submit(time.sleep, 120) for _ in range(2)]
+    print(" ".join(map(str, sorted(set(pool._processes)))), flush=True)
+    time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """A zombie counts as gone: it runs nothing (and in a container nobody may reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_the_workers_of_a_bench_killed_with_sigkill_end_too(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    parent = subprocess.Popen([sys.executable, "-c", KILLED_BENCH], stdout=subprocess.PIPE, text=True, cwd=root,
+                              env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        workers = [int(p) for p in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(p) for p in workers)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(p) for p in workers)
+    finally:
+        parent.kill()
+        for pid in workers if "workers" in locals() else []:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
