@@ -47,16 +47,20 @@ from crlso_core.catalog.registry import get_spec, load_benchmark
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import write_csv
 from crlso_core.common.lifeline import die_with_parent
-from crlso_core.common.locks import FolderLock
+from crlso_core.common.locks import FolderLock, owner_alive, read_owner
 from crlso_core.search.origins import Origins
 
 CURVE_STEP = 10
 LOCK_FILE = LOCK
 
 
-class RepeatedValue(DataFallback):
-    """A value listed twice in one option (--seeds 0,0): it runs once. A DataFallback, the
-    kind of warning the CLI prints as one note line, once."""
+class BenchNote(DataFallback):
+    """Something the bench did on its own that the user should know of. A DataFallback: the
+    kind of warning the CLI prints as one note line ("crlso: note: ..."), once."""
+
+
+class RepeatedValue(BenchNote):
+    """A value listed twice in one option (--seeds 0,0): it runs once."""
 
 
 def collapse(values: list, option: str) -> list:
@@ -289,6 +293,7 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None, argv: Op
 
         probe(plan.address)  # before anything is made: a head that is not there is said within seconds
     out.mkdir(parents=True, exist_ok=True)
+    _say_stale_lock(out / LOCK_FILE)
     with FolderLock(out / LOCK_FILE, f"The bench folder {out}"):
         check_own_files(out)  # no link or pipe among the bench's files: it writes nowhere else
         results, curves, recon = out / RESULTS, out / CURVES, out / RECON
@@ -368,6 +373,18 @@ def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, prog
                 _stop_workers(pool)
                 raise
     return results
+
+
+def _say_stale_lock(path: Path) -> None:
+    """A lock whose process has ended (a bench killed with SIGKILL) is taken over by the
+    lock itself; say so, so that nobody wonders where the earlier bench went."""
+    if path.is_symlink() or not path.is_file():
+        return
+    owner = read_owner(path)
+    if owner is None or not owner_alive(owner):
+        pid = owner.get("pid", "?") if owner else "?"
+        warnings.warn(f"{path} was left by bench process {pid}, which has ended (killed?); this bench takes the folder over.",
+                      BenchNote, stacklevel=3)
 
 
 def _init_pool_worker(parent_pid: int, threads: int) -> None:

@@ -326,3 +326,21 @@ def test_the_workers_of_a_bench_killed_with_sigkill_end_too(tmp_path):
         for pid in workers if "workers" in locals() else []:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_lock_left_by_a_killed_bench_is_taken_over_and_said_once(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from crlso_core.bench.grid import BenchNote
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / ".bench.lock").write_text(json.dumps({"pid": dead.pid, "started": None, "since": 0}))
+    with pytest.warns(BenchNote) as said:
+        run_bench(BenchPlan("toy", ["synthetic"], ["rs"], [0], [20]), tmp_path)
+    assert [str(w.message) for w in said] == [
+        f"{tmp_path / '.bench.lock'} was left by bench process {dead.pid}, which has ended (killed?); this bench takes the folder over."]
+    assert (tmp_path / "results.csv").exists() and not (tmp_path / ".bench.lock").exists()
