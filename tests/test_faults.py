@@ -318,14 +318,51 @@ def test_a_bench_lock_whose_holder_died_is_taken_over(tmp_path, capsys):
     assert (folder / "results.csv").exists() and not (folder / ".bench.lock").exists()
 
 
-def test_sigterm_stops_a_bench_waiting_on_a_ray_head_that_never_answers(tmp_path):
-    """Something listens at the address but never speaks Ray: joining is bounded, and a
-    SIGTERM meanwhile stops the command at once (Ray's own connect loop ignored it)."""
+def test_a_ray_address_that_accepts_and_never_answers_is_one_line_within_seconds(tmp_path):
+    """Something listens at the address but never greets us as a Ray head does: the probe
+    says so (rc 2, one line) before the bench takes its folder; Ray's own join waited 60 s."""
     import socket
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
+    try:
+        port = server.getsockname()[1]
+        started = time.time()
+        proc = _crlso("bench", "--methods", "rs", "--seeds", "0", "--budgets", "20", "--backend", "ray", "--address",
+                      f"127.0.0.1:{port}", "--out", str(tmp_path / "b"), "--quiet", cwd=tmp_path)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2 and "did not answer" in err and "Traceback" not in err, err
+        assert time.time() - started < 60
+        assert not (tmp_path / "b" / ".bench.lock").exists()
+    finally:
+        server.close()
+
+
+def test_sigterm_stops_a_bench_joining_a_ray_head_that_greets_and_then_stalls(tmp_path):
+    """A head that sends gRPC's first frame (so the probe passes) and then nothing: joining is
+    bounded, and a SIGTERM meanwhile stops the command at once (Ray's connect loop ignored it)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []
+
+    def greet() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            try:
+                conn.sendall(bytes([0, 0, 0, 4, 0, 0, 0, 0, 0]))  # an empty HTTP/2 SETTINGS frame, then silence
+            except OSError:
+                pass
+
+    threading.Thread(target=greet, daemon=True).start()
     try:
         port = server.getsockname()[1]
         proc = _crlso("bench", "--methods", "rs", "--seeds", "0", "--budgets", "20", "--backend", "ray", "--address",
@@ -334,12 +371,14 @@ def test_sigterm_stops_a_bench_waiting_on_a_ray_head_that_never_answers(tmp_path
         while not (tmp_path / "b" / ".bench.lock").exists() and proc.poll() is None and time.time() < deadline:
             time.sleep(0.2)
         time.sleep(2)
-        assert proc.poll() is None
+        assert proc.poll() is None, proc.communicate()[1]
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 143 and "terminated" in err and "Traceback" not in err
     finally:
         server.close()
+        for conn in held:
+            conn.close()
 
 
 def test_sigterm_stops_a_bench_and_its_worker_processes(tmp_path):
