@@ -30,6 +30,7 @@ import numpy as np
 
 from crlso_core.benchmarks.base import SurrogateBenchmark
 from crlso_core.benchmarks.data_dir import find_data_file
+from crlso_core.benchmarks.readers.regular import open_regular
 from crlso_core.benchmarks.table_file import number_column, read_rows, where
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.spaces.base import Cell
@@ -164,8 +165,8 @@ def _read_bytes(path: Path, limit: int, what: str) -> bytes:
     try:
         if path.suffix != ".gz" and path.stat().st_size > limit:
             raise too_big  # refused unread
-        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
-            data = f.read(limit + 1)
+        with open_regular(path, what) as raw, (gzip.open(raw, "rb") if path.suffix == ".gz" else raw) as f:
+            data = f.read(limit + 1)  # a pipe or device in place of the file is refused, never waited on
     except (OSError, EOFError, zlib.error) as exc:
         raise CRLSOError(f"{path} cannot be read ({str(exc)[:120]}). {FIX}") from None
     if len(data) > limit:
