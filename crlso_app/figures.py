@@ -3,8 +3,8 @@ out. No Streamlit here, so each builder can be tested on its own.
 
 Scatter plots of a run's whole pool (15,625 cells on NB201; the 2-D one is
 crlso_app/cloud_chart.py's canvas, with the same colours) draw the best cells last, on top;
-colour runs from red (worst) to blue (best), as in the paper's
-figures, by each cell's rank among the values shown (NB201's accuracies bunch near the top,
+colour runs from dark purple (worst) to yellow (best), the app's one rank scale
+(crlso_app/theme.py), by each cell's rank among the values shown (NB201's accuracies bunch near the top,
 with a long tail down to 10 %: a linear scale painted nearly every cell one blue), with the
 colour bar reading in the values at chosen percentiles. Hover labels are the space's short
 cell labels. Every method and side has one colour everywhere."""
@@ -16,13 +16,14 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from crlso_app.theme import NEUTRAL, PLANE_SCALE, RANK_SCALE, SIGNED_SCALE, TEXT, apply_theme
 from crlso_core.analysis.convexity import SurfaceInfo
 from crlso_core.analysis.curves import Curve
 from crlso_core.analysis.found import FoundMap
 from crlso_core.analysis.similarity import SimilarityInfo
 from crlso_core.catalog.methods import BASELINE_LABELS, SIDE_METHODS, method_colour, side_name
 
-SCALE = "RdBu"  # low = red, high = blue
+SCALE = RANK_SCALE  # low = worst, high = best: the app's one scale for how good a cell is (crlso_app/theme.py)
 CLOUD, CLOUD_LIGHT = "#a8a8a8", "#ececec"  # the pool behind a trajectory, densest to sparsest: light, so the path stands out
 PATH, CURRENT = "#d62728", "#ffbf00"
 NOT_LATENT = "#555555"  # a fallback, mutation or random query: drawn apart from latent moves
@@ -37,7 +38,7 @@ def _layout(fig: go.Figure, title: str, height: int = 460, margin: Optional[dict
     a second time (the Convexity page's contour chart, when it was Plotly's with its cells as SVG
     markers, drew in 0.31 s with 10 px margins, 0.17 s with these). `margin` overrides MARGIN's sides."""
     fig.update_layout(title=title, height=height, margin=MARGIN | (margin or {}), uirevision="keep", **kwargs)
-    return fig
+    return apply_theme(fig)
 
 
 def draw_order(colour: np.ndarray, reverse: bool = False) -> np.ndarray:
@@ -85,14 +86,39 @@ def tick_text(values: Sequence[float], whole: bool = False) -> list[str]:
 
 def quantile_colorbar(values: np.ndarray, title: str) -> dict:
     """A colour bar over quantile positions (0 to 1) that reads in the values: a tick at each
-    of QUANTILES, labelled with the value there."""
+    of QUANTILES, labelled with the value there. Ranks (whole numbers) read as a class counts
+    them instead: "1 = best" at the best end, round ranks between, the last rank at the other
+    end (`rank_ticks`)."""
     finite = np.asarray(values, dtype=np.float64)
     finite = finite[np.isfinite(finite)]
     if not len(finite):
-        return dict(title=title, thickness=12)
+        return dict(title=title, thickness=14)
+    if bool(np.all(finite == np.round(finite))):
+        positions, text = rank_ticks(finite)
+        return dict(title=title, thickness=14, tickvals=positions, ticktext=text)
     marks = np.quantile(finite, QUANTILES)
-    whole = bool(np.all(finite == np.round(finite)))  # ranks: a tick reads 313, not 313.5
-    return dict(title=title, thickness=12, tickvals=list(QUANTILES), ticktext=tick_text(marks, whole))
+    return dict(title=title, thickness=14, tickvals=list(QUANTILES), ticktext=tick_text(marks))
+
+
+def rank_ticks(ranks: np.ndarray, between: int = 3) -> tuple[list[float], list[str]]:
+    """Ticks of a rank colour bar: (quantile positions, labels) for the best rank ("1 = best"),
+    `between` round ranks and the last rank (15,625 on NB201), so the bar reads 1 … N rather
+    than the ranks at chosen percentiles (313 … 15,313)."""
+    ordered = np.sort(np.asarray(ranks, dtype=np.float64))
+    low, high = float(ordered[0]), float(ordered[-1])
+    step = 10 ** np.floor(np.log10(max((high - low) / (between + 1), 1.0)))
+    inner = [round((low + (high - low) * k / (between + 1)) / step) * step for k in range(1, between + 1)]
+    marks = [low] + [m for m in dict.fromkeys(inner) if low < m < high] + ([high] if high > low else [])
+
+    def position(v: float) -> float:
+        if len(ordered) < 2:
+            return 0.5
+        first, last = np.searchsorted(ordered, v, "left"), np.searchsorted(ordered, v, "right") - 1
+        return float(np.clip((first + max(last, first - 1)) / 2 / (len(ordered) - 1), 0.0, 1.0))
+
+    text = [f"{m:,.0f}" for m in marks]
+    text[0] = f"{text[0]} = best"
+    return [position(m) for m in marks], text
 
 
 def robust_bounds(values: np.ndarray, margin: float = 0.12) -> list[float]:
@@ -135,7 +161,7 @@ def latent_scatter_3d(
     fig.update_layout(
         scene=dict(
             dragmode="orbit", aspectmode="cube",  # the cloud fills the box, whatever its axes' spreads
-            **{f"{a}axis": dict(title=dict(text=axis_titles[k], font=dict(size=14)), tickfont=dict(size=12),
+            **{f"{a}axis": dict(title=dict(text=axis_titles[k], font=dict(size=16)), tickfont=dict(size=14),
                                 range=robust_bounds(xyz[:, k])) for k, a in enumerate("xyz")},
         ),
         scene_camera=dict(eye=dict(x=1.5, y=1.5, z=1.0)),
@@ -174,9 +200,10 @@ def side_by_side(panels: Sequence[go.Figure], title: str, gap: float = 0.17) -> 
         scene = panel.layout.scene.to_plotly_json()
         scene.pop("domain", None)
         fig.layout[_scene_name(i)].update(scene, camera=panel.layout.scene.camera)
-    fig.update_annotations(font_size=14, selector=dict(xref="paper"))  # the panels' titles
     fig.update_layout(showlegend=False)
-    return _layout(fig, title, height=max(p.layout.height or 460 for p in panels), margin=panels[0].layout.margin.to_plotly_json())
+    fig = _layout(fig, title, height=max(p.layout.height or 460 for p in panels), margin=panels[0].layout.margin.to_plotly_json())
+    fig.update_annotations(font_size=17, selector=dict(xref="paper"))  # the panels' titles
+    return fig
 
 
 def _scene_name(i: int) -> str:
@@ -312,7 +339,7 @@ def trajectory_detail(
 
 
 def accuracy_histogram(values: np.ndarray, optimum: Optional[float], title: str, selected: Optional[float] = None) -> go.Figure:
-    fig = go.Figure(go.Histogram(x=values, nbinsx=80, marker_color="#4c78a8", name="cells"))
+    fig = go.Figure(go.Histogram(x=values, nbinsx=80, marker_color=NEUTRAL, name="cells"))
     if optimum is not None:
         fig.add_vline(x=optimum, line=dict(color="green", dash="dash"), annotation_text=f"optimum {optimum:.2f}",
                       annotation_position="top left", annotation_yshift=12)
@@ -325,7 +352,7 @@ def accuracy_histogram(values: np.ndarray, optimum: Optional[float], title: str,
 
 
 def similarity_heatmap(matrix: np.ndarray, title: str, x_label: str, y_label: str) -> go.Figure:
-    fig = go.Figure(go.Heatmap(z=matrix, zmin=-1, zmax=1, colorscale=SCALE, colorbar=dict(title="cosine", thickness=12)))
+    fig = go.Figure(go.Heatmap(z=matrix, zmin=-1, zmax=1, colorscale=SIGNED_SCALE, colorbar=dict(title="cosine", thickness=14)))
     fig.update_xaxes(title=x_label)
     fig.update_yaxes(title=y_label, autorange="reversed")
     return _layout(fig, title, height=420, margin=dict(r=85, b=80))
@@ -349,7 +376,7 @@ def mark_labelled(fig: go.Figure, labelled: Optional[int]) -> None:
         return
     fig.add_vrect(x0=0, x1=labelled, fillcolor=LABELLED_FILL, line_width=0, layer="below")
     fig.add_vline(x=labelled, line=dict(color="#555555", width=1.5, dash="dash"), annotation_text="labelled set ends · search begins",
-                  annotation_position="bottom right", annotation_font=dict(size=11, color="#333333"),
+                  annotation_position="bottom right", annotation_font=dict(size=15, color=TEXT),
                   annotation_bgcolor="rgba(255,255,255,0.7)")
 
 
@@ -447,14 +474,14 @@ def surface_figure(info: SurfaceInfo, title: str) -> go.Figure:
     """The predicted accuracy over the PC plane as a surface. Sized for a half-width column
     (about 760 × 460 px): short axis titles, a flatter box and a camera that leaves room for
     all three titles (the z title was clipped at the left edge)."""
-    fig = go.Figure(go.Surface(x=info.xs, y=info.ys, z=info.predicted, colorscale=SCALE,
-                               colorbar=dict(title="pred. acc", thickness=12, len=0.8)))
-    axis = dict(tickfont=dict(size=11))
+    fig = go.Figure(go.Surface(x=info.xs, y=info.ys, z=info.predicted, colorscale=PLANE_SCALE,
+                               colorbar=dict(title="pred. acc", thickness=14, len=0.8)))
+    axis = dict(tickfont=dict(size=14))
     fig.update_layout(
         scene=dict(
-            xaxis=dict(axis, title=dict(text="PC1", font=dict(size=13))),
-            yaxis=dict(axis, title=dict(text="PC2", font=dict(size=13))),
-            zaxis=dict(axis, title=dict(text="pred. acc (%)", font=dict(size=13))),
+            xaxis=dict(axis, title=dict(text="PC1", font=dict(size=15))),
+            yaxis=dict(axis, title=dict(text="PC2", font=dict(size=15))),
+            zaxis=dict(axis, title=dict(text="pred. acc (%)", font=dict(size=15))),
             dragmode="orbit", aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7), domain=dict(x=[0, 1], y=[0, 1]),
         ),
         scene_camera=dict(eye=dict(x=1.6, y=-1.6, z=0.95), center=dict(x=0, y=0, z=-0.1)),

@@ -20,19 +20,19 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from crlso_app.figures import quantile_positions
+from crlso_app.theme import MIN_FONT, MPL_STYLE, PREDICTED_COLOUR, RANK_CMAP, TRUE_COLOUR, plane_cmap
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
 from crlso_core.catalog.methods import SIDE_METHODS, method_colour, side_name
 
 WIDTH_IN, DPI = 12.4, 100  # about the main column's width at 1600 px: shown at 1:1, text keeps its size
-STYLE = {"font.size": 14, "axes.titlesize": 16, "figure.titlesize": 18, "legend.fontsize": 14,
-         "axes.spines.top": False, "axes.spines.right": False}
-CONTOUR_SCALE = "RdBu"  # low = red, high = blue: the same as the Latent page's
-DOT_SCALE = "viridis"  # the cells over a contour: a scale of their own, unlike the contour's under them
+STYLE = MPL_STYLE  # the app's text sizes (14 px or more) and near-black text, as its Plotly charts
+CONTOUR_SCALE = plane_cmap()  # a predictor's plane: light = lower, dark = higher (crlso_app/theme.py)
+DOT_SCALE = RANK_CMAP  # the cells over it: the app's one rank scale, as on the Latent page
 CONTOUR_DOTS = 800  # cells over each contour: enough to read the layout
 CONTOUR_LEVELS = 20
 JENSEN_BINS = 60
 JENSEN_PANELS = {"true": "True error of the decoded cell", "predicted": "Predicted error"}
-LINE_COLOURS = {"true": "#2a9d3a", "predicted": "#1f63b4"}
+LINE_COLOURS = {"true": TRUE_COLOUR, "predicted": PREDICTED_COLOUR}
 TITLE_CHARS = 100  # a title line at 18 px that fits the picture's width (NB301's cell labels run ~100 characters)
 
 
@@ -119,7 +119,7 @@ def jensen_picture(infos: dict[str, JensenInfo]) -> bytes:
                 ax.plot(x, y, color=colour, linewidth=2, label=side_name(side))
             ax.axvline(0, color="black", linestyle="--", linewidth=1.2)
             ax.annotate("chord", (0, 1), xycoords=("data", "axes fraction"), xytext=(4, -4),
-                        textcoords="offset points", va="top", fontsize=12)
+                        textcoords="offset points", va="top", fontsize=MIN_FONT)
             ax.set_ylim(bottom=0)
             ax.set_xlabel("error at the point − chord (points); > 0 violates")
             ax.set_ylabel("points")

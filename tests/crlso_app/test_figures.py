@@ -54,10 +54,10 @@ def test_colours_follow_the_cells_rank_so_bunched_accuracies_spread_over_the_sca
     fig = figures.latent_scatter_3d(rng.normal(size=(1000, 3)), acc, _labels(1000), acc, acc, "t", "acc")
     marker = fig.data[0].marker
     colour = np.asarray(marker.color)
-    assert (marker.cmin, marker.cmax) == (0.0, 1.0) and marker.colorscale[0][1] == "rgb(103,0,31)"  # RdBu: worst red
+    assert (marker.cmin, marker.cmax) == (0.0, 1.0) and marker.colorscale[0][1] == "#440154"  # viridis: worst dark purple
     assert abs(float(np.median(colour)) - 0.5) < 0.01  # the median cell sits mid-scale, not near the blue end
     assert np.histogram(colour, bins=4, range=(0, 1))[0].min() > 200  # every quarter of the scale is used
-    assert np.all(np.diff(colour) >= 0) and colour[-1] == 1.0  # best drawn last, at the blue end
+    assert np.all(np.diff(colour) >= 0) and colour[-1] == 1.0  # best drawn last, at the yellow end
     bar = marker.colorbar  # reads in accuracy, at chosen quantiles
     assert list(bar.tickvals) == list(figures.QUANTILES)
     marks = [float(t) for t in bar.ticktext]
@@ -73,8 +73,9 @@ def test_quantile_colours_share_ties_put_missing_values_at_the_worst_end_and_ran
     assert list(figures.draw_order(np.array([2.0, np.nan, 1.0]))) == [1, 2, 0]  # a missing value is drawn first, under the rest
     rank = np.arange(1, 1001, dtype=np.float64)
     fig = figures.latent_scatter_3d(np.zeros((1000, 3)), rank, _labels(1000), rank, rank, "t", "rank", reverse=True)
-    assert fig.data[0].marker.reversescale and fig.data[0].text[-1] == _labels(1000)[0]  # rank 1 on top, blue
-    assert fig.data[0].marker.colorbar.ticktext[0] == "21" and fig.data[0].marker.colorbar.ticktext[-1] == "980"
+    assert fig.data[0].marker.reversescale and fig.data[0].text[-1] == _labels(1000)[0]  # rank 1 on top, at the best end
+    bar = fig.data[0].marker.colorbar  # in ranks a class reads: "1 = best" … the last rank, not 21 … 980
+    assert list(bar.ticktext) == ["1 = best", "300", "500", "800", "1,000"] and bar.tickvals[0] == 0.0 and bar.tickvals[-1] == 1.0
 
 
 def test_3d_fills_its_cube():

@@ -4,10 +4,11 @@ import numpy as np
 from PIL import Image
 
 from crlso_app import pictures
+from crlso_app.theme import PLANE_HIGH, PLANE_LOW
 from crlso_core.analysis.convexity import JensenInfo, SurfaceInfo
 from crlso_core.catalog.methods import SIDE_COLOURS
 
-RDBU_RED, RDBU_BLUE, VIRIDIS_YELLOW = "#67001f", "#053061", "#fde725"  # the two scales' ends
+VIRIDIS_YELLOW = "#fde725"  # the rank scale's best end
 
 
 def _image(data: bytes) -> np.ndarray:
@@ -44,7 +45,7 @@ def test_the_contours_show_both_ends_of_their_scale_and_the_best_cells_in_the_do
     acc = np.random.default_rng(2).uniform(10, 95, 300)
     image = _image(pictures.contour_picture([(_surface(), acc, "LS"), (_surface(seed=1), acc, "CR-LS")], "both"))
     assert image.shape[1] == round(pictures.WIDTH_IN * pictures.DPI)  # drawn at the page's width: shown 1:1
-    assert _pixels_of(image, RDBU_RED) > 50 and _pixels_of(image, RDBU_BLUE) > 50  # low corners red, high middle blue
+    assert _pixels_of(image, PLANE_LOW, 3) > 50 and _pixels_of(image, PLANE_HIGH, 3) > 50  # low corners light, high middle dark
     assert _pixels_of(image, VIRIDIS_YELLOW) > 100  # the best cells' dots, and the dots' colour bar
 
 
