@@ -18,6 +18,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from crlso_core.analysis.verdict import HOLDS, NO_DIRECTION, ONE_SEED, in_a_sentence, verdict
 from crlso_core.catalog.methods import SIDES
 from crlso_core.catalog.presets import preset
 from crlso_core.common.errors import CRLSOError
@@ -120,12 +121,16 @@ class Comparison:
     claim: Optional[str]  # the paper's direction for CR-LS
 
     @property
+    def verdict(self) -> str:
+        """The one rule's word for it (crlso_core/analysis/verdict.py): "holds", "opposite",
+        "not shown: within noise", "no claim from one seed" or "no direction claimed"."""
+        return verdict(*self.difference, self.seeds, self.claim)
+
+    @property
     def reproduced(self) -> Optional[bool]:
-        """The paper's direction, by more than two standard errors of the paired difference."""
-        if self.claim is None or self.seeds < 2:
-            return None
-        mean, se = self.difference
-        return bool((mean > 2 * se) if self.claim == "higher" else (mean < -2 * se))
+        """Whether the paper's direction holds (`verdict`); None where no verdict can be had."""
+        word = self.verdict
+        return None if word in (ONE_SEED, NO_DIRECTION) else word == HOLDS
 
 
 def _mean_se(values: np.ndarray) -> tuple[float, float]:
@@ -167,14 +172,14 @@ def markdown(comparisons: list[Comparison]) -> str:
         rows = [c for c in comparisons if c.preset == name]
         lines += [
             f"#### Preset `{name}`, {rows[0].seeds} seed{'s' if rows[0].seeds != 1 else ''}", "",
-            "| statistic | LS | CR-LS | CR-LS − LS (paired) | seeds CR-LS higher | paper's claim for CR-LS | reproduced |",
+            "| statistic | LS | CR-LS | CR-LS − LS (paired) | seeds CR-LS higher | paper's claim for CR-LS | verdict |",
             "|---|---|---|---|---:|---|---|",
         ]
         for c in rows:
-            verdict = {True: "yes", False: "no", None: "—"}[c.reproduced]
             lines.append(f"| {STATISTICS[c.statistic][0]} | {_pm(c.ls)} | {_pm(c.crls)} | {_pm(c.difference)} | "
-                         f"{c.crls_higher} / {c.seeds} | {c.claim or 'none'} | {verdict} |")
-        lines.append("")
+                         f"{c.crls_higher} / {c.seeds} | {c.claim or 'none'} | {c.verdict} |")
+        lines += ["", "Verdict: from the paired mean and its standard error, |mean| > 2 s.e. and 2 seeds or more "
+                  "(crlso_core/analysis/verdict.py; docs/explorer.md).", ""]
     return "\n".join(lines)
 
 
@@ -192,9 +197,14 @@ def reference(space: str, dataset: str) -> Optional[dict[tuple[str, str], Compar
     return {(c.preset, c.statistic): c for c in compare(path)}
 
 
+def _signed(value: tuple[float, float]) -> str:
+    mean, se = value
+    return f"{mean:+.3f} ± {se:.3f}" if np.isfinite(se) else f"{mean:+.3f}"
+
+
 def in_words(c: Comparison) -> str:
-    """One line for a page: both sides over the seeds, and whether the paper's direction holds."""
-    verdict = {True: "the paper's direction holds", False: "the paper's direction does not hold",
-               None: "no claim in the paper"}[c.reproduced]
-    return (f"Over {c.seeds} seeds of the `{c.preset}` preset: LS {_pm(c.ls)}, CR-LS {_pm(c.crls)} "
-            f"(CR-LS higher in {c.crls_higher} of {c.seeds}); {verdict}.")
+    """One line for a page: both sides over the seeds, the paired difference and the verdict
+    (crlso_core/analysis/verdict.py: the one rule every page words a verdict by)."""
+    seeds = f"{c.seeds} seed{'s' if c.seeds != 1 else ''}"
+    return (f"Over {seeds} of the `{c.preset}` preset: LS {_pm(c.ls)}, CR-LS {_pm(c.crls)}, CR-LS − LS {_signed(c.difference)} "
+            f"(CR-LS higher in {c.crls_higher} of {c.seeds}); {in_a_sentence(c.verdict)}.")
