@@ -72,7 +72,8 @@ def contour_picture(panels: Sequence[tuple[SurfaceInfo, np.ndarray, str]], title
         dots = None
         for ax, (info, true_acc, name) in zip(axes, panels):
             filled = ax.contourf(info.xs, info.ys, info.predicted, levels=CONTOUR_LEVELS, cmap=CONTOUR_SCALE)
-            fig.colorbar(filled, ax=ax, label="predicted accuracy (%)", fraction=0.06, pad=0.02)
+            span = float(np.nanmax(info.predicted) - np.nanmin(info.predicted))  # said on the bar: a small span fills the scale too
+            fig.colorbar(filled, ax=ax, label=f"predicted accuracy (%): spans {span:.2f} points", fraction=0.06, pad=0.02)
             rows, rank = dots_shown(np.asarray(true_acc, dtype=float))
             xy = np.asarray(info.cell_xy)[rows]
             dots = ax.scatter(xy[:, 0], xy[:, 1], c=rank, cmap=DOT_SCALE, vmin=0, vmax=1, s=16,

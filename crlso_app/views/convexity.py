@@ -14,7 +14,14 @@ from crlso_app.pictures import CONTOUR_DOTS, contour_picture, jensen_picture, li
 from crlso_app.reference import over_seeds
 from crlso_app.run_picker import pair_views
 from crlso_app.state import kept_widget, url_get, url_set, view
-from crlso_core.analysis.convexity import jensen_gaps, line_between, pc_surface
+from crlso_core.analysis.convexity import (
+    compare_true_violations,
+    convex_by_construction,
+    jensen_gaps,
+    line_between,
+    pc_surface,
+    plane_span,
+)
 from crlso_core.catalog.methods import side_name
 from crlso_core.store.folder import RunFolder
 
@@ -77,6 +84,16 @@ def plane_check(runs: dict, paths: tuple[str, ...], stamps: tuple[float, ...]) -
     else:  # a 3-D scene a side, each turned on its own
         for column, (side, fig) in zip(st.columns(len(panels)), panels.items()):
             column.plotly_chart(fig, key=f"surface-{side}")
+    spans = {side: plane_span(surface(path, stamp), run.valid) for (side, run), path, stamp in zip(runs.items(), paths, stamps)}
+    words = "; ".join(span.words(side_name(side)) for side, span in spans.items()) + "."
+    if any(span.flat for span in spans.values()):  # said where it is seen: the colours alone paint a landscape
+        st.warning(words, icon=":material/straighten:")
+    else:
+        st.caption(words + " Each side's colours stretch over its own span.")
+    shaped = [side_name(s) for s, run in runs.items() if convex_by_construction(run.config.search.predictor)]
+    if shaped:
+        st.caption(f"{' and '.join(shaped)}: a bowl by construction — the predictor is an ICNN, convex in the code, so its "
+                   "surface over any plane is convex; the shape shows how the ICNN was built, not how the cells lie.")
     if outside:
         st.warning("Predicted accuracies outside 0-100 %: " + "; ".join(outside) + ". Far from the cells it learnt from, the "
                    "predictor extrapolates (linearly, for an ICNN); read the shape of the surface, not those values.",
@@ -95,11 +112,20 @@ def jensen_check(pair, runs: dict, paths: tuple[str, ...], stamps: tuple[float, 
     st.caption("For each pair (a, b) and t ∈ {0.25, 0.5, 0.75}: error at (1−t)·z_a + t·z_b minus the chord (1−t)·err(a) + "
                "t·err(b). A convex error has every gap ≤ 0. 'True' uses the benchmark error of the cell the decoder makes at "
                "the point.")
-    m = st.columns(2 * len(infos))
-    for i, (side, info) in enumerate(infos.items()):
-        true_rate = f"{100 * info.violation_true:.1f} %" if np.isfinite(info.violation_true) else "no decoded cell answered"
-        m[2 * i].metric(f"{side_name(side)}: violations, true error", true_rate)
-        m[2 * i + 1].metric(f"{side_name(side)}: violations, predicted error", f"{100 * info.violation_predicted:.1f} %")
+    # The informative check leads: the true error of the cells the decoder makes. The predicted error's check is true by
+    # construction for an ICNN (convex in the code), so it is one line below, not a headline.
+    m = st.columns(max(len(infos), 2))
+    for column, (side, info) in zip(m, infos.items()):
+        rate = f"{100 * info.violation_true:.1f} %" if np.isfinite(info.violation_true) else "no decoded cell answered"
+        column.metric(f"{side_name(side)}: violations, true error of the decoded cells", rate,
+                      help="Share of the points whose decoded cell's true error is above the chord: 0 % would be convex.")
+    if {"ls", "crls"} <= set(infos):
+        st.markdown(f"**{compare_true_violations(infos['ls'], infos['crls']).sentence()}**")
+    st.caption("Predicted error: " + "; ".join(
+        f"{side_name(side)} {100 * info.violation_predicted:.1f} % violations"
+        + (" — true by construction (its predictor is an ICNN, convex in the code: this check can only pass)"
+           if convex_by_construction(runs[side].config.search.predictor) else " (its predictor is not convex by construction)")
+        for side, info in infos.items()) + ".")
     st.image(jensen_chart(paths, stamps, pairs, seed), width="stretch", output_format="PNG",
              alt="Jensen gaps: histograms of the true and the predicted error at a point minus the chord")
     over_seeds(pair.space, pair.dataset, pair.first.preset, ["jensen_true", "jensen_predicted"])

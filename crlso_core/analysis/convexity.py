@@ -104,3 +104,91 @@ def line_between(
     points = (z_a[None, :] * (1 - t)[:, None] + z_b[None, :] * t[:, None]).astype(np.float32)
     archs = list(decode(points))
     return LineInfo(t, archs, np.asarray(accuracy(archs), dtype=np.float64), predict(points))
+
+
+# --- what a check can prove ----------------------------------------------------------------
+
+def convex_by_construction(predictor_kind: str) -> bool:
+    """Whether a predictor's error is convex in the code by construction: an ICNN is (its
+    weights on the hidden path are kept non-negative), so its predicted-error Jensen gaps are
+    never > 0 and its surface over a plane is a bowl — a check of them can only pass."""
+    return predictor_kind == "icnn"
+
+
+def violation_se(info: JensenInfo) -> float:
+    """Binomial standard error of a side's true-error violation rate over the points whose
+    decoded cell the benchmark answered (points of one pair are not independent: a lower bound)."""
+    known = int(np.isfinite(info.gap_true).sum())
+    p = info.violation_true
+    return float(np.sqrt(p * (1 - p) / known)) if known > 1 and np.isfinite(p) else float("nan")
+
+
+@dataclass
+class TrueErrorComparison:
+    ls: float  # share of points that violate, true error of the decoded cell
+    crls: float
+    difference: float  # CR-LS - LS
+    se: float  # standard error of the difference (binomial, the two sides independent)
+    verdict: str  # crlso_core.analysis.verdict's word for "CR-LS violates less"
+
+    def sentence(self) -> str:
+        """What the true-error check shows for this pair, in one sentence with both rates."""
+        from crlso_core.analysis.verdict import HOLDS, ONE_SEED, OPPOSITE
+
+        rates = f"LS {100 * self.ls:.1f} % vs CR-LS {100 * self.crls:.1f} %"
+        noise = f"{100 * abs(self.difference):.1f} points apart, {'beyond' if self.verdict in (HOLDS, OPPOSITE) else 'within'} " \
+                f"2 s.e. ({200 * self.se:.1f} points) of these points' sampling noise"
+        if self.verdict == HOLDS:
+            return f"Gain: CR-LS's decoded cells break convexity less often, {rates} ({noise})."
+        if self.verdict == OPPOSITE:
+            return f"No gain, the opposite: CR-LS's decoded cells break convexity more often, {rates} ({noise})."
+        if self.verdict == ONE_SEED:
+            return f"Too few decoded cells answered to compare: {rates}."
+        return f"No gain: {rates}, {noise}."
+
+
+def compare_true_violations(ls: JensenInfo, crls: JensenInfo) -> TrueErrorComparison:
+    """The informative Jensen check: does CR-LS's decoder make cells whose true error is more
+    convex than LS's? (The paper's direction: fewer violations.) Worded by the one verdict rule,
+    with the sampling noise of the points checked in place of the spread over seeds."""
+    from crlso_core.analysis.verdict import ONE_SEED, verdict
+
+    difference = crls.violation_true - ls.violation_true
+    se = float(np.hypot(violation_se(ls), violation_se(crls)))
+    points = min(int(np.isfinite(i.gap_true).sum()) for i in (ls, crls))
+    word = verdict(difference, se, points, "lower") if np.isfinite(difference) else ONE_SEED
+    return TrueErrorComparison(ls.violation_true, crls.violation_true, difference, se, word)
+
+
+FLAT_SHARE = 0.25  # a plane whose span is under this share of the cells' spread reads as a landscape only through its colours
+
+
+@dataclass
+class PlaneSpan:
+    low: float  # predicted accuracy over the plane, percent
+    high: float
+    cells: float  # the spread of the cells' true accuracy, 10th to 90th percentile, points
+
+    @property
+    def span(self) -> float:
+        return self.high - self.low
+
+    @property
+    def flat(self) -> bool:
+        """The colours stretch a span small beside the cells' spread over the whole scale."""
+        return self.span < FLAT_SHARE * self.cells if np.isfinite(self.cells) and self.cells > 0 else False
+
+    def words(self, name: str) -> str:
+        text = f"{name}'s plane spans {self.span:.2f} points of predicted accuracy ({self.low:.2f}–{self.high:.2f} %)"
+        if self.flat:
+            text += (f", small beside the cells' spread of {self.cells:.1f} points (10th–90th percentile of true accuracy): "
+                     "the colours stretch it over the whole scale and exaggerate it")
+        return text
+
+
+def plane_span(info: SurfaceInfo, true_acc: np.ndarray) -> PlaneSpan:
+    predicted = np.asarray(info.predicted, dtype=np.float64)
+    known = np.asarray(true_acc, dtype=np.float64)
+    known = known[np.isfinite(known)]
+    cells = float(np.subtract(*np.percentile(known, [90, 10]))) if len(known) else float("nan")
+    return PlaneSpan(float(np.nanmin(predicted)), float(np.nanmax(predicted)), cells)

@@ -15,6 +15,9 @@ def test_one_check_at_a_time_each_for_both_sides_and_the_choice_in_the_url(open_
     (contours,) = _pictures(at)  # the plane alone: the other checks are not drawn
     assert contours.alt.startswith("Contours") and contours.url.endswith(".png")  # PNG as drawn: JPEG would blur lines and text
     assert not at.metric and not at.get("plotly_chart")
+    said = " ".join(w.value for w in at.warning) + " ".join(c.value for c in at.caption)
+    assert "LS's plane spans" in said and "CR-LS's plane spans" in said and "points of predicted accuracy" in said
+    assert "CR-LS: a bowl by construction" in said
     at.radio(key="surface-kind").set_value("surface").run()
     clean(at)
     assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")] == ["surface", "surface"]
@@ -23,10 +26,16 @@ def test_one_check_at_a_time_each_for_both_sides_and_the_choice_in_the_url(open_
     at.segmented_control(key="w-convexity-check").set_value("jensen").run()
     clean(at)
     assert at.query_params["check"] == "jensen"
-    assert len(at.metric) == 4
+    # the informative check leads: the true error of the decoded cells, LS and CR-LS, and what it shows in one sentence
+    assert [m.label for m in at.metric] == ["LS: violations, true error of the decoded cells",
+                                           "CR-LS: violations, true error of the decoded cells"]
     rates = [float(m.value.rstrip(" %")) for m in at.metric]
     assert all(0 <= r <= 100 for r in rates)
-    assert rates[3] == 0.0  # CR-LS's ICNN is convex by construction: no predicted violation
+    said = " ".join(m.value for m in at.markdown)
+    assert f"LS {rates[0]:.1f} % vs CR-LS {rates[1]:.1f} %" in said and ("gain" in said.lower() or "opposite" in said)
+    # the predicted error's check, 0 % for CR-LS's ICNN, is named as true by construction in one line, not a metric
+    (line,) = [c.value for c in at.caption if c.value.startswith("Predicted error:")]
+    assert "CR-LS 0.0 % violations — true by construction" in line and "LS " in line and "\n" not in line
     assert [p.alt.split(":")[0] for p in _pictures(at)] == ["Jensen gaps"] and not at.get("plotly_chart")
 
     at.segmented_control(key="w-convexity-check").set_value("line").run()
@@ -47,3 +56,31 @@ def test_a_bad_cell_for_the_line_is_one_clear_message(open_page, smoke_pair):
     at = open_page("convexity", smoke_pair, run="pair", check="line")
     at.text_input(key="line-a").input("not a cell").run()
     assert not at.exception and "Not a NAS-Bench-201 cell string" in at.error[0].value
+
+
+def test_the_jensen_sentence_says_no_gain_when_the_true_error_rates_are_within_noise():
+    import numpy as np
+
+    from crlso_core.analysis.convexity import JensenInfo, compare_true_violations
+
+    def info(rate):  # 1,500 points, `rate` of them above the chord
+        gaps = np.where(np.arange(1500) < rate * 1500, 1.0, -1.0).reshape(500, 3)
+        return JensenInfo(np.array([0.25, 0.5, 0.75]), np.zeros((500, 2), int), gaps, gaps, rate, rate, 1e-3)
+
+    same = compare_true_violations(info(0.480), info(0.478))
+    assert same.sentence().startswith("No gain: LS 48.0 % vs CR-LS 47.8 %") and "within 2 s.e." in same.sentence()
+    assert compare_true_violations(info(0.48), info(0.30)).sentence().startswith("Gain: CR-LS's decoded cells break convexity less")
+    assert "the opposite" in compare_true_violations(info(0.48), info(0.60)).sentence()
+
+
+def test_a_flat_plane_says_its_span_in_words():
+    import numpy as np
+
+    from crlso_core.analysis.convexity import SurfaceInfo, plane_span
+
+    flat = SurfaceInfo(np.arange(3.0), np.arange(3.0), 94.22 + np.full((3, 3), 0.09) * np.arange(3), np.zeros((3, 2)), np.ones(2))
+    cells = np.linspace(91, 95, 200)  # the cells spread over 4 points
+    words = plane_span(flat, cells).words("CR-LS")
+    assert words.startswith("CR-LS's plane spans 0.18 points of predicted accuracy (94.22–94.40 %)") and "exaggerate" in words
+    steep = SurfaceInfo(np.arange(3.0), np.arange(3.0), np.full((3, 3), 5.0) * np.arange(3), np.zeros((3, 2)), np.ones(2))
+    assert "exaggerate" not in plane_span(steep, cells).words("LS")
