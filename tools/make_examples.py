@@ -1,11 +1,13 @@
 """Make the example pairs shipped in the package (crlso_core/data/examples/): for each space,
 an LS/CR-LS pair trained with the lesson preset, both sides searched, REA, random and local
-search run beside CR-LSO, PCA (2-D, 3-D), t-SNE and UMAP of both sides' codes; then stored
-compactly (float16 weights, codes and projections) and checked: what float16 costs in
-reconstruction and Kendall tau is measured and written to the examples' README.
+search run beside CR-LSO, PCA (2-D, 3-D), t-SNE and UMAP of both sides' codes, and the map of
+where each method looked (Search's t-SNE of every queried cell); then stored compactly (float16
+weights, codes and projections) and checked: what float16 costs in reconstruction and Kendall
+tau is measured and written to the examples' README.
 
     python -m tools.make_examples [--spaces nb201,nb301,nb101] [--seed 1] [--data-dir DIR]
                                   [--preset lesson] [--pool N] [--gvae-epochs N]
+    python -m tools.make_examples --found-maps   # only add the found maps to the examples shipped
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ import numpy as np
 import torch
 
 from crlso_core.analysis.cache import cached_projection
+from crlso_core.analysis.curves import query_files
+from crlso_core.analysis.found import cached_found_map
+from crlso_core.catalog.methods import SIDE_METHODS
 from crlso_core.catalog.presets import preset
 from crlso_core.catalog.registry import get_spec, load_benchmark
 from crlso_core.common.files import write_bytes_atomic
@@ -36,6 +41,7 @@ from crlso_core.store.examples import EXAMPLES, PREFIX
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.models import load_trained
 from crlso_core.store.pool import CellPool
+from crlso_core.store.view import load_view
 
 BASELINES = ("rea", "rs", "local")
 PROJECTIONS = (("pca", 2), ("pca", 3), ("tsne", 2), ("umap", 2))
@@ -59,6 +65,38 @@ def make_pair(space: str, seed: int, root: Path, data_dir, preset_name: str = "l
     for method in BASELINES:
         baseline_run(runs["crls"], method, config.budget, data_dir)
     return runs
+
+
+def found_sources(runs: dict[str, Path]) -> dict[str, Path]:
+    """The query files Search lays out in its "where each method looked" map, by method
+    label: each side's latent search and the baselines (the page's own choice of files, so the
+    map made here is the one it reads: tests/crlso_app/views/test_examples.py checks)."""
+    sources: dict[str, Path] = {}
+    for side, run in runs.items():
+        for method, csv in query_files(run, SIDE_METHODS[side]).items():
+            sources.setdefault(method, csv)
+    return sources
+
+
+def add_found_map(runs: dict[str, Path]) -> Path | None:
+    """Lay out the pair's found map (a t-SNE of every queried cell: 20-60 s on 2 cores, the
+    slowest first load of an example) in a copy of the pair, and put the file beside the CR-LS
+    side's projections, where Search reads it. Returns the file kept, if any."""
+    coder_side = "crls" if "crls" in runs else next(iter(runs))  # the page codes every method's cells by CR-LS
+    coder = runs[coder_side]
+    with tempfile.TemporaryDirectory(prefix="crlso-found-") as tmp:
+        copies = {side: Path(tmp) / run.name for side, run in runs.items()}
+        for side, run in runs.items():  # a copy: the examples are never written by the core (is_example)
+            shutil.copytree(run, copies[side])
+        copied = copies[coder_side]
+        if cached_found_map(copied, found_sources(copies), load_view(copied).codes_of) is None:
+            return None
+        (made,) = (copied / files.ANALYSIS).glob("found-*.npz")
+        target = coder / files.ANALYSIS / made.name
+        for old in (coder / files.ANALYSIS).glob("found-*.npz"):
+            old.unlink()
+        shutil.copyfile(made, target)
+    return target
 
 
 def _half(path: Path) -> None:
@@ -129,8 +167,22 @@ def main() -> None:
                         "(NB301's demo pool of 10,000 made a 4.3 MB LS run)")
     parser.add_argument("--gvae-epochs", type=int, default=None, help="G-VAE epochs instead of the preset's: with a "
                         "smaller pool, more epochs keep the number of training steps the preset reconstructs with")
+    parser.add_argument("--found-maps", action="store_true", help="only lay out the found map of each shipped pair "
+                        "of --spaces (its queries unchanged) and report each run's zipped size")
     args = parser.parse_args()
     prepare_torch()
+    if args.found_maps:
+        for space in args.spaces.split(","):
+            runs = {side: EXAMPLES / f"{PREFIX}{space}-{side}" for side in ("ls", "crls")}
+            kept = add_found_map(runs)
+            sizes = {side: len(export_zip(run)) for side, run in runs.items()}
+            print(space, kept.name if kept else "no queries", f"{kept.stat().st_size:,} bytes" if kept else "",
+                  "zipped:", sizes, flush=True)
+            if max(sizes.values()) > MAX_BUNDLE:
+                raise SystemExit(f"{space}: over the {MAX_BUNDLE:,} bytes an example may weigh zipped")
+            entry = json.loads((EXAMPLES / "examples.json").read_text())[space]
+            record(space, {**entry, "bundle_bytes": sizes})
+        return
     for space in args.spaces.split(","):
         benchmark = load_benchmark(space, args.data_dir)
         with tempfile.TemporaryDirectory(prefix="crlso-examples-") as tmp:
@@ -141,6 +193,7 @@ def main() -> None:
             before = {side: quality(run, benchmark) for side, run in runs.items()}
             for run in runs.values():
                 compact(run)
+            add_found_map(runs)  # from the stored (float16) codes: what the page would lay out
             after = {side: quality(run, benchmark) for side, run in runs.items()}
             sizes = {side: len(export_zip(run)) for side, run in runs.items()}
             for side, size in sizes.items():
@@ -175,7 +228,9 @@ def readme(report: dict) -> str:
         "# Example pairs", "",
         "One LS/CR-LS pair per space, trained with the preset the table names, both sides searched, with REA, random and",
         "local search beside CR-LSO and PCA, t-SNE and UMAP of the codes: what a fresh install shows before anything",
-        "is trained. Made by `python -m tools.make_examples` from the benchmark tables shipped in",
+        "is trained. Every page's slow layout ships with the pair (`analysis/`: the projections, and the CR-LS run's",
+        "`found-*.npz`, Search's t-SNE of where each method looked, 20-60 s to lay out on 2 cores), so no first page",
+        "of an example computes one. Made by `python -m tools.make_examples` from the benchmark tables shipped in",
         "`crlso_core/data/` (NAS-Bench-201 and NATS-Bench: MIT; NAS-Bench-101: Apache-2.0, the 30k table",
         "from nasbench-vis, ISC; the NB301 surrogate: YAHPO Gym, Apache-2.0). The runs are this project's own output",
         "and ship under its licence.", "",
