@@ -6,8 +6,10 @@ dots a side in milliseconds, and the chart outlives reruns (its key is its ident
 new projection is a redraw (benchmarks/app_speed.py). 3-D stays Plotly's.
 
 The data is plain JSON: per panel the drawn cells' positions, colours (indices into one
-palette), hover labels and accuracies, the colour bar's ticks, the selected cell and a
-selected region. Events come back as "pick" {panel, point} and "region" {panel, polygon}."""
+palette), hover labels and accuracies, the colour bar's ticks, the selected cell, a
+selected region, the cells of a selection (drawn on every panel, so a box in LS lights up the
+same cells in CR-LS) and the picked cell's latent neighbours. Events come back as "pick"
+{panel, point} and "region" {panel, polygon}."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import numpy as np
 from crlso_app.figures import SCALE, quantile_colorbar, quantile_positions
 
 PALETTE = 256  # colours on the scale; a dot's colour is its index
-HEIGHT = 460
+HEIGHT = 460  # px of the plots at most; the chart shrinks to fit a short window (cloud_chart.js)
 KEEP_DIGITS = 4  # significant digits of a position within its panel's span: finer than a pixel
 
 
@@ -60,24 +62,51 @@ def cloud_panel(xy: np.ndarray, colour: np.ndarray, labels: Sequence[str], true_
     lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
     pad = np.where(hi > lo, 0.04 * (hi - lo), 1.0)
     lo, hi = lo - pad, hi + pad
-    position = quantile_positions(colour, reverse)[rows]
     bar = quantile_colorbar(colour, colour_label)
     return {
         "title": title, "axes": list(axis_titles[:2]),
         "range": [float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])],
         "x": _rounded(xy[rows, 0], hi[0] - lo[0]), "y": _rounded(xy[rows, 1], hi[1] - lo[1]),
         # position 0 is the scale's low end (red); with `reverse` the palette runs the other way, as Plotly's reversescale
-        "colour": np.clip(np.round(position * (PALETTE - 1)), 0, PALETTE - 1).astype(int).tolist(),
+        "colour": colour_index(colour, reverse)[rows].tolist(),
         "label": [labels[r] for r in rows], "valid": _percent(np.asarray(true_acc)[rows]),
         "predicted": _percent(np.asarray(pred_acc)[rows]),
         "bar": {"title": colour_label, "ticks": [[float(v), t] for v, t in zip(bar.get("tickvals", []), bar.get("ticktext", []))]},
     }
 
 
+def colour_index(colour: np.ndarray, reverse: bool = False) -> np.ndarray:
+    """Every cell's colour as an index into the palette (its rank among the values shown)."""
+    return np.clip(np.round(quantile_positions(colour, reverse) * (PALETTE - 1)), 0, PALETTE - 1).astype(int)
+
+
+SELECTED_LIMIT = 6000  # cells of a selection sent to the browser per panel; the summary and the CSV hold them all
+
+
+def cell_layer(xy: np.ndarray, rows: Sequence[int], labels: Sequence[str] = (), colours: Optional[np.ndarray] = None) -> dict:
+    """Cells `rows` at their positions on one panel (drawn or not), with their labels and
+    colour indices when given: a selection, or a set of neighbours."""
+    xy = np.asarray(xy, dtype=np.float64)[:, :2]
+    rows = np.asarray(list(rows), dtype=np.int64)
+    total = len(rows)
+    if total > SELECTED_LIMIT:  # an even share of the selection, the same on every panel, so the panels still agree
+        rows = rows[np.linspace(0, total - 1, SELECTED_LIMIT).round().astype(np.int64)]
+    layer = {"x": np.round(xy[rows, 0], 6).tolist(), "y": np.round(xy[rows, 1], 6).tolist(), "total": total}
+    if len(labels):
+        layer["label"] = [labels[r] for r in rows]
+    if colours is not None:
+        layer["colour"] = np.asarray(colours)[rows].tolist()
+    return layer
+
+
 def with_selection(panels: Sequence[dict], marks: Sequence[Optional[tuple[float, float]]],
-                   region: Optional[tuple[int, list]] = None) -> list[dict]:
-    """The panels with the selected cell marked (its position on each side, or None) and a
-    selected region (panel, polygon) outlined; the cached panels are not changed."""
+                   region: Optional[tuple[int, list]] = None, selected: Optional[Sequence[dict]] = None,
+                   neighbours: Optional[Sequence[Sequence[dict]]] = None) -> list[dict]:
+    """The panels with the selected cell marked (its position on each side, or None), a
+    selected region (panel, polygon) outlined where it was drawn, a selection's cells on every
+    panel (`selected`: one cell_layer a panel; the rest greyed) and the picked cell's
+    neighbours (`neighbours`: per panel, one cell_layer per neighbour set, in the legend's
+    order); the cached panels are not changed."""
     out = []
     for i, (panel, mark) in enumerate(zip(panels, marks)):
         extra = {}
@@ -85,13 +114,19 @@ def with_selection(panels: Sequence[dict], marks: Sequence[Optional[tuple[float,
             extra["mark"] = {"x": float(mark[0]), "y": float(mark[1])}
         if region is not None and region[0] == i:
             extra["region"] = [[float(a), float(b)] for a, b in region[1]]
+        if selected is not None:
+            extra["selected"] = selected[i]
+        if neighbours is not None:
+            extra["neighbours"] = list(neighbours[i])
         out.append(panel | extra)
     return out
 
 
-def cloud_data(panels: Sequence[dict], title: str, view: str, reverse: bool) -> dict:
-    """What the chart is sent: `view` names the projection; when it changes the zoom starts over."""
-    return {"title": title, "view": view, "height": HEIGHT, "palette": palette(reverse), "panels": list(panels)}
+def cloud_data(panels: Sequence[dict], title: str, view: str, reverse: bool, legend: Sequence[str] = ()) -> dict:
+    """What the chart is sent: `view` names the projection; when it changes the zoom starts
+    over. `legend` names the neighbour sets (their marks: a ring, then a square)."""
+    return {"title": title, "view": view, "height": HEIGHT, "palette": palette(reverse), "panels": list(panels),
+            "legend": list(legend)}
 
 
 def picked_row(event, orders: Sequence[np.ndarray]) -> Optional[tuple[int, int]]:
@@ -133,4 +168,4 @@ def _component():
 def cloud_chart(data: dict, key: str):
     """Mount the chart; returns Streamlit's result (its "pick" and "region" are set on the run
     an event started, None otherwise)."""
-    return _component()(key=key, data=data, on_pick_change=lambda: None, on_region_change=lambda: None, height=HEIGHT + 40)
+    return _component()(key=key, data=data, on_pick_change=lambda: None, on_region_change=lambda: None, height="content")

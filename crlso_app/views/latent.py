@@ -1,6 +1,8 @@
 """Latent space: every pool cell's code projected to 2-D/3-D, LS beside CR-LS with one set
-of controls; click a cell to render it and list its nearest neighbours in the latent space;
-box/lasso to summarise a region; decode any point of the plane."""
+of controls, and the picked cell drawn beside them (on the first screen); its nearest
+neighbours in each latent space are marked on both panels and listed; a box or lasso on
+either panel lights up the same cells on the other, is set against the whole space and can be
+saved as CSV; decode any point of the plane."""
 
 from typing import Optional
 
@@ -8,13 +10,22 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from crlso_app.cell_render import chart_and_cell, label_help_markdown, show_cell
-from crlso_app.cloud_chart import cloud_chart, cloud_data, cloud_panel, picked_row, rows_in_polygon, with_selection
+from crlso_app.cell_render import label_help_markdown, show_cell
+from crlso_app.cloud_chart import (
+    cell_layer,
+    cloud_chart,
+    cloud_data,
+    cloud_panel,
+    colour_index,
+    picked_row,
+    rows_in_polygon,
+    with_selection,
+)
 from crlso_app.cluster import job_address
 from crlso_app.figures import latent_scatter_3d, side_by_side
 from crlso_app.jobs_panel import job_panel
 from crlso_app.run_picker import pair_views
-from crlso_app.selection import selected_rows
+from crlso_app.selection import TOP, region_summary, selected_rows, selection_csv
 from crlso_app.state import kept_widget, md, projection, runs_root, shown_accuracy, url_cell, url_get, url_set, view
 from crlso_app.thinning import ENDS, drawn_rows
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
@@ -114,6 +125,7 @@ if missing:
     st.stop()
 
 cell = url_cell(first.row_of, len(first.archs))
+chart_column, cell_column = st.columns([5, 2], gap="small")  # the picked cell beside the chart: one screen answers a click
 # Read the chart's events before drawing it: a click then costs one run, which draws the chart
 # with the new cell marked
 colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
@@ -146,15 +158,53 @@ else:
             st.session_state[f"seen-{key}-{side}"] = cell = rows[0]  # a new click
 if cell is not None:
     url_set(cell=first.archs[cell])
-with st.spinner(f"Drawing {len(first.codes):,} cells on each side…"):
+neighbours = {side: run.nearest(cell, k)[0] for side, run in runs.items()} if cell is not None else {}
+with chart_column, st.spinner(f"Drawing {len(first.codes):,} cells on each side…"):
     if dims == 2:
         marks = [projections[side].coords[cell] if cell is not None else None for side in runs]
-        panels = with_selection(cloud_panels(paths, stamps, method, colour_name), marks, area)
+        coords = [projections[side].coords for side in runs]
+        selected = None
+        if region:  # the region's cells, on every panel: where one side's cluster lands on the other
+            (rows,) = region.values()
+            selected = [cell_layer(xy, rows, run.labels, colour_index(colours[side], reverse))
+                        for xy, (side, run) in zip(coords, runs.items())]
+        marked = [[cell_layer(xy, near) for near in neighbours.values()] for xy in coords] if neighbours else None
+        panels = with_selection(cloud_panels(paths, stamps, method, colour_name), marks, area, selected, marked)
         title = f"{' and '.join(side_name(s) for s in runs)} · {LABELS[method]}"
-        cloud_chart(cloud_data(panels, title, view_name, reverse), key)
+        legend = [f"nearest {k} in the {side_name(s)} latent space" for s in neighbours]
+        cloud_chart(cloud_data(panels, title, view_name, reverse, legend), key)
     else:
         figure = scatter_figure_3d(paths, stamps, method, colour_name, cell)
         st.plotly_chart(figure, key=key, on_select="rerun", selection_mode=("points",), config={"scrollZoom": True})
+
+with cell_column:
+    st.subheader("Selected cell")
+    if cell is None:
+        st.info("Click a dot to see its cell here, with its accuracies; its nearest cells in each latent space are then "
+                "marked on both panels.")
+    else:
+        test = f"test {first.test[cell]:.2f} %" if first.test is not None else NO_TEST
+        st.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** ({test})  \n"  # the numbers first: on a short screen too
+                    + "  \n".join(f"{side_name(s)} predicts {shown_accuracy(r.predicted[cell])}" for s, r in runs.items()))
+        show_cell(first.archs[cell], first.config.space)
+        st.code(first.archs[cell], language=None, wrap_lines=True)
+
+for side, rows in region.items():
+    run = runs[side]
+    others = " and ".join(side_name(s) for s in runs if s != side)
+    st.subheader(f"Selected region in {side_name(side)}: {len(rows):,} cells")
+    summary = region_summary(run.valid, rows)
+    if summary is None:
+        st.markdown(f"{md(run.benchmark.title)} has no accuracy for these cells.")
+    else:
+        st.markdown(f"{summary.words()} (the top {100 * TOP:.0f} % by true validation accuracy)."
+                    + (f" The same cells are lit in {others}; the rest are grey." if others else ""))
+    frame = pd.DataFrame({"valid acc": run.valid[rows], "predicted acc": run.predicted[rows], "cell": [run.labels[r] for r in rows],
+                          "cell string": [run.archs[r] for r in rows]}).sort_values("valid acc", ascending=False)
+    st.download_button(f"Download the {len(rows):,} cells as CSV", key="region-csv",
+                       data=selection_csv(rows, run.archs, run.valid, run.test, {side_name(s): r.predicted for s, r in runs.items()}),
+                       file_name=f"{pair.name}-{side}-{method}-selection.csv", mime="text/csv", icon=":material/download:")
+    st.dataframe(frame, hide_index=True, height=260, column_config=NUMBERS)
 drawn = {side: len(order) for side, order in orders.items()}
 if min(drawn.values()) < len(first.codes):
     counts = " and ".join(f"{n:,} ({side_name(s)})" for s, n in drawn.items())
@@ -162,32 +212,20 @@ if min(drawn.values()) < len(first.codes):
                "even share of each part of the plane for the rest (only the dense middle is thinned, so the browser draws "
                "fewer points at once). Neighbour tables, region summaries and the decoder use every cell.")
 st.caption(label_help_markdown(pair.space))
-how = ("Click a point to pick its cell (gold on both sides) · Box and Lasso above the chart summarise a region · drag to pan, "
-       "scroll to zoom, double-click to reset" if dims == 2 else "Drag to turn the cloud, scroll to zoom")
+how = ("Click a point to pick its cell (gold on both sides, its latent neighbours ringed) · Box and Lasso above the chart select a "
+       "region, lit on both sides · drag to pan, Ctrl/⌘ + wheel or + and − to zoom (the wheel alone scrolls the page), "
+       "double-click to reset" if dims == 2 else "Drag to turn the cloud, scroll to zoom")
 st.caption(f"{how} · hover for the cell and its accuracies · colours follow each cell's rank among the values shown "
            "(the colour bar reads the values at the 2nd to 98th percentiles), "
            "so a space whose accuracies bunch near the top is not painted one colour.")
 
-for side, rows in region.items():
-    run = runs[side]
-    frame = pd.DataFrame({"valid acc": run.valid[rows], "predicted acc": run.predicted[rows], "cell": [run.labels[r] for r in rows],
-                          "cell string": [run.archs[r] for r in rows]}).sort_values("valid acc", ascending=False)
-    st.subheader(f"Selected region in {side_name(side)}: {len(rows):,} cells")
-    st.markdown(f"mean validation accuracy {frame['valid acc'].mean():.2f} % · best {frame['valid acc'].max():.2f} % "
-                f"(`{frame['cell string'].iloc[0]}`) · worst {frame['valid acc'].min():.2f} %")
-    st.dataframe(frame, hide_index=True, height=260, column_config=NUMBERS)
-
 if cell is not None:
-    st.subheader("Selected cell")
-    left, right = chart_and_cell(first.config.space)
-    show_cell(first.archs[cell], first.config.space, left)
-    right.code(first.archs[cell], language=None, wrap_lines=True)
-    test = f"test {first.test[cell]:.2f} %" if first.test is not None else NO_TEST
-    right.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** ({test})  \n"
-                   + "  \n".join(f"{side_name(s)} predicts {shown_accuracy(r.predicted[cell])}" for s, r in runs.items()))
-    for column, (side, run) in zip(st.columns(len(runs)), runs.items()):
+    shapes = ["◯ ringed", "□ boxed"]  # as cloud_chart.js marks neighbour sets 0 and 1 on the chart
+    for j, (column, (side, run)) in enumerate(zip(st.columns(len(runs)), runs.items())):
+        on_chart = f"; {shapes[j]} on both panels" if dims == 2 and j < len(shapes) else ""
         column.markdown(
-            f"**Nearest {k} cells in the {side_name(side)} latent space** (distance in the {run.codes.shape[1]}-d space, not in the plot)"
+            f"**Nearest {k} cells in the {side_name(side)} latent space** (distance in the {run.codes.shape[1]}-d space, "
+            f"not in the plot{on_chart})"
         )
         column.dataframe(neighbour_table(run, cell, k), hide_index=True, column_config=NUMBERS)
 

@@ -43,8 +43,8 @@ def test_colours_spread_over_the_scale_however_the_accuracies_bunch():
     assert np.histogram(colour, bins=4, range=(0, 1))[0].min() > 200  # every quarter of the scale is used
     ticks = panel["bar"]["ticks"]
     assert [t[0] for t in ticks] == list(QUANTILES) and abs(float(ticks[-1][1]) - np.quantile(acc, 0.98)) < 0.05  # read in accuracy
-    assert cloud_chart.palette()[0] == "#67001f" and cloud_chart.palette()[-1] == "#053061"  # RdBu: worst red, best blue
-    assert cloud_chart.palette(reverse=True)[0] == "#053061"  # ranks: 1 (the low end) is best, blue
+    # the app's rank scale (figures.SCALE), worst first; for ranks (1, the low end, is best) the other way round
+    assert len(set(cloud_chart.palette())) > 200 and cloud_chart.palette(reverse=True) == cloud_chart.palette()[::-1]
 
 
 def test_a_missing_accuracy_is_sent_as_none():
@@ -83,3 +83,31 @@ def test_a_box_or_lasso_holds_every_cell_inside_drawn_or_not():
     assert cloud_chart.rows_in_polygon(xy, [[0, 0], [1, 1]]) == []  # a line holds nothing
     for junk in ([["a", 0], [1, 0], [0, 1]], [[0, 0, 0]] * 3, [[0, 0], [1, 0], [float("nan"), 1]], "box", [[0, 0], [1], [0, 1]]):
         assert cloud_chart.rows_in_polygon(xy, junk) == []
+
+
+def test_a_selection_lights_the_same_cells_on_every_panel_and_neighbours_are_marked():
+    xy, acc = np.random.default_rng(5).normal(size=(40, 2)), np.linspace(10, 90, 40)
+    labels = _labels(40)
+    panels = [_panel(xy, acc, acc), _panel(xy[:, ::-1] * 3, acc, acc)]
+    rows = cloud_chart.rows_in_polygon(xy, [[-5, -5], [0, -5], [0, 5], [-5, 5]])  # a box on the left panel: x < 0
+    colours = cloud_chart.colour_index(acc)
+    selected = [cloud_chart.cell_layer(p, rows, labels, colours) for p in (xy, xy[:, ::-1] * 3)]
+    neighbours = [[cloud_chart.cell_layer(p, [1, 2]), cloud_chart.cell_layer(p, [3])] for p in (xy, xy[:, ::-1] * 3)]
+    shown = cloud_chart.with_selection(panels, [xy[0], xy[0, ::-1] * 3], None, selected, neighbours)
+    assert 0 < len(rows) < 40
+    left, right = shown[0]["selected"], shown[1]["selected"]
+    assert left["label"] == right["label"] == [labels[r] for r in rows]  # the same cells, wherever the other side put them
+    assert np.allclose(right["x"], xy[rows, 1] * 3) and np.allclose(right["y"], xy[rows, 0] * 3)
+    assert right["colour"] == colours[rows].tolist()  # each keeps its rank colour; the rest of the panel is greyed
+    assert [len(s["x"]) for s in shown[1]["neighbours"]] == [2, 1] and np.allclose(shown[1]["neighbours"][1]["x"], [xy[3, 1] * 3])
+    assert "selected" not in panels[0] and "neighbours" not in panels[1]
+    data = cloud_chart.cloud_data(shown, "t", "v", False, ["nearest 2 in LS", "nearest 1 in CR-LS"])
+    assert data["legend"] == ["nearest 2 in LS", "nearest 1 in CR-LS"]
+    json.dumps(data, allow_nan=False)
+
+
+def test_a_huge_selection_is_capped_in_what_the_browser_is_sent():
+    xy = np.random.default_rng(6).normal(size=(cloud_chart.SELECTED_LIMIT + 50, 2))
+    layer = cloud_chart.cell_layer(xy, range(len(xy)))
+    assert len(layer["x"]) == cloud_chart.SELECTED_LIMIT and layer["total"] == len(xy) and "label" not in layer
+    assert layer["x"][0] == round(xy[0, 0], 6) and layer["x"][-1] == round(xy[-1, 0], 6)  # an even share, not the first rows
