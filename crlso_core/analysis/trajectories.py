@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence, Union
+
+import numpy as np
 
 from crlso_core.catalog.config import AUTHORS_RULES
 from crlso_core.search.origins import STEP, origin
@@ -95,6 +97,68 @@ class Trajectory:
     @property
     def found(self) -> list[Move]:
         return [m for m in self.moves if m.queried]
+
+    @cached_property
+    def walk(self) -> list[Union[Move, "Folded"]]:
+        """The moves worth walking one by one: each run of moves that queried nothing (they
+        decoded to a cell already known, most often the start itself) is one Folded entry."""
+        out: list[Union[Move, Folded]] = []
+        for move in self.moves:
+            if move.queried:
+                out.append(move)
+            elif out and isinstance(out[-1], Folded):
+                out[-1].moves.append(move)
+            else:
+                out.append(Folded([move]))
+        return out
+
+
+@dataclass
+class Folded:
+    """Consecutive moves that found nothing new (each decoded to a known cell): one entry
+    of a walk, opened on demand, so a class is not walked through 40 of them."""
+
+    moves: list[Move]
+
+    @property
+    def queried(self) -> bool:
+        return False
+
+    def describe(self, start_arch: str) -> str:
+        k, back = len(self.moves), sum(m.arch == start_arch for m in self.moves)
+        rounds = sorted({m.round for m in self.moves})
+        when = f"round {rounds[0]}" if len(rounds) == 1 else f"rounds {rounds[0]}–{rounds[-1]}"
+        what = f"{k} move{'s' if k > 1 else ''} decoded to known cells" if k > 1 else "1 move decoded to a known cell"
+        return f"{what} ({when}; {back} back to the start cell), nothing queried"
+
+
+def default_trajectory(paths: Sequence[Trajectory]) -> int:
+    """The trajectory to open on: the one that found the most new cells, then the best
+    cell, then the shortest walk; a start's index order says nothing about its walk."""
+    if not paths:
+        return 0
+
+    def worth(i: int) -> tuple:
+        t = paths[i]
+        best = max((m.valid_acc for m in t.found if m.valid_acc is not None), default=-np.inf)
+        return (len(t.found), best, -len(t.walk), -i)
+
+    return max(range(len(paths)), key=worth)
+
+
+def label_keep(points: np.ndarray, spans: Sequence[float], order: Sequence[int], gap: tuple[float, float] = (0.07, 0.06)) -> list[int]:
+    """Which points get a printed label so that no two labels overprint: in `order`
+    (most important first), a point is labelled when its label box (`gap`, as fractions of
+    the chart's `spans` in x and y) meets no label kept before it. The rest are left to the
+    hover text."""
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2) / np.maximum(np.asarray(spans, dtype=np.float64), 1e-12)
+    kept: list[int] = []
+    for i in order:
+        if not np.isfinite(points[i]).all():
+            continue
+        if all(abs(points[i, 0] - points[j, 0]) >= gap[0] or abs(points[i, 1] - points[j, 1]) >= gap[1] for j in kept):
+            kept.append(i)
+    return sorted(kept)
 
 
 def trajectories(run_dir: Path) -> list[Trajectory]:

@@ -52,3 +52,65 @@ def test_a_queried_neighbour_of_the_mixed_rule_is_its_own_move_said_in_words():
     assert (step.kind, mutation.kind) == ("step", "mutation") and mutation.queried and mutation.valid_acc == 91.5
     assert "one-mutation neighbour of the start" in mutation.describe("start") and "not a latent move" in mutation.describe("start")
     assert "latent step" in step.describe("start")
+
+
+def _step(round_, arch, queried=False, valid=None, start="start", source="crlso", attempt=0):
+    from crlso_core.store.records import TrajectoryStep
+
+    return TrajectoryStep(round_, start, attempt, 0.2, [0.0], arch, 90.0, 90.0, queried, valid, source)
+
+
+def test_the_walk_folds_each_run_of_moves_that_found_nothing_into_one_entry():
+    from crlso_core.analysis.trajectories import Folded, Trajectory
+
+    steps = [_step(1, "start"), _step(2, "start"), _step(2, "known"), _step(3, "new1", True, 91.0),
+             _step(4, "start"), _step(5, "new2", True, 92.0), _step(6, "start", source="crlso-nearest")]
+    walk = Trajectory("start", steps).walk
+    assert [type(e).__name__ for e in walk] == ["Folded", "Move", "Folded", "Move", "Folded"]
+    assert [len(e.moves) for e in walk if isinstance(e, Folded)] == [3, 1, 1]
+    assert walk[0].describe("start") == "3 moves decoded to known cells (rounds 1–2; 2 back to the start cell), nothing queried"
+    assert walk[2].describe("start") == "1 move decoded to a known cell (round 4; 1 back to the start cell), nothing queried"
+    assert [e.arch for e in walk if not isinstance(e, Folded)] == ["new1", "new2"]
+
+
+def test_the_default_trajectory_is_the_one_that_found_most_not_the_first():
+    from crlso_core.analysis.trajectories import Trajectory, default_trajectory
+
+    many_misses = Trajectory("a", [_step(r, "a", start="a") for r in range(40)] + [_step(41, "x", True, 95.0, start="a")])
+    two_found = Trajectory("b", [_step(1, "y", True, 90.0, start="b"), _step(2, "z", True, 91.0, start="b")])
+    two_found_better = Trajectory("c", [_step(1, "u", True, 90.0, start="c"), _step(2, "v", True, 93.0, start="c")])
+    assert default_trajectory([many_misses, two_found, two_found_better]) == 2  # most found, then the best cell
+    assert default_trajectory([many_misses, two_found]) == 1
+    assert default_trajectory([]) == 0
+
+
+def test_the_shipped_examples_open_on_a_trajectory_that_found_cells():
+    from crlso_core.analysis.trajectories import default_trajectory
+    from crlso_core.store.examples import EXAMPLES
+
+    for run in sorted(EXAMPLES.glob("example-*")):
+        paths = trajectories(run)
+        if not paths:
+            continue
+        t = paths[default_trajectory(paths)]
+        assert len(t.found) == max(len(p.found) for p in paths) and len(t.found) >= 10, run.name
+        assert len(t.walk) < len(t.moves), run.name  # something folded
+
+
+def test_printed_labels_never_overlap_and_the_first_in_order_always_prints():
+    import numpy as np
+
+    from crlso_core.analysis.trajectories import label_keep
+
+    rng = np.random.default_rng(0)
+    points = np.vstack([rng.normal(size=(60, 2)), [[0.0, 0.0], [0.0, 0.0]]])  # two moves on one cell: "38/88"
+    spans, gap = (4.0, 4.0), (0.06, 0.09)
+    order = [61, *range(61)]
+    kept = label_keep(points, spans, order, gap)
+    assert 61 in kept and 60 not in kept  # the move on show keeps its number; its twin says it on hover
+    scaled = points / np.array(spans)
+    for i in kept:
+        for j in kept:
+            if i < j:
+                assert abs(scaled[i, 0] - scaled[j, 0]) >= gap[0] or abs(scaled[i, 1] - scaled[j, 1]) >= gap[1]
+    assert 5 < len(kept) < len(points)
