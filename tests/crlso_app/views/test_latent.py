@@ -71,3 +71,34 @@ def test_while_a_job_runs_the_projection_offer_gives_way_to_its_progress(open_pa
     at = open_page("latent", busy_store, run="pair", proj="tsne")
     assert not any(b.label.startswith("Compute") for b in at.button)
     assert "train other" in text_of(at)  # the running job is shown instead
+
+
+def test_a_region_is_lit_on_both_sides_set_against_the_whole_space_and_saved_as_csv(open_page, smoke_pair, text_of, monkeypatch):
+    import csv
+    import io
+
+    from crlso_app import selection
+
+    offered = []  # what the download button is given (AppTest keeps no file behind a button)
+    real = selection.selection_csv
+    monkeypatch.setattr(selection, "selection_csv", lambda *a, **k: offered.append(real(*a, **k)) or offered[-1])
+    at = open_page("latent", smoke_pair, run="pair", cell="9930")
+    # what the chart sends for a box drawn on LS (its left half); the page keeps it under this key
+    at.session_state["latent-region"] = {"view": "pair-pca", "panel": 0, "polygon": [[-1e3, -1e3], [0, -1e3], [0, 1e3], [-1e3, 1e3]]}
+    at.run()
+    (title,) = [h.value for h in at.subheader if h.value.startswith("Selected region in LS")]
+    count = int(title.split(": ")[1].split(" cells")[0].replace(",", ""))
+    panels = _cloud(at)["panels"]
+    left, right = panels[0]["selected"], panels[1]["selected"]
+    assert 0 < count < 15_625 and left["total"] == right["total"] == count
+    assert left["label"] == right["label"] and right["x"] != left["x"]  # the same cells lit on CR-LS, at CR-LS's positions
+    assert all(x < 0 for x in left["x"])  # the box's cells: left of 0 on LS
+    assert "region" in panels[0] and "region" not in panels[1]  # the box is outlined where it was drawn
+    assert [len(n["x"]) for n in panels[1]["neighbours"]] == [10, 10]  # the picked cell's neighbours stay marked
+    text = text_of(at)
+    assert "(whole space " in text and "(space's best " in text and "top-5 % cells" in text and "The same cells are lit in CR-LS" in text
+    (button,) = at.get("download_button")
+    assert button.proto.label == f"Download the {count:,} cells as CSV"
+    lines = list(csv.reader(io.StringIO(offered[-1].decode())))
+    assert lines[0] == ["cell string", "valid acc", "test acc", "LS predicted acc", "CR-LS predicted acc"]
+    assert len(lines) == count + 1 and float(lines[1][1]) >= float(lines[-1][1])  # every cell of the region, best first
