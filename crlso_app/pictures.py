@@ -72,8 +72,7 @@ def contour_picture(panels: Sequence[tuple[SurfaceInfo, np.ndarray, str]], title
         dots = None
         for ax, (info, true_acc, name) in zip(axes, panels):
             filled = ax.contourf(info.xs, info.ys, info.predicted, levels=CONTOUR_LEVELS, cmap=CONTOUR_SCALE)
-            span = float(np.nanmax(info.predicted) - np.nanmin(info.predicted))  # said on the bar: a small span fills the scale too
-            fig.colorbar(filled, ax=ax, label=f"predicted accuracy (%): spans {span:.2f} points", fraction=0.06, pad=0.02)
+            fig.colorbar(filled, ax=ax, label="predicted accuracy (%)", fraction=0.06, pad=0.02)
             rows, rank = dots_shown(np.asarray(true_acc, dtype=float))
             xy = np.asarray(info.cell_xy)[rows]
             dots = ax.scatter(xy[:, 0], xy[:, 1], c=rank, cmap=DOT_SCALE, vmin=0, vmax=1, s=16,
@@ -82,7 +81,8 @@ def contour_picture(panels: Sequence[tuple[SurfaceInfo, np.ndarray, str]], title
             ax.set_ylim(info.ys[0], info.ys[-1])
             ax.set_xlabel(f"PC1 ({100 * info.explained_variance[0]:.0f} % of variance)")
             ax.set_ylabel(f"PC2 ({100 * info.explained_variance[1]:.0f} % of variance)")
-            ax.set_title(name)
+            span = float(np.nanmax(info.predicted) - np.nanmin(info.predicted))  # said in the title: a small span fills the scale too
+            ax.set_title(f"{name} · spans {span:.2f} points")
         if dots is not None:
             bar = fig.colorbar(dots, ax=list(axes), orientation="horizontal", location="bottom", fraction=0.05, aspect=60,
                                shrink=0.6, ticks=[0, 0.5, 1])

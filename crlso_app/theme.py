@@ -33,7 +33,7 @@ HOVER_BACKGROUND = "#ffffff"
 RANK_SCALE = "Viridis"  # Plotly's name; low = worst, high = best (reversed for ranks, where 1 is best)
 RANK_CMAP = "viridis"  # the same scale in matplotlib
 SIGNED_SCALE = "RdBu"  # -1 red, 0 white, +1 blue
-PLANE_LOW, PLANE_HIGH = "#f2f2f2", "#3d3d3d"
+PLANE_LOW, PLANE_HIGH = "#f4f4f4", "#8f8f8f"  # light enough that the darkest cells over it stand out
 PLANE_SCALE = [[0.0, PLANE_LOW], [1.0, PLANE_HIGH]]
 TRUE_COLOUR, PREDICTED_COLOUR = "#00796b", "#ad1457"  # teal: the benchmark's answer; magenta: the predictor's
 NEUTRAL = "#5b6470"  # a histogram of cells, with no side or method
