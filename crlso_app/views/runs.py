@@ -1,4 +1,6 @@
-"""Runs: list, compare (summaries and curves), delete, and export a run as a zip."""
+"""Runs: list, compare (summaries and curves), delete, and export a run as a zip. The
+shipped examples are listed after the user's own runs and compare and export like them;
+they are never deleted."""
 
 import time
 from pathlib import Path
@@ -14,8 +16,22 @@ from crlso_core.catalog.registry import dataset_title, get_spec, load_benchmark
 from crlso_core.common.errors import CRLSOError, describe_os_error
 from crlso_core.pipeline.jobs.local import active_job
 from crlso_core.store.bundles import export_zip, import_zip, merged
+from crlso_core.store.examples import example_runs, is_example
 from crlso_core.store.folder import SUMMARY, RunFolder
 from crlso_core.store.index import IndexedRun, delete_run, list_runs
+
+MISSING = "–"  # a value a run does not have (no test accuracy on NB101 or NB301, not searched yet): never "None"
+
+
+def _number(value, digits: int, scale: float = 1.0) -> str:
+    """A number as the table shows it, or MISSING: Streamlit prints an empty cell as "None"."""
+    return MISSING if value is None or value != value else f"{scale * value:.{digits}f}"
+
+
+def _where(r: IndexedRun) -> str:
+    if is_example(r.path):
+        return "shipped example (read only)"
+    return "in this runs folder" if r.inside_root else str(r.path)
 
 
 def run_frame(rows: list[IndexedRun]) -> pd.DataFrame:
@@ -23,14 +39,23 @@ def run_frame(rows: list[IndexedRun]) -> pd.DataFrame:
     for r in rows:
         s = r.summary
         records.append({
-            "run": r.name, "status": s.status, "best valid": s.best_valid_acc, "best test": s.best_test_acc,
-            "recon %": 100 * s.recon_acc if s.recon_acc is not None else None,
-            "recon unseen %": 100 * s.recon_heldout if s.recon_heldout is not None else None, "predictor τ": s.icnn_kendall_tau,
-            "side": side_name(s.side_name), "space": s.space, "dataset": s.dataset, "preset": s.preset, "seed": s.seed,
-            "budget": s.budget, "device": s.device, "created": time.strftime("%m-%d %H:%M", time.localtime(s.created)),
-            "folder": "in this runs folder" if r.inside_root else str(r.path),
+            "run": r.name, "status": s.status, "best valid": _number(s.best_valid_acc, 2), "best test": _number(s.best_test_acc, 2),
+            "recon %": _number(s.recon_acc, 0, 100), "recon unseen %": _number(s.recon_heldout, 0, 100),
+            "predictor τ": _number(s.icnn_kendall_tau, 2), "side": side_name(s.side_name),
+            **{key: MISSING if value is None else value for key, value in {
+                "space": s.space, "dataset": s.dataset, "preset": s.preset, "seed": s.seed, "budget": s.budget,
+                "device": s.device}.items()},
+            "created": time.strftime("%m-%d %H:%M", time.localtime(s.created)), "folder": _where(r),
         })
     return pd.DataFrame(records)
+
+
+def empty_note(examples: int) -> str:
+    """What the page says when the user has no runs of their own, true beside the examples."""
+    if examples:
+        return (f"No runs of your own yet: train a pair on the Train page. The {examples} shipped example runs are listed "
+                "below; they can be compared and exported like your own, not deleted.")
+    return "No runs yet: train a pair on the Train page."
 
 
 def busy_paths() -> set[str]:
@@ -57,16 +82,19 @@ def import_panel() -> None:
 
 
 import_panel()
-rows = list_runs(runs_root())
+own = list_runs(runs_root())
+examples = example_runs()
+rows = own + examples
+if not own:
+    st.info(empty_note(len(examples)))
+    st.caption(f"Your runs folder: `{runs_root()}`")
 if not rows:
-    st.info(f"No runs yet in `{runs_root()}`. Train a pair on the Train page.")
     st.stop()
 frame = run_frame(rows)
 st.dataframe(frame, hide_index=True, key="runs", column_config={
-    "run": st.column_config.TextColumn(pinned=True), "best valid": st.column_config.NumberColumn(format="%.2f"),
-    "best test": st.column_config.NumberColumn(format="%.2f"), "recon %": st.column_config.NumberColumn(format="%.0f"),
-    "recon unseen %": st.column_config.NumberColumn(format="%.0f", help="exact reconstruction of 2,000 random cells outside the pool"),
-    "predictor τ": st.column_config.NumberColumn(format="%.2f")})
+    "run": st.column_config.TextColumn(pinned=True),
+    "recon unseen %": st.column_config.TextColumn(help="exact reconstruction of 2,000 random cells outside the pool")})
+st.caption(f"{MISSING}: the run has no such value (NB101 and NB301 have no test accuracy; a run not searched has no best cell).")
 counts = {}
 for r in rows:
     counts[r.name] = counts.get(r.name, 0) + 1
@@ -112,6 +140,12 @@ for i, r in enumerate(picked):
     cols[i % len(cols)].download_button(f"Export {r.name}.zip", lambda path=r.path: export_zip(path), file_name=f"{r.name}.zip",
                                         mime="application/zip", key=f"zip-{r.path}")
 
+shipped = [r for r in picked if is_example(r.path)]
+picked = [r for r in picked if not is_example(r.path)]
+if shipped:
+    st.caption(f"{', '.join(r.name for r in shipped)}: shipped with the app, never deleted.")
+if not picked:
+    st.stop()
 with st.form("delete"):
     sure = st.checkbox(f"Yes, delete the {len(picked)} selected run(s) and their files (runs made outside "
                        f"{runs_root()} are only removed from this list)", key="sure")

@@ -41,3 +41,22 @@ def test_a_run_imported_from_a_bundle_is_listed_and_the_page_offers_imports(open
     at = open_page("runs", root)
     assert list(at.dataframe[0].value["run"]) == ["pair-crls"]
     assert any("Import run bundles" in e.label for e in at.expander)
+
+
+def test_with_only_the_shipped_examples_it_says_no_runs_of_your_own_and_they_compare_and_export(open_page, empty_store, monkeypatch):
+    """The lesson trial: 'No runs yet in /<absolute path>' beside three examples, which could
+    not be compared or exported, and "None" in the table."""
+    monkeypatch.delenv("CRLSO_EXAMPLES", raising=False)
+    at = open_page("runs", empty_store)
+    note = at.info[0].value
+    assert "No runs of your own yet" in note and "shipped example runs are listed below" in note and str(empty_store) not in note
+    frame = at.dataframe[0].value
+    assert {"example-nb201-ls", "example-nb201-crls", "example-nb301-ls", "example-nb101-crls"} <= set(frame["run"])
+    assert set(frame["folder"]) == {"shipped example (read only)"}
+    assert not frame.isna().any().any() and not (frame.astype(str) == "None").any().any()
+    at.multiselect(key="chosen").select("example-nb201-ls").select("example-nb201-crls").run()
+    assert not at.exception and len(at.get("plotly_chart")) == 1
+    labels = sorted(b.label for b in at.get("download_button"))
+    assert labels == ["Export example-nb201-crls.zip", "Export example-nb201-ls.zip", "Export the 2 selected runs as one bundle"]
+    assert not any(b.label == "Delete" for b in at.button) and "never deleted" in " ".join(c.value for c in at.caption)
+
