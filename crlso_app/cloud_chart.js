@@ -416,7 +416,11 @@ function listen(s) {
       const g = geometry(s, d.i);
       if (s.mode === "pick") {  // pan
         const [x0, x1, y0, y1] = d.zoom, sx = (x1 - x0) / (g.right - g.left), sy = (y1 - y0) / (g.bottom - g.top);
-        s.zoom[d.i] = [x0 - (X - d.X) * sx, x1 - (X - d.X) * sx, y0 + (Y - d.Y) * sy, y1 + (Y - d.Y) * sy];
+        // the view's middle stays over the plane: a pan cannot lose the cloud off screen
+        const [X0, X1, Y0, Y1] = s.data.panels[d.i].range;
+        const mx = Math.min(Math.max((x0 + x1) / 2 - (X - d.X) * sx, X0), X1) - (x0 + x1) / 2;
+        const my = Math.min(Math.max((y0 + y1) / 2 + (Y - d.Y) * sy, Y0), Y1) - (y0 + y1) / 2;
+        s.zoom[d.i] = [x0 + mx, x1 + mx, y0 + my, y1 + my];
       } else if (s.mode === "box") {
         d.shape = [[d.X, d.Y], [X, d.Y], [X, Y], [d.X, Y]];
       } else {

@@ -169,3 +169,31 @@ def cloud_chart(data: dict, key: str):
     """Mount the chart; returns Streamlit's result (its "pick" and "region" are set on the run
     an event started, None otherwise)."""
     return _component()(key=key, data=data, on_pick_change=lambda: None, on_region_change=lambda: None, height="content")
+
+
+WHEEL_GUARD_JS = """
+export default function () {
+  // Plotly's 3-D scene takes every wheel event (its camera's listener blocks the page's scroll
+  // even with scrollZoom off): a plain wheel over a Plotly chart is stopped before it gets
+  // there, so the page scrolls; Ctrl/⌘ + wheel still reaches the chart and zooms it
+  const guard = (e) => {
+    if (e.ctrlKey || e.metaKey) return;
+    if (e.target && e.target.closest && e.target.closest(".js-plotly-plot")) e.stopPropagation();
+  };
+  window.addEventListener("wheel", guard, { capture: true });
+  return () => window.removeEventListener("wheel", guard, { capture: true });
+}
+"""
+
+
+@lru_cache(maxsize=1)
+def _wheel_guard():
+    import streamlit as st
+
+    return st.components.v2.component("crlso_wheel_guard", js=WHEEL_GUARD_JS, isolate_styles=False)
+
+
+def wheel_scrolls_the_page(key: str = "wheel-guard") -> None:
+    """On the page from here on, the wheel over a Plotly chart scrolls the page (the Latent
+    page's 3-D chart); Ctrl/⌘ + wheel zooms it."""
+    _wheel_guard()(key=key, height=0)

@@ -19,6 +19,7 @@ from crlso_app.cloud_chart import (
     colour_index,
     picked_row,
     rows_in_polygon,
+    wheel_scrolls_the_page,
     with_selection,
 )
 from crlso_app.cluster import job_address
@@ -111,7 +112,7 @@ first = next(iter(runs.values()))
 c = st.columns(4)
 method = c[0].selectbox("Projection", METHODS, index=METHODS.index(url_get("proj", METHODS, "pca")), format_func=LABELS.get, key="proj")
 dims = kept_widget(c[1].radio, "Dimensions", "dims", 2, options=[2, 3] if method == "pca" else [2], horizontal=True,
-                   help="3-D: drag to turn the cloud, scroll to zoom")
+                   help="3-D: drag to turn the cloud, Ctrl/⌘ + wheel to zoom (the wheel alone scrolls the page)")
 colour_key = url_get("colour", list(COLOUR_KEYS), "rank")
 colour_name = c[2].selectbox("Colour by", list(COLOURS), index=list(COLOURS).index(COLOUR_KEYS[colour_key]), key="colour")
 k = kept_widget(c[3].number_input, "Neighbours to list", "neighbours", 10, min_value=1, max_value=50)
@@ -175,6 +176,7 @@ with chart_column, st.spinner(f"Drawing {len(first.codes):,} cells on each side�
         cloud_chart(cloud_data(panels, title, view_name, reverse, legend), key)
     else:
         figure = scatter_figure_3d(paths, stamps, method, colour_name, cell)
+        wheel_scrolls_the_page()  # the wheel alone scrolls the page; Ctrl/⌘ + wheel zooms the cloud
         st.plotly_chart(figure, key=key, on_select="rerun", selection_mode=("points",), config={"scrollZoom": True})
 
 with cell_column:
@@ -214,7 +216,7 @@ if min(drawn.values()) < len(first.codes):
 st.caption(label_help_markdown(pair.space))
 how = ("Click a point to pick its cell (gold on both sides, its latent neighbours ringed) · Box and Lasso above the chart select a "
        "region, lit on both sides · drag to pan, Ctrl/⌘ + wheel or + and − to zoom (the wheel alone scrolls the page), "
-       "double-click to reset" if dims == 2 else "Drag to turn the cloud, scroll to zoom")
+       "double-click to reset" if dims == 2 else "Drag to turn the cloud, Ctrl/⌘ + wheel to zoom (the wheel alone scrolls the page)")
 st.caption(f"{how} · hover for the cell and its accuracies · colours follow each cell's rank among the values shown "
            "(the colour bar reads the values at the 2nd to 98th percentiles), "
            "so a space whose accuracies bunch near the top is not painted one colour.")

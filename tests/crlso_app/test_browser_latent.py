@@ -131,3 +131,20 @@ def test_linked_panels_a_picked_cell_on_the_first_screen_and_a_wheel_that_scroll
         page.keyboard.up("Control")
         page.wait_for_timeout(200)
         assert json.loads(_chart(page, "zoomState()"))[0] is None  # back to the whole plane, not a dot
+
+        if width < 1600:
+            return
+        # the 3-D cloud too: Plotly's scene took every wheel; now the page scrolls and the camera stays
+        page.get_by_role("radiogroup", name="Dimensions").get_by_text("3", exact=True).click()
+        scene = "() => { const g = document.querySelector('.js-plotly-plot'); return g && g._fullLayout && g._fullLayout.scene; }"
+        page.wait_for_function(scene, timeout=90_000)
+        _wait_idle(page)
+        _scroll_to_top(page)
+        plotly = page.locator(".js-plotly-plot").first.bounding_box()
+        camera = "() => JSON.stringify(document.querySelector('.js-plotly-plot')._fullLayout.scene._scene.getCamera())"
+        before = page.evaluate(camera)
+        page.mouse.move(plotly["x"] + plotly["width"] * 0.25, plotly["y"] + plotly["height"] * 0.5)
+        page.mouse.wheel(0, 400)
+        page.wait_for_timeout(400)
+        assert page.evaluate(SCROLLED) > 0 and page.evaluate(camera) == before
+        page.screenshot(path=str(SHOTS / f"{shot}-3d-scrolled.png"))
