@@ -13,7 +13,7 @@ from crlso_app.figures import surface_figure
 from crlso_app.pictures import CONTOUR_DOTS, contour_picture, jensen_picture, line_picture
 from crlso_app.reference import over_seeds
 from crlso_app.run_picker import pair_views
-from crlso_app.state import kept_widget, url_get, url_set, view
+from crlso_app.state import kept_widget, url_cell, url_get, url_set, view
 from crlso_core.analysis.convexity import (
     compare_true_violations,
     convex_by_construction,
@@ -134,10 +134,12 @@ def jensen_check(pair, runs: dict, paths: tuple[str, ...], stamps: tuple[float, 
 def line_check(runs: dict) -> None:
     st.subheader("Cells along a straight line")
     first = next(iter(runs.values()))
-    best = int(np.nanargmax(first.valid))
+    picked = url_cell(dict(zip(first.archs, range(len(first.archs)))), len(first.archs))  # the cell picked on any page
+    best = int(np.nanargmax(first.valid)) if picked is None else picked
     default_b = int(np.random.default_rng(0).integers(len(first.archs)))
     row = st.columns([2, 2, 1, 1])
-    text_a = row[0].text_input("From cell", first.archs[best], key="line-a", help="Empty: the best cell")
+    text_a = row[0].text_input("From cell", first.archs[best], key="line-a",
+                               help="Empty: the best cell" if picked is None else "Empty: the cell picked on another page")
     text_b = row[1].text_input("To cell", first.archs[default_b], key="line-b", help="Empty: a random cell")
     steps = row[2].number_input("Points", 3, 41, 11, key="line-steps")
     side = row[3].selectbox("Latent space", list(runs), format_func=side_name, key="line-side")

@@ -84,3 +84,16 @@ def test_a_flat_plane_says_its_span_in_words():
     assert words.startswith("CR-LS's plane spans 0.18 points of predicted accuracy (94.22–94.40 %)") and "exaggerate" in words
     steep = SurfaceInfo(np.arange(3.0), np.arange(3.0), np.full((3, 3), 5.0) * np.arange(3), np.zeros((3, 2)), np.ones(2))
     assert "exaggerate" not in plane_span(steep, cells).words("LS")
+
+
+def test_the_line_starts_from_the_cell_picked_on_another_page(open_page, smoke_pair):
+    import numpy as np
+
+    from crlso_core.store.index import list_runs
+    from crlso_core.store.view import load_view
+
+    run = next(r for r in list_runs(smoke_pair) if r.name.endswith("-ls"))
+    pool = load_view(run.path)
+    picked = pool.archs[int(np.nanargmin(pool.valid))]  # the worst cell: not the best, which the line starts from otherwise
+    at = open_page("convexity", smoke_pair, run="pair", check="line", cell=picked)
+    assert at.text_input(key="line-a").value == picked
