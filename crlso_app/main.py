@@ -10,6 +10,7 @@ import streamlit as st
 from crlso_app.heap import freeze_after_imports
 from crlso_app.navigation import build_navigation
 from crlso_app.state import guard, restore_url
+from crlso_app.warm import start_warm_up
 
 LOCAL = ("127.0.0.1", "localhost", "::1")
 
@@ -23,9 +24,22 @@ def warn_if_reachable() -> None:
                            "train, search and delete runs here.", icon=":material/public:")
 
 
+# The sidebar's run picker shows names like "nb201-lesson-1207-142311 (example)": Streamlit's
+# 256 px sidebar cut them with an ellipsis, in the box and in its list: a wider sidebar, names
+# that wrap in the list (the box is one line: run_picker's caption repeats the whole name)
+SIDEBAR_CSS = """<style>
+section[data-testid="stSidebar"] { min-width: 20rem; }
+section[data-testid="stSidebar"] [data-baseweb="select"] div,
+ul[data-testid="stSelectboxVirtualDropdown"] li div { white-space: normal; overflow: visible; text-overflow: clip; }
+</style>"""
+
+
 def main() -> None:
     st.set_page_config(page_title="CR-LSO explorer", page_icon="🧭", layout="wide")
+    st.html(SIDEBAR_CSS)
     warn_if_reachable()
+    if not st.get_option("global.appTest"):  # a server's first page starts it; a test's AppTest loads what it asks for
+        start_warm_up()
     navigation = build_navigation()
     restore_url()
     st.title(navigation.title)  # every page's frame: its title, and one error boundary around it

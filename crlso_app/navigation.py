@@ -17,12 +17,23 @@ PAGES = {  # file stem -> (title, icon)
     "convexity": ("Convexity", ":material/landscape:"),
     "runs": ("Runs", ":material/folder_open:"),
 }
+# The app opens where the README's lesson starts: the example pair's two latent spaces side by
+# side, with nothing to click first (the Benchmark page, one click away, introduces the data)
+LANDING = "latent"
 
 
 def page(name: str) -> st.Page:
     title, icon = PAGES[name]
-    return st.Page(PAGES_DIR / f"{name}.py", title=title, icon=icon, url_path=name, default=name == "benchmark")
+    return st.Page(PAGES_DIR / f"{name}.py", title=title, icon=icon, url_path=name)
+
+
+def _to_landing() -> None:
+    st.switch_page(page(LANDING), query_params=st.query_params.to_dict())
 
 
 def build_navigation():
-    return st.navigation([page(name) for name in PAGES])
+    """The pages, and a hidden default page that opens the landing page with the address's
+    query: every page keeps its own address (/latent, /benchmark), since Streamlit serves its
+    default page at / only and answers /<its name> with a console error and a redirect."""
+    home = st.Page(_to_landing, title="CR-LSO explorer", url_path="home", default=True, visibility="hidden")
+    return st.navigation([home, *(page(name) for name in PAGES)])

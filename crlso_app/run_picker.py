@@ -55,7 +55,9 @@ def pick_pair() -> Optional[Pair]:
                           help="The LS/CR-LS pair trained together (or a single run); examples ship with the app.")
         pair = by_name[name]
         url_set(space=pair.space, dataset=pair.dataset)  # one selection for every page: the run decides the space
-        st.caption(f"{get_spec(pair.space).title} · {dataset_title(pair.dataset)} · " + " + ".join(side_name(s) for s in pair.sides))
+        # the whole name once more, wrapped: the box above cuts a long one
+        st.caption(f"{_label(name, pair)}: {get_spec(pair.space).title} · {dataset_title(pair.dataset)} · "
+                   + " + ".join(side_name(s) for s in pair.sides))
         if pair.example:
             st.caption(f":material/inventory_2: An example shipped with the app ({pair.first.preset or 'unknown'} preset): read only. "
                        "A search on it runs on a copy in your runs folder; train your own on the Train page.")
