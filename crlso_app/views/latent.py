@@ -126,7 +126,8 @@ if missing:
     st.stop()
 
 cell = url_cell(first.row_of, len(first.archs))
-chart_column, cell_column = st.columns([5, 2], gap="small")  # the picked cell beside the chart: one screen answers a click
+# the picked cell beside the 2-D chart: one screen answers a click (the 3-D cloud needs the page's width; the cell goes below)
+chart_column, cell_column = st.columns([5, 2], gap="small") if dims == 2 else (st.container(), st.container())
 # Read the chart's events before drawing it: a click then costs one run, which draws the chart
 # with the new cell marked
 colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
