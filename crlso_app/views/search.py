@@ -11,16 +11,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from crlso_app.cell_render import chart_and_cell, label_help_markdown, show_cell
+from crlso_app.cell_render import draws_wide, label_help_markdown, show_cell
 from crlso_app.cluster import job_address
-from crlso_app.figures import curves_figure, found_figure, live_curve_figure, origins_figure, trajectory_detail, trajectory_overview
-from crlso_app.jobs_panel import job_panel
+from crlso_app.figures import curves_figure, found_figure, live_curve_figure, origins_figure, trajectory_overview
+from crlso_app.jobs_panel import concerns, job_panel
 from crlso_app.run_picker import pair_views
 from crlso_app.state import kept_widget, md, projection, runs_root, url_get, url_set, view
+from crlso_app.trajectory_chart import walk_figure
 from crlso_core.analysis.curves import query_files, run_curves, search_origins
 from crlso_core.analysis.found import cached_found_map, queried
 from crlso_core.analysis.projections import LABELS, METHODS, place
-from crlso_core.analysis.trajectories import Trajectory, trajectories
+from crlso_core.analysis.trajectories import Folded, Move, Trajectory, default_trajectory, trajectories
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog.config import RULES
 from crlso_core.catalog.methods import BASELINE_LABELS, SIDE_METHODS, side_name
@@ -34,9 +35,11 @@ from crlso_core.store.pairs import list_pairs
 
 
 @st.fragment(run_every=1.0)
-def live_curve(opt: Optional[float], labelled: Optional[int]) -> None:
+def live_curve(opt: Optional[float], labelled: Optional[int], folders: tuple[str, ...]) -> None:
     job = active_job(runs_root())
     if job is None or job.kind != "search" or not job.progress or not job.progress.get("curves"):
+        return
+    if not concerns(job, runs_root(), folders):  # another run's search: not this page's
         return
     st.plotly_chart(live_curve_figure(job.progress["curves"], opt, labelled), key="live-curve")
 
@@ -104,40 +107,64 @@ def overview(path: str, stamp: float, method: str) -> go.Figure:
                                latent=w.latent)
 
 
+def trajectory_names(paths: list[Trajectory], label) -> list[str]:
+    names = []
+    for i, t in enumerate(paths):
+        best = max((m.valid_acc for m in t.found), default=None)
+        names.append(f"#{i + 1} from {label(t.start_arch)} · {len(t.found)} found" + (f", best {best:.2f} %" if best is not None else "")
+                     + f" · {len(t.walk)} of {len(t.moves)} moves to walk")
+    return names
+
+
+def walk_columns(space: str):
+    """The move chart and the cell on one screen for every space: a cell that draws wide
+    (NB301's two cells) gets the wider column, where its text keeps 14 px (cell_render.py)."""
+    return tuple(st.columns([2, 3] if draws_wide(space) else [3, 2]))
+
+
 @st.fragment
 def walk_one(path: str, stamp: float, method: str, side: str) -> None:
-    """Pick a trajectory and walk its moves; only this part reruns on each move."""
+    """Pick a trajectory and walk it; only this part reruns on each move. It opens on the
+    trajectory that found the most cells, and moves that decoded to a known cell are folded."""
     run, w = view(path), walks(path, stamp, method)
     label = lambda arch: run.space.label(run.space.parse(arch))  # noqa: E731
-    options = list(range(len(w.paths)))
-    names = []
-    for i, t in enumerate(w.paths):
-        best = max((m.valid_acc for m in t.found), default=None)
-        names.append(f"#{i + 1} from {label(t.start_arch)} · {len(t.found)} found" + (f", best {best:.2f} %" if best is not None else ""))
-    pick = st.selectbox("Trajectory (from one start cell)", options, format_func=lambda i: names[i], key=f"traj-{side}")
+    names = trajectory_names(w.paths, label)
+    pick = st.selectbox("Trajectory (from one start cell; opens on the one that found the most cells)", range(len(w.paths)),
+                        index=default_trajectory(w.paths), format_func=lambda i: names[i], key=f"traj-{side}")
     t = w.paths[pick]
-    moves = t.moves
-    index = st.slider("Move (0 = the start cell)", 0, len(moves), 0, key=f"move-{side}-{pick}")
-    path_archs = [t.start_arch, *(m.arch for m in moves)]
-    points = np.array([w.xy[a] for a in path_archs])
-    texts = ["start: " + label(t.start_arch)] + [f"{i + 1}. round {m.round}: {label(m.arch)}" for i, m in enumerate(moves)]
-    chart, cell = chart_and_cell(run.config.space)
+    entries = t.walk
+    index = st.slider("Move (0 = the start cell; moves that decoded to a known cell are folded into one)", 0, len(entries), 0,
+                      key=f"move-{side}-{pick}")
+    nan = np.full(2, np.nan)
+    points = np.array([nan if isinstance(e, Folded) else w.xy[e.arch] for e in entries]).reshape(-1, 2)
+    folded = np.array([w.xy[m.arch] for e in entries if isinstance(e, Folded) for m in e.moves]).reshape(-1, 2)
+    texts = [f"{i + 1}. round {e.round}: {label(e.arch)}" + (f" · {e.valid_acc:.2f} %" if e.valid_acc is not None else "")
+             if isinstance(e, Move) else f"{i + 1}. {e.describe(t.start_arch)}" for i, e in enumerate(entries)]
+    chart, cell = walk_columns(run.config.space)
     coords = projection(run, method, 2).coords
-    chart.plotly_chart(trajectory_detail(coords, points, texts, index,
-                                         f"Trajectory #{pick + 1}, move {index} of {len(moves)}"), key=f"detail-{side}")
-    arch = path_archs[index]
+    chart.plotly_chart(walk_figure(coords, w.xy[t.start_arch], points, texts, folded, "start: " + label(t.start_arch), index,
+                                   f"Trajectory #{pick + 1}, move {index} of {len(entries)}"), key=f"detail-{side}")
+    chart.caption(f"{len(t.moves)} moves, {len(t.found)} of them to a new cell; grey dots: moves that decoded to a known cell "
+                  "(folded). A number not printed beside its dot is in the dot's hover text.")
+    entry = entries[index - 1] if index else None
+    if isinstance(entry, Folded):
+        with cell:
+            st.markdown(f"**{md(entry.describe(t.start_arch))}.**")
+            with st.expander(f"Open the {len(entry.moves)} folded move(s)"):
+                st.markdown("  \n".join(md(m.describe(t.start_arch)) + f": {md(label(m.arch))}" for m in entry.moves))
+        return
+    arch = t.start_arch if entry is None else entry.arch
     (valid,) = run.accuracy_of([arch])
     truth = f"**{valid:.2f} %**" if np.isfinite(valid) else f"unknown ({md(run.benchmark.title)} cannot answer this cell)"
     with cell:
         show_cell(arch, run.config.space)
-        if index == 0:
+        if entry is None:
             st.markdown(f"The start cell, one of the best queried when the round began. True validation accuracy {truth}.")
         else:
-            move = moves[index - 1]
-            last = move.steps[-1]
-            st.markdown(f"{md(move.describe(t.start_arch))}.  \n"
+            last = entry.steps[-1]
+            st.markdown(f"{md(entry.describe(t.start_arch))}.  \n"
                         f"Predicted by the search's predictor: **{last.pred_acc:.2f} %** at the decoded cell  \n"
-                        f"True validation accuracy: {truth} " + ("(queried)" if move.queried else "(not queried: already known)"))
+                        f"True validation accuracy: {truth} " + ("(queried)" if entry.queried else "(not queried: already known)"))
         st.code(arch, language=None, wrap_lines=True)
 
 
@@ -222,12 +249,14 @@ if go_search:
     )
     if target is not pair:
         st.rerun()
-job_panel(("search",))
-live_curve(opt_valid, first.config.labelled)
+folders = tuple(str(pair.path(side)) for side in pair.sides)  # the page's run: only its jobs are shown here
+job_panel(("search",), folders)
+live_curve(opt_valid, first.config.labelled, folders)
 
 curves = [c for side, run in runs.items() for c in run_curves(run.path, benchmark, dataset, SIDE_METHODS[side])]
 if not curves:
-    if active_job(runs_root()) is None:
+    job = active_job(runs_root())
+    if job is None or not concerns(job, runs_root(), folders):
         st.info("No search results for this run yet: start a search above.")
     st.stop()
 st.subheader("Results")
