@@ -102,3 +102,11 @@ def test_a_region_is_lit_on_both_sides_set_against_the_whole_space_and_saved_as_
     lines = list(csv.reader(io.StringIO(offered[-1].decode())))
     assert lines[0] == ["cell string", "valid acc", "test acc", "LS predicted acc", "CR-LS predicted acc"]
     assert len(lines) == count + 1 and float(lines[1][1]) >= float(lines[-1][1])  # every cell of the region, best first
+    # a lasso on CR-LS (a triangle): the same, the other way round
+    at.session_state["latent-region"] = {"view": "pair-pca", "panel": 1, "polygon": [[0, 0], [1e3, 0], [0, 1e3]]}
+    at.run()
+    assert any(h.value.startswith("Selected region in CR-LS: ") for h in at.subheader)
+    panels = _cloud(at)["panels"]
+    assert "region" in panels[1] and "region" not in panels[0]
+    assert panels[0]["selected"]["label"] == panels[1]["selected"]["label"] and all(x > 0 for x in panels[1]["selected"]["x"])
+    assert "The same cells are lit in LS" in text_of(at)
