@@ -51,7 +51,7 @@ def _too_small_or_light(page) -> tuple[int, list]:
 
 
 @pytest.mark.parametrize("path, charts, name", [
-    ("/?space=nb201", 1, "benchmark"),
+    ("/benchmark?space=nb201", 1, "benchmark"),
     ("/similarity?run=example-nb201", 4, "similarity"),
     ("/search?run=example-nb201", 2, "search"),
     ("/search?run=example-nb301", 2, "search-nb301"),

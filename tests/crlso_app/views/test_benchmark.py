@@ -71,6 +71,7 @@ for space in ["nb201", "missing"]:
     at = AppTest.from_file({str(root / "crlso_app" / "main.py")!r}, default_timeout=120)
     at.query_params["space"] = space
     at.run()
+    at.switch_page("views/benchmark.py").run()  # the app opens on Latent space
     out[space] = [[e.value for e in at.error], [e.value for e in at.exception], len(at.dataframe[0].value) if at.dataframe else 0,
                   [c.value for c in at.caption]]
 print(json.dumps(out))
