@@ -83,14 +83,18 @@ def colour_index(colour: np.ndarray, reverse: bool = False) -> np.ndarray:
 SELECTED_LIMIT = 6000  # cells of a selection sent to the browser per panel; the summary and the CSV hold them all
 
 
-def cell_layer(xy: np.ndarray, rows: Sequence[int], labels: Sequence[str] = (), colours: Optional[np.ndarray] = None) -> dict:
+def cell_layer(xy: np.ndarray, rows: Sequence[int], labels: Sequence[str] = (), colours: Optional[np.ndarray] = None,
+               draw_rank: Optional[np.ndarray] = None) -> dict:
     """Cells `rows` at their positions on one panel (drawn or not), with their labels and
-    colour indices when given: a selection, or a set of neighbours."""
+    colour indices when given: a selection, or a set of neighbours. With `draw_rank` (each
+    row's place in the panel's drawing order) the best are drawn last, on top, as the panel's."""
     xy = np.asarray(xy, dtype=np.float64)[:, :2]
     rows = np.asarray(list(rows), dtype=np.int64)
     total = len(rows)
     if total > SELECTED_LIMIT:  # an even share of the selection, the same on every panel, so the panels still agree
         rows = rows[np.linspace(0, total - 1, SELECTED_LIMIT).round().astype(np.int64)]
+    if draw_rank is not None:
+        rows = rows[np.argsort(np.asarray(draw_rank)[rows], kind="stable")]
     layer = {"x": np.round(xy[rows, 0], 6).tolist(), "y": np.round(xy[rows, 1], 6).tolist(), "total": total}
     if len(labels):
         layer["label"] = [labels[r] for r in rows]

@@ -23,7 +23,7 @@ from crlso_app.cloud_chart import (
     with_selection,
 )
 from crlso_app.cluster import job_address
-from crlso_app.figures import latent_scatter_3d, side_by_side
+from crlso_app.figures import draw_order, latent_scatter_3d, side_by_side
 from crlso_app.jobs_panel import job_panel
 from crlso_app.run_picker import pair_views
 from crlso_app.selection import TOP, region_summary, selected_rows, selection_csv
@@ -79,6 +79,14 @@ def scatter_figure_3d(paths: tuple[str, ...], stamps: tuple[float, ...], method:
     projection, colouring and marked cell."""
     panels = [side_panel_3d(view(path), method, colour_name, mark) for path in paths]
     return side_by_side(panels, f"{' and '.join(side_name(view(p).side) for p in paths)} Â· {LABELS[method]}")
+
+
+def drawing_rank(colour: np.ndarray, reverse: bool) -> np.ndarray:
+    """Each row's place in the order the chart draws every cell (best last)."""
+    order = draw_order(colour, reverse)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def neighbour_table(run, row: int, k: int) -> pd.DataFrame:
@@ -168,7 +176,7 @@ with chart_column, st.spinner(f"Drawing {len(first.codes):,} cells on each sideâ
         selected = None
         if region:  # the region's cells, on every panel: where one side's cluster lands on the other
             (rows,) = region.values()
-            selected = [cell_layer(xy, rows, run.labels, colour_index(colours[side], reverse))
+            selected = [cell_layer(xy, rows, run.labels, colour_index(colours[side], reverse), drawing_rank(colours[side], reverse))
                         for xy, (side, run) in zip(coords, runs.items())]
         marked = [[cell_layer(xy, near) for near in neighbours.values()] for xy in coords] if neighbours else None
         panels = with_selection(cloud_panels(paths, stamps, method, colour_name), marks, area, selected, marked)

@@ -90,7 +90,7 @@ def test_linked_panels_a_picked_cell_on_the_first_screen_and_a_wheel_that_scroll
         page.wait_for_function(f"() => document.querySelector('{CLOUD}').dataset.selected !== ','")
         count = int(region.inner_text().split(":")[1].split("cells")[0].replace(",", ""))
         left, right = _chart(page, "selectedLabels(a)", 0), _chart(page, "selectedLabels(a)", 1)
-        assert count > 0 and left == right and len(left) == count
+        assert count > 0 and sorted(left) == sorted(right) and len(left) == count  # each side draws its best last
         assert page.locator(f"{CLOUD}").get_attribute("data-selected") == f"{count},{count}"
         expect(page.get_by_text("whole space")).to_be_visible()
         expect(page.get_by_role("button", name=f"Download the {count:,} cells as CSV")).to_be_visible()

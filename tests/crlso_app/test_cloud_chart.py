@@ -111,3 +111,10 @@ def test_a_huge_selection_is_capped_in_what_the_browser_is_sent():
     layer = cloud_chart.cell_layer(xy, range(len(xy)))
     assert len(layer["x"]) == cloud_chart.SELECTED_LIMIT and layer["total"] == len(xy) and "label" not in layer
     assert layer["x"][0] == round(xy[0, 0], 6) and layer["x"][-1] == round(xy[-1, 0], 6)  # an even share, not the first rows
+
+
+def test_a_selection_is_drawn_best_last_on_each_panel():
+    xy = np.random.default_rng(7).normal(size=(10, 2))
+    rank = np.array([9, 0, 8, 1, 7, 2, 6, 3, 5, 4])  # each row's place in the panel's drawing order
+    layer = cloud_chart.cell_layer(xy, [0, 1, 2, 3], _labels(10), np.arange(10), rank)
+    assert layer["colour"] == [1, 3, 2, 0] and layer["total"] == 4
