@@ -166,7 +166,9 @@ function draw(s) {
   const { ctx, data } = s, dpr = window.devicePixelRatio || 1;
   s.width = Math.max(s.root.clientWidth, 300);
   // at most data.height, less in a short window (1280×720), so the x axis stays on the first screen
-  s.height = Math.round(Math.min(data.height, Math.max(320, window.innerHeight - 330)));
+  // (less again when the legend takes a second line)
+  const legendExtra = Math.max(0, s.legend.offsetHeight - 22);
+  s.height = Math.round(Math.min(data.height, Math.max(320, window.innerHeight - 330 - legendExtra)));
   if (s.canvas.width !== Math.round(s.width * dpr) || s.canvas.height !== Math.round(s.height * dpr)) {
     s.canvas.width = Math.round(s.width * dpr);
     s.canvas.height = Math.round(s.height * dpr);
@@ -360,7 +362,7 @@ function paintLegend(s) {
   const chosen = data.panels.find((p) => p.selected);
   if (chosen) {
     const { total, x } = chosen.selected, drawn = x.length < total ? ` (${x.length.toLocaleString()} of them drawn)` : "";
-    item("●", "color:#555", `selection: ${total.toLocaleString()} cells${drawn}, lit on both sides; the rest grey`);
+    item("●", "color:#555", `${total.toLocaleString()} selected${drawn}, lit on both sides`);
   }
   legend.replaceChildren(...parts);
 }
@@ -491,7 +493,7 @@ export default function (component) {
   s.root.dataset.selected = data.panels.map((p) => (p.selected ? p.selected.x.length : "")).join(",");
   s.tip.style.display = "none";  // a new run redraws: what the label pointed at may have moved
   paintButtons(s);
-  paintLegend(s);
+  paintLegend(s);  // before drawing: its height sets the plots'
   draw(s);
   if (!s.listening) listen(s);
   return () => {

@@ -181,7 +181,7 @@ with chart_column, st.spinner(f"Drawing {len(first.codes):,} cells on each sideâ
         marked = [[cell_layer(xy, near) for near in neighbours.values()] for xy in coords] if neighbours else None
         panels = with_selection(cloud_panels(paths, stamps, method, colour_name), marks, area, selected, marked)
         title = f"{' and '.join(side_name(s) for s in runs)} Â· {LABELS[method]}"
-        legend = [f"nearest {k} in the {side_name(s)} latent space" for s in neighbours]
+        legend = [f"{k} nearest in the {side_name(s)} latent space" for s in neighbours]
         cloud_chart(cloud_data(panels, title, view_name, reverse, legend), key)
     else:
         figure = scatter_figure_3d(paths, stamps, method, colour_name, cell)

@@ -74,7 +74,7 @@ def test_linked_panels_a_picked_cell_on_the_first_screen_and_a_wheel_that_scroll
             kinds = [m[2] for m in marks]
             assert kinds.count("mark") == 1 and kinds.count("set 0") == 10 and kinds.count("set 1") == 10  # k = 10 a side
             assert all(canvas["y"] <= m[1] <= min(height, canvas["y"] + canvas["height"]) for m in marks)
-        expect(page.locator(".crlso-cloud-legend")).to_contain_text("nearest 10 in the CR-LS latent space")
+        expect(page.locator(".crlso-cloud-legend")).to_contain_text("10 nearest in the CR-LS latent space")
 
         # a box on LS: the same cells light up on CR-LS
         page.locator(f"{CLOUD} button[data-tool=box]").click()
@@ -96,6 +96,8 @@ def test_linked_panels_a_picked_cell_on_the_first_screen_and_a_wheel_that_scroll
         expect(page.get_by_role("button", name=f"Download the {count:,} cells as CSV")).to_be_visible()
         _scroll_to_top(page)
         page.screenshot(path=str(SHOTS / f"{shot}-box.png"))
+        box = page.locator(f"{CLOUD} canvas").bounding_box()
+        assert box["y"] + box["height"] <= height  # with the selection's line in the legend, the x axis still shows
 
         # the wheel over a panel scrolls the page and leaves the zoom alone; no label stays behind
         page.locator(f"{CLOUD} button[data-tool=pick]").click()
