@@ -29,7 +29,7 @@ PATH, CURRENT = "#d62728", "#ffbf00"
 NOT_LATENT = "#555555"  # a fallback, mutation or random query: drawn apart from latent moves
 
 
-MARGIN = dict(l=85, r=25, t=40, b=72)  # room for the tick labels and titles of a y axis on the left and an x axis below
+MARGIN = dict(l=100, r=25, t=50, b=80)  # room for a y axis's 16 px ticks and title on the left and an x axis's below (crlso_app/theme.py)
 
 
 def _layout(fig: go.Figure, title: str, height: int = 460, margin: Optional[dict] = None, **kwargs) -> go.Figure:
@@ -295,7 +295,7 @@ def origins_figure(by_method: dict, title: str) -> go.Figure:
                              hovertemplate="%{y}: %{x} queries<extra>" + ABOUT[kind] + "</extra>"))
     fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.35))
     fig.update_xaxes(title="search queries (labelled set left out)")
-    return _layout(fig, title, height=150 + 45 * len(methods), margin=dict(b=90))
+    return _layout(fig, title, height=160 + 45 * len(methods), margin=dict(l=150, b=100))  # method names left of the bars
 
 
 def trajectory_detail(
@@ -355,7 +355,7 @@ def similarity_heatmap(matrix: np.ndarray, title: str, x_label: str, y_label: st
     fig = go.Figure(go.Heatmap(z=matrix, zmin=-1, zmax=1, colorscale=SIGNED_SCALE, colorbar=dict(title="cosine", thickness=14)))
     fig.update_xaxes(title=x_label)
     fig.update_yaxes(title=y_label, autorange="reversed")
-    return _layout(fig, title, height=420, margin=dict(r=85, b=80))
+    return _layout(fig, title, height=430, margin=dict(r=95, b=90))
 
 
 def similarity_figures(info: SimilarityInfo, label: str) -> tuple[go.Figure, go.Figure]:
@@ -486,4 +486,4 @@ def surface_figure(info: SurfaceInfo, title: str) -> go.Figure:
         ),
         scene_camera=dict(eye=dict(x=1.6, y=-1.6, z=0.95), center=dict(x=0, y=0, z=-0.1)),
     )
-    return _layout(fig, title, height=460, margin=dict(l=0, r=0, b=0))  # a scene: no axes in the margins
+    return _layout(fig, title, height=460, margin=dict(l=0, r=95, b=0))  # a scene: no axes in the margins; the colour bar right

@@ -130,10 +130,13 @@ def apply_theme(fig: go.Figure) -> go.Figure:
             patch = (patch or {}) | {"textfont": {"size": max(MIN_FONT, (trace.textfont.size or 0)), "color": TEXT}}
         if patch:
             trace.update(patch)
-        if "colorbar" in (getattr(trace, "marker", None) or {}) and trace.marker.showscale is not False:
-            trace.marker.colorbar.update(tickfont=dict(size=MIN_FONT, color=TEXT), title_font=dict(size=MIN_FONT, color=TEXT))
-        elif trace.type in ("heatmap", "surface", "contour") and trace.showscale is not False:
-            trace.colorbar.update(tickfont=dict(size=MIN_FONT, color=TEXT), title_font=dict(size=MIN_FONT, color=TEXT))
+        # a colour bar's fonts only where the figure has one: touching marker.colorbar on a trace without one (a
+        # histogram's, a line's) makes Plotly reserve room for it and widen the right margin
+        bar = dict(tickfont=dict(size=MIN_FONT, color=TEXT), title_font=dict(size=MIN_FONT, color=TEXT))
+        if "colorbar" in (plain.get("marker") or {}):
+            trace.marker.colorbar.update(bar)
+        elif "colorbar" in plain or (trace.type in ("heatmap", "surface", "contour") and trace.showscale is not False):
+            trace.colorbar.update(bar)
     return fig
 
 

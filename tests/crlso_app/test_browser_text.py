@@ -14,6 +14,10 @@ from crlso_app.theme import MIN_FONT, is_dark
 from tools.serve import CHROMIUM, ROOT, app_server, browser_page
 
 SHOTS = ROOT / "build" / "screenshots"
+WIDENED = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout && g._fullLayout._size)
+    .filter(g => { const asked = {l: 80, r: 80, t: 100, b: 80, ...(g.layout.margin || {})};
+        return ['l', 'r', 't', 'b'].some(k => Math.round(g._fullLayout._size[k]) > asked[k]); })
+    .map(g => [(g._fullLayout.title || {}).text, ['l', 'r', 't', 'b'].map(k => Math.round(g._fullLayout._size[k]))])"""
 PLOTLY_TEXT = """() => [...document.querySelectorAll('.js-plotly-plot svg.main-svg text')]
     .filter(t => t.textContent.trim() && t.getClientRects().length && getComputedStyle(t).visibility !== 'hidden'
                  && getComputedStyle(t).display !== 'none' && parseFloat(getComputedStyle(t).opacity || '1') > 0)
@@ -70,3 +74,4 @@ def test_every_plotly_text_is_at_least_14_px_and_dark(lesson, path, charts, name
     count, bad = _too_small_or_light(page)
     assert count > 10  # the charts' text was read
     assert bad == []
+    assert page.evaluate(WIDENED) == []  # the larger text fits each chart's margins: Plotly did not widen one (a second draw)
