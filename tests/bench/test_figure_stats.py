@@ -32,3 +32,19 @@ def test_figure_statistics_over_seeds_are_measured_as_the_pages_do_and_resume(tm
     text = markdown(comparisons)
     assert "| Jensen violations of the predicted error" in text and "paper's claim for CR-LS" in text
     assert in_words(jensen).startswith("Over 2 seeds of the `smoke` preset")
+
+
+def test_verdicts_are_worded_by_the_one_rule():
+    from crlso_core.bench.figure_stats import Comparison
+
+    noise = Comparison("demo", "top_worst_100", 5, (-0.095, 0.018), (-0.157, 0.042), (-0.062, 0.042), 2, "lower")
+    one = Comparison("paper", "jensen_true", 1, (0.48, float("nan")), (0.49, float("nan")), (0.01, float("nan")), 1, "lower")
+    opposite = Comparison("demo", "jensen_true", 5, (0.476, 0.003), (0.487, 0.005), (0.011, 0.004), 5, "lower")
+    assert (noise.verdict, one.verdict, opposite.verdict) == ("not shown: within noise", "no claim from one seed", "opposite")
+    assert noise.reproduced is False and one.reproduced is None
+    assert in_words(noise).endswith("the paper's direction is not shown: the difference is within noise (under 2 s.e.).")
+    assert "CR-LS − LS -0.062 ± 0.042" in in_words(noise)
+    assert in_words(one).startswith("Over 1 seed of") and "no claim from one seed" in in_words(one)
+    table = markdown([noise, one, opposite])
+    assert "| verdict |" in table and "| not shown: within noise |" in table and "| opposite |" in table
+    assert "|mean| > 2 s.e." in table
