@@ -42,6 +42,14 @@ def device_line() -> str:
     return "This machine has **no CUDA GPU**: training runs on the CPU (auto picks the CPU)."
 
 
+def job_sentence(sides) -> str:
+    """What the job started here does, in words: a promised time is for exactly this job."""
+    trained = " and ".join(side_name(s) for s in sides)
+    return (f"Start training runs one job: {trained} {'each ' if len(sides) > 1 else ''}trained (teacher, G-VAE, then the "
+            "codes, the reconstruction check and the search's predictor), one after the other; it does not search "
+            "(the Search page does, from the trained pair).")
+
+
 def build_config(values: dict):
     config = preset(values["preset"], space=values["space"], dataset=values["dataset"], seed=values["seed"],
                     labelled=values["labelled"], device=values["device"])
@@ -103,8 +111,8 @@ with st.form("knobs"):
         projections=kept_widget(st.checkbox, f"Also compute t-SNE and UMAP of the codes ({projection_time(space, base)}); "
                                 "PCA is always there", "with-projections", False, form=True),
     )
-    if preset_name in spec.preset_times:
-        st.caption(f"{preset_name}: {spec.preset_times[preset_name]}.")
+    st.caption(job_sentence(values["sides"]) + (f" {preset_name}: {spec.preset_times[preset_name]}."
+                                                 if preset_name in spec.preset_times else ""))
     preset_effects(space, dataset, preset_name)
     submitted = st.form_submit_button("Start training", type="primary")
 if submitted:

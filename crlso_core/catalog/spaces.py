@@ -23,8 +23,10 @@ NB201 = SpaceSpec(
     # paper in the paper-preset bench (BENCHMARKS.md)
     preset_times={
         "smoke": "about 10 s for a pair: for a first look, nothing learned",
-        "lesson": ("about 70 s for a pair on 2 idle cores: LS 34 s + CR-LS 33 s, each trained and searched (`crlso run`, "
-                   "seed 1); reconstruction 100 % / 100 %, teacher Kendall tau 0.65, latent predictor's tau 0.58 / 0.62"),
+        "lesson": ("this page's job (both sides trained, no search) took 29 min in the one run measured, on a 2-core "
+                   "AMD EPYC shared with other jobs (load average 8 to 15; benchmarks/lesson_time.py); not yet measured idle, "
+                   "where `crlso run` took LS 34 s + CR-LS 33 s, each trained and searched (seed 1); reconstruction "
+                   "100 % / 100 %, teacher Kendall tau 0.65, latent predictor's tau 0.58 / 0.62"),
         "demo": "about 80 s for a pair on a 2-core CPU",
         "paper": ("about 25 min for a pair on a 2-core CPU, the authors' settings: one side, searched, took 12-13 min "
                   "on one core (`crlso bench --preset paper`, CIFAR-10 seeds 0-1)"),
@@ -59,9 +61,10 @@ NB301 = SpaceSpec(
     # 517 s (LS) and 515 s (CR-LS) through train_pair, search included; one CR-LS demo run on
     # an H200 took 106 s (G-VAE 1.4 s per epoch)
     preset_times={"smoke": "about 15 s for a pair: for a first look, nothing learned",
-                  "lesson": ("about 2 min for a pair on 2 idle cores (LS 59 s + CR-LS 60 s, each trained and searched, "
-                             "`crlso run`, seed 1), and not worth showing: reconstruction 0 % on both sides, teacher Kendall "
-                             "tau 0.48, latent predictor's tau 0.25 / 0.36; a demo pair is worth showing (the shipped example is one)"),
+                  "lesson": ("this page's job (training only) not measured; `crlso run` took LS 59 s + CR-LS 60 s on "
+                             "2 idle cores, each trained and searched (seed 1); and not worth showing: reconstruction 0 % on "
+                             "both sides, teacher Kendall tau 0.48, latent predictor's tau 0.25 / 0.36; a demo pair is worth "
+                             "showing (the shipped example is one)"),
                   "demo": "about 17 min for a pair on a 2-core CPU (each side about 8.5 min); about 2 min a side on an H200 GPU",
                   "paper": "not measured here: a pool of 100,000 genotypes and 200 epochs are for a GPU"},
     preset_overrides={
@@ -100,9 +103,9 @@ NB101 = SpaceSpec(
     # scale: its steps stalled at their start cells, so 549 of 634 rounds queried one cell, each
     # after a full fine-tuning; in code spacing about 10 cells a round.
     preset_times={"smoke": "about 12 s for a pair: for a first look, nothing learned",
-                  "lesson": ("about 55 s for a pair on 2 idle cores: LS 25 s + CR-LS 29 s, each trained and searched "
-                             "(`crlso run`, seed 1); reconstruction 99.8 % / 99.2 % (unseen cells 98.9 % / 97.0 %), "
-                             "teacher Kendall tau 0.58, latent predictor's tau 0.57 / 0.59"),
+                  "lesson": ("this page's job (training only) not measured; `crlso run` took LS 25 s + CR-LS 29 s on "
+                             "2 idle cores, each trained and searched (seed 1); reconstruction 99.8 % / 99.2 % "
+                             "(unseen cells 98.9 % / 97.0 %), teacher Kendall tau 0.58, latent predictor's tau 0.57 / 0.59"),
                   "demo": ("about 5 min a run on a 2-core CPU (G-VAE + ICNN 4.2 min, search of 800 queries 35 s), "
                            "a searched pair is two such runs"),
                   "paper": ("not measured end to end: about 3 h of G-VAE training a side on a 2-core CPU (one epoch "

@@ -22,10 +22,12 @@ def report(progress: Optional[ProgressFn], stage: str, step: int, total: int, **
         progress(ProgressEvent(stage, step, total, metrics))
 
 
-# Each stage kind's share of a job ("start": the time before the first report: Python, PyTorch
-# and the benchmark loading). Equal until measured; a stage kind not listed counts as the mean
-# of those that are.
-STAGE_WEIGHTS = {"start": 1.0, "teacher": 1.0, "gvae": 1.0, "check": 1.0}
+# Each stage kind's share of a job, in seconds of a lesson pair on NB201 (benchmarks/results/
+# lesson_time_nb201.json, the Train page's job on a loaded 2-core machine: G-VAE 610 / 824 s a
+# side, the checks 122 s on LS, the teachers tens of seconds, 5 s before the first report, for
+# "start": Python, PyTorch and the benchmark loading). Only the shares matter: the pace is the
+# job's own. A stage kind not listed counts as the mean of those that are.
+STAGE_WEIGHTS = {"start": 5.0, "teacher": 30.0, "gvae": 700.0, "check": 70.0}
 
 
 def _weight(stage: str, weights: dict[str, float]) -> float:
@@ -42,17 +44,23 @@ def job_fraction(plan: list[str], index: int, step: int, total: int, weights: Op
     return done / sum(shares)
 
 
+MEASURED = 0.05  # the share of a job done before its pace says anything: Python's start and the teacher's seconds vary too much
+
+
 def job_left(plan: list[str], index: Optional[int], step: int, total: int, seconds: float,
              weights: Optional[dict[str, float]] = None) -> Optional[float]:
     """Seconds left in the whole job, estimated from the `seconds` it has run so far and the
     share of it done (job_fraction): the whole job at the pace measured so far, so the
-    estimate does not jump when a stage ends. None ("estimating…") until a step of the job
-    has been measured; never 0 before the last step of the last stage (at least 1 s)."""
-    if not plan or index is None or not 0 <= index < len(plan) or (index == 0 and step < 1) or seconds <= 0:
+    estimate does not jump when a stage ends. None ("estimating…") until MEASURED of the job
+    is done (on a lesson pair: the first G-VAE epoch); never 0 before the last step of the
+    last stage (at least 1 s)."""
+    if not plan or index is None or not 0 <= index < len(plan) or seconds <= 0:
         return None
     if index == len(plan) - 1 and step >= total:
         return 0.0
     done = job_fraction(plan, index, step, total, weights)
+    if done < MEASURED:
+        return None
     return max(1.0, seconds * (1 - done) / done)
 
 

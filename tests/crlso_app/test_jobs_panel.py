@@ -15,9 +15,9 @@ def progress(stage, step, total, elapsed=0.0, **metrics):
 
 
 def test_the_texts_say_estimating_where_the_old_ones_said_0_s():
-    first = progress("ls:teacher", 40, 40, 2.2)
-    assert "estimating" not in job_left(first, 8.0) and " 0 s" not in job_left(first, 8.0)
-    assert "estimating" in job_left(progress("ls:teacher", 0, 40), 3.0)
+    assert "estimating" in job_left(progress("ls:teacher", 40, 40, 2.2), 8.0)  # the old panel: "at least 0 s left in all"
+    measured = progress("ls:gvae", 2, 8, 60.0)
+    assert "estimating" not in job_left(measured, 150.0) and " 0 s" not in job_left(measured, 150.0)
     gvae = progress("ls:gvae", 1, 8, 0.0)  # the screenshot: "1 / 8 epochs · 0 s left in this stage"
     assert stage_text(gvae) == "LS · G-VAE training: 1 / 8 epochs · estimating the time left in this stage…"
     assert "0 s left" not in stage_text(progress("ls:gvae", 7, 8, 0.001))

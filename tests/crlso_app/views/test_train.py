@@ -153,3 +153,40 @@ def test_with_an_unreachable_ray_cluster_the_page_says_so_and_jobs_run_here(open
     (job,) = list_jobs(empty_store)
     assert json.loads((job.path / "job.json").read_text())["ray_address"] is None
     assert wait_for(job, timeout=300).status == "done"
+
+
+def _progress(store, **p):
+    import json
+
+    plan = ["ls:teacher", "ls:gvae", "ls:check", "crls:teacher", "crls:gvae", "crls:check"]
+    (store / ".jobs" / "j1" / "progress.json").write_text(json.dumps(
+        {"plan": plan, "index": plan.index(p["stage"]), "eta_s": 0.0, "job_eta_s": 0.0, "job_eta_partial": True,
+         "updated": __import__("time").time(), **p}))
+
+
+def test_the_ls_side_shows_no_icnn_fit_and_an_unmeasured_eta_says_estimating(open_page, busy_store):
+    """The lesson trial's screenshot: 'reconstruction loss 1.72 · ICNN fit (MSE) 0' on LS, and
+    '1 / 8 epochs · 0 s left in this stage'."""
+    _progress(busy_store, stage="ls:gvae", step=1, total=8, metrics={"recon": 1.72, "icnn": 0.0}, stage_elapsed_s=0.0)
+    at = open_page("train", busy_store)
+    said = " ".join(c.value for c in at.caption)
+    bars = [getattr(e.proto, "text", "") for e in at.get("progress")]
+    assert "reconstruction loss 1.72" in said and "ICNN fit" not in said
+    assert any("1 / 8 epochs · estimating the time left in this stage" in b for b in bars), bars
+    assert not any(" 0 s left" in b for b in bars), bars
+    _progress(busy_store, stage="crls:gvae", step=3, total=8, metrics={"recon": 1.5, "icnn": 0.02}, stage_elapsed_s=4.0)
+    at.run()
+    assert "ICNN fit (MSE) 0.02" in " ".join(c.value for c in at.caption)
+
+
+def test_the_lesson_time_is_the_measured_time_of_this_pages_job_which_does_not_search(open_page, empty_store):
+    """The lesson trial: 'about 50 s for a pair, each trained and searched' took 9.7 min, and the job does not search."""
+    import json
+    from pathlib import Path
+
+    measured = json.loads((Path(__file__).resolve().parents[3] / "benchmarks" / "results" / "lesson_time_nb201.json").read_text())
+    at = open_page("train", empty_store)
+    said = " ".join(c.value for c in at.caption)
+    assert "it does not search" in said and "LS and CR-LS each trained" in said
+    assert f"took {measured['median_s'] / 60:.0f} min in the one run measured" in said and "load average" in said
+    assert "each trained and searched (`crlso run`" not in said and "about 70 s for a pair" not in said
