@@ -104,39 +104,53 @@ def _font_patch(node: Any, in_trace_of: str = "") -> Any:
     return None
 
 
+def _merged(a: dict, b: dict) -> dict:
+    """`a` with `b` merged in, deeply; of two font sizes the larger is kept."""
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        elif key == "size" and isinstance(out.get(key), (int, float)) and isinstance(value, (int, float)):
+            out[key] = max(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _text(size: int) -> dict:
+    return {"size": size, "color": TEXT}
+
+
 def apply_theme(fig: go.Figure) -> go.Figure:
     """Every text of `fig` at MIN_FONT px or more, in TEXT: the base font, titles, axes (2-D and
     3-D scenes), legends, colour bars, annotations (subplot titles, lines' labels), hover labels
-    and text drawn on marks. Sizes already set larger are kept. Returns `fig`, changed in place."""
-    fig.update_layout(
-        font=dict(size=BASE_FONT, color=TEXT),
-        title_font=dict(size=TITLE_FONT, color=TEXT),
-        legend_font=dict(size=BASE_FONT, color=TEXT),
-        hoverlabel=dict(font=dict(size=BASE_FONT, color=TEXT), bgcolor=HOVER_BACKGROUND, bordercolor=TEXT),
-    )
-    fig.update_xaxes(tickfont=dict(size=BASE_FONT, color=TEXT), title_font=dict(size=BASE_FONT, color=TEXT))
-    fig.update_yaxes(tickfont=dict(size=BASE_FONT, color=TEXT), title_font=dict(size=BASE_FONT, color=TEXT))
-    for name in [k for k in fig.layout if k.startswith("scene")]:
-        axes = {f"{a}axis": dict(tickfont=dict(size=MIN_FONT, color=TEXT), title=dict(font=dict(size=BASE_FONT, color=TEXT)))
-                for a in "xyz"}
-        fig.layout[name].update(axes)
-    layout_patch = _font_patch(fig.layout.to_plotly_json())
-    if layout_patch:
-        fig.update_layout(layout_patch)
+    and text drawn on marks. Sizes already set larger are kept. Returns `fig`, changed in place.
+    One update of the layout and at most one of each trace: each of Plotly's updates costs
+    tens of milliseconds whatever the figure's size, and pages rebuild figures as they run."""
+    layout = fig.layout.to_plotly_json()
+    axis = {"tickfont": _text(BASE_FONT), "title": {"font": _text(BASE_FONT)}}
+    scene_axis = {"tickfont": _text(MIN_FONT), "title": {"font": _text(BASE_FONT)}}
+    patch = {
+        "font": _text(BASE_FONT), "title": {"font": _text(TITLE_FONT)}, "legend": {"font": _text(BASE_FONT)},
+        "hoverlabel": {"font": _text(BASE_FONT), "bgcolor": HOVER_BACKGROUND, "bordercolor": TEXT},
+        **{k: axis for k in {"xaxis", "yaxis", *(k for k in layout if k.startswith(("xaxis", "yaxis")))}},
+        **{k: {f"{a}axis": scene_axis for a in "xyz"} for k in layout if k.startswith("scene")},
+    }
+    fig.update_layout(_merged(_font_patch(layout) or {}, patch))
+    # a colour bar's fonts only where the figure has one: setting them on a trace without one (a histogram's
+    # marker, a line's) makes Plotly reserve room for a bar and widen the right margin
+    bar = {"tickfont": _text(MIN_FONT), "title": {"font": _text(MIN_FONT)}}
     for trace in fig.data:
         plain = {k: v for k, v in trace.to_plotly_json().items() if isinstance(v, dict) or _is_font_key(k)}
-        patch = _font_patch(plain, trace.type)
+        update = _font_patch(plain, trace.type) or {}
         if trace.type in ("scatter", "scattergl", "scatter3d") and "text" in (trace.mode or ""):
-            patch = (patch or {}) | {"textfont": {"size": max(MIN_FONT, (trace.textfont.size or 0)), "color": TEXT}}
-        if patch:
-            trace.update(patch)
-        # a colour bar's fonts only where the figure has one: touching marker.colorbar on a trace without one (a
-        # histogram's, a line's) makes Plotly reserve room for it and widen the right margin
-        bar = dict(tickfont=dict(size=MIN_FONT, color=TEXT), title_font=dict(size=MIN_FONT, color=TEXT))
+            update = _merged(update, {"textfont": _text(MIN_FONT)})
         if "colorbar" in (plain.get("marker") or {}):
-            trace.marker.colorbar.update(bar)
+            update = _merged(update, {"marker": {"colorbar": bar}})
         elif "colorbar" in plain or (trace.type in ("heatmap", "surface", "contour") and trace.showscale is not False):
-            trace.colorbar.update(bar)
+            update = _merged(update, {"colorbar": bar})
+        if update:
+            trace.update(update)
     return fig
 
 
