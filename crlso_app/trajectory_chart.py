@@ -41,8 +41,9 @@ def walk_figure(xy: np.ndarray, start: np.ndarray, entries: np.ndarray, entry_te
     xs, ys = _segments(np.repeat(start[None], len(real), 0), entries[real])
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=PATH, width=1.5), opacity=0.6, hoverinfo="skip", name="moves"))
     spans = [hi - lo for lo, hi in shown]
-    order = ([current - 1] if current - 1 in real else []) + [int(i) for i in real if i != current - 1]
-    keep = set(label_keep(entries, spans, order, LABEL_GAP))
+    # the move on show keeps its number; then the start's own label ("start"), so no other number prints over it
+    order = ([current] if current - 1 in real else []) + [0] + [int(i) + 1 for i in real if i != current - 1]
+    keep = {i - 1 for i in label_keep(np.vstack([start[None], entries]), spans, order, LABEL_GAP) if i}
     fig.add_trace(go.Scatter(x=entries[real, 0], y=entries[real, 1], mode="markers+text",
                              text=[str(i + 1) if i in keep else "" for i in real], textposition="top center",
                              hovertext=[entry_texts[i] for i in real], hoverinfo="text", marker=dict(size=8, color=PATH), name="move ends"))

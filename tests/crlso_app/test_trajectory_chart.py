@@ -22,3 +22,11 @@ def test_printed_numbers_never_overprint_and_the_current_move_keeps_its_number()
     assert len(cells.hovertext) == 41  # every shown move says its number on hover
     folded = next(t for t in fig.data if t.name == "decoded to a known cell")
     assert len(folded.x) == 7 and folded.mode == "markers"
+
+
+def test_no_number_prints_over_the_start_label():
+    entries = np.array([[0.0, 0.001], [1.0, 1.0]])  # move 1 decoded to a cell drawn on the start
+    fig = walk_figure(np.random.default_rng(0).normal(size=(100, 2)), np.zeros(2), entries, ["a", "b"], np.empty((0, 2)),
+                      "start", current=0, title="t")
+    cells = next(t for t in fig.data if t.name == "move ends")
+    assert list(cells.text) == ["", "2"] and len(cells.hovertext) == 2
