@@ -56,6 +56,8 @@ def _too_small_or_light(page) -> tuple[int, list]:
 
 @pytest.mark.parametrize("path, charts, name", [
     ("/benchmark?space=nb201", 1, "benchmark"),
+    ("/benchmark?space=nb301", 1, "benchmark-nb301"),
+    ("/similarity?run=example-nb101", 4, "similarity-nb101"),
     ("/similarity?run=example-nb201", 4, "similarity"),
     ("/search?run=example-nb201", 2, "search"),
     ("/search?run=example-nb301", 2, "search-nb301"),
