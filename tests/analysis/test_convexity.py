@@ -47,3 +47,37 @@ def test_surface_spans_the_cells_and_line_walks_between_two_cells():
                         lambda archs: acc[[names.index(a) for a in archs]], steps=5)
     assert line.archs == ["cell0", "cell50", "cell100", "cell150", "cell200"] and np.allclose(line.predicted, [-1, -0.5, 0, 0.5, 1])
     assert list(line.valid) == [0, 50, 100, 150, 200]
+
+
+def test_the_jensen_sentence_says_no_gain_when_the_true_error_rates_are_within_noise():
+    import numpy as np
+
+    from crlso_core.analysis.convexity import JensenInfo, compare_true_violations
+
+    def info(rate):  # 1,500 points, `rate` of them above the chord
+        gaps = np.where(np.arange(1500) < rate * 1500, 1.0, -1.0).reshape(500, 3)
+        return JensenInfo(np.array([0.25, 0.5, 0.75]), np.zeros((500, 2), int), gaps, gaps, rate, rate, 1e-3)
+
+    same = compare_true_violations(info(0.480), info(0.478))
+    assert same.sentence().startswith("No gain: LS 48.0 % vs CR-LS 47.8 %") and "within 2 s.e." in same.sentence()
+    assert compare_true_violations(info(0.48), info(0.30)).sentence().startswith("Gain: CR-LS's decoded cells break convexity less")
+    assert "the opposite" in compare_true_violations(info(0.48), info(0.60)).sentence()
+
+
+def test_a_flat_plane_says_its_span_in_words():
+    import numpy as np
+
+    from crlso_core.analysis.convexity import SurfaceInfo, plane_span
+
+    flat = SurfaceInfo(np.arange(3.0), np.arange(3.0), 94.22 + np.full((3, 3), 0.09) * np.arange(3), np.zeros((3, 2)), np.ones(2))
+    cells = np.linspace(91, 95, 200)  # the cells spread over 4 points
+    words = plane_span(flat, cells).words("CR-LS")
+    assert words.startswith("CR-LS's plane spans 0.18 points of predicted accuracy (94.22–94.40 %)") and "exaggerate" in words
+    steep = SurfaceInfo(np.arange(3.0), np.arange(3.0), np.full((3, 3), 5.0) * np.arange(3), np.zeros((3, 2)), np.ones(2))
+    assert "exaggerate" not in plane_span(steep, cells).words("LS")
+
+
+def test_only_an_icnn_is_convex_by_construction():
+    from crlso_core.analysis.convexity import convex_by_construction
+
+    assert convex_by_construction("icnn") and not convex_by_construction("mlp")

@@ -58,34 +58,6 @@ def test_a_bad_cell_for_the_line_is_one_clear_message(open_page, smoke_pair):
     assert not at.exception and "Not a NAS-Bench-201 cell string" in at.error[0].value
 
 
-def test_the_jensen_sentence_says_no_gain_when_the_true_error_rates_are_within_noise():
-    import numpy as np
-
-    from crlso_core.analysis.convexity import JensenInfo, compare_true_violations
-
-    def info(rate):  # 1,500 points, `rate` of them above the chord
-        gaps = np.where(np.arange(1500) < rate * 1500, 1.0, -1.0).reshape(500, 3)
-        return JensenInfo(np.array([0.25, 0.5, 0.75]), np.zeros((500, 2), int), gaps, gaps, rate, rate, 1e-3)
-
-    same = compare_true_violations(info(0.480), info(0.478))
-    assert same.sentence().startswith("No gain: LS 48.0 % vs CR-LS 47.8 %") and "within 2 s.e." in same.sentence()
-    assert compare_true_violations(info(0.48), info(0.30)).sentence().startswith("Gain: CR-LS's decoded cells break convexity less")
-    assert "the opposite" in compare_true_violations(info(0.48), info(0.60)).sentence()
-
-
-def test_a_flat_plane_says_its_span_in_words():
-    import numpy as np
-
-    from crlso_core.analysis.convexity import SurfaceInfo, plane_span
-
-    flat = SurfaceInfo(np.arange(3.0), np.arange(3.0), 94.22 + np.full((3, 3), 0.09) * np.arange(3), np.zeros((3, 2)), np.ones(2))
-    cells = np.linspace(91, 95, 200)  # the cells spread over 4 points
-    words = plane_span(flat, cells).words("CR-LS")
-    assert words.startswith("CR-LS's plane spans 0.18 points of predicted accuracy (94.22–94.40 %)") and "exaggerate" in words
-    steep = SurfaceInfo(np.arange(3.0), np.arange(3.0), np.full((3, 3), 5.0) * np.arange(3), np.zeros((3, 2)), np.ones(2))
-    assert "exaggerate" not in plane_span(steep, cells).words("LS")
-
-
 def test_the_line_starts_from_the_cell_picked_on_another_page(open_page, smoke_pair):
     import numpy as np
 
