@@ -20,6 +20,7 @@ PAGES = {  # file stem -> (title, icon)
 # The app opens where the README's lesson starts: the example pair's two latent spaces side by
 # side, with nothing to click first (the Benchmark page, one click away, introduces the data)
 LANDING = "latent"
+BENCHMARK_QUERY = ("sample", "filter", "ops")  # the Benchmark page's own: a link made when it was the landing page, at /
 
 
 def page(name: str) -> st.Page:
@@ -28,7 +29,8 @@ def page(name: str) -> st.Page:
 
 
 def _to_landing() -> None:
-    st.switch_page(page(LANDING), query_params=st.query_params.to_dict())
+    query = st.query_params.to_dict()
+    st.switch_page(page("benchmark" if set(query) & set(BENCHMARK_QUERY) else LANDING), query_params=query)
 
 
 def build_navigation():

@@ -39,3 +39,12 @@ def test_an_address_to_the_app_keeps_its_query_on_the_landing_page(monkeypatch, 
     at.query_params["run"] = "example-nb301"
     at.run()
     assert not at.exception and at.title[0].value == "Latent space" and at.query_params["run"] == "example-nb301"
+
+
+def test_a_benchmark_link_made_when_it_was_the_landing_page_still_opens_benchmark(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRLSO_RUNS", str(tmp_path / "runs"))
+    at = AppTest.from_file(str(MAIN), default_timeout=180)
+    at.query_params["space"] = "nb201"
+    at.query_params["sample"] = "reference"  # /?space=nb201&sample=reference: the Benchmark page's address before
+    at.run()
+    assert not at.exception and at.title[0].value == "Benchmark"
