@@ -8,16 +8,30 @@ own jobs make it).
 
 Writes benchmarks/results/app_speed.json and prints a table of medians. Each figure is the
 whole time a user waits: the server's script, the transfer and the browser's drawing.
+
+    python -m benchmarks.app_speed --cold [--baseline DIR] [--repeat 3] [--note "..."]
+
+A class's first minutes instead: a fresh server on an empty runs folder (the shipped examples
+only), the first page after start, then each example's first load of every page (Latent in
+2-D, 3-D and t-SNE, Similarity, Convexity, Search and its "where each method looked" map),
+each in a server started afresh `--repeat` times. With --baseline (a checkout of another
+commit, `git worktree add`), the same is timed on that checkout's app in the same invocation,
+one server after the other, and the ratios are written beside. The figures go under
+"cold_start" in the results file, beside the interaction figures already there.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 from tools.make_report import machine
@@ -214,6 +228,120 @@ def page_switches(page, url: str, pair: str, repeat: int, shown: list[int]) -> d
 
 PARTS = ("latent", "search", "pages", "switches")
 
+PAGE_DRAWN = """() => { const main = document.querySelector('[data-testid="stMain"]');
+    if (!main || !main.querySelector('h1') || document.querySelector('[data-testid="stStatusWidget"]')
+        || main.querySelector('[data-testid="stSpinner"]')) return false;
+    const plots = [...main.querySelectorAll('.js-plotly-plot')], pictures = [...main.querySelectorAll('img')];
+    const clouds = [...main.querySelectorAll('.crlso-cloud')], tables = main.querySelectorAll('[data-testid="stDataFrame"]');
+    return plots.length + pictures.length + clouds.length + tables.length > 0
+        && plots.every(g => g._fullLayout && g.querySelector('.main-svg'))
+        && pictures.every(i => i.complete && i.naturalWidth > 0) && clouds.every(c => c.dataset.drawn); }"""
+# any page drawn: its title, its charts (Plotly, the canvas cloud, pictures) or tables all on screen, no script
+# running and no spinner: one check for every page and every commit timed (each page's own texts change by commit)
+SCENE_DRAWN = "() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.scene)"
+EXAMPLE_PAIRS = ("example-nb201", "example-nb301", "example-nb101")
+
+
+@contextmanager
+def server_of(root: Path, runs: Path, log_path: Path, timeout: float = 120.0):
+    """`streamlit run` of the app in checkout `root` (its own packages first on the path), on
+    a free port, serving `runs` and the shipped examples; yields its URL once it answers."""
+    from tools.serve import free_port
+
+    port = free_port()
+    env = {**os.environ, "CRLSO_RUNS": str(runs), "CRLSO_EXAMPLES": "on", "PYTHONPATH": str(root)}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "crlso_app" / "main.py"),
+                                 "--server.port", str(port), "--server.headless", "true"],
+                                cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.time() + timeout
+            while True:
+                try:
+                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read().strip() == b"ok":
+                        break
+                except OSError:
+                    pass
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"streamlit did not come up: {Path(log_path).read_text()[-2000:]}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def cold_loads(page, url: str) -> dict[str, float]:
+    """On a server just started: the first page, then every example's pages, each loaded once."""
+    drawn = lambda: page.wait_for_function(PAGE_DRAWN, timeout=180_000, polling=50)  # noqa: E731
+    out = {"first page after start (the address of the app)": timed(lambda: page.goto(url), drawn)}
+    for pair in EXAMPLE_PAIRS:
+        for name in ("latent", "similarity", "convexity", "search"):
+            out[f"{pair}: {name}, first load"] = timed(lambda name=name: page.goto(f"{url}/{name}?run={pair}"), drawn)
+        toggle = page.get_by_text("Lay out every queried cell of every method in one t-SNE")
+        toggle.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)  # not timed: the click must land on a still page
+        out[f"{pair}: search, where each method looked (t-SNE map)"] = timed(
+            lambda: toggle.click(), lambda: (page.wait_for_function(TITLE_HAS, arg="Every queried cell", timeout=180_000),
+                                             idle(page, 180_000, settle=0)))
+        out[f"{pair}: latent, t-SNE"] = timed(lambda: page.goto(f"{url}/latent?run={pair}&proj=tsne"), drawn)
+        page.goto(f"{url}/latent?run={pair}&proj=pca")
+        drawn()
+        page.wait_for_timeout(300)
+        dims = page.get_by_role("radiogroup", name="Dimensions")
+        out[f"{pair}: latent, 3-D"] = timed(lambda: dims.get_by_text("3", exact=True).click(),
+                                            lambda: (page.wait_for_function(SCENE_DRAWN, timeout=180_000), idle(page, 180_000, settle=0)))
+        dims.get_by_text("2", exact=True).click()  # back to 2-D for the next pair (not timed)
+        idle(page, 180_000)
+    return out
+
+
+def cold(root: Path, repeat: int) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            with server_of(root, Path(tmp) / "runs", Path(tmp) / "streamlit.log") as url, \
+                    browser_page(Path(tmp) / "profile", 1600, 1000) as page:
+                for key, value in cold_loads(page, url).items():
+                    timings.setdefault(key, []).append(value)
+                    print(f"{root.name}: {key}: {value:.2f} s", flush=True)
+    return timings
+
+
+def cold_main(args) -> int:
+    checkouts = {"this": ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    order = list(checkouts)[::-1]  # the baseline first, then this checkout: the same machine minutes apart
+    runs = {}
+    for name in order:
+        load = os.getloadavg()
+        timings = cold(checkouts[name], args.repeat)
+        runs[name] = {"checkout": str(checkouts[name]), "commit": commit_of(checkouts[name]), "load_average_before": load,
+                      "load_average_after": os.getloadavg(), "timings_s": timings,
+                      "median_s": {k: round(statistics.median(v), 3) for k, v in timings.items()}}
+    result = {"what": "a class's first minutes: a fresh server, the first page after start, then each shipped example's "
+              "first load of every page (each figure from its own fresh server, `repeat` times)",
+              "repeat": args.repeat, "machine": machine(), **({"pair_note": args.note} if args.note else {}), "runs": runs}
+    if "baseline" in runs:
+        base, this = runs["baseline"]["median_s"], runs["this"]["median_s"]
+        result["ratio_baseline_over_this"] = {k: round(base[k] / this[k], 2) for k in this if k in base and this[k] > 0}
+    # beside the interaction figures already there (timed on a user's pair, with their own note), not over them
+    kept = json.loads(args.out.read_text()) if args.out.exists() else {}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({**kept, "cold_start": result}, indent=1))
+    print("| first load | " + " | ".join(f"{n} median s" for n in order) + " |\n|---|" + "---:|" * len(order))
+    for key in runs["this"]["median_s"]:
+        print(f"| {key} | " + " | ".join(f"{runs[n]['median_s'].get(key, float('nan')):.2f}" for n in order) + " |")
+    return 0
+
+
+def commit_of(root: Path) -> str:
+    done = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip()
+
 
 def shown_cells(runs: Path, pair: str, method: str = "pca") -> list[int]:
     """How many cells the Latent page draws on each side (LS, CR-LS) for a 2-D projection
@@ -236,14 +364,20 @@ def shown_cells(runs: Path, pair: str, method: str = "pca") -> list[int]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", type=Path, required=True)
-    ap.add_argument("--pair", required=True)
+    ap.add_argument("--runs", type=Path)
+    ap.add_argument("--pair")
+    ap.add_argument("--cold", action="store_true", help="time a class's first minutes on the shipped examples (see above)")
+    ap.add_argument("--baseline", type=Path, help="with --cold: a checkout of the commit to compare with")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "app_speed.json")
     ap.add_argument("--note", help="what a reader must know of the pair and the machine (which pair, idle or not)")
     ap.add_argument("--parts", default=",".join(PARTS), help=f"which groups of interactions to time, of {', '.join(PARTS)} "
                     "(a quick look at one change; the committed results time them all)")
     args = ap.parse_args(argv)
+    if args.cold:
+        return cold_main(args)
+    if not (args.runs and args.pair):
+        ap.error("--runs and --pair are needed (or --cold)")
     parts = args.parts.split(",")
     if unknown := set(parts) - set(PARTS):
         ap.error(f"unknown parts {', '.join(sorted(unknown))}: choose from {', '.join(PARTS)}")
