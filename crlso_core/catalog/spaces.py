@@ -24,8 +24,9 @@ NB201 = SpaceSpec(
     preset_times={
         "smoke": "about 10 s for a pair: for a first look, nothing learned",
         "lesson": ("this page's job (both sides trained, no search) took 29 min in the one run measured, on a 2-core "
-                   "AMD EPYC shared with other jobs (load average 8 to 15; benchmarks/lesson_time.py); not yet measured idle, "
-                   "where `crlso run` took LS 34 s + CR-LS 33 s, each trained and searched (seed 1); reconstruction "
+                   "AMD EPYC shared with other jobs (load average 8 to 15; benchmarks/lesson_time.py); a second run with one "
+                   "core to itself took 12 min for LS and had not finished CR-LS after 25 min (cut there). Earlier, "
+                   "`crlso run` took LS 34 s + CR-LS 33 s, each trained and searched (seed 1); reconstruction "
                    "100 % / 100 %, teacher Kendall tau 0.65, latent predictor's tau 0.58 / 0.62"),
         "demo": "about 80 s for a pair on a 2-core CPU",
         "paper": ("about 25 min for a pair on a 2-core CPU, the authors' settings: one side, searched, took 12-13 min "

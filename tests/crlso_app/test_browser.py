@@ -276,7 +276,7 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
         page.locator(CLOUD).wait_for(timeout=120_000)
         _wait_for_address(page, f"space={space}")
         page.get_by_role("link", name="Benchmark").click()
-        _wait_for_address(page, f"space={space}", page_path="/?")  # Benchmark is the app's first page: its path is /
+        _wait_for_address(page, f"space={space}", page_path="/benchmark?")  # the app opens on Latent space; Benchmark has its own path
         _wait_idle(page, timeout=120_000)
         page.screenshot(path=str(SHOTS / f"lesson-2-benchmark-{space}.png"), full_page=True)
         _no_chart_drawn_twice(page)
