@@ -30,8 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 from tools.make_report import machine
@@ -242,39 +240,6 @@ SCENE_DRAWN = "() => [...document.querySelectorAll('.js-plotly-plot')].some(g =>
 EXAMPLE_PAIRS = ("example-nb201", "example-nb301", "example-nb101")
 
 
-@contextmanager
-def server_of(root: Path, runs: Path, log_path: Path, timeout: float = 120.0):
-    """`streamlit run` of the app in checkout `root` (its own packages first on the path), on
-    a free port, serving `runs` and the shipped examples; yields its URL once it answers."""
-    from tools.serve import free_port
-
-    port = free_port()
-    env = {**os.environ, "CRLSO_RUNS": str(runs), "CRLSO_EXAMPLES": "on", "PYTHONPATH": str(root)}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "crlso_app" / "main.py"),
-                                 "--server.port", str(port), "--server.headless", "true"],
-                                cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + timeout
-            while True:
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read().strip() == b"ok":
-                        break
-                except OSError:
-                    pass
-                if time.time() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"streamlit did not come up: {Path(log_path).read_text()[-2000:]}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
 def cold_loads(page, url: str) -> dict[str, float]:
     """On a server just started: the first page, then every example's pages, each loaded once."""
     drawn = lambda: page.wait_for_function(PAGE_DRAWN, timeout=180_000, polling=50)  # noqa: E731
@@ -304,7 +269,7 @@ def cold(root: Path, repeat: int) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {}
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            with server_of(root, Path(tmp) / "runs", Path(tmp) / "streamlit.log") as url, \
+            with app_server(Path(tmp) / "runs", Path(tmp) / "streamlit.log", timeout=120.0, root=root) as url, \
                     browser_page(Path(tmp) / "profile", 1600, 1000) as page:
                 for key, value in cold_loads(page, url).items():
                     timings.setdefault(key, []).append(value)

@@ -12,7 +12,7 @@ from typing import Optional
 import streamlit as st
 
 from crlso_app.navigation import page
-from crlso_core.catalog.methods import side_name
+from crlso_core.catalog.methods import SIDES, side_name
 from crlso_core.common import progress
 from crlso_core.pipeline.jobs.local import JobInfo, active_job, cancel_job, list_jobs
 from crlso_core.store.folder import RunFolder
@@ -138,7 +138,7 @@ def runs_of(job: JobInfo, root: Path) -> set[str]:
     """The run folders a job reads or writes, resolved: a search's runs, a training's pair
     (made or to be made), a projection's run."""
     p = job.params or {}
-    made = {f"{p['name']}-{side}" for side in p.get("sides", ())} if job.kind == "train_pair" and p.get("name") else set()
+    made = {f"{p['name']}-{side}" for side in p.get("sides", SIDES)} if job.kind == "train_pair" and p.get("name") else set()
     named = [*p.get("runs", ()), *([p["run"]] if isinstance(p.get("run"), str) else [])]
     return {str(Path(x).resolve()) for x in named} | {str((Path(root) / m).resolve()) for m in made}
 

@@ -321,52 +321,26 @@ def test_a_bench_lock_whose_holder_died_is_taken_over(tmp_path, capsys):
 def test_a_ray_address_that_accepts_and_never_answers_is_one_line_within_seconds(tmp_path):
     """Something listens at the address but never greets us as a Ray head does: the probe
     says so (rc 2, one line) before the bench takes its folder; Ray's own join waited 60 s."""
-    import socket
+    from tests.fake_ray_head import listener
 
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    try:
-        port = server.getsockname()[1]
+    with listener(None) as address:
         started = time.time()
         proc = _crlso("bench", "--methods", "rs", "--seeds", "0", "--budgets", "20", "--backend", "ray", "--address",
-                      f"127.0.0.1:{port}", "--out", str(tmp_path / "b"), "--quiet", cwd=tmp_path)
+                      address, "--out", str(tmp_path / "b"), "--quiet", cwd=tmp_path)
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 2 and "did not answer" in err and "Traceback" not in err, err
         assert time.time() - started < 60
         assert not (tmp_path / "b" / ".bench.lock").exists()
-    finally:
-        server.close()
 
 
 def test_sigterm_stops_a_bench_joining_a_ray_head_that_greets_and_then_stalls(tmp_path):
     """A head that sends gRPC's first frame (so the probe passes) and then nothing: joining is
     bounded, and a SIGTERM meanwhile stops the command at once (Ray's connect loop ignored it)."""
-    import socket
-    import threading
+    from tests.fake_ray_head import SETTINGS_FRAME, listener
 
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    held = []
-
-    def greet() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            held.append(conn)
-            try:
-                conn.sendall(bytes([0, 0, 0, 4, 0, 0, 0, 0, 0]))  # an empty HTTP/2 SETTINGS frame, then silence
-            except OSError:
-                pass
-
-    threading.Thread(target=greet, daemon=True).start()
-    try:
-        port = server.getsockname()[1]
+    with listener(SETTINGS_FRAME) as address:
         proc = _crlso("bench", "--methods", "rs", "--seeds", "0", "--budgets", "20", "--backend", "ray", "--address",
-                      f"127.0.0.1:{port}", "--out", str(tmp_path / "b"), "--quiet", cwd=tmp_path)
+                      address, "--out", str(tmp_path / "b"), "--quiet", cwd=tmp_path)
         deadline = time.time() + 120  # past the probe (the lock is taken after it), into Ray's join; slow on a busy machine
         while not (tmp_path / "b" / ".bench.lock").exists() and proc.poll() is None and time.time() < deadline:
             time.sleep(0.2)
@@ -375,10 +349,6 @@ def test_sigterm_stops_a_bench_joining_a_ray_head_that_greets_and_then_stalls(tm
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 143 and "terminated" in err and "Traceback" not in err
-    finally:
-        server.close()
-        for conn in held:
-            conn.close()
 
 
 def test_sigterm_stops_a_bench_and_its_worker_processes(tmp_path):

@@ -29,15 +29,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_server(runs: Path, log_path: Path, timeout: float = 90.0, examples: bool = True):
-    """`streamlit run crlso_app/main.py` on a free local port, serving the run store `runs`
-    (and the shipped example pairs unless `examples` is false); yields its URL once
-    /_stcore/health answers."""
+def app_server(runs: Path, log_path: Path, timeout: float = 90.0, examples: bool = True, root: Path = ROOT):
+    """`streamlit run crlso_app/main.py` of checkout `root` (this one by default; another one's
+    packages go first on its path, as benchmarks/app_speed.py's baseline needs) on a free local
+    port, serving the run store `runs` (and the shipped example pairs unless `examples` is
+    false); yields its URL once /_stcore/health answers."""
     port = free_port()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "crlso_app" / "main.py"), "--server.port", str(port)],
-            cwd=ROOT, env={**os.environ, "CRLSO_RUNS": str(runs), "CRLSO_EXAMPLES": "on" if examples else "off"},
+            [sys.executable, "-m", "streamlit", "run", str(root / "crlso_app" / "main.py"), "--server.port", str(port),
+             "--server.headless", "true"],
+            cwd=root, env={**os.environ, "CRLSO_RUNS": str(runs), "CRLSO_EXAMPLES": "on" if examples else "off",
+                           **({"PYTHONPATH": str(root)} if Path(root).resolve() != ROOT else {})},
             stdout=log, stderr=subprocess.STDOUT,
             preexec_fn=preexec_die_with_parent(),  # a test run killed outright leaves no server holding its port
         )
@@ -52,7 +55,7 @@ def app_server(runs: Path, log_path: Path, timeout: float = 90.0, examples: bool
                     pass
                 if time.time() > deadline or proc.poll() is not None:
                     raise RuntimeError(f"streamlit did not come up: {Path(log_path).read_text()[-2000:]}")
-                time.sleep(0.5)
+                time.sleep(0.2)  # fine-grained: benchmarks/app_speed.py times a server's start
             yield url
         finally:
             proc.terminate()

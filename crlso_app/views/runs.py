@@ -3,15 +3,15 @@ shipped examples are listed after the user's own runs and compare and export lik
 they are never deleted."""
 
 import time
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from crlso_app.figures import curves_figure
+from crlso_app.jobs_panel import runs_of
 from crlso_app.state import md, runs_root
 from crlso_core.analysis.curves import run_curves
-from crlso_core.catalog.methods import SIDES, side_name
+from crlso_core.catalog.methods import side_name
 from crlso_core.catalog.registry import dataset_title, get_spec, load_benchmark
 from crlso_core.common.errors import CRLSOError, describe_os_error
 from crlso_core.pipeline.jobs.local import active_job
@@ -61,11 +61,7 @@ def empty_note(examples: int) -> str:
 def busy_paths() -> set[str]:
     """The run folders the running job reads or writes (a training writes only its own pair)."""
     job = active_job(runs_root())
-    if job is None:
-        return set()
-    p = job.params
-    made = {str((runs_root() / f"{p['name']}-{side}").resolve()) for side in p.get("sides", SIDES)} if job.kind == "train_pair" else set()
-    return {str(Path(x).resolve()) for x in p.get("runs", [])} | made
+    return set() if job is None else runs_of(job, runs_root())
 
 
 def import_panel() -> None:

@@ -4,43 +4,14 @@ refused within seconds, before Ray would wait a minute for it."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 
 from crlso_core.common.errors import CRLSOError
 from crlso_core.pipeline.jobs import cluster
 from crlso_core.pipeline.jobs.cluster import cluster_resources, probe
-
-
-@contextmanager
-def listener(greeting: bytes | None):
-    """A local port that accepts connections and sends `greeting` (None: stays silent)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    held = []
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            held.append(conn)
-            if greeting is not None:
-                conn.sendall(greeting)
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        server.close()
-        for conn in held:
-            conn.close()
+from tests.fake_ray_head import SETTINGS_FRAME, listener
 
 
 def test_a_socket_that_accepts_and_never_answers_is_refused_within_seconds():
@@ -60,7 +31,7 @@ def test_a_server_that_answers_otherwise_is_not_taken_for_a_ray_head():
 
 
 def test_a_grpc_greeting_passes_the_probe():
-    settings = bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])  # an empty HTTP/2 SETTINGS frame, what a Ray head sends first
+    settings = SETTINGS_FRAME
     with listener(settings) as address:
         probe(address)
 
