@@ -138,11 +138,14 @@ def test_the_jobs_eta_comes_from_its_own_pace_and_says_when_it_is_a_lower_bound(
 
 LAUNCHER = """
 import sys, threading, time
+from dataclasses import replace
 from crlso_core.catalog.presets import preset
 from crlso_core.pipeline.jobs.local import start_job
 
 def launch():  # as the app does: from a thread (a Streamlit script run) that ends at once
-    info = start_job(sys.argv[1], "train_pair", {"config": preset("smoke", device="cpu").to_dict(), "name": "o"}, "train o")
+    config = preset("smoke", device="cpu")
+    config.gvae = replace(config.gvae, epochs=500)  # still training when the launcher dies, however fast the machine
+    info = start_job(sys.argv[1], "train_pair", {"config": config.to_dict(), "name": "o"}, "train o")
     print(info.path, flush=True)
 
 thread = threading.Thread(target=launch)
