@@ -1,4 +1,5 @@
 """Entry point of the explorer: `crlso app` (what `make run` does) runs
+crlso_app/launch.py, which warms the caches and then serves this script with
 `streamlit run crlso_app/main.py` on 127.0.0.1. The package is installed (`pip install .`,
 or `pip install -e .` by the Makefile), so the pages import it like any other. This file
 is every page's frame (title, error boundary); crlso_app/views/ holds only content."""

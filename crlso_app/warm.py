@@ -1,13 +1,18 @@
-"""Warm the server in the background, once, when its first page runs: the libraries every page
-imports, then each shipped example's models and projections (and the pair the first page
-shows, first of all), so a lecturer's first visit to an example's page in class reads what is
-already in memory instead of waiting seconds for torch, the G-VAE and the tables.
+"""Warm the server's caches so that a lecturer's first visit to an example's page in class
+reads memory instead of waiting seconds for torch, the G-VAE, the tables and the pages' own
+computations.
 
-It only fills the caches the pages read through (crlso_app/state.py's `view` and
-`projection`: Streamlit's cache_resource, shared by every session and computed once per key,
-so a page asking for a run the warm-up is loading waits for that load instead of repeating
-it). It never draws, never writes a file (the examples are read only) and never raises: a
-failure leaves the page to load what it needs as it always did."""
+- `warm`: the libraries every page imports, then each shipped example's models and
+  projections (the pair the first page shows first of all) in the caches the pages read
+  through (crlso_app/state.py's `view` and `projection`).
+- `rehearse`: each of those pairs' pages opened once through Streamlit's AppTest, so that
+  whatever a page caches (its figures, checks and pictures) is computed with the settings a
+  first visit has.
+
+Streamlit's caches are process-wide, so `crlso app` (crlso_app/launch.py) runs both before its
+server listens; a server started otherwise (`streamlit run crlso_app/main.py`) runs `warm` in
+a background thread on its first page. Neither draws for a browser, writes a file (the
+examples are read only) or raises: a failure leaves the page to load what it needs."""
 
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ import sys
 import threading
 import time
 import traceback
+from pathlib import Path
+from typing import Optional
 
 import streamlit as st
 
@@ -51,6 +58,15 @@ def runs_to_warm() -> list:
     return list(dict.fromkeys(paths))[:MAX_RUNS]
 
 
+def pairs_to_rehearse() -> list[str]:
+    """The pairs whose pages `rehearse` opens: the one a first page shows, then the examples."""
+    from crlso_app.state import runs_root
+    from crlso_core.store.pairs import list_pairs
+
+    pairs = list_pairs(runs_root())
+    return list(dict.fromkeys(p.name for p in pairs[:1] + [p for p in pairs[1:] if p.example]))
+
+
 def warm(log=None) -> dict[str, float]:
     """Import the pages' libraries and load each run of `runs_to_warm` with its shipped
     projections; returns seconds spent per step (what the warm-up log line says)."""
@@ -70,7 +86,58 @@ def warm(log=None) -> dict[str, float]:
         for method, dims in SHOWN:
             projection(run, method, dims)  # read from the run's analysis/ (a missing t-SNE/UMAP stays missing)
         spent[path.name] = time.perf_counter() - t0
+    _warmed.set()
     return spent
+
+
+_warmed = threading.Event()  # set once warm() has run in this process (crlso_app/launch.py runs it before serving)
+
+
+def rehearse(pairs: list[str], timeout: float = 180.0) -> dict[str, float]:
+    """Open each pair's pages once as a first visitor does (the app's own script through
+    Streamlit's AppTest, in this process, before the server listens): the latent space in
+    PCA, 3-D and t-SNE, Similarity, Convexity, Search and its t-SNE map, with their default
+    settings. Everything those pages cache (cache_data and cache_resource are process-wide)
+    is then in memory when the browser asks for the same page. Returns seconds per pair; a
+    page that fails here is left to compute on its first visit."""
+    from streamlit.testing.v1 import AppTest
+
+    main = Path(__file__).resolve().parent / "main.py"
+    spent = {}
+    for pair in pairs:
+        t0 = time.perf_counter()
+        for steps in _VISITS:
+            try:
+                at = AppTest.from_file(str(main), default_timeout=timeout)
+                at.query_params["run"] = pair
+                at.run()
+                for step in steps:
+                    step(at)
+                    at.run()
+                    if at.exception:  # the page itself failed: its message, as a visitor would see it
+                        raise RuntimeError(at.exception[0].value)
+            except Exception:  # noqa: BLE001 - a rehearsal that fails only leaves that page cold
+                print(f"The warm-up's visit of {pair} stopped (that page computes on its first visit):", file=sys.stderr)
+                traceback.print_exc(file=sys.stderr)
+        spent[f"{pair} pages"] = time.perf_counter() - t0
+    return spent
+
+
+def _page(name: str):
+    return lambda at: at.switch_page(f"views/{name}.py")
+
+
+def _choose(widget: str, key: str, value, kept: bool = True):
+    from crlso_app.state import WIDGET_PREFIX
+
+    return lambda at: getattr(at, widget)(key=(WIDGET_PREFIX + key) if kept else key).set_value(value)
+
+
+_VISITS = (  # each a fresh session (AppTest), opened on the landing page (Latent space, PCA)
+    (_choose("radio", "dims", 3),),
+    (_choose("selectbox", "proj", "tsne", kept=False),),
+    (_page("similarity"), _page("convexity"), _page("search"), _choose("toggle", "found-on", True)),
+)
 
 
 def _warm_in_background() -> None:
@@ -86,10 +153,18 @@ def _warm_in_background() -> None:
           file=sys.stderr, flush=True)
 
 
-@st.cache_resource(show_spinner=False)
-def start_warm_up() -> threading.Thread:
-    """Start the warm-up thread: once per server (cache_resource), never waited on."""
+def silence_warm_up_thread() -> None:
+    """Drop Streamlit's "missing ScriptRunContext" warnings of the warm-up's own thread."""
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_WarmUpThreadFilter())
+
+
+@st.cache_resource(show_spinner=False)
+def start_warm_up() -> Optional[threading.Thread]:
+    """Start the warm-up thread: once per server (cache_resource), never waited on. Under
+    crlso_app/launch.py (`crlso app`) the caches are already full and it finds them so."""
+    silence_warm_up_thread()
+    if _warmed.is_set():
+        return None
     thread = threading.Thread(target=_warm_in_background, name=THREAD, daemon=True)
     thread.start()
     return thread

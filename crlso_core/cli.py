@@ -285,8 +285,10 @@ def _app(args: argparse.Namespace) -> None:
     if found is None or found.origin is None:
         raise CRLSOError("The explorer (the crlso_app package) is not installed; install the project with `pip install .`.")
     check_address(args.host, args.port)
-    print(f"CR-LSO explorer: open http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
-    code, last, stopped_by = serve([sys.executable, "-m", "streamlit", "run", str(Path(found.origin).parent / "main.py"),
+    print(f"CR-LSO explorer: http://{args.host}:{args.port} answers once it has loaded the example runs (the line "
+          "'Warmed up in … s' below says when; Ctrl-C stops it)", flush=True)
+    # the app's launcher warms the pages' caches, then runs `streamlit run` in its own process
+    code, last, stopped_by = serve([sys.executable, "-m", "crlso_app.launch", str(Path(found.origin).parent / "main.py"),
                                     "--server.address", args.host, "--server.port", str(args.port)],
                                    environment(args.runs_dir))
     if stopped_by is not None:

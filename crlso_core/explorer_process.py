@@ -1,5 +1,6 @@
 """The explorer's server process, as `crlso app` runs it (the core never imports the app: it
-starts `streamlit run` on the app's main.py as a child process).
+starts the app's launcher, crlso_app/launch.py, which warms the pages' caches and then runs
+`streamlit run` on the app's main.py, as a child process).
 
 - The address is checked first (the host resolves, within seconds, and the port can be
   bound), so a bad --host or a busy --port is one line, not Streamlit's traceback.

@@ -258,7 +258,7 @@ def test_the_app_listens_on_127_0_0_1_wherever_it_is_started(tmp_path, how):
     try:
         def listening():
             return [c.laddr for c in psutil.net_connections("tcp") if c.status == "LISTEN" and c.laddr.port == port]
-        assert _wait_for(lambda: listening(), timeout=60)
+        assert _wait_for(lambda: listening(), timeout=240)  # `crlso app` warms the caches before it listens
         assert {addr.ip for addr in listening()} == {"127.0.0.1"}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -130,7 +130,7 @@ def app_section(app: dict, baseline: dict | None = None) -> str:
     the same session), its medians and the ratio beside each."""
     lines = [
         "## Explorer interaction times", "",
-        f"Measured by `python -m benchmarks.app_speed` in headless Chromium against `streamlit run` on "
+        f"Measured by `python -m benchmarks.app_speed` in headless Chromium against the app's server (`crlso app`) on "
         f"{app.get('machine', 'this machine')}, with the {app['cells']:,} cells of each side (LS and CR-LS) "
         + (f"of which the Latent page draws {app['drawn_per_side'][0]:,} and {app['drawn_per_side'][1]:,} "
            "(crlso_app/thinning.py); " if "drawn_per_side" in app else "all drawn; ")

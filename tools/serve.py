@@ -28,17 +28,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def launcher(root: Path) -> list[str]:
+    """How `crlso app` starts the server of checkout `root`: its launcher, which warms the
+    caches before serving (crlso_app/launch.py), or plain `streamlit run` in a checkout older
+    than the launcher (a benchmark's baseline)."""
+    if (Path(root) / "crlso_app" / "launch.py").exists():
+        return [sys.executable, "-m", "crlso_app.launch"]
+    return [sys.executable, "-m", "streamlit", "run"]
+
+
 @contextmanager
 def app_server(runs: Path, log_path: Path, timeout: float = 90.0, examples: bool = True, root: Path = ROOT):
-    """`streamlit run crlso_app/main.py` of checkout `root` (this one by default; another one's
+    """The app of checkout `root`, started as `crlso app` starts it (`launcher`), (this one by default; another one's
     packages go first on its path, as benchmarks/app_speed.py's baseline needs) on a free local
     port, serving the run store `runs` (and the shipped example pairs unless `examples` is
     false); yields its URL once /_stcore/health answers."""
     port = free_port()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(root / "crlso_app" / "main.py"), "--server.port", str(port),
-             "--server.headless", "true"],
+            [*launcher(root), str(root / "crlso_app" / "main.py"), "--server.port", str(port), "--server.headless", "true"],
             cwd=root, env={**os.environ, "CRLSO_RUNS": str(runs), "CRLSO_EXAMPLES": "on" if examples else "off",
                            **({"PYTHONPATH": str(root)} if Path(root).resolve() != ROOT else {})},
             stdout=log, stderr=subprocess.STDOUT,

@@ -1,5 +1,5 @@
 """End to end in a real headless Chromium (Debian's package, driven by Playwright): start
-the app with `streamlit run` on 127.0.0.1, train a smoke pair through the Train page,
+the app as `crlso app` starts it (crlso_app/launch.py) on 127.0.0.1, train a smoke pair through the Train page,
 open the latent space, click a point, and see its cell rendered. Screenshots of every
 step go to build/screenshots/ (look at them)."""
 

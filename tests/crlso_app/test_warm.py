@@ -33,3 +33,35 @@ def test_a_warm_up_that_fails_says_so_on_the_terminal_and_never_raises(monkeypat
     monkeypatch.setattr(warm, "warm", broken)
     warm._warm_in_background()
     assert "The background warm-up stopped" in capsys.readouterr().err
+
+
+def test_the_rehearsal_leaves_an_example_page_nothing_to_compute_on_its_first_visit(monkeypatch, tmp_path):
+    """What `crlso app` does before it serves: the Similarity page opened afterwards (a new
+    session, as a browser's) finds its blocks in the cache and computes none."""
+    from streamlit.testing.v1 import AppTest
+
+    from crlso_core.analysis import similarity
+
+    monkeypatch.setenv("CRLSO_RUNS", str(tmp_path / "runs"))
+    monkeypatch.delenv("CRLSO_EXAMPLES", raising=False)
+    pair = f"{PREFIX}nb201"
+    assert warm.pairs_to_rehearse()[0] == pair  # an empty store: the first example is the first page's pair
+    spent = warm.rehearse([pair])
+    assert set(spent) == {f"{pair} pages"}
+    computed = []
+    real = similarity.cosine_blocks
+    monkeypatch.setattr(similarity, "cosine_blocks", lambda *a, **k: computed.append(a) or real(*a, **k))
+    at = AppTest.from_file(str(warm.Path(warm.__file__).parent / "main.py"), default_timeout=120)
+    at.query_params["run"] = pair
+    at.run()
+    at.switch_page("views/similarity.py").run()
+    assert not at.exception and at.title[0].value == "Similarity"
+    assert computed == []  # both sides' blocks were the rehearsal's
+
+
+def test_a_rehearsal_whose_page_fails_says_which_and_goes_on(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("CRLSO_RUNS", str(tmp_path / "runs"))
+    spent = warm.rehearse(["no-such-pair"])
+    assert set(spent) == {"no-such-pair pages"}  # it went on to the end
+    err = capsys.readouterr().err
+    assert "The warm-up's visit of no-such-pair stopped" in err
