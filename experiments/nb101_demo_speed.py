@@ -3,7 +3,7 @@
 can be chosen to fit a time (nothing here trains a whole run). The ICNN fits the table's
 true error of every pool cell, which costs what fitting the teacher's pseudo-labels costs.
 
-    nice -n 19 python -m benchmarks.nb101_demo_speed --batch-sizes 64,128,256 --epochs 1 --threads 1
+    nice -n 19 python -m experiments.nb101_demo_speed --batch-sizes 64,128,256 --epochs 1 --threads 1
 
 Prints one JSON object: per batch size, the seconds per epoch and the last epoch's
 reconstruction loss, with the machine's load average (the team's 2-core machine is shared).

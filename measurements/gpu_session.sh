@@ -6,7 +6,7 @@
 # Measured on one H200: 20 workers time-sliced the GPU (99 % busy, no job done in 505 s,
 # where one job alone takes about 100 s); give one GPU one or two workers.
 #
-#   benchmarks/gpu_session.sh OUT [LIMIT_S] [WORKERS]
+#   measurements/gpu_session.sh OUT [LIMIT_S] [WORKERS]
 # Environment: PYTHON (default python3), DEVICE (default cuda), PRESET (default demo),
 # SEEDS (default 0-9), METHODS (default the NB301 ablation, then crlso50), SMOKE (default 1;
 # 0 skips the smoke runs, for a second session on a machine already checked), SPACE (default

@@ -1,6 +1,6 @@
 """How fast the NAS-Bench-101 TFRecord reader is, and what that means for the official files.
 
-    python -m benchmarks.nb101_tfrecord_speed [--passes 200] [--repeats 7] [--cells 20000]
+    python -m measurements.nb101_tfrecord_speed [--passes 200] [--repeats 7] [--cells 20000]
 
 1. Reading (iter_records: framing, both CRCs, JSON, base64, protobuf, cell checks) and
    aggregating (what build_table does per record, without writing) the 90 records of the

@@ -1,8 +1,8 @@
 """The server's part of the explorer's answers: each page's script run under Streamlit's
 `AppTest` (no browser, no transfer), first visit and then visits with everything cached, on a
-pair of the user's. The browser's part is the rest of `benchmarks/app_speed.py`'s figures.
+pair of the user's. The browser's part is the rest of `measurements/app_speed.py`'s figures.
 
-    python -m benchmarks.page_scripts --runs /path/to/store --pair NAME [--repeat 5]
+    python -m measurements.page_scripts --runs /path/to/store --pair NAME [--repeat 5]
 
 Prints a table of seconds: the first visit, and the median of the visits after it.
 """

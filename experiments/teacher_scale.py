@@ -2,9 +2,9 @@
 accuracies? Kendall tau of its predictions against the benchmark on pool cells, on
 development seeds (never the bench's 0-9), each seed's labelled set trained both ways.
 
-    python -m benchmarks.teacher_scale --space nb301 [--seeds 101,102,103] [--labelled 50] [--cells 3000]
+    python -m experiments.teacher_scale --space nb301 [--seeds 101,102,103] [--labelled 50] [--cells 3000]
 
-Writes benchmarks/results/<space>_teacher_scale.json (runs with other labelled counts are
+Writes results/<space>_teacher_scale.json (runs with other labelled counts are
 kept); BENCHMARKS.md shows it. This is the evidence behind TeacherConfig.standardise.
 """
 
@@ -24,8 +24,7 @@ from crlso_core.catalog.presets import preset
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.models.training import kendall_tau, predict_graphs, prepare_torch, train_teacher
 from crlso_core.pipeline.stages import draw_labelled, run_pool
-
-ROOT = Path(__file__).resolve().parents[1]
+from results import RESULTS
 
 
 def pool_sample(benchmark, config, cells: int):
@@ -57,7 +56,7 @@ def main() -> None:
     parser.add_argument("--labelled", type=int, help="default: the preset's")
     parser.add_argument("--cells", type=int, default=3000, help="pool cells the ranking is measured on")
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--out", type=Path, help="default: benchmarks/results/<space>_teacher_scale.json")
+    parser.add_argument("--out", type=Path, help="default: results/<space>_teacher_scale.json")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     if any(s in range(10) for s in seeds):
@@ -77,10 +76,10 @@ def main() -> None:
         rows[str(seed)] = {"raw": round(raw, 3), "standardised": round(std, 3), "seconds": round(raw_s + std_s, 1)}
         print(args.space, seed, rows[str(seed)], flush=True)
     labelled = config.labelled
-    out = args.out or ROOT / "benchmarks" / "results" / f"{args.space}_teacher_scale.json"
+    out = args.out or RESULTS / f"{args.space}_teacher_scale.json"
     report = json.loads(out.read_text()) if out.exists() else {}
     report[f"{args.preset}, {labelled} labelled"] = {
-        "command": "python -m benchmarks.teacher_scale " + " ".join(sys.argv[1:]),
+        "command": "python -m experiments.teacher_scale " + " ".join(sys.argv[1:]),
         "cells": args.cells, "dataset": config.dataset, "seeds": rows,
     }
     out.write_text(json.dumps(report, indent=1) + "\n")

@@ -1,14 +1,14 @@
 """How long the demo preset trains: the shortest G-VAE schedule at which the convexity term
 measurably shapes the latent space, chosen on development seeds (never the bench's 0-9).
 
-    python -m benchmarks.demo_length --seeds 101-103 --epochs 12,30,60 [--space nb201 --dataset cifar10]
+    python -m experiments.demo_length --seeds 101-103 --epochs 12,30,60 [--space nb201 --dataset cifar10]
 
 For each G-VAE length (the demo preset's learning rate and everything else as it is), an
 LS/CR-LS pair is trained on each seed and measured as `crlso figures` measures one
 (crlso_core/bench/figure_stats.measure): the top-100 x worst-100 cosine similarity (the
 paper: lower on CR-LS), the Jensen violations of the decoded cells' true error, and
 reconstruction. Prints each length's paired CR-LS - LS over seeds and writes
-benchmarks/results/<space>_demo_length.json.
+results/<space>_demo_length.json.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from crlso_core.bench.figure_stats import measure
 from crlso_core.bench.grid import parse_list, parse_seeds
 from crlso_core.catalog.presets import preset
 from crlso_core.pipeline.pair import train_pair
+from results import RESULTS
 
-ROOT = Path(__file__).resolve().parents[1]
 SHOWN = ("top_worst_100", "top_top_100", "jensen_true", "jensen_predicted", "recon_acc", "predictor_tau")
 
 
@@ -47,7 +47,7 @@ def main(argv=None) -> None:
     p.add_argument("--out", type=Path, default=Path("demo-length"))
     p.add_argument("--data-dir", type=Path)
     args = p.parse_args(argv)
-    results: dict = {"command": " ".join(["python -m benchmarks.demo_length", *(argv or sys.argv[1:])]), "lengths": {}}
+    results: dict = {"command": " ".join(["python -m experiments.demo_length", *(argv or sys.argv[1:])]), "lengths": {}}
     for epochs in parse_list(args.epochs, int):
         rows = {}
         for seed in parse_seeds(args.seeds):
@@ -63,7 +63,7 @@ def main(argv=None) -> None:
         results["lengths"][str(epochs)] = {"seeds": {str(s): r for s, r in rows.items()}, "crls_minus_ls": summary}
         print(f"{epochs} epochs, CR-LS - LS over seeds: "
               + ", ".join(f"{k} {v['mean']:+.3f} ± {v['se']:.3f}" for k, v in summary.items()), flush=True)
-    out = ROOT / "benchmarks" / "results" / f"{args.space}_demo_length.json"
+    out = RESULTS / f"{args.space}_demo_length.json"
     out.write_text(json.dumps(results, indent=1, default=float) + "\n")
     print(f"wrote {out}")
 

@@ -6,7 +6,7 @@
 #   3. same seed, same device, same numbers: one smoke run twice, summaries compared;
 #   4. the bench of one method on a few seeds until LIMIT seconds have passed.
 #
-#   benchmarks/gpu_check.sh OUT [LIMIT_S]
+#   measurements/gpu_check.sh OUT [LIMIT_S]
 # Environment: PYTHON (python3), DEVICE (cuda), PRESET (paper), METHOD (crlso), SEEDS (0-3).
 set -u
 OUT=${1:?usage: gpu_check.sh OUT [LIMIT_S]}
@@ -26,7 +26,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null
 "$PY" -c "import sys, torch; print('python', sys.version.split()[0], 'torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 
 echo "== 1. utilisation on $DEVICE"
-"$PY" -m benchmarks.speed --only utilisation --device "$DEVICE" --repeats 5 --out "$OUT/speed.json" || exit 1
+"$PY" -m measurements.speed --only utilisation --device "$DEVICE" --repeats 5 --out "$OUT/speed.json" || exit 1
 
 echo "== 2. $PRESET preset end to end on $DEVICE"
 t0=$EPOCHREALTIME

@@ -1,7 +1,7 @@
 """Loading a NAS-Bench-101 table of the whole space (423,624 cells), as `crlso data
 build-nb101` writes it from the official nasbench_only108.tfrecord, which is not here:
 
-    python -m benchmarks.nb101_full_table [--out FOLDER]
+    python -m checks.nb101_full_table [--out FOLDER]
 
 The table is built from the project's own enumeration (real cells, real official hashes)
 with SYNTHETIC accuracies, in build-nb101's columns, into FOLDER/nb101/nb101_official.csv.gz.

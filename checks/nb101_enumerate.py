@@ -1,6 +1,6 @@
-"""NAS-Bench-101 enumeration benchmark: the whole space, timed and checked.
+"""NAS-Bench-101 enumeration check: the whole space, timed and checked.
 
-    python -m benchmarks.nb101_enumerate [--workers 1] [--cache PATH] [--data-dir DIR] [--out FILE.json]
+    python -m checks.nb101_enumerate [--workers 1] [--cache PATH] [--data-dir DIR] [--out FILE.json]
 
 1. Enumerates every valid cell (crlso_core.spaces.nb101.enumerate.enumerate_space) and
    prints the count (must be 423,624), the number of distinct hashes (must be the same:

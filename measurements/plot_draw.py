@@ -6,7 +6,7 @@ crlso_app/cloud_chart.py), WebGL (scattergl) and SVG (scatter). (Until the Conve
 2-D charts became pictures drawn on the server, crlso_app/pictures.py, it also timed that page's
 Plotly contour chart with its cells and with margins too narrow for its axes.)
 
-    python -m benchmarks.plot_draw [--sizes 5000,2500,1500] [--repeat 3]
+    python -m measurements.plot_draw [--sizes 5000,2500,1500] [--repeat 3]
 
 Prints tables of median milliseconds.
 """

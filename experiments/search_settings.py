@@ -2,7 +2,7 @@
 seeds (never the bench's 0-9), each setting with several search seeds, against REA.
 
     crlso train --space nb301 --preset demo --seed 101 --out RUN101
-    python -m benchmarks.search_settings RUN101 [RUN102 ...] [--budgets 100,200,300] [--search-seeds 1,2,3]
+    python -m experiments.search_settings RUN101 [RUN102 ...] [--budgets 100,200,300] [--search-seeds 1,2,3]
 
 A setting is a rule plus what it changes from the space's current demo preset (not from
 the run's own config.json, which keeps the settings it was trained with). Each search
@@ -10,7 +10,7 @@ starts from the run's labelled cells and spends the run's budget; for each it re
 best-so-far accuracy at the budgets and the share of its queries that were latent moves
 (search/origins.py). REA's curve is the mean over --rea-seeds of its own seeds. The runs
 must share one space and dataset; each call adds one experiment (its command, REA's curve
-and every run's rows) to benchmarks/results/<space>_search_settings.json.
+and every run's rows) to results/<space>_search_settings.json.
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ from crlso_core.search.origins import Origins
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.models import load_trained
 from crlso_core.store.records import read_queries
-
-ROOT = Path(__file__).resolve().parents[1]
+from results import RESULTS
 
 # what each setting changes from the space's demo preset
 SETTINGS = {
@@ -105,7 +104,7 @@ def main() -> None:
     parser.add_argument("--rea-seeds", type=int, default=100, help="REA runs behind the reference curve")
     parser.add_argument("--settings", default=";".join(SETTINGS), help="names from SETTINGS, separated by ';'")
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--out", type=Path, help="default: benchmarks/results/<space>_search_settings.json")
+    parser.add_argument("--out", type=Path, help="default: results/<space>_search_settings.json")
     args = parser.parse_args()
     prepare_torch()
     torch.set_num_threads(1)
@@ -116,13 +115,13 @@ def main() -> None:
         if config.seed in range(10):
             raise SystemExit(f"{run} was trained on seed {config.seed}, one of the bench's: settings are chosen on others")
     space, dataset = configs[0].space, configs[0].dataset
-    out = args.out or ROOT / "benchmarks" / "results" / f"{space}_search_settings.json"
+    out = args.out or RESULTS / f"{space}_search_settings.json"
     budgets = [int(b) for b in args.budgets.split(",")]
     seeds = [int(s) for s in args.search_seeds.split(",")]
     names = args.settings.split(";")
     benchmark = load_benchmark(space, args.data_dir)
     experiment = {
-        "command": "python -m benchmarks.search_settings " + " ".join(sys.argv[1:]), "dataset": dataset, "budgets": budgets,
+        "command": "python -m experiments.search_settings " + " ".join(sys.argv[1:]), "dataset": dataset, "budgets": budgets,
         "search_seeds": seeds, "rea_seeds": args.rea_seeds, "settings": {n: SETTINGS[n] for n in names},
         "rea": rea_reference(benchmark, dataset, budgets, args.rea_seeds), "runs": {},
     }

@@ -1,7 +1,7 @@
 """How far REA's children land from their parent on NB101's offline table (30,001 of
 423,624 cells), and what keeping them one mutation away would change:
 
-    python -m benchmarks.nb101_rea_mutation [--seeds 100-119] [--data-dir ../shared/data]
+    python -m experiments.nb101_rea_mutation [--seeds 100-119] [--data-dir ../shared/data]
 
 `regularised_evolution` mutates a child the table cannot answer further until it can
 (the rule every benchmark shares). The alternative measured here draws the child among

@@ -3,9 +3,9 @@
 UMAP), run N times through the app's own job launcher, timed from the click (the job's
 creation) to its end, with each stage's seconds read from its progress file.
 
-    python -m benchmarks.lesson_time [--space nb201] [--runs 3] [--out /tmp/lesson-time]
+    python -m measurements.lesson_time [--space nb201] [--runs 3] [--out /tmp/lesson-time]
 
-Writes benchmarks/results/lesson_time_<space>.json: every run's seconds and stages, their
+Writes results/lesson_time_<space>.json: every run's seconds and stages, their
 median, the machine (CPU, cores) and the load average before and after (the machine may be
 shared: the figures say how busy it was). The Train page's promise (catalog/spaces.py's
 preset_times["lesson"]) and the ETA's stage weights (crlso_core/common/progress.py) are
@@ -25,8 +25,7 @@ from pathlib import Path
 
 from crlso_core.catalog.presets import preset
 from crlso_core.pipeline.jobs.local import job_info, start_job
-
-ROOT = Path(__file__).resolve().parents[1]
+from results import RESULTS
 
 
 def machine() -> dict:
@@ -91,14 +90,14 @@ def write(rows: list[dict], args, argv) -> None:
         for stage, s in r["stages_s"].items():
             kinds.setdefault(stage, []).append(s)
     result = {
-        "command": " ".join(["python -m benchmarks.lesson_time", *(argv if argv is not None else sys.argv[1:])]),
+        "command": " ".join(["python -m measurements.lesson_time", *(argv if argv is not None else sys.argv[1:])]),
         "job": "the Train page's lesson pair job: train_pair, LS and CR-LS each trained (teacher, G-VAE, codes and "
                "checks), no search, no t-SNE/UMAP; timed from the job's creation (the click) to its end",
         "space": args.space, "dataset": args.dataset, "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(),
         "runs_asked": args.runs, "runs": rows, "median_s": statistics.median(seconds), "min_s": min(seconds), "max_s": max(seconds),
         "median_stage_s": {stage: statistics.median(v) for stage, v in kinds.items()},
     }
-    out = ROOT / "benchmarks" / "results" / f"lesson_time_{args.space}.json"
+    out = RESULTS / f"lesson_time_{args.space}.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"median {result['median_s']:.0f} s over {len(rows)} runs -> {out}")
 

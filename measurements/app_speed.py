@@ -4,12 +4,12 @@ user's (every cell of each side's pool in the Latent page's data; the page draws
 `crlso_app/thinning.py` keeps). Needs a trained, searched pair whose UMAP is cached (the app's
 own jobs make it).
 
-    python -m benchmarks.app_speed --runs /path/to/store --pair NAME [--repeat 5] [--note "what to know"]
+    python -m measurements.app_speed --runs /path/to/store --pair NAME [--repeat 5] [--note "what to know"]
 
-Writes benchmarks/results/app_speed.json and prints a table of medians. Each figure is the
+Writes results/app_speed.json and prints a table of medians. Each figure is the
 whole time a user waits: the server's script, the transfer and the browser's drawing.
 
-    python -m benchmarks.app_speed --cold [--baseline DIR] [--repeat 3] [--note "..."]
+    python -m measurements.app_speed --cold [--baseline DIR] [--repeat 3] [--note "..."]
 
 A class's first minutes instead: a fresh server on an empty runs folder (the shipped examples
 only), its start (until it answers: `crlso app` warms the pages' caches first), the first
@@ -33,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import RESULTS
 from tools.make_report import machine
 from tools.serve import POINT_JS, app_server, browser_page, wait_for_cell
 
@@ -337,7 +338,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cold", action="store_true", help="time a class's first minutes on the shipped examples (see above)")
     ap.add_argument("--baseline", type=Path, help="with --cold: a checkout of the commit to compare with")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "app_speed.json")
+    ap.add_argument("--out", type=Path, default=RESULTS / "app_speed.json")
     ap.add_argument("--note", help="what a reader must know of the pair and the machine (which pair, idle or not)")
     ap.add_argument("--parts", default=",".join(PARTS), help=f"which groups of interactions to time, of {', '.join(PARTS)} "
                     "(a quick look at one change; the committed results time them all)")

@@ -4,9 +4,9 @@ its pool, on a development seed (never the bench's 0-9), once per setting. Repor
 seconds (training and the reconstruction check), the recon loss after each epoch, and the exact reconstruction of the pool and of
 random cells the G-VAE never saw.
 
-    python -m benchmarks.lesson_settings --space nb301 [--seed 101] [--settings "0,0.5,1e-3;0.9,0.999,1e-3"]
+    python -m experiments.lesson_settings --space nb301 [--seed 101] [--settings "0,0.5,1e-3;0.9,0.999,1e-3"]
 
-Each setting is `beta1,beta2,lr`. Writes benchmarks/results/<space>_lesson_settings.json (the rows of
+Each setting is `beta1,beta2,lr`. Writes results/<space>_lesson_settings.json (the rows of
 settings measured before stay).
 """
 
@@ -23,8 +23,7 @@ from crlso_core.catalog.presets import preset
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.models.training import prepare_torch, seed_everything
 from crlso_core.pipeline.stages import draw_labelled, latent_stage, run_pool
-
-ROOT = Path(__file__).resolve().parents[1]
+from results import RESULTS
 
 
 def parse_settings(text: str) -> list[tuple[float, float, float]]:
@@ -61,7 +60,7 @@ def main() -> None:
         row = measure(args.space, args.seed, beta1, beta2, lr, args.data_dir, args.epochs, args.hidden)
         print(json.dumps(row), flush=True)
         rows.append(row)
-    out = args.out or ROOT / "benchmarks" / "results" / f"{args.space}_lesson_settings.json"
+    out = args.out or RESULTS / f"{args.space}_lesson_settings.json"
     key = lambda r: (tuple(r["betas"]), r["lr"], r["epochs"], r["pool"], r.get("hidden", 256))  # noqa: E731
     earlier = json.loads(out.read_text())["rows"] if out.exists() else []  # other settings measured before stay
     rows = [r for r in earlier if key(r) not in {key(n) for n in rows}] + rows

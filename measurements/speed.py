@@ -1,7 +1,7 @@
-"""Speed benchmark: one process, one run, every figure against its baseline measured beside it.
+"""The library's speed: one process, one run, every figure against its baseline measured beside it.
 
-    python -m benchmarks.speed [--paper] [--repeats 5] [--out benchmarks/results/speed.json]
-    python -m benchmarks.speed --only utilisation [--device cuda]   # the training step's FLOP/s over the matmul peak
+    python -m measurements.speed [--paper] [--repeats 5] [--out results/speed.json]
+    python -m measurements.speed --only utilisation [--device cuda]   # the training step's FLOP/s over the matmul peak
 
 1. G-VAE training throughput (cells/s, forward + backward + Adam step, paper sizes: hidden
    256, 3 layers, latent 16, batch 256) with the dense encoder vs the plain torch_geometric
@@ -37,6 +37,7 @@ from crlso_core.catalog.presets import preset
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.models import GVAE, ICNN, kl_divergence
 from crlso_core.models.encoder_pyg import PyGGraphEncoder, to_pyg
+from results import RESULTS
 
 
 def encoder_throughput(table, repeats: int, batch_size: int = 256, steps: int = 20) -> dict:
@@ -292,11 +293,11 @@ def nb101_figures(repeats: int) -> dict:
     """NB101: the exact enumeration of its 423,624 cells (one process), reading the official
     TFRecord format (the 90-record fixture, read again and again; extrapolated to the 1,270,872
     records of nasbench_only108.tfrecord), and loading the offline 30k table."""
-    from benchmarks.nb101_tfrecord_speed import records_per_second
     from crlso_core.benchmarks.data_dir import find_data_file
     from crlso_core.benchmarks.readers.crc32c import IMPLEMENTATION
     from crlso_core.common.errors import CRLSOError
     from crlso_core.spaces.nb101.enumerate import enumerate_space
+    from measurements.nb101_tfrecord_speed import records_per_second
 
     t0 = time.perf_counter()
     cells = len(enumerate_space().digests)
@@ -324,7 +325,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paper", action="store_true", help="also time a paper-preset run (~10 min on 2 cores)")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/speed.json"))
+    parser.add_argument("--out", type=Path, default=RESULTS / "speed.json")
     parser.add_argument("--only", choices=("utilisation",), help="measure only this and update it in --out")
     parser.add_argument("--device", default="cpu", help="device of the utilisation figure (cpu or cuda)")
     args = parser.parse_args()
