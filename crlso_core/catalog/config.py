@@ -48,9 +48,8 @@ class TeacherConfig:
     betas: tuple[float, float] = (0.0, 0.5)
     # Learn (accuracy - mean) / std, not raw accuracy. Accuracies of a space's random cells
     # sit within a percent of one value: on raw targets a small labelled set trains only the
-    # offset (NB301, 50 cells: Kendall tau on the pool 0.01 raw, 0.47 standardised; benchmarks/teacher_scale.py).
-    # NB301's and NB101's presets turn it on (crlso_core/benchmarks/scale_free.py); NB201's committed
-    # bench was measured without it.
+    # offset (docs/presets.md). NB301's and NB101's presets turn it on (catalog/scale_free.py);
+    # NB201's committed bench was measured without it.
     standardise: bool = False
     # The latent's target for a labelled cell: the teacher's prediction, as for every other
     # cell (False, the authors'), or its measured accuracy (True, this project's earlier choice).
@@ -92,7 +91,7 @@ class SearchConfig:
     decoded cell queried (`"authors-uphill"`: their code's sign, a diagnostic). `"ranked"`
     proposes steps of several lengths along each start's descent direction, with and without
     noise, and queries the decoded cells the predictor ranks best (the demo's default until
-    this alignment, chosen on development seeds, benchmarks/search_settings.py); `"ray"`
+    this alignment, chosen on development seeds: docs/presets.md); `"ray"`
     walks each start's descent direction in steps of the codes' spacing and queries the
     first new cell; `"step"` is one noiseless step with growing retries; `"mixed"` ranks the
     starts' one-mutation neighbours among the ranked rule's proposals."""

@@ -28,7 +28,7 @@ def _demo() -> RunConfig:
 
 def _lesson() -> RunConfig:
     """Between smoke and demo: a pair trained while a class waits (each space's times and
-    quality are measured beside its overrides in catalog/spaces.py)."""
+    quality: docs/presets.md)."""
     return RunConfig(
         preset="lesson",
         teacher=TeacherConfig(epochs=40, lr=1e-3, lr_min=1e-4),

@@ -4,10 +4,8 @@ Random cells of NB301 and NB101 score within about a percent of one value. Learn
 raw scale, the teacher kept little but the offset, the search's gradient steps never left
 their start cell and its fine-tuning hardly moved the predictor. These settings standardise
 the teacher's labels and the search's fine-tuning targets, and measure a step in the codes'
-spacing instead of the gradient's size (chosen on development seeds, never the bench's:
-NB301's search settings on 101-102 with benchmarks/search_settings.py, NB101's switch on one
-demo run of seed 101; see BENCHMARKS.md and the README). Teacher Kendall tau on pool cells, raw -> standardised
-(benchmarks/teacher_scale.py): NB301 (50 labelled) 0.01 -> 0.47, NB101 (100) 0.24 -> 0.61.
+spacing instead of the gradient's size. They were chosen on development seeds, never the
+bench's; docs/presets.md has the measurements and their commands.
 """
 
 SCALE_FREE = {

@@ -19,7 +19,7 @@ def test_nb201_presets_fine_tune_on_raw_errors_but_step_in_code_spacings():
         assert config.search.finetune_lr == 1e-4
         assert config.search.rule == "authors" and config.search.step_length == "spacing"  # the authors' rule
         assert config.search.eta_step == 0.2  # the authors' retry growth
-        assert config.search.ray_step == 0.5  # the ray's, chosen on development seeds (benchmarks/search_settings.py)
+        assert config.search.ray_step == 0.5  # the ray's, chosen on development seeds (experiments/search_settings.py)
 
 
 def test_nb301_and_nb101_keep_the_ranked_rule_and_the_noise_their_settings_were_chosen_with():
