@@ -6,8 +6,9 @@ import csv
 import pytest
 
 from crlso_core.bench.grid import BenchPlan, run_bench
-from crlso_core.bench.report import summarise, write_report
+from crlso_core.bench.report import write_report
 from crlso_core.bench.results import RECON_COLUMNS, read_curves, read_results
+from crlso_core.bench.tables import summarise
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.common.errors import CRLSOError
 
@@ -80,7 +81,7 @@ def test_a_repeated_row_is_read_once_and_counted_once(tmp_path):
     rows = read_results(tmp_path / "results.csv")
     assert len(rows) == 1 and rows.dropped == 1
     assert len(read_curves(tmp_path / "curves.csv")) == 2  # queries 10 and 20
-    (summary,) = summarise(tmp_path / "results.csv")
+    (summary,) = summarise(rows)
     assert summary.seeds == 1
     run_bench(BenchPlan("toy", ["synthetic"], ["rs"], [0], [20]), tmp_path)  # a resume writes each row once
     assert len((tmp_path / "results.csv").read_bytes().splitlines()) == 2

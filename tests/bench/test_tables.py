@@ -2,8 +2,8 @@ import csv
 
 import pytest
 
-from crlso_core.bench.report import markdown_table, summarise
-from crlso_core.bench.results import RESULT_COLUMNS, baseline_settings_id
+from crlso_core.bench.results import RESULT_COLUMNS, baseline_settings_id, read_reconstruction, read_results
+from crlso_core.bench.tables import markdown_table, summarise
 
 
 def _produced(method):
@@ -23,8 +23,8 @@ def _write(path, values):
 
 
 def test_summary_statistics(tmp_path):
-    path = _write(tmp_path / "results.csv", [(91.0, 94.0, 0, 10), (91.6, 94.4, 1, 30), (91.3, 94.1, 0, 90)])
-    (cell,) = summarise(path)
+    rows = _write(tmp_path / "results.csv", [(91.0, 94.0, 0, 10), (91.6, 94.4, 1, 30), (91.3, 94.1, 0, 90)])
+    (cell,) = summarise(rows)
     assert cell.seeds == 3 and cell.valid_mean == pytest.approx(91.3)
     assert cell.valid_se == pytest.approx(0.3 / 3**0.5)  # sample std 0.3 over sqrt(3)
     assert cell.found_share == pytest.approx(1 / 3) and cell.median_queries_to_best == 30
@@ -32,8 +32,8 @@ def test_summary_statistics(tmp_path):
 
 
 def test_without_test_accuracy_or_a_known_optimum_the_table_says_so_in_words(tmp_path):
-    path = _write(tmp_path / "results.csv", [(71.0, "", "", 10), (72.0, "", "", 30)])
-    (row,) = summarise(path)
+    rows = _write(tmp_path / "results.csv", [(71.0, "", "", 10), (72.0, "", "", 30)])
+    (row,) = summarise(rows)
     assert row.test_mean is None and row.found_share is None and row.valid_mean == pytest.approx(71.5)
     line = next(t for t in markdown_table([row]).splitlines() if t.startswith("| 100 |"))
     assert "no test accuracy in this benchmark" in line and "optimum not known" in line
@@ -41,15 +41,16 @@ def test_without_test_accuracy_or_a_known_optimum_the_table_says_so_in_words(tmp
 
 
 def _rows_csv(path, columns, rows):
+    """The rows written as a bench file, and read back through the bench's own reader."""
     with open(path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
-    return path
+    return (read_results if "budget" in columns else read_reconstruction)(path)
 
 
 def test_ablation_table_pairs_crlso_and_lso_by_seed(tmp_path):
-    from crlso_core.bench.report import ablation_table
+    from crlso_core.bench.tables import ablation_table
 
     acc = {"lso": [95.0, 95.2, 95.4], "ls-icnn": [95.1, 95.1, 95.1], "crls-mlp": [95.3, 95.3, 95.3], "crlso": [95.5, 95.5]}
     rows = [dict(method=m, dataset="cifar10", seed=s, budget=200, best_arch="x", best_valid_acc=v, best_test_acc="",
@@ -64,8 +65,8 @@ def test_ablation_table_pairs_crlso_and_lso_by_seed(tmp_path):
 
 
 def test_reconstruction_table_says_when_nothing_is_held_out(tmp_path):
-    from crlso_core.bench.report import reconstruction_table, summarise_reconstruction
     from crlso_core.bench.results import RECON_COLUMNS
+    from crlso_core.bench.tables import reconstruction_table, summarise_reconstruction
 
     rows = [dict(method="crlso", dataset="cifar10", seed=s, recon_pool=1.0, recon_heldout=h, **_produced("crlso"))
             for s, h in enumerate([0.99, 0.97])]
@@ -79,7 +80,7 @@ def test_reconstruction_table_says_when_nothing_is_held_out(tmp_path):
 
 
 def test_paired_table_subtracts_rea_seed_by_seed(tmp_path):
-    from crlso_core.bench.report import paired_table
+    from crlso_core.bench.tables import paired_table
 
     acc = {"rea": [96.0, 96.2, 96.4], "crlso": [96.1, 96.1], "rs": [95.0, 95.0, 95.0]}
     rows = [dict(method=m, dataset="cifar10", seed=s, budget=200, best_arch="x", best_valid_acc=v, best_test_acc="",
@@ -112,32 +113,32 @@ def test_rows_of_two_presets_rules_or_settings_are_never_averaged(tmp_path):
 
 def test_rows_of_a_file_from_before_settings_were_recorded_read_as_earlier(tmp_path):
     old = ["method", "dataset", "seed", "budget", "best_arch", "best_valid_acc", "labelled"]  # no preset, rule, settings
-    path = _rows_csv(tmp_path / "old.csv", old, [dict(method="crlso", dataset="cifar10", seed=s, budget=100, best_arch="x",
+    read = _rows_csv(tmp_path / "old.csv", old, [dict(method="crlso", dataset="cifar10", seed=s, budget=100, best_arch="x",
                                                       best_valid_acc=90, labelled=30) for s in range(2)])
-    (row,) = summarise(path)
+    (row,) = summarise(read)
     assert row.label == "crlso [earlier settings]" and row.seeds == 2 and row.test_mean is None
 
 
 def test_paired_tables_pair_only_rows_of_one_preset_and_rule(tmp_path):
-    from crlso_core.bench.report import ablation_table, paired_table
+    from crlso_core.bench.tables import ablation_table, paired_table
 
     rows = [_result(m, s, v + s, p, "ranked", baseline_settings_id(p + m))
             for p, base in (("demo", 90.0), ("paper", 95.0))
             for m, v in (("lso", base), ("ls-icnn", base), ("crls-mlp", base), ("crlso", base + 1))
             for s in range(2)]
     rows += [_result("rea", s, 91.0, settings=baseline_settings_id("rea")) for s in range(2)]
-    path = _rows_csv(tmp_path / "r.csv", RESULT_COLUMNS, rows)
-    lines = ablation_table(path).splitlines()
+    read = _rows_csv(tmp_path / "r.csv", RESULT_COLUMNS, rows)
+    lines = ablation_table(read).splitlines()
     assert lines[2] == "| CIFAR-10 [demo, ranked] | 200 | 90.50 ± 0.50 (n=2) | 90.50 ± 0.50 (n=2) | 90.50 ± 0.50 (n=2) " \
                        "| 91.50 ± 0.50 (n=2) | 1.00 ± 0.00 (n=2) |"
     assert lines[3].startswith("| CIFAR-10 [paper, ranked] | 200 | 95.50 ± 0.50 (n=2) |") and len(lines) == 4
-    header, _, line = paired_table(path).splitlines()
+    header, _, line = paired_table(read).splitlines()
     assert "`crlso [demo, ranked]` - `rea`" in header and "`crlso [paper, ranked]` - `rea`" in header
     assert line.count("(n=2)") == 8
 
 
 def test_rules_table_pairs_each_methods_rules_by_seed_and_never_across_presets(tmp_path):
-    from crlso_core.bench.report import rules_table
+    from crlso_core.bench.tables import rules_table
 
     def row(method, preset, rule, seed, value, budget=500):
         return dict(method=method, dataset="cifar10", seed=seed, budget=budget, best_arch="x", best_valid_acc=value,
