@@ -92,7 +92,7 @@ class BenchPlan:
     preset: str = "demo"
     workers: int = 1
     device: str = "auto"
-    backend: str = "process"  # "process": local worker processes; "ray": Ray tasks (compare/ray_backend.py)
+    backend: str = "process"  # "process": local worker processes; "ray": Ray tasks (bench/ray_backend.py)
     address: Optional[str] = None  # the Ray cluster to join; None starts a local one
     rules: list[str] = field(default_factory=list)  # search rules of latent methods without a fixed one; []: the preset's
 
