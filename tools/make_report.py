@@ -179,14 +179,10 @@ def _provenance(meta: dict) -> str:
     return text
 
 
-def _rows_apart(space: str, kind: str, title: str, lead: str) -> list[str]:
+def _rows_apart(space: str, kind: str, title: str, lead: str, rows: list) -> list[str]:
     """A section of rows kept beside the results but not in their tables
-    (<space>_<kind>.csv with its meta): command, note, table, ablation and pairing."""
-    path = RESULTS / f"{space}_{kind}.csv"
-    if not path.exists():
-        return []
+    (<space>_<kind>.csv, read once, with its meta): command, note, table, ablation and pairing."""
     meta = json.loads((RESULTS / f"{space}_{kind}_meta.json").read_text())
-    rows = read(RESULT_FILE, path)
     ablation, paired = ablation_table(rows), paired_table(rows)
     return [f"### {title} ({registry.get_spec(space).title})", "", lead.format(**meta) + " " + _provenance(meta), "",
             "```bash", meta["command"], "```", "", *([meta["note"], ""] if meta.get("note") else []),
@@ -195,16 +191,26 @@ def _rows_apart(space: str, kind: str, title: str, lead: str) -> list[str]:
             *(["Paired against REA on the same seeds:", "", paired, ""] if paired else [])]
 
 
+def _apart(space: str, kind: str) -> list | None:
+    path = RESULTS / f"{space}_{kind}.csv"
+    return read(RESULT_FILE, path) if path.exists() else None
+
+
 def dev_section(space: str) -> list[str]:
-    return _rows_apart(space, "dev", "Tried on development seeds",
-                       "Seeds outside the reported range, used to decide what the bench runs; these rows are not in the tables above.")
+    rows = _apart(space, "dev")
+    return [] if rows is None else _rows_apart(
+        space, "dev", "Tried on development seeds",
+        "Seeds outside the reported range, used to decide what the bench runs; these rows are not in the tables above.", rows)
 
 
 def earlier_section(space: str, now: Report) -> list[str]:
     """Rows measured before a change of the space's settings: kept, and shown apart, until
     the methods they hold are rerun with the current settings (the meta says what changed)."""
-    rows = _rows_apart(space, "earlier", "Measured with earlier settings", "Not comparable with the tables above: {changed}")
-    changed = changed_table(now.rows.results, read(RESULT_FILE, RESULTS / f"{space}_earlier.csv")) if rows else ""
+    earlier = _apart(space, "earlier")
+    if earlier is None:
+        return []
+    rows = _rows_apart(space, "earlier", "Measured with earlier settings", "Not comparable with the tables above: {changed}", earlier)
+    changed = changed_table(now.rows.results, earlier)
     if changed:
         rows += ["What the change did, paired by seed (now minus earlier; same trained models where the presets did not change):", "",
                  changed, ""]
