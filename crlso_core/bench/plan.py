@@ -127,7 +127,7 @@ def _check_rows_space(out: Path, space: str, rows: list, benchmark) -> None:
     """A folder of an earlier version, without plan.json: its cells must be this space's."""
     parsed: set[str] = set()
     for row in rows:
-        arch = row.cells.get("best_arch") or ""
+        arch = row.best_arch
         if arch in parsed:
             continue
         try:

@@ -89,6 +89,7 @@ class _Row:
 @dataclass
 class ResultRow(_Row):
     budget: int = 0
+    best_arch: str = ""  # the best cell as its space writes it (a folder without plan.json is checked by these)
     best_valid_acc: float = 0.0
     best_test_acc: Optional[float] = None  # None: the benchmark has no test accuracy
     found_valid_optimum: Optional[int] = None  # None: its optimum is not known
@@ -204,7 +205,7 @@ class FileKind:
 
 RESULT_FILE = FileKind(
     RESULTS, RESULT_COLUMNS, ("method", "dataset", "seed", "budget", "best_valid_acc"),
-    lambda c: ResultRow(**_common(c), budget=c.whole("budget"), best_valid_acc=c.real("best_valid_acc"),
+    lambda c: ResultRow(**_common(c), budget=c.whole("budget"), best_arch=c.text("best_arch"), best_valid_acc=c.real("best_valid_acc"),
                         best_test_acc=c.real("best_test_acc", True), found_valid_optimum=c.whole("found_valid_optimum", True),
                         queries_to_best=c.whole("queries_to_best", True), labelled=c.whole("labelled", True) or 0,
                         latent_share=c.real("latent_share", True)),
