@@ -140,7 +140,12 @@ def test_two_benches_of_different_presets_in_one_report_stay_apart(tmp_path, mon
     demo = _toy_bench(tmp_path / "demo", "demo", [90.0, 91.0], "2026-01-01T00:00:00+00:00")
     paper = _toy_bench(tmp_path / "paper", "paper", [95.0, 96.0], "2026-01-02T00:00:00+00:00", baseline="local")
     make_report.store_bench([demo, paper], "toy")
+    from crlso_core.bench import results as bench_results
+
+    reads, real = [], bench_results.read_own
+    monkeypatch.setattr(bench_results, "read_own", lambda path, limit: reads.append(path.name) or real(path, limit))
     text = make_report.quality_section("toy")
+    assert sorted(reads) == ["toy.csv", "toy_curves.csv", "toy_reconstruction.csv"]  # each committed file read once
     # each preset its own row, over its own two seeds: never one crlso row averaging 90-96
     assert "| 100 | crlso [demo, ranked] | 2 | 90.50 ± 0.50 |" in text
     assert "| 100 | crlso [paper, ranked] | 2 | 95.50 ± 0.50 |" in text
