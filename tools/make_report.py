@@ -1,14 +1,17 @@
 """Write BENCHMARKS.md from the committed bench results of every space, and the speed and
 app-speed JSON files.
 
-    python -m tools.make_report [--bench DIR]
+    python -m tools.make_report [--bench DIR [--bench DIR2 ...]]
 
-With --bench, first copies that finished `crlso bench` folder into benchmarks/results/
+With --bench, first copies that finished `crlso bench` folder (or several of one space,
+their rows side by side and never averaged across presets, rules or settings) into benchmarks/results/
 (<space>.csv, <space>_curves.csv), and its plan.json (<space>_plan.json); <space>_meta.json
 takes the command, commit, times, machine and device from plan.json, which the bench wrote
-itself (a folder from before plan.json needs --command, and the machine is then this one's,
-with a warning). Then, for every registered space with committed results, renders its
-tables and redraws its plot (<space>_curves.png) from the committed files. A bench that
+itself (a folder without plan.json is refused: nothing here retypes a command or guesses a
+machine). Then, for every registered space with committed results, stitches the sections
+the bench's report renders (crlso_core/bench/report.py) from the committed files, each read
+once, and redraws its plot (<space>_curves.png). Results committed before plan.json keep
+the command their meta file recorded by hand, rendered as recorded. A bench that
 reran only some methods: `--keep rea,rs,local` keeps the committed rows of methods it did not
 run, and `--earlier "what changed"` moves the other committed rows to <space>_earlier.csv.
 """
@@ -17,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -27,34 +28,16 @@ from crlso_core.bench import plan as bench_plan
 from crlso_core.bench.figure_stats import compare, reference_path
 from crlso_core.bench.figure_stats import markdown as figures_markdown
 from crlso_core.bench.folder import read_own
-from crlso_core.bench.report import (
-    ablation_table,
-    changed_table,
-    curve_bands,
-    markdown_table,
-    method_legend,
-    optima_of,
-    paired_table,
-    plot_curves,
-    reconstruction_table,
-    rules_table,
-    settings_legend,
-    summarise,
-    summarise_reconstruction,
-)
-from crlso_core.bench.results import CURVE_COLUMNS, RECON_COLUMNS, RESULT_COLUMNS, read_curves, read_reconstruction, read_results
+from crlso_core.bench.report import TEST_NOTE, Report, draw, legend, tables
+from crlso_core.bench.results import CURVE_FILE, RECON_FILE, RESULT_FILE, BenchRows, read, write_rows
+from crlso_core.bench.tables import ablation_table, changed_table, markdown_table, paired_table, summarise
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog import registry
 from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import MAX_JSON_BYTES, write_bytes_atomic, write_csv
+from crlso_core.common.files import MAX_JSON_BYTES, write_bytes_atomic, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-
-
-def machine() -> str:
-    """This machine, described as a bench's plan.json describes the one it ran on."""
-    return _machine_text(bench_plan.machine())
 
 
 def utilisation_line(u: dict) -> str:
@@ -151,69 +134,44 @@ def app_section(app: dict, baseline: dict | None = None) -> str:
     return "\n".join(lines)
 
 
-def store_dev(bench: Path, space: str, command: str | None = None, note: str | None = None) -> None:
+def store_dev(bench: Path, space: str, note: str | None = None) -> None:
     """A bench run on development seeds (to choose a method's settings; never the reported
     seeds): stored beside the results and shown apart from them."""
-    meta = bench_meta(bench, command, note)
-    rows = _cells(read_results(bench / "results.csv"))  # checked, each row once, never through a link
-    write_csv(RESULTS / f"{space}_dev.csv", rows, RESULT_COLUMNS)
+    meta = bench_meta(bench, note)
+    rows = read(RESULT_FILE, bench / RESULT_FILE.name)  # checked, each row once, never through a link
+    write_rows(RESULT_FILE, RESULTS / f"{space}_dev.csv", rows)
     _copy_plan(bench, RESULTS / f"{space}_dev_plan.json")
     (RESULTS / f"{space}_dev_meta.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
-def _command(argv: list[str]) -> str:
-    """The command a session ran, as typed: `crlso` whatever path or module started it."""
-    return shlex.join(["crlso", *argv[1:]])
+def _plans(benches: list[Path]) -> list[dict]:
+    plans = [bench_plan.load(b) for b in benches]
+    for bench, plan in zip(benches, plans):
+        if plan is None:
+            raise SystemExit(f"{bench} has no plan.json (a bench from before it was written): nothing says which command, "
+                             "commit and machine produced it; rerun the bench with this version to store it")
+    return plans
 
 
-def _machine_text(m: dict) -> str:
-    return f"{m['cpu']}, {m['cpus']} cores, {m['platform']}, Python {m['python']}, torch {m['torch']}"
+def bench_meta(benches: Path | list[Path], note: str | None) -> dict:
+    """What produced the bench folders, as their plan.json files say (bench/plan.py's provenance)."""
+    plan = bench_plan.joined(_plans([benches] if isinstance(benches, Path) else benches))
+    return {**bench_plan.provenance(plan), **({"note": note} if note else {})}
 
 
-def _commit_text(commit: dict | None) -> str:
-    if not commit:
-        return "not a git checkout"
-    return commit["sha"] + (" with uncommitted changes" if commit.get("dirty") else "")
-
-
-def bench_meta(bench: Path, command: str | None, note: str | None) -> dict:
-    """What produced a bench folder, from its plan.json: every session's command, the
-    commit, start and end, machine and device (several sessions that differ: each, joined).
-    A folder without plan.json: the hand-typed command and this machine, with a warning."""
-    plan = bench_plan.load(bench)
-    extra = {"note": note} if note else {}
-    if plan is None:
-        if not command:
-            raise SystemExit(f"{bench} has no plan.json (a bench from before it was written): give --command, "
-                             "the exact command that produced it")
-        print(f"warning: {bench} has no plan.json; using --command and this machine ({machine()}), "
-              "which may not be where it ran", file=sys.stderr)
-        return {"command": command, "machine": machine(), **extra}
-    sessions = plan["sessions"]
-    if command:
-        print("warning: --command is ignored: plan.json holds the command the bench ran", file=sys.stderr)
-
-    def each(values) -> str:
-        return "; ".join(dict.fromkeys(values))
-
-    return {
-        "command": "\n".join(dict.fromkeys(_command(s["argv"]) if s.get("argv") else "(called from Python)" for s in sessions)),
-        "commit": each(_commit_text(s.get("commit")) for s in sessions),
-        "started": sessions[0].get("started"), "finished": sessions[-1].get("finished"),
-        "outcome": sessions[-1].get("outcome", "not finished"),
-        "machine": each(_machine_text(s["machine"]) for s in sessions), "device": each(s["device"] for s in sessions),
-        "sessions": len(sessions), **extra,
-    }
-
-
-def _copy_plan(bench: Path, target: Path) -> None:
-    """plan.json's bytes as read and checked by the bench's own reader (never through a link)."""
-    if bench_plan.load(bench) is not None:
-        write_bytes_atomic(target, read_own(bench / bench_plan.PLAN_FILE, MAX_JSON_BYTES))
+def _copy_plan(benches: Path | list[Path], target: Path) -> None:
+    """plan.json's bytes as read and checked by the bench's own reader (never through a link);
+    several benches' plans joined into one."""
+    benches = [benches] if isinstance(benches, Path) else benches
+    if len(benches) == 1:
+        write_bytes_atomic(target, read_own(benches[0] / bench_plan.PLAN_FILE, MAX_JSON_BYTES))
+    else:
+        write_json(target, bench_plan.joined(_plans(benches)))
 
 
 def _provenance(meta: dict) -> str:
-    """Machine, and where plan.json said them, device, commit and times."""
+    """Machine, and where plan.json said them, device, commit and times (results committed
+    before plan.json have the machine their meta recorded, and nothing more)."""
     text = f"Machine: {meta['machine']}."
     if "device" in meta:
         text += (f" Device: {meta['device']}. Commit: {meta['commit']}. Ran {meta['started']} to {meta['finished']} (UTC, "
@@ -221,31 +179,38 @@ def _provenance(meta: dict) -> str:
     return text
 
 
-def _rows_apart(space: str, kind: str, title: str, lead: str) -> list[str]:
+def _rows_apart(space: str, kind: str, title: str, lead: str, rows: list) -> list[str]:
     """A section of rows kept beside the results but not in their tables
-    (<space>_<kind>.csv with its meta): command, note, table, ablation and pairing."""
-    path = RESULTS / f"{space}_{kind}.csv"
-    if not path.exists():
-        return []
+    (<space>_<kind>.csv, read once, with its meta): command, note, table, ablation and pairing."""
     meta = json.loads((RESULTS / f"{space}_{kind}_meta.json").read_text())
-    ablation, paired = ablation_table(path), paired_table(path)
+    ablation, paired = ablation_table(rows), paired_table(rows)
     return [f"### {title} ({registry.get_spec(space).title})", "", lead.format(**meta) + " " + _provenance(meta), "",
             "```bash", meta["command"], "```", "", *([meta["note"], ""] if meta.get("note") else []),
-            markdown_table(summarise(path)),
+            markdown_table(summarise(rows)),
             *(["Ablation (validation accuracy, mean ± s.e.; last column: paired difference):", "", ablation, ""] if ablation else []),
             *(["Paired against REA on the same seeds:", "", paired, ""] if paired else [])]
 
 
+def _apart(space: str, kind: str) -> list | None:
+    path = RESULTS / f"{space}_{kind}.csv"
+    return read(RESULT_FILE, path) if path.exists() else None
+
+
 def dev_section(space: str) -> list[str]:
-    return _rows_apart(space, "dev", "Tried on development seeds",
-                       "Seeds outside the reported range, used to decide what the bench runs; these rows are not in the tables above.")
+    rows = _apart(space, "dev")
+    return [] if rows is None else _rows_apart(
+        space, "dev", "Tried on development seeds",
+        "Seeds outside the reported range, used to decide what the bench runs; these rows are not in the tables above.", rows)
 
 
-def earlier_section(space: str) -> list[str]:
+def earlier_section(space: str, now: Report) -> list[str]:
     """Rows measured before a change of the space's settings: kept, and shown apart, until
     the methods they hold are rerun with the current settings (the meta says what changed)."""
-    rows = _rows_apart(space, "earlier", "Measured with earlier settings", "Not comparable with the tables above: {changed}")
-    changed = changed_table(RESULTS / f"{space}.csv", RESULTS / f"{space}_earlier.csv") if rows else ""
+    earlier = _apart(space, "earlier")
+    if earlier is None:
+        return []
+    rows = _rows_apart(space, "earlier", "Measured with earlier settings", "Not comparable with the tables above: {changed}", earlier)
+    changed = changed_table(now.rows.results, earlier)
     if changed:
         rows += ["What the change did, paired by seed (now minus earlier; same trained models where the presets did not change):", "",
                  changed, ""]
@@ -300,90 +265,60 @@ def teacher_scale_section(space: str) -> list[str]:
     return lines
 
 
-def store_bench(bench: Path, space: str, command: str | None = None, note: str | None = None,
-                keep: tuple[str, ...] = (), earlier: str | None = None) -> None:
-    """Copy a finished bench folder in as <space>.csv and its curves, and its plan.json. `keep`:
+def store_bench(bench: Path | list[Path], space: str, note: str | None = None, keep: tuple[str, ...] = (),
+                earlier: str | None = None) -> None:
+    """Copy a finished bench folder (or several of one space: their rows side by side, their
+    plans joined) in as <space>.csv and its curves, and its plan.json. `keep`:
     methods whose committed rows (and curves) stay, because the bench did not rerun them
     (baselines that do not depend on the change). `earlier`: what changed; every other
     committed row moves to <space>_earlier.csv with its old command, shown apart and paired
     by seed with the new. Every file is read (and checked) before anything is written."""
     results, curves = RESULTS / f"{space}.csv", RESULTS / f"{space}_curves.csv"
-    meta = bench_meta(bench, command, note)
-    new, new_curves = _cells(read_results(bench / "results.csv")), _cells(read_curves(bench / "curves.csv"))
-    recon = _cells(read_reconstruction(bench / "reconstruction.csv"))
+    meta = bench_meta(bench, note)
+    benches = [bench] if isinstance(bench, Path) else list(bench)
+    new = BenchRows.side_by_side([BenchRows.of_folder(b) for b in benches], benches)  # each checked, none counted twice
+    rows, curve_rows = list(new.results), list(new.curves)
     if keep or earlier:
         if not results.exists():
             raise SystemExit(f"--keep and --earlier need committed rows: {results} is missing")
-        committed, committed_curves = _cells(read_results(results)), _cells(read_curves(curves))
-        rerun = sorted({r["method"] for r in new} & set(keep))
+        committed, committed_curves = read(RESULT_FILE, results), read(CURVE_FILE, curves)
+        rerun = sorted({r.method for r in rows} & set(keep))
         if rerun:
-            raise SystemExit(f"{bench} reran {', '.join(rerun)}: keep only methods the bench did not run")
+            raise SystemExit(f"{', '.join(map(str, benches))} reran {', '.join(rerun)}: keep only methods the bench did not run")
         if earlier:
             target = RESULTS / f"{space}_earlier.csv"
             if target.exists():
                 raise SystemExit(f"{target} exists: fold it into one earlier file by hand, with one note of what changed")
             old_meta = json.loads((RESULTS / f"{space}_meta.json").read_text())
-            write_csv(target, [r for r in committed if r["method"] not in keep], list(committed[0]))
+            write_rows(RESULT_FILE, target, [r for r in committed if r.method not in keep], committed.columns)
             (RESULTS / f"{space}_earlier_meta.json").write_text(json.dumps({**old_meta, "changed": earlier}, indent=1) + "\n")
-        new += [r for r in committed if r["method"] in keep]
-        new_curves += [r for r in committed_curves if r["method"] in keep]
-    write_csv(results, new, RESULT_COLUMNS)  # the bench's own columns: older rows keep the new ones empty
-    write_csv(curves, new_curves, CURVE_COLUMNS)
-    if recon:
-        write_csv(RESULTS / f"{space}_reconstruction.csv", recon, RECON_COLUMNS)
-    _copy_plan(bench, RESULTS / f"{space}_plan.json")
+        rows += [r for r in committed if r.method in keep]
+        curve_rows += [r for r in committed_curves if r.method in keep]
+    write_rows(RESULT_FILE, results, rows)  # the bench's own columns: older rows keep the new ones empty
+    write_rows(CURVE_FILE, curves, curve_rows)
+    if new.recon:
+        write_rows(RECON_FILE, RESULTS / f"{space}_reconstruction.csv", new.recon)
+    _copy_plan(benches, RESULTS / f"{space}_plan.json")
     (RESULTS / f"{space}_meta.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
-def _cells(rows) -> list[dict]:
-    """Checked rows as written: a copy keeps each cell's text."""
-    return [r.cells for r in rows]
-
-
 def quality_section(space: str) -> str:
+    """The space's committed bench: what produced it, then the sections of its report."""
     spec = registry.get_spec(space)
     meta = json.loads((RESULTS / f"{space}_meta.json").read_text())
-    benchmark = registry.load_benchmark(space)
-    rows = summarise(RESULTS / f"{space}.csv")
-    datasets = list(dict.fromkeys(r.dataset for r in rows))
-    plot_curves(curve_bands(RESULTS / f"{space}_curves.csv"), optima_of(benchmark, datasets), RESULTS / f"{space}_curves.png")
-    has_test = all(benchmark.has_test(d) for d in datasets)
-    note = (
-        ["Test accuracy is that of the best-*validation* cell; the dashed line is the validation",
-         "optimum and its test accuracy (what selecting by validation can reach)."]
-        if has_test else [f"Benchmark: {benchmark.title}; {NO_TEST}."]
-    )
+    files = [RESULTS / f"{space}{suffix}.csv" for suffix in ("", "_curves", "_reconstruction")]
+    report = Report(BenchRows.of_files(*files), registry.load_benchmark(space), spec.title)
+    draw(report, RESULTS / f"{space}_curves.png")
+    note = TEST_NOTE if report.has_test else [f"Benchmark: {report.benchmark.title}; {NO_TEST}."]
     parts = [
         f"## Search quality on {spec.title}", "",
-        f"Benchmark: {benchmark.title}. {_provenance(meta)}", "",
+        f"Benchmark: {report.benchmark.title}. {_provenance(meta)}", "",
         "```bash", meta["command"], "```", "",
         *([meta["note"], ""] if meta.get("note") else []),
         f"![best-so-far accuracy against queries](benchmarks/results/{space}_curves.png)", "",
-        *note, "", method_legend(list(dict.fromkeys(r.method for r in rows))), "",
-        *([settings_legend(rows), ""] if settings_legend(rows) else []), markdown_table(rows),
+        *note, "", *legend(report), markdown_table(report.summary), *tables(report),
     ]
-    ablation = ablation_table(RESULTS / f"{space}.csv")
-    if ablation:
-        parts += [f"### Ablation on {spec.title}: which latent space, which predictor", "",
-                  "Validation accuracy, mean ± s.e. over seeds; the last column is the paired difference over the seeds both ran.", "",
-                  ablation, ""]
-    rules = rules_table(RESULTS / f"{space}.csv")
-    if rules:
-        parts += [f"### Search rules against each other on {spec.title}, paired", "",
-                  "For each method that ran several rules on the same trained models: one rule's best validation accuracy "
-                  "minus another's on the same seed (mean ± s.e. over the seeds both ran).", "", rules, ""]
-    for baseline, name in (("rea", "REA"), ("local", "local search")):
-        paired = paired_table(RESULTS / f"{space}.csv", baseline)
-        if paired:
-            parts += [f"### Against {name} on {spec.title}, paired", "",
-                      f"Each method's best validation accuracy minus {name}'s on the same seed (mean ± s.e. over the seeds both ran).",
-                      "", paired, ""]
-    recon = RESULTS / f"{space}_reconstruction.csv"
-    if recon.exists():
-        parts += [f"### Reconstruction of the G-VAEs searched on {spec.title}", "",
-                  "Exact-match decoding of the pool and of 2,000 random cells outside it (the same cells for every method of a seed).", "",
-                  reconstruction_table(summarise_reconstruction(recon)), ""]
-    parts += earlier_section(space)
+    parts += earlier_section(space, report)
     parts += teacher_scale_section(space)
     parts += settings_section(space)
     parts += dev_section(space)
@@ -416,17 +351,19 @@ def _space(bench: Path, asked: str | None) -> str:
 
 def _store(args: argparse.Namespace) -> None:
     if args.bench:
-        space = _space(args.bench, args.space)
-        store_bench(args.bench, space, args.command, args.note, tuple(m for m in args.keep.split(",") if m), args.earlier)
+        space = _space(args.bench[0], args.space)
+        for bench in args.bench[1:]:
+            _space(bench, space)  # every bench of one space
+        store_bench(args.bench, space, args.note, tuple(m for m in args.keep.split(",") if m), args.earlier)
     if args.dev_bench:
-        store_dev(args.dev_bench, _space(args.dev_bench, args.space), args.command, args.note)
+        store_dev(args.dev_bench, _space(args.dev_bench, args.space), args.note)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--bench", type=Path, help="a finished crlso bench folder to store first")
+    parser.add_argument("--bench", type=Path, action="append", help="a finished crlso bench folder to store first "
+                        "(repeat it to store several benches of one space together)")
     parser.add_argument("--space", help="the space of --bench (default: its plan.json's, else nb201)")
-    parser.add_argument("--command", help="only for a bench folder without plan.json: the exact command that produced it")
     parser.add_argument("--note", help="what a reader of --bench's tables must know (seeds missing, ...)")
     parser.add_argument("--keep", default="", help="methods whose committed rows stay beside --bench's (not rerun: "
                         "baselines the change does not touch), comma-separated")

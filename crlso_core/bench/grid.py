@@ -23,8 +23,6 @@ bench (common/lifeline.py), even when it is killed with SIGKILL.
 
 from __future__ import annotations
 
-import csv
-import io
 import multiprocessing
 import os
 import warnings
@@ -36,16 +34,26 @@ from typing import Optional
 import numpy as np
 
 from crlso_core.bench import plan as plan_file
-from crlso_core.bench.folder import CURVES, LOCK, RECON, RESULTS, append_whole, check_own_files
+from crlso_core.bench.folder import LOCK, check_own_files
 from crlso_core.bench.methods import MethodResult, Run, expand_runs, init_worker, run_group, run_settings, torch_threads_for
-from crlso_core.bench.results import CURVE_COLUMNS, RECON_COLUMNS, RESULT_COLUMNS, read_curves, read_reconstruction, read_results
+from crlso_core.bench.results import (
+    CURVE_FILE,
+    RECON_FILE,
+    RESULT_FILE,
+    BenchRows,
+    Produced,
+    append_rows,
+    curve_cells,
+    recon_cells,
+    result_cells,
+    write_rows,
+)
 from crlso_core.benchmarks.base import Benchmark
 from crlso_core.benchmarks.data_dir import DataFallback
 from crlso_core.catalog.config import RULES
 from crlso_core.catalog.methods import LATENT_METHODS, check_methods, latent_labelled
 from crlso_core.catalog.registry import get_spec, load_benchmark
 from crlso_core.common.errors import CRLSOError, quoted
-from crlso_core.common.files import write_csv
 from crlso_core.common.lifeline import die_with_parent
 from crlso_core.common.locks import FolderLock, owner_alive, read_owner
 from crlso_core.search.origins import Origins
@@ -84,7 +92,7 @@ class BenchPlan:
     preset: str = "demo"
     workers: int = 1
     device: str = "auto"
-    backend: str = "process"  # "process": local worker processes; "ray": Ray tasks (compare/ray_backend.py)
+    backend: str = "process"  # "process": local worker processes; "ray": Ray tasks (bench/ray_backend.py)
     address: Optional[str] = None  # the Ray cluster to join; None starts a local one
     rules: list[str] = field(default_factory=list)  # search rules of latent methods without a fixed one; []: the preset's
 
@@ -156,9 +164,8 @@ def parse_list(text: str, kind=str) -> list:
         raise CRLSOError(f"Bad list {quoted(text, 40)}: expected comma-separated {kind.__name__} values.") from None
 
 
-def _number(value) -> object:
-    """A CSV cell: the value, or empty when it is unknown (no test accuracy, no known optimum)."""
-    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else value
+def _produced(result: MethodResult) -> Produced:
+    return Produced(result.method, result.preset, result.rule, result.settings)
 
 
 def result_rows(result: MethodResult, budgets: list[int], optimum: Optional[float]) -> list[dict]:
@@ -170,30 +177,22 @@ def result_rows(result: MethodResult, budgets: list[int], optimum: Optional[floa
             continue  # a latent method cannot stop before its labelled set is paid for
         valid = result.valid[:budget]
         best = int(np.argmax(valid))  # first query reaching the best: ties keep the earliest
-        rows.append({
-            "method": result.method, "dataset": result.dataset, "seed": result.seed, "budget": budget,
-            "best_arch": result.archs[best], "best_valid_acc": float(valid[best]),
-            "best_test_acc": _number(float(result.test[best]) if result.test is not None else None),
-            "found_valid_optimum": _number(int(valid[best] >= optimum) if optimum is not None else None),
-            "queries_to_best": best + 1, "labelled": result.labelled, "wall_s": round(result.wall_s, 2),
-            **origin_cells(result, budget), **produced_cells(result),
-        })
+        rows.append(result_cells(
+            _produced(result), dataset=result.dataset, seed=result.seed, budget=budget, best_arch=result.archs[best],
+            best_valid_acc=float(valid[best]), best_test_acc=float(result.test[best]) if result.test is not None else None,
+            found_valid_optimum=int(valid[best] >= optimum) if optimum is not None else None, queries_to_best=best + 1,
+            labelled=result.labelled, wall_s=round(result.wall_s, 2), **origins_of(result, budget)))
     return rows
 
 
-def produced_cells(result: MethodResult) -> dict:
-    return {"preset": result.preset, "rule": result.rule, "settings": result.settings}
-
-
-def origin_cells(result: MethodResult, budget: int) -> dict:
+def origins_of(result: MethodResult, budget: int) -> dict:
     """The latent share and per-origin counts of a latent method's first `budget` queries;
-    empty cells for a baseline (its queries have no latent origin)."""
+    none for a baseline (its queries have no latent origin)."""
     if result.method not in LATENT_METHODS or result.sources is None:
         return {}
     origins = Origins.of(result.sources[:budget])
     share = origins.latent_share
-    return {"latent_share": "" if share is None else round(share, 4),
-            **{f"from_{kind}": n for kind, n in origins.counts.items()}}
+    return {"latent_share": None if share is None else round(share, 4), "origins": dict(origins.counts)}
 
 
 def curve_rows(result: MethodResult) -> list[dict]:
@@ -203,27 +202,10 @@ def curve_rows(result: MethodResult) -> list[dict]:
         if q < result.labelled:
             continue
         i = best_idx[q - 1]
-        rows.append({
-            "method": result.method, "dataset": result.dataset, "seed": result.seed, "queries": q,
-            "best_valid_acc": float(result.valid[i]),
-            "best_test_acc": _number(float(result.test[i]) if result.test is not None else None),
-            **produced_cells(result),
-        })
+        rows.append(curve_cells(_produced(result), dataset=result.dataset, seed=result.seed, queries=q,
+                                best_valid_acc=float(result.valid[i]),
+                                best_test_acc=float(result.test[i]) if result.test is not None else None))
     return rows
-
-
-def _csv_text(rows: list[dict], columns: list[str], header: bool = False) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    if header:
-        writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
-
-
-def _append(path: Path, rows: list[dict], columns: list[str]) -> None:
-    """The rows appended whole, or not at all (a full disk leaves the file as it was)."""
-    append_whole(path, _csv_text(rows, columns), header=_csv_text([], columns, header=True))
 
 
 Key = tuple[str, str, int, str, str, str]  # method, dataset, seed, preset, rule, settings
@@ -245,14 +227,14 @@ def done_keys(rows: list, budgets: list[int]) -> set[Key]:
     return {k for k, b in have.items() if {x for x in budgets if x >= labelled[k]} <= b}
 
 
-def _keep_only(path: Path, rows, columns: list[str], done: set) -> None:
+def _keep_only(path: Path, rows, kind, done: set) -> None:
     """Drop rows of runs that are not done (interrupted, or asked again with new budgets):
     they are run again whole. Rows written before a column existed keep it empty (the file
     is written with today's columns, which new rows are appended in). A file with nothing
     to drop (nor a repeat or a cut line, rows.dropped) and today's columns is left untouched."""
-    kept = [r.cells for r in rows if _key(r) in done]
-    if path.exists() and (len(kept) < len(rows) or rows.dropped or rows.columns != columns):
-        write_csv(path, kept, columns)
+    kept = [r for r in rows if _key(r) in done]
+    if path.exists() and (len(kept) < len(rows) or rows.dropped or rows.columns != kind.columns):
+        write_rows(kind, path, kept)
 
 
 def split_by_training(methods: list[str], preset_name: str, space: str) -> list[list[str]]:
@@ -296,21 +278,19 @@ def run_bench(plan: BenchPlan, out: Path, data_dir=None, progress=None, argv: Op
     _say_stale_lock(out / LOCK_FILE)
     with FolderLock(out / LOCK_FILE, f"The bench folder {out}"):
         check_own_files(out)  # no link or pipe among the bench's files: it writes nowhere else
-        results, curves, recon = out / RESULTS, out / CURVES, out / RECON
         # every file checked before any is rewritten (or plan.json started); a last line cut
         # by a full disk (a bench of an earlier version) is run again, not refused
-        files = (read_results(results, cut_tail=True), read_curves(curves, cut_tail=True),
-                 read_reconstruction(recon, cut_tail=True))
-        plan_file.check_resume(out, plan, files[0], benchmark)  # the folder's own space, preset and settings
+        files = BenchRows.of_folder(out, cut_tail=True)
+        plan_file.check_resume(out, plan, files.results, benchmark)  # the folder's own space, preset and settings
         with plan_file.session(out, plan, argv):
             return _run_locked(plan, out, benchmark, data_dir, progress, files)
 
 
-def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, progress, files) -> Path:
-    results, curves, recon = out / RESULTS, out / CURVES, out / RECON
-    done = done_keys(files[0], plan.budgets)
-    for path, rows, columns in zip((results, curves, recon), files, (RESULT_COLUMNS, CURVE_COLUMNS, RECON_COLUMNS)):
-        _keep_only(path, rows, columns, done)
+def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, progress, files: BenchRows) -> Path:
+    results, curves, recon = out / RESULT_FILE.name, out / CURVE_FILE.name, out / RECON_FILE.name
+    done = done_keys(files.results, plan.budgets)
+    for kind, rows in ((RESULT_FILE, files.results), (CURVE_FILE, files.curves), (RECON_FILE, files.recon)):
+        _keep_only(out / kind.name, rows, kind, done)
     settings = {(m, r, d): run_settings(m, r, plan.preset, plan.space, d) for m, r in plan.runs() for d in plan.datasets}
     groups = []
     for seed in plan.seeds:  # seed-major: an interrupted bench still covers every dataset
@@ -327,12 +307,11 @@ def _run_locked(plan: BenchPlan, out: Path, benchmark: Benchmark, data_dir, prog
         nonlocal finished
         best = benchmark.optimum(result.dataset)
         optimum = best.valid if best is not None else None
-        _append(curves, curve_rows(result), CURVE_COLUMNS)
+        append_rows(CURVE_FILE, curves, curve_rows(result))
         if result.recon_pool is not None:
-            _append(recon, [{"method": result.method, "dataset": result.dataset, "seed": result.seed,
-                             "recon_pool": result.recon_pool, "recon_heldout": _number(result.recon_heldout),
-                             **produced_cells(result)}], RECON_COLUMNS)
-        _append(results, result_rows(result, plan.budgets, optimum), RESULT_COLUMNS)  # last: marks it done
+            append_rows(RECON_FILE, recon, [recon_cells(_produced(result), dataset=result.dataset, seed=result.seed,
+                                                        recon_pool=result.recon_pool, recon_heldout=result.recon_heldout)])
+        append_rows(RESULT_FILE, results, result_rows(result, plan.budgets, optimum))  # last: marks it done
         finished += 1
         if progress:
             progress(finished, total, f"{result.method} {result.dataset} seed {result.seed}")

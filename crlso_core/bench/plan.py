@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
 import subprocess
 import time
 from contextlib import contextmanager
@@ -126,7 +127,7 @@ def _check_rows_space(out: Path, space: str, rows: list, benchmark) -> None:
     """A folder of an earlier version, without plan.json: its cells must be this space's."""
     parsed: set[str] = set()
     for row in rows:
-        arch = row.cells.get("best_arch") or ""
+        arch = row.best_arch
         if arch in parsed:
             continue
         try:
@@ -171,6 +172,49 @@ def machine() -> dict:
         pass
     return {"cpu": model, "cpus": os.cpu_count(), "platform": platform.platform(),
             "python": platform.python_version(), "torch": torch.__version__}
+
+
+def machine_text(m: dict) -> str:
+    """A machine as one line: what a report says a bench ran on."""
+    return f"{m['cpu']}, {m['cpus']} cores, {m['platform']}, Python {m['python']}, torch {m['torch']}"
+
+
+def _commit_text(commit: Optional[dict]) -> str:
+    if not commit:
+        return "not a git checkout"
+    return commit["sha"] + (" with uncommitted changes" if commit.get("dirty") else "")
+
+
+def _command_text(argv: Optional[list[str]]) -> str:
+    """The command a session ran, as typed: `crlso` whatever path or module started it."""
+    return shlex.join(["crlso", *argv[1:]]) if argv else "(called from Python)"
+
+
+def provenance(data: dict) -> dict:
+    """What produced a bench folder, from its plan.json (load()): every session's command,
+    the commit, start and end, machine and device; values several sessions share said once,
+    values that differ each said, joined."""
+    sessions = _sessions(data)
+
+    def each(values) -> str:
+        return "; ".join(dict.fromkeys(values))
+
+    return {
+        "command": "\n".join(dict.fromkeys(_command_text(s.get("argv")) for s in sessions)),
+        "commit": each(_commit_text(s.get("commit")) for s in sessions),
+        "started": sessions[0].get("started"), "finished": sessions[-1].get("finished"),
+        "outcome": sessions[-1].get("outcome", "not finished"),
+        "machine": each(machine_text(s["machine"]) for s in sessions), "device": each(s["device"] for s in sessions),
+        "sessions": len(sessions),
+    }
+
+
+def joined(plans: list[dict]) -> dict:
+    """Several benches' plans as one: every session, in the order they started (each names its own preset)."""
+    if len(plans) == 1:
+        return plans[0]
+    sessions = sorted((s for p in plans for s in _sessions(p)), key=lambda s: str(s.get("started")))
+    return {"space": plans[0].get("space"), "sessions": sessions}
 
 
 def device_name(plan) -> str:

@@ -64,3 +64,24 @@ def test_a_folder_without_plan_json_resumes_and_is_checked_by_its_cells(tmp_path
     assert len((tmp_path / "results.csv").read_text().splitlines()) == 3
     (tmp_path / "plan.json").unlink()
     _refused(tmp_path, BenchPlan("toy", ["synthetic"], ["rs"], [0], [20]), "holds a bench of another space")
+
+
+def _session(started, sha, dirty=False, cpu="CPU A", argv=("/venv/bin/crlso", "bench", "--preset", "paper")):
+    machine = {"cpu": cpu, "cpus": 2, "platform": "Linux", "python": "3.11", "torch": "2"}
+    return {"argv": list(argv), "commit": {"sha": sha, "dirty": dirty}, "machine": machine, "device": "cpu",
+            "started": started, "finished": started.replace("T00", "T01"), "outcome": "finished"}
+
+
+def test_provenance_says_each_sessions_command_commit_and_machine_once():
+    from crlso_core.bench.plan import joined, provenance
+
+    one = {"space": "nb201", "sessions": [_session("2026-01-01T00:00:00+00:00", "a"), _session("2026-01-03T00:00:00+00:00", "a", True)]}
+    two = {"space": "nb201", "sessions": [_session("2026-01-02T00:00:00+00:00", "b", cpu="CPU B", argv=("crlso", "bench", "--x", "a b"))]}
+    meta = provenance(one)
+    assert meta["command"] == "crlso bench --preset paper" and meta["commit"] == "a; a with uncommitted changes"
+    assert meta["machine"] == "CPU A, 2 cores, Linux, Python 3.11, torch 2" and meta["sessions"] == 2
+    both = provenance(joined([one, two]))  # two benches in one report: their sessions in the order they ran
+    assert both["command"] == "crlso bench --preset paper\ncrlso bench --x 'a b'"
+    assert both["machine"] == "CPU A, 2 cores, Linux, Python 3.11, torch 2; CPU B, 2 cores, Linux, Python 3.11, torch 2"
+    assert (both["started"], both["finished"], both["sessions"]) == ("2026-01-01T00:00:00+00:00", "2026-01-03T01:00:00+00:00", 3)
+    assert joined([one]) is one

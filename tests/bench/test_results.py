@@ -6,8 +6,9 @@ import csv
 import pytest
 
 from crlso_core.bench.grid import BenchPlan, run_bench
-from crlso_core.bench.report import summarise, write_report
+from crlso_core.bench.report import write_report
 from crlso_core.bench.results import RECON_COLUMNS, read_curves, read_results
+from crlso_core.bench.tables import summarise
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.common.errors import CRLSOError
 
@@ -80,7 +81,7 @@ def test_a_repeated_row_is_read_once_and_counted_once(tmp_path):
     rows = read_results(tmp_path / "results.csv")
     assert len(rows) == 1 and rows.dropped == 1
     assert len(read_curves(tmp_path / "curves.csv")) == 2  # queries 10 and 20
-    (summary,) = summarise(tmp_path / "results.csv")
+    (summary,) = summarise(rows)
     assert summary.seeds == 1
     run_bench(BenchPlan("toy", ["synthetic"], ["rs"], [0], [20]), tmp_path)  # a resume writes each row once
     assert len((tmp_path / "results.csv").read_bytes().splitlines()) == 2
@@ -99,3 +100,26 @@ def test_a_last_row_cut_by_a_full_disk_is_run_again(tmp_path):
 
     again = (tmp_path / "results.csv").read_bytes()
     assert again.endswith(b"\r\n") and rows(again) == rows(whole)
+
+
+def test_the_writer_checks_each_row_as_the_reader_will_and_writes_nothing_on_a_bad_one(tmp_path):
+    from crlso_core.bench.results import RESULT_FILE, Produced, append_rows, result_cells
+
+    path = tmp_path / "results.csv"
+    good = result_cells(Produced("rea", "", "", "r" * 10), dataset="synthetic", seed=0, budget=20, best_arch="x",
+                        best_valid_acc=90.0, best_test_acc=None, found_valid_optimum=None, queries_to_best=3, labelled=0, wall_s=1.0)
+    append_rows(RESULT_FILE, path, [good])
+    before = path.read_bytes()
+    with pytest.raises(CRLSOError, match=r"results.csv, row 2 to write, column 'best_valid_acc': 'nan' is not a number"):
+        append_rows(RESULT_FILE, path, [{**good, "seed": 1}, {**good, "seed": 2, "best_valid_acc": float("nan")}])
+    assert path.read_bytes() == before  # neither row: a file holds only rows its reader takes
+    (row,) = read_results(path)
+    assert (row.method, row.seed, row.best_test_acc, row.cells["best_test_acc"]) == ("rea", 0, None, "")
+
+
+def test_a_file_of_another_kind_is_one_message_naming_it(tmp_path):
+    from crlso_core.bench.results import CURVE_FILE, read
+
+    run_bench(BenchPlan("toy", ["synthetic"], ["rs"], [0], [20]), tmp_path)
+    with pytest.raises(CRLSOError, match=r"results.csv is not a bench file: it has no column 'queries'"):
+        read(CURVE_FILE, tmp_path / "results.csv")

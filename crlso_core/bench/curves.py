@@ -1,0 +1,95 @@
+"""The bench's best-so-far curves: mean and standard error per setting over its seeds
+(information, from rows already read), then the PNG beside the tables."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from crlso_core.bench.results import CurveRow
+from crlso_core.bench.tables import labels, mean_se, setting_order
+from crlso_core.benchmarks.base import Benchmark
+from crlso_core.catalog.registry import dataset_title
+from crlso_core.common.files import write_bytes_atomic
+
+
+@dataclass
+class CurveBand:
+    method: str  # the setting's label
+    dataset: str
+    metric: str  # "valid" or "test"
+    queries: np.ndarray
+    mean: np.ndarray
+    se: np.ndarray
+
+
+def curve_bands(curves: list[CurveRow]) -> list[CurveBand]:
+    """Mean and standard error of the best-so-far curves, one band per setting (its label
+    in `method`); test bands only where every run has a test accuracy."""
+    data: dict[tuple, dict[int, list[tuple[float, float]]]] = {}
+    for r in curves:
+        test = r.best_test_acc if r.best_test_acc is not None else float("nan")
+        data.setdefault((r.produced, r.dataset), {}).setdefault(r.queries, []).append((r.best_valid_acc, test))
+    names = labels(k[0] for k in data)
+    bands = []
+    for (key, dataset), by_q in sorted(data.items(), key=lambda kv: (setting_order(kv[0][0]), kv[0][1])):
+        qs = np.array(sorted(by_q))
+        has_test = all(np.isfinite(v[1]) for q in qs for v in by_q[q])
+        for k, metric in enumerate(("valid", "test") if has_test else ("valid",)):
+            stats = [mean_se(np.array([v[k] for v in by_q[q]])) for q in qs]
+            bands.append(
+                CurveBand(names[key], dataset, metric, qs, np.array([s[0] for s in stats]), np.nan_to_num(np.array([s[1] for s in stats])))
+            )
+    return bands
+
+
+def plot_curves(bands: list[CurveBand], optima: dict[str, dict[str, Optional[float]]], out_png: Path) -> None:
+    """One column per dataset; a row for validation and, when any band has one, a row for
+    test accuracy. The dashed line is the optimum where the benchmark knows it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    datasets = list(dict.fromkeys(b.dataset for b in bands))
+    methods = list(dict.fromkeys(b.method for b in bands))
+    metrics = [m for m in ("valid", "test") if any(b.metric == m for b in bands)]
+    colours = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(methods)}
+    fig, axes = plt.subplots(len(metrics), len(datasets), figsize=(5.5 * len(datasets), 4 * len(metrics)), squeeze=False)
+    for col, dataset in enumerate(datasets):
+        for row, metric in enumerate(metrics):
+            ax = axes[row][col]
+            shown = [b for b in bands if b.dataset == dataset and b.metric == metric]
+            for b in shown:
+                ax.plot(b.queries, b.mean, label=b.method, color=colours[b.method], lw=1.5)
+                ax.fill_between(b.queries, b.mean - b.se, b.mean + b.se, color=colours[b.method], alpha=0.2)
+            opt = optima.get(dataset, {}).get(metric)
+            if shown:
+                low, top = min(b.mean.min() for b in shown), max(b.mean.max() for b in shown)
+                if opt is not None:
+                    ax.axhline(opt, color="black", ls="--", lw=1, label=f"optimum {opt:.2f}")
+                    low, top = max(low, opt - 3), max(top, opt)  # on test, a method can pass the validation pick
+                ax.set_ylim(low, top + 0.3)
+            ax.set_title(f"{dataset_title(dataset)}: best-validation cell's {metric} accuracy")
+            ax.set_xlabel("benchmark queries")
+            ax.set_ylabel(f"{metric} accuracy (%)")
+            ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    image = io.BytesIO()
+    fig.savefig(image, dpi=110, format=Path(out_png).suffix.lstrip(".") or "png")
+    plt.close(fig)
+    write_bytes_atomic(Path(out_png), image.getvalue())
+
+
+def optima_of(benchmark: Benchmark, datasets: list[str]) -> dict[str, dict[str, Optional[float]]]:
+    """Per dataset the validation optimum and its cell's test accuracy (None where unknown)."""
+    out = {}
+    for dataset in datasets:
+        best = benchmark.optimum(dataset)
+        out[dataset] = {"valid": best.valid if best else None, "test": best.test if best else None}
+    return out
