@@ -11,7 +11,7 @@ from typing import Optional
 import numpy as np
 
 from crlso_core.benchmarks.base import Benchmark
-from crlso_core.catalog.methods import BASELINE_LABELS, RENAMED_BASELINES
+from crlso_core.catalog.methods import RENAMED_BASELINES, method_label
 from crlso_core.search.origins import Origins
 from crlso_core.store import folder as files
 from crlso_core.store.folder import RunFolder
@@ -66,6 +66,5 @@ def query_files(run_dir: Path, label: str = "CR-LSO", prefix: str = "") -> dict[
     if summary is not None and summary.complete and folder.has(files.QUERIES):
         found[label] = folder.file(files.QUERIES)
     for path in folder.baseline_files():
-        name = RENAMED_BASELINES.get(path.stem, path.stem)
-        found[prefix + BASELINE_LABELS.get(name, name)] = path
+        found[prefix + method_label(RENAMED_BASELINES.get(path.stem, path.stem))] = path
     return found
