@@ -83,9 +83,9 @@ def test_a_side_knows_its_method_its_config_and_its_folder():
     assert (crls.icnn, crls.predictor, crls.method, crls.name) == (True, "icnn", "crlso", "CR-LS")
     assert crls.colour == METHOD_TABLE["crlso"].colour
     assert methods.side_of(True) == "crls" and methods.side_of(False) == "ls"
-    assert methods.pair_run_name("seed3", "crls") == "seed3-crls"
+    assert methods.pair_run_name("seed3", "crls") == "seed3-crls" == crls.run_name("seed3")
     with pytest.raises(CRLSOError, match="A pair side is ls or crls, got 'both'"):
-        methods.pair_run_name("seed3", "both")
+        side("both")
 
 
 def test_a_searchs_query_source_is_the_latent_method_of_its_latent_and_predictor():

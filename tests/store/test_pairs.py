@@ -1,6 +1,3 @@
-import pytest
-
-from crlso_core.common.errors import CRLSOError
 from crlso_core.store.pairs import list_pairs, pair_folder, pair_folders
 
 
@@ -13,5 +10,4 @@ def test_a_pairs_run_folders_are_named_in_one_place(tmp_path):
     assert pair_folder(tmp_path, "seed0", "crls") == tmp_path / "seed0-crls"
     assert pair_folders(tmp_path, "seed0") == {"ls": tmp_path / "seed0-ls", "crls": tmp_path / "seed0-crls"}
     assert pair_folders(tmp_path, "seed0", ["crls"]) == {"crls": tmp_path / "seed0-crls"}
-    with pytest.raises(CRLSOError, match="A pair side is ls or crls"):
-        pair_folder(tmp_path, "seed0", "both")
+    assert pair_folder(tmp_path, "copy", "run") == tmp_path / "copy-run"  # an example run trained alone keeps its word
