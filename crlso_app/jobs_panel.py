@@ -12,7 +12,7 @@ from typing import Optional
 import streamlit as st
 
 from crlso_app.navigation import page
-from crlso_core.catalog.methods import SIDES, side_name
+from crlso_core.catalog.methods import SIDE_TABLE, SIDES, method_words, pair_run_name, side_name
 from crlso_core.common import progress
 from crlso_core.pipeline.jobs.local import JobInfo, active_job, cancel_job, list_jobs
 from crlso_core.store.folder import RunFolder
@@ -23,9 +23,8 @@ STAGES = {
     "gvae": "G-VAE training",
     "check": "codes, reconstruction and the search's predictor",
     "search": "latent search",
-    "rea": "regularised evolution", "rs": "random search", "local": "local search",
     "pca": "PCA", "tsne": "t-SNE", "umap": "UMAP",
-}
+}  # and a baseline's stage is its id, said in its method's words (catalog/methods.py)
 METRICS = {  # what the losses mean, in words; KL is left out (its first epochs run to 1e5: true, but no help in a class)
     "mse": "teacher MSE", "recon": "reconstruction loss", "icnn": "ICNN fit (MSE)", "best_valid": "best validation accuracy %",
 }
@@ -34,7 +33,7 @@ METRICS = {  # what the losses mean, in words; KL is left out (its first epochs 
 def stage_label(stage: str) -> str:
     side, _, name = stage.rpartition(":")
     prefix = f"{side_name(side)} · " if side else ""
-    return prefix + STAGES.get(name, name)
+    return prefix + STAGES.get(name, method_words(name))
 
 
 def _seconds(seconds: float) -> str:
@@ -80,8 +79,9 @@ def stage_text(p: dict) -> str:
 def shown_metrics(p: dict) -> dict[str, float]:
     """The losses worth a caption, in words; the ICNN's fit only on a side that has an ICNN
     (the LS side trains none, and its 0 would read as a perfect fit)."""
-    side = p["stage"].rpartition(":")[0]
-    return {METRICS[k]: v for k, v in p.get("metrics", {}).items() if k in METRICS and not (k == "icnn" and side == "ls")}
+    side = SIDE_TABLE.get(p["stage"].rpartition(":")[0])
+    no_icnn = side is not None and not side.icnn
+    return {METRICS[k]: v for k, v in p.get("metrics", {}).items() if k in METRICS and not (k == "icnn" and no_icnn)}
 
 
 def show_progress(job: JobInfo) -> None:
@@ -138,7 +138,7 @@ def runs_of(job: JobInfo, root: Path) -> set[str]:
     """The run folders a job reads or writes, resolved: a search's runs, a training's pair
     (made or to be made), a projection's run."""
     p = job.params or {}
-    made = {f"{p['name']}-{side}" for side in p.get("sides", SIDES)} if job.kind == "train_pair" and p.get("name") else set()
+    made = {pair_run_name(p["name"], side) for side in p.get("sides", SIDES)} if job.kind == "train_pair" and p.get("name") else set()
     named = [*p.get("runs", ()), *([p["run"]] if isinstance(p.get("run"), str) else [])]
     return {str(Path(x).resolve()) for x in named} | {str((Path(root) / m).resolve()) for m in made}
 

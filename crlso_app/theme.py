@@ -6,7 +6,9 @@ Colours, each meaning one thing on every page:
   sequential scale, dark purple = worst to yellow = best (viridis: it stays ordered in grey and
   for colour-blind eyes, and it is neither of the sides' colours). Rank colour bars read
   "1 = best" to "N = worst".
-- SIDE_COLOURS: the two sides of a pair, LS orange and CR-LS blue (LSO and CR-LSO curves too).
+- SIDE_COLOURS and method_colour: the two sides of a pair, LS orange and CR-LS blue, and each
+  method's curve (LSO and CR-LSO as their sides). Their one owner is each method's record in
+  crlso_core/catalog/methods.py (a side's colour is its method's); this module re-exports them.
 - TRUE_COLOUR / PREDICTED_COLOUR: a benchmark's answer against a predictor's guess.
 - PLANE_SCALE: a predictor's surface (light = lower, dark = higher), grey so that cells drawn
   over it in RANK_SCALE stand out.
@@ -22,7 +24,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from crlso_core.catalog.methods import SIDE_COLOURS
+from crlso_core.catalog.methods import SIDE_COLOURS, colour_of, method_colour
 
 MIN_FONT = 14  # px: the least any chart text may be
 BASE_FONT = 16  # px: ticks, legends, annotations
@@ -38,7 +40,7 @@ PLANE_SCALE = [[0.0, PLANE_LOW], [1.0, PLANE_HIGH]]
 TRUE_COLOUR, PREDICTED_COLOUR = "#00796b", "#ad1457"  # teal: the benchmark's answer; magenta: the predictor's
 NEUTRAL = "#5b6470"  # a histogram of cells, with no side or method
 
-__all__ = ["SIDE_COLOURS", "apply_theme", "font_problems", "is_dark", "MIN_FONT", "TEXT"]
+__all__ = ["SIDE_COLOURS", "colour_of", "method_colour", "apply_theme", "font_problems", "is_dark", "MIN_FONT", "TEXT"]
 
 
 def is_dark(colour: Any, min_contrast: float = 12.0) -> bool:

@@ -11,11 +11,13 @@ from typing import Optional
 import numpy as np
 
 from crlso_core.benchmarks.base import Benchmark
-from crlso_core.catalog.methods import BASELINE_LABELS, RENAMED_BASELINES
+from crlso_core.catalog.methods import RENAMED_BASELINES, method_label
 from crlso_core.search.origins import Origins
 from crlso_core.store import folder as files
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.records import QueryRow, read_queries
+
+OWN_SEARCH = method_label("crlso")  # a run's own search's curve, unless its caller names it (by its side's method)
 
 
 def best_so_far(values: np.ndarray) -> np.ndarray:
@@ -41,7 +43,7 @@ def query_curve(benchmark: Benchmark, dataset: str, queries: list[QueryRow], lab
     return Curve(label, best_so_far(valid), test)
 
 
-def run_curves(run_dir: Path, benchmark: Benchmark, dataset: str, label: str = "CR-LSO", prefix: str = "") -> list[Curve]:
+def run_curves(run_dir: Path, benchmark: Benchmark, dataset: str, label: str = OWN_SEARCH, prefix: str = "") -> list[Curve]:
     """The latent search's curve (labelled set included: those queries were paid for) and
     any baselines' run beside it (labelled `prefix` + their name)."""
     return [query_curve(benchmark, dataset, read_queries(path), name) for name, path in query_files(run_dir, label, prefix).items()]
@@ -57,7 +59,7 @@ def search_origins(run_dir: Path) -> Optional[Origins]:
     return Origins.of(q.source for q in read_queries(folder.file(files.QUERIES)))
 
 
-def query_files(run_dir: Path, label: str = "CR-LSO", prefix: str = "") -> dict[str, Path]:
+def query_files(run_dir: Path, label: str = OWN_SEARCH, prefix: str = "") -> dict[str, Path]:
     """Each method's queries.csv in a run folder, by its label: the latent search's (once
     the run is searched) and any baselines' run beside it."""
     folder = RunFolder(run_dir)
@@ -66,6 +68,5 @@ def query_files(run_dir: Path, label: str = "CR-LSO", prefix: str = "") -> dict[
     if summary is not None and summary.complete and folder.has(files.QUERIES):
         found[label] = folder.file(files.QUERIES)
     for path in folder.baseline_files():
-        name = RENAMED_BASELINES.get(path.stem, path.stem)
-        found[prefix + BASELINE_LABELS.get(name, name)] = path
+        found[prefix + method_label(RENAMED_BASELINES.get(path.stem, path.stem))] = path
     return found

@@ -6,6 +6,12 @@ starts from its own copy and its own oracle, so methods never see each other's q
 A method's wall time counts the training it needs as if it ran alone. A latent method
 whose catalog entry fixes no rule runs once per asked rule, all on the same trainings
 (the rule changes the search alone).
+
+Which methods exist and how each latent one trains and searches is read from the method
+records (catalog/methods.py); the baselines' runners from search/baselines.py. Every latent
+method runs through the one latent pipeline, whose search stage is the runner its record
+names: importing this module checks that (catalog.methods.bind_runners), as importing
+search/baselines.py checks the baselines'.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ import torch
 from crlso_core.bench.results import baseline_settings_id, settings_id
 from crlso_core.benchmarks.base import Benchmark, Oracle
 from crlso_core.catalog.config import RunConfig
-from crlso_core.catalog.methods import LATENT_METHODS
+from crlso_core.catalog.methods import LATENT_METHODS, bind_runners, check_methods, runner_ref
 from crlso_core.catalog.presets import preset
 from crlso_core.models.training import prepare_torch, resolve_device, seed_everything
 from crlso_core.pipeline.stages import draw_labelled, latent_stage, run_pool, search_predictor, search_stage, teacher_stage
 from crlso_core.search.baselines import BASELINES
+
+bind_runners("latent", {runner_ref(search_stage): search_stage})  # a latent record naming another runner fails here
 
 
 @dataclass
@@ -90,8 +98,9 @@ def run_group(
 ) -> list[MethodResult]:
     """Run `methods` on one (dataset, seed): names (each latent one once per rule of
     method_rules(rules)) or (method, rule) pairs, which run exactly that search."""
-    prepare_torch()
     runs = [pair for m in methods for pair in ([tuple(m)] if isinstance(m, tuple) else expand_runs([m], rules, preset_name, space))]
+    check_methods([name for name, _ in runs])  # a method the bench cannot run is an error, never a group without its rows
+    prepare_torch()
     results = []
     for name, _ in [r for r in runs if r[0] in BASELINES]:
         t0 = time.perf_counter()

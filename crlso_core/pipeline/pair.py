@@ -12,7 +12,7 @@ import numpy as np
 
 from crlso_core.benchmarks.base import Oracle
 from crlso_core.catalog.config import RunConfig
-from crlso_core.catalog.methods import SIDES
+from crlso_core.catalog.methods import SIDES, side
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import FileGroup
@@ -24,17 +24,18 @@ from crlso_core.store import folder as files
 from crlso_core.store.copies import writable_run
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.index import index_run
+from crlso_core.store.pairs import pair_folder
 from crlso_core.store.records import BaselineResult, RunSummary, queries_bytes, summary_bytes
 
 
-def pair_config(config: RunConfig, side: str) -> RunConfig:
-    """The LS side trains the G-VAE alone and searches with an unconstrained MLP fitted on its
-    codes (the paper's plain LSO); the CR-LS side trains G-VAE and ICNN jointly."""
-    if side not in SIDES:
-        raise CRLSOError(f"A pair side is ls or crls, got {side!r}.")
+def pair_config(config: RunConfig, side_id: str) -> RunConfig:
+    """`config` as the side's method trains and searches (catalog.methods.SIDE_TABLE): the LS
+    side trains the G-VAE alone and searches with an unconstrained MLP fitted on its codes
+    (the paper's plain LSO); the CR-LS side trains G-VAE and ICNN jointly."""
+    record = side(side_id)
     twin = RunConfig.from_dict(config.to_dict())
-    twin.gvae.icnn = side == "crls"
-    twin.search.predictor = "icnn" if side == "crls" else "mlp"
+    twin.gvae.icnn = record.icnn
+    twin.search.predictor = record.predictor
     return twin
 
 
@@ -44,12 +45,13 @@ def train_pair(
     """Train LS and CR-LS from the same seed into <root>/<name>-ls and <root>/<name>-crls
     (or just the sides asked for)."""
     config.validate()
-    if not sides or any(side not in SIDES for side in sides):
+    if not sides or any(s not in SIDES for s in sides):
         raise CRLSOError(f"Sides to train must be among {', '.join(SIDES)}, got {', '.join(sides) or 'none'}.")
     summaries = {}
-    for side in sides:
-        phase = (lambda event, side=side: progress(replace(event, stage=f"{side}:{event.stage}"))) if progress else None
-        summaries[side] = train_run(pair_config(config, side), Path(root) / f"{name}-{side}", data_dir, phase, {"pair": name, "side": side})
+    for side_id in sides:
+        phase = (lambda event, s=side_id: progress(replace(event, stage=f"{s}:{event.stage}"))) if progress else None
+        summaries[side_id] = train_run(pair_config(config, side_id), pair_folder(root, name, side_id), data_dir, phase,
+                                       {"pair": name, "side": side_id})
     return summaries
 
 

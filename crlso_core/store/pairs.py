@@ -1,14 +1,26 @@
-"""The LS and CR-LS runs of a runs root, grouped into the pairs they were trained as."""
+"""The LS and CR-LS runs of a runs root, grouped into the pairs they were trained as, and
+where a pair's runs go (`pair_folder`: the one place a store path `<root>/<name>-<side>`
+is made; the name itself is catalog.methods.pair_run_name, for modules below the store)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crlso_core.catalog.methods import SIDES
+from crlso_core.catalog.methods import SIDES, pair_run_name
 from crlso_core.store.examples import example_runs, is_example
 from crlso_core.store.index import IndexedRun, list_runs
 from crlso_core.store.records import RunSummary
+
+
+def pair_folder(root: Path, name: str, side: str) -> Path:
+    """The run folder of one side of pair `name` under a runs root."""
+    return Path(root) / pair_run_name(name, side)
+
+
+def pair_folders(root: Path, name: str, sides=SIDES) -> dict[str, Path]:
+    """Side -> run folder of pair `name`'s `sides` under a runs root."""
+    return {side: pair_folder(root, name, side) for side in sides}
 
 
 @dataclass

@@ -3,7 +3,7 @@ fit on a side without an ICNN, and only the page's own run's jobs."""
 
 from pathlib import Path
 
-from crlso_app.jobs_panel import concerns, job_left, shown_metrics, stage_text
+from crlso_app.jobs_panel import concerns, job_left, runs_of, shown_metrics, stage_label, stage_text
 from crlso_core.pipeline.jobs.local import JobInfo
 
 PLAN = ["ls:teacher", "ls:gvae", "ls:check", "crls:teacher", "crls:gvae", "crls:check"]
@@ -40,3 +40,15 @@ def test_a_job_concerns_only_the_runs_it_reads_or_writes(tmp_path):
     assert not concerns(_job("train_pair", {"name": "b", "sides": ["ls"]}), tmp_path, page)
     assert not concerns(_job("train_pair", {}), tmp_path, page)
     assert concerns(_job("train_pair", {}), tmp_path, None)  # a page about no one run shows every job
+
+
+def test_a_baseline_stage_is_said_in_its_methods_words():
+    assert stage_label("ls:rea") == "LS · regularised evolution" and stage_label("rs") == "random search"
+    assert stage_label("crls:local") == "CR-LS · local search" and stage_label("ls:gvae") == "LS · G-VAE training"
+
+
+def test_a_trainings_run_folders_are_the_pairs_folders(tmp_path):
+    from crlso_core.store.pairs import pair_folders
+
+    made = runs_of(_job("train_pair", {"name": "a", "sides": ["crls"]}), tmp_path)
+    assert made == {str(p.resolve()) for p in pair_folders(tmp_path, "a", ["crls"]).values()}

@@ -114,3 +114,12 @@ def test_the_pictures_draw_their_text_at_the_themes_size_and_colour(monkeypatch)
     assert pictures.line_picture(np.linspace(0, 1, 5), np.ones(5), np.ones(5), "t")[:4] == b"\x89PNG"
     assert len(seen) > 30
     assert [s for s in seen if s[1] < 14] == [] and [s for s in seen if not theme.is_dark(s[2])] == []
+
+
+def test_method_and_side_colours_have_one_owner_the_method_record():
+    from crlso_core.catalog.methods import METHOD_TABLE, SIDE_TABLE
+
+    for side in SIDE_TABLE.values():
+        assert theme.SIDE_COLOURS[side.id] == METHOD_TABLE[side.method].colour == theme.colour_of(side.method)
+    assert theme.method_colour("REA") == METHOD_TABLE["rea"].colour == theme.colour_of("rea")
+    assert len({m.colour for m in METHOD_TABLE.values() if m.colour}) == len([m for m in METHOD_TABLE.values() if m.colour])

@@ -27,3 +27,27 @@ def test_local_search_climbs_to_a_local_optimum_before_restarting(benchmark, spa
     best_neighbour, best = max(first_sweep, key=lambda cv: cv[1])
     assert best > value  # a random start (seed 0) has a better neighbour: it moves there and sweeps around it
     assert history[1 + len(first_sweep)][0] in space.neighbours(best_neighbour)
+
+
+def test_the_baselines_are_the_catalogs_records_bound_to_their_marked_runners(monkeypatch):
+    import dataclasses
+
+    from crlso_core.catalog.methods import METHOD_TABLE, MethodTableError
+    from crlso_core.search import baselines
+
+    assert {m: f"{f.__module__}:{f.__name__}" for m, f in BASELINES.items()} == {
+        m.id: m.runner for m in METHOD_TABLE.values() if m.kind == "baseline"}
+    assert BASELINES["rea"] is baselines.regularised_evolution
+
+    def hill(space, oracle, rng):
+        baselines.local_search(space, oracle, rng)
+
+    marked = baselines.baseline(hill)  # a runner with no record yet: reading the baselines says so
+    try:
+        with pytest.raises(MethodTableError, match="runner 'tests.search.test_baselines:hill' has no method"):
+            list(BASELINES)
+        monkeypatch.setitem(METHOD_TABLE, "hill", dataclasses.replace(
+            METHOD_TABLE["local"], id="hill", label="hill", runner="tests.search.test_baselines:hill"))
+        assert BASELINES["hill"] is marked and list(BASELINES)[-1] == "hill"
+    finally:
+        del baselines._RUNNERS["tests.search.test_baselines:hill"]
