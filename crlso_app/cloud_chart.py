@@ -3,7 +3,7 @@ small script (cloud_chart.js), not by Plotly. Plotly's WebGL scatter cost this m
 software-rendered Chromium about 0.6 s for every new chart (a reload, a page switch, and every
 projection switch, since Streamlit mounts a changed Plotly figure anew); a canvas draws 3,000
 dots a side in milliseconds, and the chart outlives reruns (its key is its identity), so a
-new projection is a redraw (benchmarks/app_speed.py). 3-D stays Plotly's.
+new projection is a redraw (measurements/app_speed.py). 3-D stays Plotly's.
 
 The data is plain JSON: per panel the drawn cells' positions, colours (indices into one
 palette), hover labels and accuracies, the colour bar's ticks, the selected cell, a

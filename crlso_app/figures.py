@@ -135,7 +135,7 @@ CLOUD_BINS = 90  # squares a side of the pool's density image behind a trajector
 def _cloud(xy: np.ndarray, bounds: Optional[tuple[Sequence[float], Sequence[float]]] = None) -> go.Heatmap:
     """The pool behind a search's moves as a light density image (cells per small square, on a
     log scale), not a point a cell: an image draws at once, where 15,625 WebGL points cost a
-    WebGL context and most of a second in a software-rendered browser (benchmarks/app_speed.py).
+    WebGL context and most of a second in a software-rendered browser (measurements/app_speed.py).
     `bounds` ((x0, x1), (y0, y1)): the part of the plane shown, so a zoomed chart keeps its
     resolution. Squares without a cell stay white."""
     xy = np.asarray(xy, dtype=np.float64)[:, :2]

@@ -1,6 +1,6 @@
 """The explorer's server process: warm first, then serve.
 
-`crlso app` (and the tests' and benchmarks' servers, tools/serve.py) run
+`crlso app` (and the tests' and measurements' servers, tools/serve.py) run
 `python -m crlso_app.launch <streamlit run arguments>` instead of `streamlit run`. Before the
 server listens, this process imports the pages' libraries and loads the shipped examples'
 models and projections into the caches the pages read (crlso_app/warm.py; Streamlit's

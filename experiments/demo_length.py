@@ -24,8 +24,10 @@ import numpy as np
 
 from crlso_core.bench.figure_stats import measure
 from crlso_core.bench.grid import parse_list, parse_seeds
+from crlso_core.catalog.methods import SIDES
 from crlso_core.catalog.presets import preset
 from crlso_core.pipeline.pair import train_pair
+from crlso_core.store.pairs import pair_folder
 from results import RESULTS
 
 SHOWN = ("top_worst_100", "top_top_100", "jensen_true", "jensen_predicted", "recon_acc", "predictor_tau")
@@ -55,9 +57,9 @@ def main(argv=None) -> None:
             config = replace(config, gvae=replace(config.gvae, epochs=epochs))
             name, t0 = f"e{epochs}-s{seed}", time.perf_counter()
             runs = args.out / "runs"
-            if not all((runs / f"{name}-{side}" / "summary.json").exists() for side in ("ls", "crls")):
+            if not all((pair_folder(runs, name, side) / "summary.json").exists() for side in SIDES):
                 train_pair(config, runs, name, args.data_dir)
-            rows[seed] = {side: measure(runs / f"{name}-{side}") for side in ("ls", "crls")}
+            rows[seed] = {side: measure(pair_folder(runs, name, side)) for side in SIDES}
             print(f"{epochs} epochs, seed {seed}: trained and measured in {time.perf_counter() - t0:.0f} s", flush=True)
         summary = {key: dict(zip(("mean", "se", "seeds"), paired(rows, key))) for key in SHOWN}
         results["lengths"][str(epochs)] = {"seeds": {str(s): r for s, r in rows.items()}, "crls_minus_ls": summary}

@@ -33,8 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from crlso_core.bench.plan import machine, machine_text
 from results import RESULTS
-from tools.make_report import machine
 from tools.serve import POINT_JS, app_server, browser_page, wait_for_cell
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -293,7 +293,7 @@ def cold_main(args) -> int:
                       "median_s": {k: round(statistics.median(v), 3) for k, v in timings.items()}}
     result = {"what": "a class's first minutes: a fresh server, the first page after start, then each shipped example's "
               "first load of every page (each figure from its own fresh server, `repeat` times)",
-              "repeat": args.repeat, "machine": machine(), **({"pair_note": args.note} if args.note else {}), "runs": runs}
+              "repeat": args.repeat, "machine": machine_text(machine()), **({"pair_note": args.note} if args.note else {}), "runs": runs}
     if "baseline" in runs:
         base, this = runs["baseline"]["median_s"], runs["this"]["median_s"]
         result["ratio_baseline_over_this"] = {k: round(base[k] / this[k], 2) for k in this if k in base and this[k] > 0}
@@ -360,7 +360,8 @@ def main(argv=None) -> int:
             timings = {}
             for part in parts:
                 timings |= timers[part]()
-    result = {"cells": 15625, "drawn_per_side": shown_cells(args.runs, args.pair), "repeat": args.repeat, "machine": machine(),
+    result = {"cells": 15625, "drawn_per_side": shown_cells(args.runs, args.pair), "repeat": args.repeat,
+              "machine": machine_text(machine()),
               **({"pair_note": args.note} if args.note else {}), "timings_s": timings,
               "median_s": {k: round(statistics.median(v), 3) for k, v in timings.items()}}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,7 @@ from crlso_core.store.bundles import export_zip
 from crlso_core.store.examples import EXAMPLES, PREFIX
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.models import load_trained
+from crlso_core.store.pairs import pair_folders
 from crlso_core.store.pool import CellPool
 from crlso_core.store.view import load_view
 
@@ -55,7 +56,7 @@ def make_pair(space: str, seed: int, root: Path, data_dir, preset_name: str = "l
         config = replace(config, gvae=replace(config.gvae, epochs=gvae_epochs))
     name = f"{PREFIX}{space}"
     train_pair(config, root, name, data_dir)
-    runs = {side: root / f"{name}-{side}" for side in ("ls", "crls")}
+    runs = pair_folders(root, name)
     for side, run in runs.items():
         search_run(run, data_dir)
         codes = load_trained(run, RunFolder(run).config(), get_spec(space).space(), torch.device("cpu")).mu.numpy()
@@ -173,7 +174,7 @@ def main() -> None:
     prepare_torch()
     if args.found_maps:
         for space in args.spaces.split(","):
-            runs = {side: EXAMPLES / f"{PREFIX}{space}-{side}" for side in ("ls", "crls")}
+            runs = pair_folders(EXAMPLES, f"{PREFIX}{space}")
             kept = add_found_map(runs)
             sizes = {side: len(export_zip(run)) for side, run in runs.items()}
             print(space, kept.name if kept else "no queries", f"{kept.stat().st_size:,} bytes" if kept else "",

@@ -4,7 +4,7 @@ app-speed JSON files.
     python -m tools.make_report [--bench DIR [--bench DIR2 ...]]
 
 With --bench, first copies that finished `crlso bench` folder (or several of one space,
-their rows side by side and never averaged across presets, rules or settings) into benchmarks/results/
+their rows side by side and never averaged across presets, rules or settings) into results/
 (<space>.csv, <space>_curves.csv), and its plan.json (<space>_plan.json); <space>_meta.json
 takes the command, commit, times, machine and device from plan.json, which the bench wrote
 itself (a folder without plan.json is refused: nothing here retypes a command or guesses a
@@ -37,7 +37,7 @@ from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import MAX_JSON_BYTES, write_bytes_atomic, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = ROOT / "results"  # results/__init__.py names the same folder; a module attribute, so tests can point it elsewhere
 
 
 def utilisation_line(u: dict) -> str:
@@ -46,7 +46,7 @@ def utilisation_line(u: dict) -> str:
     before = step.get("ms_item_per_step")
     was = (f" (with the three .item() reads per step the loop made before: {before:.1f} ms, "
            f"{100 * step['gflop'] / before * 1e3 / u['matmul_peak_gflop_per_s']:.0f} %)") if before else ""
-    return (f"Utilisation on {u['device']} ({u['threads']} threads; `python -m benchmarks.speed --only utilisation`): "
+    return (f"Utilisation on {u['device']} ({u['threads']} threads; `python -m measurements.speed --only utilisation`): "
             f"the paper-size joint G-VAE + ICNN training step (NB201, batch {u['batch_size']}) does {step['gflop']:.2f} GFLOP "
             f"in {step['ms']:.1f} ms, {step['gflop_per_s']:.0f} GFLOP/s, **{100 * step['utilisation']:.0f} %** of the fp32 matmul peak "
             f"measured beside it ({u['matmul_peak_gflop_per_s']:.0f} GFLOP/s){was}; the encoder alone (forward + backward) "
@@ -60,7 +60,7 @@ def speed_section(speed: dict) -> str:
     lines = [
         "## Speed",
         "",
-        f"Measured by `python -m benchmarks.speed` in one process; each ratio is the median of {enc['rounds']} alternating rounds.",
+        f"Measured by `python -m measurements.speed` in one process; each ratio is the median of {enc['rounds']} alternating rounds.",
         "",
         "| what | ours | baseline (same run) | ratio |",
         "|---|---|---|---:|",
@@ -113,7 +113,7 @@ def app_section(app: dict, baseline: dict | None = None) -> str:
     the same session), its medians and the ratio beside each."""
     lines = [
         "## Explorer interaction times", "",
-        f"Measured by `python -m benchmarks.app_speed` in headless Chromium against the app's server (`crlso app`) on "
+        f"Measured by `python -m measurements.app_speed` in headless Chromium against the app's server (`crlso app`) on "
         f"{app.get('machine', 'this machine')}, with the {app['cells']:,} cells of each side (LS and CR-LS) "
         + (f"of which the Latent page draws {app['drawn_per_side'][0]:,} and {app['drawn_per_side'][1]:,} "
            "(crlso_app/thinning.py); " if "drawn_per_side" in app else "all drawn; ")
@@ -218,7 +218,7 @@ def earlier_section(space: str, now: Report) -> list[str]:
 
 
 def settings_section(space: str) -> list[str]:
-    """How the search settings were chosen (benchmarks/search_settings.py): searches from
+    """How the search settings were chosen (experiments/search_settings.py): searches from
     runs trained on development seeds, each setting against REA's mean over its own seeds."""
     path = RESULTS / f"{space}_search_settings.json"
     if not path.exists():
@@ -244,7 +244,7 @@ def settings_section(space: str) -> list[str]:
 
 
 def teacher_scale_section(space: str) -> list[str]:
-    """Why the teacher fits standardised accuracies (benchmarks/teacher_scale.py): its
+    """Why the teacher fits standardised accuracies (experiments/teacher_scale.py): its
     ranking of pool cells when trained on raw against standardised labels, dev seeds."""
     path = RESULTS / f"{space}_teacher_scale.json"
     if not path.exists():
@@ -315,7 +315,7 @@ def quality_section(space: str) -> str:
         f"Benchmark: {report.benchmark.title}. {_provenance(meta)}", "",
         "```bash", meta["command"], "```", "",
         *([meta["note"], ""] if meta.get("note") else []),
-        f"![best-so-far accuracy against queries](benchmarks/results/{space}_curves.png)", "",
+        f"![best-so-far accuracy against queries](results/{space}_curves.png)", "",
         *note, "", *legend(report), markdown_table(report.summary), *tables(report),
     ]
     parts += earlier_section(space, report)

@@ -40,7 +40,7 @@ def launcher(root: Path) -> list[str]:
 @contextmanager
 def app_server(runs: Path, log_path: Path, timeout: float = 90.0, examples: bool = True, root: Path = ROOT):
     """The app of checkout `root`, started as `crlso app` starts it (`launcher`), (this one by default; another one's
-    packages go first on its path, as benchmarks/app_speed.py's baseline needs) on a free local
+    packages go first on its path, as measurements/app_speed.py's baseline needs) on a free local
     port, serving the run store `runs` (and the shipped example pairs unless `examples` is
     false); yields its URL once /_stcore/health answers."""
     port = free_port()
@@ -63,7 +63,7 @@ def app_server(runs: Path, log_path: Path, timeout: float = 90.0, examples: bool
                     pass
                 if time.time() > deadline or proc.poll() is not None:
                     raise RuntimeError(f"streamlit did not come up: {Path(log_path).read_text()[-2000:]}")
-                time.sleep(0.2)  # fine-grained: benchmarks/app_speed.py times a server's start
+                time.sleep(0.2)  # fine-grained: measurements/app_speed.py times a server's start
             yield url
         finally:
             proc.terminate()

@@ -23,6 +23,7 @@ from crlso_core.catalog.methods import SIDES
 from crlso_core.catalog.presets import preset
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import read_csv, write_csv
+from crlso_core.store.pairs import pair_folder
 
 FIGURES = Path(__file__).resolve().parent / "data" / "figures"  # the committed statistics the pages show
 KS = (50, 100, 200)
@@ -89,14 +90,14 @@ def run_figures(plan: FigurePlan, out: Path, data_dir=None, progress: Optional[C
             progress(i, len(todo), f"{name} seed {seed}")
         pair = f"{name}-s{seed}"
         runs = out / "runs"
-        missing = tuple(side for side in SIDES if not (runs / f"{pair}-{side}" / "summary.json").exists())
+        missing = tuple(side for side in SIDES if not (pair_folder(runs, pair, side) / "summary.json").exists())
         if missing:
             config = preset(name, space=plan.space, dataset=plan.dataset, seed=seed, device=plan.device)
             train_pair(config, runs, pair, data_dir, sides=missing)
         for side in SIDES:
             if (name, seed, side) not in done:
                 rows.append({"preset": name, "seed": seed, "side": side, "space": plan.space, "dataset": plan.dataset,
-                             **measure(runs / f"{pair}-{side}")})
+                             **measure(pair_folder(runs, pair, side))})
         write_csv(path, rows, COLUMNS)  # after every pair: an interrupted run keeps what it finished
     if progress:
         progress(len(todo), len(todo), "done")

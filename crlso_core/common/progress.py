@@ -22,7 +22,7 @@ def report(progress: Optional[ProgressFn], stage: str, step: int, total: int, **
         progress(ProgressEvent(stage, step, total, metrics))
 
 
-# Each stage kind's share of a job, in seconds of a lesson pair on NB201 (benchmarks/results/
+# Each stage kind's share of a job, in seconds of a lesson pair on NB201 (results/
 # lesson_time_nb201.json, the Train page's job on a loaded 2-core machine: G-VAE 610 / 824 s a
 # side, the checks 122 s on LS, the teachers tens of seconds, 5 s before the first report, for
 # "start": Python, PyTorch and the benchmark loading). Only the shares matter: the pace is the

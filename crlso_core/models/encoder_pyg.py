@@ -1,7 +1,7 @@
 """The same encoder layer written the plain torch_geometric way: a MessagePassing layer
 that applies W to [h_i || h_j || e_ij] on every edge, over a PyG Batch with sum
 aggregation. It is the baseline the dense encoder is measured against
-(benchmarks/speed.py) and checked equal to (tests/models/test_encoder_pyg.py)."""
+(measurements/speed.py) and checked equal to (tests/models/test_encoder_pyg.py)."""
 
 from __future__ import annotations
 

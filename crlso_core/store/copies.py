@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
+from crlso_core.catalog.methods import pair_run_name
 from crlso_core.common.errors import CRLSOError
 from crlso_core.store.folder import RunFolder, check_root, default_root, in_package
 
@@ -37,6 +38,6 @@ def writable_run(run_dir: Path, root: Optional[Path] = None, say: Optional[Calla
             time.sleep(1.0)
     else:
         raise CRLSOError(f"Could not copy the example {source.name} into {root}; try again.")
-    copy = root / f"{name}-{side}"
+    copy = root / pair_run_name(name, side)
     (say or _say)(f"{run_dir} is an example shipped with crlso and is never changed: working on a copy of it, {copy}")
     return copy

@@ -10,6 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
+from crlso_core.catalog.methods import pair_run_name
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.index import IndexedRun, index_run
 
@@ -46,7 +47,7 @@ def copy_pair(paths: dict[str, Path], root: Path) -> str:
     with the time); returns that name. The copies are the user's: searched, deleted."""
     name = f"{Path(next(iter(paths.values()))).name.rsplit('-', 1)[0].removeprefix(PREFIX)}-{time.strftime('%m%d-%H%M%S')}"
     for side, source in paths.items():
-        target = Path(root) / f"{name}-{side}"
+        target = Path(root) / pair_run_name(name, side)
         shutil.copytree(source, target)
         folder = RunFolder(target)
         summary = folder.summary()

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from crlso_core.catalog.methods import RENAMED_BASELINES
+from crlso_core.catalog.methods import RENAMED_BASELINES, side_of
 from crlso_core.common.checks import check_types
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.files import csv_bytes, json_bytes, read_csv, write_csv
@@ -110,7 +110,7 @@ class RunSummary:
 
     @property
     def side_name(self) -> str:
-        return self.side or ("crls" if self.latent_regularised else "ls")
+        return self.side or side_of(self.latent_regularised)
 
     def to_dict(self) -> dict[str, Any]:
         """As JSON-ready data; a number that is not finite is unknown, so null."""
@@ -149,7 +149,7 @@ class RunSummary:
                 ("budget", self.budget, config.budget),
                 ("latent_regularised", self.latent_regularised, config.gvae.icnn)]
         if self.side is not None:
-            said.append(("side", self.side, "crls" if config.gvae.icnn else "ls"))
+            said.append(("side", self.side, side_of(config.gvae.icnn)))
         for key, summary, settings in said:
             if summary != settings:
                 if key == "side":

@@ -17,6 +17,7 @@ from crlso_core.common.progress import ProgressEvent, ProgressFn
 from crlso_core.pipeline.stages import CHECK
 from crlso_core.store import folder as files
 from crlso_core.store.folder import RunFolder
+from crlso_core.store.pairs import pair_folders
 
 # Seconds a projection of 15,625 codes takes on a 2-core CPU (measured in the app); a job
 # without finer progress shows its estimate from these, scaled by the number of codes.
@@ -76,7 +77,7 @@ def _train_pair(params: dict, root: Path, progress: ProgressFn) -> dict:
 
     summaries = train_pair(RunConfig.from_dict(params["config"]), root, params["name"], params.get("data_dir"), progress,
                            params.get("sides", SIDES))
-    runs = {side: root / f"{params['name']}-{side}" for side in summaries}
+    runs = pair_folders(root, params["name"], summaries)
     for side, run_dir in runs.items():  # t-SNE and UMAP with the training, when asked for
         _project(progress, side, run_dir, list(params.get("projections", [])))
     return {"runs": [str(r) for r in runs.values()]}

@@ -15,7 +15,7 @@ How, fast:
    is hashed twice.
 4. Hashes: the official md5 module hash of every cell, vectorised (hashing.py),
    optionally split over processes; then the cells are sorted by hash. The 423,624
-   isomorphism classes get 423,624 distinct hashes (benchmarks/nb101_enumerate.py checks
+   isomorphism classes get 423,624 distinct hashes (checks/nb101_enumerate.py checks
    it): the official hash tells every two non-isomorphic cells of the space apart.
 
 The ~17 million md5 calls this needs are most of its time: about 17 s on one core of a

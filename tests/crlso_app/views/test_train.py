@@ -184,7 +184,7 @@ def test_the_lesson_time_is_the_measured_time_of_this_pages_job_which_does_not_s
     import json
     from pathlib import Path
 
-    measured = json.loads((Path(__file__).resolve().parents[3] / "benchmarks" / "results" / "lesson_time_nb201.json").read_text())
+    measured = json.loads((Path(__file__).resolve().parents[3] / "results" / "lesson_time_nb201.json").read_text())
     at = open_page("train", empty_store)
     said = " ".join(c.value for c in at.caption)
     assert "it does not search" in said and "LS and CR-LS each trained" in said

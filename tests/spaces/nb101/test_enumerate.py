@@ -1,7 +1,7 @@
 """Every NAS-Bench-101 cell once (enumerate.py): the counts by vertex count, the fast
 enumeration against a brute force on the cells of up to 5 vertices, real cells among the
 enumerated ones, and the cache. The whole space (423,624 cells, ~20 s) is checked by
-benchmarks/nb101_enumerate.py, not here."""
+checks/nb101_enumerate.py, not here."""
 
 from __future__ import annotations
 
