@@ -82,14 +82,6 @@ def url_get(key: str, options: Optional[Iterable[str]] = None, default: Optional
     return value
 
 
-def url_int(key: str, default: Optional[int] = None, low: int = 0, high: int = 10**9) -> Optional[int]:
-    try:
-        value = int(st.query_params.get(key, ""))
-    except ValueError:
-        return default
-    return value if low <= value <= high else default
-
-
 def url_set(**values) -> None:
     kept = st.session_state.setdefault("_kept_url", {})
     for key, value in values.items():

@@ -31,7 +31,7 @@ from crlso_core.search.baselines import BASELINES
 from crlso_core.search.origins import ABOUT
 from crlso_core.spaces.base import SearchSpace
 from crlso_core.store.examples import copy_pair
-from crlso_core.store.folder import RunFolder
+from crlso_core.store.folder import TRAJECTORIES, RunFolder
 from crlso_core.store.pairs import list_pairs
 
 
@@ -273,7 +273,7 @@ origins_section(runs)
 found_section(runs)
 
 st.subheader("Trajectories")
-searched = [s for s, run in runs.items() if (run.path / "trajectories.csv").exists()]
+searched = [s for s, run in runs.items() if RunFolder(run.path).has(TRAJECTORIES)]
 if not searched:
     st.stop()
 c = st.columns(2)

@@ -122,11 +122,6 @@ class RunView:
             out[outside] = self.benchmark.valid_accuracy(self.space.parse_many([archs[i] for i in outside]), self.dataset)
         return out
 
-    def test_of(self, archs: Sequence[str]) -> Optional[np.ndarray]:
-        if not self.has_test:
-            return None
-        return self.benchmark.test_accuracy(self.space.parse_many(archs), self.dataset)
-
     @torch.no_grad()
     def codes_of(self, archs: Sequence[str]) -> np.ndarray:
         """Latent codes of any cells: stored for pool cells, encoded by the G-VAE otherwise."""
