@@ -12,6 +12,9 @@ third (369 px); NB301's two cells side by side are 550-750 pt wide, so they need
 about 660 px for 14 px: 21 px at the page's full width (1140 px), 12-17 px in a half, 10-13
 px in 2/5. Show NB301 cells at full width.
 
+A page hands these functions its run's space and the cell object (the pool's parsed cell,
+RunView.cell_of); a string is parsed only where it enters the page (the URL, a text box).
+
 Colours: every op colour has a WCAG contrast of at least 4.5:1 on white (contrast_ratio), so
 it is legible as an edge label's text and visible as a line (3:1 is enough for those)."""
 
@@ -22,7 +25,6 @@ import html
 import numpy as np
 import streamlit as st
 
-from crlso_core.catalog.registry import get_space
 from crlso_core.spaces.base import Cell, SearchSpace
 from crlso_core.spaces.drawing import EDGE_PT, FAINT, NODE_PT, TITLE_PT
 
@@ -40,19 +42,6 @@ def contrast_ratio(colour: str, background: str = "#ffffff") -> float:
     """WCAG 2 contrast ratio, 1 to 21: (L_lighter + 0.05) / (L_darker + 0.05)."""
     a, b = sorted((relative_luminance(colour), relative_luminance(background)), reverse=True)
     return (a + 0.05) / (b + 0.05)
-
-
-def _cell(arch: str, space: str) -> tuple[SearchSpace, Cell]:
-    """The space and the cell of a string; CRLSOError on a malformed string or an unknown space."""
-    the_space = get_space(space)
-    return the_space, the_space.parse(arch)
-
-
-def cell_dot(arch: str, space: str) -> str:
-    """Graphviz DOT text of the cell of a string in the named space; raises CRLSOError on a
-    malformed string."""
-    the_space, cell = _cell(arch, space)
-    return the_space.to_dot(cell)
 
 
 def _swatch(colour: str, dashed: bool = False) -> str:
@@ -96,35 +85,31 @@ def _font_sizes_css() -> str:
     return f"<style>{rules}</style>"
 
 
-def show_cell(arch: str, space: str, container=st) -> None:
-    """Draw the cell of a string in `container` (st, a column, an expander...): the Graphviz
+def show_cell(space: SearchSpace, cell: Cell, container=st) -> None:
+    """Draw a cell of the space in `container` (st, a column, an expander...): the Graphviz
     drawing at its natural size (scaled down to the container when wider), then the legend
-    of its ops. NB301 shows its normal and reduction cells side by side. Raises CRLSOError on
-    a malformed string, before drawing anything."""
-    the_space, cell = _cell(arch, space)
+    of its ops. NB301 shows its normal and reduction cells side by side."""
     container.html(_font_sizes_css())  # style only: Streamlit puts it where it takes no room
-    container.graphviz_chart(the_space.to_dot(cell), width="content", alt=f"cell {arch}")
-    container.markdown(legend_html(the_space, cell), unsafe_allow_html=True)
+    container.graphviz_chart(space.to_dot(cell), width="content", alt=f"cell {space.format(cell)}")
+    container.markdown(legend_html(space, cell), unsafe_allow_html=True)
 
 
-def label_help_markdown(space: str) -> str:
-    """Markdown explaining the named space's short cell labels (the plots' hover text); empty
-    when the space says nothing about them."""
-    the_space = get_space(space)
-    if not the_space.label_help:
+def label_help_markdown(space: SearchSpace) -> str:
+    """Markdown explaining the space's short cell labels (the plots' hover text); empty when
+    the space says nothing about them."""
+    if not space.label_help:
         return ""
-    return f"**Reading the short cell labels ({the_space.title}).** {the_space.label_help}"
+    return f"**Reading the short cell labels ({space.title}).** {space.label_help}"
 
 
-def draws_wide(space: str) -> bool:
+def draws_wide(space: SearchSpace) -> bool:
     """Whether the space draws a cell as several graphs side by side (NB301's normal and
     reduction cells): such a drawing needs the page's full width to keep 14 px text."""
-    the_space = get_space(space)
-    (cell,) = the_space.sample(np.random.default_rng(0), 1)
-    return len(the_space.drawing(cell)) > 1
+    (cell,) = space.sample(np.random.default_rng(0), 1)
+    return len(space.drawing(cell)) > 1
 
 
-def chart_and_cell(space: str, weights=(3, 2)):
+def chart_and_cell(space: SearchSpace, weights=(3, 2)):
     """Two containers, for a chart and the cell it points at: side by side in columns, or the
     chart above the cell at full width for a space whose cells draw wide."""
     if draws_wide(space):

@@ -216,46 +216,6 @@ def origins_figure(by_method: dict, title: str) -> go.Figure:
     return _layout(fig, title, height=160 + 45 * len(methods), margin=dict(l=150, b=100))  # method names left of the bars
 
 
-def trajectory_detail(
-    xy: np.ndarray, path: np.ndarray, path_labels: Sequence[str], current: int, title: str,
-) -> go.Figure:
-    """One trajectory: every move steps from the same start cell (row 0 of `path`), so each is
-    a segment from the start to the cell it decoded to, numbered; the move on show is thick
-    and gold. Drawn over the pool's density image (`xy`, every cell) at the chart's zoom."""
-    low, high = path.min(0), path.max(0)
-    pad = np.maximum((high - low) * 0.25, 0.15 * (xy.max(0) - xy.min(0)))  # the walk fills the chart; the cloud gives context
-    shown = [(low[k] - pad[k], high[k] + pad[k]) for k in range(2)]
-    fig = go.Figure(_cloud(xy, shown))
-    start, moves = path[0], path[1:]
-    xs, ys = _segments(np.repeat(start[None], len(moves), 0), moves)
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=PATH, width=1.5), opacity=0.6, hoverinfo="skip", name="moves"))
-    fig.add_trace(go.Scatter(x=moves[:, 0], y=moves[:, 1], mode="markers+text", text=[str(i + 1) for i in range(len(moves))],
-                             textposition="top center", hovertext=list(path_labels[1:]), hoverinfo="text",
-                             marker=dict(size=7, color=PATH), name="cells"))
-    fig.add_trace(
-        go.Scatter(
-            x=[start[0]],
-            y=[start[1]],
-            mode="markers+text",
-            text=["start"],
-            textposition="bottom center",
-            hovertext=[path_labels[0]],
-            hoverinfo="text",
-            marker=dict(size=13, color="white", line=dict(color="black", width=2)),
-            name="start",
-        )
-    )
-    if current > 0:
-        here = path[current]
-        fig.add_trace(go.Scatter(x=[start[0], here[0]], y=[start[1], here[1]], mode="lines+markers", hovertext=["", path_labels[current]],
-                                 hoverinfo="text", line=dict(color=CURRENT, width=4), marker=dict(size=[0, 18], color=CURRENT,
-                                 line=dict(color="black", width=2)), name="this move"))
-    fig.update_xaxes(range=list(shown[0]))
-    fig.update_yaxes(range=list(shown[1]))
-    fig.update_layout(showlegend=False)
-    return _layout(fig, title, height=380, margin=dict(l=60, b=60))
-
-
 def accuracy_histogram(values: np.ndarray, optimum: Optional[float], title: str, selected: Optional[float] = None) -> go.Figure:
     fig = go.Figure(go.Histogram(x=values, nbinsx=80, marker_color=NEUTRAL, name="cells"))
     if optimum is not None:

@@ -1,7 +1,7 @@
 """Page state shared by every page: where runs live, what the URL says (run, dataset,
 projection, cell: so a view can be shared or reloaded), cached loading, and the guard
 that turns any error into one message instead of a traceback. No widgets of its own
-beyond URL-backed select boxes (the run picker is app/run_picker.py)."""
+beyond URL-backed select boxes (the run picker is crlso_app/run_picker.py)."""
 
 from __future__ import annotations
 
@@ -80,14 +80,6 @@ def url_get(key: str, options: Optional[Iterable[str]] = None, default: Optional
     if value is None or (options is not None and value not in list(options)):
         return default
     return value
-
-
-def url_int(key: str, default: Optional[int] = None, low: int = 0, high: int = 10**9) -> Optional[int]:
-    try:
-        value = int(st.query_params.get(key, ""))
-    except ValueError:
-        return default
-    return value if low <= value <= high else default
 
 
 def url_set(**values) -> None:
@@ -182,6 +174,12 @@ def _view(path: str, stamp: float) -> RunView:
     return load_view(Path(path))
 
 
+def run_stamp(run: RunView) -> float:
+    """The version of a run's summary: the key its cached results are kept under, so a run
+    searched again is read again."""
+    return RunFolder(run.path).stamp()
+
+
 def view(path: Path) -> RunView:
     """The run's models and codes, loaded once per version of its summary."""
     try:
@@ -214,4 +212,4 @@ def projection(run: RunView, method: str, dims: int = 2):
     file_stamp = file.stat().st_mtime if file.exists() else None
     if file_stamp is None and method != "pca":
         return None
-    return _projection(str(run.path), RunFolder(run.path).stamp(), method, dims, file_stamp)
+    return _projection(str(run.path), run_stamp(run), method, dims, file_stamp)

@@ -11,6 +11,7 @@ from crlso_app.navigation import page
 from crlso_app.state import md, runs_root, url_cell, url_get, url_select, url_set
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog.registry import get_spec, load_benchmark, names
+from crlso_core.spaces.base import Cell, SearchSpace
 from crlso_core.store.index import list_runs
 
 
@@ -69,10 +70,10 @@ def optimum_line(benchmark, dataset: str) -> str:
     return f"validation optimum {best.valid:.2f} %{test}"
 
 
-def cell_panel(space: str, arch: str, heading: str) -> None:
+def cell_panel(space: SearchSpace, cell: Cell, heading: str) -> None:
     st.markdown(heading)
-    show_cell(arch, space)
-    st.code(arch, language=None, wrap_lines=True)
+    show_cell(space, cell)
+    st.code(space.format(cell), language=None, wrap_lines=True)
 
 
 def introduction() -> None:
@@ -115,13 +116,14 @@ chosen_ops = [o for o in (url_get("ops") or "").split(",") if o in benchmark.spa
 ops = f2.multiselect("Cells that use every one of these ops", benchmark.space.op_names, default=chosen_ops, key="filter-ops")
 typed = f3.text_input("Find a cell (type or paste its string)", key="typed-cell", placeholder="a cell string, as in the table")
 url_set(filter=text or None, ops=",".join(ops) or None)
-outside = None
+outside = None  # a typed cell the table does not show
 if typed.strip():
-    arch = benchmark.space.format(benchmark.space.parse(typed))
+    typed_cell = benchmark.space.parse(typed)  # the text box's edge: the one parse of a typed cell
+    arch = benchmark.space.format(typed_cell)
     if arch in row_of:
         url_set(cell=arch)
     else:
-        outside = arch
+        outside = typed_cell
 shown = filtered(frame, text, ops)
 row = url_cell(row_of, len(frame))
 no_test = "" if has_test or "no test accuracy" in what else f" · {NO_TEST}"
@@ -153,19 +155,20 @@ if picked and st.session_state.get(f"seen-{table}") != picked[0]:  # a new click
     row = int(shown.index[picked[0]])
     url_set(cell=frame["cell string"].iloc[row])
 
-chart, cell = chart_and_cell(space)
+chart, cell = chart_and_cell(benchmark.space)
 best = benchmark.optimum(dataset)
 selected = float(frame["valid acc"].iloc[row]) if row is not None and outside is None else None
 chart.plotly_chart(accuracy_histogram(frame["valid acc"].to_numpy(), best.valid if best else None,
                                       f"Validation accuracy on {spec.dataset_title(dataset)}", selected), key="hist")
 with cell:
     if outside is not None:  # a cell the table does not show: ask the benchmark about it
-        valid = benchmark.valid_accuracy([benchmark.space.parse(outside)], dataset)[0]
+        valid = benchmark.valid_accuracy([outside], dataset)[0]
         answer = f"valid {valid:.2f} %" if np.isfinite(valid) else f"{md(benchmark.title)} has no accuracy for it"
-        cell_panel(space, outside, f"**Not among the cells shown** · {answer}")
+        cell_panel(benchmark.space, outside, f"**Not among the cells shown** · {answer}")
     elif row is None:
         st.info("Pick a row of the table (or type a cell string) to see the cell.")
     else:
         r = frame.iloc[row]
         test = f" · test {r['test acc']:.2f} %" if has_test else ""
-        cell_panel(space, r["cell string"], f"**Rank {r['rank']:,}** of {len(frame):,} · valid {r['valid acc']:.2f} %{test}")
+        picked_cell = benchmark.space.parse(r["cell string"])  # the cached table holds strings: the picked row's, parsed once
+        cell_panel(benchmark.space, picked_cell, f"**Rank {r['rank']:,}** of {len(frame):,} · valid {r['valid acc']:.2f} %{test}")

@@ -13,7 +13,7 @@ from crlso_app.figures import surface_figure
 from crlso_app.pictures import CONTOUR_DOTS, contour_picture, jensen_picture, line_picture
 from crlso_app.reference import over_seeds
 from crlso_app.run_picker import pair_views
-from crlso_app.state import kept_widget, url_cell, url_get, url_set, view
+from crlso_app.state import kept_widget, run_stamp, url_cell, url_get, url_set, view
 from crlso_core.analysis.convexity import (
     compare_true_violations,
     convex_by_construction,
@@ -23,11 +23,6 @@ from crlso_core.analysis.convexity import (
     plane_span,
 )
 from crlso_core.catalog.methods import side_name
-from crlso_core.store.folder import RunFolder
-
-
-def _stamp(run) -> float:
-    return RunFolder(run.path).stamp()
 
 
 @st.cache_data(max_entries=16, show_spinner="Evaluating the predictor over the plane…")
@@ -148,7 +143,7 @@ def line_check(runs: dict) -> None:
             ((text_a, first.archs[best]), (text_b, first.archs[default_b]))]
     z_a, z_b = run.codes_of(ends)
     line = line_between(z_a, z_b, run.predict, run.decode, run.accuracy_of, int(steps))
-    label = lambda arch: run.space.label(run.space.parse(arch))  # noqa: E731
+    label = lambda arch: run.space.label(run.cell_of(arch))  # noqa: E731
     title = f"{run.label}: from {label(ends[0])} to {label(ends[1])}"
     st.image(line_chart(line.t, line.valid, line.predicted, title), width="stretch", output_format="PNG",
              alt=f"Accuracy along the line. {title}")
@@ -160,15 +155,15 @@ def line_check(runs: dict) -> None:
     st.table(frame, hide_index=True, height="content" if len(frame) <= 12 else 440)
     distinct = {arch: valid for arch, valid in zip(line.archs, line.valid)}
     st.markdown(f"{len(distinct)} distinct cells along the line:")
-    grid = st.columns(1 if draws_wide(run.config.space) else min(3, len(distinct)))
+    grid = st.columns(1 if draws_wide(run.space) else min(3, len(distinct)))
     for i, (arch, valid) in enumerate(distinct.items()):
         with grid[i % len(grid)]:
-            show_cell(arch, run.config.space)
+            show_cell(run.space, run.cell_of(arch))
             st.caption(f"{percent(valid)} % · `{arch}`")
 
 
 pair, runs = pair_views()
-paths, stamps = tuple(str(run.path) for run in runs.values()), tuple(_stamp(run) for run in runs.values())
+paths, stamps = tuple(str(run.path) for run in runs.values()), tuple(run_stamp(run) for run in runs.values())
 # one check at a time: each is a screen of its own on a projector, and the page draws only what is shown (all three
 # at once took a reload about 1 s of drawing, half of it the line's cells)
 check = kept_widget(st.segmented_control, "Check", "convexity-check", url_get("check", CHECKS, "plane"), options=list(CHECKS),

@@ -27,13 +27,12 @@ from crlso_app.figures import draw_order, latent_scatter_3d, side_by_side
 from crlso_app.jobs_panel import job_panel
 from crlso_app.run_picker import pair_views
 from crlso_app.selection import TOP, region_summary, selected_rows, selection_csv
-from crlso_app.state import kept_widget, md, projection, runs_root, shown_accuracy, url_cell, url_get, url_set, view
+from crlso_app.state import kept_widget, md, projection, run_stamp, runs_root, shown_accuracy, url_cell, url_get, url_set, view
 from crlso_app.thinning import ENDS, drawn_rows
 from crlso_core.analysis.projections import LABELS, METHODS, plane_to_latent
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog.methods import side_name
 from crlso_core.pipeline.jobs.local import active_job, start_job
-from crlso_core.store.folder import RunFolder
 
 COLOURS = {"rank (1 = best)": ("rank", True), "validation accuracy": ("valid", False), "predicted accuracy": ("predicted", False)}
 COLOUR_KEYS = {v[0]: k for k, v in COLOURS.items()}
@@ -141,7 +140,7 @@ chart_column, cell_column = st.columns([5, 2], gap="small") if dims == 2 else (s
 colours = {side: colour_values(run, colour_key) for side, run in runs.items()}
 orders = {side: drawn_rows(projections[side].coords, colours[side], reverse) for side in runs}
 paths = tuple(str(run.path) for run in runs.values())
-stamps = tuple(RunFolder(run.path).stamp() for run in runs.values())
+stamps = tuple(run_stamp(run) for run in runs.values())
 region: dict[str, list[int]] = {}
 if dims == 2:
     key, view_name = "cloud", f"{pair.name}-{method}"  # the chart's identity: it stays mounted across runs and projections
@@ -197,7 +196,7 @@ with cell_column:
         test = f"test {first.test[cell]:.2f} %" if first.test is not None else NO_TEST
         st.markdown(f"True validation accuracy **{first.valid[cell]:.2f} %** ({test})  \n"  # the numbers first: on a short screen too
                     + "  \n".join(f"{side_name(s)} predicts {shown_accuracy(r.predicted[cell])}" for s, r in runs.items()))
-        show_cell(first.archs[cell], first.config.space)
+        show_cell(first.space, first.pool.cells[cell])
         st.code(first.archs[cell], language=None, wrap_lines=True)
 
 for side, rows in region.items():
@@ -222,7 +221,7 @@ if min(drawn.values()) < len(first.codes):
     st.caption(f"{counts} of {len(first.codes):,} cells drawn: every one of the best and the worst {100 * ENDS:.0f} %, and an "
                "even share of each part of the plane for the rest (only the dense middle is thinned, so the browser draws "
                "fewer points at once). Neighbour tables, region summaries and the decoder use every cell.")
-st.caption(label_help_markdown(pair.space))
+st.caption(label_help_markdown(first.space))
 how = ("Click a point to pick its cell (gold on both sides, its latent neighbours ringed) · Box and Lasso above the chart select a "
        "region, lit on both sides · drag to pan, Ctrl/⌘ + wheel or + and − to zoom (the wheel alone scrolls the page), "
        "double-click to reset" if dims == 2 else "Drag to turn the cloud, Ctrl/⌘ + wheel to zoom (the wheel alone scrolls the page)")
@@ -250,7 +249,8 @@ if dims == 2:
     x = kept_widget(d[1].number_input, "x", f"decode-x-{where_key}", float(start[0]), format="%.3f")
     y = kept_widget(d[2].number_input, "y", f"decode-y-{where_key}", float(start[1]), format="%.3f")
     z = plane_to_latent(proj, run.codes, np.array([x, y]))
-    (arch,) = run.decode(z[None])
+    (decoded,) = run.decode_cells(z[None])
+    arch = run.space.format(decoded)
     (valid,) = run.accuracy_of([arch])
     how = "exactly (PCA inverts)" if method == "pca" else "from the 8 cells projected nearest (t-SNE/UMAP have no inverse)"
     where = "" if arch in run.row_of else ", a cell outside the run's pool"
@@ -259,4 +259,4 @@ if dims == 2:
                 help="The predictor extrapolates away from the cells it was fitted on: outside 0-100 % it is shown "
                 "clipped, with its own value.")
     st.markdown(f"The point ({x:.3f}, {y:.3f}) maps to a latent code {how}; the decoder makes `{arch}` ({truth}{where}).")
-    show_cell(arch, run.config.space)
+    show_cell(run.space, decoded)

@@ -16,7 +16,7 @@ from crlso_app.cluster import job_address
 from crlso_app.figures import curves_figure, found_figure, live_curve_figure, origins_figure, trajectory_overview
 from crlso_app.jobs_panel import concerns, job_panel
 from crlso_app.run_picker import pair_views
-from crlso_app.state import kept_widget, md, projection, runs_root, url_get, url_set, view
+from crlso_app.state import kept_widget, md, projection, run_stamp, runs_root, url_get, url_set, view
 from crlso_app.trajectory_chart import walk_figure
 from crlso_core.analysis.curves import query_files, run_curves, search_origins
 from crlso_core.analysis.found import cached_found_map, queried
@@ -29,8 +29,9 @@ from crlso_core.catalog.registry import dataset_title
 from crlso_core.pipeline.jobs.local import active_job, start_job
 from crlso_core.search.baselines import BASELINES
 from crlso_core.search.origins import ABOUT
+from crlso_core.spaces.base import SearchSpace
 from crlso_core.store.examples import copy_pair
-from crlso_core.store.folder import RunFolder
+from crlso_core.store.folder import TRAJECTORIES, RunFolder
 from crlso_core.store.pairs import list_pairs
 
 
@@ -79,10 +80,6 @@ class Walks:
     outside: int  # found cells outside the pool
 
 
-def _stamp(run) -> float:
-    return RunFolder(run.path).stamp()
-
-
 @st.cache_resource(max_entries=8, show_spinner="Placing the trajectories on the projection…")
 def walks(path: str, stamp: float, method: str) -> Walks:
     run = view(path)
@@ -93,7 +90,7 @@ def walks(path: str, stamp: float, method: str) -> Walks:
     steps = [(t.start_arch, m) for t in paths for m in t.found]
     starts = np.array([xy[a] for a, _ in steps]).reshape(-1, 2)
     ends = np.array([xy[m.arch] for _, m in steps]).reshape(-1, 2)
-    found = [f"round {m.round}: {run.space.label(run.space.parse(m.arch))} · {m.valid_acc:.2f} % · {ABOUT[m.kind]}" for _, m in steps]
+    found = [f"round {m.round}: {run.space.label(run.cell_of(m.arch))} · {m.valid_acc:.2f} % · {ABOUT[m.kind]}" for _, m in steps]
     latent = np.array([m.latent for _, m in steps], dtype=bool)
     outside = sum(m.arch not in run.row_of for _, m in steps)
     return Walks(paths, xy, starts, ends, found, latent, outside)
@@ -116,7 +113,7 @@ def trajectory_names(paths: list[Trajectory], label) -> list[str]:
     return names
 
 
-def walk_columns(space: str):
+def walk_columns(space: SearchSpace):
     """The move chart and the cell on one screen for every space: a cell that draws wide
     (NB301's two cells) gets the wider column, where its text keeps 14 px (cell_render.py)."""
     return tuple(st.columns([2, 3] if draws_wide(space) else [3, 2]))
@@ -127,7 +124,7 @@ def walk_one(path: str, stamp: float, method: str, side: str) -> None:
     """Pick a trajectory and walk it; only this part reruns on each move. It opens on the
     trajectory that found the most cells, and moves that decoded to a known cell are folded."""
     run, w = view(path), walks(path, stamp, method)
-    label = lambda arch: run.space.label(run.space.parse(arch))  # noqa: E731
+    label = lambda arch: run.space.label(run.cell_of(arch))  # noqa: E731
     names = trajectory_names(w.paths, label)
     pick = st.selectbox("Trajectory (from one start cell; opens on the one that found the most cells)", range(len(w.paths)),
                         index=default_trajectory(w.paths), format_func=lambda i: names[i], key=f"traj-{side}")
@@ -140,7 +137,7 @@ def walk_one(path: str, stamp: float, method: str, side: str) -> None:
     folded = np.array([w.xy[m.arch] for e in entries if isinstance(e, Folded) for m in e.moves]).reshape(-1, 2)
     texts = [f"{i + 1}. round {e.round}: {label(e.arch)}" + (f" · {e.valid_acc:.2f} %" if e.valid_acc is not None else "")
              if isinstance(e, Move) else f"{i + 1}. {e.describe(t.start_arch)}" for i, e in enumerate(entries)]
-    chart, cell = walk_columns(run.config.space)
+    chart, cell = walk_columns(run.space)
     coords = projection(run, method, 2).coords
     chart.plotly_chart(walk_figure(coords, w.xy[t.start_arch], points, texts, folded, "start: " + label(t.start_arch), index,
                                    f"Trajectory #{pick + 1}, move {index} of {len(entries)}"), key=f"detail-{side}")
@@ -157,7 +154,7 @@ def walk_one(path: str, stamp: float, method: str, side: str) -> None:
     (valid,) = run.accuracy_of([arch])
     truth = f"**{valid:.2f} %**" if np.isfinite(valid) else f"unknown ({md(run.benchmark.title)} cannot answer this cell)"
     with cell:
-        show_cell(arch, run.config.space)
+        show_cell(run.space, run.cell_of(arch))
         if entry is None:
             st.markdown(f"The start cell, one of the best queried when the round began. True validation accuracy {truth}.")
         else:
@@ -186,7 +183,7 @@ def found_section(runs) -> None:
     if not kept_widget(st.toggle, "Lay out every queried cell of every method in one t-SNE", "found-on", False):
         return
     coder = runs.get("crls") or next(iter(runs.values()))
-    stamps = tuple(_stamp(r) for r in runs.values())
+    stamps = tuple(run_stamp(r) for r in runs.values())
     found = where_methods_looked({s: str(r.path) for s, r in runs.items()}, str(coder.path), stamps)
     if found is None:
         st.info("No queried cells yet.")
@@ -264,7 +261,7 @@ st.caption(
     f"On {benchmark.title}, {dataset_title(dataset)}" + ("" if first.has_test else f": {NO_TEST}; methods compare on validation accuracy")
 )
 percent = st.column_config.NumberColumn(format="%.2f")
-st.dataframe(results_table(pair, opt_valid, first.has_test, lambda a: first.space.label(first.space.parse(a))), hide_index=True,
+st.dataframe(results_table(pair, opt_valid, first.has_test, lambda a: first.space.label(first.cell_of(a))), hide_index=True,
              column_config={"valid acc": percent, "test acc": percent, "cell string": st.column_config.TextColumn(width="small")})
 metrics = ["validation", "test"] if first.has_test else ["validation"]
 metric = kept_widget(st.radio, "Curve", "curve-metric", "validation", options=metrics, horizontal=True)
@@ -276,7 +273,7 @@ origins_section(runs)
 found_section(runs)
 
 st.subheader("Trajectories")
-searched = [s for s, run in runs.items() if (run.path / "trajectories.csv").exists()]
+searched = [s for s, run in runs.items() if RunFolder(run.path).has(TRAJECTORIES)]
 if not searched:
     st.stop()
 c = st.columns(2)
@@ -290,7 +287,7 @@ run = runs[side]
 if projection(run, method, 2) is None:
     st.info(f"{LABELS[method]} is not computed for this run yet; compute it on the Latent space page, or pick PCA.")
     st.stop()
-stamp = _stamp(run)
+stamp = run_stamp(run)
 w = walks(str(run.path), stamp, method)
 st.plotly_chart(overview(str(run.path), stamp, method), key=f"overview-{side}-{method}")
 latent = int(w.latent.sum())
@@ -299,5 +296,5 @@ st.caption(f"{len(w.found)} queries from {len(w.paths)} start cells: {latent} la
            "neighbour, a mutation or a random cell, drawn from the start it replaced)" if latent < len(w.found) else "")
            + (f"; {w.outside} found cells lie outside the pool and are placed by their latent codes" if w.outside else "")
            + ". Points along a ray that decoded to the same cell count as one move.")
-st.caption(label_help_markdown(run.config.space))
+st.caption(label_help_markdown(run.space))
 walk_one(str(run.path), stamp, method, side)

@@ -7,10 +7,9 @@ import streamlit as st
 from crlso_app.figures import similarity_figures
 from crlso_app.reference import over_seeds
 from crlso_app.run_picker import pair_views
-from crlso_app.state import view
+from crlso_app.state import run_stamp, view
 from crlso_core.analysis.similarity import cosine_blocks
 from crlso_core.catalog.methods import side_name
-from crlso_core.store.folder import RunFolder
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -27,7 +26,7 @@ st.caption("Cells are ranked by true validation accuracy. In a well-ordered late
            "the same way (high top × top similarity) and away from the worst cells' (low top × worst).")
 columns = st.columns(len(pair.sides))
 for column, (side, run) in zip(columns, runs.items()):
-    info = blocks(str(run.path), RunFolder(run.path).stamp(), k)
+    info = blocks(str(run.path), run_stamp(run), k)
     top_top, top_worst = similarity_figures(info, side_name(side))
     with column:
         st.markdown(f"#### {run.label}")

@@ -1,12 +1,14 @@
 """One CR-LSO run end to end into a run folder: label a random set, train the teacher,
 train the G-VAE with the ICNN over the run's cell pool, search, report. `train_run` and
-`search_run` do one half each; the CLI, the app's jobs and pair.py call these."""
+`search_run` do one half each, meeting at the run folder on disk (`crlso train`, `crlso
+search`, the app's jobs and pair.py); `full_run` (`crlso run`) hands the trained models,
+the benchmark and the oracle from one half to the other in memory."""
 
 from __future__ import annotations
 
 import platform
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -23,6 +25,7 @@ from crlso_core.pipeline.stages import (
     check_steps,
     draw_labelled,
     kendall_taus,
+    labelled_oracle,
     latent_stage,
     queries_to_best,
     run_pool,
@@ -31,11 +34,11 @@ from crlso_core.pipeline.stages import (
     teacher_stage,
 )
 from crlso_core.search.origins import Origins
-from crlso_core.store import folder as files
+from crlso_core.store import folder as run_files
 from crlso_core.store.copies import writable_run
 from crlso_core.store.folder import RunClaim, RunFolder, check_new_run
 from crlso_core.store.index import index_run
-from crlso_core.store.models import load_trained, save_latent, save_state, state_bytes
+from crlso_core.store.models import Trained, load_trained, save_latent, save_state, state_bytes
 from crlso_core.store.records import (
     RUN_FORMAT,
     QueryRow,
@@ -57,6 +60,18 @@ def _new_summary(config: RunConfig, benchmark: Benchmark, device: torch.device, 
     )
 
 
+@dataclass
+class TrainedRun:
+    """What training leaves in memory besides its folder: what a search needs to start."""
+
+    config: RunConfig
+    summary: RunSummary
+    benchmark: Benchmark
+    device: torch.device
+    trained: Trained
+    oracle: Oracle  # holds the labelled set's queries, paid for in training
+
+
 def train_run(
     config: RunConfig, out: Path, data_dir=None, progress: Optional[ProgressFn] = None, labels: Optional[dict] = None,
     index_root: Optional[Path] = None,
@@ -65,6 +80,10 @@ def train_run(
     and side a run belongs to) are stored in the summary. The folder appears, whole, only
     when training is done (RunClaim); it is listed in the index of `index_root` (default:
     the folder that holds it)."""
+    return _train(config, out, data_dir, progress, labels or {}, index_root).summary
+
+
+def _train(config: RunConfig, out: Path, data_dir, progress, labels: dict, index_root) -> TrainedRun:
     config.validate()
     check_new_run(Path(out))  # inside the package, a file, a full folder, a mount point: refused before any work
     device = resolve_device(config.device)
@@ -73,16 +92,16 @@ def train_run(
     benchmark.check_budget(config.budget)  # before any training
     claim = RunClaim(Path(out))
     with claim as staging:
-        summary = _train_into(config, benchmark, device, staging, progress, labels or {})
+        run = _train_into(config, benchmark, device, staging, progress, labels)
         claim.commit()
-    index_run(Path(out), summary, index_root)
-    return summary
+    index_run(Path(out), run.summary, index_root)
+    return run
 
 
-def _train_into(config: RunConfig, benchmark: Benchmark, device, path: Path, progress, labels: dict) -> RunSummary:
+def _train_into(config: RunConfig, benchmark: Benchmark, device, path: Path, progress, labels: dict) -> TrainedRun:
     folder = RunFolder(path)
     generator = seed_everything(config.seed)
-    write_json(folder.file(files.CONFIG), config.to_dict())
+    write_json(folder.file(run_files.CONFIG), config.to_dict())
     oracle, labelled, accuracy = draw_labelled(config, benchmark)
     pool = run_pool(config, benchmark, labelled)
     teacher = teacher_stage(config, pool, labelled, accuracy, device, generator, progress)
@@ -103,14 +122,16 @@ def _train_into(config: RunConfig, benchmark: Benchmark, device, path: Path, pro
         final_losses=latent.history[-1],
         wall_s={"teacher": round(teacher.seconds, 2), "gvae": round(latent_seconds, 2)},
     )
-    save_state(folder.file(files.TEACHER), teacher.teacher)
-    save_state(folder.file(files.GVAE), latent.gvae)
-    save_state(folder.file(files.PREDICTOR), predictor)
-    save_latent(folder.file(files.LATENT), pool.archs, latent.mu)
-    write_queries(folder.file(files.QUERIES), query_rows(oracle))
+    save_state(folder.file(run_files.TEACHER), teacher.teacher)
+    save_state(folder.file(run_files.GVAE), latent.gvae)
+    save_state(folder.file(run_files.PREDICTOR), predictor)
+    save_latent(folder.file(run_files.LATENT), pool.archs, latent.mu)
+    write_queries(folder.file(run_files.QUERIES), query_rows(oracle))
     folder.write_summary(summary)
     report(progress, CHECK, check_steps(config), check_steps(config))
-    return summary
+    # as load_trained gives them: in eval mode, codes as float32 on the CPU
+    trained = Trained(latent.gvae.eval(), predictor.eval(), pool, latent.mu.detach().cpu().float())
+    return TrainedRun(config, summary, benchmark, device, trained, oracle)
 
 
 def query_rows(oracle: Oracle) -> list[QueryRow]:
@@ -155,32 +176,37 @@ def _search(folder: RunFolder, data_dir, budget, rule, progress, identity) -> Ru
     benchmark = load_benchmark(config.space, data_dir)
     benchmark.check_budget(config.budget)  # before any training
     trained = load_trained(folder, config, benchmark.space, device)
-    oracle = Oracle(benchmark, config.dataset, config.budget)
-    for row in read_queries(folder.file(files.QUERIES)):  # the labelled set was paid for in training
-        if row.source == "labelled":
-            oracle.query(benchmark.space.parse(row.arch), "labelled")
+    rows = read_queries(folder.file(run_files.QUERIES))  # the labelled set was paid for in training
+    labelled = benchmark.space.parse_many([row.arch for row in rows if row.source == "labelled"])
+    oracle = labelled_oracle(benchmark, config.dataset, config.budget, labelled)
+    return _search_trained(folder, TrainedRun(config, summary, benchmark, device, trained, oracle), progress, identity)
 
+
+def _search_trained(folder: RunFolder, run: TrainedRun, progress, identity) -> RunSummary:
+    """Search from trained models and an oracle holding the labelled set; the results replace
+    the folder's search files all at once."""
+    config, benchmark, trained, oracle = run.config, run.benchmark, run.trained, run.oracle
     t0 = time.perf_counter()
-    steps = search_stage(config, trained.pool, trained.gvae, trained.predictor, trained.mu, oracle, device, progress)
+    steps = search_stage(config, trained.pool, trained.gvae, trained.predictor, trained.mu, oracle, run.device, progress)
     wall = time.perf_counter() - t0
 
     best, best_valid = oracle.best()
     origins = Origins.of(q.source for q in oracle.history)
-    wall_s = {**summary.wall_s, "search": round(wall, 2)}
+    wall_s = {**run.summary.wall_s, "search": round(wall, 2)}
     wall_s["total"] = round(sum(v for k, v in wall_s.items() if k != "total"), 2)
     summary = replace(
-        summary, status="complete", budget=config.budget, rule=config.search.rule, queries_used=oracle.used,
+        run.summary, status="complete", budget=config.budget, rule=config.search.rule, queries_used=oracle.used,
         best_arch=benchmark.space.format(best), best_valid_acc=best_valid, best_test_acc=oracle.test_accuracy(best),
         **_optimum_fields(benchmark, config.dataset, best_valid), queries_to_best=queries_to_best(oracle, best),
-        search_steps=len(steps), query_origins=origins.counts, latent_share=origins.latent_share, device=str(device),
+        search_steps=len(steps), query_origins=origins.counts, latent_share=origins.latent_share, device=str(run.device),
         wall_s=wall_s, benchmark=benchmark.title, pool_size=len(trained.pool), run_format=RUN_FORMAT,
     )
     group = FileGroup(folder.path)
-    group.add(files.PREDICTOR_SEARCH, state_bytes(trained.predictor))
-    group.add(files.TRAJECTORIES, trajectory_bytes(steps))
-    group.add(files.QUERIES, queries_bytes(query_rows(oracle)))
-    group.add(files.CONFIG, json_bytes(config.to_dict()))
-    group.add(files.SUMMARY, summary_bytes(summary))  # last: a run is complete once this says so
+    group.add(run_files.PREDICTOR_SEARCH, state_bytes(trained.predictor))
+    group.add(run_files.TRAJECTORIES, trajectory_bytes(steps))
+    group.add(run_files.QUERIES, queries_bytes(query_rows(oracle)))
+    group.add(run_files.CONFIG, json_bytes(config.to_dict()))
+    group.add(run_files.SUMMARY, summary_bytes(summary))  # last: a run is complete once this says so
     folder.check_still(identity, "it was searched")
     group.commit()
     return summary
@@ -189,5 +215,12 @@ def _search(folder: RunFolder, data_dir, budget, rule, progress, identity) -> Ru
 def full_run(
     config: RunConfig, out: Path, data_dir=None, progress: Optional[ProgressFn] = None, index_root: Optional[Path] = None,
 ) -> RunSummary:
-    train_run(config, out, data_dir, progress, index_root=index_root)
-    return search_run(Path(out), data_dir, progress=progress, index_root=index_root)
+    """Train into a new run folder, then search it with the models still in memory: the
+    folder ends as `crlso train` then `crlso search` leave it, without reading back what
+    training just wrote."""
+    run = _train(config, out, data_dir, progress, {}, index_root)
+    folder = RunFolder(out)
+    with folder.lock():
+        summary = _search_trained(folder, run, progress, folder.identity())
+    index_run(folder.path, summary, index_root)
+    return summary

@@ -1,7 +1,7 @@
 """The stages of a CR-LSO run, each a function of the previous ones' results: draw and
 query the labelled set, build the pool, train the teacher, train the latent space, fit the
-search's predictor, measure Kendall tau, search. `pipeline` strings them into a run folder;
-`compare` shares them between the methods of one bench group."""
+search's predictor, measure Kendall tau, search. pipeline/run.py strings them into a run folder;
+bench/methods.py shares them between the methods of one bench group."""
 
 from __future__ import annotations
 
@@ -44,6 +44,16 @@ def draw_labelled(config: RunConfig, benchmark: Benchmark) -> tuple[Oracle, list
     labelled = benchmark.sample(np.random.default_rng(config.seed), config.labelled)
     accuracy = np.array([oracle.query(c, "labelled") for c in labelled]) / 100.0
     return oracle, labelled, accuracy
+
+
+def labelled_oracle(benchmark: Benchmark, dataset: str, budget: int, labelled: list) -> Oracle:
+    """A fresh oracle for a search that starts from a labelled set paid for earlier (in
+    training, or by another method of the bench): its cells queried again, in order, as
+    "labelled", so they count against the budget and are never queried twice."""
+    oracle = Oracle(benchmark, dataset, budget)
+    for cell in labelled:
+        oracle.query(cell, "labelled")
+    return oracle
 
 
 def run_pool(config: RunConfig, benchmark: Benchmark, labelled: list) -> CellPool:

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Optional
 
 from crlso_core.catalog.config import RunConfig
-from crlso_core.common import files
 from crlso_core.common.errors import CRLSOError
-from crlso_core.common.files import LinkOut, finish_group, path_inside, read_json, write_json
+from crlso_core.common.files import LinkOut, finish_group, path_inside, read_json, uninterrupted, write_json
 from crlso_core.common.locks import FolderLock, owner_alive, owner_record, read_owner
 from crlso_core.store.records import RunSummary
 
@@ -269,7 +268,7 @@ class RunClaim:
 
     def commit(self) -> None:
         """Make the finished run visible under its name, in one rename."""
-        with files.uninterrupted():
+        with uninterrupted():
             (self.staging / OWNER_FILE).unlink(missing_ok=True)
             try:
                 os.rename(self.staging, self.path)  # replaces an empty folder; refuses a full one

@@ -19,7 +19,7 @@ from crlso_core.catalog.methods import SIDE_LABELS
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.models import GVAE
 from crlso_core.models.training import prepare_torch
-from crlso_core.spaces.base import SearchSpace
+from crlso_core.spaces.base import Cell, SearchSpace
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.models import load_trained
 from crlso_core.store.pool import CellPool
@@ -66,6 +66,12 @@ class RunView:
     def row_of(self) -> dict[str, int]:
         return {a: i for i, a in enumerate(self.archs)}
 
+    def cell_of(self, arch: str) -> Cell:
+        """The cell of a string: the pool's own parsed cell when it is a pool cell, else the
+        string parsed (a decoded cell outside the pool, a cell a search found there)."""
+        row = self.row_of.get(arch)
+        return self.pool.cells[row] if row is not None else self.space.parse(arch)
+
     @cached_property
     def valid(self) -> np.ndarray:
         """True validation accuracy of every pool cell (NaN where the benchmark has none)."""
@@ -95,10 +101,14 @@ class RunView:
         return 100.0 * (1.0 - error.reshape(-1).numpy())
 
     @torch.no_grad()
-    def decode(self, z: np.ndarray) -> list[str]:
-        """The cells (strings) the decoder makes at latent codes; they may lie outside the pool."""
+    def decode_cells(self, z: np.ndarray) -> list[Cell]:
+        """The cells the decoder makes at latent codes; they may lie outside the pool."""
         logits = self.gvae.decoder(torch.as_tensor(np.asarray(z, dtype=np.float32)).reshape(-1, self.codes.shape[1]))
-        return self.space.format_many(self.space.decode(logits))
+        return self.space.decode(logits)
+
+    def decode(self, z: np.ndarray) -> list[str]:
+        """The strings of the cells the decoder makes at latent codes."""
+        return self.space.format_many(self.decode_cells(z))
 
     def _split(self, archs: Sequence[str]) -> tuple[np.ndarray, list[int]]:
         rows = np.array([self.row_of.get(a, -1) for a in archs], dtype=np.int64)
@@ -111,11 +121,6 @@ class RunView:
         if outside:
             out[outside] = self.benchmark.valid_accuracy(self.space.parse_many([archs[i] for i in outside]), self.dataset)
         return out
-
-    def test_of(self, archs: Sequence[str]) -> Optional[np.ndarray]:
-        if not self.has_test:
-            return None
-        return self.benchmark.test_accuracy(self.space.parse_many(archs), self.dataset)
 
     @torch.no_grad()
     def codes_of(self, archs: Sequence[str]) -> np.ndarray:

@@ -13,7 +13,6 @@ from crlso_app import cell_render
 from crlso_app.cell_render import (
     MIN_LINE_CONTRAST,
     MIN_TEXT_CONTRAST,
-    cell_dot,
     contrast_ratio,
     label_help_markdown,
     legend_html,
@@ -21,7 +20,6 @@ from crlso_app.cell_render import (
     show_cell,
 )
 from crlso_core.catalog import registry
-from crlso_core.common.errors import CRLSOError
 from crlso_core.spaces.drawing import FAINT, PALETTE, PLAIN
 
 SPACES = registry.names()
@@ -81,8 +79,7 @@ def test_every_space_draws_well_formed_dot_with_every_node_edge_and_op(space):
     colours = space.colours()
     for cell in _sample(space):
         drawings = space.drawing(cell)
-        dot = cell_dot(space.format(cell), space.name)
-        assert dot == space.to_dot(cell)
+        dot = space.to_dot(cell)
         _assert_well_formed(dot)
         for c, drawing in enumerate(drawings):
             for k, node in enumerate(drawing.nodes):
@@ -106,7 +103,8 @@ def test_every_space_draws_well_formed_dot_with_every_node_edge_and_op(space):
 
 
 def test_nb201_draws_its_ops_on_edges_and_none_faint():
-    dot = cell_dot(NB201_ARCH, "nb201")
+    nb201 = registry.get_space("nb201")
+    dot = nb201.to_dot(nb201.parse(NB201_ARCH))
     assert dot.count("->") == 6 and dot.count("style=dashed") == 1
     assert re.search(r'c0n2 -> c0n3 \[[^\n]*style=dashed', dot)  # the 'none' edge
     assert "conv<BR/>3×3" in dot and "avg<BR/>pool<BR/>3×3" in dot and "skip" in dot
@@ -116,7 +114,7 @@ def test_nb201_draws_its_ops_on_edges_and_none_faint():
 
 def test_nb101_and_the_toy_space_label_their_op_nodes_readably():
     toy = registry.get_space("toy")
-    dot = cell_dot("conv-pool-id/101", "toy")
+    dot = toy.to_dot(toy.parse("conv-pool-id/101"))
     assert re.findall(r'label="(\w+)", fillcolor="(#\w+)", fontcolor="white"', dot) == [
         ("conv", toy.colours()["conv"]), ("pool", toy.colours()["pool"]), ("id", toy.colours()["id"])
     ]
@@ -158,29 +156,34 @@ def test_every_op_colour_reads_on_white(space):
     assert contrast_ratio(FAINT) >= MIN_LINE_CONTRAST  # dashed lines with no op: never text
 
 
-def test_a_bad_cell_string_is_one_clear_error_and_draws_nothing():
-    with pytest.raises(CRLSOError, match="Not a NAS-Bench-201 cell string"):
-        cell_dot("|conv~0|+", "nb201")
-    with pytest.raises(CRLSOError, match="Unknown search space"):
-        cell_dot(NB201_ARCH, "nb999")
+def test_show_cell_draws_the_cell_object_it_is_given_and_parses_no_string(monkeypatch):
+    """A page hands show_cell its run's space and the pool's parsed cell: nothing is parsed
+    again on the way to the drawing (a string is parsed only where it enters the page)."""
+    toy = registry.get_space("toy")
+    cell = toy.parse("conv-pool-id/101")
+
+    def parse(*_):
+        raise AssertionError("show_cell parsed a string")
+
+    monkeypatch.setattr(type(toy), "parse", parse)
     calls = []
-    container = type("Recorder", (), {"__getattr__": lambda self, name: lambda *a, **k: calls.append(name)})()
-    with pytest.raises(CRLSOError, match="Not a toy cell"):
-        show_cell("conv-pool/1", "toy", container)
-    assert calls == []
+    container = type("Recorder", (), {"__getattr__": lambda self, name: lambda *a, **k: calls.append((name, a, k))})()
+    show_cell(toy, cell, container)
+    assert [c[0] for c in calls] == ["html", "graphviz_chart", "markdown"]
+    assert calls[1][1][0] == toy.to_dot(cell) and calls[1][2]["alt"] == f"cell {toy.format(cell)}"
 
 
 def test_show_cell_draws_the_chart_then_a_legend_of_the_ops_it_uses():
     calls = []
     container = type("Recorder", (), {"__getattr__": lambda self, name: lambda *a, **k: calls.append((name, a, k))})()
-    show_cell(NB201_ARCH, "nb201", container)
+    nb201 = registry.get_space("nb201")
+    show_cell(nb201, nb201.parse(NB201_ARCH), container)
     assert [c[0] for c in calls] == ["html", "graphviz_chart", "markdown"]
     style, chart, legend = calls
     assert style[1][0].startswith("<style>") and 'text[font-size="16.00"] { font-size: 16px; }' in style[1][0]
-    assert chart[1][0] == cell_dot(NB201_ARCH, "nb201") and chart[2]["alt"] == f"cell {NB201_ARCH}"
+    assert chart[1][0] == nb201.to_dot(nb201.parse(NB201_ARCH)) and chart[2]["alt"] == f"cell {NB201_ARCH}"
     html = legend[1][0]
     assert legend[2] == {"unsafe_allow_html": True}
-    nb201 = registry.get_space("nb201")
     colours = nb201.colours()
     assert [op for op in nb201.op_names if f"({op})" in html] == ["skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
     assert "none" in html and f"dashed {colours['none']}" in html  # none: its own colour, dashed
@@ -203,8 +206,10 @@ def test_show_cell_runs_in_streamlit():
 
     def app():
         from crlso_app.cell_render import show_cell
+        from crlso_core.catalog.registry import get_space
 
-        show_cell("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|", "nb201")
+        nb201 = get_space("nb201")
+        show_cell(nb201, nb201.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|"))
 
     at = AppTest.from_function(app).run(timeout=60)
     assert not at.exception
@@ -231,7 +236,7 @@ def test_every_space_explains_its_labels_with_a_real_example(space):
     shapes, runs = {_shape(label) for label in labels}, set().union(*(_runs(label) for label in labels))
     real = [e for e in examples if _shape(e) in shapes and _runs(e) <= runs]
     assert real, (space.name, examples, sorted(labels)[:3])  # written as space.label writes its labels, from their pieces
-    text = label_help_markdown(space.name)
+    text = label_help_markdown(space)
     assert space.title in text and space.label_help in text
 
 
@@ -245,5 +250,5 @@ def test_the_examples_are_the_labels_of_known_cells():
 
 def test_a_space_without_label_help_shows_nothing(monkeypatch):
     monkeypatch.setattr(type(registry.get_space("toy")), "label_help", "")
-    assert label_help_markdown("toy") == ""
-    assert cell_render.label_help_markdown("nb201")
+    assert label_help_markdown(registry.get_space("toy")) == ""
+    assert cell_render.label_help_markdown(registry.get_space("nb201"))

@@ -1,6 +1,7 @@
 import numpy as np
 
 from crlso_app import figures
+from crlso_app.trajectory_chart import walk_figure
 from crlso_core.analysis.curves import Curve
 from crlso_core.analysis.similarity import cosine_blocks
 from crlso_core.catalog.methods import SIDE_COLOURS
@@ -95,16 +96,6 @@ def test_a_method_has_one_colour_on_every_page():
     assert figures.side_name("crls") == "CR-LS" and figures.side_name("ls") == "LS"
 
 
-def test_a_trajectory_is_drawn_as_moves_from_its_start_with_the_current_one_highlighted():
-    rng = np.random.default_rng(4)
-    path = np.array([[0.0, 0.0], [1.0, 0.5], [0.0, 0.0], [-1.0, 1.0]])  # the start, then three moves (one back to the start)
-    fig = figures.trajectory_detail(rng.normal(size=(200, 2)), path, ["s", "1", "2", "3"], 3, "t")
-    moves = next(t for t in fig.data if t.name == "moves")
-    assert list(moves.x) == [0.0, 1.0, None, 0.0, 0.0, None, 0.0, -1.0, None]  # every segment leaves the start
-    current = next(t for t in fig.data if t.name == "this move")
-    assert list(current.x) == [0.0, -1.0] and current.line.color == figures.CURRENT
-
-
 def _surface(n=200):
     from crlso_core.analysis.convexity import SurfaceInfo
 
@@ -162,7 +153,7 @@ def test_the_pool_behind_a_search_is_one_density_image_at_the_charts_zoom():
     rng = np.random.default_rng(5)
     xy = rng.normal(size=(5000, 2))
     path = np.array([[0.0, 0.0], [0.2, 0.1], [-0.1, 0.3]])
-    detail = figures.trajectory_detail(xy, path, ["s", "1", "2"], 1, "t")
+    detail = walk_figure(xy, path[0], path[1:], ["1", "2"], np.empty((0, 2)), "s", 1, "t")
     cloud = detail.data[0]
     assert cloud.type == "heatmap" and not cloud.showscale and cloud.hoverinfo == "skip"
     z = np.asarray(cloud.z, dtype=np.float64)

@@ -11,7 +11,7 @@ from crlso_core.common.files import read_csv, read_json
 from crlso_core.models import ICNN
 from crlso_core.pipeline.run import search_run
 from crlso_core.search.origins import ORIGINS, Origins
-from crlso_core.store.folder import RunFolder
+from crlso_core.store.folder import RUN_FILES, SUMMARY, RunFolder
 from crlso_core.store.index import list_runs
 from crlso_core.store.models import load_latent
 from crlso_core.store.records import RUN_FORMAT
@@ -127,3 +127,37 @@ def test_a_sampled_pool_reports_reconstruction_of_cells_it_never_saw(nb301_pair,
     darts = RunFolder(nb301_pair / "darts-crls").summary()
     assert darts.recon_heldout is not None and 0.0 <= darts.recon_heldout <= 1.0 and HELDOUT_CELLS == 2_000
     assert RunFolder(smoke_pair / "pair-crls").summary().recon_heldout is None  # NB201's pool is the whole space: nothing held out
+
+
+def test_crlso_run_hands_its_trained_models_to_the_search_in_memory(tmp_path, monkeypatch):
+    """`full_run` loads the benchmark once and never reads back what training wrote (the
+    models, the config, the labelled set), yet leaves the folder `train_run` then
+    `search_run` leave, file for file."""
+    from crlso_core.catalog.presets import preset
+    from crlso_core.pipeline import run as pipeline_run
+
+    config = preset("smoke", space="toy", dataset="synthetic", seed=2, device="cpu")
+    pipeline_run.train_run(config, tmp_path / "on-disk")
+    pipeline_run.search_run(tmp_path / "on-disk")
+
+    loads = []
+    real_load = pipeline_run.load_benchmark
+    monkeypatch.setattr(pipeline_run, "load_benchmark", lambda *a: loads.append(a) or real_load(*a))
+
+    def read_back(*_):
+        raise AssertionError("crlso run read its trained run back from disk")
+
+    for name in ("load_trained", "read_queries"):
+        monkeypatch.setattr(pipeline_run, name, read_back)
+    monkeypatch.setattr(RunFolder, "open", read_back)
+    summary = pipeline_run.full_run(preset("smoke", space="toy", dataset="synthetic", seed=2, device="cpu"), tmp_path / "in-memory")
+
+    assert len(loads) == 1 and summary.complete
+    disk, memory = tmp_path / "on-disk", tmp_path / "in-memory"
+    assert sorted(p.name for p in memory.iterdir()) == sorted(p.name for p in disk.iterdir())
+    for name in RUN_FILES:
+        if name != SUMMARY:
+            assert (memory / name).read_bytes() == (disk / name).read_bytes(), name
+    on_disk, in_memory = RunFolder(disk).summary(), RunFolder(memory).summary()
+    timeless = {"created", "wall_s"}
+    assert {k: v for k, v in vars(in_memory).items() if k not in timeless} == {k: v for k, v in vars(on_disk).items() if k not in timeless}

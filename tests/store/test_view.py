@@ -30,6 +30,15 @@ def test_a_view_of_a_sampled_pool_decodes_and_encodes_cells_outside_it(toy_pair)
     codes = run.codes_of(outside[:5])
     assert codes.shape == (5, run.codes.shape[1]) and np.isfinite(codes).all()
     assert all(run.space.parse(a) for a in run.decode(codes))
+    assert run.space.format_many(run.decode_cells(codes)) == run.decode(codes)
+
+
+def test_a_views_cell_of_a_pool_string_is_the_pools_own_parsed_cell(toy_pair, monkeypatch):
+    run = load_view(toy_pair / "toy-crls")
+    outside = next(a for a in run.space.format_many(run.space.all_cells()) if a not in run.row_of)
+    assert run.cell_of(outside) == run.space.parse(outside)  # outside the pool: parsed at that edge
+    monkeypatch.setattr(type(run.space), "parse", lambda *_: pytest.fail("a pool cell was parsed again"))
+    assert all(run.cell_of(a) is c for a, c in zip(run.archs[:20], run.pool.cells))
 
 
 def test_a_run_with_missing_files_is_a_clear_error(tmp_path):

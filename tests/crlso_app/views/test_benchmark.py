@@ -98,3 +98,24 @@ def test_a_bad_cell_string_reads_as_typed_not_struck_through(open_page, empty_st
     at.text_input(key="typed-cell").input("|conv~0|+|none~1|").run()
     message = at.error[0].value
     assert "\\~0" in message and "~" not in message.replace("\\~", "")  # every '~' escaped: Markdown would strike text through
+
+
+def test_a_typed_cell_outside_the_table_is_parsed_once_and_drawn(open_page, empty_store, monkeypatch, cells_of):
+    """The text box is the page's edge: the typed string is parsed there, once, and the cell
+    object goes on to the benchmark's answer and the drawing (it was parsed 3 times)."""
+    import numpy as np
+
+    from crlso_core.catalog.registry import get_space
+
+    nb301 = get_space("nb301")
+    (cell,) = nb301.sample(np.random.default_rng(12345), 1)  # not among the page's 5,000 cells drawn with seed 0
+    typed = nb301.format(cell)
+    at = open_page("benchmark", empty_store, space="nb301")
+    parsed = []
+    real_parse = type(nb301).parse
+    monkeypatch.setattr(type(nb301), "parse", lambda self, arch: parsed.append(arch) or real_parse(self, arch))
+    at.text_input(key="typed-cell").input(typed).run()
+    assert not at.exception and not at.error
+    assert parsed.count(typed) == 1
+    assert "Not among the cells shown" in "\n".join(m.value for m in at.markdown)
+    assert nb301.to_dot(cell) in cells_of(at)
