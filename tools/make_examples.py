@@ -35,7 +35,7 @@ from crlso_core.common.files import write_bytes_atomic
 from crlso_core.models.training import kendall_tau, prepare_torch, reconstruction_accuracy
 from crlso_core.pipeline.pair import baseline_run, train_pair
 from crlso_core.pipeline.run import search_run
-from crlso_core.store import folder as files
+from crlso_core.store import folder as run_files
 from crlso_core.store.bundles import export_zip
 from crlso_core.store.examples import EXAMPLES, PREFIX
 from crlso_core.store.folder import RunFolder
@@ -92,9 +92,9 @@ def add_found_map(runs: dict[str, Path]) -> Path | None:
         copied = copies[coder_side]
         if cached_found_map(copied, found_sources(copies), load_view(copied).codes_of) is None:
             return None
-        (made,) = (copied / files.ANALYSIS).glob("found-*.npz")
-        target = coder / files.ANALYSIS / made.name
-        for old in (coder / files.ANALYSIS).glob("found-*.npz"):
+        (made,) = (copied / run_files.ANALYSIS).glob("found-*.npz")
+        target = coder / run_files.ANALYSIS / made.name
+        for old in (coder / run_files.ANALYSIS).glob("found-*.npz"):
             old.unlink()
         shutil.copyfile(made, target)
     return target
@@ -148,13 +148,13 @@ def _short_trajectory(path: Path) -> None:
 
 def compact(run: Path) -> None:
     folder = RunFolder(run)
-    if folder.has(files.TRAJECTORIES):
-        _short_trajectory(folder.file(files.TRAJECTORIES))
-    for name in (files.TEACHER, files.GVAE, files.PREDICTOR, files.PREDICTOR_SEARCH):
+    if folder.has(run_files.TRAJECTORIES):
+        _short_trajectory(folder.file(run_files.TRAJECTORIES))
+    for name in (run_files.TEACHER, run_files.GVAE, run_files.PREDICTOR, run_files.PREDICTOR_SEARCH):
         if folder.has(name):
             _half(folder.file(name))
-    _half_npz(folder.file(files.LATENT), ("mu",))
-    for path in sorted((run / files.ANALYSIS).glob("*.npz")):
+    _half_npz(folder.file(run_files.LATENT), ("mu",))
+    for path in sorted((run / run_files.ANALYSIS).glob("*.npz")):
         _half_npz(path, ("coords",))
 
 

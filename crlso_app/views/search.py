@@ -24,10 +24,9 @@ from crlso_core.analysis.projections import LABELS, METHODS, place
 from crlso_core.analysis.trajectories import Folded, Move, Trajectory, default_trajectory, trajectories
 from crlso_core.benchmarks import NO_TEST
 from crlso_core.catalog.config import RULES
-from crlso_core.catalog.methods import BASELINE_LABELS, SIDE_METHODS, side_name
+from crlso_core.catalog.methods import SIDE_METHODS, method_ids, method_label, side_name
 from crlso_core.catalog.registry import dataset_title
 from crlso_core.pipeline.jobs.local import active_job, start_job
-from crlso_core.search.baselines import BASELINES
 from crlso_core.search.origins import ABOUT
 from crlso_core.spaces.base import SearchSpace
 from crlso_core.store.examples import copy_pair
@@ -63,7 +62,7 @@ def results_table(pair, optimum: Optional[float], has_test: bool, label) -> pd.D
         if s.complete:
             rows.append(row(SIDE_METHODS[side], s.budget, s.best_arch, s.best_valid_acc, s.best_test_acc, s.queries_to_best))
         for name, b in s.baselines.items():
-            rows.append(row(BASELINE_LABELS.get(name, name), b.budget, b.best_arch, b.best_valid_acc, b.best_test_acc, b.queries_to_best))
+            rows.append(row(method_label(name), b.budget, b.best_arch, b.best_valid_acc, b.best_test_acc, b.queries_to_best))
     return pd.DataFrame(rows)
 
 
@@ -226,8 +225,8 @@ with st.form("search"):
                        "queried · ray: walk the descent direction in steps of the codes' spacing and query the first new cell "
                        "· step: one step without noise, growing on repeats · mixed: ranked, with the starts' one-mutation "
                        "neighbours among the candidates (not all latent moves)")
-    baselines = kept_widget(c[2].multiselect, "Baselines beside it", "baselines", ["rea"], form=True, options=list(BASELINES),
-                            format_func=BASELINE_LABELS.get)
+    baselines = kept_widget(c[2].multiselect, "Baselines beside it", "baselines", ["rea"], form=True, options=method_ids("baseline"),
+                            format_func=method_label)
     if pair.example:
         st.caption("This example pair ships with the app and is never changed: the search runs on a copy of it in your runs folder.")
     go_search = st.form_submit_button("Start search", type="primary")

@@ -20,6 +20,7 @@ from crlso_core.catalog.registry import get_spec, names
 from crlso_core.common.errors import CRLSOError
 from crlso_core.models.training import resolve_device
 from crlso_core.pipeline.jobs.local import list_jobs, start_job
+from crlso_core.store.pairs import pair_folder
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -68,7 +69,7 @@ def start(values: dict) -> None:
     if not NAME.match(name):
         raise CRLSOError("A run name may use letters, digits, '-', '_' and '.', up to 64 characters.")
     root = runs_root()
-    taken = [side for side in values["sides"] if (root / f"{name}-{side}").exists()]
+    taken = [side for side in values["sides"] if pair_folder(root, name, side).exists()]
     if taken:
         raise CRLSOError(f"A run named {name} already exists; choose another name or delete it on the Runs page.")
     sides = values["sides"]

@@ -13,7 +13,7 @@ import numpy as np
 from crlso_core.benchmarks.base import Benchmark
 from crlso_core.catalog.methods import RENAMED_BASELINES, method_label
 from crlso_core.search.origins import Origins
-from crlso_core.store import folder as files
+from crlso_core.store import folder as run_files
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.records import QueryRow, read_queries
 
@@ -54,9 +54,9 @@ def search_origins(run_dir: Path) -> Optional[Origins]:
     queries.csv, so runs searched before the summary kept the counts are counted too."""
     folder = RunFolder(run_dir)
     summary = folder.summary_or_none()
-    if summary is None or not summary.complete or not folder.has(files.QUERIES):
+    if summary is None or not summary.complete or not folder.has(run_files.QUERIES):
         return None
-    return Origins.of(q.source for q in read_queries(folder.file(files.QUERIES)))
+    return Origins.of(q.source for q in read_queries(folder.file(run_files.QUERIES)))
 
 
 def query_files(run_dir: Path, label: str = OWN_SEARCH, prefix: str = "") -> dict[str, Path]:
@@ -65,8 +65,8 @@ def query_files(run_dir: Path, label: str = OWN_SEARCH, prefix: str = "") -> dic
     folder = RunFolder(run_dir)
     found = {}
     summary = folder.summary_or_none()
-    if summary is not None and summary.complete and folder.has(files.QUERIES):
-        found[label] = folder.file(files.QUERIES)
+    if summary is not None and summary.complete and folder.has(run_files.QUERIES):
+        found[label] = folder.file(run_files.QUERIES)
     for path in folder.baseline_files():
         found[prefix + method_label(RENAMED_BASELINES.get(path.stem, path.stem))] = path
     return found

@@ -13,7 +13,7 @@ import numpy as np
 
 from crlso_core.catalog.config import AUTHORS_RULES
 from crlso_core.search.origins import STEP, origin
-from crlso_core.store import folder as files
+from crlso_core.store import folder as run_files
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.records import TrajectoryStep, read_trajectory
 
@@ -164,9 +164,9 @@ def label_keep(points: np.ndarray, spans: Sequence[float], order: Sequence[int],
 def trajectories(run_dir: Path) -> list[Trajectory]:
     """The search's proposals grouped by the start they stepped from, in search order."""
     folder = RunFolder(run_dir)
-    if not folder.has(files.TRAJECTORIES):
+    if not folder.has(run_files.TRAJECTORIES):
         return []
-    path = folder.file(files.TRAJECTORIES)
+    path = folder.file(run_files.TRAJECTORIES)
     ends_only = folder.config().search.rule in ("ray", "step", *AUTHORS_RULES)
     grouped: dict[str, list[TrajectoryStep]] = {}
     for step in read_trajectory(path):

@@ -23,6 +23,7 @@ from crlso_core.catalog.methods import SIDES
 from crlso_core.catalog.presets import preset
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import read_csv, write_csv
+from crlso_core.store.folder import SUMMARY, RunFolder
 from crlso_core.store.pairs import pair_folder
 
 FIGURES = Path(__file__).resolve().parent / "data" / "figures"  # the committed statistics the pages show
@@ -90,7 +91,7 @@ def run_figures(plan: FigurePlan, out: Path, data_dir=None, progress: Optional[C
             progress(i, len(todo), f"{name} seed {seed}")
         pair = f"{name}-s{seed}"
         runs = out / "runs"
-        missing = tuple(side for side in SIDES if not (pair_folder(runs, pair, side) / "summary.json").exists())
+        missing = tuple(side for side in SIDES if not RunFolder(pair_folder(runs, pair, side)).has(SUMMARY))
         if missing:
             config = preset(name, space=plan.space, dataset=plan.dataset, seed=seed, device=plan.device)
             train_pair(config, runs, pair, data_dir, sides=missing)

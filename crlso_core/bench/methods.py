@@ -30,7 +30,7 @@ from crlso_core.catalog.config import RunConfig
 from crlso_core.catalog.methods import LATENT_METHODS, bind_runners, check_methods, runner_ref
 from crlso_core.catalog.presets import preset
 from crlso_core.models.training import prepare_torch, resolve_device, seed_everything
-from crlso_core.pipeline.stages import draw_labelled, latent_stage, run_pool, search_predictor, search_stage, teacher_stage
+from crlso_core.pipeline.stages import draw_labelled, labelled_oracle, latent_stage, run_pool, search_predictor, search_stage, teacher_stage
 from crlso_core.search.baselines import BASELINES
 
 bind_runners("latent", {runner_ref(search_stage): search_stage})  # a latent record naming another runner fails here
@@ -157,9 +157,7 @@ def _run_latent_methods(benchmark, space, dataset, seed, runs, budget, preset_na
         predictor, predictor_seconds = predictors[predictor_key]
 
         t0 = time.perf_counter()
-        oracle = Oracle(benchmark, dataset, budget)
-        for cell in labelled:
-            oracle.query(cell, "labelled")
+        oracle = labelled_oracle(benchmark, dataset, budget, labelled)
         search_stage(config, pool, latent.gvae, copy.deepcopy(predictor), latent.mu, oracle, device, source=name)
         wall = teacher.seconds + latent.seconds + predictor_seconds + time.perf_counter() - t0
         result = _result(name, dataset, seed, benchmark, oracle, spec.labelled, wall)

@@ -20,7 +20,7 @@ from crlso_core.common.progress import ProgressFn, report
 from crlso_core.pipeline.run import query_rows, train_run
 from crlso_core.pipeline.stages import queries_to_best
 from crlso_core.search.baselines import BASELINES
-from crlso_core.store import folder as files
+from crlso_core.store import folder as run_files
 from crlso_core.store.copies import writable_run
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.index import index_run
@@ -90,7 +90,7 @@ def _baseline(folder: RunFolder, method: str, budget: int, data_dir, progress, i
     summary.baselines[method] = result
     group = FileGroup(folder.path)
     group.add(folder.baseline_queries(method).relative_to(folder.path).as_posix(), queries_bytes(query_rows(oracle)))
-    group.add(files.SUMMARY, summary_bytes(summary))
+    group.add(run_files.SUMMARY, summary_bytes(summary))
     folder.check_still(identity, f"the {method} baseline ran")
     group.commit()
     return result, summary

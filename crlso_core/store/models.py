@@ -22,7 +22,7 @@ from crlso_core.common.files import require_regular, write_bytes_atomic
 from crlso_core.models import GVAE
 from crlso_core.models.build import gvae_for, latent_predictor
 from crlso_core.spaces.base import SearchSpace
-from crlso_core.store import folder as files
+from crlso_core.store import folder as run_files
 from crlso_core.store.arrays import Array, read_npz, text
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.pool import CellPool
@@ -128,11 +128,11 @@ class Trained:
 
 def load_trained(run_dir: Path, config: RunConfig, space: SearchSpace, device) -> Trained:
     folder = RunFolder(run_dir)
-    gvae = load_state(folder.file(files.GVAE), gvae_for(config.gvae, space)).to(device).eval()
-    predictor = load_state(folder.file(files.PREDICTOR), latent_predictor(config.search.predictor, config.gvae)).to(device).eval()
-    archs, mu = load_latent(folder.file(files.LATENT), config.gvae.latent, pool_limit(config, space), cell_chars(config.space))
+    gvae = load_state(folder.file(run_files.GVAE), gvae_for(config.gvae, space)).to(device).eval()
+    predictor = load_state(folder.file(run_files.PREDICTOR), latent_predictor(config.search.predictor, config.gvae)).to(device).eval()
+    archs, mu = load_latent(folder.file(run_files.LATENT), config.gvae.latent, pool_limit(config, space), cell_chars(config.space))
     try:
         pool = CellPool.from_archs(space, archs)
     except CRLSOError as exc:
-        raise CRLSOError(f"{folder.file(files.LATENT)} holds a cell that is not a {space.title} cell ({exc})") from None
+        raise CRLSOError(f"{folder.file(run_files.LATENT)} holds a cell that is not a {space.title} cell ({exc})") from None
     return Trained(gvae, predictor, pool, torch.from_numpy(mu))

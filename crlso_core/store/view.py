@@ -15,7 +15,7 @@ import torch
 
 from crlso_core.benchmarks.base import Benchmark, Optimum
 from crlso_core.catalog.config import RunConfig
-from crlso_core.catalog.methods import SIDE_LABELS
+from crlso_core.catalog.methods import SIDE_LABELS, side_of
 from crlso_core.catalog.registry import load_benchmark
 from crlso_core.models import GVAE
 from crlso_core.models.training import prepare_torch
@@ -47,7 +47,7 @@ class RunView:
 
     @property
     def side(self) -> str:
-        return self.summary.side or ("crls" if self.config.gvae.icnn else "ls")
+        return self.summary.side or side_of(self.config.gvae.icnn)
 
     @property
     def label(self) -> str:

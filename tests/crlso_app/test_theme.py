@@ -43,7 +43,6 @@ BUILDERS = {  # every figure builder of crlso_app/figures.py, on small data
     "trajectory_overview": lambda: figures.trajectory_overview(XY[:, :2], PATH[:2], PATH[1:], ["a", "b"], "t",
                                                                 latent=np.array([True, False])),
     "origins_figure": lambda: figures.origins_figure(_origins(), "t"),
-    "trajectory_detail": lambda: figures.trajectory_detail(XY[:, :2], PATH, ["s", "1", "2"], 1, "t"),
     "accuracy_histogram": lambda: figures.accuracy_histogram(ACC, 91.0, "t", selected=50.0),
     "similarity_figures": lambda: figures.similarity_figures(cosine_blocks(RNG.normal(size=(60, 4)), ACC, k=5), "CR-LS")[1],
     "curves_figure": lambda: figures.curves_figure(CURVES, 91.5, "t", labelled=10),
@@ -56,7 +55,7 @@ BUILDERS = {  # every figure builder of crlso_app/figures.py, on small data
 def test_every_figure_builder_is_listed_here():
     public = {n for n, f in vars(figures).items() if callable(f) and getattr(f, "__module__", "") == figures.__name__
               and n.endswith("_figure") or n in ("latent_scatter_3d", "side_by_side", "trajectory_overview",
-                                                 "trajectory_detail", "accuracy_histogram", "similarity_heatmap")}
+                                                 "accuracy_histogram", "similarity_heatmap")}
     assert public - {"similarity_heatmap", "live_curve_figure"} <= {k.split()[0] for k in BUILDERS}
 
 

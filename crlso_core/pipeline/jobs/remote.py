@@ -24,6 +24,7 @@ from crlso_core.common.errors import CRLSOError
 from crlso_core.common.progress import ProgressEvent
 from crlso_core.pipeline.jobs.cluster import check_fits, connect, import_ray, task_error
 from crlso_core.store.bundles import export_zip, import_zip, merged, update_from_zip
+from crlso_core.store.folder import CONFIG, RunFolder
 
 JOB_CPUS = 2  # torch threads of one job's task: what a job uses on the 2-core machines
 POLL_S = 0.25
@@ -39,8 +40,8 @@ def job_device(job: dict) -> str:
     if not runs:
         return "auto"
     try:
-        return json.loads((Path(runs[0]) / "config.json").read_text()).get("device", "auto")
-    except (OSError, ValueError, AttributeError):
+        return json.loads(RunFolder(Path(runs[0])).file(CONFIG).read_text()).get("device", "auto")
+    except (OSError, ValueError, AttributeError, CRLSOError):
         return "auto"
 
 

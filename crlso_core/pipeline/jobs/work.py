@@ -15,7 +15,7 @@ from crlso_core.catalog.methods import SIDES
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.progress import ProgressEvent, ProgressFn
 from crlso_core.pipeline.stages import CHECK
-from crlso_core.store import folder as files
+from crlso_core.store import folder as run_files
 from crlso_core.store.folder import RunFolder
 from crlso_core.store.pairs import pair_folders
 
@@ -54,7 +54,7 @@ def _project(progress: ProgressFn, side: str, run_dir: Path, methods: list[str],
     from crlso_core.analysis.cache import cached_projection
     from crlso_core.store.models import load_latent
 
-    _, codes = load_latent(RunFolder(run_dir).file(files.LATENT))
+    _, codes = load_latent(RunFolder(run_dir).file(run_files.LATENT))
     for method in methods:
         expected = PROJECTION_SECONDS.get(method, 30.0) * len(codes) / 15_625
         _timed(progress, f"{side}:{method}", expected, lambda m=method: cached_projection(run_dir, codes, m, dims))
