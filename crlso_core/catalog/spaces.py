@@ -22,8 +22,8 @@ NB201 = SpaceSpec(
     data_files={nb201.DEFAULT_TABLE: nb201.HOW_TO_GET},
     preset_times={  # what the Train page promises; docs/presets.md has each measurement
         "smoke": "about 10 s for a pair: for a first look, nothing learned",
-        "lesson": ("this page's job (both sides trained, no search) took 29 min in the one run measured, on a 2-core "
-                   "CPU shared with other jobs (load average 8 to 15)"),
+        "lesson": ("this page's job (both sides trained, no search): median 44 s over 3 runs on a 2-core AMD EPYC CPU "
+                   "with nothing else running; 6.5 min beside a 2-worker bench, 29 min at load average 8 to 15"),
         "demo": "about 80 s for a pair on a 2-core CPU",
         "paper": "about 25 min for a pair on a 2-core CPU, the authors' settings",
     },

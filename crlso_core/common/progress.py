@@ -23,11 +23,11 @@ def report(progress: Optional[ProgressFn], stage: str, step: int, total: int, **
 
 
 # Each stage kind's share of a job, in seconds of a lesson pair on NB201 (results/
-# lesson_time_nb201.json, the Train page's job on a loaded 2-core machine: G-VAE 610 / 824 s a
-# side, the checks 122 s on LS, the teachers tens of seconds, 5 s before the first report, for
-# "start": Python, PyTorch and the benchmark loading). Only the shares matter: the pace is the
-# job's own. A stage kind not listed counts as the mean of those that are.
-STAGE_WEIGHTS = {"start": 5.0, "teacher": 30.0, "gvae": 700.0, "check": 70.0}
+# lesson_time_nb201.json, medians of the Train page's job on an idle 2-core machine: G-VAE 15 s
+# a side, the checks about 5 s, the teachers 1-4 s, about 1 s for "start": Python, PyTorch and
+# the benchmark loading). Only the shares matter: the pace is the job's own. A stage kind not
+# listed counts as the mean of those that are.
+STAGE_WEIGHTS = {"start": 1.0, "teacher": 2.4, "gvae": 15.2, "check": 4.8}
 
 
 def _weight(stage: str, weights: dict[str, float]) -> float:
