@@ -12,10 +12,8 @@ import numpy as np
 from crlso_core.analysis.projections import Projection, project
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import LinkOut, path_inside, write_inside
-from crlso_core.store.arrays import Array, check_npz, read_npz
+from crlso_core.store.analysis_files import read_projection_file
 from crlso_core.store.examples import is_example
-
-MAX_LATENT = 4096  # a PCA's components span the codes' width (a config allows 512)
 
 
 def keep(run_dir: Path, name: str, data: bytes) -> None:
@@ -34,32 +32,6 @@ def _name(method: str, dims: int) -> str:
 
 def projection_path(run_dir: Path, method: str, dims: int) -> Path:
     return Path(run_dir) / _name(method, dims)
-
-
-def projection_arrays(cells: int, dims: int) -> dict[str, Array]:
-    """What a cached projection holds: a point per pool cell, and PCA's way back."""
-    return {
-        "coords": Array("f", (cells, dims)), "seconds": Array("f", ()),
-        "explained_variance": Array("f", (dims,), optional=True), "components": Array("f", (dims, "latent"), optional=True),
-        "mean": Array("f", ("latent",), optional=True),
-    }
-
-
-def _projection_file(cells: int, dims: int) -> tuple:
-    """read_npz's arguments for a projection of `cells` points in `dims` dimensions."""
-    limit = 8 * (cells * dims + 2 * dims * MAX_LATENT + MAX_LATENT + 2**10)
-    return projection_arrays(cells, dims), {"latent": MAX_LATENT}, limit, f"a projection of {cells:,} cells in {dims} dimensions"
-
-
-def read_projection_file(path: Path, cells: int, dims: int) -> dict[str, np.ndarray]:
-    """The arrays of a projection file, checked on its headers first (a run folder may come
-    from anyone); CRLSOError if it is none."""
-    return read_npz(path, *_projection_file(cells, dims))
-
-
-def read_projection_header(path: Path, cells: int, dims: int) -> None:
-    """CRLSOError unless the file's headers fit a projection (no array is read)."""
-    check_npz(path, *_projection_file(cells, dims))
 
 
 def load_projection(run_dir: Path, method: str, dims: int, cells: int) -> Optional[Projection]:

@@ -16,15 +16,10 @@ from crlso_core.analysis.cache import keep
 from crlso_core.analysis.projections import project
 from crlso_core.common.errors import CRLSOError
 from crlso_core.common.files import path_inside
-from crlso_core.store.arrays import Array, check_npz, read_npz, text
+from crlso_core.store.analysis_files import MAX_METHODS, MAX_PER_METHOD, read_found_file
 from crlso_core.store.examples import is_example
 from crlso_core.store.folder import ANALYSIS
 from crlso_core.store.records import read_queries
-
-MAX_PER_METHOD = 1_000  # t-SNE of a few thousand points takes seconds on a 2-core CPU
-MAX_METHODS = 32  # method labels one map may hold (a pair's latent searches and baselines are under ten)
-MAX_LABEL = 64  # characters of a method's label
-MAX_CELL_CHARS = 418  # the longest cell string of any space (NB301's; store/models.py CELL_CHARS)
 
 
 @dataclass
@@ -68,28 +63,10 @@ def found_key(sources: dict[str, Path]) -> str:
     return digest.hexdigest()[:12]
 
 
-def found_arrays(chars: int = MAX_CELL_CHARS) -> dict[str, Array]:
-    """What a found-<key>.npz holds: per point, its method, cell, accuracy and place."""
-    return {"methods": Array("U", ("points",), text(MAX_LABEL)), "archs": Array("U", ("points",), text(chars)),
-            "valid": Array("f", ("points",)), "xy": Array("f", ("points", 2))}
-
-
-def _found_file(methods: int) -> tuple:
-    """read_npz's arguments for a found map of at most `methods` methods."""
-    points = MAX_PER_METHOD * methods
-    limit = points * (text(MAX_LABEL) + text(MAX_CELL_CHARS) + 8 + 16)
-    return found_arrays(), {"points": points}, limit, f"a map of the cells {methods} methods queried"
-
-
-def check_found(path: Path, methods: int = MAX_METHODS) -> None:
-    """CRLSOError unless the file's headers fit a found map (no array is read)."""
-    check_npz(path, *_found_file(methods))
-
-
 def read_found(path: Path, methods: int = MAX_METHODS) -> FoundMap:
     """A found map kept in a run's analysis folder, its headers checked before anything is
     read (a run folder may come from anyone); CRLSOError if it is none."""
-    f = read_npz(path, *_found_file(methods))
+    f = read_found_file(path, methods)
     return FoundMap(f["methods"].tolist(), f["archs"].tolist(), f["valid"].astype(np.float64), f["xy"].astype(np.float32))
 
 

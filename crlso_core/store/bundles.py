@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Optional
 
 from crlso_core.common.errors import CRLSOError, quoted
+from crlso_core.store.analysis_files import check_found, read_projection_header
 from crlso_core.store.arrays import unreadable
 from crlso_core.store.examples import PREFIX as EXAMPLE_PREFIX
 from crlso_core.store.folder import (
@@ -232,9 +233,6 @@ def _queried(run_dir: Path) -> list[str]:
 
 def _analysis_misfit(run_dir: Path, cells: int) -> Optional[str]:
     """Why an analysis/*.npz does not fit the run (checked on its headers alone), or None."""
-    from crlso_core.analysis.cache import read_projection_header
-    from crlso_core.analysis.found import check_found
-
     for path in sorted((run_dir / ANALYSIS).glob("*.npz")):
         try:
             if path.name.startswith("found-"):
