@@ -123,7 +123,7 @@ def app_section(app: dict, baseline: dict | None = None) -> str:
     if baseline is None:
         lines += ["| interaction | median s | times measured |", "|---|---:|---:|"]
         lines += [f"| {k} | {app['median_s'][k]:.2f} | {len(v)} |" for k, v in app["timings_s"].items()]
-        return "\n".join(lines)
+        return "\n".join(lines + cold_start_lines(app.get("cold_start")))
     if baseline.get("pair_note"):
         lines += [f"Beside it, {baseline['pair_note']}.", ""]
     lines += ["| interaction | median s | baseline s | ratio | times measured |", "|---|---:|---:|---:|---:|"]
@@ -132,6 +132,29 @@ def app_section(app: dict, baseline: dict | None = None) -> str:
         shown = f"{before:.2f} | {app['median_s'][k] / before:.2f}" if before else "- | -"
         lines.append(f"| {k} | {app['median_s'][k]:.2f} | {shown} | {len(v)} |")
     return "\n".join(lines)
+
+
+def cold_start_lines(cold: dict | None) -> list[str]:
+    """A class's first minutes (`app_speed --cold`): each checkout's medians side by side,
+    and the same command's earlier run beside them when the file keeps one."""
+    if not cold:
+        return []
+    runs = cold["runs"]
+    names = [n for n in ("baseline", "this") if n in runs]
+    heads = [f"{n} ({runs[n]['commit']})" for n in names]
+    lines = ["", "### A class's first minutes: a fresh server, then each shipped example's pages", "",
+             f"`python -m measurements.app_speed --cold --baseline DIR --repeat {cold['repeat']}` on {cold['machine']}: "
+             f"{cold['what']}; {cold.get('pair_note', '')}. Medians, s.", ""]
+    first = cold.get("first_run_of_the_same_command") or {}
+    earlier = first.get("median_s", {})
+    extra = [f"earlier run: {n} ({first.get('commits', {}).get(n, '?')})" for n in names] if earlier else []
+    lines += ["| first load | " + " | ".join(heads + extra) + " |", "|---|" + "---:|" * (len(heads) + len(extra))]
+    for key in runs[names[-1]]["median_s"]:
+        row = [f"{runs[n]['median_s'].get(key, float('nan')):.2f}" for n in names]
+        if earlier:
+            row += [f"{earlier.get(key, {}).get(f'{n}_median_s', float('nan')):.2f}" for n in names]
+        lines.append(f"| {key} | " + " | ".join(row) + " |")
+    return lines
 
 
 def store_dev(bench: Path, space: str, note: str | None = None) -> None:
