@@ -27,6 +27,8 @@ from typing import Optional
 
 import streamlit as st
 
+from crlso_core.common.errors import CRLSOError
+
 THREAD = "crlso-warm-up"
 MODULES = (  # what the pages import (a second or more each on a busy 2-core machine: torch alone takes several)
     "torch", "pandas", "plotly.graph_objects", "matplotlib.figure", "crlso_core.store.view", "crlso_app.figures",
@@ -82,9 +84,13 @@ def warm(log=None) -> dict[str, float]:
     spent["imports"] = time.perf_counter() - t0
     for path in runs_to_warm():
         t0 = time.perf_counter()
-        run = view(path)
-        for method, dims in SHOWN:
-            projection(run, method, dims)  # read from the run's analysis/ (a missing t-SNE/UMAP stays missing)
+        try:
+            run = view(path)
+            for method, dims in SHOWN:
+                projection(run, method, dims)  # read from the run's analysis/ (a missing t-SNE/UMAP stays missing)
+        except CRLSOError as exc:  # one run that cannot be opened (its page says why) leaves the others warmed
+            print(f"The warm-up skipped {path.name}: {exc}", file=sys.stderr)
+            continue
         spent[path.name] = time.perf_counter() - t0
     _warmed.set()
     return spent

@@ -22,10 +22,13 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(autouse=True)
-def _only_the_runs_a_test_makes(monkeypatch):
+def _only_the_runs_a_test_makes(monkeypatch, tmp_path_factory):
     """Pages and pair lists see only the runs a test makes; the shipped examples have tests of
-    their own, which turn them back on (monkeypatch.delenv)."""
+    their own, which turn them back on (monkeypatch.delenv). The default run store is a fresh
+    folder, never the checkout's ./runs: a test's run indexed there (a toy space's) was the
+    first pair `make run` then showed, after `make test`."""
     monkeypatch.setenv("CRLSO_EXAMPLES", "off")
+    monkeypatch.setenv("CRLSO_RUNS", str(tmp_path_factory.mktemp("default-runs")))
 
 
 @pytest.fixture(scope="session")

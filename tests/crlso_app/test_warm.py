@@ -65,3 +65,14 @@ def test_a_rehearsal_whose_page_fails_says_which_and_goes_on(monkeypatch, tmp_pa
     assert set(spent) == {"no-such-pair pages"}  # it went on to the end
     err = capsys.readouterr().err
     assert "The warm-up's visit of no-such-pair stopped" in err
+
+
+def test_a_run_that_cannot_be_opened_is_skipped_and_the_others_are_warmed(monkeypatch, tmp_path, capsys):
+    """`make test` once left a toy-space run in ./runs; the warm-up then stopped at it and the
+    server started cold."""
+    monkeypatch.delenv("CRLSO_EXAMPLES", raising=False)
+    example = next(p for p in warm.runs_to_warm() if p.name == f"{PREFIX}nb101-crls")
+    monkeypatch.setattr(warm, "runs_to_warm", lambda: [tmp_path / "gone-crls", example])
+    spent = warm.warm()
+    assert set(spent) == {"imports", example.name}
+    assert "The warm-up skipped gone-crls" in capsys.readouterr().err
