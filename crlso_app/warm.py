@@ -48,25 +48,25 @@ class _WarmUpThreadFilter(logging.Filter):
         return record.threadName != THREAD
 
 
-def runs_to_warm() -> list:
-    """The runs to load, in order: the pair a first page shows (the first listed: the user's
-    newest, else the first example), then every shipped example; at most MAX_RUNS."""
+def pairs_to_warm() -> list:
+    """The pairs to warm, in order: the one a first page shows (the first listed: the user's
+    newest, else the first example), then every shipped example."""
     from crlso_app.state import runs_root
     from crlso_core.store.pairs import list_pairs
 
     pairs = list_pairs(runs_root())
-    ordered = pairs[:1] + [p for p in pairs[1:] if p.example]
-    paths = [pair.path(side) for pair in ordered for side in pair.sides]
+    return list({p.name: p for p in pairs[:1] + [p for p in pairs[1:] if p.example]}.values())
+
+
+def runs_to_warm() -> list:
+    """The run folders of `pairs_to_warm`, at most MAX_RUNS."""
+    paths = [pair.path(side) for pair in pairs_to_warm() for side in pair.sides]
     return list(dict.fromkeys(paths))[:MAX_RUNS]
 
 
 def pairs_to_rehearse() -> list[str]:
-    """The pairs whose pages `rehearse` opens: the one a first page shows, then the examples."""
-    from crlso_app.state import runs_root
-    from crlso_core.store.pairs import list_pairs
-
-    pairs = list_pairs(runs_root())
-    return list(dict.fromkeys(p.name for p in pairs[:1] + [p for p in pairs[1:] if p.example]))
+    """The pairs whose pages `rehearse` opens: those of `pairs_to_warm`, by name."""
+    return [pair.name for pair in pairs_to_warm()]
 
 
 def warm(log=None) -> dict[str, float]:

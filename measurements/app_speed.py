@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -51,10 +52,16 @@ TITLE_HAS = ("(t) => [...document.querySelectorAll('.crlso-cloud')].some(c => (c
              "[...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g._fullLayout.title "
              "&& (g._fullLayout.title.text || '').includes(t))")
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
-MOVES_OF = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => (g._fullLayout.title || {}).text || '')
-    .map(t => /, move \\d+ of (\\d+)/.exec(t)).find(Boolean)[1]"""  # Search's trajectory chart: "Trajectory #1, move 0 of 7"
-SHOWN_TRAJECTORY = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => (g._fullLayout.title || {}).text || '')
-    .map(t => /Trajectory #(\\d+), move/.exec(t)).find(Boolean)[1]"""  # which trajectory the chart shows
+TRAJECTORY_TITLE = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => (g._fullLayout.title || {}).text || '')
+    .find(t => /Trajectory #\\d+, move \\d+ of \\d+/.test(t))"""  # Search's trajectory chart: "Trajectory #1, move 0 of 7"
+
+
+def trajectory_shown(page) -> tuple[int, int]:
+    """(which trajectory Search's chart shows, its number of moves), read from the chart's title."""
+    number, moves = re.search(r"Trajectory #(\d+), move \d+ of (\d+)", page.evaluate(TRAJECTORY_TITLE)).groups()
+    return int(number), int(moves)
+
+
 TEXT_SHOWN = "(t) => document.body.textContent.includes(t)"  # checked every frame: Playwright's own text wait
 # polls at widening intervals, up to 500 ms apart, which once added up to half a second to a figure here
 CONVEXITY_DRAWN = """() => { const main = document.querySelector('[data-testid="stMain"]') || document.body, text = main.textContent;
@@ -127,7 +134,7 @@ def search(page, url: str, pair: str, repeat: int) -> dict[str, list[float]]:
     idle(page)
     slider = page.get_by_role("slider").last
     page.wait_for_function(TITLE_HAS, arg=", move 0 of", timeout=60_000)
-    last = int(page.evaluate(MOVES_OF))  # the trajectory's moves: the slider's end
+    shown, last = trajectory_shown(page)  # the trajectory the page opens on, and its moves: the slider's end
     moves = []
     for n in range(min(repeat, last)):
         slider.focus()
@@ -138,7 +145,6 @@ def search(page, url: str, pair: str, repeat: int) -> dict[str, list[float]]:
     out["search: one move along a trajectory"] = moves
     picks, sides, opened = [], [], []
     menu = "Trajectory (from one start cell; opens on the one that found the most cells)"
-    shown = int(page.evaluate(SHOWN_TRAJECTORY))  # the page opens on the trajectory that found the most cells
     others = [k for k in range(6) if k + 1 != shown][1:]  # five others in turn, none needing the menu scrolled
     for n in range(repeat):
         # the main area scrolls inside the page: a click that must scroll first may land mid-scroll (not timed)
