@@ -361,8 +361,14 @@ def test_sigterm_stops_a_bench_and_its_worker_processes(tmp_path):
                   "--device", "cpu", "--out", str(tmp_path / "b"), "--quiet", cwd=tmp_path)
     parent = psutil.Process(proc.pid)
 
+    def command_line(p):
+        try:
+            return " ".join(p.cmdline())
+        except psutil.Error:  # a short-lived child (git, a resource tracker) ended between listing and reading
+            return ""
+
     def workers():
-        return [p for p in parent.children() if "spawn_main" in " ".join(p.cmdline())]
+        return [p for p in parent.children() if "spawn_main" in command_line(p)]
 
     found = []
     try:
@@ -374,7 +380,7 @@ def test_sigterm_stops_a_bench_and_its_worker_processes(tmp_path):
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 143 and "Traceback" not in err
         _, alive = psutil.wait_procs(found, timeout=15)
-        assert not alive, [p.cmdline() for p in alive]
+        assert not alive, [command_line(p) for p in alive]
     finally:
         for p in [parent, *found]:
             if p.is_running():
