@@ -10,7 +10,7 @@ from typing import Optional
 
 import numpy as np
 
-from crlso_core.bench.results import CurveRow
+from crlso_core.bench.results import CurveRow, Produced
 from crlso_core.bench.tables import labels, mean_se, setting_order
 from crlso_core.benchmarks.base import Benchmark
 from crlso_core.catalog.registry import dataset_title
@@ -25,6 +25,7 @@ class CurveBand:
     queries: np.ndarray
     mean: np.ndarray
     se: np.ndarray
+    produced: Optional[Produced] = None  # the setting itself: its method id picks the colour
 
 
 def curve_bands(curves: list[CurveRow]) -> list[CurveBand]:
@@ -42,9 +43,31 @@ def curve_bands(curves: list[CurveRow]) -> list[CurveBand]:
         for k, metric in enumerate(("valid", "test") if has_test else ("valid",)):
             stats = [mean_se(np.array([v[k] for v in by_q[q]])) for q in qs]
             bands.append(
-                CurveBand(names[key], dataset, metric, qs, np.array([s[0] for s in stats]), np.nan_to_num(np.array([s[1] for s in stats])))
+                CurveBand(names[key], dataset, metric, qs, np.array([s[0] for s in stats]),
+                          np.nan_to_num(np.array([s[1] for s in stats])), key)
             )
     return bands
+
+
+LINE_STYLES = ("-", "--", ":", "-.")
+
+
+def band_styles(bands: list[CurveBand]) -> tuple[dict[str, tuple], dict[str, str]]:
+    """A colour per method id and a line style per setting of it, so that two settings
+    never share both (`crlso [paper, authors]` and `rea` were one red when colours ran
+    through ten per label); beyond four settings of one method the styles repeat."""
+    import matplotlib.pyplot as plt
+
+    method_of = {b.method: (b.produced.method if b.produced else b.method) for b in bands}
+    ids = list(dict.fromkeys(method_of.values()))
+    palette = plt.get_cmap("tab10" if len(ids) <= 10 else "tab20")
+    colour_of_id = {m: palette(i % palette.N) for i, m in enumerate(ids)}
+    colours, styles, seen = {}, {}, {}
+    for label, method_id in method_of.items():
+        colours[label] = colour_of_id[method_id]
+        styles[label] = LINE_STYLES[seen.get(method_id, 0) % len(LINE_STYLES)]
+        seen[method_id] = seen.get(method_id, 0) + 1
+    return colours, styles
 
 
 def plot_curves(bands: list[CurveBand], optima: dict[str, dict[str, Optional[float]]], out_png: Path) -> None:
@@ -56,16 +79,15 @@ def plot_curves(bands: list[CurveBand], optima: dict[str, dict[str, Optional[flo
     import matplotlib.pyplot as plt
 
     datasets = list(dict.fromkeys(b.dataset for b in bands))
-    methods = list(dict.fromkeys(b.method for b in bands))
     metrics = [m for m in ("valid", "test") if any(b.metric == m for b in bands)]
-    colours = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(methods)}
+    colours, styles = band_styles(bands)
     fig, axes = plt.subplots(len(metrics), len(datasets), figsize=(5.5 * len(datasets), 4 * len(metrics)), squeeze=False)
     for col, dataset in enumerate(datasets):
         for row, metric in enumerate(metrics):
             ax = axes[row][col]
             shown = [b for b in bands if b.dataset == dataset and b.metric == metric]
             for b in shown:
-                ax.plot(b.queries, b.mean, label=b.method, color=colours[b.method], lw=1.5)
+                ax.plot(b.queries, b.mean, label=b.method, color=colours[b.method], ls=styles[b.method], lw=1.5)
                 ax.fill_between(b.queries, b.mean - b.se, b.mean + b.se, color=colours[b.method], alpha=0.2)
             opt = optima.get(dataset, {}).get(metric)
             if shown:
