@@ -276,16 +276,34 @@ class BenchRows:
 
     @classmethod
     def side_by_side(cls, benches: list["BenchRows"], names: list) -> "BenchRows":
-        """Several benches' rows in one report; a run two of them hold would count twice: one
-        CRLSOError naming both (`names`: where each bench is)."""
-        seen: dict[tuple, int] = {}
-        for i, bench in enumerate(benches):
-            for r in bench.results:
-                first = seen.setdefault(RESULT_FILE.key(r), i)
-                if first != i:
-                    raise CRLSOError(f"{names[first]} and {names[i]} both hold {r.method} {r.dataset} seed {r.seed} at budget "
-                                     f"{r.budget} [{r.preset}, {r.rule}, {r.settings}]; report benches that ran different runs.")
-        return cls(*(Rows(row for b in benches for row in getattr(b, f)) for f in ("results", "curves", "recon")))
+        """Several benches' rows in one report, each run once. A run two of them hold with
+        the same outcome is one run stored twice (a baseline, which depends on its seed
+        alone, rerun beside each preset's methods): it is kept once. The same run with
+        another outcome would count twice: one CRLSOError naming both (`names`: where each
+        bench is)."""
+        kinds = (RESULT_FILE, CURVE_FILE, RECON_FILE)
+        kept: list[Rows] = [Rows() for _ in kinds]
+        for n, kind in enumerate(kinds):
+            seen: dict[tuple, tuple[int, _Row]] = {}
+            for i, bench in enumerate(benches):
+                for r in getattr(bench, ("results", "curves", "recon")[n]):
+                    first = seen.setdefault(kind.key(r), (i, r))
+                    if first[0] == i and first[1] is r:
+                        kept[n].append(r)
+                    elif _outcome(first[1]) != _outcome(r):
+                        raise CRLSOError(f"{names[first[0]]} and {names[i]} both hold {r.method} {r.dataset} seed {r.seed}"
+                                         f"{_where(r)} [{r.preset}, {r.rule}, {r.settings}] with different outcomes; report "
+                                         "benches that ran different runs.")
+        return cls(*kept)
+
+
+def _outcome(row: _Row) -> dict:
+    """What a run found, as written: every cell but its wall time (a rerun's clock differs)."""
+    return {k: v for k, v in row.cells.items() if k != "wall_s"}
+
+
+def _where(row: _Row) -> str:
+    return f" at budget {row.budget}" if isinstance(row, ResultRow) else f" at {row.queries} queries" if isinstance(row, CurveRow) else ""
 
 
 # ---- writing: cells made from keywords that are the columns, checked before any byte is written

@@ -112,13 +112,13 @@ def test_a_damaged_bench_file_is_refused_before_anything_is_written(committed):
     assert {p.name: p.read_bytes() for p in results.iterdir()} == before
 
 
-def _toy_bench(folder, preset, values, started, baseline="rea"):
+def _toy_bench(folder, preset, values, started, baseline="rea", baseline_values=(80.0, 81.0)):
     """A bench folder of the toy space written through the bench's own writer: crlso of one
     preset (one value per seed) and REA (a baseline: no preset), and its plan.json."""
     from crlso_core.bench.results import CURVE_FILE, RESULT_FILE, Produced, append_rows, curve_cells, result_cells
 
     folder.mkdir()
-    runs = [(Produced("crlso", preset, "ranked", f"{preset:0>10}"[:10]), values), (Produced(baseline, "", "", "r" * 10), [80.0, 81.0])]
+    runs = [(Produced("crlso", preset, "ranked", f"{preset:0>10}"[:10]), values), (Produced(baseline, "", "", "r" * 10), list(baseline_values))]
     append_rows(RESULT_FILE, folder / RESULT_FILE.name, [
         result_cells(p, dataset="synthetic", seed=s, budget=100, best_arch="x", best_valid_acc=v, best_test_acc=None,
                      found_valid_optimum=None, queries_to_best=50, labelled=10, wall_s=1.0)
@@ -158,10 +158,28 @@ def test_two_benches_of_different_presets_in_one_report_stay_apart(tmp_path, mon
     assert (results / "toy_curves.png").stat().st_size > 1000
 
 
-def test_two_benches_holding_the_same_run_are_refused(tmp_path, monkeypatch):
+def test_two_benches_holding_the_same_run_with_different_outcomes_are_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(make_report, "RESULTS", tmp_path)
     one = _toy_bench(tmp_path / "one", "demo", [90.0], "2026-01-01T00:00:00+00:00")
-    two = _toy_bench(tmp_path / "two", "paper", [95.0], "2026-01-02T00:00:00+00:00")
-    with pytest.raises(CRLSOError, match=r"one and .*two both hold rea synthetic seed 0 at budget 100"):
+    two = _toy_bench(tmp_path / "two", "paper", [95.0], "2026-01-02T00:00:00+00:00", baseline_values=(82.0, 81.0))
+    with pytest.raises(CRLSOError, match=r"one and .*two both hold rea synthetic seed 0 at budget 100 .* different outcomes"):
         make_report.store_bench([one, two], "toy")
     assert not (tmp_path / "toy.csv").exists()
+
+
+def test_a_baseline_run_two_benches_hold_with_one_outcome_is_stored_once(tmp_path, monkeypatch):
+    """REA depends on its seed alone: a paper bench and a demo bench each run it on the same
+    seeds and find the same cells; the report holds each of those runs once, not twice."""
+    from crlso_core.bench.results import CURVE_FILE, RESULT_FILE, read
+
+    monkeypatch.setattr(make_report, "RESULTS", tmp_path)
+    one = _toy_bench(tmp_path / "one", "demo", [90.0, 91.0], "2026-01-01T00:00:00+00:00")
+    two = _toy_bench(tmp_path / "two", "paper", [95.0, 96.0], "2026-01-02T00:00:00+00:00")
+    text = (two / "results.csv").read_text()
+    (two / "results.csv").write_text(text.replace(",1.0,", ",7.5,"))  # another clock
+    assert text.count(",1.0,") == 4
+    make_report.store_bench([one, two], "toy")
+    rows = read(RESULT_FILE, tmp_path / "toy.csv")
+    assert sorted((r.method, r.preset, r.seed) for r in rows) == [
+        ("crlso", "demo", 0), ("crlso", "demo", 1), ("crlso", "paper", 0), ("crlso", "paper", 1), ("rea", "", 0), ("rea", "", 1)]
+    assert len([r for r in read(CURVE_FILE, tmp_path / "toy_curves.csv") if r.method == "rea"]) == 4  # 2 seeds x 2 points
