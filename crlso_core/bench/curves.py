@@ -100,10 +100,12 @@ def plot_curves(bands: list[CurveBand], optima: dict[str, dict[str, Optional[flo
             ax.set_xlabel("benchmark queries")
             ax.set_ylabel(f"{metric} accuracy (%)")
             ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=8, loc="lower right")
+    handles, names = axes[0][0].get_legend_handles_labels()
     fig.tight_layout()
+    # beside the panels, not over one: a bench of 14 settings has a legend taller than a panel's free corner
+    fig.legend(handles, names, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
     image = io.BytesIO()
-    fig.savefig(image, dpi=110, format=Path(out_png).suffix.lstrip(".") or "png")
+    fig.savefig(image, dpi=110, format=Path(out_png).suffix.lstrip(".") or "png", bbox_inches="tight")
     plt.close(fig)
     write_bytes_atomic(Path(out_png), image.getvalue())
 
