@@ -1,6 +1,8 @@
 """The product default's decision rule: a challenger replaces the default only when it is
 ahead by more than two paired standard errors, and only development seeds are read."""
 
+import json
+
 import pytest
 
 from crlso_core.bench.results import RESULT_FILE, Produced, append_rows, result_cells
@@ -30,10 +32,12 @@ def test_a_challenger_clearly_ahead_on_every_run_is_chosen():
 CELL = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 
 
-def _bench(folder, seeds):
+def _bench(folder, seeds, lead=0.0):
+    """crlso and lso on the seeds; lso ahead by `lead` (plus a little noise)."""
     rows = [result_cells(Produced(m, "demo", "authors", "abc123"), dataset="cifar10", seed=s, budget=500, best_arch=CELL,
-                         best_valid_acc=91.0 + s / 1000, best_test_acc=None, found_valid_optimum=0, queries_to_best=400,
-                         labelled=300, wall_s=60.0) for m in ("crlso", "lso") for s in seeds]
+                         best_valid_acc=91.0 + s / 1000 + (lead + (0.01 if s % 2 else -0.01) if m == "lso" else 0.0), best_test_acc=None,
+                         found_valid_optimum=0, queries_to_best=400, labelled=300, wall_s=60.0)
+            for m in ("crlso", "lso") for s in seeds]
     append_rows(RESULT_FILE, folder / "results.csv", rows)
 
 
@@ -46,4 +50,19 @@ def test_rows_of_the_bench_seeds_are_refused(tmp_path):
 def test_a_dev_bench_is_read_and_the_choice_written(tmp_path, capsys):
     _bench(tmp_path, [101, 102, 103])
     assert main([str(tmp_path), "--out", str(tmp_path / "c.json")]) == 0
-    assert "chosen: crlso:authors" in capsys.readouterr().out and (tmp_path / "c.json").exists()
+    assert "adopted: crlso:authors" in capsys.readouterr().out and (tmp_path / "c.json").exists()
+
+
+@pytest.mark.parametrize("fresh_lead, adopted", [(0.3, "lso:authors"), (0.0, "crlso:authors")])
+def test_a_pick_is_adopted_only_when_fresh_seeds_confirm_it(tmp_path, capsys, fresh_lead, adopted):
+    first, fresh = tmp_path / "first", tmp_path / "fresh"
+    first.mkdir(), fresh.mkdir()
+    _bench(first, [101, 102, 103], lead=0.3)
+    _bench(fresh, [104, 105, 106], lead=fresh_lead)
+    out = tmp_path / "c.json"
+    assert main([str(first), "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["adopted"] == "crlso:authors"  # picked, not confirmed: the default stays
+    assert main([str(first), "--confirm", str(fresh), "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["chosen"] == "lso:authors" and result["confirmation"]["seeds"] == [104, 105, 106]
+    assert result["adopted"] == adopted and f"adopted: {adopted}" in capsys.readouterr().out
