@@ -10,6 +10,7 @@ import streamlit as st
 
 from crlso_app.heap import freeze_after_imports
 from crlso_app.navigation import build_navigation
+from crlso_app.plotly_warm import warm_plotly_in_the_browser
 from crlso_app.state import guard, restore_url
 from crlso_app.warm import start_warm_up
 
@@ -46,6 +47,7 @@ def main() -> None:
     st.title(navigation.title)  # every page's frame: its title, and one error boundary around it
     with guard():
         navigation.run()
+    warm_plotly_in_the_browser()  # after the page's own elements: the first Plotly page then finds it loaded
     freeze_after_imports()  # a page's first run imports its libraries: keep them out of later collections
 
 

@@ -184,6 +184,11 @@ def test_a_lesson_walks_the_examples_and_every_choice_follows_across_pages(fresh
     _wait_idle(page)
     assert "run=example-nb201" in page.url and "space=nb201" in page.url
     page.get_by_text("An example shipped with the app").first.wait_for()
+    # the landing page draws no Plotly chart, yet once it is drawn the browser loads Plotly for the pages
+    # that do (crlso_app/plotly_warm.py): the first Similarity visit took 2.1 s with it, 0.9 s without
+    page.wait_for_function("() => performance.getEntriesByType('resource').some(r => /PlotlyChart\\./.test(r.name))",
+                           timeout=15_000)
+    assert page.locator(".js-plotly-plot").count() == 0
     page.screenshot(path=str(SHOTS / "lesson-1-latent-example.png"), full_page=True)
     _no_chart_drawn_twice(page)
 
