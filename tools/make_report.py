@@ -157,13 +157,14 @@ def cold_start_lines(cold: dict | None) -> list[str]:
     return lines
 
 
-def store_dev(bench: Path, space: str, note: str | None = None) -> None:
-    """A bench run on development seeds (to choose a method's settings; never the reported
-    seeds): stored beside the results and shown apart from them."""
-    meta = bench_meta(bench, note)
-    rows = read(RESULT_FILE, bench / RESULT_FILE.name)  # checked, each row once, never through a link
+def store_dev(bench: Path | list[Path], space: str, note: str | None = None) -> None:
+    """Benches run on development seeds (to choose a method's settings; never the reported
+    seeds): stored beside the results and shown apart from them; several side by side."""
+    benches = [bench] if isinstance(bench, Path) else list(bench)
+    meta = bench_meta(benches, note)
+    rows = BenchRows.side_by_side([BenchRows.of_folder(b) for b in benches], benches).results  # checked, each run once
     write_rows(RESULT_FILE, RESULTS / f"{space}_dev.csv", rows)
-    _copy_plan(bench, RESULTS / f"{space}_dev_plan.json")
+    _copy_plan(benches, RESULTS / f"{space}_dev_plan.json")
     (RESULTS / f"{space}_dev_meta.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
@@ -379,7 +380,10 @@ def _store(args: argparse.Namespace) -> None:
             _space(bench, space)  # every bench of one space
         store_bench(args.bench, space, args.note, tuple(m for m in args.keep.split(",") if m), args.earlier)
     if args.dev_bench:
-        store_dev(args.dev_bench, _space(args.dev_bench, args.space), args.note)
+        space = _space(args.dev_bench[0], args.space)
+        for bench in args.dev_bench[1:]:
+            _space(bench, space)
+        store_dev(args.dev_bench, space, args.dev_note or args.note)
 
 
 def main() -> None:
@@ -391,7 +395,9 @@ def main() -> None:
     parser.add_argument("--keep", default="", help="methods whose committed rows stay beside --bench's (not rerun: "
                         "baselines the change does not touch), comma-separated")
     parser.add_argument("--earlier", help="with --bench: what changed; the committed rows not kept move to <space>_earlier.csv")
-    parser.add_argument("--dev-bench", type=Path, help="a bench on development seeds to store first (shown apart)")
+    parser.add_argument("--dev-bench", type=Path, action="append",
+                        help="a bench on development seeds to store first (shown apart; repeat it for several)")
+    parser.add_argument("--dev-note", help="what a reader of --dev-bench's tables must know (default: --note)")
     parser.add_argument("--speed", type=Path, default=RESULTS / "speed.json")
     parser.add_argument("--app", type=Path, default=RESULTS / "app_speed.json")
     parser.add_argument("--app-baseline", type=Path, default=RESULTS / "app_speed_baseline.json",

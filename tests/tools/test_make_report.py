@@ -183,3 +183,19 @@ def test_a_baseline_run_two_benches_hold_with_one_outcome_is_stored_once(tmp_pat
     assert sorted((r.method, r.preset, r.seed) for r in rows) == [
         ("crlso", "demo", 0), ("crlso", "demo", 1), ("crlso", "paper", 0), ("crlso", "paper", 1), ("rea", "", 0), ("rea", "", 1)]
     assert len([r for r in read(CURVE_FILE, tmp_path / "toy_curves.csv") if r.method == "rea"]) == 4  # 2 seeds x 2 points
+
+
+def test_two_development_benches_are_stored_side_by_side_and_shown_apart(tmp_path, monkeypatch):
+    """The default's choice reads a first development bench and a confirming one on fresh
+    seeds: both are kept, in one file apart from the reported results."""
+    from crlso_core.bench.results import RESULT_FILE, read
+
+    monkeypatch.setattr(make_report, "RESULTS", tmp_path)
+    first = _toy_bench(tmp_path / "first", "demo", [90.0, 91.0], "2026-01-01T00:00:00+00:00")
+    fresh = _toy_bench(tmp_path / "fresh", "paper", [92.0, 93.0], "2026-01-02T00:00:00+00:00")
+    make_report.store_dev([first, fresh], "toy", "chosen on first, confirmed on fresh")
+    rows = read(RESULT_FILE, tmp_path / "toy_dev.csv")
+    assert sorted(r.best_valid_acc for r in rows if r.method == "crlso") == [90.0, 91.0, 92.0, 93.0]
+    assert not (tmp_path / "toy.csv").exists()
+    meta = json.loads((tmp_path / "toy_dev_meta.json").read_text())
+    assert meta["note"] == "chosen on first, confirmed on fresh" and meta["sessions"] == 2
