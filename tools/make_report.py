@@ -144,7 +144,7 @@ def cold_start_lines(cold: dict | None) -> list[str]:
     heads = [f"{n} ({runs[n]['commit']})" for n in names]
     lines = ["", "### A class's first minutes: a fresh server, then each shipped example's pages", "",
              f"`python -m measurements.app_speed --cold --baseline DIR --repeat {cold['repeat']}` on {cold['machine']}: "
-             f"{cold['what']}; {cold.get('pair_note', '')}. Medians, s.", ""]
+             f"{cold['what']}" + (f"; {cold['pair_note']}" if cold.get("pair_note") else "") + ". Medians, s.", ""]
     first = cold.get("first_run_of_the_same_command") or {}
     earlier = first.get("median_s", {})
     extra = [f"earlier run: {n} ({first.get('commits', {}).get(n, '?')})" for n in names] if earlier else []
