@@ -118,7 +118,8 @@ def _toy_bench(folder, preset, values, started, baseline="rea", baseline_values=
     from crlso_core.bench.results import CURVE_FILE, RESULT_FILE, Produced, append_rows, curve_cells, result_cells
 
     folder.mkdir()
-    runs = [(Produced("crlso", preset, "ranked", f"{preset:0>10}"[:10]), values), (Produced(baseline, "", "", "r" * 10), list(baseline_values))]
+    runs = [(Produced("crlso", preset, "ranked", f"{preset:0>10}"[:10]), values),
+            (Produced(baseline, "", "", "r" * 10), list(baseline_values))]
     append_rows(RESULT_FILE, folder / RESULT_FILE.name, [
         result_cells(p, dataset="synthetic", seed=s, budget=100, best_arch="x", best_valid_acc=v, best_test_acc=None,
                      found_valid_optimum=None, queries_to_best=50, labelled=10, wall_s=1.0)
