@@ -5,7 +5,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from streamlit.testing.v1 import AppTest
 
-from tests.crlso_app.views.conftest import MAIN
+from tests.crlso_app.views.conftest import MAIN, page_components
 
 
 def _square(x: int) -> int:
@@ -25,7 +25,7 @@ def test_the_app_opens_on_the_latent_space_of_the_first_example_as_the_readme_le
     at = AppTest.from_file(str(MAIN), default_timeout=180).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Latent space"
-    assert at.query_params["run"] == "example-nb201" and at.get("bidi_component")  # the pair drawn, nothing clicked
+    assert at.query_params["run"] == "example-nb201" and page_components(at)  # the pair drawn, nothing clicked
 
 
 

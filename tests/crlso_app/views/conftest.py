@@ -28,6 +28,14 @@ def open_page(monkeypatch):
     return opener
 
 
+def page_components(at: AppTest) -> list:
+    """The page's own components: every page's frame adds one more, which loads Plotly in the
+    browser (crlso_app/plotly_warm.py), once."""
+    components = at.get("bidi_component")
+    assert [c.proto.component_name for c in components].count("crlso_plotly_warm") == 1
+    return [c for c in components if c.proto.component_name != "crlso_plotly_warm"]
+
+
 def assert_clean(at: AppTest) -> None:
     """No traceback and no error message on the page."""
     assert not at.exception, [e.value for e in at.exception]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crlso_core.store.examples import PREFIX
+from tests.crlso_app.views.conftest import page_components
 
 PAGES = ("latent", "similarity", "search", "convexity")
 
@@ -20,7 +21,7 @@ def test_each_page_opens_on_the_example_pair_with_nothing_trained(open_page, emp
         assert at.query_params["space"] == space, name
         captions = "\n".join(c.value for c in at.sidebar.caption)
         assert "example shipped with the app" in captions, name
-        charts = at.get("plotly_chart") or at.get("bidi_component") or at.get("image")  # our own canvas (Latent), pictures (Convexity)
+        charts = at.get("plotly_chart") or page_components(at) or at.get("image")  # our own canvas (Latent), pictures (Convexity)
         assert charts or at.get("arrow_data_frame") or at.dataframe, f"{name} drew nothing for {space}"
         if name == "latent" and space == "nb201":  # 15,625 cells a side: the dense middle is thinned, and the page says so
             assert any("of 15,625 cells drawn" in c.value for c in at.caption)
@@ -45,7 +46,7 @@ def test_an_example_opens_from_its_shipped_caches_laying_out_nothing(open_page, 
     for method in ("tsne", "umap", "pca"):
         at.selectbox(key="proj").set_value(method).run()
         assert not at.exception and not at.error, (method, [e.value for e in at.exception])
-        assert at.get("bidi_component"), f"{method}: nothing drawn"  # the canvas chart, not the offer to compute
+        assert page_components(at), f"{method}: nothing drawn"  # the canvas chart, not the offer to compute
     at.radio(key="w-dims").set_value(3).run()
     assert not at.exception and at.get("plotly_chart"), [e.value for e in at.exception]
     at.switch_page("views/search.py").run()

@@ -1,9 +1,11 @@
 import json
 
+from tests.crlso_app.views.conftest import page_components
+
 
 def _cloud(at) -> dict:
     """What the 2-D chart (crlso_app/cloud_chart.py) was sent: LS and CR-LS as two panels."""
-    (chart,) = at.get("bidi_component")
+    (chart,) = page_components(at)
     assert chart.proto.component_name == "crlso_cloud_chart"
     return json.loads(chart.proto.json)
 
@@ -44,7 +46,7 @@ def test_decodes_a_point_of_the_plane_and_switches_to_3d(open_page, smoke_pair, 
     clean(at)
     assert _panels_3d(at) == ["scatter3d", "scatter3d"]
     # no 2-D chart; the one component left lets the wheel scroll the page over the 3-D cloud
-    assert [c.proto.component_name for c in at.get("bidi_component")] == ["crlso_wheel_guard"]
+    assert [c.proto.component_name for c in page_components(at)] == ["crlso_wheel_guard"]
     assert "Decode a point of the plane" not in [h.value for h in at.subheader]
 
 
