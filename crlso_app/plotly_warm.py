@@ -1,8 +1,9 @@
 """Plotly, loaded in the browser before a page needs it.
 
 Streamlit loads its Plotly chunk (4.7 MB of JavaScript) only when a page first shows a Plotly
-chart, and parsing and running it is one long task of about 0.9 s on the classroom laptop's
-browser (measured: the first Similarity visit 2.1 s, the next 1.1 s). The landing page draws
+chart, and parsing and running it is one long task of about 0.9 s in the headless Chromium of
+the measurements (the first NB201 Similarity visit after start: 2.12 s before this, 1.07 s
+with it, medians of `python -m measurements.app_speed --cold`, results/app_speed.json). The landing page draws
 its cloud on a canvas, without Plotly, so the first Plotly page a class opened paid it. Once
 any page is drawn and the browser is idle, this imports the same chunk; Streamlit's own
 import of that URL then finds the module loaded."""

@@ -32,6 +32,7 @@ import numpy as np
 
 from crlso_core.bench import plan as bench_plan
 from crlso_core.bench.results import read_results
+from crlso_core.bench.tables import mean_se
 from results import RESULTS
 
 BENCH_SEEDS = range(10)
@@ -50,9 +51,10 @@ def scores(rows, budget: int) -> dict[str, dict[tuple[str, int], float]]:
 def paired(mine: dict, base: dict) -> tuple[float, float, int]:
     """Mean and standard error of mine - base over the (dataset, seed) both have."""
     keys = sorted(set(mine) & set(base))
-    diff = np.array([mine[k] - base[k] for k in keys])
-    se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("nan")
-    return float(diff.mean()) if len(diff) else float("nan"), se, len(diff)
+    if not keys:
+        return float("nan"), float("nan"), 0
+    mean, se = mean_se(np.array([mine[k] - base[k] for k in keys]))
+    return mean, se, len(keys)
 
 
 def choose(by_setting: dict[str, dict], default: str) -> dict:
@@ -88,6 +90,12 @@ def confirm(rows, chosen: str, default: str, budget: int, first_seeds: set[int])
             "paired_runs": n, "confirmed": bool(n > 1 and mean > MARGIN_SE * se)}
 
 
+def produced_by(bench: Path) -> dict:
+    """What produced a bench folder, from its plan.json (the bench's own provenance)."""
+    plan = bench_plan.load(bench)
+    return bench_plan.provenance(plan) if plan else {}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("bench", type=Path, help="a bench folder of development seeds")
@@ -101,16 +109,14 @@ def main(argv=None) -> int:
     plan = bench_plan.load(args.bench)
     space = plan.get("space", "nb201") if plan else "nb201"
     result = {"command": "python -m experiments.default_choice " + " ".join(sys.argv[1:] if argv is None else argv),
-              "bench_sessions": [{k: s.get(k) for k in ("argv", "commit", "machine", "started", "finished")}
-                                 for s in (plan or {}).get("sessions", [])],
+              "bench": produced_by(args.bench),
               "budget": args.budget, "default_before": args.default, "margin_se": MARGIN_SE,
               "datasets": sorted({r.dataset for r in rows}), "seeds": sorted({r.seed for r in rows}),
               **choose(scores(rows, args.budget), args.default)}
     result["adopted"] = args.default  # a pick is adopted only once fresh seeds confirm it
     if args.confirm and not result["kept_default"]:
         result["confirmation"] = confirm(dev_rows(args.confirm), result["chosen"], args.default, args.budget, set(result["seeds"]))
-        result["confirmation"]["bench_sessions"] = [{k: s.get(k) for k in ("argv", "commit", "machine", "started", "finished")}
-                                                    for s in (bench_plan.load(args.confirm) or {}).get("sessions", [])]
+        result["confirmation"]["bench"] = produced_by(args.confirm)
         if result["confirmation"]["confirmed"]:
             result["adopted"] = result["chosen"]
     out = args.out or RESULTS / f"{space}_default_choice.json"

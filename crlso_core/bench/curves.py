@@ -25,7 +25,7 @@ class CurveBand:
     queries: np.ndarray
     mean: np.ndarray
     se: np.ndarray
-    produced: Optional[Produced] = None  # the setting itself: its method id picks the colour
+    produced: Produced  # the setting itself: its method id picks the colour
 
 
 def curve_bands(curves: list[CurveRow]) -> list[CurveBand]:
@@ -58,7 +58,7 @@ def band_styles(bands: list[CurveBand]) -> tuple[dict[str, tuple], dict[str, str
     through ten per label); beyond four settings of one method the styles repeat."""
     import matplotlib.pyplot as plt
 
-    method_of = {b.method: (b.produced.method if b.produced else b.method) for b in bands}
+    method_of = {b.method: b.produced.method for b in bands}
     ids = list(dict.fromkeys(method_of.values()))
     palette = plt.get_cmap("tab10" if len(ids) <= 10 else "tab20")
     colour_of_id = {m: palette(i % palette.N) for i, m in enumerate(ids)}

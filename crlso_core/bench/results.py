@@ -281,19 +281,19 @@ class BenchRows:
         alone, rerun beside each preset's methods): it is kept once. The same run with
         another outcome would count twice: one CRLSOError naming both (`names`: where each
         bench is)."""
-        kinds = (RESULT_FILE, CURVE_FILE, RECON_FILE)
-        kept: list[Rows] = [Rows() for _ in kinds]
-        for n, kind in enumerate(kinds):
-            seen: dict[tuple, tuple[int, _Row]] = {}
+        kept: list[Rows] = []
+        for kind, field_name in ((RESULT_FILE, "results"), (CURVE_FILE, "curves"), (RECON_FILE, "recon")):
+            rows, seen = Rows(), {}
             for i, bench in enumerate(benches):
-                for r in getattr(bench, ("results", "curves", "recon")[n]):
+                for r in getattr(bench, field_name):
                     first = seen.setdefault(kind.key(r), (i, r))
-                    if first[0] == i and first[1] is r:
-                        kept[n].append(r)
+                    if first[1] is r:
+                        rows.append(r)
                     elif _outcome(first[1]) != _outcome(r):
                         raise CRLSOError(f"{names[first[0]]} and {names[i]} both hold {r.method} {r.dataset} seed {r.seed}"
                                          f"{_where(r)} [{r.preset}, {r.rule}, {r.settings}] with different outcomes; report "
                                          "benches that ran different runs.")
+            kept.append(rows)
         return cls(*kept)
 
 
