@@ -4,9 +4,11 @@ user's (every cell of each side's pool in the Latent page's data; the page draws
 `crlso_app/thinning.py` keeps). Needs a trained, searched pair whose UMAP is cached (the app's
 own jobs make it).
 
-    python -m measurements.app_speed --runs /path/to/store --pair NAME [--repeat 5] [--note "what to know"]
+    python -m measurements.app_speed --runs /path/to/store --pair NAME [--baseline DIR] [--repeat 5] [--note "..."]
 
-Writes results/app_speed.json and prints a table of medians. Each figure is the
+Writes results/app_speed.json and prints a table of medians; with --baseline (a checkout of
+another commit), that commit's app is timed first by this same script on the same pair, into
+results/app_speed_baseline.json, which BENCHMARKS.md sets beside with the ratios. Each figure is the
 whole time a user waits: the server's script, the transfer and the browser's drawing.
 
     python -m measurements.app_speed --cold [--baseline DIR] [--repeat 3] [--note "..."]
@@ -371,7 +373,8 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=Path)
     ap.add_argument("--pair")
     ap.add_argument("--cold", action="store_true", help="time a class's first minutes on the shipped examples (see above)")
-    ap.add_argument("--baseline", type=Path, help="with --cold: a checkout of the commit to compare with")
+    ap.add_argument("--baseline", type=Path, help="a checkout of the commit to compare with (`git worktree add`), timed "
+                    "first by the same script (the interactions' figures go to app_speed_baseline.json beside --out)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--out", type=Path, default=RESULTS / "app_speed.json")
     ap.add_argument("--note", help="what a reader must know of the pair and the machine (which pair, idle or not)")
@@ -385,8 +388,23 @@ def main(argv=None) -> int:
     parts = args.parts.split(",")
     if unknown := set(parts) - set(PARTS):
         ap.error(f"unknown parts {', '.join(sorted(unknown))}: choose from {', '.join(PARTS)}")
+    if args.baseline:  # the baseline's app first, the same script and pair, then this checkout's: minutes apart
+        base = interactions(args, parts, args.baseline.resolve())
+        baseline_note = f"baseline: commit {commit_of(args.baseline.resolve())}, timed right before by the same command"
+        write_interactions(args.out.with_name("app_speed_baseline.json"), {**base, "pair_note": baseline_note})
+    result = interactions(args, parts, ROOT)
+    timings = result["timings_s"]
+    write_interactions(args.out, result)
+    print("| interaction | median s | runs |\n|---|---:|---:|")
+    for k, v in timings.items():
+        print(f"| {k} | {statistics.median(v):.2f} | {len(v)} |")
+    return 0
+
+
+def interactions(args, parts: list[str], root: Path) -> dict:
+    """Every asked part timed on checkout `root`'s app, on the user's pair."""
     with tempfile.TemporaryDirectory() as tmp:
-        with app_server(args.runs, Path(tmp) / "streamlit.log") as url, browser_page(Path(tmp) / "profile") as page:
+        with app_server(args.runs, Path(tmp) / "streamlit.log", root=root) as url, browser_page(Path(tmp) / "profile") as page:
             shown = {m: shown_cells(args.runs, args.pair, m) for m in ("pca", "umap")}
             timers = {"latent": lambda: latent(page, url, args.pair, args.repeat, shown),
                       "search": lambda: search(page, url, args.pair, args.repeat),
@@ -395,18 +413,17 @@ def main(argv=None) -> int:
             timings = {}
             for part in parts:
                 timings |= timers[part]()
-    result = {"cells": 15625, "drawn_per_side": shown_cells(args.runs, args.pair), "repeat": args.repeat,
-              "machine": machine_text(machine()),
-              **({"pair_note": args.note} if args.note else {}), "timings_s": timings,
-              "median_s": {k: round(statistics.median(v), 3) for k, v in timings.items()}}
-    # the cold-start figures already there (timed by --cold, with their own note) stay beside these
-    kept = json.loads(args.out.read_text()) if args.out.exists() else {}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({**result, **({"cold_start": kept["cold_start"]} if "cold_start" in kept else {})}, indent=1))
-    print("| interaction | median s | runs |\n|---|---:|---:|")
-    for k, v in timings.items():
-        print(f"| {k} | {statistics.median(v):.2f} | {len(v)} |")
-    return 0
+    return {"cells": 15625, "drawn_per_side": shown_cells(args.runs, args.pair), "repeat": args.repeat,
+            "machine": machine_text(machine()), "commit": commit_of(root),
+            **({"pair_note": args.note} if args.note else {}), "timings_s": timings,
+            "median_s": {k: round(statistics.median(v), 3) for k, v in timings.items()}}
+
+
+def write_interactions(out: Path, result: dict) -> None:
+    """The interaction figures, beside the cold-start figures already there (timed by --cold, with their own note)."""
+    kept = json.loads(out.read_text()) if out.exists() else {}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({**result, **({"cold_start": kept["cold_start"]} if "cold_start" in kept else {})}, indent=1))
 
 
 if __name__ == "__main__":

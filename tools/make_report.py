@@ -131,7 +131,7 @@ def app_section(app: dict, baseline: dict | None = None) -> str:
         before = baseline["median_s"].get(k)
         shown = f"{before:.2f} | {app['median_s'][k] / before:.2f}" if before else "- | -"
         lines.append(f"| {k} | {app['median_s'][k]:.2f} | {shown} | {len(v)} |")
-    return "\n".join(lines)
+    return "\n".join(lines + cold_start_lines(app.get("cold_start")))
 
 
 def cold_start_lines(cold: dict | None) -> list[str]:

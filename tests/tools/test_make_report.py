@@ -69,6 +69,14 @@ def test_interaction_times_show_a_baseline_and_the_ratio_beside_each():
     assert "| click | 0.50 | 2 |" in make_report.app_section(now)  # no baseline: the plain table
 
 
+def test_interaction_times_with_a_baseline_keep_the_cold_start_table():
+    cold = {"repeat": 2, "machine": "M", "what": "first minutes",
+            "runs": {"this": {"commit": "abc", "median_s": {"first page": 1.5}}}}
+    now = {"cells": 100, "timings_s": {"click": [0.5]}, "median_s": {"click": 0.5}, "cold_start": cold}
+    text = make_report.app_section(now, {"median_s": {"click": 1.0}})
+    assert "| first page | 1.50 |" in text  # the cold start is not dropped when a baseline is shown
+
+
 def _plan(bench, sessions):
     machine = {"cpu": "Plan CPU 9000", "cpus": 64, "platform": "Linux-x86_64", "python": "3.12.1", "torch": "2.9.0"}
     argv = ["/opt/venv/bin/crlso", "bench", "--space", "nb301", "--note", "two words"]
