@@ -71,6 +71,17 @@ def band_styles(bands: list[CurveBand]) -> tuple[dict[str, tuple], dict[str, str
 
 
 def plot_curves(bands: list[CurveBand], optima: dict[str, dict[str, Optional[float]]], out_png: Path) -> None:
+    """`curves_figure` written to `out_png` (whole or not at all)."""
+    import matplotlib.pyplot as plt
+
+    fig = curves_figure(bands, optima)
+    image = io.BytesIO()
+    fig.savefig(image, dpi=110, format=Path(out_png).suffix.lstrip(".") or "png", bbox_inches="tight")
+    plt.close(fig)
+    write_bytes_atomic(Path(out_png), image.getvalue())
+
+
+def curves_figure(bands: list[CurveBand], optima: dict[str, dict[str, Optional[float]]]):
     """One column per dataset; a row for validation and, when any band has one, a row for
     test accuracy. The dashed line is the optimum where the benchmark knows it."""
     import matplotlib
@@ -93,7 +104,10 @@ def plot_curves(bands: list[CurveBand], optima: dict[str, dict[str, Optional[flo
             if shown:
                 low, top = min(b.mean.min() for b in shown), max(b.mean.max() for b in shown)
                 if opt is not None:
-                    ax.axhline(opt, color="black", ls="--", lw=1, label=f"optimum {opt:.2f}")
+                    # the legend is one for every panel: the line is named there, its value in its own panel
+                    ax.axhline(opt, color="black", ls="--", lw=1, label="optimum (the panel's value on the line)")
+                    ax.annotate(f"optimum {opt:.2f}", (0.01, opt), xycoords=("axes fraction", "data"), xytext=(0, 2),
+                                textcoords="offset points", fontsize=8, va="bottom")
                     low, top = max(low, opt - 3), max(top, opt)  # on test, a method can pass the validation pick
                 ax.set_ylim(low, top + 0.3)
             ax.set_title(f"{dataset_title(dataset)}: best-validation cell's {metric} accuracy")
@@ -104,10 +118,7 @@ def plot_curves(bands: list[CurveBand], optima: dict[str, dict[str, Optional[flo
     fig.tight_layout()
     # beside the panels, not over one: a bench of 14 settings has a legend taller than a panel's free corner
     fig.legend(handles, names, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    image = io.BytesIO()
-    fig.savefig(image, dpi=110, format=Path(out_png).suffix.lstrip(".") or "png", bbox_inches="tight")
-    plt.close(fig)
-    write_bytes_atomic(Path(out_png), image.getvalue())
+    return fig
 
 
 def optima_of(benchmark: Benchmark, datasets: list[str]) -> dict[str, dict[str, Optional[float]]]:

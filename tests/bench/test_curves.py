@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from crlso_core.bench.curves import band_styles, curve_bands, plot_curves
+from crlso_core.bench.curves import band_styles, curve_bands, curves_figure, plot_curves
 from crlso_core.bench.results import CurveRow, Produced
 
 
@@ -27,6 +27,16 @@ def test_no_two_settings_share_colour_and_style_and_a_method_keeps_one_colour(tm
     assert len({next(iter(c)) for c in by_method.values()}) == len(by_method)  # and methods differ in colour
     plot_curves(bands, {"cifar10": {"valid": 91.6, "test": None}}, tmp_path / "c.png")
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_each_panel_states_its_own_optimum():
+    produced = Produced("crlso", "demo", "authors", "abc123")
+    rows = [_curve(produced, 0, q, 70 + q / 100) for q in (100, 200)]
+    rows += [CurveRow(**{**r.__dict__, "dataset": "cifar100"}) for r in rows]
+    fig = curves_figure(curve_bands(rows), {"cifar10": {"valid": 91.61, "test": None}, "cifar100": {"valid": 73.49, "test": None}})
+    shown = [{t.get_text() for t in ax.texts} for ax in fig.axes]
+    assert shown == [{"optimum 91.61"}, {"optimum 73.49"}]  # the legend, one for all panels, names the line only
+    assert not any("91.61" in t.get_text() for t in fig.legends[0].get_texts())
 
 
 def test_a_band_is_the_mean_and_standard_error_over_seeds():
