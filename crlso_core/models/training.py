@@ -17,8 +17,8 @@ from torch import Tensor, nn
 from crlso_core.catalog.config import GVAEConfig, TeacherConfig
 from crlso_core.common.errors import CRLSOError, quoted
 from crlso_core.common.progress import ProgressFn, report
-from crlso_core.models import GVAE, ICNN, GNNPredictor, kl_divergence
-from crlso_core.models.build import gvae_for, latent_predictor
+from crlso_core.models import GVAE, ICNN, kl_divergence
+from crlso_core.models.build import gvae_for, latent_predictor, teacher_for
 from crlso_core.models.output_scale import rescale_output_
 from crlso_core.spaces.base import Cell, GraphBatch, SearchSpace
 
@@ -81,8 +81,11 @@ def train_teacher(
     device: torch.device,
     generator: torch.Generator,
     progress: Optional[ProgressFn] = None,
-) -> GNNPredictor:
-    model = GNNPredictor(space.node_features, space.edge_features, cfg.hidden, cfg.layers).to(device)
+    model: Optional[nn.Module] = None,
+) -> nn.Module:
+    """Fit the teacher to the labelled cells' accuracies; `model`: another network to fit the
+    same way (experiments/teacher_head.py fits both heads), by default the one `cfg` names."""
+    model = (model or teacher_for(cfg, space)).to(device)
     batch = space.graph_batch(cells).to(device)
     target = torch.as_tensor(accuracy, dtype=torch.float32, device=device)
     shift, scale = standardiser(target) if cfg.standardise else (0.0, 1.0)

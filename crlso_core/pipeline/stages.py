@@ -18,7 +18,7 @@ from crlso_core.catalog.config import RunConfig
 from crlso_core.catalog.methods import latent_method_name
 from crlso_core.catalog.registry import get_spec
 from crlso_core.common.progress import report
-from crlso_core.models import GVAE, GNNPredictor
+from crlso_core.models import GVAE
 from crlso_core.models.build import latent_predictor
 from crlso_core.models.training import (
     AdamSettings,
@@ -64,7 +64,7 @@ def run_pool(config: RunConfig, benchmark: Benchmark, labelled: list) -> CellPoo
 
 @dataclass
 class TeacherStage:
-    teacher: GNNPredictor
+    teacher: nn.Module  # the network the teacher settings name (models/build.py teacher_for)
     pseudo: np.ndarray  # accuracy (fraction) of every pool cell, predicted (true where labelled with keep_true_labels)
     labelled_rows: np.ndarray  # pool rows of the labelled cells
     seconds: float

@@ -129,6 +129,11 @@ class SearchSpace(ABC):
     def sample(self, rng: np.random.Generator, n: int) -> list[Cell]:
         """n distinct random valid cells."""
 
+    def node_slots(self) -> int:
+        """How many node slots every graph batch of the space has (real nodes, then padding):
+        what the authors' teacher flattens (crlso_core/models/predictor.py)."""
+        return int(self.graph_batch(self.sample(np.random.default_rng(0), 1)).x.shape[1])
+
     @abstractmethod
     def neighbours(self, cell: Cell) -> list[Cell]:
         """All valid cells one mutation away, without repeats."""

@@ -19,6 +19,7 @@ def test_the_paper_preset_holds_the_authors_nb201_settings():
     t = c.teacher
     assert (t.hidden, t.layers, t.epochs, t.batch_size, t.lr, t.lr_min, t.betas) == (64, 4, 200, 32, 1e-4, 1e-5, (0.0, 0.5))
     assert not t.keep_true_labels  # the teacher's pseudo-label for every cell, the labelled ones included
+    assert t.head == "reference"  # the authors' network (tests/models/test_predictor.py pins its layers)
     g = c.gvae
     assert (g.latent, g.hidden, g.layers, g.epochs, g.batch_size, g.lr, g.lr_min) == (16, 256, 3, 200, 256, 1e-4, 0.0)
     assert (g.betas, g.weight_decay, g.grad_clip, g.noise_scale) == ((0.0, 0.5), 3e-5, 5.0, 0.01)
@@ -49,7 +50,24 @@ def test_a_config_from_before_the_alignment_reads_as_the_model_it_trained(name):
     assert config.teacher.keep_true_labels and config.search.queried_code == "encoded"
     assert config.search.ray_step == stored["search"]["eta_step"]
     assert config.search.finetune_betas == (0.9, 0.999) and config.search.finetune_lr_min is None
+    assert config.teacher.head == "pooled"
     assert RunConfig.from_dict(config.to_dict()) == config  # once upgraded, it round-trips as written
+
+
+def test_a_config_of_version_2_keeps_the_teacher_it_trained_and_a_new_one_has_the_authors():
+    new = preset("demo", space="nb201").to_dict()
+    assert (new["version"], new["teacher"]["head"]) == (3, "reference")
+    before = {**new, "version": 2, "teacher": {k: v for k, v in new["teacher"].items() if k != "head"}}
+    config = RunConfig.from_dict(before).validate()
+    assert (config.version, config.teacher.head) == (2, "pooled")
+    assert RunConfig.from_dict(config.to_dict()) == config
+
+
+def test_an_unknown_teacher_head_is_refused_naming_the_choices():
+    config = preset("demo", space="nb201")
+    config.teacher.head = "flat"
+    with pytest.raises(CRLSOError, match="teacher head must be one of reference, pooled"):
+        config.validate()
 
 
 def test_an_icnn_without_biases_cannot_take_a_standardised_refit():
