@@ -331,7 +331,9 @@ def quality_section(space: str) -> str:
     spec = registry.get_spec(space)
     meta = json.loads((RESULTS / f"{space}_meta.json").read_text())
     files = [RESULTS / f"{space}{suffix}.csv" for suffix in ("", "_curves", "_reconstruction")]
-    report = Report(BenchRows.of_files(*files), registry.load_benchmark(space), spec.title)
+    plan = RESULTS / f"{space}_plan.json"
+    configs = bench_plan.settings_configs(json.loads(plan.read_text())) if plan.exists() else {}
+    report = Report(BenchRows.of_files(*files), registry.load_benchmark(space), spec.title, configs=configs)
     draw(report, RESULTS / f"{space}_curves.png")
     note = TEST_NOTE if report.has_test else [f"Benchmark: {report.benchmark.title}; {NO_TEST}."]
     parts = [

@@ -62,6 +62,19 @@ def _sessions(data: dict) -> list[dict]:
     return [s for s in data["sessions"] if isinstance(s, dict)]
 
 
+def settings_configs(data: Optional[dict]) -> dict[str, dict]:
+    """Each latent settings id the plan names -> its resolved config, in the order the ids
+    first ran (sessions by start time): what tells two settings of one method apart."""
+    out: dict[str, dict] = {}
+    if not data:
+        return out
+    for session in sorted(_sessions(data), key=lambda s: str(s.get("started"))):
+        for entry in session.get("settings") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("config"), dict) and entry.get("settings"):
+                out.setdefault(str(entry["settings"]), entry["config"])
+    return out
+
+
 def _ran_latent(data: dict) -> bool:
     return any(isinstance(e, dict) and "config" in e for s in _sessions(data) for e in s.get("settings") or [])
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from crlso_core.bench.curves import curve_bands, optima_of, plot_curves
 from crlso_core.bench.folder import FIGURE, SUMMARY
+from crlso_core.bench.plan import load as plan_load
+from crlso_core.bench.plan import settings_configs
 from crlso_core.bench.results import BenchRows
 from crlso_core.bench.tables import (
     SummaryRow,
@@ -24,6 +26,7 @@ from crlso_core.bench.tables import (
     reconstruction_table,
     rules_table,
     settings_legend,
+    settings_table,
     summarise,
     summarise_reconstruction,
 )
@@ -49,6 +52,7 @@ class Report:
     rows: BenchRows
     benchmark: Benchmark
     on: str = ""
+    configs: dict = field(default_factory=dict)  # settings id -> resolved config (bench/plan.py settings_configs)
     summary: list[SummaryRow] = field(init=False)
 
     def __post_init__(self):
@@ -97,6 +101,12 @@ def tables(report: Report) -> list[str]:
             parts += [f"### Against {name}{on}, paired", "",
                       f"Each method's best validation accuracy minus {name}'s on the same seed (mean ± s.e. over the seeds both ran).",
                       "", paired, ""]
+    changed = settings_table(results, report.configs)
+    if changed:
+        parts += [f"### One setting run with different settings ids{on}, paired", "",
+                  "Where one method, preset and rule ran under two settings ids (the model or training changed between "
+                  "benches): the later id's best validation accuracy minus the earlier's on the same seed, and what "
+                  "differs between their configs (plan.json).", "", changed, ""]
     recon = summarise_reconstruction(report.rows.recon)
     if recon:
         parts += [f"### Reconstruction of the G-VAEs searched{on}", "",
@@ -123,7 +133,7 @@ def summary_text(report: Report) -> str:
 
 def write_report(out: Path, benchmark: Benchmark) -> Path:
     """summary.md and curves.png beside results.csv; returns the markdown path."""
-    report = Report(BenchRows.of_folder(out), benchmark)
+    report = Report(BenchRows.of_folder(out), benchmark, configs=settings_configs(plan_load(out)))
     text = summary_text(report)
     draw(report, out / FIGURE)  # every file read and checked by now
     write_bytes_atomic(out / SUMMARY, text.encode())

@@ -229,6 +229,45 @@ def rules_table(results: list[ResultRow]) -> str:
     return "\n".join(lines)
 
 
+def config_differences(before: dict, after: dict, skip=("seed", "dataset", "budget", "device")) -> str:
+    """What differs between two resolved configs, as `teacher.head pooled -> reference`."""
+    def flat(d: dict, prefix: str = "") -> dict:
+        out = {}
+        for k, v in d.items():
+            if k in skip and not prefix:
+                continue
+            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+        return out
+
+    a, b = flat(before), flat(after)
+    return ", ".join(f"{k} {a.get(k, '-')} -> {b.get(k, '-')}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k))
+
+
+def settings_table(results: list[ResultRow], configs: dict[str, dict]) -> str:
+    """One method's settings against each other, where a preset and rule ran under several
+    settings ids (a model change between benches): the later id (in `configs`' order, the
+    order they first ran) minus the one before it, paired by seed, with what differs between
+    their configs. Empty when no setting ran twice."""
+    acc = _by_seed(results)
+    labelled = {(r.produced, r.dataset): r.labelled for r in results}
+    order = {sid: i for i, sid in enumerate(configs)}
+    groups: dict[tuple, list[Produced]] = {}
+    for key in {k for k, _, _ in acc if k.settings in order}:
+        groups.setdefault((key.method, key.preset, key.rule), []).append(key)
+    pairs = [(a, b) for keys in groups.values() for a, b in itertools.pairwise(sorted(keys, key=lambda k: order[k.settings]))]
+    if not pairs:
+        return ""
+    lines = ["| dataset | budget | method | later - earlier settings | what differs |", "|---|---:|---|---|---|"]
+    for dataset, budget in sorted({(d, b) for _, d, b in acc}):
+        for before, after in sorted(pairs, key=lambda p: setting_order(p[1])):
+            if (before, dataset, budget) in acc and (after, dataset, budget) in acc and budget > labelled.get((after, dataset), 0):
+                change = _paired(acc[(after, dataset, budget)], acc[(before, dataset, budget)])
+                lines.append(f"| {dataset_title(dataset)} | {budget} | `{after.method}` [{after.preset}, {after.rule}] | "
+                             f"`{after.settings}` - `{before.settings}`: {change} "
+                             f"| {config_differences(configs[before.settings], configs[after.settings])} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
 def changed_table(results: list[ResultRow], earlier: list[ResultRow]) -> str:
     """Each method both files hold, now minus earlier, over the seeds both ran (mean ± s.e.
     of the paired difference of best validation accuracy), per dataset and budget where the

@@ -85,3 +85,15 @@ def test_provenance_says_each_sessions_command_commit_and_machine_once():
     assert both["machine"] == "CPU A, 2 cores, Linux, Python 3.11, torch 2; CPU B, 2 cores, Linux, Python 3.11, torch 2"
     assert (both["started"], both["finished"], both["sessions"]) == ("2026-01-01T00:00:00+00:00", "2026-01-03T01:00:00+00:00", 3)
     assert joined([one]) is one
+
+
+def test_settings_configs_lists_each_id_in_the_order_it_first_ran():
+    from crlso_core.bench.plan import settings_configs
+
+    def session(started, *ids):
+        return {"started": started, "settings": [{"method": "crlso", "rule": "authors", "settings": i, "config": {"id": i}}
+                                                 for i in ids]}
+
+    plan = {"sessions": [session("2026-12-08T03:00:00", "new", "old"), session("2026-12-07T03:00:00", "old")]}
+    assert list(settings_configs(plan)) == ["old", "new"]
+    assert settings_configs(plan)["new"] == {"id": "new"} and settings_configs(None) == {}

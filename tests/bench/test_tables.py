@@ -158,3 +158,26 @@ def test_rules_table_pairs_each_methods_rules_by_seed_and_never_across_presets(t
     assert line == "| CIFAR-10 | 500 | `crlso` [paper] | 0.30 ± 0.12 (n=3) | 0.45 ± 0.05 (n=2) | 0.05 ± 0.05 (n=2) |"
     assert "80.00" not in text and "[demo]" not in text  # the demo preset ran one rule: nothing to pair
     assert "| 300 |" not in text
+
+
+def test_one_setting_under_two_settings_ids_is_paired_later_minus_earlier_with_what_differs(tmp_path):
+    from crlso_core.bench.tables import config_differences, settings_table
+
+    def row(settings, seed, value, method="crlso", budget=500):
+        return dict(method=method, dataset="cifar10", seed=seed, budget=budget, best_arch="x", best_valid_acc=value,
+                    best_test_acc="", found_valid_optimum="", queries_to_best=1, labelled=300, wall_s=1, preset="demo",
+                    rule="authors", settings=settings)
+
+    rows = [row("bbbbbbbbbb", s, v) for s, v in enumerate([91.5, 91.7])]  # the later settings, written first
+    rows += [row("aaaaaaaaaa", s, v) for s, v in enumerate([91.0, 91.4])]
+    rows += [row("cccccccccc", s, 90.0, method="lso") for s in range(2)]  # one id only: nothing to pair
+    rows += [row(sid, s, 90.0, budget=300) for sid in ("aaaaaaaaaa", "bbbbbbbbbb") for s in range(2)]  # the labelled set
+    config = {"seed": 0, "version": 2, "teacher": {"head": "pooled", "epochs": 60}}
+    configs = {"aaaaaaaaaa": config, "cccccccccc": config,
+               "bbbbbbbbbb": {**config, "seed": 5, "version": 3, "teacher": {"head": "reference", "epochs": 60}}}
+    text = settings_table(_rows_csv(tmp_path / "r.csv", RESULT_COLUMNS, rows), configs)
+    header, _, line = text.splitlines()
+    assert line == ("| CIFAR-10 | 500 | `crlso` [demo, authors] | `bbbbbbbbbb` - `aaaaaaaaaa`: 0.40 ± 0.10 (n=2) "
+                    "| teacher.head pooled -> reference, version 2 -> 3 |")  # the seed is no setting
+    assert config_differences(config, config) == ""
+    assert settings_table(_rows_csv(tmp_path / "r.csv", RESULT_COLUMNS, rows), {}) == ""  # no plan: no claim
