@@ -289,6 +289,28 @@ def teacher_scale_section(space: str) -> list[str]:
     return lines
 
 
+def teacher_head_section(space: str) -> list[str]:
+    """Whose teacher network (experiments/teacher_head.py): the authors' against ours, Kendall
+    tau on pool cells, paired by development seed and dataset, per preset."""
+    path = RESULTS / f"{space}_teacher_head.json"
+    if not path.exists():
+        return []
+    lines = [f"### The authors' teacher network against ours ({registry.get_spec(space).title}, development seeds)", "",
+             "Kendall tau of each teacher's predictions against the benchmark's validation accuracy on pool cells, both "
+             "fitted with the preset's teacher settings on the same labelled set from the same initial draw "
+             "(docs/fidelity.md T2, T3; `reference` is theirs, `pooled` ours until settings version 3).", ""]
+    for preset_name, run in json.loads(path.read_text()).items():
+        diff = run["reference_minus_pooled"]
+        lines += ["```bash", run["command"], "```", "",
+                  "| dataset | seed | pooled | reference |", "|---|---:|---:|---:|"]
+        lines += [f"| {registry.dataset_title(r['dataset'])} | {r['seed']} | {r['pooled_tau']:.3f} | {r['reference_tau']:.3f} |"
+                  for r in run["rows"]]
+        se = f" ± {diff['se']:.3f}" if diff.get("se") is not None else ""
+        lines += ["", f"{preset_name} preset, {run['labelled']} labelled, {run['cells']:,} pool cells, {run['machine']}: "
+                  f"reference - pooled {diff['mean']:+.3f}{se} ({diff['verdict']}).", ""]
+    return lines
+
+
 def store_bench(bench: Path | list[Path], space: str, note: str | None = None, keep: tuple[str, ...] = (),
                 earlier: str | None = None) -> None:
     """Copy a finished bench folder (or several of one space: their rows side by side, their
@@ -346,6 +368,7 @@ def quality_section(space: str) -> str:
     ]
     parts += earlier_section(space, report)
     parts += teacher_scale_section(space)
+    parts += teacher_head_section(space)
     parts += settings_section(space)
     parts += dev_section(space)
     return "\n".join(parts)

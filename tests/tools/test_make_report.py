@@ -208,3 +208,15 @@ def test_two_development_benches_are_stored_side_by_side_and_shown_apart(tmp_pat
     assert not (tmp_path / "toy.csv").exists()
     meta = json.loads((tmp_path / "toy_dev_meta.json").read_text())
     assert meta["note"] == "chosen on first, confirmed on fresh" and meta["sessions"] == 2
+
+
+def test_the_teacher_head_section_shows_every_pair_and_the_verdict(tmp_path, monkeypatch):
+    monkeypatch.setattr(make_report, "RESULTS", tmp_path)
+    run = {"command": "python -m experiments.teacher_head --preset paper", "labelled": 300, "cells": 3000, "machine": "M",
+           "rows": [{"dataset": "cifar10", "seed": 101, "pooled_tau": 0.4269, "reference_tau": 0.6379}],
+           "reference_minus_pooled": {"mean": 0.211, "se": None, "verdict": "one pair: no claim"}}
+    (tmp_path / "nb201_teacher_head.json").write_text(json.dumps({"paper": run}))
+    text = "\n".join(make_report.teacher_head_section("nb201"))
+    assert "| CIFAR-10 | 101 | 0.427 | 0.638 |" in text
+    assert "paper preset, 300 labelled, 3,000 pool cells, M: reference - pooled +0.211 (one pair: no claim)." in text
+    assert make_report.teacher_head_section("nb301") == []  # no file: no section
