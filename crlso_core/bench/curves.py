@@ -49,13 +49,15 @@ def curve_bands(curves: list[CurveRow]) -> list[CurveBand]:
     return bands
 
 
-LINE_STYLES = ("-", "--", ":", "-.")
+# six dash patterns: NB201's bench holds five settings of one method (paper under three rules, demo under two
+# settings ids); with four the fifth was drawn like the first
+LINE_STYLES = ("-", "--", ":", "-.", (0, (6, 2, 1, 2, 1, 2)), (0, (1, 4)))
 
 
 def band_styles(bands: list[CurveBand]) -> tuple[dict[str, tuple], dict[str, str]]:
     """A colour per method id and a line style per setting of it, so that two settings
     never share both (`crlso [paper, authors]` and `rea` were one red when colours ran
-    through ten per label); beyond four settings of one method the styles repeat."""
+    through ten per label); beyond six settings of one method the styles repeat."""
     import matplotlib.pyplot as plt
 
     method_of = {b.method: b.produced.method for b in bands}

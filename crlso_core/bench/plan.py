@@ -64,14 +64,24 @@ def _sessions(data: dict) -> list[dict]:
 
 def settings_configs(data: Optional[dict]) -> dict[str, dict]:
     """Each latent settings id the plan names -> its resolved config, in the order the ids
-    first ran (sessions by start time): what tells two settings of one method apart."""
+    first ran (sessions by start time): what tells two settings of one method apart. A config
+    of an earlier settings version reads as today's fields (the values its model had), so a
+    field added since shows its earlier value, not a gap."""
+    from crlso_core.catalog.config import RunConfig
+
+    def upgraded(config: dict) -> dict:
+        try:
+            return RunConfig.from_dict(config).to_dict()
+        except CRLSOError:
+            return config  # shown as recorded
+
     out: dict[str, dict] = {}
     if not data:
         return out
     for session in sorted(_sessions(data), key=lambda s: str(s.get("started"))):
         for entry in session.get("settings") or []:
             if isinstance(entry, dict) and isinstance(entry.get("config"), dict) and entry.get("settings"):
-                out.setdefault(str(entry["settings"]), entry["config"])
+                out.setdefault(str(entry["settings"]), upgraded(entry["config"]))
     return out
 
 

@@ -14,12 +14,13 @@ def _curve(produced, seed, queries, acc):
 def test_no_two_settings_share_colour_and_style_and_a_method_keeps_one_colour(tmp_path):
     settings = [Produced(m, "paper", rule, "abc123") for m in ("crlso", "lso", "crls-mlp", "ls-icnn")
                 for rule in ("ranked", "authors", "authors-uphill")]
+    settings += [Produced(m, "demo", "authors", sid) for m in ("crlso", "lso") for sid in ("aaa", "bbb")]  # 5 of one method
     settings += [Produced(m, "", "", "base01") for m in ("rea", "local")]
     rows = [_curve(p, seed, q, 90 + q / 1000 + seed / 10) for p in settings for seed in (0, 1) for q in (100, 200)]
     bands = curve_bands(rows)
     colours, styles = band_styles(bands)
     looks = {(colours[b.method], styles[b.method]) for b in bands}
-    assert len(looks) == len(settings) == 14  # 14 settings, 14 looks (tab10 by label repeated red for the 11th)
+    assert len(looks) == len(settings) == 18  # 18 settings, 18 looks (tab10 by label repeated red for the 11th)
     by_method = {}
     for b in bands:
         by_method.setdefault(b.produced.method, set()).add(colours[b.method])
