@@ -98,6 +98,9 @@ def write(rows: list[dict], args, argv) -> None:
         "median_stage_s": {stage: statistics.median(v) for stage, v in kinds.items()},
     }
     out = RESULTS / f"lesson_time_{args.space}.json"
+    kept = json.loads(out.read_text()) if out.exists() else {}
+    # the runs timed on a busy machine (each with its command, time and load) and their note stay beside these
+    result |= {key: kept[key] for key in ("loaded_runs", "note") if key in kept}
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"median {result['median_s']:.0f} s over {len(rows)} runs -> {out}")
 
