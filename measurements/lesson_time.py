@@ -3,7 +3,7 @@
 UMAP), run N times through the app's own job launcher, timed from the click (the job's
 creation) to its end, with each stage's seconds read from its progress file.
 
-    python -m measurements.lesson_time [--space nb201] [--runs 3] [--out /tmp/lesson-time]
+    python -m measurements.lesson_time [--space nb201] [--runs 3] [--out /tmp/lesson-time] [--loaded "beside what"]
 
 Writes results/lesson_time_<space>.json: every run's seconds and stages, their
 median, the machine (CPU, cores) and the load average before and after (the machine may be
@@ -69,6 +69,8 @@ def main(argv=None) -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--out", type=Path, default=Path("/tmp/lesson-time"))
     p.add_argument("--max-minutes", type=float, default=12.0, help="start no further run after this long (a shared machine)")
+    p.add_argument("--loaded", metavar="WHAT", help="the machine is busy on purpose (say with what): the runs go to "
+                   "loaded_runs, beside the idle runs already there, not over them")
     args = p.parse_args(argv)
     root = args.out / time.strftime("%Y%m%d-%H%M%S")
     root.mkdir(parents=True)
@@ -79,7 +81,21 @@ def main(argv=None) -> None:
             break
         rows.append(run_once(root, args.space, args.dataset, seed=i, name=f"lesson-{i}"))
         print(json.dumps(rows[-1]), flush=True)
-        write(rows, args, argv)
+        if args.loaded:
+            write_loaded(rows[-1], args, argv)
+        else:
+            write(rows, args, argv)
+
+
+def write_loaded(row: dict, args, argv) -> None:
+    """One run on a busy machine, added to loaded_runs with its command, time and what kept the machine busy."""
+    out = RESULTS / f"lesson_time_{args.space}.json"
+    result = json.loads(out.read_text()) if out.exists() else {}
+    command = " ".join(["python -m measurements.lesson_time", *(argv if argv is not None else sys.argv[1:])])
+    result.setdefault("loaded_runs", []).append({**row, "command": command, "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                                                 "what": args.loaded})
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{row['seconds']:.0f} s on the busy machine -> {out} (loaded_runs)")
 
 
 def write(rows: list[dict], args, argv) -> None:

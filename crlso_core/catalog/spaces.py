@@ -23,7 +23,7 @@ NB201 = SpaceSpec(
     preset_times={  # what the Train page promises; docs/presets.md has each measurement
         "smoke": "about 10 s for a pair: for a first look, nothing learned",
         "lesson": ("this page's job (both sides trained, no search): median 39 s over 3 runs on a 2-core AMD EPYC CPU "
-                   "with nothing else running; 6.5 min beside a 2-worker bench, 29 min at load average 8 to 15"),
+                   "with nothing else running; 3 to 6.5 min beside a 2-worker bench, 29 min at load average 8 to 15"),
         "demo": "about 80 s for a pair on a 2-core CPU",
         "paper": "about 25 min for a pair on a 2-core CPU, the authors' settings",
     },
