@@ -234,10 +234,13 @@ def earlier_section(space: str, now: Report) -> list[str]:
     if earlier is None:
         return []
     rows = _rows_apart(space, "earlier", "Measured with earlier settings", "Not comparable with the tables above: {changed}", earlier)
-    changed = changed_table(now.rows.results, earlier)
+    preset = json.loads((RESULTS / f"{space}_earlier_meta.json").read_text()).get("preset")
+    changed = changed_table(now.rows.results, earlier, preset, now.configs)
     if changed:
-        rows += ["What the change did, paired by seed (now minus earlier; same trained models where the presets did not change):", "",
-                 changed, ""]
+        lead = ("What the change did, paired by seed (now minus earlier"
+                + (f"; today's {preset} settings only, each method's latest" if preset else "")
+                + "; same trained models where the presets did not change):")
+        rows += [lead, "", changed, ""]
     return rows
 
 

@@ -268,12 +268,25 @@ def settings_table(results: list[ResultRow], configs: dict[str, dict]) -> str:
     return "\n".join(lines) if len(lines) > 2 else ""
 
 
-def changed_table(results: list[ResultRow], earlier: list[ResultRow]) -> str:
+def changed_table(results: list[ResultRow], earlier: list[ResultRow], preset: Optional[str] = None,
+                  order: Optional[dict] = None) -> str:
     """Each method both files hold, now minus earlier, over the seeds both ran (mean ± s.e.
     of the paired difference of best validation accuracy), per dataset and budget where the
     two differ at all; empty when nothing is shared. Paired is fair when both trained the
     same models (same seeds and presets) and only the search changed. A method with several
-    settings in a file pairs each of them (the column says which)."""
+    settings in a file pairs each of them (the column says which). `preset`: the earlier
+    rows' preset, where known: only today's settings of that preset (and the baselines) are
+    paired with them. `order`: settings ids in the order they ran (plan.py settings_configs):
+    of one method, preset and rule only the latest id is paired."""
+    if preset is not None:
+        results = [r for r in results if r.produced.preset in (preset, "")]
+    if order:
+        rank = {sid: i for i, sid in enumerate(order)}
+        latest: dict[tuple, int] = {}
+        for r in results:
+            key = (r.method, r.produced.preset, r.produced.rule)
+            latest[key] = max(latest.get(key, -1), rank.get(r.produced.settings, -1))
+        results = [r for r in results if rank.get(r.produced.settings, -1) == latest[(r.method, r.produced.preset, r.produced.rule)]]
     now, before = _by_seed(results), _by_seed(earlier)
     now_names, before_names = labels(k[0] for k in now), labels(k[0] for k in before)
     now_keys, before_keys = {k for k, _, _ in now}, {k for k, _, _ in before}

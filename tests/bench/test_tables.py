@@ -181,3 +181,23 @@ def test_one_setting_under_two_settings_ids_is_paired_later_minus_earlier_with_w
                     "| teacher.head pooled -> reference, version 2 -> 3 |")  # the seed is no setting
     assert config_differences(config, config) == ""
     assert settings_table(_rows_csv(tmp_path / "r.csv", RESULT_COLUMNS, rows), {}) == ""  # no plan: no claim
+
+
+def test_what_the_change_did_pairs_only_the_earlier_preset_and_each_methods_latest_settings(tmp_path):
+    from crlso_core.bench.tables import changed_table
+
+    def row(preset, settings, seed, value):
+        return dict(method="crlso", dataset="cifar10", seed=seed, budget=500, best_arch="x", best_valid_acc=value,
+                    best_test_acc="", found_valid_optimum="", queries_to_best=1, labelled=300, wall_s=1, preset=preset,
+                    rule="authors" if preset else "", settings=settings)
+
+    now = [row("demo", "old0000000", s, 91.0) for s in range(2)] + [row("demo", "new0000000", s, 91.5) for s in range(2)]
+    now += [row("paper", "ppp0000000", s, 92.0) for s in range(2)]  # another preset: not paired with demo rows
+    earlier = [row("", "", s, 91.2) for s in range(2)]  # from before settings ids
+    read = lambda rows, name: _rows_csv(tmp_path / name, RESULT_COLUMNS, rows)  # noqa: E731
+    text = changed_table(read(now, "now.csv"), read(earlier, "earlier.csv"), "demo", {"old0000000": {}, "new0000000": {}})
+    header, _, line = text.splitlines()
+    assert header == "| dataset | budget | `crlso [demo, authors]` |"
+    assert line == "| CIFAR-10 | 500 | 0.30 ± 0.00 (n=2) |"  # the latest id, 91.5 - 91.2
+    unfiltered = changed_table(read(now, "now.csv"), read(earlier, "earlier.csv")).splitlines()[0]
+    assert unfiltered.count("- `crlso [earlier settings]`") == 3  # without preset and order: every setting
