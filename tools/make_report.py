@@ -270,48 +270,52 @@ def settings_section(space: str) -> list[str]:
     return lines
 
 
+def _dev_experiment(space: str, stem: str, title: str, lead: str, render) -> list[str]:
+    """A development-seed experiment's section from results/<space>_<stem>.json: its title and
+    lead, then per entry (a setting or preset) the command that wrote it and `render(name, run)`."""
+    path = RESULTS / f"{space}_{stem}.json"
+    if not path.exists():
+        return []
+    lines = [f"### {title} ({registry.get_spec(space).title}, development seeds)", "", lead, ""]
+    for name, run in json.loads(path.read_text()).items():
+        lines += ["```bash", run["command"], "```", "", *render(name, run)]
+    return lines
+
+
 def teacher_scale_section(space: str) -> list[str]:
     """Why the teacher fits standardised accuracies (experiments/teacher_scale.py): its
     ranking of pool cells when trained on raw against standardised labels, dev seeds."""
-    path = RESULTS / f"{space}_teacher_scale.json"
-    if not path.exists():
-        return []
-    lines = [f"### The teacher on raw or standardised accuracies ({registry.get_spec(space).title}, development seeds)", "",
-             "Kendall tau of the teacher's predictions against the benchmark's validation accuracy on pool cells; "
-             "each seed's labelled set is trained both ways with the same initialisation. CPU training is not bit-reproducible: "
-             "reruns move these figures by a few hundredths.", ""]
-    for setting, run in json.loads(path.read_text()).items():
+    def render(setting: str, run: dict) -> list[str]:
         seeds = run["seeds"]
         mean = {k: np.mean([r[k] for r in seeds.values()]) for k in ("raw", "standardised")}
-        lines += ["```bash", run["command"], "```", "",
-                  f"| {setting} | " + " | ".join(f"seed {s}" for s in seeds) + " | mean |",
-                  "|---|" + "---:|" * (len(seeds) + 1)]
-        lines += [f"| {name} | " + " | ".join(f"{r[k]:.2f}" for r in seeds.values()) + f" | {mean[k]:.2f} |"
-                  for name, k in (("raw accuracies", "raw"), ("standardised", "standardised"))]
-        lines += ["", f"Ranked on {run['cells']:,} pool cells each.", ""]
-    return lines
+        return [f"| {setting} | " + " | ".join(f"seed {s}" for s in seeds) + " | mean |",
+                "|---|" + "---:|" * (len(seeds) + 1),
+                *[f"| {name} | " + " | ".join(f"{r[k]:.2f}" for r in seeds.values()) + f" | {mean[k]:.2f} |"
+                  for name, k in (("raw accuracies", "raw"), ("standardised", "standardised"))],
+                "", f"Ranked on {run['cells']:,} pool cells each.", ""]
+
+    return _dev_experiment(space, "teacher_scale", "The teacher on raw or standardised accuracies",
+                           "Kendall tau of the teacher's predictions against the benchmark's validation accuracy on pool cells; "
+                           "each seed's labelled set is trained both ways with the same initialisation. CPU training is not "
+                           "bit-reproducible: reruns move these figures by a few hundredths.", render)
 
 
 def teacher_head_section(space: str) -> list[str]:
     """Whose teacher network (experiments/teacher_head.py): the authors' against ours, Kendall
     tau on pool cells, paired by development seed and dataset, per preset."""
-    path = RESULTS / f"{space}_teacher_head.json"
-    if not path.exists():
-        return []
-    lines = [f"### The authors' teacher network against ours ({registry.get_spec(space).title}, development seeds)", "",
-             "Kendall tau of each teacher's predictions against the benchmark's validation accuracy on pool cells, both "
-             "fitted with the preset's teacher settings on the same labelled set from the same initial draw "
-             "(docs/fidelity.md T2, T3; `reference` is theirs, `pooled` ours until settings version 3).", ""]
-    for preset_name, run in json.loads(path.read_text()).items():
+    def render(preset_name: str, run: dict) -> list[str]:
         diff = run["reference_minus_pooled"]
-        lines += ["```bash", run["command"], "```", "",
-                  "| dataset | seed | pooled | reference |", "|---|---:|---:|---:|"]
-        lines += [f"| {registry.dataset_title(r['dataset'])} | {r['seed']} | {r['pooled_tau']:.3f} | {r['reference_tau']:.3f} |"
-                  for r in run["rows"]]
         se = f" ± {diff['se']:.3f}" if diff.get("se") is not None else ""
-        lines += ["", f"{preset_name} preset, {run['labelled']} labelled, {run['cells']:,} pool cells, {run['machine']}: "
-                  f"reference - pooled {diff['mean']:+.3f}{se} ({diff['verdict']}).", ""]
-    return lines
+        return ["| dataset | seed | pooled | reference |", "|---|---:|---:|---:|",
+                *[f"| {registry.dataset_title(r['dataset'])} | {r['seed']} | {r['pooled_tau']:.3f} | {r['reference_tau']:.3f} |"
+                  for r in run["rows"]],
+                "", f"{preset_name} preset, {run['labelled']} labelled, {run['cells']:,} pool cells, {run['machine']}: "
+                f"reference - pooled {diff['mean']:+.3f}{se} ({diff['verdict']}).", ""]
+
+    return _dev_experiment(space, "teacher_head", "The authors' teacher network against ours",
+                           "Kendall tau of each teacher's predictions against the benchmark's validation accuracy on pool cells, "
+                           "both fitted with the preset's teacher settings on the same labelled set from the same initial draw "
+                           "(docs/fidelity.md T2, T3; `reference` is theirs, `pooled` ours until settings version 3).", render)
 
 
 def store_bench(bench: Path | list[Path], space: str, note: str | None = None, keep: tuple[str, ...] = (),

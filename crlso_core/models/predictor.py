@@ -1,7 +1,10 @@
-"""The semi-supervised teacher: a GNN predicting a cell's validation accuracy (fraction).
+"""The semi-supervised teacher: a GNN predicting a cell's validation accuracy (fraction),
+in two networks (`teacher.head`, models/build.py teacher_for):
 
-Four message-passing layers; the graph embedding concatenates the sum-pooled node states
-of every layer (concatenation pooling), so shallow and deep structure both reach the head.
+- `ReferenceGNNPredictor` ("reference"): the authors' (below);
+- `GNNPredictor` ("pooled"): this project's earlier one, still NB301's. Four message-passing
+  layers; the graph embedding concatenates the sum-pooled node states of every layer, so
+  shallow and deep structure both reach the head.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ class GNNPredictor(nn.Module):
 
 
 class ReferenceGNNPredictor(nn.Module):
-    """The authors' NB201 teacher, layer for layer (docs/fidelity.md T2, T3), kept to measure
-    ours against it (experiments/teacher_head.py): no node embedding (the first layer reads
+    """The authors' teacher, layer for layer (docs/fidelity.md T2, T3), the default since
+    settings version 3 (`teacher.head = "reference"`): no node embedding (the first layer reads
     the one-hot nodes), messages `LeakyReLU(W [h_i, h_j, e_ij])` with W bias-free, the last
     layer's node states flattened (every graph must have the same number of nodes), Linear
     to 64, then an MLP of 64 with three bias-free hidden layers."""

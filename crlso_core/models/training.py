@@ -81,11 +81,9 @@ def train_teacher(
     device: torch.device,
     generator: torch.Generator,
     progress: Optional[ProgressFn] = None,
-    model: Optional[nn.Module] = None,
 ) -> nn.Module:
-    """Fit the teacher to the labelled cells' accuracies; `model`: another network to fit the
-    same way (experiments/teacher_head.py fits both heads), by default the one `cfg` names."""
-    model = (model or teacher_for(cfg, space)).to(device)
+    """Fit the network `cfg.head` names (models/build.py teacher_for) to the labelled cells' accuracies."""
+    model = teacher_for(cfg, space).to(device)
     batch = space.graph_batch(cells).to(device)
     target = torch.as_tensor(accuracy, dtype=torch.float32, device=device)
     shift, scale = standardiser(target) if cfg.standardise else (0.0, 1.0)
